@@ -1,6 +1,7 @@
 package io.sipstream.schemas.serde;
 
 import io.sipstream.schemas.registry.HttpSchemaRegistryClient;
+import io.sipstream.schemas.registry.InMemorySchemaRegistryClient;
 import io.sipstream.schemas.registry.SchemaRegistryClient;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +17,8 @@ public record SerdeConfig(String registryUrl, String basicAuthUserInfo, boolean 
 
     // One client (and so one id cache) per registry, shared by every serde of the process.
     private static final Map<SerdeConfig, SchemaRegistryClient> CLIENTS = new ConcurrentHashMap<>();
+    private static final Map<String, SchemaRegistryClient> MEMORY = new ConcurrentHashMap<>();
+    public static final String MEMORY_SCHEME = "mem://";
 
     public SerdeConfig {
         if (registryUrl == null || registryUrl.isBlank()) {
@@ -37,9 +40,20 @@ public record SerdeConfig(String registryUrl, String basicAuthUserInfo, boolean 
                 : Map.of(SCHEMA_REGISTRY_URL, registryUrl, AUTO_REGISTER_SCHEMAS, autoRegister, BASIC_AUTH_USER_INFO, basicAuthUserInfo);
     }
 
+    /**
+     * The process-wide client for this registry. A {@code mem://scope} URL names an in-process
+     * registry shared by everything configured with the same scope: for TopologyTestDriver tests,
+     * where no registry runs (the counterpart of Confluent's {@code mock://}).
+     */
     public SchemaRegistryClient client() {
+        if (registryUrl.startsWith(MEMORY_SCHEME)) {
+            return MEMORY.computeIfAbsent(registryUrl, u -> new InMemorySchemaRegistryClient());
+        }
         return CLIENTS.computeIfAbsent(this, c -> new HttpSchemaRegistryClient(c.registryUrl(), c.basicAuthUserInfo()));
     }
+
+    /** Forgets an in-process registry scope (tests call this between runs). */
+    public static void dropMemoryScope(String url) { MEMORY.remove(url); }
 
     @Override
     public String toString() { // no credentials in logs

@@ -1,0 +1,110 @@
+package io.sipstream.platform.http;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sipstream.platform.health.HealthRegistry;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP server of a service process: every service mounts its REST routes on it before it
+ * starts. Every path but /healthz and /metrics needs {@code Authorization: Bearer <api key>};
+ * errors are JSON {@code {"error": ..., "field": ...}} with a 4xx or 5xx status.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+    private static final Set<String> OPEN_PATHS = Set.of("/healthz", "/metrics");
+
+    private final Javalin app;
+    private final String host;
+    private final int port;
+    private final byte[] apiKey;
+    private final HealthRegistry health;
+    private final PrometheusMeterRegistry metrics;
+    private boolean started;
+
+    public AdminServer(String host, int port, String apiKey, HealthRegistry health, PrometheusMeterRegistry metrics) {
+        if (apiKey == null || apiKey.length() < 16) {
+            throw new IllegalArgumentException("the admin API key must have at least 16 characters");
+        }
+        this.host = host;
+        this.port = port;
+        this.apiKey = apiKey.getBytes(StandardCharsets.UTF_8);
+        this.health = health;
+        this.metrics = metrics;
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = 1_000_000L;
+            config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+        });
+        app.before(this::authenticate);
+        app.get("/healthz", this::healthz);
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.field(), e.getMessage()));
+        app.exception(Exception.class, (e, ctx) -> {
+            log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
+            error(ctx, 500, null, "internal error: " + e.getClass().getSimpleName());
+        });
+        app.error(404, ctx -> { if (ctx.result() == null) error(ctx, 404, null, "no such resource: " + ctx.path()); });
+        app.error(405, ctx -> error(ctx, 405, null, ctx.method() + " is not allowed on " + ctx.path()));
+    }
+
+    /** Lets a service mount its routes; call before {@link #start()}. */
+    public AdminServer routes(Consumer<Javalin> mount) {
+        if (started) throw new IllegalStateException("routes must be mounted before the admin server starts");
+        mount.accept(app);
+        return this;
+    }
+
+    public AdminServer start() {
+        app.start(host, port);
+        started = true;
+        log.info("admin REST API on http://{}:{}", host, app.port());
+        return this;
+    }
+
+    /** The bound port (useful when configured with 0). */
+    public int port() { return app.port(); }
+
+    public String url() { return "http://" + host + ":" + port(); }
+
+    private void authenticate(Context ctx) {
+        if (OPEN_PATHS.contains(ctx.path())) return;
+        String header = ctx.header("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"sipstream\"");
+            throw new ApiException(401, "Authorization", "missing API key: send Authorization: Bearer <key>");
+        }
+        byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(given, apiKey)) { // constant time: no key guessing by timing
+            throw new ApiException(403, "Authorization", "wrong API key");
+        }
+    }
+
+    private void healthz(Context ctx) {
+        HealthRegistry.Report report = health.check();
+        ctx.status(report.up() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(report);
+    }
+
+    static void error(Context ctx, int status, String field, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", message);
+        if (field != null) body.put("field", field);
+        body.put("status", status);
+        ctx.status(status).json(body);
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -1,0 +1,91 @@
+package io.sipstream.platform.redis;
+
+import io.sipstream.platform.config.ConfigException;
+import io.sipstream.platform.config.Settings;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.JedisSentineled;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * How a service reaches Redis, from {@code redis.url}:
+ * <ul>
+ *   <li>{@code redis://[:password@]host:port[/db]} or {@code rediss://...} (TLS): one server, pooled</li>
+ *   <li>{@code redis-sentinel://[:password@]h1:p1,h2:p2/mymaster[/db]}: the master that Sentinel names</li>
+ *   <li>{@code redis-cluster://[:password@]h1:p1,h2:p2}: a Redis Cluster</li>
+ * </ul>
+ * {@code redis.password} overrides a password in the URL (so the URL can be logged);
+ * {@code redis.prefix} namespaces every key (default {@code sipstream:}).
+ */
+public record RedisSettings(String url, String password, String prefix, int poolSize, Duration timeout) {
+
+    public static RedisSettings from(Settings settings) {
+        return new RedisSettings(settings.required("redis.url"), settings.string("redis.password", null),
+                settings.string("redis.prefix", "sipstream:"), settings.integer("redis.pool.size", 16, 1, 512),
+                settings.duration("redis.timeout", Duration.ofSeconds(2)));
+    }
+
+    /** Connects per the URL's scheme; every kind is a UnifiedJedis, so callers do not care which. */
+    public UnifiedJedis connect() {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("redis.url", "'" + redacted() + "' is not a URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme();
+        String userInfo = uri.getRawUserInfo();
+        String pass = password != null ? password
+                : userInfo == null ? null : userInfo.substring(userInfo.indexOf(':') + 1);
+        String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+        String hosts = authority.contains("@") ? authority.substring(authority.indexOf('@') + 1) : authority;
+        String[] path = uri.getPath() == null ? new String[0] : uri.getPath().replaceFirst("^/", "").split("/");
+        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(poolSize);
+        pool.setMaxIdle(poolSize);
+        pool.setTestWhileIdle(true);
+        int timeoutMs = (int) timeout.toMillis();
+        return switch (scheme) {
+            case "redis", "rediss" -> {
+                HostAndPort node = HostAndPort.from(hosts.contains(":") ? hosts : hosts + ":6379");
+                int db = path.length > 0 && !path[0].isEmpty() ? Integer.parseInt(path[0]) : 0;
+                yield new JedisPooled(pool, node, config(pass, db, scheme.equals("rediss"), timeoutMs));
+            }
+            case "redis-sentinel" -> {
+                if (path.length == 0 || path[0].isEmpty()) throw new ConfigException("redis.url", "a sentinel URL needs /<master name>");
+                int db = path.length > 1 ? Integer.parseInt(path[1]) : 0;
+                yield new JedisSentineled(path[0], config(pass, db, false, timeoutMs), pool, nodes(hosts),
+                        DefaultJedisClientConfig.builder().timeoutMillis(timeoutMs).build());
+            }
+            case "redis-cluster" -> new JedisCluster(nodes(hosts), config(pass, 0, false, timeoutMs), 5, pool);
+            default -> throw new ConfigException("redis.url", "scheme '" + scheme + "' is not redis, rediss, redis-sentinel or redis-cluster");
+        };
+    }
+
+    private static JedisClientConfig config(String password, int db, boolean ssl, int timeoutMs) {
+        return DefaultJedisClientConfig.builder().password(password).database(db).ssl(ssl)
+                .timeoutMillis(timeoutMs).clientName("sipstream").build();
+    }
+
+    private static Set<HostAndPort> nodes(String hosts) {
+        return Arrays.stream(hosts.split(",")).map(String::trim).map(HostAndPort::from).collect(Collectors.toSet());
+    }
+
+    /** The URL without any password, for logs. */
+    public String redacted() { return url.replaceAll("//[^@/]*@", "//***@"); }
+
+    @Override
+    public String toString() {
+        return "RedisSettings[url=" + redacted() + ", prefix=" + prefix + ", poolSize=" + poolSize + "]";
+    }
+}
