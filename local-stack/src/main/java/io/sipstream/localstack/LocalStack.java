@@ -48,6 +48,7 @@ public final class LocalStack implements AutoCloseable {
     private final Path redisExecutable;
 
     private State state = State.NEW;
+    private DataDirLock lock;
     private KafkaBroker kafka;
     private SchemaRegistryServer registry;
     private RedisServer redis;
@@ -81,6 +82,7 @@ public final class LocalStack implements AutoCloseable {
         CompletableFuture<RedisServer> redisStart = null;
         try {
             Files.createDirectories(dataDir);
+            lock = DataDirLock.acquire(dataDir);
             Path executable = redisExecutable != null ? redisExecutable : RedisExecutable.resolve();
             redisStart = CompletableFuture.supplyAsync(
                     () -> RedisServer.start(executable, dataDir.resolve("redis"), redisPort, redisPassword),
@@ -115,6 +117,7 @@ public final class LocalStack implements AutoCloseable {
         stopQuietly("schema registry", registry);
         stopQuietly("kafka", kafka);
         stopQuietly("redis", redis);
+        stopQuietly("data dir lock", lock);
         if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LocalStackLifecycleTest {
 
@@ -34,11 +35,24 @@ class LocalStackLifecycleTest {
     }
 
     @Test
+    void shouldRefuseASecondStackOnTheSameDataDir(@TempDir Path dataDir) {
+        try (LocalStack first = LocalStack.builder().dataDir(dataDir).start()) {
+            assertThatThrownBy(() -> LocalStack.builder().dataDir(dataDir).start())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("in use by another local stack");
+            assertThat(ProcessHandle.of(first.redisPid()).filter(ProcessHandle::isAlive))
+                    .as("the first stack's redis-server must survive").isPresent();
+        }
+    }
+
+    @Test
     void shouldFailWithTheReasonWhenAPortIsTaken() throws Exception {
         try (var taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName(Ports.LOOPBACK))) {
             assertThatThrownBy(() -> LocalStack.builder().redisPort(taken.getLocalPort()).start())
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("local stack failed to start");
+                    .hasMessageContaining("local stack failed to start")
+                    .hasMessageContaining("Address already in use")
+                    .hasMessageContaining(String.valueOf(taken.getLocalPort()));
         }
     }
 }
