@@ -89,6 +89,15 @@ class SchemaRegistryServerTest {
     }
 
     @Test
+    void shouldDecodeUrlEncodedSubjectNames() {
+        registry.post("/subjects/reg%20odd%3Aname.value/versions", schemaBody(CALL_V1));
+
+        assertThat(registry.get("/subjects").json()).extracting(n -> n.asText()).contains("reg odd:name.value");
+        assertThat(registry.get("/subjects/reg%20odd%3Aname.value/versions/1").json().get("subject").asText())
+                .isEqualTo("reg odd:name.value");
+    }
+
+    @Test
     void shouldSoftDeleteASubject() {
         int id = registry.post("/subjects/reg-delete-value/versions", schemaBody(CALL_V1)).json().get("id").asInt();
 
