@@ -25,9 +25,6 @@ public enum CompatibilityLevel {
     /** Confluent's default for a registry with no configuration. */
     public static final CompatibilityLevel DEFAULT = BACKWARD;
 
-    /** Each level's check of one candidate against one earlier schema. */
-    public record Check(int version, List<String> problems) {}
-
     private final boolean newReadsOld;
     private final boolean oldReadsNew;
     private final boolean transitive;
@@ -48,15 +45,11 @@ public enum CompatibilityLevel {
         }
     }
 
-    public boolean transitive() {
-        return transitive;
-    }
-
     /**
      * Problems that stop {@code candidate} from following the registered schemas under this
      * level: empty when it may be registered.
      *
-     * @param registered the subject's live versions, keyed by version, in ascending version order
+     * @param registered the subject's live versions, oldest first
      */
     public List<String> problems(Schema candidate, List<Versioned> registered) {
         if (this == NONE || registered.isEmpty()) return List.of();

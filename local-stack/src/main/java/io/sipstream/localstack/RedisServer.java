@@ -42,6 +42,11 @@ public final class RedisServer implements AutoCloseable {
         this.dir = dir;
     }
 
+    /** Starts the redis-server on PATH, else the bundled one; see {@link #start(Path, Path, int, String)}. */
+    public static RedisServer start(Path dir, int port, String password) {
+        return start(RedisExecutable.resolve(), dir, port, password);
+    }
+
     /**
      * Starts {@code executable} on {@code dir} and returns once it answers PING.
      *

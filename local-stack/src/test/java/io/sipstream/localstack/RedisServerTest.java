@@ -23,7 +23,7 @@ class RedisServerTest {
 
     @Test
     void shouldRequireThePasswordWhenOneIsSet(@TempDir Path dir) {
-        try (RedisServer redis = RedisServer.start(RedisExecutable.resolve(), dir, 0, "pa ss\"word");
+        try (RedisServer redis = RedisServer.start(dir, 0, "pa ss\"word");
              Jedis jedis = new Jedis(Ports.LOOPBACK, redis.port())) {
             assertThatThrownBy(() -> jedis.get("k")).isInstanceOf(JedisDataException.class).hasMessageContaining("NOAUTH");
             jedis.auth("pa ss\"word");
