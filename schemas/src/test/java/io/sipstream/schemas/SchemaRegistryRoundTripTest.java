@@ -97,6 +97,7 @@ class SchemaRegistryRoundTripTest {
         assertThatThrownBy(() -> registry.setCompatibility(subject, "SIDEWAYS"))
                 .isInstanceOf(SchemaRegistryException.class)
                 .extracting(e -> ((SchemaRegistryException) e).errorCode()).isEqualTo(42203);
+        assertThat(registry.compatibility(subject)).as("no level of its own: the global one").isEqualTo("BACKWARD");
         registry.setCompatibility(subject, "NONE");
         assertThat(registry.compatibility(subject)).isEqualTo("NONE");
         assertThat(new HttpSchemaRegistryClient(stack.schemaRegistryUrl(), null).register(subject, incompatible)).isNotEqualTo(id);

@@ -118,7 +118,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public String compatibility(String subjectOrNull) {
-        JsonNode reply = send("GET", configPath(subjectOrNull), null);
+        // a subject without a level of its own answers 40408 unless asked for the global default
+        JsonNode reply = send("GET", configPath(subjectOrNull) + (subjectOrNull == null ? "" : "?defaultToGlobal=true"), null);
         JsonNode level = reply.has("compatibilityLevel") ? reply.get("compatibilityLevel") : reply.path("compatibility");
         return level.asText();
     }
