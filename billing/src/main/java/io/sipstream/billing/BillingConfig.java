@@ -1,0 +1,57 @@
+package io.sipstream.billing;
+
+import io.sipstream.platform.config.ConfigException;
+import io.sipstream.platform.config.Settings;
+import io.sipstream.platform.kafka.KafkaSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Settings of the billing service, validated once at start-up.
+ *
+ * <ul>
+ *   <li>{@code billing.application.id} Kafka Streams application id (default sipstream-billing)</li>
+ *   <li>{@code billing.state.dir} local state of the stores (default ./data/billing)</li>
+ *   <li>{@code billing.interim.grace} a live call not heard of for this long is charged as if still
+ *       running (default 2m)</li>
+ *   <li>{@code billing.max.call.age} a call open this long and not heard of is closed as a ghost (default 4h)</li>
+ *   <li>{@code billing.punctuate.interval} how often the wall-clock check of live calls runs (default 5s)</li>
+ *   <li>{@code billing.closed.call.retention} how long a finished call is remembered to ignore late
+ *       events (default 7 days)</li>
+ *   <li>{@code billing.credit.confirm.timeout} how long POST credits waits to tell whether its
+ *       record was applied (default 5s)</li>
+ *   <li>{@code billing.stream.threads} stream threads (default 1)</li>
+ *   <li>{@code billing.commit.interval} exactly-once commit interval (default 100ms)</li>
+ *   <li>{@code kafka.*}, {@code schema.registry.*}: see KafkaSettings</li>
+ * </ul>
+ */
+public record BillingConfig(KafkaSettings kafka, String applicationId, Path stateDir, Duration interimGrace,
+                            Duration maxCallAge, Duration punctuateInterval, Duration closedCallRetention,
+                            Duration creditConfirmTimeout, int streamThreads, Duration commitInterval) {
+
+    public static BillingConfig from(Settings settings) {
+        KafkaSettings kafka = KafkaSettings.from(settings);
+        String appId = settings.string("billing.application.id", "sipstream-billing");
+        if (!appId.matches("[A-Za-z0-9._-]+")) {
+            throw new ConfigException("billing.application.id", "'" + appId + "' may hold only letters, digits, '.', '_' and '-'");
+        }
+        Path stateDir = Path.of(settings.string("billing.state.dir", "data/billing"));
+        Duration grace = positive(settings, "billing.interim.grace", Duration.ofMinutes(2));
+        Duration maxAge = positive(settings, "billing.max.call.age", Duration.ofHours(4));
+        if (maxAge.compareTo(grace) <= 0) {
+            throw new ConfigException("billing.max.call.age", maxAge + " must be longer than billing.interim.grace " + grace);
+        }
+        Duration punctuate = positive(settings, "billing.punctuate.interval", Duration.ofSeconds(5));
+        Duration retention = positive(settings, "billing.closed.call.retention", Duration.ofDays(7));
+        Duration confirm = positive(settings, "billing.credit.confirm.timeout", Duration.ofSeconds(5));
+        int threads = settings.integer("billing.stream.threads", 1, 1, 64);
+        Duration commit = positive(settings, "billing.commit.interval", Duration.ofMillis(100));
+        return new BillingConfig(kafka, appId, stateDir, grace, maxAge, punctuate, retention, confirm, threads, commit);
+    }
+
+    private static Duration positive(Settings settings, String key, Duration fallback) {
+        Duration d = settings.duration(key, fallback);
+        if (d.isNegative() || d.isZero()) throw new ConfigException(key, d + " must be positive");
+        return d;
+    }
+}

@@ -1,0 +1,73 @@
+package io.sipstream.billing;
+
+import io.sipstream.avro.Account;
+import io.sipstream.avro.CallEvent;
+import io.sipstream.avro.CreditChange;
+import io.sipstream.avro.Rate;
+import io.sipstream.avro.RatedCdr;
+import io.sipstream.avro.Usage;
+import io.sipstream.billing.balances.BalanceState;
+import io.sipstream.billing.balances.CreditReceipt;
+import io.sipstream.billing.calls.CallState;
+import io.sipstream.billing.calls.RatesUpdater;
+import io.sipstream.schemas.Topics;
+import io.sipstream.schemas.serde.SerdeConfig;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The billing topology, a pure function of the config. One sub-topology reads call.events,
+ * billing.credits and registry.accounts (all keyed and partitioned by account id) into
+ * {@link BillingProcessor}; the rate decks are a global store every task reads.
+ */
+public final class BillingTopology {
+
+    public static Topology build(BillingConfig config) {
+        SerdeConfig serdes = config.kafka().serdes();
+        Serde<Rate> rateSerde = Topics.BILLING_RATES.valueSerde(serdes);
+        StringDeserializer keys = new StringDeserializer();
+        StringSerializer keyOut = new StringSerializer();
+
+        Topology topology = new Topology();
+        topology.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.RATES), Serdes.String(), rateSerde)
+                        .withLoggingDisabled(),
+                "rates-source", keys, rateSerde.deserializer(), Topics.BILLING_RATES.name(), "rates-updater", RatesUpdater::new);
+
+        topology.addSource("events-source", keys, Topics.CALL_EVENTS.valueSerde(serdes).deserializer(), Topics.CALL_EVENTS.name());
+        topology.addSource("credits-source", keys, Topics.BILLING_CREDITS.valueSerde(serdes).deserializer(),
+                Topics.BILLING_CREDITS.name());
+        topology.addSource("accounts-source", keys, Topics.REGISTRY_ACCOUNTS.valueSerde(serdes).deserializer(),
+                Topics.REGISTRY_ACCOUNTS.name());
+        topology.addProcessor("billing", () -> new BillingProcessor(config), "events-source", "credits-source", "accounts-source");
+
+        topology.addStateStore(store(StoreNames.ACCOUNTS, Topics.REGISTRY_ACCOUNTS.valueSerde(serdes)), "billing");
+        topology.addStateStore(store(StoreNames.BALANCES, new JsonSerde<>(BalanceState.class)), "billing");
+        topology.addStateStore(store(StoreNames.CALLS, new JsonSerde<>(CallState.class)), "billing");
+        topology.addStateStore(store(StoreNames.CREDIT_RECEIPTS, new JsonSerde<>(CreditReceipt.class)), "billing");
+        topology.addStateStore(store(StoreNames.USAGE, Topics.BILLING_USAGE.valueSerde(serdes)), "billing");
+        topology.addStateStore(store(StoreNames.CDRS, Topics.BILLING_CDRS.valueSerde(serdes)), "billing");
+
+        topology.addSink(BillingProcessor.CDRS_SINK, Topics.BILLING_CDRS.name(), keyOut,
+                Topics.BILLING_CDRS.valueSerde(serdes).serializer(), "billing");
+        topology.addSink(BillingProcessor.USAGE_SINK, Topics.BILLING_USAGE.name(), keyOut,
+                Topics.BILLING_USAGE.valueSerde(serdes).serializer(), "billing");
+        topology.addSink(BillingProcessor.BLOCKS_SINK, Topics.BILLING_BLOCKS.name(), keyOut,
+                Topics.BILLING_BLOCKS.valueSerde(serdes).serializer(), "billing");
+        topology.addSink(BillingProcessor.DEAD_LETTERS_SINK, Topics.DEAD_LETTERS.name(), keyOut,
+                Topics.DEAD_LETTERS.valueSerde(serdes).serializer(), "billing");
+        return topology;
+    }
+
+    private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> values) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values);
+    }
+
+    private BillingTopology() {}
+}

@@ -1,0 +1,21 @@
+package io.sipstream.billing;
+
+/** The state stores of the billing topology; the REST API reads the queryable ones. */
+public final class StoreNames {
+    /** Global: every rate deck row by {@code deckId:prefix}. */
+    public static final String RATES = "rates";
+    /** registry.accounts by account id. */
+    public static final String ACCOUNTS = "accounts";
+    /** {@link io.sipstream.billing.balances.BalanceState} by account id. */
+    public static final String BALANCES = "balances";
+    /** {@link io.sipstream.billing.calls.CallState} by {@code accountId|callId}. */
+    public static final String CALLS = "calls";
+    /** {@link io.sipstream.billing.balances.CreditReceipt} by {@code accountId|idempotencyKey}. */
+    public static final String CREDIT_RECEIPTS = "credit-receipts";
+    /** Usage by {@code accountId|PERIOD|windowStartIso}. */
+    public static final String USAGE = "usage";
+    /** RatedCdr by {@code accountId|newest-first time|callId}. */
+    public static final String CDRS = "cdrs";
+
+    private StoreNames() {}
+}

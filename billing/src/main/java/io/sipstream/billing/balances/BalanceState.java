@@ -1,0 +1,40 @@
+package io.sipstream.billing.balances;
+
+import io.sipstream.schemas.Money;
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The money of one account (store {@code balances}, key accountId): credits and charges of rated
+ * calls in the balance currency, the charges of live calls, this month's allowance minutes and
+ * the last decision published, so that an unchanged decision is not published again.
+ */
+public final class BalanceState {
+    /** Fixed by the first credit or charge; null before. */
+    public String currency;
+    public BigDecimal credits = Money.ZERO;
+    public BigDecimal charged = Money.ZERO;
+    /** Live calls by call id. */
+    public Map<String, LiveCharge> live = new TreeMap<>();
+    public long cdrCount;
+    /** yyyy-MM (UTC) of {@link #allowanceSeconds}. */
+    public String allowanceMonth;
+    public long allowanceSeconds;
+    public String lastDecision;
+
+    public BigDecimal liveCost() {
+        BigDecimal sum = Money.ZERO;
+        for (LiveCharge c : live.values()) sum = sum.add(c.cost);
+        return Money.of(sum);
+    }
+
+    public BigDecimal livePerMinute() {
+        BigDecimal sum = Money.ZERO;
+        for (LiveCharge c : live.values()) sum = sum.add(c.pricePerMinute);
+        return Money.of(sum);
+    }
+
+    /** Credits minus the cost of rated and of live calls. */
+    public BigDecimal balance() { return Money.of(credits.subtract(charged).subtract(liveCost())); }
+}

@@ -1,0 +1,74 @@
+package io.sipstream.billing.blocks;
+
+import io.sipstream.avro.Account;
+import io.sipstream.avro.BlockDecision;
+import io.sipstream.billing.balances.BalanceState;
+import io.sipstream.billing.balances.LiveCharge;
+import io.sipstream.schemas.Money;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+
+/**
+ * Whether an account may call: a prepaid account is blocked once its balance (credits minus rated
+ * and live calls) is spent, a postpaid one once it owes its credit limit, and either once its
+ * monthly minute allowance is used up. A top-up, a new month or a changed account lifts the block.
+ */
+public final class BlockPolicy {
+    public static final int PAYMENT_REQUIRED = 402;
+
+    public static BlockDecision decide(String accountId, Account account, BalanceState state, Instant now) {
+        String currency = state.currency != null ? state.currency : account.getCurrency();
+        BigDecimal balance = state.balance();
+        Long minutesLeft = null;
+        boolean allowanceUsed = false;
+        Integer monthly = account.getMonthlyMinutes();
+        if (monthly != null) {
+            long used = usedSecondsThisMonth(state, now);
+            long allowed = monthly * 60L;
+            allowanceUsed = used >= allowed;
+            minutesLeft = Math.max(0, allowed - used) / 60;
+        }
+        String reason = "";
+        if (account.getPrepaid() && balance.signum() <= 0) {
+            reason = "prepaid balance spent: " + balance.toPlainString() + " " + currency;
+        } else if (!account.getPrepaid() && account.getCreditLimit() != null
+                && balance.add(account.getCreditLimit()).signum() <= 0) {
+            reason = "credit limit of " + Money.of(account.getCreditLimit()).toPlainString() + " " + currency + " reached: balance "
+                    + balance.toPlainString() + " " + currency;
+        } else if (allowanceUsed) {
+            reason = "monthly allowance of " + monthly + " minutes used up";
+        }
+        return BlockDecision.newBuilder()
+                .setAccountId(accountId)
+                .setBlocked(!reason.isEmpty())
+                .setSipStatus(PAYMENT_REQUIRED)
+                .setReason(reason)
+                .setPrepaid(account.getPrepaid())
+                .setBalance(balance)
+                .setCurrency(currency)
+                .setLiveCalls(state.live.size())
+                .setLivePerMinute(state.livePerMinute())
+                .setMinutesLeft(minutesLeft)
+                .setDecidedAt(now)
+                .build();
+    }
+
+    /** Billable seconds of outbound calls in the current UTC month, live calls included. */
+    public static long usedSecondsThisMonth(BalanceState state, Instant now) {
+        long used = month(now).equals(state.allowanceMonth) ? state.allowanceSeconds : 0;
+        for (LiveCharge c : state.live.values()) if (c.outbound) used += c.billableSeconds;
+        return used;
+    }
+
+    public static String month(Instant at) { return YearMonth.from(at.atZone(ZoneOffset.UTC)).toString(); }
+
+    /** What a decision says, without when: an unchanged fingerprint is not published again. */
+    public static String fingerprint(BlockDecision d) {
+        return d.getBlocked() + "|" + d.getReason() + "|" + d.getPrepaid() + "|" + d.getBalance().toPlainString() + "|"
+                + d.getCurrency() + "|" + d.getLiveCalls() + "|" + d.getLivePerMinute().toPlainString() + "|" + d.getMinutesLeft();
+    }
+
+    private BlockPolicy() {}
+}
