@@ -1,0 +1,94 @@
+package io.sipstream.router.numbers;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import java.util.Locale;
+
+/**
+ * Reads dialled strings as E.164 numbers with libphonenumber, in the caller's region: national
+ * forms with or without the trunk prefix ("(555) 123-4567", "1-555-123-4567", "020 7946 0000" in
+ * GB), international forms with '+', with the region's own international prefix (011 in NANP,
+ * 0011 in AU ...), with 00 from anywhere, or as bare E.164 digits without '+', and RFC 3966 local
+ * numbers with a numeric phone-context.
+ *
+ * <p>A number only has to be possible (right length for its country), not valid: fictional
+ * ranges such as +1 555 are routed like any other, because test plans and some carriers use them.
+ */
+public final class NumberNormalizer {
+    private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+
+    /** The result of reading one string: a number, or why there is none. */
+    public record Result(E164Number number, String problem) {
+        public boolean ok() { return number != null; }
+        static Result of(E164Number n) { return new Result(n, null); }
+        static Result fail(String problem) { return new Result(null, problem); }
+    }
+
+    public Result normalise(String dialled, String region) {
+        return normalise(DialString.parse(dialled), region);
+    }
+
+    public Result normalise(DialString dialled, String region) {
+        String digits = dialled.digits();
+        if (digits.isEmpty()) return Result.fail("nothing was dialled");
+        for (int i = 0; i < digits.length(); i++) {
+            char c = digits.charAt(i);
+            if (c == '*' || c == '#') return Result.fail("'" + dialled.user() + "' is a service code, not a phone number");
+            if (c == '+' && i > 0) return Result.fail("'" + dialled.user() + "' has '+' inside the number");
+        }
+        String home = regionOrUnknown(region);
+        try {
+            if (digits.charAt(0) == '+') return check(UTIL.parse(digits, "ZZ"), dialled);
+            String context = dialled.numericContext();
+            if (context != null) return check(UTIL.parse(digits + ";phone-context=" + context, home), dialled);
+            if (digits.startsWith("00") && digits.length() > 4) {
+                Result international = check(UTIL.parse("+" + digits.substring(2), "ZZ"), dialled);
+                if (international.ok()) return international;
+            }
+            Result national = check(UTIL.parse(digits, home), dialled);
+            if (national.ok() || digits.length() < 8 || !allDigits(digits)) return national;
+            // E.164 digits without the '+' ("442079460000" from a US account)
+            Result bare = check(UTIL.parse("+" + digits, "ZZ"), dialled);
+            return bare.ok() ? bare : national;
+        } catch (NumberParseException e) {
+            return Result.fail("'" + dialled.user() + "' is not a phone number in region " + home + " ("
+                    + e.getErrorType().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");
+        }
+    }
+
+    private static Result check(PhoneNumber pn, DialString dialled) {
+        return switch (UTIL.isPossibleNumberWithReason(pn)) {
+            case IS_POSSIBLE -> Result.of(toE164(pn));
+            case IS_POSSIBLE_LOCAL_ONLY -> Result.fail("'" + dialled.user() + "' is a local number: dial it with its area code");
+            case TOO_SHORT -> Result.fail("'" + dialled.user() + "' is too short for country code +" + pn.getCountryCode());
+            case TOO_LONG -> Result.fail("'" + dialled.user() + "' is too long for country code +" + pn.getCountryCode());
+            case INVALID_COUNTRY_CODE -> Result.fail("'" + dialled.user() + "' has no valid country code");
+            case INVALID_LENGTH -> Result.fail("'" + dialled.user() + "' has a wrong length for country code +" + pn.getCountryCode());
+        };
+    }
+
+    private static E164Number toE164(PhoneNumber pn) {
+        String region = UTIL.getRegionCodeForNumber(pn);
+        if (region == null) region = UTIL.getRegionCodeForCountryCode(pn.getCountryCode());
+        return new E164Number(UTIL.format(pn, PhoneNumberFormat.E164), region, pn.getCountryCode(),
+                UTIL.getNationalSignificantNumber(pn));
+    }
+
+    private static boolean allDigits(String s) {
+        for (int i = 0; i < s.length(); i++) if (!Character.isDigit(s.charAt(i))) return false;
+        return true;
+    }
+
+    /** The ISO region libphonenumber knows, upper-cased; "ZZ" (unknown) otherwise. */
+    public static String regionOrUnknown(String region) {
+        if (region == null || region.isBlank()) return "ZZ";
+        String r = region.trim().toUpperCase(Locale.ROOT);
+        return UTIL.getSupportedRegions().contains(r) ? r : "ZZ";
+    }
+
+    public static boolean isSupportedRegion(String region) {
+        return region != null && UTIL.getSupportedRegions().contains(region.trim().toUpperCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,50 @@
+package io.sipstream.router.topology;
+
+import io.sipstream.router.numbers.BarredPrefixes;
+import io.sipstream.router.verdicts.VerdictListener;
+import io.sipstream.schemas.serde.SerdeConfig;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything the routing topology is built from.
+ *
+ * @param serdes          the Schema Registry the Avro serdes use
+ * @param barred          destinations no account may call
+ * @param inboundRegion   region in which inbound dialled numbers without a country code are read
+ * @param pendingMaxAge   how long a routed or ringing call counts against its account's
+ *                        concurrency without news from the edge
+ * @param liveMaxAge      how long an answered call counts without news (an INTERIM renews it)
+ * @param sweepInterval   how often expired live calls are deleted (wall clock)
+ * @param listener        told of every verdict (metrics)
+ */
+public record RouterOptions(SerdeConfig serdes, BarredPrefixes barred, String inboundRegion, Duration pendingMaxAge,
+                            Duration liveMaxAge, Duration sweepInterval, VerdictListener listener) {
+    public static final Duration DEFAULT_PENDING_MAX_AGE = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_LIVE_MAX_AGE = Duration.ofHours(6);
+    public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(30);
+
+    public RouterOptions {
+        Objects.requireNonNull(serdes, "serdes");
+        Objects.requireNonNull(barred, "barred");
+        Objects.requireNonNull(inboundRegion, "inboundRegion");
+        Objects.requireNonNull(pendingMaxAge, "pendingMaxAge");
+        Objects.requireNonNull(liveMaxAge, "liveMaxAge");
+        Objects.requireNonNull(sweepInterval, "sweepInterval");
+        if (listener == null) listener = VerdictListener.NONE;
+    }
+
+    /** Defaults everywhere but the registry: the shipped barred list, inbound numbers read in US. */
+    public static RouterOptions defaults(SerdeConfig serdes) {
+        return new RouterOptions(serdes, BarredPrefixes.defaults(), "US", DEFAULT_PENDING_MAX_AGE, DEFAULT_LIVE_MAX_AGE,
+                DEFAULT_SWEEP_INTERVAL, VerdictListener.NONE);
+    }
+
+    public RouterOptions withListener(VerdictListener l) {
+        return new RouterOptions(serdes, barred, inboundRegion, pendingMaxAge, liveMaxAge, sweepInterval, l);
+    }
+
+    public RouterOptions withBarred(BarredPrefixes b) {
+        return new RouterOptions(serdes, b, inboundRegion, pendingMaxAge, liveMaxAge, sweepInterval, listener);
+    }
+}

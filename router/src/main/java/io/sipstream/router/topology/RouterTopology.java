@@ -1,0 +1,118 @@
+package io.sipstream.router.topology;
+
+import io.sipstream.avro.Account;
+import io.sipstream.avro.BlockDecision;
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.CallEvent;
+import io.sipstream.avro.Direction;
+import io.sipstream.avro.NumberAssignment;
+import io.sipstream.avro.Rate;
+import io.sipstream.avro.Trunk;
+import io.sipstream.router.limits.LiveCall;
+import io.sipstream.router.limits.RateWindow;
+import io.sipstream.schemas.Topic;
+import io.sipstream.schemas.Topics;
+import io.sipstream.schemas.serde.SerdeConfig;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The router's topology, a pure function of its options.
+ *
+ * <pre>
+ * registry.accounts -> table (router-accounts)  \   co-partitioned by account id
+ * billing.blocks    -> table (router-blocks)     |  (Topics.ACCOUNT_PARTITIONS each)
+ * call.events       -> live-call tracker ------- | -> router-live-calls
+ * call.attempts --+- outbound -----------------------+-> route -> call.verdicts
+ *                 '- inbound -> owner lookup -> repartition by owner (inbound-by-owner) -'   (partition = replyPartition)
+ * registry.numbers, registry.trunks, billing.rates -> global tables
+ * </pre>
+ *
+ * Inbound attempts are keyed by the dialled number; they are re-keyed by the number's owner and
+ * repartitioned so that the owner's account, limits and live calls are local to the task that
+ * decides them (one extra hop, on inbound calls only). All stores are in memory, the tables'
+ * changelogs are their compacted source topics (topology optimisation), the live calls have a
+ * changelog of their own, and the per-second rate windows none (they are worthless a second later).
+ */
+public final class RouterTopology {
+    public static final String ACCOUNTS_STORE = "router-accounts";
+    public static final String BLOCKS_STORE = "router-blocks";
+    public static final String NUMBERS_STORE = "router-numbers";
+    public static final String TRUNKS_STORE = "router-trunks";
+    public static final String RATES_STORE = "router-rates";
+    public static final String LIVE_CALLS_STORE = "router-live-calls";
+    public static final String CALL_RATES_STORE = "router-call-rates";
+    /** Name of the repartition of inbound attempts (topic {@code <application.id>-inbound-by-owner-repartition}). */
+    public static final String INBOUND_BY_OWNER = "inbound-by-owner";
+
+    public static Topology build(RouterOptions options) {
+        SerdeConfig serdes = options.serdes();
+        Serde<String> keys = Serdes.String();
+        StreamsBuilder builder = new StreamsBuilder();
+
+        builder.table(Topics.REGISTRY_ACCOUNTS.name(), consumed(Topics.REGISTRY_ACCOUNTS, serdes, "accounts"),
+                Materialized.<String, Account>as(Stores.inMemoryKeyValueStore(ACCOUNTS_STORE))
+                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_ACCOUNTS.valueSerde(serdes)));
+        builder.table(Topics.BILLING_BLOCKS.name(), consumed(Topics.BILLING_BLOCKS, serdes, "blocks"),
+                Materialized.<String, BlockDecision>as(Stores.inMemoryKeyValueStore(BLOCKS_STORE))
+                        .withKeySerde(keys).withValueSerde(Topics.BILLING_BLOCKS.valueSerde(serdes)));
+        builder.globalTable(Topics.REGISTRY_NUMBERS.name(), consumed(Topics.REGISTRY_NUMBERS, serdes, "numbers"),
+                Materialized.<String, NumberAssignment>as(Stores.inMemoryKeyValueStore(NUMBERS_STORE))
+                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_NUMBERS.valueSerde(serdes)));
+        builder.globalTable(Topics.REGISTRY_TRUNKS.name(), consumed(Topics.REGISTRY_TRUNKS, serdes, "trunks"),
+                Materialized.<String, Trunk>as(Stores.inMemoryKeyValueStore(TRUNKS_STORE))
+                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_TRUNKS.valueSerde(serdes)));
+        builder.globalTable(Topics.BILLING_RATES.name(), consumed(Topics.BILLING_RATES, serdes, "rates"),
+                Materialized.<String, Rate>as(Stores.inMemoryKeyValueStore(RATES_STORE))
+                        .withKeySerde(keys).withValueSerde(Topics.BILLING_RATES.valueSerde(serdes)));
+
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIVE_CALLS_STORE), keys, LiveCall.serde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CALL_RATES_STORE), keys, RateWindow.serde())
+                .withLoggingDisabled());
+
+        builder.stream(Topics.CALL_EVENTS.name(), consumed(Topics.CALL_EVENTS, serdes, "call-events"))
+                .process(() -> new CallEventTracker(options), Named.as("live-call-tracker"), LIVE_CALLS_STORE, CALL_RATES_STORE);
+
+        Serde<CallAttempt> attemptSerde = Topics.CALL_ATTEMPTS.valueSerde(serdes);
+        Map<String, KStream<String, CallAttempt>> byDirection = builder
+                .stream(Topics.CALL_ATTEMPTS.name(), consumed(Topics.CALL_ATTEMPTS, serdes, "attempts"))
+                .split(Named.as("attempts-"))
+                .branch((key, attempt) -> attempt != null && attempt.getDirection() == Direction.INBOUND, Branched.as("inbound"))
+                .defaultBranch(Branched.as("outbound"));
+        KStream<String, CallAttempt> inboundByOwner = byDirection.get("attempts-inbound")
+                .process(() -> new InboundOwnerLookup(options), Named.as("inbound-owner-lookup"))
+                .repartition(Repartitioned.<String, CallAttempt>as(INBOUND_BY_OWNER)
+                        .withKeySerde(keys).withValueSerde(attemptSerde).withNumberOfPartitions(Topics.ACCOUNT_PARTITIONS));
+        byDirection.get("attempts-outbound")
+                .merge(inboundByOwner, Named.as("attempts-by-account"))
+                .process(() -> new RoutingProcessor(options), Named.as("route"),
+                        ACCOUNTS_STORE, BLOCKS_STORE, LIVE_CALLS_STORE, CALL_RATES_STORE)
+                .to(Topics.CALL_VERDICTS.name(), Produced.with(keys, AddressedVerdict.serde(Topics.CALL_VERDICTS.valueSerde(serdes)))
+                        .withStreamPartitioner(AddressedVerdict.partitioner())
+                        .withName("verdicts"));
+
+        Properties props = new Properties();
+        props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE); // tables restore from their source topics
+        return builder.build(props);
+    }
+
+    private static <V extends SpecificRecord> Consumed<String, V> consumed(Topic<V> topic, SerdeConfig serdes, String name) {
+        return Consumed.with(topic.keySerde(), topic.valueSerde(serdes)).withName(name + "-source");
+    }
+
+    private RouterTopology() {}
+}

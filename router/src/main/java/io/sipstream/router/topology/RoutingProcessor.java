@@ -1,0 +1,67 @@
+package io.sipstream.router.topology;
+
+import io.sipstream.avro.Account;
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.Direction;
+import io.sipstream.avro.RoutingVerdict;
+import io.sipstream.avro.VerdictAction;
+import io.sipstream.router.limits.CallLimiter;
+import io.sipstream.router.limits.LiveCall;
+import io.sipstream.router.limits.RateWindow;
+import io.sipstream.router.numbers.NumberNormalizer;
+import io.sipstream.router.verdicts.InboundRouting;
+import io.sipstream.router.verdicts.OutboundRouting;
+import io.sipstream.router.verdicts.Verdicts;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Decides each attempt of its partition, outbound (keyed by the account) and inbound (re-keyed by
+ * the number's owner), applies the owner's limits and writes the verdict keyed by call id.
+ */
+final class RoutingProcessor implements Processor<String, CallAttempt, String, AddressedVerdict> {
+    private final RouterOptions options;
+    private ProcessorContext<String, AddressedVerdict> context;
+    private StoreRoutingState state;
+    private OutboundRouting outbound;
+    private InboundRouting inbound;
+    private CallLimiter limiter;
+
+    RoutingProcessor(RouterOptions options) { this.options = options; }
+
+    @Override
+    public void init(ProcessorContext<String, AddressedVerdict> context) {
+        this.context = context;
+        state = new StoreRoutingState(context);
+        NumberNormalizer numbers = new NumberNormalizer();
+        outbound = new OutboundRouting(state, numbers, options.barred());
+        inbound = new InboundRouting(state, numbers, options.barred(), options.inboundRegion());
+        KeyValueStore<String, LiveCall> live = context.getStateStore(RouterTopology.LIVE_CALLS_STORE);
+        KeyValueStore<String, RateWindow> rates = context.getStateStore(RouterTopology.CALL_RATES_STORE);
+        limiter = new CallLimiter(live, rates, options.pendingMaxAge(), options.liveMaxAge());
+        context.schedule(options.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, limiter::sweep);
+    }
+
+    @Override
+    public void process(Record<String, CallAttempt> record) {
+        CallAttempt attempt = Attempts.valid(record.key(), record.value());
+        long now = context.currentSystemTimeMs();
+        RoutingVerdict verdict = attempt.getDirection() == Direction.INBOUND
+                ? inbound.decide(attempt, now)
+                : outbound.decide(attempt, record.key(), now);
+        Account account = state.account(verdict.getAccountId());
+        if (account != null) {
+            if (verdict.getAction() == VerdictAction.ROUTE) {
+                CallLimiter.Refusal refusal = limiter.admit(account, attempt.getCallId(), record.timestamp(), now);
+                if (refusal != null) verdict = Verdicts.refuse(verdict, refusal.sipStatus(), refusal.reason());
+            } else {
+                limiter.refused(account, attempt.getCallId());
+            }
+        }
+        context.forward(record.withKey(attempt.getCallId()).withValue(new AddressedVerdict(verdict, attempt.getReplyPartition())));
+        options.listener().onVerdict(verdict);
+    }
+}

@@ -1,0 +1,57 @@
+package io.sipstream.router.topology;
+
+import io.sipstream.avro.Account;
+import io.sipstream.avro.BlockDecision;
+import io.sipstream.avro.NumberAssignment;
+import io.sipstream.avro.Rate;
+import io.sipstream.avro.Trunk;
+import io.sipstream.router.verdicts.RoutingState;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+
+/** The routing state as the topology's table stores hold it. */
+final class StoreRoutingState implements RoutingState {
+    private static final int MAX_E164_DIGITS = 15;
+
+    private final KeyValueStore<String, ValueAndTimestamp<Account>> accounts;
+    private final KeyValueStore<String, ValueAndTimestamp<BlockDecision>> blocks;
+    private final KeyValueStore<String, ValueAndTimestamp<NumberAssignment>> numbers;
+    private final KeyValueStore<String, ValueAndTimestamp<Trunk>> trunks;
+    private final KeyValueStore<String, ValueAndTimestamp<Rate>> rates;
+
+    StoreRoutingState(ProcessorContext<?, ?> context) {
+        accounts = context.getStateStore(RouterTopology.ACCOUNTS_STORE);
+        blocks = context.getStateStore(RouterTopology.BLOCKS_STORE);
+        numbers = context.getStateStore(RouterTopology.NUMBERS_STORE);
+        trunks = context.getStateStore(RouterTopology.TRUNKS_STORE);
+        rates = context.getStateStore(RouterTopology.RATES_STORE);
+    }
+
+    @Override
+    public Account account(String accountId) { return accountId == null ? null : value(accounts.get(accountId)); }
+
+    @Override
+    public BlockDecision block(String accountId) { return value(blocks.get(accountId)); }
+
+    @Override
+    public String numberOwner(String e164) {
+        NumberAssignment assignment = value(numbers.get(e164));
+        return assignment == null ? null : assignment.getAccountId();
+    }
+
+    @Override
+    public Trunk trunk(String trunkId) { return value(trunks.get(trunkId)); }
+
+    @Override
+    public Rate rate(String deckId, String digits) {
+        String deck = deckId + ':';
+        for (int len = Math.min(digits.length(), MAX_E164_DIGITS); len > 0; len--) {
+            Rate rate = value(rates.get(deck + digits.substring(0, len)));
+            if (rate != null) return rate;
+        }
+        return null;
+    }
+
+    private static <V> V value(ValueAndTimestamp<V> v) { return v == null ? null : v.value(); }
+}

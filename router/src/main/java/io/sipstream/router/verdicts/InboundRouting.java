@@ -1,0 +1,84 @@
+package io.sipstream.router.verdicts;
+
+import io.sipstream.avro.Account;
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.RouteTarget;
+import io.sipstream.avro.RoutingVerdict;
+import io.sipstream.router.numbers.BarredPrefixes;
+import io.sipstream.router.numbers.DialString;
+import io.sipstream.router.numbers.E164Number;
+import io.sipstream.router.numbers.NumberNormalizer;
+import io.sipstream.router.verdicts.RouteResolver.Resolution;
+import io.sipstream.router.verdicts.Targets.Caller;
+import java.util.List;
+
+/**
+ * Decides a call that comes in from a trunk for one of the registry's numbers: the number's owner
+ * takes it on its forward target if it has one, else on its registered contacts, with its
+ * no-answer target after its no-answer time.
+ */
+public final class InboundRouting {
+    private final RouteResolver routes;
+    private final String region;
+
+    /** @param region the region in which inbound dialled numbers without a country code are read */
+    public InboundRouting(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred, String region) {
+        this.routes = new RouteResolver(state, numbers, barred);
+        this.region = region;
+    }
+
+    public RoutingVerdict decide(CallAttempt attempt, long now) {
+        NumberNormalizer.Result r = routes.numbers().normalise(DialString.parse(attempt.getDialled()), region);
+        if (!r.ok()) {
+            return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "no number of this registry: " + r.problem(), now);
+        }
+        E164Number called = r.number();
+        String ownerId = routes.state().numberOwner(called.e164());
+        if (ownerId == null) {
+            return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "number " + called.e164() + " is not assigned", called, now);
+        }
+        Account owner = routes.state().account(ownerId);
+        if (owner == null) {
+            return Verdicts.reject(attempt, ownerId, Verdicts.NOT_FOUND, "account " + ownerId + " owning "
+                    + called.e164() + " is unknown", called, now);
+        }
+        if (!owner.getEnabled()) {
+            return Verdicts.reject(attempt, ownerId, Verdicts.TEMPORARILY_UNAVAILABLE, "account " + ownerId + " owning "
+                    + called.e164() + " is disabled", called, now);
+        }
+        Caller caller = caller(attempt);
+        String forward = owner.getForwardTarget();
+        if (forward != null && !forward.isBlank()) {
+            Resolution route = routes.forward(forward, "forward target", owner, caller);
+            if (!route.ok()) return Verdicts.reject(attempt, ownerId, route.sipStatus(), route.reason(), called, now);
+            return verdict(attempt, ownerId, called, caller, route.targets(), now).build();
+        }
+        RoutingVerdict.Builder verdict = verdict(attempt, ownerId, called, caller, List.of(Targets.registered(owner, caller)), now);
+        String noAnswer = owner.getNoAnswerTarget();
+        if (noAnswer != null && !noAnswer.isBlank()) {
+            Resolution route = routes.forward(noAnswer, "no-answer target", owner, caller);
+            // A no-answer target that cannot be routed must not stop the owner's phones from ringing.
+            if (route.ok()) verdict.setNoAnswerSeconds(Math.max(1, owner.getNoAnswerSeconds())).setNoAnswerTargets(route.targets());
+            else verdict.setReason("no-answer target skipped: " + route.reason());
+        }
+        return verdict.build();
+    }
+
+    private static RoutingVerdict.Builder verdict(CallAttempt attempt, String ownerId, E164Number called, Caller caller,
+                                                  List<RouteTarget> targets, long now) {
+        return Verdicts.route(attempt, ownerId, targets, now)
+                .setDestination(called.e164())
+                .setDestinationRegion(called.region())
+                .setCallerId(caller.e164());
+    }
+
+    /** The outside caller as presented: a number when it reads as one, else its text ("anonymous"). */
+    private Caller caller(CallAttempt attempt) {
+        String presented = attempt.getAssertedIdentity() != null && !attempt.getAssertedIdentity().isBlank()
+                ? attempt.getAssertedIdentity() : attempt.getFromUser();
+        if (presented == null || presented.isBlank()) return Caller.NONE;
+        DialString d = DialString.parse(presented);
+        NumberNormalizer.Result r = routes.numbers().normalise(d, region);
+        return r.ok() ? new Caller(r.number(), null) : new Caller(null, d.user());
+    }
+}

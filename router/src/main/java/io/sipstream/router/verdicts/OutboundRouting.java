@@ -1,0 +1,171 @@
+package io.sipstream.router.verdicts;
+
+import io.sipstream.avro.Account;
+import io.sipstream.avro.BlockDecision;
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.DialPlanRule;
+import io.sipstream.avro.Rate;
+import io.sipstream.avro.RouteTarget;
+import io.sipstream.avro.RoutingVerdict;
+import io.sipstream.router.dialplan.DialPlan;
+import io.sipstream.router.numbers.BarredPrefixes;
+import io.sipstream.router.numbers.DialString;
+import io.sipstream.router.numbers.E164Number;
+import io.sipstream.router.numbers.NumberNormalizer;
+import io.sipstream.router.verdicts.RouteResolver.Resolution;
+import io.sipstream.router.verdicts.Targets.Caller;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.List;
+
+/**
+ * Decides a call an account places, in this order: the account may call at all (it exists, is
+ * enabled, billing does not block it, a prepaid balance is left); the dial plan may take the
+ * dialled string as it is (speed dials, short codes, rewrites, rejects); else the string is read
+ * as an E.164 number in the account's region; the destination must be in the account's countries
+ * and not barred; then the caller ID, the trunks and billing's cap on the duration. The stream's
+ * limits (concurrency, rate) are applied after this, by the topology.
+ */
+public final class OutboundRouting {
+    private static final BigDecimal SIXTY = BigDecimal.valueOf(60);
+
+    private final RouteResolver routes;
+
+    public OutboundRouting(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred) {
+        this.routes = new RouteResolver(state, numbers, barred);
+    }
+
+    public RoutingVerdict decide(CallAttempt attempt, String accountId, long now) {
+        RoutingState state = routes.state();
+        NumberNormalizer numbers = routes.numbers();
+        Account account = state.account(accountId);
+        if (account == null || !account.getEnabled()) {
+            return Verdicts.reject(attempt, accountId, Verdicts.FORBIDDEN,
+                    "account unknown or disabled: " + accountId, now);
+        }
+        BlockDecision block = state.block(accountId);
+        if (block != null && block.getBlocked()) {
+            int status = block.getSipStatus() >= 400 && block.getSipStatus() <= 699 ? block.getSipStatus() : Verdicts.PAYMENT_REQUIRED;
+            String why = block.getReason() == null || block.getReason().isBlank() ? "" : ": " + block.getReason();
+            return Verdicts.reject(attempt, accountId, status, "account " + accountId + " is blocked by billing" + why, now);
+        }
+        boolean prepaid = block != null && (block.getPrepaid() || account.getPrepaid());
+        if (prepaid && block.getBalance().signum() <= 0) {
+            return Verdicts.reject(attempt, accountId, Verdicts.PAYMENT_REQUIRED, "prepaid account " + accountId
+                    + " has no balance left (" + block.getBalance().toPlainString() + " " + block.getCurrency() + ")", now);
+        }
+
+        DialString dialled = DialString.parse(attempt.getDialled());
+        if (dialled.isEmpty()) {
+            return Verdicts.reject(attempt, accountId, Verdicts.ADDRESS_INCOMPLETE, "nothing was dialled", now);
+        }
+        String region = account.getRegion();
+        NumberNormalizer.Result[] asDialled = new NumberNormalizer.Result[1]; // read at most once
+        DialPlan.Match match;
+        try {
+            match = DialPlan.match(account.getDialPlan(), dialled, () -> {
+                asDialled[0] = numbers.normalise(dialled, region);
+                return asDialled[0].ok() ? asDialled[0].number().e164() : null;
+            });
+        } catch (DialPlan.RewriteException e) {
+            return Verdicts.reject(attempt, accountId, Verdicts.SERVICE_UNAVAILABLE, e.getMessage(), now);
+        }
+        if (match != null && match.rejects()) {
+            return Verdicts.reject(attempt, accountId, match.rule().getRejectStatus(),
+                    match.describe() + " rejects '" + dialled.user() + "'", now);
+        }
+        Caller caller = callerId(attempt, account);
+        if (match != null && match.rule().getTargetAccount() != null) {
+            return toAccount(attempt, account, match, caller, now);
+        }
+
+        NumberNormalizer.Result read;
+        if (match != null) read = numbers.normalise(DialString.parse(match.number()), region);
+        else read = asDialled[0] != null ? asDialled[0] : numbers.normalise(dialled, region);
+        if (!read.ok()) {
+            String how = match == null ? "" : match.describe() + " made '" + match.number() + "' of '" + dialled.user() + "': ";
+            return Verdicts.reject(attempt, accountId, Verdicts.ADDRESS_INCOMPLETE, how + read.problem(), now);
+        }
+        E164Number destination = read.number();
+        List<String> countries = account.getAllowedCountries();
+        if (!countries.isEmpty() && !countries.contains(destination.region())) {
+            return Verdicts.reject(attempt, accountId, Verdicts.FORBIDDEN, "destination " + destination.e164() + " ("
+                    + destination.region() + ") is outside the countries account " + accountId + " may call " + countries,
+                    destination, now);
+        }
+        String bar = routes.barred().match(destination.e164());
+        if (bar != null) {
+            return Verdicts.reject(attempt, accountId, Verdicts.FORBIDDEN, "destination " + destination.e164()
+                    + " is barred (premium-rate or fraud-prone prefix " + bar + ")", destination, now);
+        }
+
+        List<String> trunks = match == null ? null : match.rule().getTrunks();
+        Resolution route = routes.outbound(trunks, account, destination, caller);
+        if (!route.ok()) return Verdicts.reject(attempt, accountId, route.sipStatus(), route.reason(), destination, now);
+
+        Integer maxDuration = null;
+        if (prepaid) {
+            BigDecimal perMinute = block.getLivePerMinute().add(pricePerMinute(account, destination));
+            if (perMinute.signum() > 0) {
+                BigDecimal seconds = block.getBalance().multiply(SIXTY).divide(perMinute, 0, RoundingMode.FLOOR);
+                if (seconds.signum() <= 0) {
+                    return Verdicts.reject(attempt, accountId, Verdicts.PAYMENT_REQUIRED, "prepaid balance of account "
+                            + accountId + " (" + block.getBalance().toPlainString() + " " + block.getCurrency()
+                            + ") buys less than a second at " + perMinute.stripTrailingZeros().toPlainString() + " per minute",
+                            destination, now);
+                }
+                maxDuration = seconds.min(BigDecimal.valueOf(Integer.MAX_VALUE)).intValue();
+            }
+        }
+        return Verdicts.route(attempt, accountId, route.targets(), now)
+                .setDestination(destination.e164())
+                .setDestinationRegion(destination.region())
+                .setCallerId(caller.e164())
+                .setMaxDurationSeconds(maxDuration)
+                .build();
+    }
+
+    /** A dial plan rule that sends the call to another account's registered contacts (an extension). */
+    private RoutingVerdict toAccount(CallAttempt attempt, Account account, DialPlan.Match match, Caller caller, long now) {
+        DialPlanRule rule = match.rule();
+        // The target account lives on another partition: its contacts (or their absence) are the edge's to find.
+        RouteTarget target = Targets.registered(rule.getTargetAccount(), rule.getTargetAccount(), account.getSipDomain(), caller);
+        NumberNormalizer.Result read = routes.numbers().normalise(DialString.parse(match.number()), account.getRegion());
+        return Verdicts.route(attempt, account.getAccountId(), List.of(target), now)
+                .setDestination(read.ok() ? read.number().e164() : null)
+                .setDestinationRegion(read.ok() ? read.number().region() : null)
+                .setCallerId(caller.e164())
+                .build();
+    }
+
+    /**
+     * The caller ID: the number the caller asserts (P-Asserted/Preferred-Identity, else the From
+     * user) when the account owns it, otherwise the account's default; none when neither exists.
+     */
+    private Caller callerId(CallAttempt attempt, Account account) {
+        for (String asserted : new String[] {attempt.getAssertedIdentity(), attempt.getFromUser()}) {
+            if (asserted == null || asserted.isBlank()) continue;
+            NumberNormalizer.Result r = routes.numbers().normalise(DialString.parse(asserted), account.getRegion());
+            if (r.ok() && owns(account, r.number().e164())) return new Caller(r.number(), null);
+        }
+        String fallback = account.getDefaultCallerId();
+        if (fallback == null || fallback.isBlank()) return Caller.NONE;
+        NumberNormalizer.Result r = routes.numbers().normalise(DialString.parse(fallback), account.getRegion());
+        return r.ok() ? new Caller(r.number(), null) : new Caller(null, fallback);
+    }
+
+    private boolean owns(Account account, String e164) {
+        return account.getNumbers().contains(e164) || account.getAccountId().equals(routes.state().numberOwner(e164));
+    }
+
+    /** The new call's price: the longest prefix in the account's deck, else in the default deck; zero when unrated. */
+    private BigDecimal pricePerMinute(Account account, E164Number destination) {
+        String deck = account.getRateDeckId() == null || account.getRateDeckId().isBlank()
+                ? RoutingState.DEFAULT_RATE_DECK : account.getRateDeckId();
+        Rate rate = routes.state().rate(deck, destination.digits());
+        if (rate == null && !deck.equals(RoutingState.DEFAULT_RATE_DECK)) {
+            rate = routes.state().rate(RoutingState.DEFAULT_RATE_DECK, destination.digits());
+        }
+        return rate == null ? BigDecimal.ZERO : rate.getPricePerMinute();
+    }
+}

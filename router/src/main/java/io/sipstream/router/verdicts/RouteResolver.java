@@ -1,0 +1,83 @@
+package io.sipstream.router.verdicts;
+
+import io.sipstream.avro.Account;
+import io.sipstream.avro.RouteTarget;
+import io.sipstream.avro.Trunk;
+import io.sipstream.router.numbers.BarredPrefixes;
+import io.sipstream.router.numbers.DialString;
+import io.sipstream.router.numbers.E164Number;
+import io.sipstream.router.numbers.NumberNormalizer;
+import io.sipstream.router.verdicts.Targets.Caller;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What outbound and inbound routing share: turning trunk lists, hosts and forward targets into targets. */
+final class RouteResolver {
+
+    /** Targets in failover order, or the SIP status and reason why there are none. */
+    record Resolution(List<RouteTarget> targets, int sipStatus, String reason) {
+        static Resolution of(List<RouteTarget> targets) { return new Resolution(targets, 0, null); }
+        static Resolution refuse(int sipStatus, String reason) { return new Resolution(List.of(), sipStatus, reason); }
+        boolean ok() { return sipStatus == 0; }
+    }
+
+    private final RoutingState state;
+    private final NumberNormalizer numbers;
+    private final BarredPrefixes barred;
+
+    RouteResolver(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred) {
+        this.state = state;
+        this.numbers = numbers;
+        this.barred = barred;
+    }
+
+    RoutingState state() { return state; }
+
+    NumberNormalizer numbers() { return numbers; }
+
+    BarredPrefixes barred() { return barred; }
+
+    /**
+     * The trunks named (a dial plan rule's, in failover order), or else the account's outbound
+     * trunk followed by its outbound host; unknown and disabled trunks are skipped.
+     */
+    Resolution outbound(List<String> trunkIds, Account account, E164Number destination, Caller caller) {
+        List<RouteTarget> targets = new ArrayList<>(2);
+        List<String> skipped = new ArrayList<>(0);
+        if (trunkIds != null && !trunkIds.isEmpty()) {
+            for (String id : trunkIds) addTrunk(id, destination, caller, targets, skipped);
+        } else {
+            if (account.getOutboundTrunk() != null) addTrunk(account.getOutboundTrunk(), destination, caller, targets, skipped);
+            if (account.getOutboundHost() != null && !account.getOutboundHost().isBlank()) {
+                targets.add(Targets.host(account.getOutboundHost(), destination, caller));
+            }
+        }
+        if (!targets.isEmpty()) return Resolution.of(targets);
+        String why = skipped.isEmpty() ? "account " + account.getAccountId() + " has no outbound trunk or host"
+                : String.join(", ", skipped);
+        return Resolution.refuse(Verdicts.SERVICE_UNAVAILABLE, "no route to " + destination.e164() + ": " + why);
+    }
+
+    private void addTrunk(String id, E164Number destination, Caller caller, List<RouteTarget> targets, List<String> skipped) {
+        Trunk trunk = state.trunk(id);
+        if (trunk == null) skipped.add("trunk " + id + " is unknown");
+        else if (!trunk.getEnabled()) skipped.add("trunk " + id + " is disabled");
+        else targets.add(Targets.trunk(trunk, destination, caller));
+    }
+
+    /** A forward or no-answer target of an account: a SIP URI as is, or a number through the account's outbound route. */
+    Resolution forward(String target, String what, Account account, Caller caller) {
+        if (Targets.isSipUri(target)) return Resolution.of(List.of(Targets.uri(target, caller)));
+        NumberNormalizer.Result r = numbers.normalise(DialString.parse(target), account.getRegion());
+        if (!r.ok()) {
+            return Resolution.refuse(Verdicts.SERVICE_UNAVAILABLE, what + " '" + target + "' of account "
+                    + account.getAccountId() + " is not a number or SIP URI: " + r.problem());
+        }
+        String bar = barred.match(r.number().e164());
+        if (bar != null) {
+            return Resolution.refuse(Verdicts.FORBIDDEN, what + " " + r.number().e164() + " of account "
+                    + account.getAccountId() + " is barred (prefix " + bar + ")");
+        }
+        return outbound(null, account, r.number(), caller);
+    }
+}

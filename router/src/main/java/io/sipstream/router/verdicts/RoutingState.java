@@ -1,0 +1,26 @@
+package io.sipstream.router.verdicts;
+
+import io.sipstream.avro.Account;
+import io.sipstream.avro.BlockDecision;
+import io.sipstream.avro.Rate;
+import io.sipstream.avro.Trunk;
+
+/** What a routing decision reads: the registry and billing tables as this router instance sees them. */
+public interface RoutingState {
+    /** The deck that rates every account without its own. */
+    String DEFAULT_RATE_DECK = "default";
+
+    /** An account of this instance's partitions (the one the attempt is keyed by), or null. */
+    Account account(String accountId);
+
+    /** Billing's latest decision on an account of this instance's partitions, or null if it has none. */
+    BlockDecision block(String accountId);
+
+    /** The account that owns an E.164 number, or null. */
+    String numberOwner(String e164);
+
+    Trunk trunk(String trunkId);
+
+    /** The deck's row with the longest prefix of the E.164 digits (no '+'), or null. */
+    Rate rate(String deckId, String digits);
+}
