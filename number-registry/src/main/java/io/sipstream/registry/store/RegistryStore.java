@@ -1,0 +1,234 @@
+package io.sipstream.registry.store;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.sipstream.platform.http.ApiException;
+import io.sipstream.platform.http.Json;
+import io.sipstream.platform.redis.RedisKeys;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The registry in Redis, the source of truth. Reads are plain GETs; every write is a {@link Change}
+ * committed by one Lua script that first checks the keys still hold what was read (optimistic
+ * concurrency, like WATCH/MULTI but in one round trip and in every Redis mode), then applies the
+ * mutations and appends the change's records to the outbox, all atomically. The outbox publisher
+ * drains the outbox to Kafka in order.
+ *
+ * <p>Keys beyond {@link RedisKeys}' own: {@code registry:outbox} (list of "seq|json" entries),
+ * {@code registry:outbox:seq} (counter), {@code registry:version} (counter of record versions),
+ * {@code registry:epoch} (marker that the topics were reconciled with this Redis's data) and
+ * {@code registry:publisher:lease} (which instance drains the outbox).
+ */
+public final class RegistryStore {
+    private static final int MAX_ATTEMPTS = 20;
+
+    static final String COMMIT = """
+            local a = 1
+            local checks = tonumber(ARGV[a]); a = a + 1
+            for c = 1, checks do
+              local key = KEYS[tonumber(ARGV[a])]
+              local mode = ARGV[a + 1]
+              local want = ARGV[a + 2]
+              a = a + 3
+              local have = redis.call('GET', key)
+              if mode == 'absent' then
+                if have then return 'conflict:' .. key end
+              elseif have ~= want then
+                return 'conflict:' .. key
+              end
+            end
+            local ops = tonumber(ARGV[a]); a = a + 1
+            for o = 1, ops do
+              local op = ARGV[a]
+              local key = KEYS[tonumber(ARGV[a + 1])]
+              local n = tonumber(ARGV[a + 2])
+              a = a + 3
+              if op == 'OUTBOX' then
+                local seq = redis.call('INCR', KEYS[1])
+                redis.call('RPUSH', KEYS[2], seq .. '|' .. ARGV[a])
+              elseif n == 0 then
+                redis.call(op, key)
+              else
+                redis.call(op, key, unpack(ARGV, a, a + n - 1))
+              end
+              a = a + n
+            end
+            return 'ok'
+            """;
+
+    static final String TRIM = """
+            local upto = tonumber(ARGV[1])
+            local n = 0
+            while true do
+              local head = redis.call('LINDEX', KEYS[1], 0)
+              if not head then break end
+              local bar = string.find(head, '|', 1, true)
+              local seq = bar and tonumber(string.sub(head, 1, bar - 1)) or 0
+              if seq > upto then break end
+              redis.call('LPOP', KEYS[1])
+              n = n + 1
+            end
+            return n
+            """;
+
+    static final String LEASE = """
+            local holder = redis.call('GET', KEYS[1])
+            if (not holder) or holder == ARGV[1] then
+              redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+              return 1
+            end
+            return 0
+            """;
+
+    private static final ObjectReader LENIENT = Json.MAPPER.reader().without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final UnifiedJedis redis;
+    private final RedisKeys keys;
+    private volatile Runnable onCommit = () -> {};
+
+    public RegistryStore(UnifiedJedis redis, RedisKeys keys) {
+        this.redis = redis;
+        this.keys = keys;
+    }
+
+    public RedisKeys keys() { return keys; }
+
+    public UnifiedJedis redis() { return redis; }
+
+    public String outboxKey() { return keys.other("registry:outbox"); }
+
+    public String outboxSeqKey() { return keys.other("registry:outbox:seq"); }
+
+    public String versionKey() { return keys.other("registry:version"); }
+
+    public String epochKey() { return keys.other("registry:epoch"); }
+
+    public String leaseKey() { return keys.other("registry:publisher:lease"); }
+
+    /** Called after every successful commit that wrote outbox entries (the publisher wakes up). */
+    public void onCommit(Runnable listener) { this.onCommit = listener == null ? () -> {} : listener; }
+
+    // ---- reads
+
+    public String get(String key) { return call(() -> redis.get(key)); }
+
+    public Map<String, String> hgetAll(String key) { return call(() -> redis.hgetAll(key)); }
+
+    public boolean exists(String key) { return call(() -> redis.exists(key)); }
+
+    public Set<String> members(String key) { return call(() -> redis.smembers(key)); }
+
+    public <T> T read(String key, Class<T> type) { return decode(get(key), type); }
+
+    /** The next record version: one counter for every record, so a deleted and re-created record never repeats an ETag. */
+    public long nextVersion() { return call(() -> redis.incr(versionKey())); }
+
+    public static <T> T decode(String json, Class<T> type) {
+        if (json == null) return null;
+        try {
+            return LENIENT.readValue(json, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("stored record is not readable as " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static String encode(Object doc) {
+        try {
+            return Json.MAPPER.writeValueAsString(doc);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static JsonNode tree(Object doc) { return Json.MAPPER.valueToTree(doc); }
+
+    // ---- writes
+
+    /** Applies a change atomically; throws {@link ConflictException} when a checked key changed since it was read. */
+    public void commit(Change change) {
+        if (change.isEmpty()) return;
+        Object result = call(() -> redis.eval(COMMIT, change.keys(outboxSeqKey(), outboxKey()), change.args()));
+        String answer = String.valueOf(result);
+        if (answer.startsWith("conflict:")) throw new ConflictException(answer.substring("conflict:".length()));
+        if (!"ok".equals(answer)) throw new IllegalStateException("unexpected answer from the commit script: " + answer);
+        if (change.outboxEntries() > 0) onCommit.run();
+    }
+
+    /**
+     * Runs read-validate-commit until it commits without a conflict: concurrent writers to the same
+     * record each apply in turn (or get 412 from their If-Match) instead of overwriting each other.
+     */
+    public <T> T update(Supplier<T> attempt) {
+        for (int i = 1; ; i++) {
+            try {
+                return attempt.get();
+            } catch (ConflictException e) {
+                if (i >= MAX_ATTEMPTS) {
+                    throw new ApiException(409, null, "too many concurrent changes of the same record; try again");
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    // ---- outbox
+
+    public long outboxDepth() { return call(() -> redis.llen(outboxKey())); }
+
+    public List<String> peekOutbox(int max) { return call(() -> redis.lrange(outboxKey(), 0, max - 1L)); }
+
+    /** Removes every entry at the head of the outbox up to and including {@code seq}; returns how many. */
+    public long trimOutbox(long seq) {
+        Object n = call(() -> redis.eval(TRIM, List.of(outboxKey()), List.of(Long.toString(seq))));
+        return n instanceof Number number ? number.longValue() : 0;
+    }
+
+    /** Takes or renews the publisher lease; false when another instance holds it. */
+    public boolean holdLease(String holder, long ttlMillis) {
+        Object r = call(() -> redis.eval(LEASE, List.of(leaseKey()), List.of(holder, Long.toString(ttlMillis))));
+        return r instanceof Number n && n.longValue() == 1;
+    }
+
+    public void releaseLease(String holder) {
+        call(() -> redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+                List.of(leaseKey()), List.of(holder)));
+    }
+
+    public boolean ping() { return "PONG".equalsIgnoreCase(call(() -> redis.ping())); }
+
+    /** Every key matching a glob under the prefix (SCAN, never KEYS). */
+    public List<String> scan(String glob) {
+        List<String> out = new ArrayList<>();
+        call(() -> {
+            redis.scanIteration(500, glob).collect(out);
+            return null;
+        });
+        return out;
+    }
+
+    /** Redis errors become 503 for the REST API; the cause stays in the log of the caller. */
+    private static <T> T call(Supplier<T> op) {
+        try {
+            return op.get();
+        } catch (JedisException e) {
+            throw new RedisUnavailableException(e);
+        }
+    }
+
+    /** Redis did not answer or refused the command. */
+    public static final class RedisUnavailableException extends ApiException {
+        public RedisUnavailableException(JedisException cause) {
+            super(503, null, "the registry's Redis is unavailable: " + cause.getMessage());
+            initCause(cause);
+        }
+    }
+}

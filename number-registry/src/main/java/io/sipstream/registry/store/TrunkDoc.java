@@ -1,0 +1,18 @@
+package io.sipstream.registry.store;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A trunk as kept in Redis under {@code trunk:<id>} (JSON) and shown by the API. The digest
+ * password lives apart, sealed, in {@code trunkcred:<id>}; this record says only whether there is one.
+ */
+public record TrunkDoc(String id, String host, int port, String transport, boolean enabled, List<String> allowedCidrs,
+                       String callerIdFormat, String techPrefix, int maxChannels, boolean allowRefer,
+                       boolean allowRedirect, List<Integer> finalCodes, boolean register, String username,
+                       String realm, boolean hasCredentials, long version, Instant updatedAt) {
+    public TrunkDoc {
+        allowedCidrs = allowedCidrs == null ? List.of() : List.copyOf(allowedCidrs);
+        finalCodes = finalCodes == null ? List.of() : List.copyOf(finalCodes);
+    }
+}
