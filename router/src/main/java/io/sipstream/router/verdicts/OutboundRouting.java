@@ -61,15 +61,10 @@ public final class OutboundRouting {
         }
         String region = account.getRegion();
         NumberNormalizer.Result[] asDialled = new NumberNormalizer.Result[1]; // read at most once
-        DialPlan.Match match;
-        try {
-            match = DialPlan.match(account.getDialPlan(), dialled, () -> {
-                asDialled[0] = numbers.normalise(dialled, region);
-                return asDialled[0].ok() ? asDialled[0].number().e164() : null;
-            });
-        } catch (DialPlan.RewriteException e) {
-            return Verdicts.reject(attempt, accountId, Verdicts.SERVICE_UNAVAILABLE, e.getMessage(), now);
-        }
+        DialPlan.Match match = DialPlan.match(account.getDialPlan(), dialled, () -> {
+            asDialled[0] = numbers.normalise(dialled, region);
+            return asDialled[0].ok() ? asDialled[0].number().e164() : null;
+        });
         if (match != null && match.rejects()) {
             return Verdicts.reject(attempt, accountId, match.rule().getRejectStatus(),
                     match.describe() + " rejects '" + dialled.user() + "'", now);
