@@ -104,12 +104,36 @@ public final class BillingApi {
             throw ApiException.unavailable("cannot write the deck to " + Topics.BILLING_RATES.name() + ": " + e.getMessage());
         }
         metrics.counter("billing_ratedeck_loads_total", "outcome", "loaded").increment();
+        boolean applied = awaitRates(result);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("deckId", deckId);
         body.put("rows", result.rows());
         body.put("written", result.written());
         body.put("removed", result.removed());
+        body.put("applied", applied);
         ctx.header("ETag", result.etag()).json(body);
+    }
+
+    /** Waits (a while) until this instance rates with the new deck, so that calls after the answer use it. */
+    private boolean awaitRates(RateDeckLoader.Result result) {
+        long deadline = System.nanoTime() + confirmTimeout.toNanos();
+        while (true) {
+            try {
+                ReadOnlyKeyValueStore<String, Rate> rates = queries.store(StoreNames.RATES);
+                boolean done = result.removedKeys().stream().allMatch(k -> rates.get(k) == null)
+                        && result.deck().entrySet().stream().allMatch(e -> e.getValue().equals(rates.get(e.getKey())));
+                if (done) return true;
+            } catch (ApiException | org.apache.kafka.streams.errors.InvalidStateStoreException notReady) {
+                // the store is not queryable yet
+            }
+            if (System.nanoTime() > deadline) return false;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     private void getDeck(Context ctx) {

@@ -42,7 +42,8 @@ public final class RateDeckLoader implements AutoCloseable {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
     /** What a load did. {@code etag} identifies the deck's rows now. */
-    public record Result(String deckId, int rows, int written, int removed, String etag) {}
+    public record Result(String deckId, int rows, int written, int removed, String etag,
+                         Map<String, Rate> deck, List<String> removedKeys) {}
 
     /** An If-Match that no longer names the deck's current rows. */
     public static final class StaleDeckException extends RuntimeException {
@@ -89,16 +90,17 @@ public final class RateDeckLoader implements AutoCloseable {
         next.forEach((key, rate) -> {
             if (!rate.equals(current.get(key))) records.add(new ProducerRecord<>(Topics.BILLING_RATES.name(), key, rate));
         });
-        int removed = 0;
+        List<String> removedKeys = new ArrayList<>();
         for (String key : current.keySet()) {
             if (!next.containsKey(key)) {
                 records.add(new ProducerRecord<>(Topics.BILLING_RATES.name(), key, null));
-                removed++;
+                removedKeys.add(key);
             }
         }
+        int removed = removedKeys.size();
         if (!records.isEmpty()) send(records);
         log.info("rate deck {}: {} rows, {} written, {} removed", deckId, next.size(), records.size() - removed, removed);
-        return new Result(deckId, next.size(), records.size() - removed, removed, etag(next.values()));
+        return new Result(deckId, next.size(), records.size() - removed, removed, etag(next.values()), next, removedKeys);
     }
 
     /** The deck's rows as billing.rates holds them now, by {@code deckId:prefix}. */
