@@ -1,0 +1,142 @@
+package io.sipstream.router.topology;
+
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.CallEventType;
+import io.sipstream.avro.RoutingVerdict;
+import io.sipstream.avro.VerdictAction;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static io.sipstream.router.topology.RouterDriver.account;
+import static io.sipstream.router.topology.RouterDriver.trunk;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The per-account limits enforced in the stream: live calls and calls per second. */
+class LimitsTest {
+    private RouterDriver d;
+
+    @BeforeEach
+    void setUp() {
+        d = new RouterDriver();
+        d.put(trunk("t1"));
+    }
+
+    @AfterEach
+    void tearDown() { d.close(); }
+
+    private RoutingVerdict call(String callId) {
+        return d.decide(d.outbound("acme", "+15551234567").setCallId(callId));
+    }
+
+    private RoutingVerdict callAt(String callId, Instant at) {
+        CallAttempt a = d.outbound("acme", "+15551234567").setCallId(callId).build();
+        d.attempts.pipeInput("acme", a, at);
+        return d.verdicts.readValue();
+    }
+
+    @Test
+    void shouldRejectOverTheConcurrentCallLimitBeforeAnyEventArrives() {
+        d.put(account("acme").setMaxConcurrentCalls(2));
+        assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(call("c2").getAction()).isEqualTo(VerdictAction.ROUTE);
+        RoutingVerdict third = call("c3");
+        assertThat(third.getAction()).isEqualTo(VerdictAction.REJECT);
+        assertThat(third.getSipStatus()).isEqualTo(486);
+        assertThat(third.getReason()).isEqualTo("account acme has 2 live calls, its limit is 2");
+        assertThat(third.getDestination()).isEqualTo("+15551234567");
+    }
+
+    @Test
+    void shouldFreeTheSlotWhenTheEdgeReportsTheCallEnded() {
+        d.put(account("acme").setMaxConcurrentCalls(1));
+        assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
+        d.event("acme", "c1", CallEventType.ANSWERED);
+        assertThat(call("c2").getSipStatus()).isEqualTo(486);
+        d.event("acme", "c1", CallEventType.ENDED);
+        assertThat(call("c3").getAction()).isEqualTo(VerdictAction.ROUTE);
+        d.event("acme", "c3", CallEventType.FAILED);
+        assertThat(call("c4").getAction()).isEqualTo(VerdictAction.ROUTE);
+    }
+
+    @Test
+    void shouldCountLiveCallsTheEdgeReportsAndEachCallOnce() {
+        d.put(account("acme").setMaxConcurrentCalls(2));
+        d.event("acme", "inbound-1", CallEventType.ATTEMPT);
+        d.event("acme", "inbound-1", CallEventType.ANSWERED);
+        // c1's ATTEMPT event may come before its attempt is decided: it does not count against itself
+        d.event("acme", "c1", CallEventType.ATTEMPT);
+        assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(call("c2").getSipStatus()).isEqualTo(486);
+    }
+
+    @Test
+    void shouldAdmitTheSameAttemptAgainAfterAFailOver() {
+        d.put(account("acme").setMaxConcurrentCalls(1));
+        assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(call("c2").getSipStatus()).isEqualTo(486);
+    }
+
+    @Test
+    void shouldExpireRoutedCallsTheEdgeNeverReportedByThePunctuator() {
+        d.put(account("acme").setMaxConcurrentCalls(1));
+        assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
+        d.driver.advanceWallClockTime(Duration.ofMinutes(4));
+        assertThat(call("c2").getSipStatus()).isEqualTo(486);
+        d.driver.advanceWallClockTime(Duration.ofMinutes(2)); // past the 5 minute pending age
+        assertThat(d.driver.getKeyValueStore(RouterTopology.LIVE_CALLS_STORE).approximateNumEntries()).isZero();
+        assertThat(call("c3").getAction()).isEqualTo(VerdictAction.ROUTE);
+    }
+
+    @Test
+    void shouldKeepAnsweredCallsLongerThanRingingOnes() {
+        d.put(account("acme").setMaxConcurrentCalls(1));
+        assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
+        d.event("acme", "c1", CallEventType.ANSWERED);
+        d.driver.advanceWallClockTime(Duration.ofHours(1));
+        assertThat(call("c2").getSipStatus()).isEqualTo(486);
+        d.driver.advanceWallClockTime(Duration.ofHours(6));
+        assertThat(call("c3").getAction()).isEqualTo(VerdictAction.ROUTE);
+    }
+
+    @Test
+    void shouldForgetARefusedCallTheEdgeHadReported() {
+        d.put(account("acme").setMaxConcurrentCalls(1));
+        d.event("acme", "c1", CallEventType.ATTEMPT);
+        assertThat(d.decide(d.outbound("acme", "+19005551234").setCallId("c1")).getSipStatus()).isEqualTo(403);
+        assertThat(call("c2").getAction()).isEqualTo(VerdictAction.ROUTE);
+    }
+
+    @Test
+    void shouldRejectOverTheCallsPerSecondLimitByRecordTime() {
+        d.put(account("acme").setMaxCallsPerSecond(2));
+        Instant second = RouterDriver.START.plusSeconds(10);
+        assertThat(callAt("r1", second).getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(callAt("r2", second.plusMillis(400)).getAction()).isEqualTo(VerdictAction.ROUTE);
+        RoutingVerdict third = callAt("r3", second.plusMillis(999));
+        assertThat(third.getAction()).isEqualTo(VerdictAction.REJECT);
+        assertThat(third.getSipStatus()).isEqualTo(503);
+        assertThat(third.getReason()).isEqualTo("account acme is over its limit of 2 calls per second");
+        assertThat(callAt("r4", second.plusMillis(1000)).getAction()).isEqualTo(VerdictAction.ROUTE);
+    }
+
+    @Test
+    void shouldNotLimitAnAccountWithoutLimits() {
+        d.put(account("acme"));
+        for (int i = 0; i < 50; i++) assertThat(call("u" + i).getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(d.driver.getKeyValueStore(RouterTopology.LIVE_CALLS_STORE).approximateNumEntries()).isZero();
+    }
+
+    @Test
+    void shouldApplyTheOwnersConcurrencyLimitToInboundCalls() {
+        d.put(account("bob").setMaxConcurrentCalls(1));
+        d.assign("+15551230009", "bob");
+        d.event("bob", "busy-call", CallEventType.ANSWERED);
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getSipStatus()).isEqualTo(486);
+        assertThat(v.getAccountId()).isEqualTo("bob");
+    }
+}
