@@ -1,0 +1,117 @@
+package io.sipstream.edge;
+
+import io.sipstream.platform.config.ConfigException;
+import io.sipstream.platform.config.Settings;
+import io.sipstream.platform.kafka.KafkaSettings;
+import io.sipstream.platform.redis.RedisSettings;
+import io.sipstream.schemas.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Everything the SIP edge is configured with, read and validated once at start. Every key is
+ * documented in the module report (docs/configuration.md); errors name the key.
+ */
+public record EdgeConfig(
+        int edgeId,
+        String sipHost,
+        int sipPort,
+        List<String> transports,
+        String sipDomain,
+        String advertisedHost,
+        String tlsKeystore,
+        String tlsKeystorePassword,
+        int tlsPort,
+        Duration verdictTimeout,
+        int retryAfterSeconds,
+        Duration interimInterval,
+        Path journalDir,
+        Duration journalHeartbeat,
+        Duration targetTimeout,
+        int sipThreads,
+        int maxMessageSize,
+        int maxServerTransactions,
+        int maxClientTransactions,
+        int maxTcpConnections,
+        Duration nonceTtl,
+        int rateLimitPerSecond,
+        int banAfter,
+        Duration banDuration,
+        int registrarMinExpires,
+        int registrarMaxExpires,
+        int upstreamRegisterExpires,
+        String secretsKey,
+        boolean createTopics,
+        RedisSettings redis,
+        KafkaSettings kafka) {
+
+    public static EdgeConfig from(Settings s) {
+        int edgeId = s.integer("edge.id", 0, 0, Topics.MAX_EDGES - 1);
+        String host = s.string("sip.host", "127.0.0.1");
+        int port = s.integer("sip.port", 5060, 0, 65535);
+        List<String> transports = s.list("sip.transports", List.of("udp", "tcp")).stream()
+                .map(t -> t.toLowerCase(Locale.ROOT)).toList();
+        for (String t : transports) {
+            if (!t.equals("udp") && !t.equals("tcp")) {
+                throw new ConfigException("sip.transports", "'" + t + "' is not udp or tcp (TLS is enabled by edge.tls.keystore)");
+            }
+        }
+        if (transports.isEmpty()) throw new ConfigException("sip.transports", "needs at least one of udp, tcp");
+        String advertised = s.string("sip.advertised.host", null);
+        if (advertised == null) {
+            if (host.equals("0.0.0.0") || host.equals("::")) {
+                throw new ConfigException("sip.advertised.host", "is required when sip.host is the wildcard " + host
+                        + " (the address peers reach the edge at, put in Via and Contact)");
+            }
+            advertised = host;
+        }
+        String keystore = s.string("edge.tls.keystore", null);
+        String keystorePassword = s.string("edge.tls.keystore.password", null);
+        if (keystore != null && keystorePassword == null) {
+            throw new ConfigException("edge.tls.keystore.password", "is required when edge.tls.keystore is set");
+        }
+        int min = s.integer("edge.registrar.min.expires", 60, 1, 86_400);
+        int max = s.integer("edge.registrar.max.expires", 3600, 1, 86_400);
+        if (max < min) throw new ConfigException("edge.registrar.max.expires", "is below edge.registrar.min.expires (" + min + ")");
+        Duration verdictTimeout = s.duration("edge.verdict.timeout", Duration.ofSeconds(2));
+        positive("edge.verdict.timeout", verdictTimeout);
+        Duration interim = s.duration("edge.interim.interval", Duration.ofSeconds(30));
+        positive("edge.interim.interval", interim);
+        Duration heartbeat = s.duration("edge.journal.heartbeat", Duration.ofSeconds(5));
+        positive("edge.journal.heartbeat", heartbeat);
+        Duration targetTimeout = s.duration("edge.target.timeout", Duration.ofSeconds(8));
+        positive("edge.target.timeout", targetTimeout);
+        Duration nonceTtl = s.duration("edge.auth.nonce.ttl", Duration.ofMinutes(5));
+        positive("edge.auth.nonce.ttl", nonceTtl);
+        Duration banDuration = s.duration("edge.auth.ban.duration", Duration.ofMinutes(10));
+        String secrets = s.string("secrets.key", null);
+        if (secrets != null && secrets.length() < 16) throw new ConfigException("secrets.key", "must have at least 16 characters");
+        return new EdgeConfig(
+                edgeId, host, port, transports,
+                s.string("sip.domain", "sipstream.local"), advertised,
+                keystore, keystorePassword, s.integer("sip.tls.port", port == 0 ? 0 : port + 1, 0, 65535),
+                verdictTimeout, s.integer("edge.retry.after", 5, 0, 3600), interim,
+                Path.of(s.string("edge.journal.dir", "data/edge-" + edgeId + "/journal")), heartbeat, targetTimeout,
+                s.integer("edge.sip.threads", 32, 2, 1024),
+                s.integer("edge.sip.max.message.size", 65_536, 4096, 1_048_576),
+                s.integer("edge.sip.max.server.transactions", 10_000, 10, 1_000_000),
+                s.integer("edge.sip.max.client.transactions", 10_000, 10, 1_000_000),
+                s.integer("edge.sip.max.tcp.connections", 1024, 1, 100_000),
+                nonceTtl,
+                s.integer("edge.ratelimit.per.second", 50, 1, 1_000_000),
+                s.integer("edge.auth.ban.after", 10, 1, 1_000_000), banDuration,
+                min, max,
+                s.integer("edge.upstream.register.expires", 600, 60, 86_400),
+                secrets,
+                s.bool("edge.topics.create", true),
+                RedisSettings.from(s), KafkaSettings.from(s));
+    }
+
+    private static void positive(String key, Duration d) {
+        if (d.isNegative() || d.isZero()) throw new ConfigException(key, "must be longer than zero");
+    }
+
+    public boolean tlsEnabled() { return tlsKeystore != null; }
+}

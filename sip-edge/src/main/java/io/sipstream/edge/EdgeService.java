@@ -1,0 +1,227 @@
+package io.sipstream.edge;
+
+import io.sipstream.avro.CallEvent;
+import io.sipstream.avro.Trunk;
+import io.sipstream.edge.auth.AccountDirectory;
+import io.sipstream.edge.auth.AuthBans;
+import io.sipstream.edge.auth.DigestAuth;
+import io.sipstream.edge.auth.NonceStore;
+import io.sipstream.edge.auth.RateLimiter;
+import io.sipstream.edge.auth.RequestGuard;
+import io.sipstream.edge.auth.SipAuthenticator;
+import io.sipstream.edge.auth.TrunkAllowList;
+import io.sipstream.edge.blocks.BlockListener;
+import io.sipstream.edge.call.AccountBlocks;
+import io.sipstream.edge.call.CallRegistry;
+import io.sipstream.edge.call.CallServices;
+import io.sipstream.edge.call.CancelHandler;
+import io.sipstream.edge.call.EdgeMetrics;
+import io.sipstream.edge.call.InviteHandler;
+import io.sipstream.edge.events.CallEventSink;
+import io.sipstream.edge.events.CallJournal;
+import io.sipstream.edge.events.KafkaCallEventPublisher;
+import io.sipstream.edge.kafka.TopicFollower;
+import io.sipstream.edge.registrar.Bindings;
+import io.sipstream.edge.registrar.Registrar;
+import io.sipstream.edge.sip.EdgeSipListener;
+import io.sipstream.edge.sip.SipEndpoint;
+import io.sipstream.edge.sip.SipResponder;
+import io.sipstream.edge.sip.SipStackProperties;
+import io.sipstream.edge.trunk.TrunkCredentialStore;
+import io.sipstream.edge.trunk.TrunkDirectory;
+import io.sipstream.edge.trunk.TrunkRegistrations;
+import io.sipstream.edge.verdicts.AttemptPublisher;
+import io.sipstream.edge.verdicts.VerdictConsumer;
+import io.sipstream.platform.ServiceContext;
+import io.sipstream.platform.health.HealthRegistry.Status;
+import io.sipstream.platform.redis.RedisKeys;
+import io.sipstream.platform.secrets.SecretBox;
+import io.sipstream.schemas.TopicBootstrapper;
+import io.sipstream.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sip.message.Request;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * The SIP edge: the JAIN-SIP B2BUA, the registrar and the trunk client, wired to Kafka (attempts,
+ * verdicts, events, trunks, blocks) and Redis (credentials, bindings). {@link #start} returns once
+ * SIP listens, with the verdict partition positioned and the trunk table read.
+ */
+public final class EdgeService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EdgeService.class);
+    private final Deque<AutoCloseable> closers = new ArrayDeque<>();
+    private SipEndpoint sip;
+    private CallRegistry calls;
+
+    private EdgeService() {}
+
+    public static EdgeService start(EdgeConfig config, ServiceContext ctx) throws Exception {
+        EdgeService service = new EdgeService();
+        try {
+            service.boot(config, ctx);
+            return service;
+        } catch (Exception e) {
+            service.close();
+            throw e;
+        }
+    }
+
+    private void boot(EdgeConfig config, ServiceContext ctx) throws Exception {
+        String edgeId = Integer.toString(config.edgeId());
+        String clientPrefix = "sip-edge-" + edgeId;
+        if (config.createTopics()) {
+            try (Admin admin = config.kafka().admin()) {
+                new TopicBootstrapper(admin, config.kafka().replicationFactor()).ensureAll();
+            }
+        }
+        UnifiedJedis redis = config.redis().connect();
+        closers.push(redis);
+        RedisKeys keys = new RedisKeys(config.redis().prefix());
+
+        // calls a previous run lost get their closing events before anything new happens
+        CallJournal journal = new CallJournal(config.journalDir());
+        KafkaCallEventPublisher publisher = new KafkaCallEventPublisher(config.kafka(), clientPrefix + "-events");
+        closers.push(publisher);
+        var lost = journal.recoverLostCalls(edgeId);
+        for (CallEvent e : lost) publisher.publish(e);
+        publisher.flush();
+        for (CallEvent e : lost) journal.record(e);
+        if (!lost.isEmpty()) log.warn("reported {} calls lost by the previous run as ended", lost.size());
+        CallEventSink events = new CallEventSink(publisher, journal);
+        closers.push(events);
+
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("edge-timer-", 0).factory());
+        closers.push(timers::shutdownNow);
+        ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("edge-io-", 0).factory());
+        closers.push(io::shutdownNow);
+
+        TrunkDirectory trunks = new TrunkDirectory();
+        TrunkAllowList allowList = new TrunkAllowList();
+        trunks.onChange(d -> allowList.rebuild(d.all()));
+        TopicFollower<Trunk> trunkFollower = new TopicFollower<>(clientPrefix + "-trunks", config.kafka(), Topics.REGISTRY_TRUNKS,
+                null, TopicFollower.StartAt.BEGINNING, trunks::apply);
+        closers.push(trunkFollower);
+        trunkFollower.start(Duration.ofSeconds(30));
+
+        calls = new CallRegistry();
+        AccountBlocks blocks = new AccountBlocks();
+        EdgeMetrics metrics = new EdgeMetrics(ctx.metrics(), calls);
+        AttemptPublisher attempts = new AttemptPublisher(config.kafka(), clientPrefix + "-attempts", config.verdictTimeout());
+        closers.push(attempts);
+        VerdictConsumer verdicts = new VerdictConsumer(config.kafka(), config.edgeId(), clientPrefix + "-verdicts", calls);
+        closers.push(verdicts);
+        verdicts.start();
+        BlockListener blockListener = new BlockListener(config.kafka(), clientPrefix + "-blocks", blocks, calls);
+        closers.push(blockListener);
+        blockListener.start(Duration.ofSeconds(30));
+
+        sip = SipEndpoint.open(endpointSpec(config));
+        closers.push(sip);
+        SipResponder responder = new SipResponder(sip);
+        TrunkCredentialStore trunkCredentials = new TrunkCredentialStore(redis, keys,
+                config.secretsKey() == null ? null : new SecretBox(config.secretsKey()));
+        Bindings bindings = new Bindings(redis, keys);
+        CallServices services = new CallServices(sip, responder, calls, blocks, events, timers, io, trunks, trunkCredentials,
+                bindings, attempts, metrics, new CallServices.Settings(edgeId, config.edgeId(), config.verdictTimeout(),
+                config.targetTimeout(), config.interimInterval(), config.retryAfterSeconds(), 3));
+
+        NonceStore nonces = new NonceStore(config.nonceTtl());
+        AuthBans bans = new AuthBans(config.banAfter(), config.banDuration());
+        RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), bans);
+        DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers());
+        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, responder, System::currentTimeMillis);
+
+        EdgeSipListener listener = new EdgeSipListener(sip, guard)
+                .on(Request.INVITE, new InviteHandler(services, authenticator, allowList))
+                .on(Request.CANCEL, new CancelHandler(services))
+                .on(Request.REGISTER, new Registrar(sip, authenticator, bindings, io,
+                        config.registrarMinExpires(), config.registrarMaxExpires()));
+        sip.start(listener);
+        closers.push(this::endAllCalls);
+
+        TrunkRegistrations registrations = new TrunkRegistrations(sip, trunkCredentials, timers, io, config.upstreamRegisterExpires());
+        closers.push(registrations);
+        trunks.onChange(d -> registrations.sync(d.all()));
+        registrations.sync(trunks.all());
+        allowList.rebuild(trunks.all());
+
+        timers.scheduleAtFixedRate(() -> {
+            long now = System.currentTimeMillis();
+            nonces.purge(now);
+            guard.purge();
+        }, 30, 30, TimeUnit.SECONDS);
+        long beat = config.journalHeartbeat().toMillis();
+        timers.scheduleAtFixedRate(() -> events.heartbeat(System.currentTimeMillis()), beat, beat, TimeUnit.MILLISECONDS);
+
+        ctx.health().register("sip-edge.sip", () -> Status.up("listening on " + sip.ports() + " at " + sip.advertisedHost()));
+        ctx.health().register("sip-edge.kafka", () -> {
+            Map<String, Boolean> parts = new LinkedHashMap<>();
+            parts.put("verdicts", verdicts.healthy());
+            parts.put("trunks", trunkFollower.healthy());
+            parts.put("blocks", blockListener.healthy());
+            parts.put("attempts", attempts.healthy());
+            parts.put("events", publisher.healthy());
+            boolean up = !parts.containsValue(false);
+            return new Status(up, parts.toString());
+        });
+        ctx.health().register("sip-edge.redis", () -> {
+            String pong = redis.ping();
+            return "PONG".equalsIgnoreCase(pong) ? Status.up("PONG") : Status.down("PING answered " + pong);
+        });
+        // a provider refusing our registration is reported, not a reason to take the whole edge out of service
+        ctx.health().register("sip-edge.upstream-registrations", () -> Status.up(registrations.report().toString()));
+        closers.push(() -> {
+            for (String check : new String[] {"sip-edge.sip", "sip-edge.kafka", "sip-edge.redis", "sip-edge.upstream-registrations"}) {
+                ctx.health().unregister(check);
+            }
+        });
+        log.info("SIP edge {} listening on {} {} (advertised as {}), domain {}", edgeId, config.sipHost(), sip.ports(),
+                sip.advertisedHost(), config.sipDomain());
+    }
+
+    static SipEndpoint.Spec endpointSpec(EdgeConfig config) {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        for (String t : config.transports()) ports.put(t, config.sipPort());
+        Properties props = SipStackProperties.build(new SipStackProperties.Limits(config.sipThreads(), config.maxMessageSize(),
+                config.maxServerTransactions(), config.maxClientTransactions(), config.maxTcpConnections()));
+        if (config.tlsEnabled()) {
+            ports.put("tls", config.tlsPort());
+            SipStackProperties.addTls(props, config.tlsKeystore(), config.tlsKeystorePassword());
+        }
+        return new SipEndpoint.Spec("sipstream-edge-" + config.edgeId() + "-" + System.nanoTime(), config.sipHost(),
+                config.advertisedHost(), ports, props, "sipstream");
+    }
+
+    /** The ports SIP listens on, by transport. */
+    public Map<String, Integer> sipPorts() { return sip.ports(); }
+
+    public int callsInProgress() { return calls == null ? 0 : calls.size(); }
+
+    private void endAllCalls() {
+        // a clean stop hangs up: the calls' ENDED events go out instead of waiting for a restart's journal
+        calls.all().forEach(c -> c.terminate(503, "edge shutting down"));
+    }
+
+    @Override
+    public void close() {
+        while (!closers.isEmpty()) {
+            try {
+                closers.pop().close();
+            } catch (Exception e) {
+                log.warn("sip-edge did not stop cleanly: {}", e.toString());
+            }
+        }
+    }
+}

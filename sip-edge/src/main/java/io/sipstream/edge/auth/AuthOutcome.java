@@ -1,0 +1,13 @@
+package io.sipstream.edge.auth;
+
+/** What digest authentication of one request decided. */
+public sealed interface AuthOutcome {
+    /** The request proved the password of this account. */
+    record Authenticated(String accountId, String username) implements AuthOutcome {}
+
+    /** No usable credentials (none, or a stale nonce): answer 401 with a fresh challenge. */
+    record Challenge(boolean stale) implements AuthOutcome {}
+
+    /** Credentials were given and are wrong, or name no enabled account: answer 403. Counts toward a ban. */
+    record Forbidden(String reason) implements AuthOutcome {}
+}

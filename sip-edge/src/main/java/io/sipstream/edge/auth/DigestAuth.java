@@ -1,0 +1,116 @@
+package io.sipstream.edge.auth;
+
+import gov.nist.javax.sip.header.ParametersHeader;
+import io.sipstream.platform.credentials.SipCredentials;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.util.ListIterator;
+import javax.sip.header.AuthorizationHeader;
+import javax.sip.header.HeaderFactory;
+import javax.sip.header.WWWAuthenticateHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+
+/**
+ * Digest authentication of accounts (RFC 3261 section 22, RFC 8760 for SHA-256) against the HA1
+ * values in Redis. Challenges offer SHA-256 first, then MD5, both with qop=auth; a response
+ * without qop is refused, because only the nonce-count of qop=auth protects against replays.
+ *
+ * <p>Unknown username and wrong password get the same answer (403 after the challenge), so the
+ * edge does not tell a scanner which usernames exist.
+ */
+public final class DigestAuth {
+    private final AccountDirectory accounts;
+    private final NonceStore nonces;
+    private final String realm;
+    private final HeaderFactory headers;
+
+    public DigestAuth(AccountDirectory accounts, NonceStore nonces, String realm, HeaderFactory headers) {
+        this.accounts = accounts;
+        this.nonces = nonces;
+        this.realm = realm;
+        this.headers = headers;
+    }
+
+    public String realm() { return realm; }
+
+    /** Checks a request's Authorization for our realm. Blocking (Redis): call off SIP threads. */
+    public AuthOutcome check(Request request, long nowMillis) {
+        AuthorizationHeader auth = ourAuthorization(request);
+        if (auth == null) return new AuthOutcome.Challenge(false);
+        String nonce = auth.getNonce();
+        if (nonce == null) return new AuthOutcome.Challenge(false);
+        switch (nonces.verify(nonce, nowMillis)) {
+            case STALE -> { return new AuthOutcome.Challenge(true); }
+            case FORGED -> { return new AuthOutcome.Challenge(false); }
+            case VALID -> { }
+        }
+        String algorithm = auth.getAlgorithm() == null ? DigestMath.MD5 : auth.getAlgorithm();
+        if (DigestMath.jdkAlgorithm(algorithm) == null) return new AuthOutcome.Forbidden("unsupported algorithm " + algorithm);
+        String qop = auth.getQop();
+        if (qop == null || !qop.equalsIgnoreCase("auth")) return new AuthOutcome.Forbidden("qop=auth is required");
+        String ncText = raw(auth, "nc");
+        String cnonce = auth.getCNonce();
+        String uri = raw(auth, "uri");
+        String username = auth.getUsername();
+        if (ncText == null || cnonce == null || uri == null || username == null || auth.getResponse() == null) {
+            return new AuthOutcome.Forbidden("incomplete Authorization header");
+        }
+        long nc;
+        try {
+            nc = Long.parseLong(ncText, 16);
+        } catch (NumberFormatException e) {
+            return new AuthOutcome.Forbidden("nc '" + ncText + "' is not hexadecimal");
+        }
+        String accountId = accounts.accountOf(username);
+        SipCredentials credentials = accountId == null ? null : accounts.credentials(accountId);
+        String ha1 = credentials == null ? null : credentials.ha1For(algorithm);
+        if (ha1 == null) return new AuthOutcome.Forbidden("unknown user " + username);
+        String expected = DigestMath.response(algorithm, ha1, nonce, ncText, cnonce, qop.toLowerCase(java.util.Locale.ROOT),
+                request.getMethod(), uri);
+        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+                auth.getResponse().toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+            return new AuthOutcome.Forbidden("wrong password for " + username);
+        }
+        // a reused count is a replay (UDP retransmissions never get here: the transaction layer absorbs them)
+        if (!nonces.acceptCount(nonce, nc, nowMillis)) return new AuthOutcome.Challenge(true);
+        if (!accounts.enabled(accountId)) return new AuthOutcome.Forbidden("account " + accountId + " is disabled");
+        return new AuthOutcome.Authenticated(accountId, username);
+    }
+
+    /** Adds the challenges (SHA-256, then MD5) to a 401. */
+    public void challenge(Response response, boolean stale, long nowMillis) {
+        String nonce = nonces.issue(nowMillis);
+        try {
+            for (String algorithm : new String[] {DigestMath.SHA256, DigestMath.MD5}) {
+                WWWAuthenticateHeader h = headers.createWWWAuthenticateHeader("Digest");
+                h.setRealm(realm);
+                h.setNonce(nonce);
+                h.setAlgorithm(algorithm);
+                h.setQop("auth");
+                if (stale) h.setStale(true);
+                response.addHeader(h);
+            }
+        } catch (ParseException e) {
+            throw new IllegalStateException("cannot build a digest challenge", e);
+        }
+    }
+
+    private AuthorizationHeader ourAuthorization(Request request) {
+        ListIterator<?> it = request.getHeaders(AuthorizationHeader.NAME);
+        AuthorizationHeader first = null;
+        while (it != null && it.hasNext()) {
+            AuthorizationHeader h = (AuthorizationHeader) it.next();
+            if (realm.equals(h.getRealm())) return h;
+            if (first == null) first = h;
+        }
+        return first != null && first.getRealm() == null ? first : null;
+    }
+
+    private static String raw(AuthorizationHeader h, String name) {
+        String v = h instanceof ParametersHeader p ? p.getParameter(name) : h.getParameter(name);
+        if (v == null) return null;
+        return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v;
+    }
+}

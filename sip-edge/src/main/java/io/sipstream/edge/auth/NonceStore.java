@@ -1,0 +1,97 @@
+package io.sipstream.edge.auth;
+
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Digest nonces. A nonce carries its issue time and an HMAC under a per-process key, so issuing
+ * one costs no memory (a flood of challenges cannot fill the heap) and a forged or expired one is
+ * recognised without a lookup. Replay protection keeps, per nonce that authenticated a request,
+ * the highest nonce-count seen: a request must use a higher one.
+ */
+public final class NonceStore {
+    /** How a presented nonce stands. */
+    public enum Check { VALID, STALE, FORGED }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int TAG_BYTES = 12;
+    private final SecretKeySpec key;
+    private final long ttlMillis;
+    private final Map<String, Long> highestCount = new ConcurrentHashMap<>();
+    private final Map<String, Long> firstUse = new ConcurrentHashMap<>();
+
+    public NonceStore(Duration ttl) {
+        byte[] k = new byte[32];
+        RANDOM.nextBytes(k);
+        this.key = new SecretKeySpec(k, "HmacSHA256");
+        this.ttlMillis = ttl.toMillis();
+    }
+
+    public String issue(long nowMillis) {
+        byte[] salt = new byte[8];
+        RANDOM.nextBytes(salt);
+        ByteBuffer body = ByteBuffer.allocate(16).putLong(nowMillis).put(salt);
+        byte[] tag = mac(body.array());
+        return Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(ByteBuffer.allocate(16 + TAG_BYTES).put(body.array()).put(tag, 0, TAG_BYTES).array());
+    }
+
+    public Check verify(String nonce, long nowMillis) {
+        byte[] all;
+        try {
+            all = Base64.getUrlDecoder().decode(nonce);
+        } catch (IllegalArgumentException e) {
+            return Check.FORGED;
+        }
+        if (all.length != 16 + TAG_BYTES) return Check.FORGED;
+        byte[] body = java.util.Arrays.copyOf(all, 16);
+        byte[] expected = java.util.Arrays.copyOf(mac(body), TAG_BYTES);
+        if (!MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(all, 16, all.length))) return Check.FORGED;
+        long issued = ByteBuffer.wrap(body).getLong();
+        return nowMillis - issued > ttlMillis || issued - nowMillis > 60_000 ? Check.STALE : Check.VALID;
+    }
+
+    /** Records a nonce-count; false when it is not above every count this nonce was used with (a replay). */
+    public boolean acceptCount(String nonce, long nc, long nowMillis) {
+        if (nc <= 0) return false;
+        boolean[] accepted = {false};
+        highestCount.compute(nonce, (n, last) -> {
+            if (last == null || nc > last) {
+                accepted[0] = true;
+                return nc;
+            }
+            return last;
+        });
+        if (accepted[0]) firstUse.putIfAbsent(nonce, nowMillis);
+        return accepted[0];
+    }
+
+    /** Forgets the counts of nonces old enough to be stale anyway. */
+    public void purge(long nowMillis) {
+        firstUse.entrySet().removeIf(e -> {
+            boolean old = nowMillis - e.getValue() > 2 * ttlMillis;
+            if (old) highestCount.remove(e.getKey());
+            return old;
+        });
+    }
+
+    public int tracked() { return highestCount.size(); }
+
+    private byte[] mac(byte[] data) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return mac.doFinal(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.sipstream.edge.auth;
+
+import io.sipstream.edge.sip.SipResponder;
+import io.sipstream.edge.sip.SipSource;
+import java.util.function.LongSupplier;
+import javax.sip.ServerTransaction;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Authenticates a request of an account and answers it when it fails: 401 with a fresh
+ * challenge, or 403 after wrong credentials (counted toward the source's ban). Blocking
+ * (Redis): call off SIP threads.
+ */
+public final class SipAuthenticator {
+    private static final Logger log = LoggerFactory.getLogger(SipAuthenticator.class);
+    private final DigestAuth digest;
+    private final AuthBans bans;
+    private final SipResponder responder;
+    private final LongSupplier clock;
+
+    public SipAuthenticator(DigestAuth digest, AuthBans bans, SipResponder responder, LongSupplier clock) {
+        this.digest = digest;
+        this.bans = bans;
+        this.responder = responder;
+        this.clock = clock;
+    }
+
+    /** The authenticated account, or null when the request has been answered with 401 or 403. */
+    public AuthOutcome.Authenticated authenticate(ServerTransaction st, SipSource source) {
+        long now = clock.getAsLong();
+        AuthOutcome outcome = digest.check(st.getRequest(), now);
+        switch (outcome) {
+            case AuthOutcome.Authenticated ok -> {
+                bans.recordSuccess(source.ip());
+                return ok;
+            }
+            case AuthOutcome.Challenge challenge -> {
+                Response r = responder.response(Response.UNAUTHORIZED, st.getRequest());
+                digest.challenge(r, challenge.stale(), now);
+                responder.send(st, r);
+                return null;
+            }
+            case AuthOutcome.Forbidden forbidden -> {
+                bans.recordFailure(source.ip(), now);
+                log.info("auth failed from {}:{}: {}", source.ip(), source.port(), forbidden.reason());
+                // the reason stays in the log: telling the caller would tell a scanner which usernames exist
+                responder.respond(st, Response.FORBIDDEN);
+                return null;
+            }
+        }
+    }
+}

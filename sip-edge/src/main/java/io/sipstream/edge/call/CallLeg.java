@@ -1,0 +1,80 @@
+package io.sipstream.edge.call;
+
+import io.sipstream.edge.sip.ClientHandler;
+import io.sipstream.edge.sip.DialogHandler;
+import javax.sip.ClientTransaction;
+import javax.sip.Dialog;
+import javax.sip.DialogState;
+import javax.sip.RequestEvent;
+import javax.sip.ServerTransaction;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One side of a call: its dialog and the requests in it. The caller's side is a
+ * {@link CallerLeg}, each side the edge dials a {@link CalleeLeg}; the rules between them are
+ * the {@link B2buaCall}'s.
+ */
+public abstract sealed class CallLeg implements DialogHandler permits CallerLeg, CalleeLeg {
+    private static final Logger log = LoggerFactory.getLogger(CallLeg.class);
+    protected final B2buaCall call;
+    protected final CallServices s;
+    protected final String transport;
+    protected volatile Dialog dialog;
+
+    protected CallLeg(B2buaCall call, CallServices s, String transport) {
+        this.call = call;
+        this.s = s;
+        this.transport = transport;
+    }
+
+    @Override
+    public void onDialogRequest(RequestEvent event, ServerTransaction st) throws Exception {
+        Request request = event.getRequest();
+        switch (request.getMethod()) {
+            case Request.ACK -> call.onAck(this, request);
+            case Request.BYE -> {
+                s.responder().respond(st, Response.OK);
+                call.onBye(this);
+            }
+            case Request.INVITE, Request.UPDATE, Request.INFO -> call.onRelay(this, st);
+            case Request.REFER -> call.onRefer(this, st);
+            case Request.OPTIONS -> s.responder().respond(st, Response.OK, s.responder().allow());
+            default -> s.responder().respond(st, Response.METHOD_NOT_ALLOWED, s.responder().allow());
+        }
+    }
+
+    @Override
+    public void onDialogTimeout() { call.onLegLost(this); }
+
+    /** Ends this side's dialog with a BYE (answers do not matter). */
+    void sendBye() {
+        Dialog d = dialog;
+        if (d == null || d.getState() != DialogState.CONFIRMED) return;
+        try {
+            Request bye = d.createRequest(Request.BYE);
+            ClientTransaction ct = s.sip().provider().getNewClientTransaction(bye);
+            ct.setApplicationData(ClientHandler.IGNORE);
+            d.sendRequest(ct);
+        } catch (Exception e) {
+            log.debug("BYE on {} not sent: {}", call.callId(), e.toString());
+        }
+    }
+
+    /** Sends the other side's in-dialog request (re-INVITE, UPDATE, INFO) on this side, body untouched. */
+    void relay(ServerTransaction origin) throws Exception {
+        Request in = origin.getRequest();
+        Request out = dialog.createRequest(in.getMethod());
+        Bodies.copy(in, out);
+        if (in.getMethod().equals(Request.INVITE) || in.getMethod().equals(Request.UPDATE)) {
+            out.setHeader(s.sip().contact(transport));
+        }
+        ClientTransaction ct = s.sip().provider().getNewClientTransaction(out);
+        ct.setApplicationData(new RelayedRequest(s, origin, this));
+        dialog.sendRequest(ct);
+    }
+
+    Dialog dialog() { return dialog; }
+}

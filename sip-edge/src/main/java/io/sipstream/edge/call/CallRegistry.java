@@ -1,0 +1,41 @@
+package io.sipstream.edge.call;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The calls of this edge by their id (the A-leg Call-ID, and any alias a redirect's attempt uses),
+ * so verdicts, CANCELs and blocks find their call from any thread.
+ */
+public final class CallRegistry {
+    private final Map<String, B2buaCall> byId = new ConcurrentHashMap<>();
+    private final Map<B2buaCall, Boolean> calls = new ConcurrentHashMap<>();
+
+    /** False when a call with this id exists already. */
+    public boolean add(B2buaCall call) {
+        if (byId.putIfAbsent(call.callId(), call) != null) return false;
+        calls.put(call, Boolean.TRUE);
+        return true;
+    }
+
+    public void alias(String id, B2buaCall call) { byId.put(id, call); }
+
+    public B2buaCall get(String id) { return id == null ? null : byId.get(id); }
+
+    public boolean contains(String id) { return byId.containsKey(id); }
+
+    public void remove(B2buaCall call) {
+        calls.remove(call);
+        byId.values().removeIf(c -> c == call);
+    }
+
+    public List<B2buaCall> ofAccount(String accountId) {
+        return calls.keySet().stream().filter(c -> accountId.equals(c.accountId())).toList();
+    }
+
+    public Collection<B2buaCall> all() { return List.copyOf(calls.keySet()); }
+
+    public int size() { return calls.size(); }
+}

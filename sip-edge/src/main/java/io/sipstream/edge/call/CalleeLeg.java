@@ -1,0 +1,286 @@
+package io.sipstream.edge.call;
+
+import io.sipstream.avro.RouteTarget;
+import io.sipstream.avro.Trunk;
+import io.sipstream.edge.sip.ClientHandler;
+import io.sipstream.edge.trunk.ClientDigest;
+import io.sipstream.edge.trunk.TrunkCredentials;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
+import javax.sip.ClientTransaction;
+import javax.sip.Dialog;
+import javax.sip.ResponseEvent;
+import javax.sip.address.Address;
+import javax.sip.address.SipURI;
+import javax.sip.address.URI;
+import javax.sip.header.CSeqHeader;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.FromHeader;
+import javax.sip.header.Header;
+import javax.sip.header.MaxForwardsHeader;
+import javax.sip.header.RouteHeader;
+import javax.sip.header.ToHeader;
+import javax.sip.header.ViaHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A side the edge dials (the edge as UAC): a trunk, a registered contact or an outside URI.
+ * Sends the INVITE with the caller ID the router chose (From and P-Asserted-Identity) and the
+ * caller's SDP, answers the trunk's digest challenge once, and reports what happens to its call.
+ */
+public final class CalleeLeg extends CallLeg implements ClientHandler {
+    private static final Logger log = LoggerFactory.getLogger(CalleeLeg.class);
+
+    enum State { CALLING, PROCEEDING, ANSWERED, DONE }
+
+    private final RouteTarget target;
+    private final Trunk trunk;
+    private final URI requestUri;
+    private final String fromUser;
+    private Request invite;
+    private ClientTransaction tx;
+    private State state = State.CALLING;
+    private boolean cancelled;
+    private boolean cancelPending;
+    private boolean authTried;
+    private long answerCSeq = -1;
+    private boolean acked;
+    private ScheduledFuture<?> noResponse;
+
+    CalleeLeg(B2buaCall call, CallServices s, RouteTarget target, Trunk trunk, URI requestUri, String fromUser) {
+        super(call, s, transportOf(trunk, requestUri));
+        this.target = target;
+        this.trunk = trunk;
+        this.requestUri = requestUri;
+        this.fromUser = fromUser;
+    }
+
+    private static String transportOf(Trunk trunk, URI uri) {
+        if (trunk != null) return trunk.getTransport().name().toLowerCase(Locale.ROOT);
+        if (uri instanceof SipURI sip && sip.getTransportParam() != null) return sip.getTransportParam().toLowerCase(Locale.ROOT);
+        return "udp";
+    }
+
+    RouteTarget target() { return target; }
+
+    Trunk trunk() { return trunk; }
+
+    State state() { return state; }
+
+    boolean cancelled() { return cancelled; }
+
+    /** Builds and sends the INVITE: the caller's SDP, the router's caller ID. */
+    void send(Request callerInvite) throws Exception {
+        var h = s.sip().headers();
+        var a = s.sip().addresses();
+        SipURI fromUri = a.createSipURI(fromUser, s.sip().advertisedHost());
+        FromHeader from = h.createFromHeader(a.createAddress(fromUri), UUID.randomUUID().toString().substring(0, 12));
+        URI toUri = requestUri instanceof SipURI r ? a.createSipURI(r.getUser(), r.getHost()) : requestUri;
+        ToHeader to = h.createToHeader(a.createAddress(toUri), null);
+        CallIdHeader callId = h.createCallIdHeader(s.sip().newCallId());
+        CSeqHeader cseq = h.createCSeqHeader(1L, Request.INVITE);
+        MaxForwardsHeader callerMf = (MaxForwardsHeader) callerInvite.getHeader(MaxForwardsHeader.NAME);
+        MaxForwardsHeader mf = h.createMaxForwardsHeader(callerMf == null ? 70 : Math.max(1, Math.min(70, callerMf.getMaxForwards() - 1)));
+        java.util.List<ViaHeader> via = new java.util.ArrayList<>();
+        via.add(s.sip().via(transport));
+        invite = s.sip().messages().createRequest(requestUri, Request.INVITE, callId, cseq, from, to, via, mf);
+        invite.addHeader(s.sip().contact(transport));
+        Header pai = h.createHeader("P-Asserted-Identity", "<" + fromUri + ">");
+        invite.addHeader(pai);
+        invite.addHeader(s.responder().allow());
+        RouteHeader route = routeToTrunk();
+        if (route != null) invite.addHeader(route);
+        Bodies.copy(callerInvite, invite);
+        sendInvite(invite);
+        noResponse = s.after(s.settings().targetTimeout(), this::onNoResponse);
+    }
+
+    /** A trunk whose address is not the request-URI's host gets the INVITE through a loose route. */
+    private RouteHeader routeToTrunk() throws Exception {
+        if (trunk == null) return null;
+        if (requestUri instanceof SipURI uri && uri.getHost().equalsIgnoreCase(trunk.getHost())
+                && (uri.getPort() == trunk.getPort() || uri.getPort() < 0 && trunk.getPort() == 5060)) {
+            if (!transport.equals("udp") && uri.getTransportParam() == null) uri.setTransportParam(transport);
+            return null;
+        }
+        SipURI hop = s.sip().addresses().createSipURI(null, trunk.getHost());
+        hop.setPort(trunk.getPort());
+        hop.setLrParam();
+        if (!transport.equals("udp")) hop.setTransportParam(transport);
+        Address address = s.sip().addresses().createAddress(hop);
+        return s.sip().headers().createRouteHeader(address);
+    }
+
+    private void sendInvite(Request request) throws Exception {
+        tx = s.sip().provider().getNewClientTransaction(request);
+        tx.setApplicationData(this);
+        Dialog d = s.sip().provider().getNewDialog(tx);
+        d.setApplicationData(this);
+        dialog = d;
+        tx.sendRequest();
+    }
+
+    @Override
+    public void onResponse(ResponseEvent event) throws Exception {
+        Response response = event.getResponse();
+        if (!((CSeqHeader) response.getHeader(CSeqHeader.NAME)).getMethod().equals(Request.INVITE)) return;
+        int status = response.getStatusCode();
+        synchronized (call) {
+            if (status < 200) {
+                if (state == State.CALLING) state = State.PROCEEDING;
+                cancelTimer();
+                if (cancelPending) {
+                    cancelPending = false;
+                    sendCancel();
+                    return;
+                }
+                if (status > 100 && !cancelled) call.onProvisional(this, response);
+                return;
+            }
+            cancelTimer();
+            if (status < 300) {
+                if (event.getDialog() != null) dialog = event.getDialog();
+                dialog.setApplicationData(this);
+                answerCSeq = ((CSeqHeader) response.getHeader(CSeqHeader.NAME)).getSeqNumber();
+                if (state == State.ANSWERED) return;
+                state = State.ANSWERED;
+                if (cancelled) {
+                    ackAndBye();
+                    return;
+                }
+                call.onAnswered(this, response);
+                return;
+            }
+            state = State.DONE;
+            if (cancelled) return;
+            if ((status == Response.UNAUTHORIZED || status == Response.PROXY_AUTHENTICATION_REQUIRED)
+                    && !authTried && trunk != null && trunk.getHasCredentials()) {
+                authTried = true;
+                state = State.CALLING;
+                s.offload(() -> answerChallenge(response));
+                return;
+            }
+            if (status >= 300 && status < 400) {
+                call.onRedirect(this, response);
+                return;
+            }
+            call.onLegFailed(this, status, response.getReasonPhrase());
+        }
+    }
+
+    private void answerChallenge(Response challenge) {
+        var credentials = s.trunkCredentials().find(trunk.getTrunkId());
+        synchronized (call) {
+            if (cancelled) {
+                state = State.DONE;
+                return;
+            }
+            try {
+                if (credentials.isEmpty() || !retryWith(challenge, credentials.get())) {
+                    state = State.DONE;
+                    call.onLegFailed(this, challenge.getStatusCode(), "no credentials answer the trunk's challenge");
+                }
+            } catch (Exception e) {
+                log.warn("call {}: answering trunk {}'s challenge failed: {}", call.callId(), trunk.getTrunkId(), e.toString());
+                state = State.DONE;
+                call.onLegFailed(this, 503, "trunk authentication failed");
+            }
+        }
+    }
+
+    private boolean retryWith(Response challenge, TrunkCredentials credentials) throws Exception {
+        Request retry = (Request) invite.clone();
+        retry.removeHeader(ViaHeader.NAME);
+        retry.addHeader(s.sip().via(transport));
+        CSeqHeader cseq = (CSeqHeader) retry.getHeader(CSeqHeader.NAME);
+        cseq.setSeqNumber(cseq.getSeqNumber() + 1);
+        if (!ClientDigest.authorize(retry, challenge, credentials, s.sip().headers())) return false;
+        invite = retry;
+        sendInvite(retry);
+        noResponse = s.after(s.settings().targetTimeout(), this::onNoResponse);
+        return true;
+    }
+
+    @Override
+    public void onTimeout() {
+        synchronized (call) {
+            if (state == State.CALLING || state == State.PROCEEDING) {
+                state = State.DONE;
+                if (!cancelled) call.onLegFailed(this, 0, "no final response");
+            }
+        }
+    }
+
+    private void onNoResponse() {
+        synchronized (call) {
+            if (state != State.CALLING) return;
+            state = State.DONE;
+            try {
+                tx.terminate();
+            } catch (Exception ignored) {
+                // already gone
+            }
+            if (!cancelled) call.onLegFailed(this, 0, "no response within " + s.settings().targetTimeout().toMillis() + " ms");
+        }
+    }
+
+    /** Stops this side: CANCEL while it rings, BYE once answered. */
+    void cancel() {
+        if (cancelled) return;
+        cancelled = true;
+        cancelTimer();
+        switch (state) {
+            case CALLING -> cancelPending = true; // a CANCEL must wait for a provisional response
+            case PROCEEDING -> sendCancel();
+            case ANSWERED -> sendBye();
+            case DONE -> { }
+        }
+    }
+
+    private void sendCancel() {
+        try {
+            Request cancel = tx.createCancel();
+            ClientTransaction ct = s.sip().provider().getNewClientTransaction(cancel);
+            ct.setApplicationData(ClientHandler.IGNORE);
+            ct.sendRequest();
+        } catch (Exception e) {
+            log.debug("CANCEL on {} not sent: {}", call.callId(), e.toString());
+        }
+    }
+
+    /** Acknowledges the answer, with the caller's ACK body when the caller made a late offer. */
+    void ack(Request callerAck) {
+        if (acked || answerCSeq < 0) return;
+        acked = true;
+        try {
+            Request ack = dialog.createAck(answerCSeq);
+            if (callerAck != null) Bodies.copy(callerAck, ack);
+            dialog.sendAck(ack);
+        } catch (Exception e) {
+            log.warn("ACK on {} not sent: {}", call.callId(), e.toString());
+        }
+    }
+
+    boolean acked() { return acked; }
+
+    private void ackAndBye() {
+        ack(null);
+        sendBye();
+    }
+
+    private void cancelTimer() {
+        if (noResponse != null) noResponse.cancel(false);
+    }
+
+    @Override
+    public void onStrayResponse(ResponseEvent event) {
+        // a 2xx retransmitted before we acknowledged it: a fork we cancelled gets its ACK and BYE
+        synchronized (call) {
+            if (cancelled && !acked && event.getResponse().getStatusCode() / 100 == 2) ackAndBye();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.sipstream.edge.call;
+
+import java.text.ParseException;
+import java.util.UUID;
+import javax.sip.ServerTransaction;
+import javax.sip.header.Header;
+import javax.sip.header.ToHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+
+/**
+ * The caller's side (the edge as UAS): the INVITE's server transaction and the dialog the edge
+ * answers in. Everything the callee says reaches the caller through here, under one To tag.
+ */
+public final class CallerLeg extends CallLeg {
+    private final ServerTransaction invite;
+    private final Request request;
+    private final String toTag = UUID.randomUUID().toString().substring(0, 12);
+    private boolean finalSent;
+
+    CallerLeg(B2buaCall call, CallServices s, ServerTransaction invite, String transport) throws Exception {
+        super(call, s, transport);
+        this.invite = invite;
+        this.request = invite.getRequest();
+        this.dialog = s.sip().provider().getNewDialog(invite);
+        this.dialog.setApplicationData(this);
+    }
+
+    Request request() { return request; }
+
+    ServerTransaction transaction() { return invite; }
+
+    boolean offeredSdp() { return Bodies.has(request); }
+
+    boolean finalSent() { return finalSent; }
+
+    /** Relays a callee's 18x (with its early media SDP, if any). */
+    void provisional(Response from) {
+        if (finalSent) return;
+        Response r = tagged(from.getStatusCode());
+        Bodies.copy(from, r);
+        s.responder().send(invite, r);
+    }
+
+    /** Relays the callee's 2xx, with its SDP. */
+    void answer(Response from) {
+        if (finalSent) return;
+        finalSent = true;
+        Response r = tagged(from.getStatusCode());
+        Bodies.copy(from, r);
+        s.responder().send(invite, r);
+    }
+
+    /** Ends the call attempt with a final failure whose reason goes in Reason and Warning. */
+    void reject(int status, String reason, Header... extra) {
+        if (finalSent) return;
+        finalSent = true;
+        Response r = tagged(status);
+        s.responder().addReason(r, status, reason);
+        for (Header h : extra) if (h != null) r.addHeader(h);
+        s.responder().send(invite, r);
+    }
+
+    private Response tagged(int status) {
+        Response r = s.responder().response(status, request);
+        try {
+            ((ToHeader) r.getHeader(ToHeader.NAME)).setTag(toTag);
+        } catch (ParseException e) {
+            throw new IllegalStateException(e);
+        }
+        if (status < 300) r.setHeader(s.sip().contact(transport));
+        return r;
+    }
+}

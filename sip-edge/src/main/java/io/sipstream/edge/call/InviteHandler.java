@@ -1,0 +1,109 @@
+package io.sipstream.edge.call;
+
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.Direction;
+import io.sipstream.edge.auth.AuthOutcome;
+import io.sipstream.edge.auth.SipAuthenticator;
+import io.sipstream.edge.auth.TrunkAllowList;
+import io.sipstream.edge.sip.EdgeSipListener;
+import io.sipstream.edge.sip.RequestHandler;
+import io.sipstream.edge.sip.SipSource;
+import java.time.Instant;
+import java.util.Optional;
+import javax.sip.RequestEvent;
+import javax.sip.ServerTransaction;
+import javax.sip.address.SipURI;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.FromHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A new INVITE: 100 Trying at once on the SIP thread, then off it (Redis): a source on a
+ * trunk's allow-list makes an inbound call; anyone else must authenticate as an account
+ * (digest), and a blocked account is refused before the router is asked.
+ */
+public final class InviteHandler implements RequestHandler {
+    private static final Logger log = LoggerFactory.getLogger(InviteHandler.class);
+    private final CallServices s;
+    private final SipAuthenticator authenticator;
+    private final TrunkAllowList allowList;
+
+    public InviteHandler(CallServices s, SipAuthenticator authenticator, TrunkAllowList allowList) {
+        this.s = s;
+        this.authenticator = authenticator;
+        this.allowList = allowList;
+    }
+
+    @Override
+    public void onRequest(RequestEvent event, SipSource source) {
+        ServerTransaction st = EdgeSipListener.serverTransaction(event, s.sip());
+        if (st == null) return; // a retransmission: the transaction answers it
+        Request request = st.getRequest();
+        s.responder().respond(st, Response.TRYING);
+        if (!(request.getRequestURI() instanceof SipURI uri)) {
+            s.responder().reject(st, Response.UNSUPPORTED_URI_SCHEME, "only sip: request-URIs are served");
+            return;
+        }
+        if (uri.getUser() == null || uri.getUser().isBlank()) {
+            s.responder().reject(st, Response.ADDRESS_INCOMPLETE, "the request-URI has no number");
+            return;
+        }
+        String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
+        if (s.registry().contains(callId)) {
+            s.responder().reject(st, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
+            return;
+        }
+        Optional<String> trunk = allowList.trunkOf(source.ip(), source.port());
+        s.offload(() -> {
+            try {
+                if (trunk.isPresent()) startInbound(st, source, trunk.get());
+                else startOutbound(st, source);
+            } catch (Exception e) {
+                log.error("INVITE {} failed", callId, e);
+                s.responder().respond(st, Response.SERVER_INTERNAL_ERROR);
+            }
+        });
+    }
+
+    private void startOutbound(ServerTransaction st, SipSource source) throws Exception {
+        AuthOutcome.Authenticated who = authenticator.authenticate(st, source);
+        if (who == null) return;
+        AccountBlocks.Block block = s.blocks().blockOf(who.accountId());
+        if (block != null) {
+            s.metrics().reject(block.sipStatus());
+            s.responder().reject(st, block.sipStatus(), block.reason().isBlank() ? "account blocked" : block.reason());
+            return;
+        }
+        long now = System.currentTimeMillis();
+        B2buaCall.start(s, attempt(st.getRequest(), source, Direction.OUTBOUND, who.accountId(), null, now), st, now);
+    }
+
+    private void startInbound(ServerTransaction st, SipSource source, String trunkId) throws Exception {
+        long now = System.currentTimeMillis();
+        B2buaCall.start(s, attempt(st.getRequest(), source, Direction.INBOUND, null, trunkId, now), st, now);
+    }
+
+    private CallAttempt attempt(Request request, SipSource source, Direction direction, String accountId, String trunkId, long now) {
+        FromHeader from = (FromHeader) request.getHeader(FromHeader.NAME);
+        return CallAttempt.newBuilder()
+                .setCallId(((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId())
+                .setEdgeId(s.settings().edgeId())
+                .setReplyPartition(s.settings().replyPartition())
+                .setDirection(direction)
+                .setAccountId(accountId)
+                .setSourceTrunkId(trunkId)
+                .setFromUser(Identities.userOf(from.getAddress().getURI()))
+                .setFromUri(from.getAddress().getURI().toString())
+                .setDialled(Identities.userOf(request.getRequestURI()))
+                .setRequestUri(request.getRequestURI().toString())
+                .setAssertedIdentity(Identities.assertedUser(request))
+                .setSourceIp(source.ip())
+                .setSourcePort(source.port())
+                .setTransport(source.transport())
+                .setReceivedAt(Instant.ofEpochMilli(now))
+                .build();
+    }
+}

@@ -1,0 +1,49 @@
+package io.sipstream.edge.call;
+
+import io.sipstream.edge.sip.ClientHandler;
+import javax.sip.ResponseEvent;
+import javax.sip.ServerTransaction;
+import javax.sip.header.CSeqHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+
+/**
+ * An in-dialog request relayed from one leg to the other: its responses go back to the
+ * request's origin, bodies untouched. A 2xx to a relayed re-INVITE is acknowledged at once on
+ * the side that answered; the originator's own ACK is then absorbed.
+ */
+final class RelayedRequest implements ClientHandler {
+    private final CallServices s;
+    private final ServerTransaction origin;
+    private final CallLeg sentOn;
+
+    RelayedRequest(CallServices s, ServerTransaction origin, CallLeg sentOn) {
+        this.s = s;
+        this.origin = origin;
+        this.sentOn = sentOn;
+    }
+
+    @Override
+    public void onResponse(ResponseEvent event) throws Exception {
+        Response in = event.getResponse();
+        int status = in.getStatusCode();
+        if (status == Response.TRYING) return;
+        CSeqHeader cseq = (CSeqHeader) in.getHeader(CSeqHeader.NAME);
+        boolean invite = cseq.getMethod().equals(Request.INVITE);
+        if (invite && status >= 200 && status < 300 && event.getDialog() != null) {
+            event.getDialog().sendAck(event.getDialog().createAck(cseq.getSeqNumber()));
+        }
+        Response out = s.responder().response(status, origin.getRequest());
+        Bodies.copy(in, out);
+        if (invite && status < 300) out.setHeader(s.sip().contact(sentOn == null ? "udp" : originTransport()));
+        s.responder().send(origin, out);
+    }
+
+    private String originTransport() {
+        var via = origin.getRequest().getHeader(javax.sip.header.ViaHeader.NAME);
+        return via instanceof javax.sip.header.ViaHeader v && v.getTransport() != null ? v.getTransport() : "udp";
+    }
+
+    @Override
+    public void onTimeout() { s.responder().respond(origin, Response.REQUEST_TIMEOUT); }
+}

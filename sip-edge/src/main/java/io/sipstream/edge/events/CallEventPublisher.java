@@ -1,0 +1,14 @@
+package io.sipstream.edge.events;
+
+import io.sipstream.avro.CallEvent;
+
+/** Where call events go; the SIP code knows this interface, not Kafka. Must not block. */
+public interface CallEventPublisher extends AutoCloseable {
+    void publish(CallEvent event);
+
+    /** Up when events are being delivered. */
+    default boolean healthy() { return true; }
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,48 @@
+package io.sipstream.edge.events;
+
+import io.sipstream.avro.CallEvent;
+import io.sipstream.platform.kafka.KafkaSettings;
+import io.sipstream.schemas.Topics;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Call events to call.events keyed by account id, acks=all with idempotence (billing counts on each one). */
+public final class KafkaCallEventPublisher implements CallEventPublisher {
+    private static final Logger log = LoggerFactory.getLogger(KafkaCallEventPublisher.class);
+    private final KafkaProducer<String, CallEvent> producer;
+    private final AtomicLong lastFailureMillis = new AtomicLong();
+
+    public KafkaCallEventPublisher(KafkaSettings kafka, String clientId) {
+        Map<String, Object> props = kafka.lowLatencyProducer(clientId);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000); // ride out a broker restart
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        this.producer = new KafkaProducer<>(props, new StringSerializer(),
+                Topics.CALL_EVENTS.valueSerde(kafka.serdes()).serializer());
+    }
+
+    @Override
+    public void publish(CallEvent event) {
+        producer.send(new ProducerRecord<>(Topics.CALL_EVENTS.name(), event.getAccountId(), event), (md, e) -> {
+            if (e != null) {
+                lastFailureMillis.set(System.currentTimeMillis());
+                log.error("call event {} not delivered: {}", event.getEventId(), e.toString());
+            }
+        });
+    }
+
+    /** Waits until every event sent so far is acknowledged (or failed). */
+    public void flush() { producer.flush(); }
+
+    @Override
+    public boolean healthy() { return System.currentTimeMillis() - lastFailureMillis.get() > 60_000; }
+
+    @Override
+    public void close() { producer.close(Duration.ofSeconds(5)); }
+}

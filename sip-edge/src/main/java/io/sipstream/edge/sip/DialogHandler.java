@@ -1,0 +1,17 @@
+package io.sipstream.edge.sip;
+
+import javax.sip.RequestEvent;
+import javax.sip.ResponseEvent;
+import javax.sip.ServerTransaction;
+
+/** The owner of a dialog (set as its application data): receives the dialog's requests. */
+public interface DialogHandler {
+    /** An in-dialog request; {@code transaction} is null for ACK. */
+    void onDialogRequest(RequestEvent event, ServerTransaction transaction) throws Exception;
+
+    /** A response that matched no live client transaction (a retransmitted 2xx). */
+    default void onStrayResponse(ResponseEvent event) {}
+
+    /** The dialog timed out (a 2xx never acknowledged). */
+    default void onDialogTimeout() {}
+}

@@ -1,0 +1,184 @@
+package io.sipstream.edge.sip;
+
+import gov.nist.javax.sip.DialogTimeoutEvent;
+import gov.nist.javax.sip.SipListenerExt;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import javax.sip.ClientTransaction;
+import javax.sip.Dialog;
+import javax.sip.DialogTerminatedEvent;
+import javax.sip.IOExceptionEvent;
+import javax.sip.RequestEvent;
+import javax.sip.ResponseEvent;
+import javax.sip.ServerTransaction;
+import javax.sip.TimeoutEvent;
+import javax.sip.TransactionAlreadyExistsException;
+import javax.sip.TransactionTerminatedEvent;
+import javax.sip.header.MaxForwardsHeader;
+import javax.sip.header.ToHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one JAIN-SIP listener: admits or drops each request (rate limit, bans), then dispatches.
+ * In-dialog requests go to the dialog's owner, responses to the client transaction's owner,
+ * out-of-dialog requests to the handler of their method. Everything it calls runs under a
+ * catch-all: a bug in one call never kills a SIP thread.
+ */
+public final class EdgeSipListener implements SipListenerExt {
+    private static final Logger log = LoggerFactory.getLogger(EdgeSipListener.class);
+    private final SipEndpoint sip;
+    private final SipResponder responder;
+    private final Predicate<SipSource> admit;
+    private final Map<String, RequestHandler> handlers = new ConcurrentHashMap<>();
+
+    public EdgeSipListener(SipEndpoint sip, Predicate<SipSource> admit) {
+        this.sip = sip;
+        this.responder = new SipResponder(sip);
+        this.admit = admit;
+    }
+
+    /** Handles a method's out-of-dialog requests. */
+    public EdgeSipListener on(String method, RequestHandler handler) {
+        handlers.put(method, handler);
+        return this;
+    }
+
+    @Override
+    public void processRequest(RequestEvent event) {
+        try {
+            dispatch(event);
+        } catch (Throwable t) {
+            log.error("request {} failed", describe(event.getRequest()), t);
+            answerError(event);
+        }
+    }
+
+    private void dispatch(RequestEvent event) throws Exception {
+        Request request = event.getRequest();
+        String method = request.getMethod();
+        SipSource source = SipSource.of(event);
+        if (!admit.test(source)) return; // flood or banned source: dropped without an answer
+        Dialog dialog = event.getDialog();
+        Object owner = dialog == null ? null : dialog.getApplicationData();
+        if (method.equals(Request.ACK)) {
+            if (owner instanceof DialogHandler h) h.onDialogRequest(event, null);
+            return; // an ACK for a non-2xx is the transaction layer's; a stray one is dropped
+        }
+        if (method.equals(Request.CANCEL)) {
+            handle(handlers.get(Request.CANCEL), event, source);
+            return;
+        }
+        if (owner instanceof DialogHandler h) {
+            ServerTransaction st = serverTransaction(event);
+            if (st != null) h.onDialogRequest(event, st);
+            return;
+        }
+        ToHeader to = (ToHeader) request.getHeader(ToHeader.NAME);
+        if (to != null && to.getTag() != null) { // claims a dialog we do not have
+            ServerTransaction st = serverTransaction(event);
+            if (st != null) responder.respond(st, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+            return;
+        }
+        MaxForwardsHeader mf = (MaxForwardsHeader) request.getHeader(MaxForwardsHeader.NAME);
+        if (mf != null && mf.getMaxForwards() <= 0 && !method.equals(Request.OPTIONS)) {
+            ServerTransaction st = serverTransaction(event);
+            if (st != null) responder.respond(st, Response.TOO_MANY_HOPS);
+            return;
+        }
+        RequestHandler handler = handlers.get(method);
+        if (handler != null) {
+            handler.onRequest(event, source);
+            return;
+        }
+        ServerTransaction st = serverTransaction(event);
+        if (st == null) return;
+        switch (method) {
+            case Request.OPTIONS -> responder.respond(st, Response.OK, responder.allow());
+            case Request.BYE, Request.UPDATE, Request.INFO, Request.PRACK ->
+                    responder.respond(st, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+            default -> responder.respond(st, Response.METHOD_NOT_ALLOWED, responder.allow());
+        }
+    }
+
+    private void handle(RequestHandler handler, RequestEvent event, SipSource source) throws Exception {
+        if (handler != null) handler.onRequest(event, source);
+    }
+
+    /** The request's server transaction, created if needed; null for a retransmission the stack already has. */
+    public static ServerTransaction serverTransaction(RequestEvent event, SipEndpoint sip) {
+        ServerTransaction st = event.getServerTransaction();
+        if (st != null) return st;
+        try {
+            return sip.provider().getNewServerTransaction(event.getRequest());
+        } catch (TransactionAlreadyExistsException e) {
+            return null;
+        } catch (Exception e) {
+            log.debug("no server transaction for {}: {}", describe(event.getRequest()), e.toString());
+            return null;
+        }
+    }
+
+    private ServerTransaction serverTransaction(RequestEvent event) { return serverTransaction(event, sip); }
+
+    private void answerError(RequestEvent event) {
+        try {
+            if (event.getRequest().getMethod().equals(Request.ACK)) return;
+            ServerTransaction st = event.getServerTransaction();
+            if (st == null) st = serverTransaction(event);
+            if (st != null) responder.respond(st, Response.SERVER_INTERNAL_ERROR);
+        } catch (Throwable ignored) {
+            // the transaction may already be answered
+        }
+    }
+
+    @Override
+    public void processResponse(ResponseEvent event) {
+        try {
+            ClientTransaction ct = event.getClientTransaction();
+            if (ct != null && ct.getApplicationData() instanceof ClientHandler h) {
+                h.onResponse(event);
+            } else if (event.getDialog() != null && event.getDialog().getApplicationData() instanceof DialogHandler h) {
+                h.onStrayResponse(event);
+            }
+        } catch (Throwable t) {
+            log.error("response {} failed", event.getResponse().getStatusCode(), t);
+        }
+    }
+
+    @Override
+    public void processTimeout(TimeoutEvent event) {
+        try {
+            if (!event.isServerTransaction() && event.getClientTransaction().getApplicationData() instanceof ClientHandler h) {
+                h.onTimeout();
+            }
+        } catch (Throwable t) {
+            log.error("timeout handling failed", t);
+        }
+    }
+
+    @Override
+    public void processDialogTimeout(DialogTimeoutEvent event) {
+        try {
+            if (event.getDialog().getApplicationData() instanceof DialogHandler h) h.onDialogTimeout();
+        } catch (Throwable t) {
+            log.error("dialog timeout handling failed", t);
+        }
+    }
+
+    @Override
+    public void processIOException(IOExceptionEvent event) {
+        log.debug("SIP I/O error towards {}:{}/{}", event.getHost(), event.getPort(), event.getTransport());
+    }
+
+    @Override public void processTransactionTerminated(TransactionTerminatedEvent event) {}
+    @Override public void processDialogTerminated(DialogTerminatedEvent event) {}
+
+    static String describe(Request r) {
+        var callId = r.getHeader("Call-ID");
+        return r.getMethod() + " " + (callId == null ? "" : callId.toString().trim());
+    }
+}

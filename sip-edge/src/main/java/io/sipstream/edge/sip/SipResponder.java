@@ -1,0 +1,89 @@
+package io.sipstream.edge.sip;
+
+import java.text.ParseException;
+import javax.sip.InvalidArgumentException;
+import javax.sip.ServerTransaction;
+import javax.sip.SipException;
+import javax.sip.header.Header;
+import javax.sip.header.ReasonHeader;
+import javax.sip.header.RetryAfterHeader;
+import javax.sip.header.WarningHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds and sends responses on server transactions; a failure to send is logged, never thrown. */
+public final class SipResponder {
+    private static final Logger log = LoggerFactory.getLogger(SipResponder.class);
+    public static final String ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REGISTER";
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    private final SipEndpoint sip;
+
+    public SipResponder(SipEndpoint sip) { this.sip = sip; }
+
+    public Response response(int status, Request request) {
+        try {
+            Response r = sip.messages().createResponse(status, request);
+            javax.sip.header.ToHeader to = (javax.sip.header.ToHeader) r.getHeader(javax.sip.header.ToHeader.NAME);
+            if (status > 100 && to != null && to.getTag() == null) to.setTag(Long.toHexString(RANDOM.nextLong()));
+            return r;
+        } catch (ParseException e) {
+            throw new IllegalStateException("cannot build a " + status + " response", e);
+        }
+    }
+
+    public boolean send(ServerTransaction st, Response response) {
+        try {
+            st.sendResponse(response);
+            return true;
+        } catch (SipException | InvalidArgumentException | RuntimeException e) {
+            log.debug("cannot send {} on {}: {}", response.getStatusCode(), st.getBranchId(), e.toString());
+            return false;
+        }
+    }
+
+    public boolean respond(ServerTransaction st, int status, Header... extra) {
+        Response r = response(status, st.getRequest());
+        for (Header h : extra) if (h != null) r.addHeader(h);
+        return send(st, r);
+    }
+
+    /** A response that says why: Reason (RFC 3326) and a Warning 399 with the text. */
+    public boolean reject(ServerTransaction st, int status, String reason, Header... extra) {
+        Response r = response(status, st.getRequest());
+        addReason(r, status, reason);
+        for (Header h : extra) if (h != null) r.addHeader(h);
+        return send(st, r);
+    }
+
+    public void addReason(Response r, int status, String reason) {
+        if (reason == null || reason.isBlank()) return;
+        String text = reason.replace('"', '\'').replace('\\', '/').replaceAll("[\\r\\n]", " ");
+        try {
+            ReasonHeader reasonHeader = sip.headers().createReasonHeader("SIP", status, text);
+            r.addHeader(reasonHeader);
+            WarningHeader warning = sip.headers().createWarningHeader(sip.advertisedHost(), 399, text);
+            r.addHeader(warning);
+        } catch (ParseException | InvalidArgumentException e) {
+            log.debug("reason '{}' not added: {}", text, e.toString());
+        }
+    }
+
+    public Header retryAfter(int seconds) {
+        try {
+            RetryAfterHeader h = sip.headers().createRetryAfterHeader(seconds);
+            return h;
+        } catch (InvalidArgumentException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Header allow() {
+        try {
+            return sip.headers().createAllowHeader(ALLOW);
+        } catch (ParseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

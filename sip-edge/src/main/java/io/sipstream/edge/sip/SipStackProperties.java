@@ -1,0 +1,60 @@
+package io.sipstream.edge.sip;
+
+import java.util.Properties;
+
+/**
+ * The JAIN-SIP stack's limits. Its defaults are unlimited (threads, transactions, message size,
+ * TCP connections, time a listener may hold a transaction), which lets one flood or one slow
+ * callback take the process down; every one is set here.
+ */
+public final class SipStackProperties {
+
+    /** The limits a stack runs with. */
+    public record Limits(int threads, int maxMessageSize, int maxServerTransactions, int maxClientTransactions,
+                         int maxTcpConnections) {}
+
+    public static Properties build(Limits limits) {
+        Properties p = new Properties();
+        p.setProperty("javax.sip.AUTOMATIC_DIALOG_SUPPORT", "off"); // a B2BUA creates its dialogs itself
+        p.setProperty("gov.nist.javax.sip.STACK_LOGGER", Slf4jStackLogger.class.getName());
+        p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", QuietServerLogger.class.getName());
+        p.setProperty("gov.nist.javax.sip.LOG_MESSAGE_CONTENT", "false");
+        p.setProperty("gov.nist.javax.sip.TRACE_LEVEL", "ERROR");
+        p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
+        p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", Integer.toString(limits.threads()));
+        p.setProperty("gov.nist.javax.sip.TCP_POST_PARSING_THREAD_POOL_SIZE", Integer.toString(Math.max(2, limits.threads() / 4)));
+        p.setProperty("gov.nist.javax.sip.MAX_MESSAGE_SIZE", Integer.toString(limits.maxMessageSize()));
+        p.setProperty("gov.nist.javax.sip.MAX_SERVER_TRANSACTIONS", Integer.toString(limits.maxServerTransactions()));
+        p.setProperty("gov.nist.javax.sip.MAX_CLIENT_TRANSACTIONS", Integer.toString(limits.maxClientTransactions()));
+        p.setProperty("gov.nist.javax.sip.MAX_CONNECTIONS", Integer.toString(limits.maxTcpConnections()));
+        // seconds a listener callback may hold a transaction's lock; ours return at once
+        p.setProperty("gov.nist.javax.sip.MAX_LISTENER_RESPONSE_TIME", "8");
+        // a ringing call lives at most 10 minutes; a non-INVITE transaction 2
+        p.setProperty("gov.nist.javax.sip.MAX_TX_LIFETIME_INVITE", "600");
+        p.setProperty("gov.nist.javax.sip.MAX_TX_LIFETIME_NON_INVITE", "120");
+        p.setProperty("gov.nist.javax.sip.EARLY_DIALOG_TIMEOUT_SECONDS", "600");
+        // milliseconds to read one message from a TCP connection (no slow-loris hold of a reader)
+        p.setProperty("gov.nist.javax.sip.READ_TIMEOUT", "5000");
+        p.setProperty("gov.nist.javax.sip.NIO_MAX_SOCKET_IDLE_TIME", "300000");
+        p.setProperty("gov.nist.javax.sip.CACHE_SERVER_CONNECTIONS", "true");
+        p.setProperty("gov.nist.javax.sip.CACHE_CLIENT_CONNECTIONS", "true");
+        p.setProperty("gov.nist.javax.sip.DELIVER_UNSOLICITED_NOTIFY", "false");
+        p.setProperty("gov.nist.javax.sip.REJECT_STRAY_RESPONSES", "true");
+        p.setProperty("gov.nist.javax.sip.CONGESTION_CONTROL_TIMEOUT", "4000");
+        return p;
+    }
+
+    /** Adds TLS (server side) with a JKS or PKCS12 keystore. */
+    public static void addTls(Properties p, String keystore, String password) {
+        String type = keystore.toLowerCase(java.util.Locale.ROOT).endsWith(".jks") ? "jks" : "pkcs12";
+        p.setProperty("javax.net.ssl.keyStore", keystore);
+        p.setProperty("javax.net.ssl.keyStorePassword", password);
+        p.setProperty("javax.net.ssl.keyStoreType", type);
+        p.setProperty("javax.net.ssl.trustStore", keystore);
+        p.setProperty("javax.net.ssl.trustStorePassword", password);
+        p.setProperty("javax.net.ssl.trustStoreType", type);
+        p.setProperty("gov.nist.javax.sip.TLS_CLIENT_AUTH_TYPE", "Disabled");
+    }
+
+    private SipStackProperties() {}
+}

@@ -1,0 +1,43 @@
+package io.sipstream.edge.sip;
+
+import gov.nist.core.StackLogger;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JAIN-SIP's logger bridged to slf4j (logger {@code gov.nist.javax.sip}), so the stack needs no
+ * log4j and its chatter obeys the process' logging configuration. Debug and trace are off unless
+ * the slf4j logger enables them: the stack builds costly strings when it believes they are wanted.
+ */
+public final class Slf4jStackLogger implements StackLogger {
+    private static final Logger log = LoggerFactory.getLogger("gov.nist.javax.sip");
+
+    @Override public void logStackTrace() {}
+    @Override public void logStackTrace(int traceLevel) {}
+    @Override public int getLineCount() { return 0; }
+    @Override public void logException(Throwable ex) { log.warn("SIP stack exception", ex); }
+    @Override public void logDebug(String message) { log.debug(message); }
+    @Override public void logDebug(String message, Exception ex) { log.debug(message, ex); }
+    @Override public void logTrace(String message) { log.trace(message); }
+    @Override public void logFatalError(String message) { log.error(message); }
+    @Override public void logError(String message) { log.error(message); }
+    @Override public boolean isLoggingEnabled() { return log.isErrorEnabled(); }
+
+    @Override
+    public boolean isLoggingEnabled(int logLevel) {
+        if (logLevel >= TRACE_DEBUG) return log.isDebugEnabled();
+        if (logLevel >= TRACE_INFO) return log.isInfoEnabled();
+        if (logLevel >= TRACE_WARN) return log.isWarnEnabled();
+        return log.isErrorEnabled();
+    }
+
+    @Override public void logError(String message, Exception ex) { log.error(message, ex); }
+    @Override public void logWarning(String message) { log.warn(message); }
+    @Override public void logInfo(String message) { log.info(message); }
+    @Override public void disableLogging() {}
+    @Override public void enableLogging() {}
+    @Override public void setBuildTimeStamp(String buildTimeStamp) {}
+    @Override public void setStackProperties(Properties stackProperties) {}
+    @Override public String getLoggerName() { return "gov.nist.javax.sip"; }
+}

@@ -1,0 +1,65 @@
+package io.sipstream.edge.trunk;
+
+import io.sipstream.avro.Trunk;
+import io.sipstream.edge.sip.SipEndpoint;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The upstream registrations of every enabled trunk with register=true and credentials, kept in
+ * step with the trunk directory: a new or changed trunk (re)starts its registration, a removed one stops.
+ */
+public final class TrunkRegistrations implements AutoCloseable {
+    private final SipEndpoint sip;
+    private final TrunkCredentialStore store;
+    private final ScheduledExecutorService timers;
+    private final Executor io;
+    private final int expires;
+    private final Map<String, TrunkRegistration> active = new LinkedHashMap<>();
+
+    public TrunkRegistrations(SipEndpoint sip, TrunkCredentialStore store, ScheduledExecutorService timers, Executor io, int expires) {
+        this.sip = sip;
+        this.store = store;
+        this.timers = timers;
+        this.io = io;
+        this.expires = expires;
+    }
+
+    public synchronized void sync(Iterable<Trunk> trunks) {
+        Map<String, Trunk> wanted = new LinkedHashMap<>();
+        for (Trunk t : trunks) if (t.getEnabled() && t.getRegister() && t.getHasCredentials()) wanted.put(t.getTrunkId(), t);
+        active.entrySet().removeIf(e -> {
+            Trunk now = wanted.get(e.getKey());
+            boolean keep = now != null && same(now, e.getValue().trunk());
+            if (!keep) e.getValue().stop();
+            return !keep;
+        });
+        for (Trunk t : wanted.values()) {
+            if (active.containsKey(t.getTrunkId())) continue;
+            TrunkRegistration r = new TrunkRegistration(sip, t, store, timers, io, expires);
+            active.put(t.getTrunkId(), r);
+            r.start();
+        }
+    }
+
+    private static boolean same(Trunk a, Trunk b) {
+        return a.getHost().equals(b.getHost()) && a.getPort() == b.getPort() && a.getTransport() == b.getTransport()
+                && a.getVersion() == b.getVersion();
+    }
+
+    /** trunk id -> status and detail, for /healthz. */
+    public synchronized Map<String, String> report() {
+        Map<String, String> out = new TreeMap<>();
+        active.forEach((id, r) -> out.put(id, r.status() + ": " + r.detail()));
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        active.values().forEach(TrunkRegistration::stop);
+        active.clear();
+    }
+}
