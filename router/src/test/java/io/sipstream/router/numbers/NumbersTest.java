@@ -1,0 +1,54 @@
+package io.sipstream.router.numbers;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class NumbersTest {
+    private final NumberNormalizer normalizer = new NumberNormalizer();
+
+    @Test
+    void shouldReadTheUserPartOfUrisAndItsPhoneContext() {
+        DialString d = DialString.parse("sip:555-1234;phone-context=+1-212@edge.example;user=phone");
+        assertThat(d.user()).isEqualTo("555-1234");
+        assertThat(d.digits()).isEqualTo("5551234");
+        assertThat(d.phoneContext()).isEqualTo("+1-212");
+        assertThat(d.numericContext()).isEqualTo("+1212");
+        assertThat(DialString.parse("tel:7042;phone-context=example.com").numericContext()).isNull();
+        assertThat(DialString.parse("  *100 ").user()).isEqualTo("*100");
+    }
+
+    @Test
+    void shouldKnowTheRegionAndNationalFormOfANumber() {
+        E164Number n = normalizer.normalise("+44 20 7946 0000", "US").number();
+        assertThat(n.e164()).isEqualTo("+442079460000");
+        assertThat(n.region()).isEqualTo("GB");
+        assertThat(n.countryCode()).isEqualTo(44);
+        assertThat(n.nationalSignificant()).isEqualTo("2079460000");
+        assertThat(n.digits()).isEqualTo("442079460000");
+        // a fictional +1 555 number has no region of its own: the country code's main one
+        assertThat(normalizer.normalise("+15551234567", "US").number().region()).isEqualTo("US");
+        assertThat(normalizer.normalise("+88234512345", "US").number().region()).isEqualTo("001");
+    }
+
+    @Test
+    void shouldSayWhyAStringIsNoNumber() {
+        assertThat(normalizer.normalise("5551234", "US").problem()).contains("local number");
+        assertThat(normalizer.normalise("12", "US").problem()).isNotBlank();
+        assertThat(normalizer.normalise("*100", "US").problem()).contains("service code");
+        assertThat(normalizer.normalise("555+1234", "US").problem()).contains("'+' inside");
+        assertThat(normalizer.normalise("", "US").problem()).isEqualTo("nothing was dialled");
+    }
+
+    @Test
+    void shouldMatchTheMostSpecificBarredPrefix() {
+        BarredPrefixes barred = BarredPrefixes.of(List.of("+44", "+449", "1900"));
+        assertThat(barred.match("+449098790000")).isEqualTo("+449");
+        assertThat(barred.match("+442079460000")).isEqualTo("+44");
+        assertThat(barred.match("+19005551234")).isEqualTo("+1900");
+        assertThat(barred.match("+15551234567")).isNull();
+        assertThatThrownBy(() -> BarredPrefixes.of(List.of("+1-900", "x"))).hasMessageContaining("'x'");
+    }
+}
