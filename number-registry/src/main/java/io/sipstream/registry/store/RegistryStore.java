@@ -29,7 +29,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * {@code registry:publisher:lease} (which instance drains the outbox).
  */
 public final class RegistryStore {
-    private static final int MAX_ATTEMPTS = 20;
+    private static final int MAX_ATTEMPTS = 50;
 
     static final String COMMIT = """
             local a = 1
@@ -175,8 +175,18 @@ public final class RegistryStore {
                 if (i >= MAX_ATTEMPTS) {
                     throw new ApiException(409, null, "too many concurrent changes of the same record; try again");
                 }
-                Thread.onSpinWait();
+                backOff(i);
             }
+        }
+    }
+
+    /** Jittered, growing pause so that racing writers stop colliding. */
+    private static void backOff(int attempt) {
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(0, 1 + Math.min(attempt, 10) * 2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, null, "interrupted");
         }
     }
 

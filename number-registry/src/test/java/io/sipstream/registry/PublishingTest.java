@@ -1,0 +1,93 @@
+package io.sipstream.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sipstream.avro.Account;
+import io.sipstream.avro.CallerIdFormat;
+import io.sipstream.avro.DialPlanRuleType;
+import io.sipstream.avro.NumberAssignment;
+import io.sipstream.avro.Transport;
+import io.sipstream.avro.Trunk;
+import io.sipstream.localstack.LocalStackExtension;
+import io.sipstream.schemas.Topics;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Every change reaches the compacted registry topics as Avro, deletes as tombstones, secrets never. */
+@ExtendWith(LocalStackExtension.class)
+class PublishingTest {
+    static TestRegistry r;
+
+    @BeforeAll
+    static void start() {
+        r = SharedRegistry.get();
+    }
+
+    @Test
+    void shouldPublishAccountsNumbersAndTrunksAndTombstoneDeletes() {
+        // Given a trunk with credentials, an account with a number, a password and a dial plan
+        assertThat(r.put("/v1/trunks/pub-t1", """
+                {"host": "10.0.0.5", "port": 5080, "transport": "tcp", "callerIdFormat": "national",
+                 "register": true, "username": "pub-user", "password": "Pub-Trunk-Secret"}""").statusCode()).isEqualTo(201);
+        assertThat(r.put("/v1/accounts/pub1", """
+                {"displayName": "Pub", "region": "US", "defaultCallerId": "+15554440001", "outboundTrunk": "pub-t1",
+                 "creditLimit": "25.5", "maxCallsPerSecond": 3}""").statusCode()).isEqualTo(201);
+        assertThat(r.put("/v1/accounts/pub1/numbers/%2B15554440001", null).statusCode()).isEqualTo(201);
+        assertThat(r.put("/v1/accounts/pub1/numbers/%2B15554440002", null).statusCode()).isEqualTo(201);
+        assertThat(r.put("/v1/accounts/pub1/password", "{\"password\": \"Pub-Sip-Secret\"}").statusCode()).isEqualTo(201);
+        assertThat(r.put("/v1/accounts/pub1/dialplan",
+                "{\"rules\": [{\"type\": \"prefix\", \"pattern\": \"011.\", \"strip\": 3, \"prepend\": \"+\", \"trunks\": [\"pub-t1\"]}]}")
+                .statusCode()).isEqualTo(200);
+        long version = TestRegistry.json(r.get("/v1/accounts/pub1")).get("version").asLong();
+
+        // Then the topics hold them
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Account account = r.topic(Topics.REGISTRY_ACCOUNTS).get("pub1");
+            assertThat(account).isNotNull();
+            assertThat(account.getVersion()).isEqualTo(version);
+            assertThat(account.getSipDomain()).isEqualTo("test.sipstream");
+            assertThat(account.getNumbers()).containsExactly("+15554440001", "+15554440002");
+            assertThat(account.getCreditLimit()).isEqualByComparingTo(new BigDecimal("25.5"));
+            assertThat(account.getDialPlan()).hasSize(1);
+            assertThat(account.getDialPlan().get(0).getType()).isEqualTo(DialPlanRuleType.PREFIX);
+            NumberAssignment number = r.topic(Topics.REGISTRY_NUMBERS).get("+15554440002");
+            assertThat(number).isNotNull();
+            assertThat(number.getAccountId()).isEqualTo("pub1");
+            assertThat(number.getRegion()).isEqualTo("US");
+            Trunk trunk = r.topic(Topics.REGISTRY_TRUNKS).get("pub-t1");
+            assertThat(trunk).isNotNull();
+            assertThat(trunk.getTransport()).isEqualTo(Transport.TCP);
+            assertThat(trunk.getCallerIdFormat()).isEqualTo(CallerIdFormat.NATIONAL);
+            assertThat(trunk.getHasCredentials()).isTrue();
+            assertThat(trunk.getRegister()).isTrue();
+        });
+
+        // When the number, the account and the trunk go
+        assertThat(r.delete("/v1/accounts/pub1/numbers/%2B15554440002").statusCode()).isEqualTo(204);
+        assertThat(r.delete("/v1/accounts/pub1").statusCode()).isEqualTo(204);
+        assertThat(r.delete("/v1/trunks/pub-t1").statusCode()).isEqualTo(204);
+
+        // Then their latest records are tombstones
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(r.topic(Topics.REGISTRY_ACCOUNTS)).doesNotContainKey("pub1");
+            assertThat(r.topic(Topics.REGISTRY_NUMBERS)).doesNotContainKeys("+15554440001", "+15554440002");
+            assertThat(r.topic(Topics.REGISTRY_TRUNKS)).doesNotContainKey("pub-t1");
+            assertThat(r.service.publisher().depth()).isZero();
+        });
+        // and no secret was ever on any topic
+        for (String topic : new String[] {"registry.accounts", "registry.numbers", "registry.trunks"}) {
+            for (Map.Entry<String, byte[]> e : r.rawTopic(topic).entrySet()) {
+                String text = new String(e.getValue(), StandardCharsets.ISO_8859_1);
+                assertThat(text).doesNotContain("Pub-Trunk-Secret").doesNotContain("Pub-Sip-Secret");
+            }
+        }
+        assertThat(r.get("/healthz", "Authorization", null).body()).contains("registry.publisher").contains("registry.redis");
+        assertThat(r.get("/healthz", "Authorization", null).statusCode()).isEqualTo(200);
+    }
+}
