@@ -7,7 +7,10 @@ import io.sipstream.avro.CreditChange;
 import io.sipstream.avro.RatedCdr;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.platform.config.Settings;
+import io.sipstream.schemas.TopicBootstrapper;
 import io.sipstream.schemas.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import io.sipstream.schemas.serde.SerdeConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,6 +44,9 @@ final class StackSupport implements AutoCloseable {
     StackSupport(LocalStack stack) {
         this.stack = stack;
         this.serdes = new SerdeConfig(stack.schemaRegistryUrl(), null, true);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
+            new TopicBootstrapper(admin, (short) 1).ensureAll(); // readers may start before billing creates them
+        }
         events = producer(Topics.CALL_EVENTS.valueSerde(serdes).serializer());
         credits = producer(Topics.BILLING_CREDITS.valueSerde(serdes).serializer());
         accounts = producer(Topics.REGISTRY_ACCOUNTS.valueSerde(serdes).serializer());
