@@ -64,6 +64,7 @@ public final class EdgeService implements AutoCloseable {
     private final Deque<AutoCloseable> closers = new ArrayDeque<>();
     private SipEndpoint sip;
     private CallRegistry calls;
+    private TrunkDirectory trunks;
 
     private EdgeService() {}
 
@@ -107,7 +108,7 @@ public final class EdgeService implements AutoCloseable {
         ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("edge-io-", 0).factory());
         closers.push(io::shutdownNow);
 
-        TrunkDirectory trunks = new TrunkDirectory();
+        trunks = new TrunkDirectory();
         TrunkAllowList allowList = new TrunkAllowList();
         trunks.onChange(d -> allowList.rebuild(d.all()));
         TopicFollower<Trunk> trunkFollower = new TopicFollower<>(clientPrefix + "-trunks", config.kafka(), Topics.REGISTRY_TRUNKS,
@@ -206,6 +207,9 @@ public final class EdgeService implements AutoCloseable {
 
     /** The ports SIP listens on, by transport. */
     public Map<String, Integer> sipPorts() { return sip.ports(); }
+
+    /** The trunks as this edge knows them from registry.trunks. */
+    public TrunkDirectory trunks() { return trunks; }
 
     public int callsInProgress() { return calls == null ? 0 : calls.size(); }
 

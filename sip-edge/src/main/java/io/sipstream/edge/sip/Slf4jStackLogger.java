@@ -27,14 +27,14 @@ public final class Slf4jStackLogger implements StackLogger {
     @Override
     public boolean isLoggingEnabled(int logLevel) {
         if (logLevel >= TRACE_DEBUG) return log.isDebugEnabled();
-        if (logLevel >= TRACE_INFO) return log.isInfoEnabled();
-        if (logLevel >= TRACE_WARN) return log.isWarnEnabled();
+        if (logLevel >= TRACE_WARN) return log.isDebugEnabled();
         return log.isErrorEnabled();
     }
 
     @Override public void logError(String message, Exception ex) { log.error(message, ex); }
-    @Override public void logWarning(String message) { log.warn(message); }
-    @Override public void logInfo(String message) { log.info(message); }
+    // the stack warns about routine things (TLS defaults when TLS is off): only its errors reach the log at their level
+    @Override public void logWarning(String message) { log.debug(message); }
+    @Override public void logInfo(String message) { log.debug(message); }
     @Override public void disableLogging() {}
     @Override public void enableLogging() {}
     @Override public void setBuildTimeStamp(String buildTimeStamp) {}

@@ -1,0 +1,516 @@
+package io.sipstream.edge.support;
+
+import io.sipstream.edge.auth.DigestMath;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.ListIterator;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import javax.sip.ClientTransaction;
+import javax.sip.Dialog;
+import javax.sip.DialogTerminatedEvent;
+import javax.sip.IOExceptionEvent;
+import javax.sip.ListeningPoint;
+import javax.sip.RequestEvent;
+import javax.sip.ResponseEvent;
+import javax.sip.ServerTransaction;
+import javax.sip.SipFactory;
+import javax.sip.SipListener;
+import javax.sip.SipProvider;
+import javax.sip.SipStack;
+import javax.sip.TimeoutEvent;
+import javax.sip.TransactionTerminatedEvent;
+import javax.sip.address.AddressFactory;
+import javax.sip.address.SipURI;
+import javax.sip.header.AuthorizationHeader;
+import javax.sip.header.CSeqHeader;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.ContactHeader;
+import javax.sip.header.FromHeader;
+import javax.sip.header.HeaderFactory;
+import javax.sip.header.ToHeader;
+import javax.sip.header.ViaHeader;
+import javax.sip.header.WWWAuthenticateHeader;
+import javax.sip.message.MessageFactory;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+
+/**
+ * The tests' own SIP peer on 127.0.0.1 (UDP), built on JAIN-SIP: places calls as a softphone
+ * (answering the edge's digest challenge once) or answers them as a trunk or a registered phone,
+ * by a behaviour the test sets. It records every request and response it receives.
+ */
+public final class TestUserAgent implements SipListener, AutoCloseable {
+    public static final String SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            + "m=audio 40000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private final String name;
+    private final SipStack stack;
+    private final SipProvider provider;
+    private final MessageFactory messages;
+    private final HeaderFactory headers;
+    private final AddressFactory addresses;
+    private final int port;
+    private final BlockingQueue<Request> received = new LinkedBlockingQueue<>();
+    private final List<Request> all = new CopyOnWriteArrayList<>();
+    private final Map<String, OutgoingCall> outgoing = new ConcurrentHashMap<>();
+    private final Map<String, IncomingCall> incoming = new ConcurrentHashMap<>();
+    private final BlockingQueue<IncomingCall> incomingQueue = new LinkedBlockingQueue<>();
+    private volatile Consumer<IncomingCall> onInvite = IncomingCall::ringAndAnswer;
+
+    private TestUserAgent(String name) throws Exception {
+        this.name = name;
+        SipFactory factory = SipFactory.getInstance();
+        factory.setPathName("gov.nist");
+        Properties p = new Properties();
+        p.setProperty("javax.sip.STACK_NAME", "test-ua-" + name + "-" + COUNTER.incrementAndGet());
+        p.setProperty("gov.nist.javax.sip.STACK_LOGGER", io.sipstream.edge.sip.Slf4jStackLogger.class.getName());
+        p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", io.sipstream.edge.sip.QuietServerLogger.class.getName());
+        p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", "4");
+        p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
+        gov.nist.core.CommonLogger.legacyLogger = new io.sipstream.edge.sip.Slf4jStackLogger();
+        stack = factory.createSipStack(p);
+        messages = factory.createMessageFactory();
+        headers = factory.createHeaderFactory();
+        addresses = factory.createAddressFactory();
+        ListeningPoint lp = null;
+        int bound = -1;
+        for (int attempt = 0; attempt < 20 && lp == null; attempt++) {
+            int candidate = freeUdpPort();
+            try {
+                lp = stack.createListeningPoint("127.0.0.1", candidate, "udp");
+                bound = candidate;
+            } catch (Exception e) {
+                // taken meanwhile: try another
+            }
+        }
+        if (lp == null) throw new IllegalStateException("no free UDP port for " + name);
+        port = bound;
+        provider = stack.createSipProvider(lp);
+        provider.addSipListener(this);
+        stack.start();
+    }
+
+    public static TestUserAgent start(String name) throws Exception { return new TestUserAgent(name); }
+
+    /** A port free for both UDP and TCP on 127.0.0.1. */
+    public static int freeUdpPort() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            try (ServerSocket tcp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                int p = tcp.getLocalPort();
+                try (DatagramSocket udp = new DatagramSocket(p, InetAddress.getLoopbackAddress())) {
+                    return p;
+                } catch (Exception taken) {
+                    // next
+                }
+            }
+        }
+        throw new IllegalStateException("no free port");
+    }
+
+    public int port() { return port; }
+
+    public String name() { return name; }
+
+    /** What this agent does with each INVITE it receives (default: 180, then 200 with SDP). */
+    public TestUserAgent onInvite(Consumer<IncomingCall> behaviour) {
+        this.onInvite = behaviour;
+        return this;
+    }
+
+    // ---------------------------------------------------------------- as a caller
+
+    /** Sends an INVITE; with a password, answers one 401/407 challenge. */
+    public OutgoingCall call(String requestUri, String fromUser, String password, Map<String, String> extraHeaders) throws Exception {
+        SipURI from = addresses.createSipURI(fromUser, "sipstream.local");
+        Request invite = newRequest(Request.INVITE, addresses.createURI(requestUri), from, UUID.randomUUID() + "@test", 1);
+        for (var e : extraHeaders.entrySet()) invite.addHeader(headers.createHeader(e.getKey(), e.getValue()));
+        invite.setContent(SDP, headers.createContentTypeHeader("application", "sdp"));
+        OutgoingCall call = new OutgoingCall(invite, fromUser, password);
+        outgoing.put(callId(invite), call);
+        call.send(invite);
+        return call;
+    }
+
+    public OutgoingCall call(String requestUri, String fromUser, String password) throws Exception {
+        return call(requestUri, fromUser, password, Map.of());
+    }
+
+    /** Sends a REGISTER for user@domain binding this agent's contact; answers one challenge. Returns the final response. */
+    public Response register(String registrar, String user, String password, int expires, String contactOrNull) throws Exception {
+        SipURI aor = addresses.createSipURI(user, "sipstream.local");
+        Request reg = newRequest(Request.REGISTER, addresses.createURI(registrar), aor, UUID.randomUUID() + "@test", 1);
+        reg.setHeader(headers.createToHeader(addresses.createAddress(aor), null));
+        reg.removeHeader(ContactHeader.NAME);
+        if ("*".equals(contactOrNull)) {
+            reg.addHeader(headers.createContactHeader());
+        } else {
+            reg.addHeader(headers.createContactHeader(addresses.createAddress(contactOrNull != null ? contactOrNull
+                    : "sip:" + user + "@127.0.0.1:" + port)));
+        }
+        reg.addHeader(headers.createExpiresHeader(expires));
+        OutgoingCall tx = new OutgoingCall(reg, user, password);
+        outgoing.put(callId(reg), tx);
+        tx.send(reg);
+        return tx.awaitFinal(Duration.ofSeconds(10));
+    }
+
+    private Request newRequest(String method, javax.sip.address.URI uri, SipURI fromUri, String callId, long cseq) throws Exception {
+        var from = headers.createFromHeader(addresses.createAddress(fromUri), UUID.randomUUID().toString().substring(0, 8));
+        javax.sip.address.URI toUri = uri instanceof SipURI s ? addresses.createSipURI(s.getUser(), s.getHost()) : uri;
+        var to = headers.createToHeader(addresses.createAddress(toUri), null);
+        ViaHeader via = headers.createViaHeader("127.0.0.1", port, "udp", null);
+        Request r = messages.createRequest(uri, method, headers.createCallIdHeader(callId), headers.createCSeqHeader(cseq, method),
+                from, to, new ArrayList<>(List.of(via)), headers.createMaxForwardsHeader(70));
+        r.addHeader(headers.createContactHeader(addresses.createAddress("sip:" + fromUri.getUser() + "@127.0.0.1:" + port)));
+        return r;
+    }
+
+    /** A call (or REGISTER) this agent placed, with every response it got. */
+    public final class OutgoingCall {
+        private Request request;
+        private final String user;
+        private final String password;
+        private final List<Response> responses = new CopyOnWriteArrayList<>();
+        private final BlockingQueue<Response> finals = new LinkedBlockingQueue<>();
+        private volatile ClientTransaction tx;
+        private volatile Dialog dialog;
+        private volatile boolean authSent;
+        private volatile String algorithm = DigestMath.SHA256;
+
+        OutgoingCall(Request request, String user, String password) {
+            this.request = request;
+            this.user = user;
+            this.password = password;
+        }
+
+        void send(Request r) throws Exception {
+            request = r;
+            tx = provider.getNewClientTransaction(r);
+            tx.sendRequest();
+            dialog = tx.getDialog();
+        }
+
+        synchronized void onResponse(ResponseEvent event) throws Exception {
+            Response r = event.getResponse();
+            responses.add(r);
+            int status = r.getStatusCode();
+            if ((status == 401 || status == 407) && password != null && !authSent) {
+                authSent = true;
+                Request retry = (Request) request.clone();
+                retry.removeHeader(ViaHeader.NAME);
+                retry.addHeader(headers.createViaHeader("127.0.0.1", port, "udp", null));
+                CSeqHeader cseq = (CSeqHeader) retry.getHeader(CSeqHeader.NAME);
+                cseq.setSeqNumber(cseq.getSeqNumber() + 1);
+                retry.addHeader(authorization(retry, r));
+                send(retry);
+                return;
+            }
+            if (status >= 200) {
+                if (status < 300 && request.getMethod().equals(Request.INVITE) && event.getDialog() != null) {
+                    dialog = event.getDialog();
+                    dialog.sendAck(dialog.createAck(cseq(r)));
+                }
+                finals.add(r);
+            }
+        }
+
+        private AuthorizationHeader authorization(Request retry, Response challenge) throws ParseException {
+            WWWAuthenticateHeader chosen = null;
+            ListIterator<?> it = challenge.getHeaders(WWWAuthenticateHeader.NAME);
+            while (it.hasNext()) {
+                WWWAuthenticateHeader h = (WWWAuthenticateHeader) it.next();
+                if (algorithm.equalsIgnoreCase(h.getAlgorithm())) chosen = h;
+            }
+            if (chosen == null) chosen = (WWWAuthenticateHeader) challenge.getHeader(WWWAuthenticateHeader.NAME);
+            String uri = retry.getRequestURI().toString();
+            String alg = chosen.getAlgorithm();
+            String ha1 = DigestMath.ha1(alg, user, chosen.getRealm(), password);
+            String cnonce = "c0ffee";
+            String response = DigestMath.response(alg, ha1, chosen.getNonce(), "00000001", cnonce, "auth", retry.getMethod(), uri);
+            AuthorizationHeader a = headers.createAuthorizationHeader("Digest");
+            a.setUsername(user);
+            a.setRealm(chosen.getRealm());
+            a.setNonce(chosen.getNonce());
+            a.setURI(retry.getRequestURI());
+            a.setResponse(response);
+            a.setAlgorithm(alg);
+            a.setQop("auth");
+            a.setCNonce(cnonce);
+            a.setNonceCount(1);
+            return a;
+        }
+
+        /** Which challenge algorithm to answer (SHA-256 by default). */
+        public OutgoingCall preferring(String alg) {
+            this.algorithm = alg;
+            return this;
+        }
+
+        public Response awaitFinal(Duration timeout) throws InterruptedException {
+            Response r = finals.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (r == null) throw new AssertionError(name + ": no final response within " + timeout + "; got " + statuses());
+            return r;
+        }
+
+        public Response awaitStatus(int status, Duration timeout) throws InterruptedException {
+            long end = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < end) {
+                for (Response r : responses) if (r.getStatusCode() == status) return r;
+                Thread.sleep(20);
+            }
+            throw new AssertionError(name + ": no " + status + " within " + timeout + "; got " + statuses());
+        }
+
+        public List<Integer> statuses() { return responses.stream().map(Response::getStatusCode).toList(); }
+
+        public String callId() { return TestUserAgent.callId(request); }
+
+        public Request request() { return request; }
+
+        /** Hangs up an answered call. */
+        public void bye() throws Exception {
+            Request bye = dialog.createRequest(Request.BYE);
+            ClientTransaction ct = provider.getNewClientTransaction(bye);
+            dialog.sendRequest(ct);
+        }
+
+        /** Cancels a ringing call. */
+        public void cancel() throws Exception {
+            Request cancel = tx.createCancel();
+            provider.getNewClientTransaction(cancel).sendRequest();
+        }
+
+        /** Sends an in-dialog request (INFO, UPDATE, REFER ...) and returns its final status. */
+        public int sendInDialog(String method, Map<String, String> extraHeaders) throws Exception {
+            Request r = dialog.createRequest(method);
+            for (var e : extraHeaders.entrySet()) r.addHeader(headers.createHeader(e.getKey(), e.getValue()));
+            ClientTransaction ct = provider.getNewClientTransaction(r);
+            BlockingQueue<Response> answers = new LinkedBlockingQueue<>();
+            inDialogWaiters.put(ct, answers);
+            dialog.sendRequest(ct);
+            Response answer = answers.poll(10, TimeUnit.SECONDS);
+            if (answer == null) throw new AssertionError(method + " got no final response");
+            return answer.getStatusCode();
+        }
+    }
+
+    private final Map<ClientTransaction, BlockingQueue<Response>> inDialogWaiters = new ConcurrentHashMap<>();
+
+    // ---------------------------------------------------------------- as a callee
+
+    /** An INVITE this agent received; the behaviour answers it. */
+    public final class IncomingCall {
+        private final Request invite;
+        private final ServerTransaction st;
+        private final String toTag = UUID.randomUUID().toString().substring(0, 8);
+        private volatile boolean cancelled;
+        private volatile Request bye;
+
+        IncomingCall(Request invite, ServerTransaction st) {
+            this.invite = invite;
+            this.st = st;
+        }
+
+        public Request invite() { return invite; }
+
+        public String callId() { return TestUserAgent.callId(invite); }
+
+        public boolean cancelled() { return cancelled; }
+
+        public void respond(int status) { respond(status, Map.of()); }
+
+        public void respond(int status, Map<String, String> extra) {
+            try {
+                Response r = messages.createResponse(status, invite);
+                if (status > 100) ((ToHeader) r.getHeader(ToHeader.NAME)).setTag(toTag);
+                if (status < 300) r.addHeader(headers.createContactHeader(addresses.createAddress("sip:" + name + "@127.0.0.1:" + port)));
+                for (var e : extra.entrySet()) r.addHeader(headers.createHeader(e.getKey(), e.getValue()));
+                if (status >= 200 && status < 300) r.setContent(SDP.replace("40000", "50000"), headers.createContentTypeHeader("application", "sdp"));
+                st.sendResponse(r);
+            } catch (Exception e) {
+                throw new IllegalStateException(name + " cannot answer " + status + ": " + e, e);
+            }
+        }
+
+        public void ringAndAnswer() {
+            respond(180);
+            respond(200);
+        }
+
+        public void ring() { respond(180); }
+
+        /** Hangs up an answered incoming call. */
+        public void bye() throws Exception {
+            Dialog d = st.getDialog();
+            Request r = d.createRequest(Request.BYE);
+            d.sendRequest(provider.getNewClientTransaction(r));
+        }
+
+        /** Sends an in-dialog request towards the edge and returns its final status. */
+        public int sendInDialog(String method, Map<String, String> extraHeaders) throws Exception {
+            Dialog d = st.getDialog();
+            Request r = d.createRequest(method);
+            for (var e : extraHeaders.entrySet()) r.addHeader(headers.createHeader(e.getKey(), e.getValue()));
+            ClientTransaction ct = provider.getNewClientTransaction(r);
+            BlockingQueue<Response> answers = new LinkedBlockingQueue<>();
+            inDialogWaiters.put(ct, answers);
+            d.sendRequest(ct);
+            Response answer = answers.poll(10, TimeUnit.SECONDS);
+            if (answer == null) throw new AssertionError(method + " got no final response");
+            return answer.getStatusCode();
+        }
+    }
+
+    public IncomingCall awaitIncoming(Duration timeout) throws InterruptedException {
+        IncomingCall c = incomingQueue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (c == null) throw new AssertionError(name + " received no INVITE within " + timeout);
+        return c;
+    }
+
+    /** The next received request of a method (others stay recorded in {@link #requests()}). */
+    public Request awaitRequest(String method, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            Request r = received.poll(50, TimeUnit.MILLISECONDS);
+            if (r != null && r.getMethod().equals(method)) return r;
+        }
+        throw new AssertionError(name + " received no " + method + " within " + timeout + "; all: " + methods());
+    }
+
+    /** Whether a request of a method for a call arrived within the time. */
+    public boolean receivedWithin(String method, String callId, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            for (Request r : all) if (r.getMethod().equals(method) && (callId == null || callId.equals(callId(r)))) return true;
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    public List<Request> requests() { return Collections.unmodifiableList(all); }
+
+    public List<String> methods() { return all.stream().map(Request::getMethod).toList(); }
+
+    public void clear() {
+        received.clear();
+        all.clear();
+        incomingQueue.clear();
+    }
+
+    // ---------------------------------------------------------------- listener
+
+    @Override
+    public void processRequest(RequestEvent event) {
+        Request request = event.getRequest();
+        all.add(request);
+        received.add(request);
+        try {
+            ServerTransaction st = event.getServerTransaction();
+            switch (request.getMethod()) {
+                case Request.ACK -> { }
+                case Request.INVITE -> {
+                    if (st == null) st = provider.getNewServerTransaction(request);
+                    ToHeader to = (ToHeader) request.getHeader(ToHeader.NAME);
+                    if (to.getTag() != null) { // re-INVITE: accept with our SDP
+                        Response r = messages.createResponse(200, request);
+                        r.addHeader(headers.createContactHeader(addresses.createAddress("sip:" + name + "@127.0.0.1:" + port)));
+                        r.setContent(SDP, headers.createContentTypeHeader("application", "sdp"));
+                        st.sendResponse(r);
+                        return;
+                    }
+                    IncomingCall call = new IncomingCall(request, st);
+                    incoming.put(callId(request), call);
+                    incomingQueue.add(call);
+                    Consumer<IncomingCall> behaviour = onInvite;
+                    Thread.ofVirtual().start(() -> behaviour.accept(call));
+                }
+                case Request.CANCEL -> {
+                    if (st == null) st = provider.getNewServerTransaction(request);
+                    st.sendResponse(messages.createResponse(200, request));
+                    IncomingCall call = incoming.get(callId(request));
+                    if (call != null) {
+                        call.cancelled = true;
+                        call.respond(487);
+                    }
+                }
+                case Request.BYE -> {
+                    if (st == null) st = provider.getNewServerTransaction(request);
+                    st.sendResponse(messages.createResponse(200, request));
+                    IncomingCall call = incoming.get(callId(request));
+                    if (call != null) call.bye = request;
+                }
+                default -> {
+                    if (st == null) st = provider.getNewServerTransaction(request);
+                    st.sendResponse(messages.createResponse(200, request));
+                }
+            }
+        } catch (Exception e) {
+            System.err.println(name + ": cannot handle " + request.getMethod() + ": " + e);
+        }
+    }
+
+    @Override
+    public void processResponse(ResponseEvent event) {
+        try {
+            ClientTransaction ct = event.getClientTransaction();
+            if (ct != null && inDialogWaiters.containsKey(ct)) {
+                if (event.getResponse().getStatusCode() >= 200) inDialogWaiters.remove(ct).add(event.getResponse());
+                return;
+            }
+            OutgoingCall call = outgoing.get(callId(event.getResponse()));
+            CSeqHeader cseq = (CSeqHeader) event.getResponse().getHeader(CSeqHeader.NAME);
+            if (call != null && cseq.getMethod().equals(call.request.getMethod())) call.onResponse(event);
+        } catch (Exception e) {
+            System.err.println(name + ": cannot handle response: " + e);
+        }
+    }
+
+    @Override public void processTimeout(TimeoutEvent event) {}
+    @Override public void processIOException(IOExceptionEvent event) {}
+    @Override public void processTransactionTerminated(TransactionTerminatedEvent event) {}
+    @Override public void processDialogTerminated(DialogTerminatedEvent event) {}
+
+    static String callId(javax.sip.message.Message m) { return ((CallIdHeader) m.getHeader(CallIdHeader.NAME)).getCallId(); }
+
+    static long cseq(javax.sip.message.Message m) { return ((CSeqHeader) m.getHeader(CSeqHeader.NAME)).getSeqNumber(); }
+
+    /** The user part of a header's URI (From, To, P-Asserted-Identity). */
+    public static String userOf(Request r, String header) {
+        var h = r.getHeader(header);
+        if (h == null) return null;
+        String text = h.toString();
+        var m = java.util.regex.Pattern.compile("sip:([^@;>]+)@").matcher(text);
+        return m.find() ? m.group(1) : null;
+    }
+
+    public static String fromUser(Request r) { return ((SipURI) ((FromHeader) r.getHeader(FromHeader.NAME)).getAddress().getURI()).getUser(); }
+
+    public static String body(javax.sip.message.Message m) {
+        return m.getRawContent() == null ? null : new String(m.getRawContent(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        try {
+            stack.stop();
+        } catch (Exception ignored) {
+            // closing
+        }
+    }
+}
