@@ -107,6 +107,7 @@ public final class RouterTopology {
 
         Properties props = new Properties();
         props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE); // tables restore from their source topics
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // as the service runs it
         return builder.build(props);
     }
 
