@@ -22,12 +22,15 @@ import java.util.Locale;
  *   <li>{@code secrets.key}: seals trunk digest passwords; without it trunks cannot have credentials</li>
  *   <li>{@code registry.publish.batch} (default 500): outbox entries sent per round</li>
  *   <li>{@code registry.publish.retry.max} (default 5s): longest back-off between publish attempts</li>
+ *   <li>{@code registry.publish.timeout} (default 15s): how long one publish round waits for the broker's
+ *       acknowledgement before it counts as failed (and is retried)</li>
  *   <li>{@code registry.topics.create} (default true): create the registry topics when missing</li>
  * </ul>
  */
 public record RegistryConfig(KafkaSettings kafka, RedisSettings redis, String sipDomain, String advertisedHost,
                              int sipPort, String defaultRegion, boolean allowFictionalNumbers, String secretsKey,
-                             int publishBatch, Duration publishMaxBackoff, boolean createTopics) {
+                             int publishBatch, Duration publishMaxBackoff, Duration publishTimeout,
+                             boolean createTopics) {
 
     public static final String DEFAULT_DOMAIN = "sipstream.local";
 
@@ -52,7 +55,14 @@ public record RegistryConfig(KafkaSettings kafka, RedisSettings redis, String si
                 settings.bool("registry.numbers.allow-fictional", true), secrets,
                 settings.integer("registry.publish.batch", 500, 1, 10_000),
                 settings.duration("registry.publish.retry.max", Duration.ofSeconds(5)),
+                publishTimeout(settings),
                 settings.bool("registry.topics.create", true));
+    }
+
+    private static Duration publishTimeout(Settings settings) {
+        Duration d = settings.duration("registry.publish.timeout", Duration.ofSeconds(15));
+        if (d.toMillis() < 2000 || d.toMillis() > 300_000) throw new ConfigException("registry.publish.timeout", "must be between 2s and 5m");
+        return d;
     }
 
     @Override

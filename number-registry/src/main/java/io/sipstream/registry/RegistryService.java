@@ -131,8 +131,9 @@ public final class RegistryService implements AutoCloseable {
             public Producer<String, byte[]> newProducer() {
                 Map<String, Object> props = kafka.lowLatencyProducer("number-registry-publisher");
                 props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
-                props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-                props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
+                int deliveryMs = (int) config.publishTimeout().toMillis();
+                props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(5_000, deliveryMs / 2));
+                props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryMs);
                 props.put(ProducerConfig.LINGER_MS_CONFIG, 5); // not on the call path: let a burst share a request
                 return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
             }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -225,12 +226,21 @@ public final class RegistryStore {
         return out;
     }
 
-    /** Redis errors become 503 for the REST API; the cause stays in the log of the caller. */
+    /**
+     * Runs a command, again on a broken pooled connection (after a Redis restart the pool still holds
+     * connections to the old process; each failure discards one). Every command here is safe to
+     * repeat: a commit whose reply was lost fails its checks the second time and is re-read by
+     * {@link #update}. Redis errors become 503 for the REST API.
+     */
     private static <T> T call(Supplier<T> op) {
-        try {
-            return op.get();
-        } catch (JedisException e) {
-            throw new RedisUnavailableException(e);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return op.get();
+            } catch (JedisConnectionException e) {
+                if (attempt >= 3) throw new RedisUnavailableException(e);
+            } catch (JedisException e) {
+                throw new RedisUnavailableException(e);
+            }
         }
     }
 
