@@ -76,11 +76,14 @@ public final class BillingProcessor implements Processor<String, Object, String,
     private KeyValueStore<String, Account> accounts;
     private KeyValueStore<String, BalanceState> balances;
     private KeyValueStore<String, CallState> calls;
+    private KeyValueStore<String, Long> endedCalls;
     private KeyValueStore<String, CreditReceipt> receipts;
     private KeyValueStore<String, Usage> usage;
     private KeyValueStore<String, RatedCdr> cdrs;
     private RateLookup lookup;
+    private static final Duration PURGE_INTERVAL = Duration.ofMinutes(10);
     private long startedWall;
+    private long lastPurge;
     private String lastMonth;
 
     public BillingProcessor(BillingConfig config) {
@@ -96,11 +99,13 @@ public final class BillingProcessor implements Processor<String, Object, String,
         accounts = context.getStateStore(StoreNames.ACCOUNTS);
         balances = context.getStateStore(StoreNames.BALANCES);
         calls = context.getStateStore(StoreNames.CALLS);
+        endedCalls = context.getStateStore(StoreNames.ENDED_CALLS);
         receipts = context.getStateStore(StoreNames.CREDIT_RECEIPTS);
         usage = context.getStateStore(StoreNames.USAGE);
         cdrs = context.getStateStore(StoreNames.CDRS);
         lookup = new RateLookup(rates::get);
         startedWall = context.currentSystemTimeMs();
+        lastPurge = startedWall;
         lastMonth = BlockPolicy.month(Instant.ofEpochMilli(startedWall));
         context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
@@ -191,11 +196,11 @@ public final class BillingProcessor implements Processor<String, Object, String,
         String eventId = event.getEventId() == null || event.getEventId().isBlank()
                 ? event.getCallId() + ":" + event.getType() + ":" + event.getSequence() : event.getEventId();
         String callKey = CallState.key(id, event.getCallId());
-        CallState call = calls.get(callKey);
-        if (call != null && call.closed) {
+        if (endedCalls.get(callKey) != null) {
             log.debug("late {} of finished call {}: ignored", event.getType(), event.getCallId());
             return;
         }
+        CallState call = calls.get(callKey);
         if (call != null && call.seenEvents.contains(eventId)) {
             log.debug("duplicate event {}: ignored", eventId);
             return;
@@ -329,10 +334,8 @@ public final class BillingProcessor implements Processor<String, Object, String,
         cdrs.put(CdrKeys.key(id, endedAt, call.callId), cdr);
         context.forward(new Record<String, Object>(id, cdr, timestamp), CDRS_SINK);
 
-        call.closed = true;
-        call.closedWall = now;
-        call.seenEvents.clear();
-        calls.put(CallState.key(id, call.callId), call);
+        calls.delete(CallState.key(id, call.callId));
+        endedCalls.put(CallState.key(id, call.callId), now);
         publish(id, account, state, timestamp, now);
 
         if (outbound && answered && rate == null) {
@@ -348,19 +351,13 @@ public final class BillingProcessor implements Processor<String, Object, String,
     private void punctuate(long now) {
         Set<String> touched = new LinkedHashSet<>();
         List<KeyValue<String, CallState>> open = new ArrayList<>();
-        List<String> forget = new ArrayList<>();
         try (KeyValueIterator<String, CallState> it = calls.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, CallState> kv = it.next();
-                CallState call = kv.value;
-                if (call.closed) {
-                    if (now - call.closedWall > config.closedCallRetention().toMillis()) forget.add(kv.key);
-                } else {
-                    open.add(kv);
-                }
-            }
+            while (it.hasNext()) open.add(it.next());
         }
-        forget.forEach(calls::delete);
+        if (now - lastPurge >= PURGE_INTERVAL.toMillis()) {
+            lastPurge = now;
+            purgeEndedCalls(now);
+        }
 
         // right after a start the backlog may still hold the events of calls that look stale
         boolean settled = now - startedWall >= config.interimGrace().toMillis();
@@ -394,6 +391,18 @@ public final class BillingProcessor implements Processor<String, Object, String,
             }
             for (String id : ids) publish(id, account(id), state(id), now, now);
         }
+    }
+
+    /** Forgets finished calls after their retention (a late event of one would start a new call). */
+    private void purgeEndedCalls(long now) {
+        List<String> forget = new ArrayList<>();
+        try (KeyValueIterator<String, Long> it = endedCalls.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, Long> kv = it.next();
+                if (now - kv.value > config.closedCallRetention().toMillis()) forget.add(kv.key);
+            }
+        }
+        forget.forEach(endedCalls::delete);
     }
 
     // ---- helpers

@@ -1,11 +1,6 @@
 package io.sipstream.billing;
 
-import io.sipstream.avro.Account;
-import io.sipstream.avro.CallEvent;
-import io.sipstream.avro.CreditChange;
 import io.sipstream.avro.Rate;
-import io.sipstream.avro.RatedCdr;
-import io.sipstream.avro.Usage;
 import io.sipstream.billing.balances.BalanceState;
 import io.sipstream.billing.balances.CreditReceipt;
 import io.sipstream.billing.calls.CallState;
@@ -50,6 +45,7 @@ public final class BillingTopology {
         topology.addStateStore(store(StoreNames.ACCOUNTS, Topics.REGISTRY_ACCOUNTS.valueSerde(serdes)), "billing");
         topology.addStateStore(store(StoreNames.BALANCES, new JsonSerde<>(BalanceState.class)), "billing");
         topology.addStateStore(store(StoreNames.CALLS, new JsonSerde<>(CallState.class)), "billing");
+        topology.addStateStore(store(StoreNames.ENDED_CALLS, Serdes.Long()), "billing");
         topology.addStateStore(store(StoreNames.CREDIT_RECEIPTS, new JsonSerde<>(CreditReceipt.class)), "billing");
         topology.addStateStore(store(StoreNames.USAGE, Topics.BILLING_USAGE.valueSerde(serdes)), "billing");
         topology.addStateStore(store(StoreNames.CDRS, Topics.BILLING_CDRS.valueSerde(serdes)), "billing");

@@ -8,8 +8,10 @@ public final class StoreNames {
     public static final String ACCOUNTS = "accounts";
     /** {@link io.sipstream.billing.balances.BalanceState} by account id. */
     public static final String BALANCES = "balances";
-    /** {@link io.sipstream.billing.calls.CallState} by {@code accountId|callId}. */
+    /** {@link io.sipstream.billing.calls.CallState} of live calls by {@code accountId|callId}. */
     public static final String CALLS = "calls";
+    /** When (wall clock) a finished call ended, by {@code accountId|callId}; forgotten after the retention. */
+    public static final String ENDED_CALLS = "ended-calls";
     /** {@link io.sipstream.billing.balances.CreditReceipt} by {@code accountId|idempotencyKey}. */
     public static final String CREDIT_RECEIPTS = "credit-receipts";
     /** Usage by {@code accountId|PERIOD|windowStartIso}. */

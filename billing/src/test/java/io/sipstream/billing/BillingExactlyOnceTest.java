@@ -88,6 +88,7 @@ class BillingExactlyOnceTest {
                 Function<Integer, Boolean> reached = n -> distinctCalls(kafka.cdrsOf(cdrs, Set.copyOf(accounts))) >= n;
 
                 await().atMost(Duration.ofSeconds(60)).until(() -> reached.apply(CALLS / 4));
+                assertThat(producing).as("billing is killed while calls still stream in").isNotDone();
                 children.kill();
                 children.start(stateDir); // same state directory
                 await().atMost(Duration.ofSeconds(90)).until(() -> reached.apply(CALLS / 2));

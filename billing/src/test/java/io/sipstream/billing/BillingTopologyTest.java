@@ -397,4 +397,20 @@ class BillingTopologyTest {
         billing.send(call.event(CallEventType.INTERIM, 2, 0).setDurationMillis(130_000).build());
         assertThat(billing.block("acme").getBalance()).isEqualTo(money("-1.80"));
     }
+
+    @Test
+    void shouldForgetFinishedCallsAfterTheirRetention() {
+        billing.close();
+        billing = new BillingDriver(Map.of("billing.closed.call.retention", "30m"));
+        billing.rate("default", "1", "0.60", 60, 60);
+        billing.call("acme", "old", "+15551234567").talk(60_000);
+        org.apache.kafka.streams.state.KeyValueStore<String, Long> ended = billing.driver.getKeyValueStore(StoreNames.ENDED_CALLS);
+        assertThat(ended.get("acme|old")).isNotNull();
+        assertThat(billing.driver.getKeyValueStore(StoreNames.CALLS).get("acme|old")).isNull();
+
+        billing.advance(Duration.ofMinutes(20));
+        assertThat(ended.get("acme|old")).as("within the retention").isNotNull();
+        billing.advance(Duration.ofMinutes(20));
+        assertThat(ended.get("acme|old")).isNull();
+    }
 }

@@ -5,9 +5,9 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * What billing knows of one call (store {@code calls}, key {@code accountId|callId}): merged from
- * its events in whatever order they came, and kept after the call is closed so that late and
- * repeated events are recognised and ignored.
+ * What billing knows of one live call (store {@code calls}, key {@code accountId|callId}): merged
+ * from its events in whatever order they came. A finished call leaves only its end time in the
+ * store {@code ended-calls}, so that late and repeated events are recognised and ignored.
  */
 public final class CallState {
     public String callId;
@@ -28,9 +28,7 @@ public final class CallState {
     /** Wall-clock time billing first saw the call and last heard of it. */
     public long openedWall;
     public long lastHeardWall;
-    public boolean closed;
-    public long closedWall;
-    /** Event ids applied so far (cleared once the call is closed). */
+    /** Event ids applied so far. */
     public Set<String> seenEvents = new LinkedHashSet<>();
 
     public boolean answered() { return answeredAt != null || durationMillis > 0; }
