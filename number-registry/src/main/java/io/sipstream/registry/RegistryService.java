@@ -119,7 +119,21 @@ public final class RegistryService implements AutoCloseable {
     }
 
     /** The importer of an outside Redis keyspace, writing through this registry (so imports are published). */
-    public RedisImporter importer() { return new RedisImporter(accounts, numbers); }
+    public RedisImporter importer() { return new RedisImporter(accounts, numbers, null); }
+
+    /**
+     * An importer for a CLI run without the service: it writes to the registry's Redis only; the
+     * changes wait in the outbox until a registry service (any instance on that Redis) publishes them.
+     * Close it when done.
+     */
+    public static RedisImporter openImporter(RegistryConfig config) {
+        UnifiedJedis redis = config.redis().connect();
+        Clock clock = Clock.tickMillis(ZoneOffset.UTC);
+        RegistryStore store = new RegistryStore(redis, new RedisKeys(config.redis().prefix()));
+        PhoneNumbers phoneNumbers = new PhoneNumbers(config.defaultRegion(), config.allowFictionalNumbers());
+        return new RedisImporter(new AccountService(store, phoneNumbers, config.sipDomain(), clock),
+                new NumberService(store, phoneNumbers, clock), redis);
+    }
 
     public RegistryStore store() { return store; }
 

@@ -47,8 +47,11 @@ class ImportTest {
         RedisImporter importer = r.service.importer();
         ImportOptions dry = new ImportOptions(source, "catapult_jid-*", "catapult_jid-(.+)", "imp-{user}", "US", true);
 
-        // When a dry run looks at it
-        Report preview = importer.run(dry);
+        // When a dry run looks at it (through an importer of its own, as the CLI runs it)
+        Report preview;
+        try (RedisImporter standalone = RegistryService.openImporter(r.config)) {
+            preview = standalone.run(dry);
+        }
 
         // Then it reports what it would do, and nothing is written
         assertThat(preview.dryRun()).isTrue();

@@ -208,6 +208,22 @@ class RegistryApiTest {
     }
 
     @Test
+    void shouldKeepSipUsernamesUniqueAndMoveThemWithTheirAccount() {
+        assertThat(r.put("/v1/accounts/user1", "{\"sipUsername\": \"alice.sip\"}").statusCode()).isEqualTo(201);
+        assertError(r.put("/v1/accounts/user2", "{\"sipUsername\": \"alice.sip\"}"), 409, "sipUsername", "taken");
+        assertThat(r.put("/v1/accounts/user1/password", "{\"password\": \"first-pass\"}").statusCode()).isEqualTo(201);
+        assertThat(r.redis.get(r.key("sipuser:test.sipstream:alice.sip"))).isEqualTo("user1");
+
+        // renaming frees the old name and drops the password: its digest hashes were made with the old name
+        assertThat(r.put("/v1/accounts/user1", "{\"sipUsername\": \"alice2\"}").statusCode()).isEqualTo(200);
+        assertThat(r.redis.exists(r.key("sipuser:test.sipstream:alice.sip"))).isFalse();
+        assertThat(r.redis.get(r.key("sipuser:test.sipstream:alice2"))).isEqualTo("user1");
+        assertThat(json(r.get("/v1/accounts/user1/sip")).get("passwordSet").asBoolean()).isFalse();
+        assertThat(r.put("/v1/accounts/user2", "{\"sipUsername\": \"alice.sip\"}").statusCode()).isEqualTo(201);
+        assertError(r.put("/v1/accounts/..", "{}"), 400, "id", "not a valid id");
+    }
+
+    @Test
     void shouldValidateAndStoreDialPlans() {
         r.put("/v1/accounts/dp1", account("+15551230301"));
         HttpResponse<String> ok = r.put("/v1/accounts/dp1/dialplan", """

@@ -28,15 +28,28 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * REST write. Records with a bad number, a number already taken or listed twice, or an account that
  * exists already are skipped and reported; a dry run reports the same without writing.
  */
-public final class RedisImporter {
+public final class RedisImporter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisImporter.class);
 
     private final AccountService accounts;
     private final NumberService numbers;
+    private final AutoCloseable resources;
 
-    public RedisImporter(AccountService accounts, NumberService numbers) {
+    /** An importer writing through these services; {@code resources} (may be null) are closed with it. */
+    public RedisImporter(AccountService accounts, NumberService numbers, AutoCloseable resources) {
         this.accounts = accounts;
         this.numbers = numbers;
+        this.resources = resources;
+    }
+
+    @Override
+    public void close() {
+        if (resources == null) return;
+        try {
+            resources.close();
+        } catch (Exception e) {
+            log.warn("closing the importer: {}", e.toString());
+        }
     }
 
     public Report run(ImportOptions options) {

@@ -1,6 +1,7 @@
 package io.sipstream.registry.numbers;
 
 import io.javalin.Javalin;
+import io.sipstream.platform.http.ApiException;
 import io.sipstream.platform.http.Json;
 import io.sipstream.registry.numbers.NumberService.Assignment;
 import io.sipstream.registry.rest.IfMatch;
@@ -12,9 +13,9 @@ public final class NumberRoutes {
     public static void mount(Javalin app, NumberService numbers) {
         app.put("/v1/accounts/{id}/numbers/{number}", ctx -> {
             // the body is empty or {}: a number has nothing to set
-            if (Json.parseBody(ctx.body()).size() > 0) {
-                throw io.sipstream.platform.http.ApiException.badRequest(Json.parseBody(ctx.body()).fieldNames().next(),
-                        "unknown field: a number's PUT takes an empty body or {}");
+            var body = Json.parseBody(ctx.body());
+            if (body.size() > 0) {
+                throw ApiException.badRequest(body.fieldNames().next(), "unknown field: a number's PUT takes an empty body or {}");
             }
             Written<Assignment> written = numbers.assign(ctx.pathParam("id"), ctx.pathParam("number"), IfMatch.of(ctx));
             ctx.status(written.created() ? 201 : 200).header("ETag", IfMatch.etag(written.version()))

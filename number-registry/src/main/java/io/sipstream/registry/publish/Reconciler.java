@@ -62,7 +62,7 @@ public final class Reconciler {
 
     public Result run() {
         // marks this Redis's data as reconciled; if it disappears, so did the data, and the publisher comes back here
-        store.redis().set(store.epochKey(), UUID.randomUUID().toString());
+        store.markEpoch(UUID.randomUUID().toString());
         String accountTopic = Topics.REGISTRY_ACCOUNTS.name();
         String numberTopic = Topics.REGISTRY_NUMBERS.name();
         String trunkTopic = Topics.REGISTRY_TRUNKS.name();

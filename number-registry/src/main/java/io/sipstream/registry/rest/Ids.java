@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 public final class Ids {
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
-    public static boolean valid(String id) { return id != null && ID.matcher(id).matches(); }
+    public static boolean valid(String id) { return id != null && ID.matcher(id).matches() && !id.equals(".") && !id.equals(".."); }
 
     /** A bad id in the path is a malformed request (400). */
     public static String path(String id, String field) {

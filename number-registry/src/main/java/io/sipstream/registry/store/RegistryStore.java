@@ -214,6 +214,9 @@ public final class RegistryStore {
                 List.of(leaseKey()), List.of(holder)));
     }
 
+    /** Marks this Redis's data as reconciled with the topics (see the publisher). */
+    public void markEpoch(String value) { call(() -> redis.set(epochKey(), value)); }
+
     public boolean ping() { return "PONG".equalsIgnoreCase(call(() -> redis.ping())); }
 
     /** Every key matching a glob under the prefix (SCAN, never KEYS). */
