@@ -100,4 +100,213 @@ class OutboundCallTest {
         assertThat(shared.events().typesOf(call.callId()))
                 .containsSubsequence(CallEventType.ATTEMPT, CallEventType.RINGING, CallEventType.ANSWERED, CallEventType.INTERIM, CallEventType.ENDED);
     }
+
+    @Test
+    void shouldRefuseAnUnknownAccountWith403AfterTheChallenge() throws Exception {
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "nobody", "whatever");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(403);
+        assertThat(call.statuses()).containsSubsequence(401, 403);
+        assertThat(trunk1.receivedWithin(Request.INVITE, null, Duration.ofMillis(300))).isFalse();
+    }
+
+    @Test
+    void shouldChallengeThenRefuseAWrongPassword() throws Exception {
+        edge.account("bob", "right", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "bob", "wrong");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(403);
+        assertThat(call.statuses()).containsSubsequence(401, 403);
+    }
+
+    @Test
+    void shouldAuthenticateWithMd5AsWellAsSha256() throws Exception {
+        edge.account("carol", "pw-c", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "carol", "pw-c").preferring("MD5");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        call.bye();
+    }
+
+    @Test
+    void shouldRefuseADisabledAccount() throws Exception {
+        edge.account("dave", "pw-d", false);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "dave", "pw-d");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void shouldCancelTheTrunkLegWhenTheCallerCancelsBeforeTheAnswer() throws Exception {
+        edge.account("erin", "pw-e", true);
+        routeTo("out-t1");
+        trunk1.onInvite(TestUserAgent.IncomingCall::ring);
+        var call = phone.call(edge.uri("+15557654321"), "erin", "pw-e");
+        call.awaitStatus(180, WAIT);
+        var atTrunk = trunk1.awaitIncoming(WAIT);
+        call.cancel();
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(487);
+        assertThat(trunk1.receivedWithin(Request.CANCEL, atTrunk.callId(), WAIT)).isTrue();
+        var failed = shared.events().await(call.callId(), CallEventType.FAILED, WAIT);
+        assertThat(failed.getSipStatus()).isEqualTo(487);
+        assertThat(failed.getHangupBy()).isEqualTo(io.sipstream.avro.HangupParty.CALLER);
+    }
+
+    @Test
+    void shouldEndTheCallerLegWhenTheTrunkHangsUp() throws Exception {
+        edge.account("frank", "pw-f", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "frank", "pw-f");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        var atTrunk = trunk1.awaitIncoming(WAIT);
+        atTrunk.bye();
+        assertThat(phone.receivedWithin(Request.BYE, call.callId(), WAIT)).isTrue();
+        var ended = shared.events().await(call.callId(), CallEventType.ENDED, WAIT);
+        assertThat(ended.getHangupBy()).isEqualTo(io.sipstream.avro.HangupParty.CALLEE);
+    }
+
+    @Test
+    void shouldFailOverFromATrunkAnswering503ToTheNext() throws Exception {
+        edge.account("gina", "pw-g", true);
+        routeTo("out-t1", "out-t2");
+        trunk1.onInvite(c -> c.respond(503));
+        var call = phone.call(edge.uri("+15557654321"), "gina", "pw-g");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        assertThat(trunk1.receivedWithin(Request.INVITE, null, WAIT)).isTrue();
+        assertThat(trunk2.awaitRequest(Request.INVITE, WAIT)).isNotNull();
+        assertThat(shared.events().await(call.callId(), CallEventType.ANSWERED, WAIT).getTrunkId()).isEqualTo("out-t2");
+        call.bye();
+        assertThat(trunk2.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    @Test
+    void shouldNotFailOverOnBusy() throws Exception {
+        edge.account("hank", "pw-h", true);
+        routeTo("out-t1", "out-t2");
+        trunk1.onInvite(c -> c.respond(486));
+        var call = phone.call(edge.uri("+15557654321"), "hank", "pw-h");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(486);
+        assertThat(trunk2.receivedWithin(Request.INVITE, null, Duration.ofMillis(500))).isFalse();
+    }
+
+    @Test
+    void shouldNotFollowARedirectFromATrunk() throws Exception {
+        edge.account("ivan", "pw-i", true);
+        routeTo("out-t1");
+        trunk1.onInvite(c -> c.respond(302, Map.of("Contact", "<sip:+15559999999@127.0.0.1:" + trunk2.port() + ">")));
+        var call = phone.call(edge.uri("+15557654321"), "ivan", "pw-i");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(502);
+        assertThat(trunk2.receivedWithin(Request.INVITE, null, Duration.ofMillis(500))).isFalse();
+    }
+
+    @Test
+    void shouldRefuseReferFromATrunkThatDoesNotAllowIt() throws Exception {
+        edge.account("judy", "pw-j", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "judy", "pw-j");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        var atTrunk = trunk1.awaitIncoming(WAIT);
+        assertThat(atTrunk.sendInDialog(Request.REFER, Map.of("Refer-To", "<sip:+15550001111@127.0.0.1>"))).isEqualTo(403);
+        assertThat(call.sendInDialog(Request.REFER, Map.of("Refer-To", "<sip:+15550001111@127.0.0.1>"))).isEqualTo(403);
+        call.bye();
+    }
+
+    @Test
+    void shouldRelayInfoAndReInviteBetweenTheLegs() throws Exception {
+        edge.account("kate", "pw-k", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "kate", "pw-k");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        trunk1.awaitRequest(Request.INVITE, WAIT);
+        assertThat(call.sendInDialog(Request.INFO, Map.of())).isEqualTo(200);
+        assertThat(trunk1.awaitRequest(Request.INFO, WAIT)).isNotNull();
+        assertThat(call.sendInDialog(Request.INVITE, Map.of())).isEqualTo(200);
+        assertThat(trunk1.awaitRequest(Request.INVITE, WAIT)).isNotNull();
+        call.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    @Test
+    void shouldAnswerATrunksDigestChallengeWithItsCredentials() throws Exception {
+        edge.account("liam", "pw-l", true);
+        edge.publishTrunk(EdgeFixture.trunk("out-t1", trunk1.port()).setHasCredentials(true).build());
+        edge.trunkCredentials("out-t1", "edge-user", "trunk-pass", "provider");
+        routeTo("out-t1");
+        java.util.List<Request> invites = new java.util.concurrent.CopyOnWriteArrayList<>();
+        trunk1.onInvite(c -> {
+            invites.add(c.invite());
+            var auth = (javax.sip.header.AuthorizationHeader) c.invite().getHeader("Authorization");
+            if (auth == null) {
+                c.respond(401, Map.of("WWW-Authenticate", "Digest realm=\"provider\", nonce=\"n0nce\", qop=\"auth\", algorithm=MD5"));
+                return;
+            }
+            String ha1 = io.sipstream.edge.auth.DigestMath.ha1("MD5", "edge-user", "provider", "trunk-pass");
+            String expected = io.sipstream.edge.auth.DigestMath.response("MD5", ha1, "n0nce", "00000001", auth.getCNonce(), "auth",
+                    "INVITE", c.invite().getRequestURI().toString());
+            c.respond(expected.equals(auth.getResponse()) ? 200 : 403);
+        });
+        var call = phone.call(edge.uri("+15557654321"), "liam", "pw-l");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        assertThat(invites).hasSize(2);
+        call.bye();
+    }
+
+    @Test
+    void shouldAnswer503WithRetryAfterWhenNoRouterAnswers() throws Exception {
+        edge.account("mona", "pw-m", true);
+        shared.router().policy(a -> null);
+        var call = phone.call(edge.uri("+15557654321"), "mona", "pw-m");
+        Response r = call.awaitFinal(WAIT);
+        assertThat(r.getStatusCode()).isEqualTo(503);
+        assertThat(r.getHeader("Retry-After")).isNotNull();
+        assertThat(trunk1.receivedWithin(Request.INVITE, null, Duration.ofMillis(300))).isFalse();
+        // a verdict arriving after the timeout is ignored: the call is never routed
+        var late = shared.router().awaitAttempt(call.callId(), WAIT);
+        routeTo("out-t1");
+        shared.router().policy(a -> null);
+        assertThat(late.getCallId()).isEqualTo(call.callId());
+    }
+
+    @Test
+    void shouldAnswerARejectWithTheVerdictsStatusAndReason() throws Exception {
+        edge.account("nick", "pw-n", true);
+        shared.router().policy(a -> io.sipstream.edge.support.FakeRouter.reject(a, 404, "no route to +15557654321"));
+        var call = phone.call(edge.uri("+15557654321"), "nick", "pw-n");
+        Response r = call.awaitFinal(WAIT);
+        assertThat(r.getStatusCode()).isEqualTo(404);
+        assertThat(r.getHeader("Reason").toString()).contains("no route to +15557654321");
+        assertThat(shared.events().await(call.callId(), CallEventType.FAILED, WAIT).getSipStatus()).isEqualTo(404);
+    }
+
+    @Test
+    void shouldEndBothLegsWhenTheMaxDurationIsReached() throws Exception {
+        edge.account("olga", "pw-o", true);
+        shared.router().policy(a -> route(a, trunk("out-t1", "sip:+15557654321@127.0.0.1:" + trunk1.port(), null))
+                .setMaxDurationSeconds(1).build());
+        var call = phone.call(edge.uri("+15557654321"), "olga", "pw-o");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        assertThat(phone.receivedWithin(Request.BYE, call.callId(), WAIT)).isTrue();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        assertThat(shared.events().await(call.callId(), CallEventType.ENDED, WAIT).getHangupBy())
+                .isEqualTo(io.sipstream.avro.HangupParty.SYSTEM);
+    }
+
+    @Test
+    void shouldEndALiveCallOnBothLegsAndRefuseNewOnesWhenBillingBlocksTheAccount() throws Exception {
+        edge.account("pete", "pw-p", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "pete", "pw-p");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        edge.block("pete", true, 402);
+        assertThat(phone.receivedWithin(Request.BYE, call.callId(), WAIT)).isTrue();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        var next = phone.call(edge.uri("+15557654321"), "pete", "pw-p");
+        assertThat(next.awaitFinal(WAIT).getStatusCode()).isEqualTo(402);
+        edge.block("pete", false, 402);
+        org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> {
+            var again = phone.call(edge.uri("+15557654321"), "pete", "pw-p");
+            assertThat(again.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+            again.bye();
+        });
+    }
 }
