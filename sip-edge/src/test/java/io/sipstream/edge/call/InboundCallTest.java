@@ -1,0 +1,135 @@
+package io.sipstream.edge.call;
+
+import static io.sipstream.edge.support.FakeRouter.registered;
+import static io.sipstream.edge.support.FakeRouter.route;
+import static io.sipstream.edge.support.FakeRouter.uri;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.CallEventType;
+import io.sipstream.avro.Direction;
+import io.sipstream.edge.support.EdgeFixture;
+import io.sipstream.edge.support.SharedEdge;
+import io.sipstream.edge.support.TestUserAgent;
+import java.time.Duration;
+import java.util.List;
+import javax.sip.message.Request;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Inbound calls from a carrier on a trunk's allow-list to the softphones registered for the number's owner. */
+@ExtendWith(SharedEdge.class)
+class InboundCallTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private final SharedEdge.Shared shared;
+    private final EdgeFixture edge;
+    private TestUserAgent carrier;
+    private TestUserAgent phone;
+
+    InboundCallTest(SharedEdge.Shared shared) {
+        this.shared = shared;
+        this.edge = shared.edge();
+    }
+
+    @BeforeEach
+    void peers() throws Exception {
+        carrier = TestUserAgent.start("carrier");
+        phone = TestUserAgent.start("phone");
+        // the port pins the allow-list to the carrier alone: every test peer shares 127.0.0.1
+        edge.publishTrunk(EdgeFixture.trunk("in-t1", carrier.port()).setAllowedCidrs(List.of("127.0.0.1/32:" + carrier.port())).build());
+        shared.router().clear();
+    }
+
+    @AfterEach
+    void close() {
+        carrier.close();
+        phone.close();
+    }
+
+    @Test
+    void shouldRingARegisteredSoftphoneForAnInboundCall() throws Exception {
+        edge.account("ina", "pw-ina", true);
+        assertThat(phone.register(edge.uri("ina"), "ina", "pw-ina", 300, null).getStatusCode()).isEqualTo(200);
+        shared.router().policy(a -> a.getDirection() == Direction.INBOUND
+                ? route(a, registered("ina")).setAccountId("ina").build() : null);
+
+        var call = carrier.call(edge.uri("+15550001000"), "+15559990000", null);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        assertThat(call.statuses()).doesNotContain(401, 407);
+        Request atPhone = phone.awaitRequest(Request.INVITE, WAIT);
+        assertThat(TestUserAgent.body(atPhone)).isEqualTo(TestUserAgent.SDP);
+
+        CallAttempt attempt = shared.router().awaitAttempt(call.callId(), WAIT);
+        assertThat(attempt.getDirection()).isEqualTo(Direction.INBOUND);
+        assertThat(attempt.getSourceTrunkId()).isEqualTo("in-t1");
+        assertThat(attempt.getAccountId()).isNull();
+        assertThat(attempt.getDialled()).isEqualTo("+15550001000");
+        assertThat(shared.events().await(call.callId(), CallEventType.ANSWERED, WAIT).getAccountId()).isEqualTo("ina");
+
+        call.bye();
+        assertThat(phone.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    @Test
+    void shouldRingEveryContactAtOnceAndCancelTheOthersWhenOneAnswers() throws Exception {
+        edge.account("jon", "pw-jon", true);
+        try (TestUserAgent desk = TestUserAgent.start("desk")) {
+            phone.onInvite(TestUserAgent.IncomingCall::ring);
+            desk.onInvite(c -> {
+                c.ring();
+                try {
+                    Thread.sleep(300); // both ring before this one answers
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                c.respond(200);
+            });
+            assertThat(phone.register(edge.uri("jon"), "jon", "pw-jon", 300, null).getStatusCode()).isEqualTo(200);
+            assertThat(desk.register(edge.uri("jon"), "jon", "pw-jon", 300, null).getStatusCode()).isEqualTo(200);
+            shared.router().policy(a -> route(a, registered("jon")).setAccountId("jon").build());
+
+            var call = carrier.call(edge.uri("+15550002000"), "+15559990000", null);
+            assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+            var rung = phone.awaitIncoming(WAIT);
+            assertThat(desk.awaitIncoming(WAIT)).isNotNull();
+            assertThat(phone.receivedWithin(Request.CANCEL, rung.callId(), WAIT)).isTrue();
+            call.bye();
+            assertThat(desk.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        }
+    }
+
+    @Test
+    void shouldForwardToTheNoAnswerTargetWhenNobodyAnswersInTime() throws Exception {
+        edge.account("kim", "pw-kim", true);
+        try (TestUserAgent voicemail = TestUserAgent.start("voicemail")) {
+            phone.onInvite(TestUserAgent.IncomingCall::ring);
+            assertThat(phone.register(edge.uri("kim"), "kim", "pw-kim", 300, null).getStatusCode()).isEqualTo(200);
+            shared.router().policy(a -> route(a, registered("kim")).setAccountId("kim").setNoAnswerSeconds(1)
+                    .setNoAnswerTargets(List.of(uri("sip:vm-kim@127.0.0.1:" + voicemail.port()))).build());
+
+            var call = carrier.call(edge.uri("+15550003000"), "+15559990000", null);
+            var rung = phone.awaitIncoming(WAIT);
+            assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+            assertThat(voicemail.awaitRequest(Request.INVITE, WAIT).getRequestURI().toString()).contains("vm-kim");
+            assertThat(phone.receivedWithin(Request.CANCEL, rung.callId(), WAIT)).isTrue();
+            call.bye();
+        }
+    }
+
+    @Test
+    void shouldAnswer480WhenTheOwnerHasNoRegisteredContact() throws Exception {
+        edge.account("lou", "pw-lou", true);
+        shared.router().policy(a -> route(a, registered("lou")).setAccountId("lou").build());
+        var call = carrier.call(edge.uri("+15550004000"), "+15559990000", null);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(480);
+    }
+
+    @Test
+    void shouldChallengeAnInviteFromASourceOnNoAllowList() throws Exception {
+        shared.router().policy(a -> route(a, registered("ina")).build());
+        var call = phone.call(edge.uri("+15550001000"), "+15559990000", null);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(401);
+    }
+}

@@ -1,0 +1,70 @@
+package io.sipstream.edge.registrar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sipstream.edge.support.EdgeFixture;
+import io.sipstream.edge.support.SharedEdge;
+import io.sipstream.edge.support.TestUserAgent;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sip.header.ContactHeader;
+import javax.sip.header.MinExpiresHeader;
+import javax.sip.message.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** REGISTER against the edge: bindings in Redis with expiry limits, several contacts, unbinding. */
+@ExtendWith(SharedEdge.class)
+class RegistrarTest {
+    private final EdgeFixture edge;
+    private TestUserAgent phone;
+
+    RegistrarTest(SharedEdge.Shared shared) { this.edge = shared.edge(); }
+
+    @BeforeEach
+    void phone() throws Exception { phone = TestUserAgent.start("reg-phone"); }
+
+    @AfterEach
+    void close() { phone.close(); }
+
+    private List<String> bound(String account) {
+        return new ArrayList<>(edge.redis.hkeys(edge.keys.location(account)));
+    }
+
+    @Test
+    void shouldBindSeveralContactsAndUnbindThemOneByOneOrAll() throws Exception {
+        edge.account("reg1", "pw", true);
+        String a = "sip:reg1@127.0.0.1:" + phone.port();
+        String b = "sip:reg1-desk@127.0.0.1:" + phone.port();
+        Response first = phone.register(edge.uri("reg1"), "reg1", "pw", 120, a);
+        assertThat(first.getStatusCode()).isEqualTo(200);
+        assertThat(((ContactHeader) first.getHeader(ContactHeader.NAME)).getExpires()).isBetween(119, 120);
+        assertThat(phone.register(edge.uri("reg1"), "reg1", "pw", 99_999, b).getStatusCode()).isEqualTo(200);
+        assertThat(bound("reg1")).containsExactlyInAnyOrder(a, b);
+        long ttl = edge.redis.ttl(edge.keys.location("reg1"));
+        assertThat(ttl).isBetween(3000L, 3600L); // the longest binding, capped at edge.registrar.max.expires
+
+        assertThat(phone.register(edge.uri("reg1"), "reg1", "pw", 0, a).getStatusCode()).isEqualTo(200);
+        assertThat(bound("reg1")).containsExactly(b);
+        assertThat(phone.register(edge.uri("reg1"), "reg1", "pw", 0, "*").getStatusCode()).isEqualTo(200);
+        assertThat(bound("reg1")).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAnExpiryBelowTheMinimumWith423() throws Exception {
+        edge.account("reg2", "pw", true);
+        Response r = phone.register(edge.uri("reg2"), "reg2", "pw", 30, null);
+        assertThat(r.getStatusCode()).isEqualTo(423);
+        assertThat(((MinExpiresHeader) r.getHeader(MinExpiresHeader.NAME)).getExpires()).isEqualTo(60);
+        assertThat(bound("reg2")).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAWrongPasswordAndAnotherAccountsAddress() throws Exception {
+        edge.account("reg3", "pw", true);
+        assertThat(phone.register(edge.uri("reg3"), "reg3", "nope", 300, null).getStatusCode()).isEqualTo(403);
+        assertThat(bound("reg3")).isEmpty();
+    }
+}
