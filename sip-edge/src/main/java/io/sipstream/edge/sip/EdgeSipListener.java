@@ -15,6 +15,7 @@ import javax.sip.ServerTransaction;
 import javax.sip.TimeoutEvent;
 import javax.sip.TransactionAlreadyExistsException;
 import javax.sip.TransactionTerminatedEvent;
+import javax.sip.TransactionUnavailableException;
 import javax.sip.header.MaxForwardsHeader;
 import javax.sip.header.ToHeader;
 import javax.sip.message.Request;
@@ -94,13 +95,17 @@ public final class EdgeSipListener implements SipListenerExt {
             handler.onRequest(event, source);
             return;
         }
-        ServerTransaction st = serverTransaction(event);
-        if (st == null) return;
         switch (method) {
-            case Request.OPTIONS -> responder.respond(st, Response.OK, responder.allow());
-            case Request.BYE, Request.UPDATE, Request.INFO, Request.PRACK ->
-                    responder.respond(st, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
-            default -> responder.respond(st, Response.METHOD_NOT_ALLOWED, responder.allow());
+            case Request.OPTIONS -> {
+                ServerTransaction st = serverTransaction(event);
+                if (st != null) responder.respond(st, Response.OK, responder.allow());
+            }
+            case Request.BYE, Request.UPDATE, Request.INFO, Request.PRACK -> {
+                ServerTransaction st = serverTransaction(event);
+                if (st != null) responder.respond(st, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+            }
+            // stateless: a method we do not serve needs no transaction (and may lack what one needs)
+            default -> responder.sendStateless(responder.response(Response.METHOD_NOT_ALLOWED, request), responder.allow());
         }
     }
 
@@ -115,6 +120,13 @@ public final class EdgeSipListener implements SipListenerExt {
         try {
             return sip.provider().getNewServerTransaction(event.getRequest());
         } catch (TransactionAlreadyExistsException e) {
+            return null;
+        } catch (TransactionUnavailableException e) {
+            // the stack refuses a transaction to a request missing what its method needs (an INVITE without Contact ...)
+            SipResponder responder = new SipResponder(sip);
+            Response bad = responder.response(Response.BAD_REQUEST, event.getRequest());
+            responder.addReason(bad, Response.BAD_REQUEST, e.getMessage());
+            responder.sendStateless(bad);
             return null;
         } catch (Exception e) {
             log.debug("no server transaction for {}: {}", describe(event.getRequest()), e.toString());

@@ -43,6 +43,16 @@ public final class SipResponder {
         }
     }
 
+    /** A response without a transaction: for requests the edge will not keep state for. */
+    public void sendStateless(Response response, Header... extra) {
+        for (Header h : extra) if (h != null) response.addHeader(h);
+        try {
+            sip.provider().sendResponse(response);
+        } catch (SipException | RuntimeException e) {
+            log.debug("cannot send stateless {}: {}", response.getStatusCode(), e.toString());
+        }
+    }
+
     public boolean respond(ServerTransaction st, int status, Header... extra) {
         Response r = response(status, st.getRequest());
         for (Header h : extra) if (h != null) r.addHeader(h);

@@ -13,6 +13,14 @@ import org.slf4j.LoggerFactory;
 public final class Slf4jStackLogger implements StackLogger {
     private static final Logger log = LoggerFactory.getLogger("gov.nist.javax.sip");
 
+    private static final int MAX = 300;
+
+    /** The stack puts whole (possibly hostile, 64 KB) packets in its error messages: one line of them is enough. */
+    static String clip(String message) {
+        if (message == null || message.length() <= MAX) return message;
+        return message.substring(0, MAX) + "... (" + message.length() + " chars)";
+    }
+
     @Override public void logStackTrace() {}
     @Override public void logStackTrace(int traceLevel) {}
     @Override public int getLineCount() { return 0; }
@@ -20,8 +28,8 @@ public final class Slf4jStackLogger implements StackLogger {
     @Override public void logDebug(String message) { log.debug(message); }
     @Override public void logDebug(String message, Exception ex) { log.debug(message, ex); }
     @Override public void logTrace(String message) { log.trace(message); }
-    @Override public void logFatalError(String message) { log.error(message); }
-    @Override public void logError(String message) { log.error(message); }
+    @Override public void logFatalError(String message) { log.error(clip(message)); }
+    @Override public void logError(String message) { log.error(clip(message)); }
     @Override public boolean isLoggingEnabled() { return log.isErrorEnabled(); }
 
     @Override
@@ -31,7 +39,7 @@ public final class Slf4jStackLogger implements StackLogger {
         return log.isErrorEnabled();
     }
 
-    @Override public void logError(String message, Exception ex) { log.error(message, ex); }
+    @Override public void logError(String message, Exception ex) { log.error(clip(message), ex); }
     // the stack warns about routine things (TLS defaults when TLS is off): only its errors reach the log at their level
     @Override public void logWarning(String message) { log.debug(message); }
     @Override public void logInfo(String message) { log.debug(message); }

@@ -1,0 +1,102 @@
+package io.sipstream.edge.sip;
+
+import static io.sipstream.edge.support.FakeRouter.route;
+import static io.sipstream.edge.support.FakeRouter.trunk;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sipstream.edge.support.EdgeFixture;
+import io.sipstream.edge.support.SharedEdge;
+import io.sipstream.edge.support.TestUserAgent;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Broken SIP sent raw over UDP is answered 400 or dropped, and the edge keeps serving calls. */
+@ExtendWith(SharedEdge.class)
+class BrokenSipTest {
+    private final SharedEdge.Shared shared;
+    private final EdgeFixture edge;
+
+    BrokenSipTest(SharedEdge.Shared shared) {
+        this.shared = shared;
+        this.edge = shared.edge();
+    }
+
+    private static String request(String method, String firstLineUri, int port, String branch, String extraHeaders, String body) {
+        return method + " " + firstLineUri + " SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bK" + branch + ";rport\r\n"
+                + "From: <sip:raw@sipstream.local>;tag=raw" + branch + "\r\n"
+                + "To: <" + firstLineUri + ">\r\n"
+                + "Call-ID: raw-" + branch + "@127.0.0.1\r\n"
+                + "CSeq: 1 " + method + "\r\n"
+                + "Max-Forwards: 70\r\n"
+                + extraHeaders
+                + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
+    }
+
+    /** Sends one datagram and returns the status lines of whatever comes back within the time. */
+    private List<String> send(DatagramSocket socket, byte[] datagram, Duration listen) throws Exception {
+        socket.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(), edge.sipPort));
+        List<String> answers = new ArrayList<>();
+        long end = System.nanoTime() + listen.toNanos();
+        byte[] buf = new byte[65_535];
+        while (System.nanoTime() < end) {
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            socket.setSoTimeout((int) Math.max(1, (end - System.nanoTime()) / 1_000_000));
+            try {
+                socket.receive(p);
+                String text = new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+                answers.add(text.substring(0, Math.max(0, text.indexOf("\r\n"))));
+            } catch (SocketTimeoutException e) {
+                break;
+            }
+        }
+        return answers;
+    }
+
+    @Test
+    void shouldAnswerBrokenMessagesWith400OrDropThemAndKeepServingCalls() throws Exception {
+        String target = "sip:+15557654321@127.0.0.1:" + edge.sipPort;
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            int port = socket.getLocalPort();
+            String good = request("INVITE", target, port, "t1", "", "");
+            List<byte[]> broken = List.of(
+                    good.substring(0, good.length() / 2).getBytes(StandardCharsets.UTF_8), // truncated mid-header
+                    request("INVITE", target, port, "o1", "X-Padding: " + "a".repeat(64_000) + "\r\n", "").getBytes(StandardCharsets.UTF_8), // oversized
+                    request("INVITE", target, port, "b1", "", "").replace("CSeq: 1 INVITE", "CSeq: one INVITE").getBytes(StandardCharsets.UTF_8),
+                    request("INVITE", target, port, "b2", "", "").replace("Max-Forwards: 70", "Max-Forwards: lots").getBytes(StandardCharsets.UTF_8),
+                    request("INVITE", target, port, "b3", "Expires: soon\r\nContact: <<<sip:\r\n", "").getBytes(StandardCharsets.UTF_8),
+                    request("INVITE", "sip:%%%@@@", port, "b4", "", "").getBytes(StandardCharsets.UTF_8),
+                    request("INVITE", target, port, "b5", "", "v=0\r\n").replace("Content-Length: 5", "Content-Length: 5000").getBytes(StandardCharsets.UTF_8),
+                    new byte[] {0, 1, 2, (byte) 0xff, (byte) 0xfe, 13, 10, 13, 10},
+                    "\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+            List<String> answers = new ArrayList<>();
+            for (byte[] datagram : broken) answers.addAll(send(socket, datagram, Duration.ofMillis(400)));
+            assertThat(answers).allSatisfy(line -> assertThat(line).startsWith("SIP/2.0 400"));
+            assertThat(answers).as("headers that do not parse get 400").isNotEmpty();
+
+            // the edge answers well-formed requests it does not serve
+            assertThat(send(socket, request("OPTIONS", target, port, "opt1", "", "").getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(2)))
+                    .contains("SIP/2.0 200 OK");
+            assertThat(send(socket, request("PUBLISH", target, port, "pub1", "", "").getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(2)))
+                    .anyMatch(l -> l.startsWith("SIP/2.0 405"));
+        }
+
+        // ... and the next good call still completes
+        try (TestUserAgent phone = TestUserAgent.start("after-broken"); TestUserAgent carrier = TestUserAgent.start("after-broken-trunk")) {
+            edge.account("sturdy", "pw-s", true);
+            edge.publishTrunk(EdgeFixture.trunk("broken-t1", carrier.port()).build());
+            shared.router().policy(a -> route(a, trunk("broken-t1", "sip:+15557654321@127.0.0.1:" + carrier.port(), null)).build());
+            var call = phone.call(edge.uri("+15557654321"), "sturdy", "pw-s");
+            assertThat(call.awaitFinal(Duration.ofSeconds(10)).getStatusCode()).isEqualTo(200);
+            call.bye();
+        }
+    }
+}
