@@ -93,4 +93,17 @@ class PublishingTest {
         assertThat(r.get("/healthz", "Authorization", null).body()).contains("registry.publisher").contains("registry.redis");
         assertThat(r.get("/healthz", "Authorization", null).statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void shouldNotLetAnUnreadableOutboxEntryBlockTheOnesBehindIt() {
+        String outbox = r.key("registry:outbox");
+        r.redis.rpush(outbox, "garbage without a sequence number");
+        r.redis.rpush(outbox, r.redis.incr(r.key("registry:outbox:seq")) + "|{\"topic\":\"registry.accounts\",\"key\":\"poison\",\"value\":{\"id\":\"poison\"}}");
+        assertThat(r.put("/v1/accounts/after-poison", "{}").statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(r.topic(Topics.REGISTRY_ACCOUNTS)).containsKey("after-poison").doesNotContainKey("poison");
+            assertThat(r.redis.llen(outbox)).isZero();
+        });
+        assertThat(r.get("/metrics", "Authorization", null).body()).contains("registry_outbox_dropped_total 2.0");
+    }
 }

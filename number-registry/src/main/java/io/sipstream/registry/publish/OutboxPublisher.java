@@ -68,8 +68,9 @@ public final class OutboxPublisher implements AutoCloseable {
     private final MeterRegistry metrics;
     private final Thread thread;
 
-    /** Entries acknowledged by the broker but not yet removed from the outbox (Redis failed in between). */
-    private final Set<Long> acked = new HashSet<>();
+    /** Entries acknowledged by the broker (or dropped) but not yet removed from the outbox, by id. */
+    private final Set<String> acked = new HashSet<>();
+    /** The highest sequence number acknowledged per topic|key, so a retry never publishes an older change after a newer one. */
     private final Map<String, Long> lastAckedByKey = new HashMap<>();
 
     private volatile boolean running = true;
@@ -188,31 +189,45 @@ public final class OutboxPublisher implements AutoCloseable {
 
     private void publish(List<String> raw) throws Exception {
         if (producer == null) producer = kafka.newProducer();
+        List<String> ids = new ArrayList<>();
         List<Long> seqs = new ArrayList<>();
         List<String> recordKeys = new ArrayList<>();
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         Exception failure = null;
         try {
             for (String line : raw) {
-                long seq = OutboxEntry.seqOf(line);
-                if (acked.contains(seq)) continue;
+                String id = OutboxEntry.idOf(line);
+                if (acked.contains(id)) continue;
                 OutboxEntry entry;
                 try {
                     entry = OutboxEntry.parse(line);
-                } catch (IllegalArgumentException corrupt) {
+                } catch (RuntimeException corrupt) {
                     log.error("dropping an outbox entry that cannot be read: {}", corrupt.getMessage());
-                    ack(seq, "?");
+                    metrics.counter("registry_outbox_dropped_total").increment();
+                    acked.add(id);
                     continue;
                 }
+                long seq = entry.seq();
                 String recordKey = entry.topic() + "|" + entry.key();
                 Long newer = lastAckedByKey.get(recordKey);
                 if (newer != null && newer > seq) { // a later change of this key already reached the topic
-                    ack(seq, recordKey);
+                    ack(id, seq, recordKey);
                     continue;
                 }
-                SpecificRecord record = AvroRecords.of(entry, sipDomain);
+                SpecificRecord record;
+                try {
+                    record = AvroRecords.of(entry, sipDomain);
+                } catch (RuntimeException poison) {
+                    // a stored document no record can represent: skipping it beats blocking every later change
+                    log.error("dropping outbox entry {} ({} {}): it does not map to an Avro record: {}",
+                            seq, entry.topic(), entry.key(), poison.toString());
+                    metrics.counter("registry_outbox_dropped_total").increment();
+                    ack(id, seq, recordKey);
+                    continue;
+                }
                 byte[] value = record == null ? null : serializers.apply(entry.topic()).apply(record);
                 sent.add(producer.send(new ProducerRecord<>(entry.topic(), entry.key(), value)));
+                ids.add(id);
                 seqs.add(seq);
                 recordKeys.add(recordKey);
             }
@@ -223,7 +238,7 @@ public final class OutboxPublisher implements AutoCloseable {
         for (int i = 0; i < sent.size(); i++) {
             try {
                 sent.get(i).get();
-                ack(seqs.get(i), recordKeys.get(i));
+                ack(ids.get(i), seqs.get(i), recordKeys.get(i));
                 publishedTotal++;
                 metrics.counter("registry_published_records_total", "topic", recordKeys.get(i).substring(0, recordKeys.get(i).indexOf('|'))).increment();
             } catch (ExecutionException e) {
@@ -231,23 +246,22 @@ public final class OutboxPublisher implements AutoCloseable {
             }
         }
         // remove the acknowledged head of the outbox; an unacknowledged entry and all after it stay
-        long upTo = -1;
+        List<String> done = new ArrayList<>();
         for (String line : raw) {
-            long seq = OutboxEntry.seqOf(line);
-            if (!acked.contains(seq)) break;
-            upTo = seq;
+            String id = OutboxEntry.idOf(line);
+            if (!acked.contains(id)) break;
+            done.add(id);
         }
-        if (upTo >= 0) {
-            store.trimOutbox(upTo);
-            final long trimmed = upTo;
-            acked.removeIf(s -> s <= trimmed);
-            lastAckedByKey.values().removeIf(s -> s <= trimmed);
+        if (!done.isEmpty()) {
+            store.trimOutbox(done);
+            done.forEach(acked::remove);
+            if (acked.isEmpty()) lastAckedByKey.clear();
         }
         if (failure != null) throw failure;
     }
 
-    private void ack(long seq, String recordKey) {
-        acked.add(seq);
+    private void ack(String id, long seq, String recordKey) {
+        acked.add(id);
         lastAckedByKey.merge(recordKey, seq, Math::max);
     }
 

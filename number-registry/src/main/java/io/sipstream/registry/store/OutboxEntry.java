@@ -23,9 +23,10 @@ public record OutboxEntry(long seq, String topic, String key, JsonNode value) {
         }
     }
 
-    /** The sequence number of a raw entry, even when the rest does not parse. */
-    public static long seqOf(String raw) {
-        return Long.parseLong(raw.substring(0, raw.indexOf('|')));
+    /** What identifies a raw entry in the list: its sequence number, or the whole text of a malformed one. */
+    public static String idOf(String raw) {
+        int bar = raw.indexOf('|');
+        return bar > 0 ? raw.substring(0, bar) : raw;
     }
 
     public boolean tombstone() { return value == null; }

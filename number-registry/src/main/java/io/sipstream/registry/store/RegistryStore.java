@@ -67,14 +67,13 @@ public final class RegistryStore {
             """;
 
     static final String TRIM = """
-            local upto = tonumber(ARGV[1])
             local n = 0
-            while true do
+            for i = 1, #ARGV do
               local head = redis.call('LINDEX', KEYS[1], 0)
               if not head then break end
               local bar = string.find(head, '|', 1, true)
-              local seq = bar and tonumber(string.sub(head, 1, bar - 1)) or 0
-              if seq > upto then break end
+              local id = bar and string.sub(head, 1, bar - 1) or head
+              if id ~= ARGV[i] then break end
               redis.call('LPOP', KEYS[1])
               n = n + 1
             end
@@ -197,9 +196,14 @@ public final class RegistryStore {
 
     public List<String> peekOutbox(int max) { return call(() -> redis.lrange(outboxKey(), 0, max - 1L)); }
 
-    /** Removes every entry at the head of the outbox up to and including {@code seq}; returns how many. */
-    public long trimOutbox(long seq) {
-        Object n = call(() -> redis.eval(TRIM, List.of(outboxKey()), List.of(Long.toString(seq))));
+    /**
+     * Removes published entries from the head of the outbox: pops while the head is the next of
+     * {@code ids} (see {@link OutboxEntry#idOf}), so an entry that another drainer already removed,
+     * or one not yet published, is never taken by mistake. Returns how many went.
+     */
+    public long trimOutbox(List<String> ids) {
+        if (ids.isEmpty()) return 0;
+        Object n = call(() -> redis.eval(TRIM, List.of(outboxKey()), ids));
         return n instanceof Number number ? number.longValue() : 0;
     }
 
