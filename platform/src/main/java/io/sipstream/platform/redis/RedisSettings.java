@@ -53,7 +53,11 @@ public record RedisSettings(String url, String password, String prefix, int pool
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(poolSize);
         pool.setMaxIdle(poolSize);
+        // the idle check only runs with an eviction interval: without one, connections broken by a
+        // Redis restart stay in the pool and fail the next requests
         pool.setTestWhileIdle(true);
+        pool.setTimeBetweenEvictionRuns(Duration.ofSeconds(10));
+        pool.setMinEvictableIdleDuration(Duration.ofMinutes(1));
         int timeoutMs = (int) timeout.toMillis();
         return switch (scheme) {
             case "redis", "rediss" -> {
