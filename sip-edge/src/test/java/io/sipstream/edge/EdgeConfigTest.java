@@ -1,0 +1,52 @@
+package io.sipstream.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sipstream.platform.config.ConfigException;
+import io.sipstream.platform.config.Settings;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EdgeConfigTest {
+    private static Settings settings(Map<String, String> more) {
+        Map<String, String> m = new HashMap<>(Map.of("kafka.bootstrap", "127.0.0.1:9092", "schema.registry.url", "http://127.0.0.1:8081",
+                "redis.url", "redis://127.0.0.1:6379"));
+        m.putAll(more);
+        return Settings.of(m);
+    }
+
+    @Test
+    void shouldApplyTheDocumentedDefaults() {
+        EdgeConfig c = EdgeConfig.from(settings(Map.of()));
+        assertThat(c.edgeId()).isZero();
+        assertThat(c.sipHost()).isEqualTo("127.0.0.1");
+        assertThat(c.sipPort()).isEqualTo(5060);
+        assertThat(c.transports()).containsExactly("udp", "tcp");
+        assertThat(c.sipDomain()).isEqualTo("sipstream.local");
+        assertThat(c.verdictTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.interimInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.registrarMinExpires()).isEqualTo(60);
+        assertThat(c.registrarMaxExpires()).isEqualTo(3600);
+        assertThat(c.tlsEnabled()).isFalse();
+    }
+
+    @Test
+    void shouldNameTheKeyOfABadValue() {
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.id", "8")))).isInstanceOf(ConfigException.class).hasMessageContaining("edge.id");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("sip.host", "0.0.0.0")))).hasMessageContaining("sip.advertised.host");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("sip.transports", "udp,sctp")))).hasMessageContaining("sip.transports");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.tls.keystore", "/k.p12")))).hasMessageContaining("edge.tls.keystore.password");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.verdict.timeout", "0s")))).hasMessageContaining("edge.verdict.timeout");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.registrar.max.expires", "30")))).hasMessageContaining("edge.registrar.max.expires");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("secrets.key", "short")))).hasMessageContaining("secrets.key");
+    }
+
+    @Test
+    void shouldAcceptTheWildcardWithAnAdvertisedAddress() {
+        EdgeConfig c = EdgeConfig.from(settings(Map.of("sip.host", "0.0.0.0", "sip.advertised.host", "203.0.113.5")));
+        assertThat(c.advertisedHost()).isEqualTo("203.0.113.5");
+    }
+}

@@ -1,0 +1,38 @@
+package io.sipstream.edge.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class NonceStoreTest {
+    private final NonceStore nonces = new NonceStore(Duration.ofMinutes(5));
+
+    @Test
+    void shouldAcceptItsOwnFreshNonceAndCallAnOldOneStale() {
+        String nonce = nonces.issue(1_000_000);
+        assertThat(nonces.verify(nonce, 1_000_000 + 60_000)).isEqualTo(NonceStore.Check.VALID);
+        assertThat(nonces.verify(nonce, 1_000_000 + 301_000)).isEqualTo(NonceStore.Check.STALE);
+    }
+
+    @Test
+    void shouldRecogniseAForgedOrAlteredNonce() {
+        String nonce = nonces.issue(1_000_000);
+        char last = nonce.charAt(nonce.length() - 1);
+        String altered = nonce.substring(0, nonce.length() - 1) + (last == 'A' ? 'B' : 'A');
+        assertThat(nonces.verify(altered, 1_000_000)).isEqualTo(NonceStore.Check.FORGED);
+        assertThat(nonces.verify("not-base64!!", 1_000_000)).isEqualTo(NonceStore.Check.FORGED);
+        assertThat(new NonceStore(Duration.ofMinutes(5)).verify(nonce, 1_000_000)).as("another process' key").isEqualTo(NonceStore.Check.FORGED);
+    }
+
+    @Test
+    void shouldRefuseAReusedOrLowerNonceCount() {
+        String nonce = nonces.issue(0);
+        assertThat(nonces.acceptCount(nonce, 1, 0)).isTrue();
+        assertThat(nonces.acceptCount(nonce, 1, 0)).as("replay").isFalse();
+        assertThat(nonces.acceptCount(nonce, 3, 0)).isTrue();
+        assertThat(nonces.acceptCount(nonce, 2, 0)).isFalse();
+        nonces.purge(11 * 60_000);
+        assertThat(nonces.tracked()).isZero();
+    }
+}
