@@ -126,7 +126,7 @@ public final class RouterThroughputBench {
                 ids.add(id);
                 accounts.send(new ProducerRecord<>(Topics.REGISTRY_ACCOUNTS.name(), id, Account.newBuilder()
                         .setAccountId(id).setSipUsername(id).setSipDomain("sipstream.local")
-                        .setDefaultCallerId("+1555" + String.format("%07d", i)).setNumbers(List.of("+1555" + String.format("%07d", i)))
+                        .setDefaultCallerId(String.format("+1646%07d", 2_000_000 + i)).setNumbers(List.of(String.format("+1646%07d", 2_000_000 + i)))
                         .setOutboundTrunk(TRUNK).build()));
             }
             accounts.flush();
@@ -138,7 +138,7 @@ public final class RouterThroughputBench {
         return CallAttempt.newBuilder()
                 .setCallId(callId).setEdgeId("edge-" + (i & 7)).setReplyPartition(i & 7)
                 .setDirection(Direction.OUTBOUND).setAccountId(accountId).setFromUser(accountId)
-                .setDialled(String.format("+1212%07d", i % 10_000_000)).setReceivedAt(Instant.now())
+                .setDialled(String.format("+1212%07d", 2_000_000 + i % 8_000_000)).setReceivedAt(Instant.now()) // valid NYC numbers
                 .build();
     }
 

@@ -5,6 +5,8 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads dialled strings as E.164 numbers with libphonenumber, in the caller's region: national
@@ -26,21 +28,43 @@ public final class NumberNormalizer {
         static Result fail(String problem) { return new Result(null, problem); }
     }
 
+    private static final int CACHE_LIMIT = 50_000;
+    // Caller IDs and forward targets repeat call after call; destinations mostly do not.
+    private static final Map<String, Result> REPEATED = new ConcurrentHashMap<>();
+
     public Result normalise(String dialled, String region) {
         return normalise(DialString.parse(dialled), region);
+    }
+
+    /** The same as {@link #normalise(String, String)}, remembered: for strings that come back (caller IDs, targets). */
+    public Result normaliseRepeated(String text, String region) {
+        String key = region + '|' + text;
+        Result known = REPEATED.get(key);
+        if (known != null) return known;
+        Result result = normalise(DialString.parse(text), region);
+        if (REPEATED.size() >= CACHE_LIMIT) REPEATED.clear();
+        REPEATED.put(key, result);
+        return result;
     }
 
     public Result normalise(DialString dialled, String region) {
         String digits = dialled.digits();
         if (digits.isEmpty()) return Result.fail("nothing was dialled");
+        int digitCount = 0;
         for (int i = 0; i < digits.length(); i++) {
             char c = digits.charAt(i);
-            if (c == '*' || c == '#') return Result.fail("'" + dialled.user() + "' is a service code, not a phone number");
-            if (c == '+' && i > 0) return Result.fail("'" + dialled.user() + "' has '+' inside the number");
+            if (c >= '0' && c <= '9') digitCount++;
+            else if (c == '*' || c == '#') return Result.fail("'" + dialled.user() + "' is a service code, not a phone number");
+            else if (c == '+' && i > 0) return Result.fail("'" + dialled.user() + "' has '+' inside the number");
         }
+        // SIP user names ("alice") are common in From users: no need to ask libphonenumber (and pay for its exception)
+        if (digitCount < 3) return Result.fail("'" + dialled.user() + "' is not a phone number");
         String home = regionOrUnknown(region);
         try {
-            if (digits.charAt(0) == '+') return check(UTIL.parse(digits, "ZZ"), dialled);
+            if (digits.charAt(0) == '+') {
+                PhoneNumber canonical = canonicalE164(digits);
+                return check(canonical != null ? canonical : UTIL.parse(digits, "ZZ"), dialled);
+            }
             String context = dialled.numericContext();
             if (context != null) return check(UTIL.parse(digits + ";phone-context=" + context, home), dialled);
             if (digits.startsWith("00") && digits.length() > 4) {
@@ -56,6 +80,29 @@ public final class NumberNormalizer {
             return Result.fail("'" + dialled.user() + "' is not a phone number in region " + home + " ("
                     + e.getErrorType().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");
         }
+    }
+
+    /**
+     * The number of a string that is already E.164 ('+', a country code, up to 15 digits in all, no
+     * leading zero after the code), built without libphonenumber's parser: most calls are dialled
+     * this way, and the parser's normalisation is most of what reading a number costs. Null when
+     * the string needs the parser.
+     */
+    static PhoneNumber canonicalE164(String digits) {
+        int length = digits.length();
+        if (length < 8 || length > 16) return null;
+        for (int i = 1; i < length; i++) {
+            char c = digits.charAt(i);
+            if (c < '0' || c > '9') return null;
+        }
+        if (digits.charAt(1) == '0') return null;
+        for (int codeLength = 1; codeLength <= 3; codeLength++) {
+            int code = Integer.parseInt(digits, 1, 1 + codeLength, 10);
+            if (UTIL.getRegionCodeForCountryCode(code).equals("ZZ")) continue; // country codes are prefix-free
+            if (digits.charAt(1 + codeLength) == '0') return null; // a national leading zero (IT): the parser knows
+            return new PhoneNumber().setCountryCode(code).setNationalNumber(Long.parseLong(digits, 1 + codeLength, length, 10));
+        }
+        return null;
     }
 
     private static Result check(PhoneNumber pn, DialString dialled) {

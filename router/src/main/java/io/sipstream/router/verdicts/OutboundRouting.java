@@ -140,12 +140,12 @@ public final class OutboundRouting {
     private Caller callerId(CallAttempt attempt, Account account) {
         for (String asserted : new String[] {attempt.getAssertedIdentity(), attempt.getFromUser()}) {
             if (asserted == null || asserted.isBlank()) continue;
-            NumberNormalizer.Result r = routes.numbers().normalise(DialString.parse(asserted), account.getRegion());
+            NumberNormalizer.Result r = routes.numbers().normaliseRepeated(asserted, account.getRegion());
             if (r.ok() && owns(account, r.number().e164())) return new Caller(r.number(), null);
         }
         String fallback = account.getDefaultCallerId();
         if (fallback == null || fallback.isBlank()) return Caller.NONE;
-        NumberNormalizer.Result r = routes.numbers().normalise(DialString.parse(fallback), account.getRegion());
+        NumberNormalizer.Result r = routes.numbers().normaliseRepeated(fallback, account.getRegion());
         return r.ok() ? new Caller(r.number(), null) : new Caller(null, fallback);
     }
 

@@ -4,7 +4,6 @@ import io.sipstream.avro.Account;
 import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.Trunk;
 import io.sipstream.router.numbers.BarredPrefixes;
-import io.sipstream.router.numbers.DialString;
 import io.sipstream.router.numbers.E164Number;
 import io.sipstream.router.numbers.NumberNormalizer;
 import io.sipstream.router.verdicts.Targets.Caller;
@@ -68,7 +67,7 @@ final class RouteResolver {
     /** A forward or no-answer target of an account: a SIP URI as is, or a number through the account's outbound route. */
     Resolution forward(String target, String what, Account account, Caller caller) {
         if (Targets.isSipUri(target)) return Resolution.of(List.of(Targets.uri(target, caller)));
-        NumberNormalizer.Result r = numbers.normalise(DialString.parse(target), account.getRegion());
+        NumberNormalizer.Result r = numbers.normaliseRepeated(target, account.getRegion());
         if (!r.ok()) {
             return Resolution.refuse(Verdicts.SERVICE_UNAVAILABLE, what + " '" + target + "' of account "
                     + account.getAccountId() + " is not a number or SIP URI: " + r.problem());

@@ -24,6 +24,7 @@ final class Targets {
         return RouteTarget.newBuilder()
                 .setKind(TargetKind.TRUNK)
                 .setTrunkId(trunk.getTrunkId())
+                .setAccountId(null)
                 .setRequestUri(uri)
                 .setFromUser(caller.formatted(national))
                 .build();
@@ -33,6 +34,8 @@ final class Targets {
     static RouteTarget host(String hostPort, E164Number destination, Caller caller) {
         return RouteTarget.newBuilder()
                 .setKind(TargetKind.URI)
+                .setTrunkId(null)
+                .setAccountId(null)
                 .setRequestUri("sip:" + destination.e164() + "@" + hostPort.trim())
                 .setFromUser(caller.formatted(false))
                 .build();
@@ -42,6 +45,8 @@ final class Targets {
     static RouteTarget uri(String uri, Caller caller) {
         return RouteTarget.newBuilder()
                 .setKind(TargetKind.URI)
+                .setTrunkId(null)
+                .setAccountId(null)
                 .setRequestUri(uri.trim())
                 .setFromUser(caller.formatted(false))
                 .build();
@@ -51,6 +56,7 @@ final class Targets {
     static RouteTarget registered(String accountId, String sipUser, String sipDomain, Caller caller) {
         return RouteTarget.newBuilder()
                 .setKind(TargetKind.REGISTERED)
+                .setTrunkId(null)
                 .setAccountId(accountId)
                 .setRequestUri("sip:" + sipUser + "@" + sipDomain)
                 .setFromUser(caller.formatted(false))

@@ -53,11 +53,20 @@ public final class Verdicts {
                 .setTargets(targets);
     }
 
+    // Every field is set: a field left to its schema default costs a deep copy of the default per build.
     private static RoutingVerdict.Builder base(CallAttempt attempt, String accountId, long now) {
         return RoutingVerdict.newBuilder()
                 .setCallId(attempt.getCallId())
                 .setEdgeId(attempt.getEdgeId())
                 .setAccountId(accountId)
+                .setReason("")
+                .setDestination(null)
+                .setDestinationRegion(null)
+                .setCallerId(null)
+                .setTargets(List.of())
+                .setNoAnswerSeconds(0)
+                .setNoAnswerTargets(List.of())
+                .setMaxDurationSeconds(null)
                 .setAttemptReceivedAt(attempt.getReceivedAt())
                 .setDecidedAt(Instant.ofEpochMilli(now));
     }

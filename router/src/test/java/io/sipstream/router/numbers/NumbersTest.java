@@ -43,6 +43,25 @@ class NumbersTest {
     }
 
     @Test
+    void shouldReadCanonicalE164WithoutTheParserExactlyAsTheParserDoes() throws Exception {
+        var util = com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance();
+        for (String n : List.of("+15551234567", "+442079460000", "+81312345678", "+8613912345678", "+353861234567",
+                "+88234512345", "+870773111632", "+2126501234", "+12684601234", "+79161234567", "+4915123456789")) {
+            assertThat(NumberNormalizer.canonicalE164(n)).as(n).isEqualTo(util.parse(n, "ZZ"));
+        }
+        assertThat(NumberNormalizer.canonicalE164("+390612345678")).as("Italian leading zero needs the parser").isNull();
+        assertThat(NumberNormalizer.canonicalE164("+2812345678")).as("no country code 28x").isNull();
+        assertThat(NumberNormalizer.canonicalE164("+1555")).isNull();
+    }
+
+    @Test
+    void shouldRememberRepeatedStrings() {
+        assertThat(normalizer.normaliseRepeated("+15551230001", "US")).isSameAs(normalizer.normaliseRepeated("+15551230001", "US"));
+        assertThat(normalizer.normaliseRepeated("5551230001", "US").number().e164()).isEqualTo("+15551230001");
+        assertThat(normalizer.normaliseRepeated("02079460000", "GB").number().e164()).isEqualTo("+442079460000");
+    }
+
+    @Test
     void shouldMatchTheMostSpecificBarredPrefix() {
         BarredPrefixes barred = BarredPrefixes.of(List.of("+44", "+449", "1900"));
         assertThat(barred.match("+449098790000")).isEqualTo("+449");
