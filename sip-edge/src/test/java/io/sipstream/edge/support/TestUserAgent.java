@@ -72,6 +72,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     private final Map<String, IncomingCall> incoming = new ConcurrentHashMap<>();
     private final BlockingQueue<IncomingCall> incomingQueue = new LinkedBlockingQueue<>();
     private volatile Consumer<IncomingCall> onInvite = IncomingCall::ringAndAnswer;
+    private volatile String challengeRealm;
 
     private TestUserAgent(String name) throws Exception {
         this.name = name;
@@ -130,6 +131,12 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     /** What this agent does with each INVITE it receives (default: 180, then 200 with SDP). */
     public TestUserAgent onInvite(Consumer<IncomingCall> behaviour) {
         this.onInvite = behaviour;
+        return this;
+    }
+
+    /** Makes this agent a registrar that challenges REGISTERs without credentials (and accepts any with). */
+    public TestUserAgent challengingRegistrar(String realm) {
+        this.challengeRealm = realm;
         return this;
     }
 
@@ -454,6 +461,23 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
                     st.sendResponse(messages.createResponse(200, request));
                     IncomingCall call = incoming.get(callId(request));
                     if (call != null) call.bye = request;
+                }
+                case Request.REGISTER -> {
+                    if (st == null) st = provider.getNewServerTransaction(request);
+                    if (challengeRealm != null && request.getHeader(AuthorizationHeader.NAME) == null) {
+                        Response r = messages.createResponse(401, request);
+                        WWWAuthenticateHeader h = headers.createWWWAuthenticateHeader("Digest");
+                        h.setRealm(challengeRealm);
+                        h.setNonce("reg-nonce");
+                        h.setAlgorithm("MD5");
+                        h.setQop("auth");
+                        r.addHeader(h);
+                        st.sendResponse(r);
+                    } else {
+                        Response r = messages.createResponse(200, request);
+                        r.addHeader(headers.createExpiresHeader(120));
+                        st.sendResponse(r);
+                    }
                 }
                 default -> {
                     if (st == null) st = provider.getNewServerTransaction(request);
