@@ -36,6 +36,7 @@ public record EdgeConfig(
         int maxClientTransactions,
         int maxTcpConnections,
         Duration nonceTtl,
+        List<String> authAlgorithms,
         int rateLimitPerSecond,
         int banAfter,
         Duration banDuration,
@@ -86,6 +87,11 @@ public record EdgeConfig(
         Duration nonceTtl = s.duration("edge.auth.nonce.ttl", Duration.ofMinutes(5));
         positive("edge.auth.nonce.ttl", nonceTtl);
         Duration banDuration = s.duration("edge.auth.ban.duration", Duration.ofMinutes(10));
+        List<String> algorithms = s.list("edge.auth.algorithms", List.of("SHA-256", "MD5")).stream()
+                .map(a -> a.toUpperCase(Locale.ROOT)).toList();
+        if (algorithms.isEmpty() || !List.of("SHA-256", "MD5").containsAll(algorithms)) {
+            throw new ConfigException("edge.auth.algorithms", "'" + String.join(",", algorithms) + "' must list SHA-256 and/or MD5");
+        }
         String secrets = s.string("secrets.key", null);
         if (secrets != null && secrets.length() < 16) throw new ConfigException("secrets.key", "must have at least 16 characters");
         return new EdgeConfig(
@@ -99,7 +105,7 @@ public record EdgeConfig(
                 s.integer("edge.sip.max.server.transactions", 10_000, 10, 1_000_000),
                 s.integer("edge.sip.max.client.transactions", 10_000, 10, 1_000_000),
                 s.integer("edge.sip.max.tcp.connections", 1024, 1, 100_000),
-                nonceTtl,
+                nonceTtl, algorithms,
                 s.integer("edge.ratelimit.per.second", 50, 1, 1_000_000),
                 s.integer("edge.auth.ban.after", 10, 1, 1_000_000), banDuration,
                 min, max,

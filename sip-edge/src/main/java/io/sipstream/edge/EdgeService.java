@@ -141,7 +141,8 @@ public final class EdgeService implements AutoCloseable {
         NonceStore nonces = new NonceStore(config.nonceTtl());
         AuthBans bans = new AuthBans(config.banAfter(), config.banDuration());
         RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), bans);
-        DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers());
+        DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers(),
+                config.authAlgorithms());
         SipAuthenticator authenticator = new SipAuthenticator(digest, bans, responder, System::currentTimeMillis);
 
         EdgeSipListener listener = new EdgeSipListener(sip, guard)

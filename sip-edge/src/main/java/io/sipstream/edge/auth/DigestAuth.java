@@ -5,6 +5,7 @@ import io.sipstream.platform.credentials.SipCredentials;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
+import java.util.List;
 import java.util.ListIterator;
 import javax.sip.header.AuthorizationHeader;
 import javax.sip.header.HeaderFactory;
@@ -14,7 +15,8 @@ import javax.sip.message.Response;
 
 /**
  * Digest authentication of accounts (RFC 3261 section 22, RFC 8760 for SHA-256) against the HA1
- * values in Redis. Challenges offer SHA-256 first, then MD5, both with qop=auth; a response
+ * values in Redis. Challenges offer SHA-256 first, then MD5 (configurable: some user agents, SIPp
+ * among them, read only the first challenge and know only MD5), all with qop=auth; a response
  * without qop is refused, because only the nonce-count of qop=auth protects against replays.
  *
  * <p>Unknown username and wrong password get the same answer (403 after the challenge), so the
@@ -25,12 +27,15 @@ public final class DigestAuth {
     private final NonceStore nonces;
     private final String realm;
     private final HeaderFactory headers;
+    private final List<String> algorithms;
 
-    public DigestAuth(AccountDirectory accounts, NonceStore nonces, String realm, HeaderFactory headers) {
+    /** {@code algorithms}: the challenges to offer, in order of preference (SHA-256, MD5 by default). */
+    public DigestAuth(AccountDirectory accounts, NonceStore nonces, String realm, HeaderFactory headers, List<String> algorithms) {
         this.accounts = accounts;
         this.nonces = nonces;
         this.realm = realm;
         this.headers = headers;
+        this.algorithms = List.copyOf(algorithms);
     }
 
     public String realm() { return realm; }
@@ -47,7 +52,9 @@ public final class DigestAuth {
             case VALID -> { }
         }
         String algorithm = auth.getAlgorithm() == null ? DigestMath.MD5 : auth.getAlgorithm();
-        if (DigestMath.jdkAlgorithm(algorithm) == null) return new AuthOutcome.Forbidden("unsupported algorithm " + algorithm);
+        if (DigestMath.jdkAlgorithm(algorithm) == null || !algorithms.contains(algorithm.toUpperCase(java.util.Locale.ROOT))) {
+            return new AuthOutcome.Forbidden("algorithm " + algorithm + " is not offered");
+        }
         String qop = auth.getQop();
         if (qop == null || !qop.equalsIgnoreCase("auth")) return new AuthOutcome.Forbidden("qop=auth is required");
         String ncText = raw(auth, "nc");
@@ -79,11 +86,11 @@ public final class DigestAuth {
         return new AuthOutcome.Authenticated(accountId, username);
     }
 
-    /** Adds the challenges (SHA-256, then MD5) to a 401. */
+    /** Adds the challenges, one per algorithm in order of preference, to a 401. */
     public void challenge(Response response, boolean stale, long nowMillis) {
         String nonce = nonces.issue(nowMillis);
         try {
-            for (String algorithm : new String[] {DigestMath.SHA256, DigestMath.MD5}) {
+            for (String algorithm : algorithms) {
                 WWWAuthenticateHeader h = headers.createWWWAuthenticateHeader("Digest");
                 h.setRealm(realm);
                 h.setNonce(nonce);
