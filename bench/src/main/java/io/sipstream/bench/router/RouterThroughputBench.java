@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * Everything (broker, registry, router, load) runs in this one JVM on this machine, so the
  * figures are what the whole stack manages on it, not the router alone.
  *
- * <p>Options: {@code --attempts=200000 --rate=1000 --seconds=30 --warmup=20000 --accounts=60 --threads=<cores>}
+ * <p>Options: {@code --attempts=200000 --rate=1000 --seconds=30 --warmup=20000 --accounts=60 --threads=<cores>};
+ * {@code --router.<setting>=value} passes a router setting (e.g. {@code --router.commit.interval=1s}).
  */
 public final class RouterThroughputBench {
     private static final Logger log = LoggerFactory.getLogger(RouterThroughputBench.class);
@@ -78,12 +79,14 @@ public final class RouterThroughputBench {
                 new TopicBootstrapper(admin, (short) 1).ensureAll();
             }
             List<String> accounts = seedRegistry(stack, serdes, accountCount);
-            Settings settings = Settings.of(Map.of(
+            Map<String, String> routerSettings = new HashMap<>(Map.of(
                     "kafka.bootstrap", stack.bootstrapServers(),
                     "schema.registry.url", stack.schemaRegistryUrl(),
                     "router.threads", Integer.toString(threads),
                     "router.state.dir", data.resolve("router").toString(),
                     "api.key", "bench-api-key-0123456789abcdef", "http.port", "0"));
+            opts.forEach((k, v) -> { if (k.startsWith("router.")) routerSettings.put(k, v); }); // e.g. --router.commit.interval=1s
+            Settings settings = Settings.of(routerSettings);
             try (RouterService router = RouterService.start(RouterConfig.from(settings), ServiceContext.create(settings));
                  VerdictReader reader = new VerdictReader(stack, serdes)) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -95,7 +98,7 @@ public final class RouterThroughputBench {
 
                 Throughput warm = throughput(stack, serdes, reader, accounts, "warmup", warmup);
                 log.info("warm-up: {} verdicts at {} /s", warm.count, Math.round(warm.perSecond()));
-                Throughput t = throughput(stack, serdes, reader, accounts, "tput", attempts);
+                Throughput t = attempts > 0 ? throughput(stack, serdes, reader, accounts, "tput", attempts) : new Throughput(0, 0, 1);
                 Latency l = latency(stack, serdes, reader, accounts, rate, seconds);
 
                 String cpu = Runtime.getRuntime().availableProcessors() + " cores";
