@@ -49,7 +49,7 @@ class SippCallTest {
         Assumptions.assumeTrue(sipp().isPresent(), INSTALL);
         // SIPp reads only the first challenge and knows only MD5: this edge offers MD5 first
         edge = EdgeFixture.start(stack, Map.of("edge.id", "5", "edge.auth.algorithms", "MD5,SHA-256"));
-        router = new FakeRouter(edge.kafka);
+        router = new FakeRouter(edge.kafka, 5);
     }
 
     @AfterAll

@@ -36,7 +36,11 @@ public final class FakeRouter implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Function<CallAttempt, RoutingVerdict> policy = a -> null;
 
-    public FakeRouter(KafkaSettings kafka) {
+    private final int replyPartition;
+
+    /** Answers only the attempts of the edge that reads {@code replyPartition} (other edges may share the broker). */
+    public FakeRouter(KafkaSettings kafka, int replyPartition) {
+        this.replyPartition = replyPartition;
         Map<String, Object> c = new HashMap<>(kafka.common());
         c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
         consumer = new KafkaConsumer<>(c, new StringDeserializer(), Topics.CALL_ATTEMPTS.valueSerde(kafka.serdes()).deserializer());
@@ -59,6 +63,7 @@ public final class FakeRouter implements AutoCloseable {
             while (running) {
                 for (var r : consumer.poll(Duration.ofMillis(100))) {
                     CallAttempt a = r.value();
+                    if (a.getReplyPartition() != replyPartition) continue;
                     attempts.add(a);
                     RoutingVerdict v = policy.apply(a);
                     if (v != null) {

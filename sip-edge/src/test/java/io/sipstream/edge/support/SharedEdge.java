@@ -37,7 +37,7 @@ public final class SharedEdge implements BeforeAllCallback, ParameterResolver {
         return context.getRoot().getStore(NS).getOrComputeIfAbsent(Shared.class, k -> {
             try {
                 EdgeFixture edge = EdgeFixture.start(LocalStackExtension.stack(), Map.of());
-                return new Shared(edge, new FakeRouter(edge.kafka), new EventTap(edge.kafka));
+                return new Shared(edge, new FakeRouter(edge.kafka, 1), new EventTap(edge.kafka));
             } catch (Exception e) {
                 throw new IllegalStateException("cannot start the shared edge", e);
             }

@@ -357,7 +357,16 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
 
         public void ringAndAnswer() {
             respond(180);
+            pause(100); // a phone rings before it is answered (and the 180 is not overtaken)
             respond(200);
+        }
+
+        private static void pause(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         public void ring() { respond(180); }
