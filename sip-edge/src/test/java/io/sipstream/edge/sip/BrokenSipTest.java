@@ -99,4 +99,56 @@ class BrokenSipTest {
             call.bye();
         }
     }
+
+    /** The full text of every datagram that comes back within the time. */
+    private List<String> exchange(DatagramSocket socket, String message, Duration listen) throws Exception {
+        byte[] b = message.getBytes(StandardCharsets.UTF_8);
+        socket.send(new DatagramPacket(b, b.length, InetAddress.getLoopbackAddress(), edge.sipPort));
+        List<String> answers = new ArrayList<>();
+        long end = System.nanoTime() + listen.toNanos();
+        byte[] buf = new byte[65_535];
+        while (System.nanoTime() < end) {
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            socket.setSoTimeout((int) Math.max(1, (end - System.nanoTime()) / 1_000_000));
+            try {
+                socket.receive(p);
+                answers.add(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
+            } catch (SocketTimeoutException e) {
+                break;
+            }
+        }
+        return answers;
+    }
+
+    @Test
+    void shouldAbsorbARetransmittedInviteAndAnswerToTheSourcePortItCameFrom() throws Exception {
+        String target = "sip:+15557654321@127.0.0.1:" + edge.sipPort;
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            // the Via names a port nobody listens on: the answer must go where the packet came from (rport)
+            String invite = request("INVITE", target, 9, "retrans1", "Contact: <sip:raw@127.0.0.1:9>\r\n", "");
+            List<String> first = exchange(socket, invite, Duration.ofMillis(1500));
+            List<String> again = exchange(socket, invite, Duration.ofMillis(1500));
+            String challenge = first.stream().filter(m -> m.startsWith("SIP/2.0 401")).findFirst().orElseThrow();
+            assertThat(challenge).contains("rport=" + socket.getLocalPort()).contains("received=127.0.0.1");
+            assertThat(first.getFirst()).startsWith("SIP/2.0 100");
+            // the transaction resends its last answer: the same challenge, never a new one with a fresh nonce
+            assertThat(again).isNotEmpty().allMatch(challenge::equals);
+            assertThat(first).filteredOn(m -> m.startsWith("SIP/2.0 401")).allMatch(challenge::equals);
+        }
+    }
+
+    @Test
+    void shouldServeTcpAsWellAsUdp() throws Exception {
+        try (java.net.Socket tcp = new java.net.Socket(InetAddress.getLoopbackAddress(), edge.sipPort)) {
+            tcp.setSoTimeout(5000);
+            String options = "OPTIONS sip:edge@127.0.0.1:" + edge.sipPort + " SIP/2.0\r\n"
+                    + "Via: SIP/2.0/TCP 127.0.0.1:" + tcp.getLocalPort() + ";branch=z9hG4bKtcp1\r\n"
+                    + "From: <sip:tcp@sipstream.local>;tag=tcp1\r\nTo: <sip:edge@127.0.0.1>\r\nCall-ID: tcp-1@127.0.0.1\r\n"
+                    + "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+            tcp.getOutputStream().write(options.getBytes(StandardCharsets.UTF_8));
+            tcp.getOutputStream().flush();
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(tcp.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            assertThat(status).isEqualTo("SIP/2.0 200 OK");
+        }
+    }
 }
