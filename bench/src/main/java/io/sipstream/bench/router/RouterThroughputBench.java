@@ -110,6 +110,9 @@ public final class RouterThroughputBench {
                                 + "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, lost %d%n",
                         rate, seconds, l.samples.length, l.percentile(50), l.percentile(90), l.percentile(99),
                         l.percentile(99.9), l.max(), l.lost);
+                System.out.printf(Locale.ROOT, "  halves (ms, wall clock): sent -> decided p50 %d p99 %d; decided -> read p50 %d p99 %d%n",
+                        percentile(reader.toRouter, 50), percentile(reader.toRouter, 99),
+                        percentile(reader.fromRouter, 50), percentile(reader.fromRouter, 99));
             }
         } finally {
             deleteQuietly(data);
@@ -222,6 +225,9 @@ public final class RouterThroughputBench {
         private volatile String prefix = "";
         private volatile int expected;
         private final java.util.Set<String> seen = ConcurrentHashMap.newKeySet();
+        // wall-clock milliseconds of the two halves: attempt sent -> router decided, router decided -> verdict read
+        final java.util.Queue<Long> toRouter = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final java.util.Queue<Long> fromRouter = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         VerdictReader(LocalStack stack, SerdeConfig serdes) {
             consumer = new KafkaConsumer<>(Map.of(
@@ -246,7 +252,12 @@ public final class RouterThroughputBench {
                     if (!callId.startsWith(prefix) || !seen.add(callId)) continue;
                     if (r.value().getAction() == VerdictAction.ROUTE) routed.incrementAndGet();
                     Long sent = sentAt.remove(callId);
-                    if (sent != null) latencies.put(callId, now - sent);
+                    if (sent != null) {
+                        latencies.put(callId, now - sent);
+                        RoutingVerdict v = r.value();
+                        toRouter.add(v.getDecidedAt().toEpochMilli() - v.getAttemptReceivedAt().toEpochMilli());
+                        fromRouter.add(System.currentTimeMillis() - v.getDecidedAt().toEpochMilli());
+                    }
                     lastArrival.set(now);
                 }
             }
@@ -256,6 +267,8 @@ public final class RouterThroughputBench {
         void expect(String runPrefix, int count) {
             seen.clear();
             latencies.clear();
+            toRouter.clear();
+            fromRouter.clear();
             sentAt.clear();
             routed.set(0);
             expected = count;
@@ -286,6 +299,12 @@ public final class RouterThroughputBench {
             running.set(false);
             thread.join();
         }
+    }
+
+    private static long percentile(java.util.Collection<Long> values, double p) {
+        long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+        if (sorted.length == 0) return -1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1))];
     }
 
     private static Map<String, String> options(String[] args) {
