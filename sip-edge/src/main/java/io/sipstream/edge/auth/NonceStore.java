@@ -52,6 +52,8 @@ public final class NonceStore {
             return Check.FORGED;
         }
         if (all.length != 16 + TAG_BYTES) return Check.FORGED;
+        // one nonce, one spelling: unused trailing bits must not make a "new" nonce for the count tracking
+        if (!Base64.getUrlEncoder().withoutPadding().encodeToString(all).equals(nonce)) return Check.FORGED;
         byte[] body = java.util.Arrays.copyOf(all, 16);
         byte[] expected = java.util.Arrays.copyOf(mac(body), TAG_BYTES);
         if (!MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(all, 16, all.length))) return Check.FORGED;
