@@ -1,0 +1,968 @@
+#!/usr/bin/env python3
+"""End-to-end SIP benchmark of sipstream with SIPp (see bench/README.md).
+
+Starts `sipstream local` on free ports with a temporary data dir, provisions a trunk, accounts,
+passwords, numbers, a rate deck and credits through the REST API, runs SIPp as the trunk (UAS)
+and as the callers (UAC with digest auth), and reports set-up latencies, the highest call rate
+held with no failed call, CPU and memory of the stack, and billing against what SIPp did, side by
+side with SIPp calling SIPp directly. Only the Python standard library is used.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BENCH = os.path.dirname(HERE)
+ROOT = os.path.dirname(BENCH)
+SCENARIOS = os.path.join(BENCH, "scenarios")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def log(msg):
+    print(time.strftime("%H:%M:%S ") + msg, flush=True)
+
+
+def free_port(kind=socket.SOCK_STREAM, both=False):
+    """A port free on 127.0.0.1 for TCP (and UDP when both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if both:
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                    u.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port")
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return None
+    k = (len(sorted_values) - 1) * p / 100.0
+    lo, hi = math.floor(k), math.ceil(k)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+def summary(values, digits=3):
+    v = sorted(values)
+    if not v:
+        return {"n": 0}
+    r = lambda x: round(x, digits)
+    return {"n": len(v), "p50": r(percentile(v, 50)), "p95": r(percentile(v, 95)), "p99": r(percentile(v, 99)),
+            "max": r(v[-1]), "mean": r(sum(v) / len(v))}
+
+
+# ---------------------------------------------------------------- processes and /proc
+
+
+def children_of(pid):
+    kids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            if ppid == pid:
+                kids.append(int(entry))
+        except (OSError, ValueError):
+            pass
+    return kids
+
+
+def proc_ticks(pid):
+    """utime + stime of a process, in clock ticks, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(")") + 2:].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def proc_rss(pid):
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Sampler(threading.Thread):
+    """Samples CPU ticks and RSS of named process groups once a second."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.groups = {}  # name -> callable returning pids
+        self.samples = []  # (t, {name: (ticks, rss)})
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+
+    def watch(self, name, pids_fn):
+        with self.lock:
+            self.groups[name] = pids_fn
+
+    def snapshot(self):
+        out = {}
+        with self.lock:
+            groups = dict(self.groups)
+        for name, fn in groups.items():
+            ticks, rss = 0, 0
+            for pid in fn():
+                t, r = proc_ticks(pid), proc_rss(pid)
+                ticks += t or 0
+                rss += r or 0
+            out[name] = (ticks, rss)
+        return out
+
+    def run(self):
+        while not self.stopped.is_set():
+            snap = self.snapshot()
+            with self.lock:
+                self.samples.append((time.time(), snap))
+            self.stopped.wait(1.0)
+
+    def window(self, t0, t1):
+        """CPU (% of one core, averaged) and RSS (max, last) per group between t0 and t1."""
+        with self.lock:
+            inside = [s for s in self.samples if t0 <= s[0] <= t1]
+        if len(inside) < 2:
+            return {}
+        first, last = inside[0], inside[-1]
+        out = {}
+        for name in last[1]:
+            if name not in first[1]:
+                continue
+            dt = last[0] - first[0]
+            dticks = last[1][name][0] - first[1][name][0]
+            rss = [s[1][name][1] for s in inside if name in s[1]]
+            out[name] = {"cpu_percent_of_one_core": round(100.0 * dticks / CLK_TCK / dt, 1) if dt > 0 else None,
+                         "rss_max_mib": round(max(rss) / 2**20, 1), "rss_last_mib": round(rss[-1] / 2**20, 1)}
+        return out
+
+    def series(self, name, t0, t1):
+        with self.lock:
+            return [(s[0], s[1][name][1]) for s in self.samples if t0 <= s[0] <= t1 and name in s[1]]
+
+
+# ---------------------------------------------------------------- the stack and its REST API
+
+
+class Api:
+    def __init__(self, base, key):
+        self.base, self.key = base, key
+
+    def call(self, method, path, body=None, content_type="application/json", ok=(200, 201, 202, 204), tries=20):
+        data = None
+        if body is not None:
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        last = None
+        for attempt in range(tries):
+            req = urllib.request.Request(self.base + path, data=data, method=method)
+            req.add_header("Authorization", "Bearer " + self.key)
+            if data is not None:
+                req.add_header("Content-Type", content_type)
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    text = resp.read().decode()
+                    if resp.status in ok:
+                        return json.loads(text) if text.strip().startswith(("{", "[")) else text
+                    last = f"{resp.status} {text}"
+            except urllib.error.HTTPError as e:
+                text = e.read().decode(errors="replace")
+                last = f"{e.code} {text}"
+                if e.code < 500 and e.code != 409 and e.code != 429:
+                    break
+            except (urllib.error.URLError, OSError) as e:
+                last = str(e)
+            time.sleep(min(0.2 * (attempt + 1), 2))
+        raise RuntimeError(f"{method} {path} failed: {last}")
+
+    def get(self, path):
+        return self.call("GET", path)
+
+
+class Stack:
+    def __init__(self, args, workdir):
+        self.args = args
+        self.workdir = workdir
+        self.sip_port = args.sip_port or free_port(both=True)
+        self.http_port = args.http_port or free_port()
+        self.data_dir = os.path.join(workdir, "data")
+        self.log_path = os.path.join(workdir, "sipstream.log")
+        self.proc = None
+        self.extra = []  # processes started beside the JVM (a restarted Redis), stopped with it
+        self.api = Api(f"http://127.0.0.1:{self.http_port}", args.api_key)
+
+    def env(self):
+        env = dict(os.environ)
+        # The edge's defaults protect a public SIP port (50 requests/s per source IP, 10,000 open
+        # transactions); every SIPp caller here shares 127.0.0.1, so lift them for the benchmark.
+        env.setdefault("SIPSTREAM_EDGE_RATELIMIT_PER_SECOND", "1000000")
+        env.setdefault("SIPSTREAM_EDGE_AUTH_BAN_AFTER", "1000000")
+        env.setdefault("SIPSTREAM_EDGE_SIP_MAX_SERVER_TRANSACTIONS", "500000")
+        env.setdefault("SIPSTREAM_EDGE_SIP_MAX_CLIENT_TRANSACTIONS", "500000")
+        # SIPp answers only the first challenge of a 401 and knows only MD5 digests
+        env.setdefault("SIPSTREAM_EDGE_AUTH_ALGORITHMS", "MD5")
+        return env
+
+    def start(self):
+        java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+        cmd = [java] + self.args.java_opts.split() + ["-jar", self.args.jar, "local",
+               "--sip-port", str(self.sip_port), "--http-port", str(self.http_port),
+               "--data-dir", self.data_dir, "--api-key", self.args.api_key, "--domain", self.args.domain]
+        log("starting: " + " ".join(cmd))
+        self.logf = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT, cwd=self.workdir,
+                                     env=self.env(), start_new_session=True)
+        t0 = time.time()
+        while time.time() - t0 < self.args.start_timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sipstream exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        self.started_in = time.time() - t0
+                        log(f"stack healthy in {self.started_in:.1f} s (sip {self.sip_port}, http {self.http_port})")
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"/healthz not ready after {self.args.start_timeout} s; see {self.log_path}")
+
+    def pids(self):
+        if not self.proc or self.proc.poll() is not None:
+            return []
+        return [self.proc.pid] + children_of(self.proc.pid) + [p.pid for p in self.extra if p.poll() is None]
+
+    def redis_pid(self):
+        for pid in children_of(self.proc.pid) + [p.pid for p in self.extra if p.poll() is None]:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"redis" in f.read():
+                        return pid
+            except OSError:
+                pass
+        return None
+
+    def stop(self):
+        if not self.proc or self.proc.poll() is not None:
+            return
+        kids = children_of(self.proc.pid)
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            log("sipstream did not stop in 90 s: killing it")
+            self.proc.kill()
+            self.proc.wait()
+        for pid in kids:  # Redis, should the JVM not have stopped it
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for proc in self.extra:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+# ---------------------------------------------------------------- provisioning
+
+
+def account_id(i):
+    return f"bench{i:04d}"
+
+
+def caller_number(i):
+    return f"+1555200{i:04d}"
+
+
+def dialled_number(i):
+    return f"+1555700{i:04d}"
+
+
+def password(i):
+    return f"pw-{i:04d}-bench"
+
+
+def provision(stack, args, trunk_port, workdir):
+    api = stack.api
+    t0 = time.time()
+    api.call("PUT", "/v1/trunks/t1", {"host": "127.0.0.1", "port": trunk_port, "transport": "udp"})
+    # one increment of a second: a call's billable seconds are its duration rounded up to the second
+    deck = "prefix,price_per_minute,currency,first_increment,next_increment\n1,0.0100,USD,1,1\n"
+    api.call("PUT", "/v1/ratedecks/default", deck, content_type="text/csv")
+    for i in range(1, args.accounts + 1):
+        a = account_id(i)
+        api.call("PUT", f"/v1/accounts/{a}", {"displayName": f"Bench {i}", "enabled": True, "region": "US",
+                                              "defaultCallerId": caller_number(i), "outboundTrunk": "t1",
+                                              "prepaid": False})
+        api.call("PUT", f"/v1/accounts/{a}/numbers/{caller_number(i)}", {})
+        api.call("PUT", f"/v1/accounts/{a}/password", {"password": password(i)})
+        api.call("POST", f"/v1/accounts/{a}/credits", {"amount": "1000.00", "currency": "USD",
+                                                        "idempotencyKey": f"bench-{a}-initial"})
+    callers = os.path.join(workdir, "callers.csv")
+    with open(callers, "w") as f:
+        f.write("SEQUENTIAL\n")
+        for i in range(1, args.accounts + 1):
+            f.write(f"{account_id(i)};{password(i)};{dialled_number(i)}\n")
+    took = time.time() - t0
+    log(f"provisioned trunk, rate deck and {args.accounts} accounts in {took:.1f} s")
+    return callers, took
+
+
+# ---------------------------------------------------------------- SIPp
+
+
+class Uas:
+    """A SIPp UAS (uas-trunk.xml) running for the whole benchmark."""
+
+    def __init__(self, name, workdir, port, trace_logs=False):
+        self.name, self.port = name, port
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        cmd = ["sipp", "-sf", os.path.join(SCENARIOS, "uas-trunk.xml"), "-i", "127.0.0.1", "-p", str(port),
+               "-nostdin", "-trace_stat", "-fd", "1", "-stf", os.path.join(self.dir, "stat.csv")]
+        if trace_logs:
+            cmd += ["-trace_logs", "-log_file", os.path.join(self.dir, "invites.log")]
+        self.out = open(os.path.join(self.dir, "sipp.out"), "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=subprocess.STDOUT, cwd=self.dir,
+                                     start_new_session=True)
+        time.sleep(0.3)
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"SIPp UAS {name} exited at once; see {self.dir}/sipp.out")
+
+    def incoming(self):
+        """Calls this UAS has taken so far (its stat file, written each second)."""
+        last = read_stat(os.path.join(self.dir, "stat.csv"))
+        return int(last.get("IncomingCall(C)", 0)) if last else 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def read_stat(path):
+    """The last row of a SIPp -trace_stat file, as a dict by column name."""
+    try:
+        with open(path) as f:
+            lines = [l for l in f.read().splitlines() if l.strip()]
+    except OSError:
+        return None
+    if len(lines) < 2:
+        return None
+    header = lines[0].rstrip(";").split(";")
+    row = lines[-1].rstrip(";").split(";")
+    return dict(zip(header, row))
+
+
+def read_stat_rows(path):
+    try:
+        with open(path) as f:
+            lines = [l for l in f.read().splitlines() if l.strip()]
+    except OSError:
+        return []
+    if len(lines) < 2:
+        return []
+    header = lines[0].rstrip(";").split(";")
+    return [dict(zip(header, l.rstrip(";").split(";"))) for l in lines[1:]]
+
+
+def epoch(text):
+    """SIPp's StartTime / CurrentTime: "date<TAB>time<TAB>epoch.usec"."""
+    try:
+        return float(text.split("\t")[-1])
+    except (ValueError, AttributeError):
+        return None
+
+
+def offered_rate(rows, calls):
+    """Calls SIPp created per second until it had created them all (interpolated between its 1 s rows)."""
+    prev_c, prev_t = 0, 0.0
+    for row in rows:
+        c = int(row.get("OutgoingCall(C)", 0) or 0)
+        start, now = epoch(row.get("StartTime")), epoch(row.get("CurrentTime"))
+        if start is None or now is None:
+            continue
+        t = now - start
+        if c >= calls and c > prev_c:
+            done = prev_t + (calls - prev_c) / (c - prev_c) * (t - prev_t)
+            return calls / done if done > 0 else None
+        prev_c, prev_t = c, t
+    return prev_c / prev_t if prev_t > 0 else None
+
+
+def stamp(text):
+    """SIPp's gettimeofday pair "sec/usec" (0 or empty when the message never came)."""
+    s, _, us = text.partition("/")
+    try:
+        return float(s or 0) + float(us or 0) / 1e6
+    except ValueError:
+        return 0.0
+
+
+def parse_timings(path):
+    first, ringing, answer, invites = [], [], [], []
+    try:
+        with open(path) as f:
+            for line in f:
+                if not line.startswith("T|"):
+                    continue
+                parts = line.strip().split("|")
+                if len(parts) < 6:
+                    continue
+                t_inv, t_first, t_ring, t_ans = (stamp(p) for p in parts[2:6])
+                invites.append(t_inv)
+                if t_first > 0:
+                    first.append((t_first - t_inv) * 1000)
+                if t_ring > 0:
+                    ringing.append((t_ring - t_inv) * 1000)
+                if t_ans > 0:
+                    answer.append((t_ans - t_inv) * 1000)
+    except OSError:
+        pass
+    return first, ringing, answer, invites
+
+
+def parse_rtt(path):
+    by = {}
+    try:
+        with open(path) as f:
+            next(f, None)
+            for line in f:
+                parts = line.strip().split(";")
+                if len(parts) >= 3:
+                    by.setdefault(parts[2], []).append(float(parts[1]))
+    except OSError:
+        pass
+    return {k: summary(v, 1) for k, v in by.items()}
+
+
+def drain(stack, args, limit_s=30):
+    """Waits until the edge holds no call (its calls-in-progress gauge), so runs do not overlap."""
+    t0 = time.time()
+    while time.time() - t0 < limit_s:
+        m = scrape_metrics(stack.http_port, args.api_key, ("sipstream_edge_calls_in_progress",))
+        if not m or all(v == 0 for v in m.values()):
+            return round(time.time() - t0, 1)
+        time.sleep(1)
+    return None
+
+
+def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir, sampler, pid_groups):
+    """One SIPp UAC run at `rate` calls/s for `duration` s; returns its figures."""
+    d = os.path.join(workdir, label)
+    os.makedirs(d, exist_ok=True)
+    calls = max(1, int(round(rate * duration)))
+    hold_s = args.hold_ms / 1000.0
+    limit = max(100, int(rate * (hold_s + 5) * 2))
+    budget = duration + hold_s + args.recv_timeout + 30
+    cmd = ["sipp", f"127.0.0.1:{target_port}", "-sf", os.path.join(SCENARIOS, scenario), "-inf", callers,
+           "-key", "domain", args.domain, "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
+           "-r", str(rate), "-rp", "1000", "-m", str(calls), "-l", str(limit), "-d", str(args.hold_ms),
+           "-recv_timeout", str(args.recv_timeout * 1000), "-timeout", f"{int(budget)}s", "-timeout_error",
+           "-max_socket", "1000", "-nostdin",
+           "-trace_stat", "-fd", "1", "-stf", os.path.join(d, "stat.csv"),
+           "-trace_rtt", "-rtt_freq", "100", "-trace_logs", "-log_file", os.path.join(d, "timings.log"),
+           "-trace_err", "-error_file", os.path.join(d, "errors.log")]
+    log(f"{label}: {calls} calls at {rate}/s, hold {args.hold_ms} ms")
+    cpu_before = {name: sum(proc_ticks(p) or 0 for p in fn()) for name, fn in pid_groups.items()}
+    t0 = time.time()
+    with open(os.path.join(d, "sipp.out"), "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=d, start_new_session=True)
+        sampler.watch("sipp_uac", lambda: [proc.pid] if proc.poll() is None else [])
+        try:
+            rc = proc.wait(timeout=budget + 30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait()
+    t1 = time.time()
+    stat = read_stat(os.path.join(d, "stat.csv")) or {}
+    # SIPp names the RTT file after the scenario and its pid
+    rtt_files = [f for f in os.listdir(d) if f.endswith("_rtt.csv")]
+    first, ringing, answer, invites = parse_timings(os.path.join(d, "timings.log"))
+    offered = offered_rate(read_stat_rows(os.path.join(d, "stat.csv")), calls)
+    ok = int(stat.get("SuccessfulCall(C)", 0))
+    failed = int(stat.get("FailedCall(C)", 0))
+    result = {
+        "label": label, "scenario": scenario, "target_rate": rate, "duration_s": duration, "calls": calls,
+        "sipp_exit_code": rc, "successful": ok, "failed": failed,
+        "retransmissions": int(stat.get("Retransmissions(C)", 0)),
+        "offered_rate": round(offered, 1) if offered else None,
+        "passed": rc == 0 and failed == 0 and ok == calls,
+        "setup_ms": {"first_response": summary(first), "ringing_180": summary(ringing), "answer_200": summary(answer)},
+        "sipp_rtd_ms": parse_rtt(os.path.join(d, rtt_files[0])) if rtt_files else {},
+        "wall_s": round(t1 - t0, 1), "held_seconds": round(ok * args.hold_ms / 1000.0, 3),
+        "resources": sampler.window(t0, t1), "dir": d,
+    }
+    cpu_after = {name: sum(proc_ticks(p) or 0 for p in fn()) for name, fn in pid_groups.items()}
+    result["cpu_seconds"] = {n: round((cpu_after[n] - cpu_before[n]) / CLK_TCK, 1) for n in cpu_before}
+    a = result["setup_ms"]["answer_200"]
+    log(f"{label}: exit {rc}, {ok} ok, {failed} failed, offered {result['offered_rate']}/s, "
+        f"INVITE->200 p50 {a.get('p50')} p99 {a.get('p99')} ms")
+    return result
+
+
+# ---------------------------------------------------------------- billing
+
+
+def billing_totals(api, accounts):
+    cdrs, answered, billable, calls = 0, 0, 0, 0
+    for i in range(1, accounts + 1):
+        a = account_id(i)
+        cdrs += int(api.get(f"/v1/accounts/{a}/cdrs?count=1")["total"])
+        usage = api.get(f"/v1/accounts/{a}/usage?period=DAY")
+        for w in usage.get("periods", {}).get("DAY", []):
+            answered += int(w.get("answeredCalls", 0))
+            billable += int(w.get("billableSeconds", 0))
+            calls += int(w.get("calls", 0))
+    return {"cdrs": cdrs, "usage_calls": calls, "usage_answered_calls": answered, "usage_billable_seconds": billable}
+
+
+def scan_cdrs(api, accounts):
+    """Every CDR through the API: durations, billed seconds, dispositions, duplicate call ids."""
+    seen, dup, duration_ms, billable, dispositions = set(), 0, 0, 0, {}
+    for i in range(1, accounts + 1):
+        a = account_id(i)
+        offset = 0
+        while True:
+            page = api.get(f"/v1/accounts/{a}/cdrs?offset={offset}&count=1000")
+            for c in page["cdrs"]:
+                if c["callId"] in seen:
+                    dup += 1
+                seen.add(c["callId"])
+                duration_ms += int(c.get("durationMillis") or 0)
+                billable += int(c.get("billableSeconds") or 0)
+                dispositions[c["disposition"]] = dispositions.get(c["disposition"], 0) + 1
+            offset += page["count"]
+            if page["count"] == 0 or offset >= page["total"]:
+                break
+    return {"scanned": len(seen) + dup, "duplicate_call_ids": dup, "duration_seconds": round(duration_ms / 1000.0, 3),
+            "billable_seconds": billable, "dispositions": dispositions}
+
+
+def settle_billing(api, args, expected_answered):
+    """Waits until billing has rated every answered call (or stops changing), then reads it."""
+    t0, last, stable_since = time.time(), None, time.time()
+    while True:
+        totals = billing_totals(api, args.accounts)
+        if totals["usage_answered_calls"] >= expected_answered:
+            break
+        if totals != last:
+            last, stable_since = totals, time.time()
+        if time.time() - stable_since > 30 or time.time() - t0 > args.billing_timeout:
+            break
+        time.sleep(2)
+    totals["settled_after_s"] = round(time.time() - t0, 1)
+    return totals
+
+
+# ---------------------------------------------------------------- metrics (soak)
+
+
+def scrape_metrics(port, key, patterns):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/metrics")
+    req.add_header("Authorization", "Bearer " + key)
+    out = {}
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith("#") or not line.strip():
+                    continue
+                name = line.split("{")[0].split(" ")[0]
+                if any(p in name for p in patterns):
+                    try:
+                        out[line.rsplit(" ", 1)[0]] = float(line.rsplit(" ", 1)[1])
+                    except ValueError:
+                        pass
+    except (urllib.error.URLError, OSError):
+        pass
+    return out
+
+
+def slope_per_minute(points):
+    """Least-squares slope of (t, value) in value units per minute."""
+    if len(points) < 3:
+        return None
+    n = len(points)
+    mt = sum(p[0] for p in points) / n
+    mv = sum(p[1] for p in points) / n
+    den = sum((p[0] - mt) ** 2 for p in points)
+    return None if den == 0 else 60.0 * sum((p[0] - mt) * (p[1] - mv) for p in points) / den
+
+
+# ---------------------------------------------------------------- faults
+
+
+def restart_redis(stack):
+    """SIGKILLs the stack's Redis child and starts the same command line again (same port and data)."""
+    pid = stack.redis_pid()
+    if pid is None:
+        raise RuntimeError("no Redis child process found")
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        cmd = [c.decode() for c in f.read().split(b"\0") if c]
+    cwd = os.readlink(f"/proc/{pid}/cwd")
+    os.kill(pid, signal.SIGKILL)
+    return cmd, cwd
+
+
+# ---------------------------------------------------------------- the run
+
+
+def machine():
+    info = {"nproc": os.cpu_count()}
+    try:
+        with open("/proc/meminfo") as f:
+            info["mem_total_gib"] = round(int(f.readline().split()[1]) / 2**20, 1)
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+        info["loadavg_at_start"] = open("/proc/loadavg").read().split()[:3]
+    except OSError:
+        pass
+    java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+    try:
+        info["java"] = subprocess.run([java, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    except (OSError, IndexError):
+        pass
+    try:
+        info["sipp"] = subprocess.run(["sipp", "-v"], capture_output=True, text=True).stdout.strip().splitlines()[0]
+    except (OSError, IndexError):
+        pass
+    info["kernel"] = os.uname().release
+    return info
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a is not None and b not in (None, 0) else None
+
+
+def compare(gateway, baseline):
+    out = {}
+    for stage in ("first_response", "ringing_180", "answer_200"):
+        g, b = gateway["setup_ms"][stage], baseline["setup_ms"][stage]
+        out[stage] = {p: {"gateway": g.get(p), "baseline": b.get(p),
+                          "added": round(g[p] - b[p], 3) if g.get(p) is not None and b.get(p) is not None else None}
+                      for p in ("p50", "p95", "p99")}
+    return out
+
+
+def table(report):
+    lines = []
+    add = lines.append
+    add("")
+    add("run                          rate  offered  ok/calls        fail  first p50/p99 ms   180 p50/p99 ms    200 p50/p99 ms    stack CPU%  RSS MiB")
+    for r in report["runs"]:
+        s = r["setup_ms"]
+        res = r.get("resources", {}).get("stack", {})
+        fmt = lambda x: "-" if x.get("p50") is None else f"{x['p50']:.2f}/{x['p99']:.2f}"
+        add(f"{r['label']:<28} {r['target_rate']:>5}  {str(r['offered_rate'] or '-'):>7}  "
+            f"{r['successful']:>7}/{r['calls']:<7} {r['failed']:>5}  {fmt(s['first_response']):>16}  "
+            f"{fmt(s['ringing_180']):>16}  {fmt(s['answer_200']):>16}  "
+            f"{str(res.get('cpu_percent_of_one_core', '-')):>10}  {str(res.get('rss_max_mib', '-')):>7}")
+    add("")
+    add(f"highest rate held for {report['config']['step_duration_s']} s with no failed call: "
+        f"{report.get('max_rate_held')} calls/s (steps tried: {report.get('steps_tried')})")
+    for name, c in report.get("comparisons", {}).items():
+        a = c["latency"]["answer_200"]
+        add(f"{name}: INVITE->200 added p50 {a['p50']['added']} ms, p95 {a['p95']['added']} ms, p99 {a['p99']['added']} ms; "
+            f"throughput ratio gateway/baseline {c.get('throughput_ratio')}")
+    b = report.get("billing")
+    if b:
+        add(f"billing: CDRs {b['cdrs']} for {b['expected_answered_calls']} answered calls "
+            f"(SIPp answered minus billing answered: {b.get('answered_sipp_minus_billing')}, "
+            f"{b.get('duplicate_call_ids', '?')} duplicate call ids; dispositions {b.get('dispositions')}); "
+            f"billed {b['usage_billable_seconds']} s for {b['sipp_held_seconds']} s held by SIPp "
+            f"(expected {b['expected_billable_seconds']} s with 1 s increments); "
+            f"CDR durations {b.get('cdr_duration_seconds', '?')} s")
+    m = report.get("stack_peak")
+    if m:
+        add(f"stack peak RSS {m['rss_max_mib']} MiB (java + redis)")
+    add("")
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="about 2 minutes: 15 s steps (200, then 400, 600 or 100, 50), 100 accounts")
+    p.add_argument("--rates", default="25,50,100,200,400,600,800,1000,1200,1500",
+                   help="call rates to step through (calls/s): 200 first, then up while every call passes, "
+                        "or down when 200 does not")
+    p.add_argument("--duration", type=int, default=60, help="seconds each rate is held (default 60)")
+    p.add_argument("--hold-ms", type=int, default=1500, help="how long SIPp holds each answered call (default 1500)")
+    p.add_argument("--accounts", type=int, default=200)
+    p.add_argument("--max-steps", type=int, default=8)
+    p.add_argument("--soak", action="store_true", help="after the steps, run at half the highest rate for --soak-minutes")
+    p.add_argument("--soak-minutes", type=float, default=30)
+    p.add_argument("--soak-rate", type=int, help="soak at this rate instead of half the highest (skips the steps)")
+    p.add_argument("--faults", action="store_true", help="Redis restart and router failover under load (see README)")
+    p.add_argument("--fault-rate", type=int, default=100)
+    p.add_argument("--jar", default=os.path.join(ROOT, "app", "target", "sipstream.jar"))
+    p.add_argument("--java-opts", default="-Xms1g -Xmx1g -XX:+UseParallelGC")
+    p.add_argument("--api-key", default="bench-key-not-secret")
+    p.add_argument("--domain", default="sipstream.local")
+    p.add_argument("--sip-port", type=int, default=0)
+    p.add_argument("--http-port", type=int, default=0)
+    p.add_argument("--recv-timeout", type=int, default=10, help="seconds SIPp waits for an expected message")
+    p.add_argument("--start-timeout", type=int, default=180)
+    p.add_argument("--billing-timeout", type=int, default=180)
+    p.add_argument("--keep", action="store_true", help="keep the work dir (SIPp logs, stack log, data)")
+    p.add_argument("--out", default=os.path.join(BENCH, "results"))
+    args = p.parse_args()
+    if args.quick:
+        args.rates, args.duration, args.accounts = "50,100,200,400,600", 15, min(args.accounts, 100)
+        args.max_steps = min(args.max_steps, 3)
+    rates = sorted({int(r) for r in args.rates.split(",") if r.strip()})
+    if 200 not in rates:
+        rates = sorted(set(rates) | {200})
+    rates = rates[:args.max_steps]
+    if shutil.which("sipp") is None:
+        sys.exit("sipp is not installed: apt-get install -y sip-tester")
+    if not os.path.exists(args.jar):
+        sys.exit(f"{args.jar} is missing: ./mvnw -q -DskipTests package")
+
+    started = datetime.now(timezone.utc)
+    workdir = tempfile.mkdtemp(prefix="sipstream-bench-")
+    log(f"work dir {workdir}")
+    report = {"started_at": started.isoformat(timespec="seconds"), "machine": machine(),
+              "command": " ".join([os.path.relpath(os.path.join(BENCH, "run-bench.sh"), ROOT)] + sys.argv[1:]),
+              "config": {"rates": rates, "step_duration_s": args.duration, "hold_ms": args.hold_ms,
+                         "accounts": args.accounts, "java_opts": args.java_opts, "transport": "udp"},
+              "runs": []}
+    stack = Stack(args, workdir)
+    sampler = Sampler()
+    trunk = base = None
+    try:
+        trunk = Uas("trunk-uas", workdir, free_port(socket.SOCK_DGRAM))
+        base = Uas("baseline-uas", workdir, free_port(socket.SOCK_DGRAM))
+        stack.start()
+        report["stack_start_s"] = round(stack.started_in, 1)
+        sampler.watch("stack", stack.pids)
+        sampler.watch("sipp_uas", lambda: [pid for pid in (trunk.proc.pid, base.proc.pid)])
+        sampler.start()
+        callers, took = provision(stack, args, trunk.port, workdir)
+        report["provisioning_s"] = round(took, 1)
+        groups = {"stack": stack.pids}
+        gateway_runs = []
+
+        # warm-up: the router must have read the accounts before calls count; retry until calls pass
+        for attempt in range(12):
+            w = run_uac(f"warmup-{attempt}", "uac-auth.xml", stack.sip_port, callers, args, 20, 2, workdir, sampler, groups)
+            gateway_runs.append(w)
+            if w["passed"]:
+                break
+            time.sleep(5)
+        else:
+            raise RuntimeError("warm-up calls never all succeeded; see the warmup-* dirs and sipstream.log")
+
+        def gateway(rate, label):
+            r = run_uac(label, "uac-auth.xml", stack.sip_port, callers, args, rate, args.duration, workdir, sampler, groups)
+            report["runs"].append(r)
+            gateway_runs.append(r)
+            r["drained_after_s"] = drain(stack, args)
+            time.sleep(2)
+            return r
+
+        def baseline(rate, label):
+            r = run_uac(label, "uac-plain.xml", base.port, callers, args, rate, args.duration, workdir, sampler, groups)
+            report["runs"].append(r)
+            time.sleep(2)
+            return r
+
+        max_rate, steps = None, 0
+        if not args.soak_rate:
+            b200 = baseline(200, "baseline@200")
+            g200 = gateway(200, "gateway@200")
+            steps = 1
+            if g200["passed"]:
+                max_rate = 200
+                for rate in [r for r in rates if r > 200]:
+                    if steps >= args.max_steps:
+                        break
+                    steps += 1
+                    r = gateway(rate, f"gateway@{rate}")
+                    if not r["passed"]:
+                        break
+                    max_rate = rate
+                    if r["offered_rate"] and r["offered_rate"] < 0.9 * rate:
+                        log(f"SIPp offered only {r['offered_rate']:.0f}/s of {rate}/s: stopping the steps")
+                        break
+            else:
+                for rate in sorted([r for r in rates if r < 200], reverse=True):
+                    if steps >= args.max_steps:
+                        break
+                    steps += 1
+                    if gateway(rate, f"gateway@{rate}")["passed"]:
+                        max_rate = rate
+                        break
+            report["max_rate_held"] = max_rate
+            report["steps_tried"] = steps
+            report["comparisons"] = {}
+            if g200:
+                report["comparisons"]["at 200/s"] = {"latency": compare(g200, b200),
+                                                     "throughput_ratio": ratio(g200["offered_rate"], b200["offered_rate"])}
+            if max_rate and max_rate != 200:
+                bmax = baseline(max_rate, f"baseline@{max_rate}")
+                gmax = next(r for r in report["runs"] if r["label"] == f"gateway@{max_rate}")
+                report["comparisons"][f"at {max_rate}/s (highest held)"] = {
+                    "latency": compare(gmax, bmax), "throughput_ratio": ratio(gmax["offered_rate"], bmax["offered_rate"])}
+
+        if args.soak:
+            rate = args.soak_rate or max(1, (max_rate or 200) // 2)
+            report["soak"] = soak(stack, args, callers, rate, workdir, sampler, groups, gateway_runs)
+
+        if args.faults:
+            report["faults"] = faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk)
+
+        # billing against what SIPp did (every gateway run, warm-up included)
+        answered = sum(r["successful"] for r in gateway_runs)
+        held = sum(r["held_seconds"] for r in gateway_runs)
+        log(f"waiting for billing to rate {answered} answered calls")
+        totals = settle_billing(stack.api, args, answered)
+        per_call = math.ceil(args.hold_ms / 1000.0)
+        billing = dict(totals)
+        billing.update({"expected_answered_calls": answered, "sipp_held_seconds": round(held, 3),
+                        "expected_billable_seconds": answered * per_call,
+                        "answered_sipp_minus_billing": answered - totals["usage_answered_calls"]})
+        if totals["cdrs"] <= 500_000:
+            scan = scan_cdrs(stack.api, args.accounts)
+            billing.update({"cdr_duration_seconds": scan["duration_seconds"], "cdr_billable_seconds": scan["billable_seconds"],
+                            "duplicate_call_ids": scan["duplicate_call_ids"], "dispositions": scan["dispositions"]})
+        billing["billed_over_held"] = ratio(billing["usage_billable_seconds"], held)
+        billing["cdr_duration_over_held"] = ratio(billing.get("cdr_duration_seconds"), held)
+        report["billing"] = billing
+        end = time.time()
+        report["stack_peak"] = sampler.window(0, end).get("stack")
+    finally:
+        sampler.stopped.set()
+        stack.stop()
+        for u in (trunk, base):
+            if u:
+                u.stop()
+    report["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, started.strftime("%Y%m%dT%H%M%SZ") + ".json")
+    with open(path, "w") as f:
+        json.dump(report, f, indent=2)
+    print(table(report))
+    log(f"results: {path}")
+    if args.keep:
+        log(f"kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def soak(stack, args, callers, rate, workdir, sampler, groups, gateway_runs):
+    """Half the highest rate for a long time: memory, live state and CDRs."""
+    minutes = args.soak_minutes
+    log(f"soak: {rate}/s for {minutes} min")
+    samples = []
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            m = scrape_metrics(stack.http_port, args.api_key,
+                               ("in_progress", "live", "active", "jvm_memory_used_bytes", "kafka_stream_state"))
+            rss = sum(proc_rss(p) or 0 for p in stack.pids())
+            samples.append({"t": round(time.time(), 1), "rss_mib": round(rss / 2**20, 1), "metrics": m})
+            stop.wait(10)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    t0 = time.time()
+    saved = args.duration
+    args.duration = int(minutes * 60)
+    try:
+        r = run_uac("soak", "uac-auth.xml", stack.sip_port, callers, args, rate, args.duration, workdir, sampler, groups)
+    finally:
+        args.duration = saved
+        stop.set()
+        watcher.join()
+    gateway_runs.append(r)
+    half = [s for s in samples if s["t"] >= t0 + (samples[-1]["t"] - t0) / 2] if samples else []
+    live_keys = sorted({k for s in samples for k in s["metrics"] if "in_progress" in k or "live" in k})
+    return {"rate": rate, "minutes": minutes, "run": r,
+            "rss_mib_first": samples[0]["rss_mib"] if samples else None,
+            "rss_mib_last": samples[-1]["rss_mib"] if samples else None,
+            "rss_mib_max": max((s["rss_mib"] for s in samples), default=None),
+            "rss_slope_mib_per_min_second_half": round(slope_per_minute([(s["t"], s["rss_mib"]) for s in half]) or 0, 3),
+            "live_state_last": {k: samples[-1]["metrics"].get(k) for k in live_keys} if samples else {},
+            "live_state_max": {k: max(s["metrics"].get(k, 0) for s in samples) for k in live_keys},
+            "samples": samples}
+
+
+def faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
+    """Faults under load that the all-in-one process allows (see README): Redis killed and restarted."""
+    out = {}
+    rate = args.fault_rate
+    duration = 60
+    # Redis: SIGKILL the stack's Redis child 20 s into the run, start the same command again 5 s later
+    result, when = {}, {}
+
+    def inject():
+        time.sleep(20)
+        cmd, cwd = restart_redis(stack)
+        when["killed"] = time.time()
+        time.sleep(5)
+        stack.extra.append(subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                            start_new_session=True))
+        when["restarted"] = time.time()
+        log("fault: Redis killed and restarted")
+
+    trunk_before = trunk.incoming()
+    t = threading.Thread(target=inject, daemon=True)
+    t.start()
+    saved = args.duration
+    args.duration = duration
+    try:
+        r = run_uac("fault-redis", "uac-auth.xml", stack.sip_port, callers, args, rate, duration, workdir, sampler, groups)
+    finally:
+        args.duration = saved
+    t.join()
+    gateway_runs.append(r)
+    rows = read_stat_rows(os.path.join(r["dir"], "stat.csv"))
+    failed_periods = [row for row in rows if int(row.get("FailedCall(P)", 0)) > 0]
+    result = {"run": r, "killed_at": when.get("killed"), "restarted_at": when.get("restarted"),
+              "failed_calls": r["failed"], "trunk_calls": trunk.incoming() - trunk_before,
+              "seconds_with_failures": len(failed_periods)}
+    if failed_periods and when.get("killed"):
+        last = failed_periods[-1].get("CurrentTime", "")
+        result["last_failure_period"] = last
+    out["redis_restart"] = result
+    out["router_restart"] = "not feasible inside one process; see bench/README.md"
+    out["broker_restart"] = "not feasible inside one process; see bench/README.md"
+    return out
+
+
+if __name__ == "__main__":
+    main()
