@@ -84,20 +84,20 @@ public final class RouterTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CALL_RATES_STORE), keys, RateWindow.serde())
                 .withLoggingDisabled());
 
-        builder.stream(Topics.CALL_EVENTS.name(), consumed(Topics.CALL_EVENTS, serdes, "call-events"))
+        builder.stream(Topics.CALL_EVENTS.name(), consumed(Topics.CALL_EVENTS, serdes, "call-events-source"))
                 .process(() -> new CallEventTracker(options), Named.as("live-call-tracker"), LIVE_CALLS_STORE, CALL_RATES_STORE);
 
         Serde<CallAttempt> attemptSerde = Topics.CALL_ATTEMPTS.valueSerde(serdes);
         Map<String, KStream<String, CallAttempt>> byDirection = builder
-                .stream(Topics.CALL_ATTEMPTS.name(), consumed(Topics.CALL_ATTEMPTS, serdes, "attempts"))
-                .split(Named.as("attempts-"))
+                .stream(Topics.CALL_ATTEMPTS.name(), consumed(Topics.CALL_ATTEMPTS, serdes, "attempts-source"))
+                .split(Named.as("direction-"))
                 .branch((key, attempt) -> attempt != null && attempt.getDirection() == Direction.INBOUND, Branched.as("inbound"))
                 .defaultBranch(Branched.as("outbound"));
-        KStream<String, CallAttempt> inboundByOwner = byDirection.get("attempts-inbound")
+        KStream<String, CallAttempt> inboundByOwner = byDirection.get("direction-inbound")
                 .process(() -> new InboundOwnerLookup(options), Named.as("inbound-owner-lookup"))
                 .repartition(Repartitioned.<String, CallAttempt>as(INBOUND_BY_OWNER)
                         .withKeySerde(keys).withValueSerde(attemptSerde).withNumberOfPartitions(Topics.ACCOUNT_PARTITIONS));
-        byDirection.get("attempts-outbound")
+        byDirection.get("direction-outbound")
                 .merge(inboundByOwner, Named.as("attempts-by-account"))
                 .process(() -> new RoutingProcessor(options), Named.as("route"),
                         ACCOUNTS_STORE, BLOCKS_STORE, LIVE_CALLS_STORE, CALL_RATES_STORE)
@@ -111,8 +111,9 @@ public final class RouterTopology {
         return builder.build(props);
     }
 
+    /** Tables and global tables add "-source" to the name themselves. */
     private static <V extends SpecificRecord> Consumed<String, V> consumed(Topic<V> topic, SerdeConfig serdes, String name) {
-        return Consumed.with(topic.keySerde(), topic.valueSerde(serdes)).withName(name + "-source");
+        return Consumed.with(topic.keySerde(), topic.valueSerde(serdes)).withName(name);
     }
 
     private RouterTopology() {}

@@ -57,6 +57,16 @@ class DeadLetterTest {
     }
 
     @Test
+    void shouldSkipAnUnreadableRegistryRecordAndKeepRouting() {
+        for (var topic : java.util.List.of(Topics.REGISTRY_NUMBERS, Topics.REGISTRY_TRUNKS, Topics.REGISTRY_ACCOUNTS, Topics.BILLING_BLOCKS)) {
+            d.driver.createInputTopic(topic.name(), new StringSerializer(), new ByteArraySerializer())
+                    .pipeInput("garbage", new byte[] {0, 0, 0, 0, 42});
+        }
+        d.assign("+15551230002", "acme");
+        assertStillRouting();
+    }
+
+    @Test
     void shouldDeadLetterAnAttemptWithoutValue() {
         d.attempts.pipeInput("acme", (CallAttempt) null);
         assertThat(onlyDeadLetter().getReason()).contains("call attempt with key 'acme' has no value");
