@@ -240,8 +240,9 @@ public final class BillingProcessor implements Processor<String, Object, String,
     }
 
     private static void merge(CallState call, CallEvent event) {
-        if (call.callerId == null) call.callerId = event.getCallerId();
-        if (call.destination == null) call.destination = event.getDestination();
+        // events sent before the verdict (ATTEMPT) know neither; later events carry the routed values
+        if (event.getCallerId() != null) call.callerId = event.getCallerId();
+        if (event.getDestination() != null) call.destination = event.getDestination();
         if (event.getTrunkId() != null) call.trunkId = event.getTrunkId();
         if (event.getStartedAt() != null) call.startedAt = Math.min(call.startedAt, event.getStartedAt().toEpochMilli());
         if (event.getAnsweredAt() != null) call.answeredAt = event.getAnsweredAt().toEpochMilli();

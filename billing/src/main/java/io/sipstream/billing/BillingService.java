@@ -15,6 +15,7 @@ import java.time.Duration;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -77,7 +78,9 @@ public final class BillingService implements AutoCloseable {
     @Override
     public void close() {
         ctx.health().unregister(HEALTH_CHECK);
-        streams.close(Duration.ofSeconds(30));
+        // leave the group so a restarted instance gets its partitions at once, not after the session timeout
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
         streamsMetrics.close();
         credits.close(Duration.ofSeconds(5));
         decks.close();

@@ -53,6 +53,20 @@ class BillingTopologyTest {
     }
 
     @Test
+    void shouldTakeCallerIdAndDestinationFromTheRoutedEventsNotTheAttempt() {
+        billing.rate("default", "1", "0.60", 60, 60);
+        var call = billing.call("acme", "c9", "+15551234567");
+        // ATTEMPT goes out before the router has chosen a caller ID or normalised the number: what it
+        // carries (here an older edge's From user and raw dial string) must not stick to the CDR
+        billing.send(call.event(CallEventType.ATTEMPT, 0, 0).setCallerId("alice").setDestination("5551234567").build());
+        billing.send(call.answered(5));
+        billing.send(call.ended(10_000, 200, HangupParty.CALLER));
+
+        assertThat(billing.cdr("c9").getCallerId()).isEqualTo("+15551230001");
+        assertThat(billing.cdr("c9").getDestination()).isEqualTo("+15551234567");
+    }
+
+    @Test
     void shouldRateByLongestPrefixOfTheAccountsOwnDeckThenDefault() {
         billing.rate("default", "44", "0.10", 1, 1);
         billing.rate("default", "447", "0.20", 1, 1);

@@ -462,7 +462,7 @@ public final class B2buaCall {
                 .setDirection(direction)
                 .setEdgeId(s.settings().edgeId())
                 .setTrunkId(trunkId != null ? trunkId : attempt.getSourceTrunkId())
-                .setCallerId(verdict != null && verdict.getCallerId() != null ? verdict.getCallerId() : attempt.getFromUser())
+                .setCallerId(verdict != null ? verdict.getCallerId() : null) // the From user is no caller ID until the router chose one
                 .setDestination(verdict != null ? verdict.getDestination() : null)
                 .setOccurredAt(Instant.ofEpochMilli(now))
                 .setStartedAt(Instant.ofEpochMilli(startedAt))
