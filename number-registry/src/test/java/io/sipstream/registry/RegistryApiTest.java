@@ -261,6 +261,25 @@ class RegistryApiTest {
     }
 
     @Test
+    void shouldKeepTrunkAllowListsInTheFormTheEdgeMatches() {
+        HttpResponse<String> created = r.put("/v1/trunks/acl1", """
+                {"host": "127.0.0.1", "allowedCidrs": ["127.0.0.1:5090", "10.0.0.0/24:5060", "[2001:DB8::1]:5060",
+                 "203.0.113.7", "127.0.0.1/32:5090"]}""");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        // canonical and de-duplicated: the edge reads these back with the same rule (io.sipstream.platform.net.SourceRule)
+        assertThat(json(r.get("/v1/trunks/acl1")).get("allowedCidrs").toString())
+                .isEqualTo("[\"127.0.0.1/32:5090\",\"10.0.0.0/24:5060\",\"[2001:db8::1/128]:5060\",\"203.0.113.7/32\"]");
+
+        assertError(r.put("/v1/trunks/acl2", "{\"host\": \"h\", \"allowedCidrs\": [\"10.0.0.1/24\"]}"), 422, "allowedCidrs[0]",
+                "host bits set below /24; the network is 10.0.0.0/24");
+        assertError(r.put("/v1/trunks/acl2", "{\"host\": \"h\", \"allowedCidrs\": [\"127.0.0.1\", \"1.2.3.4:70000\"]}"), 422,
+                "allowedCidrs[1]", "port '70000'; it must be 1 to 65535");
+        assertError(r.put("/v1/trunks/acl2", "{\"host\": \"h\", \"allowedCidrs\": [\"carrier.example:5060\"]}"), 422,
+                "allowedCidrs[0]", "not an IPv4 or IPv6 address");
+        assertThat(r.get("/v1/trunks/acl2").statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void shouldSealTrunkSecretsAndNeverShowThem() {
         HttpResponse<String> created = r.put("/v1/trunks/tr1", """
                 {"host": "127.0.0.1", "port": 5090, "transport": "UDP", "allowedCidrs": ["192.0.2.0/24", "2001:db8::/32"],

@@ -1,6 +1,8 @@
 package io.sipstream.registry.trunks;
 
 import io.sipstream.platform.http.ApiException;
+import io.sipstream.platform.net.SourceRule;
+import io.sipstream.platform.net.SourceRule.InvalidSourceRuleException;
 import io.sipstream.platform.secrets.SecretBox;
 import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.Hosts;
@@ -10,7 +12,6 @@ import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.TrunkDoc;
 import io.sipstream.registry.store.Written;
-import io.sipstream.registry.trunks.Cidrs.InvalidCidrException;
 import io.sipstream.schemas.Topics;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -67,10 +68,12 @@ public final class TrunkService {
         if (givenCidrs != null) {
             for (int i = 0; i < givenCidrs.size(); i++) {
                 try {
-                    String c = Cidrs.canonical(givenCidrs.get(i));
+                    // the edge matches with the same rule: what it could not match is refused here
+                    String c = SourceRule.parse(givenCidrs.get(i)).canonical();
                     if (!cidrs.contains(c)) cidrs.add(c);
-                } catch (InvalidCidrException e) {
-                    throw ApiException.unprocessable("allowedCidrs[" + i + "]", "not a CIDR block: " + e.getMessage());
+                } catch (InvalidSourceRuleException e) {
+                    throw ApiException.unprocessable("allowedCidrs[" + i + "]",
+                            "not an address, CIDR block or address:port: " + e.getMessage());
                 }
             }
         }

@@ -1,17 +1,18 @@
 package io.sipstream.edge.auth;
 
 import io.sipstream.avro.Trunk;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import io.sipstream.platform.net.SourceRule;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which enabled trunk a source address belongs to, by the trunks' allow-lists. Rebuilt whole
- * whenever the trunk directory changes; lookups read an immutable snapshot.
+ * Which enabled trunk a source address belongs to, by the trunks' allow-lists (entries as
+ * number-registry stored them, read with the same {@link SourceRule}). Rebuilt whole whenever
+ * the trunk directory changes; lookups read an immutable snapshot.
  */
 public final class TrunkAllowList {
     private static final Logger log = LoggerFactory.getLogger(TrunkAllowList.class);
@@ -33,19 +34,13 @@ public final class TrunkAllowList {
             }
         }
         // most specific first, so a pinned port or a longer prefix wins over a broad range
-        next.sort((a, b) -> a.rule().port() != b.rule().port() ? Integer.compare(b.rule().port(), a.rule().port())
-                : Integer.compare(b.rule().prefix(), a.rule().prefix()));
+        next.sort(Comparator.comparing(Entry::rule, SourceRule.MOST_SPECIFIC_FIRST));
         entries = List.copyOf(next);
     }
 
     public Optional<String> trunkOf(String ip, int port) {
-        byte[] source;
-        try {
-            if (!ip.matches("[0-9a-fA-F:.]+")) return Optional.empty();
-            source = InetAddress.getByName(ip).getAddress();
-        } catch (UnknownHostException e) {
-            return Optional.empty();
-        }
+        byte[] source = SourceRule.literal(ip);
+        if (source == null) return Optional.empty();
         for (Entry e : entries) if (e.rule().matches(source, port)) return Optional.of(e.trunkId());
         return Optional.empty();
     }
