@@ -1,8 +1,11 @@
 package io.sipstream.billing;
 
+import io.sipstream.billing.retention.Retention;
 import io.sipstream.platform.config.ConfigException;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.kafka.KafkaSettings;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -22,12 +25,19 @@ import java.time.Duration;
  *       record was applied (default 5s)</li>
  *   <li>{@code billing.stream.threads} stream threads (default 1)</li>
  *   <li>{@code billing.commit.interval} exactly-once commit interval (default 100ms)</li>
+ *   <li>{@code billing.cdr.store.retention}, {@code billing.cdr.store.max.per.account},
+ *       {@code billing.usage.hour|day|month.retention}, {@code billing.credit.key.retention},
+ *       {@code billing.purge.batch}: see {@link Retention}</li>
+ *   <li>{@code billing.advertised.url} {@code http://host:port} of this instance's admin server, for
+ *       the other billing instances to forward account requests to (default none: one instance); port 0
+ *       stands for the port the admin server binds</li>
  *   <li>{@code kafka.*}, {@code schema.registry.*}: see KafkaSettings</li>
  * </ul>
  */
 public record BillingConfig(KafkaSettings kafka, String applicationId, Path stateDir, Duration interimGrace,
                             Duration maxCallAge, Duration punctuateInterval, Duration closedCallRetention,
-                            Duration creditConfirmTimeout, int streamThreads, Duration commitInterval) {
+                            Duration creditConfirmTimeout, int streamThreads, Duration commitInterval, Retention retention,
+                            URI advertisedUrl) {
 
     public static BillingConfig from(Settings settings) {
         KafkaSettings kafka = KafkaSettings.from(settings);
@@ -46,7 +56,26 @@ public record BillingConfig(KafkaSettings kafka, String applicationId, Path stat
         Duration confirm = positive(settings, "billing.credit.confirm.timeout", Duration.ofSeconds(5));
         int threads = settings.integer("billing.stream.threads", 1, 1, 64);
         Duration commit = positive(settings, "billing.commit.interval", Duration.ofMillis(100));
-        return new BillingConfig(kafka, appId, stateDir, grace, maxAge, punctuate, retention, confirm, threads, commit);
+        return new BillingConfig(kafka, appId, stateDir, grace, maxAge, punctuate, retention, confirm, threads, commit,
+                Retention.from(settings), advertisedUrl(settings));
+    }
+
+    /** {@code http(s)://host:port}, or null when not set (a single billing instance). */
+    private static URI advertisedUrl(Settings settings) {
+        String raw = settings.string("billing.advertised.url", null);
+        if (raw == null) return null;
+        URI uri;
+        try {
+            uri = new URI(raw.endsWith("/") ? raw.substring(0, raw.length() - 1) : raw);
+        } catch (URISyntaxException e) {
+            throw new ConfigException("billing.advertised.url", "'" + raw + "' is not a URL: " + e.getMessage());
+        }
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0
+                || !(uri.getRawPath() == null || uri.getRawPath().isEmpty()) || uri.getRawQuery() != null) {
+            throw new ConfigException("billing.advertised.url", "'" + raw
+                    + "' must be http://host:port (or https) of this instance's admin server, without a path");
+        }
+        return uri;
     }
 
     private static Duration positive(Settings settings, String key, Duration fallback) {

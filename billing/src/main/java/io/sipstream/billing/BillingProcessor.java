@@ -11,6 +11,7 @@ import io.sipstream.avro.HangupParty;
 import io.sipstream.avro.Rate;
 import io.sipstream.avro.RatedCdr;
 import io.sipstream.avro.Usage;
+import io.sipstream.avro.UsagePeriod;
 import io.sipstream.billing.balances.BalanceState;
 import io.sipstream.billing.balances.CreditReceipt;
 import io.sipstream.billing.balances.LiveCharge;
@@ -21,6 +22,8 @@ import io.sipstream.billing.cdrs.Dispositions;
 import io.sipstream.billing.rating.RateLookup;
 import io.sipstream.billing.rating.RateSnapshot;
 import io.sipstream.billing.rating.Rating;
+import io.sipstream.billing.retention.ExpiryIndex;
+import io.sipstream.billing.retention.Retention;
 import io.sipstream.billing.usage.UsageWindows;
 import io.sipstream.platform.deadletter.DeadLetters;
 import io.sipstream.schemas.Money;
@@ -30,9 +33,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -53,7 +59,9 @@ import org.slf4j.LoggerFactory;
  * charges twice nor drops a charge.
  *
  * <p>A wall-clock punctuator charges live calls the edge stopped reporting on (as if they still
- * ran), closes ghost calls after the maximum age and forgets finished calls after their retention.
+ * ran), closes ghost calls after the maximum age and forgets, in bounded batches found through the
+ * {@link ExpiryIndex}, finished calls, CDRs, usage windows and credit idempotency keys after their
+ * retention (the deletes reach the changelogs as tombstones; the output topics keep everything).
  */
 public final class BillingProcessor implements Processor<String, Object, String, Object> {
     private static final Logger log = LoggerFactory.getLogger(BillingProcessor.class);
@@ -80,10 +88,9 @@ public final class BillingProcessor implements Processor<String, Object, String,
     private KeyValueStore<String, CreditReceipt> receipts;
     private KeyValueStore<String, Usage> usage;
     private KeyValueStore<String, RatedCdr> cdrs;
+    private ExpiryIndex expiry;
     private RateLookup lookup;
-    private static final Duration PURGE_INTERVAL = Duration.ofMinutes(10);
     private long startedWall;
-    private long lastPurge;
     private String lastMonth;
 
     public BillingProcessor(BillingConfig config) {
@@ -103,9 +110,9 @@ public final class BillingProcessor implements Processor<String, Object, String,
         receipts = context.getStateStore(StoreNames.CREDIT_RECEIPTS);
         usage = context.getStateStore(StoreNames.USAGE);
         cdrs = context.getStateStore(StoreNames.CDRS);
+        expiry = new ExpiryIndex(context.getStateStore(StoreNames.EXPIRY));
         lookup = new RateLookup(rates::get);
         startedWall = context.currentSystemTimeMs();
-        lastPurge = startedWall;
         lastMonth = BlockPolicy.month(Instant.ofEpochMilli(startedWall));
         context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
@@ -176,12 +183,14 @@ public final class BillingProcessor implements Processor<String, Object, String,
             receipt.applied = false;
             receipt.refusal = "credit in " + credit.getCurrency() + " refused: account " + id + " is billed in " + currency;
             receipts.put(receiptKey, receipt);
+            expiry.add(ExpiryIndex.CREDIT_KEYS, now, receiptKey);
             deadLetter(Topics.BILLING_CREDITS.name(), id, creditSerializer.serialize(Topics.BILLING_CREDITS.name(), credit),
                     receipt.refusal, now);
             return;
         }
         receipt.applied = true;
         receipts.put(receiptKey, receipt);
+        expiry.add(ExpiryIndex.CREDIT_KEYS, now, receiptKey);
         state.currency = currency;
         state.credits = Money.of(state.credits.add(credit.getAmount()));
         publish(id, account, state, record.timestamp(), now);
@@ -206,6 +215,14 @@ public final class BillingProcessor implements Processor<String, Object, String,
             return;
         }
         long now = context.currentSystemTimeMs();
+        if (call == null && tooOldToOpen(event, now)) {
+            String reason = "late " + event.getType() + " of call " + event.getCallId() + " of " + id + ": the call started at "
+                    + callStart(event) + ", longer than billing.closed.call.retention (" + config.closedCallRetention()
+                    + ") ago, and billing no longer knows it; it is not billed (again): re-rate it by hand if it never was";
+            log.warn(reason);
+            deadLetter(Topics.CALL_EVENTS.name(), id, eventSerializer.serialize(Topics.CALL_EVENTS.name(), event), reason, now);
+            return;
+        }
         Account account = account(id);
         BalanceState state = state(id);
         if (call == null) call = open(id, event, now);
@@ -227,6 +244,20 @@ public final class BillingProcessor implements Processor<String, Object, String,
             calls.put(callKey, call);
             publish(id, account, state, record.timestamp(), now);
         }
+    }
+
+    /**
+     * An event of a call billing does not know whose call started longer than the closed-call
+     * retention ago: the call was billed and then forgotten, or its events come from a backlog older
+     * than billing remembers. Opening it would bill it a second time (the ghost rule would close it).
+     */
+    private boolean tooOldToOpen(CallEvent event, long now) {
+        Instant start = callStart(event);
+        return start != null && start.toEpochMilli() < now - config.closedCallRetention().toMillis();
+    }
+
+    private static Instant callStart(CallEvent event) {
+        return event.getStartedAt() != null ? event.getStartedAt() : event.getOccurredAt();
     }
 
     private CallState open(String accountId, CallEvent event, long now) {
@@ -328,15 +359,25 @@ public final class BillingProcessor implements Processor<String, Object, String,
         Instant nowInstant = Instant.ofEpochMilli(now);
         for (UsageWindows.Window window : UsageWindows.windowsOf(Instant.ofEpochMilli(call.startedAt))) {
             String key = UsageWindows.key(id, window.period(), window.start());
-            Usage updated = UsageWindows.add(usage.get(key), id, window, cdr, currency, cost, nowInstant);
+            if (expired(config.retention().usage(window.period()), window.end().toEpochMilli(), now)) {
+                // the store no longer holds the window's sum: an update would overwrite it with this call alone
+                log.warn("call {} of {} is not added to the {} window {}: the window is past its retention", call.callId, id,
+                        window.period(), window.start());
+                continue;
+            }
+            Usage current = usage.get(key);
+            Usage updated = UsageWindows.add(current, id, window, cdr, currency, cost, nowInstant);
             usage.put(key, updated);
+            if (current == null) expiry.add(ExpiryIndex.usageKind(window.period()), window.end().toEpochMilli(), key);
             context.forward(new Record<String, Object>(key, updated, timestamp), USAGE_SINK);
         }
-        cdrs.put(CdrKeys.key(id, endedAt, call.callId), cdr);
+        storeCdr(id, state, cdr, now);
         context.forward(new Record<String, Object>(id, cdr, timestamp), CDRS_SINK);
 
-        calls.delete(CallState.key(id, call.callId));
-        endedCalls.put(CallState.key(id, call.callId), now);
+        String callKey = CallState.key(id, call.callId);
+        calls.delete(callKey);
+        endedCalls.put(callKey, now);
+        expiry.add(ExpiryIndex.ENDED_CALLS, now, callKey);
         publish(id, account, state, timestamp, now);
 
         if (outbound && answered && rate == null) {
@@ -347,6 +388,35 @@ public final class BillingProcessor implements Processor<String, Object, String,
         }
     }
 
+    /**
+     * Keeps a CDR in the interactive store within its retention and the per-account cap: the oldest
+     * CDRs of the account make room (a bounded number per call, should the cap have been lowered).
+     */
+    private void storeCdr(String accountId, BalanceState state, RatedCdr cdr, long now) {
+        Retention retention = config.retention();
+        long ended = cdr.getEndedAt().toEpochMilli();
+        if (expired(retention.cdrs(), ended, now)) return; // on billing.cdrs only
+        String key = CdrKeys.key(accountId, cdr.getEndedAt(), cdr.getCallId());
+        if (cdrs.get(key) == null) state.storedCdrs++;
+        cdrs.put(key, cdr);
+        expiry.add(ExpiryIndex.CDRS, ended, key);
+        for (int dropped = 0; state.storedCdrs > retention.cdrsPerAccount() && dropped < retention.purgeBatch(); dropped++) {
+            String oldest;
+            try (KeyValueIterator<String, RatedCdr> it = cdrs.reverseRange(CdrKeys.accountStart(accountId),
+                    CdrKeys.accountEnd(accountId))) {
+                if (!it.hasNext()) break;
+                oldest = it.next().key;
+            }
+            cdrs.delete(oldest);
+            expiry.remove(ExpiryIndex.CDRS, CdrKeys.endedAtOf(accountId, oldest), oldest);
+            state.storedCdrs--;
+        }
+    }
+
+    private static boolean expired(Duration keep, long base, long now) {
+        return keep != null && base <= now - keep.toMillis();
+    }
+
     // ---- wall clock
 
     private void punctuate(long now) {
@@ -355,10 +425,7 @@ public final class BillingProcessor implements Processor<String, Object, String,
         try (KeyValueIterator<String, CallState> it = calls.all()) {
             while (it.hasNext()) open.add(it.next());
         }
-        if (now - lastPurge >= PURGE_INTERVAL.toMillis()) {
-            lastPurge = now;
-            purgeEndedCalls(now);
-        }
+        purgeExpired(now);
 
         // right after a start the backlog may still hold the events of calls that look stale
         boolean settled = now - startedWall >= config.interimGrace().toMillis();
@@ -394,16 +461,38 @@ public final class BillingProcessor implements Processor<String, Object, String,
         }
     }
 
-    /** Forgets finished calls after their retention (a late event of one would start a new call). */
-    private void purgeEndedCalls(long now) {
-        List<String> forget = new ArrayList<>();
-        try (KeyValueIterator<String, Long> it = endedCalls.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, Long> kv = it.next();
-                if (now - kv.value > config.closedCallRetention().toMillis()) forget.add(kv.key);
+    /**
+     * Forgets what is past its retention, at most {@code billing.purge.batch} records of each kind
+     * per punctuation (the rest at the next ones): finished calls, CDRs (the account's count of
+     * stored CDRs follows), usage windows and credit idempotency keys.
+     */
+    private void purgeExpired(long now) {
+        Retention retention = config.retention();
+        Map<String, Long> droppedCdrs = new HashMap<>();
+        purge(ExpiryIndex.CDRS, retention.cdrs(), now, key -> {
+            RatedCdr old = cdrs.delete(key);
+            if (old != null) droppedCdrs.merge(old.getAccountId(), 1L, Long::sum);
+        });
+        droppedCdrs.forEach((accountId, count) -> {
+            BalanceState state = balances.get(accountId);
+            if (state != null) {
+                state.storedCdrs = Math.max(0, state.storedCdrs - count);
+                balances.put(accountId, state);
             }
+        });
+        for (UsagePeriod period : UsagePeriod.values()) {
+            purge(ExpiryIndex.usageKind(period), retention.usage(period), now, usage::delete);
         }
-        forget.forEach(endedCalls::delete);
+        purge(ExpiryIndex.CREDIT_KEYS, retention.creditKeys(), now, receipts::delete);
+        purge(ExpiryIndex.ENDED_CALLS, config.closedCallRetention(), now, endedCalls::delete);
+    }
+
+    private void purge(String kind, Duration keep, long now, Consumer<String> delete) {
+        if (keep == null) return;
+        for (ExpiryIndex.Entry entry : expiry.due(kind, now - keep.toMillis(), config.retention().purgeBatch())) {
+            delete.accept(entry.storeKey());
+            expiry.remove(entry);
+        }
     }
 
     // ---- helpers

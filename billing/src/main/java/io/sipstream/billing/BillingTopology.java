@@ -49,6 +49,7 @@ public final class BillingTopology {
         topology.addStateStore(store(StoreNames.CREDIT_RECEIPTS, new JsonSerde<>(CreditReceipt.class)), "billing");
         topology.addStateStore(store(StoreNames.USAGE, Topics.BILLING_USAGE.valueSerde(serdes)), "billing");
         topology.addStateStore(store(StoreNames.CDRS, Topics.BILLING_CDRS.valueSerde(serdes)), "billing");
+        topology.addStateStore(store(StoreNames.EXPIRY, Serdes.Long()), "billing");
 
         topology.addSink(BillingProcessor.CDRS_SINK, Topics.BILLING_CDRS.name(), keyOut,
                 Topics.BILLING_CDRS.valueSerde(serdes).serializer(), "billing");

@@ -18,6 +18,8 @@ public final class StoreNames {
     public static final String USAGE = "usage";
     /** RatedCdr by {@code accountId|newest-first time|callId}. */
     public static final String CDRS = "cdrs";
+    /** The time index of what the purge forgets: see {@link io.sipstream.billing.retention.ExpiryIndex}. */
+    public static final String EXPIRY = "expiry";
 
     private StoreNames() {}
 }

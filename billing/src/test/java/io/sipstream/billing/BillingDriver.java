@@ -59,6 +59,8 @@ final class BillingDriver implements AutoCloseable {
     private final Map<String, BlockDecision> lastBlocks = new LinkedHashMap<>();
     private final List<RatedCdr> seenCdrs = new ArrayList<>();
     private final List<DeadLetter> seenDeadLetters = new ArrayList<>();
+    private final Map<String, TestOutputTopic<String, byte[]>> changelogs = new HashMap<>();
+    private final Map<String, List<org.apache.kafka.streams.KeyValue<String, byte[]>>> seenChangelogs = new HashMap<>();
 
     BillingDriver() { this(Map.of()); }
 
@@ -220,6 +222,23 @@ final class BillingDriver implements AutoCloseable {
     }
 
     KeyValueStore<String, BalanceState> balances() { return driver.getKeyValueStore(StoreNames.BALANCES); }
+
+    <V> KeyValueStore<String, V> store(String name) { return driver.getKeyValueStore(name); }
+
+    /** Every record written to a store's changelog so far (a null value is a tombstone). */
+    List<org.apache.kafka.streams.KeyValue<String, byte[]>> changelog(String store) {
+        String topic = config.applicationId() + "-" + store + "-changelog";
+        var out = changelogs.computeIfAbsent(topic,
+                t -> driver.createOutputTopic(t, new StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer()));
+        var seen = seenChangelogs.computeIfAbsent(topic, t -> new ArrayList<>());
+        seen.addAll(out.readKeyValuesToList());
+        return seen;
+    }
+
+    /** The keys deleted from a store so far, as its changelog shows them. */
+    List<String> tombstones(String store) {
+        return changelog(store).stream().filter(kv -> kv.value == null).map(kv -> kv.key).toList();
+    }
 
     void advance(Duration d) { driver.advanceWallClockTime(d); }
 

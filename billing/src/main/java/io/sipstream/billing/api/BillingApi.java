@@ -320,7 +320,8 @@ public final class BillingApi {
         int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int count = intParam(ctx, "count", 50, 1, MAX_COUNT);
         BalanceState state = queries.get(StoreNames.BALANCES, accountId);
-        long total = state == null ? 0 : state.cdrCount; // every CDR passes through the balance
+        // every CDR passes through the balance, which counts those the store holds and those rated ever
+        long total = state == null ? 0 : state.storedCdrs;
         List<Map<String, Object>> list = new ArrayList<>();
         if (total > offset) {
             ReadOnlyKeyValueStore<String, RatedCdr> store = queries.store(StoreNames.CDRS);
@@ -334,6 +335,7 @@ public final class BillingApi {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("total", total);
+        out.put("rated", state == null ? 0 : state.cdrCount);
         out.put("offset", offset);
         out.put("count", list.size());
         out.put("cdrs", list);

@@ -17,7 +17,10 @@ public final class BalanceState {
     public BigDecimal charged = Money.ZERO;
     /** Live calls by call id. */
     public Map<String, LiveCharge> live = new TreeMap<>();
+    /** CDRs rated for the account, ever. */
     public long cdrCount;
+    /** CDRs of the account the store {@code cdrs} holds now (within retention and the per-account cap). */
+    public long storedCdrs;
     /** yyyy-MM (UTC) of {@link #allowanceSeconds}. */
     public String allowanceMonth;
     public long allowanceSeconds;

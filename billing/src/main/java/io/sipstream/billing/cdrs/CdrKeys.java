@@ -12,6 +12,12 @@ public final class CdrKeys {
         return accountId + "|" + String.format("%019d", Long.MAX_VALUE - endedAt.toEpochMilli()) + "|" + callId;
     }
 
+    /** The end time (epoch millis) a key of {@link #key} of this account was made with. */
+    public static long endedAtOf(String accountId, String key) {
+        int from = accountId.length() + 1;
+        return Long.MAX_VALUE - Long.parseLong(key.substring(from, from + 19));
+    }
+
     public static String accountStart(String accountId) { return accountId + "|"; }
 
     public static String accountEnd(String accountId) { return accountId + "|\uffff"; }
