@@ -81,14 +81,20 @@ public final class B2buaCall {
     }
 
     /**
-     * Takes over the caller's INVITE (already answered 100 Trying) and asks the router.
-     * False when a call with this Call-ID is already in progress (a loop or a merged request).
+     * Takes over the caller's INVITE (already answered 100 Trying) and asks the router. Null when
+     * a call with this Call-ID is already in progress (a loop or a merged request) or the caller
+     * cancelled the INVITE while it was being authenticated.
      */
-    static B2buaCall start(CallServices s, CallAttempt attempt, ServerTransaction invite, long now) throws Exception {
+    static B2buaCall start(CallServices s, CallAttempt attempt, PendingInvite pending, long now) throws Exception {
+        ServerTransaction invite = pending.invite();
         B2buaCall call = new B2buaCall(s, attempt, now);
         synchronized (call) {
             if (!s.registry().add(call)) {
                 s.responder().reject(invite, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
+                return null;
+            }
+            if (!pending.handOver()) { // the caller's CANCEL came first and has answered the INVITE 487
+                s.registry().remove(call);
                 return null;
             }
             call.caller = new CallerLeg(call, s, invite, attempt.getTransport());

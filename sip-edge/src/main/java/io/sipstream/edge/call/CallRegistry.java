@@ -7,11 +7,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The calls of this edge by their id (the A-leg Call-ID, and any alias a redirect's attempt uses),
- * so verdicts, CANCELs and blocks find their call from any thread.
+ * so verdicts, CANCELs and blocks find their call from any thread; and the INVITEs still being
+ * authenticated, so a CANCEL finds those too.
  */
 public final class CallRegistry {
     private final Map<String, B2buaCall> byId = new ConcurrentHashMap<>();
     private final Map<B2buaCall, Boolean> calls = new ConcurrentHashMap<>();
+    private final Map<String, PendingInvite> pending = new ConcurrentHashMap<>();
 
     /** False when a call with this id exists already. */
     public boolean add(B2buaCall call) {
@@ -30,6 +32,20 @@ public final class CallRegistry {
         calls.remove(call);
         byId.values().removeIf(c -> c == call);
     }
+
+    /** An INVITE answered 100 Trying whose call is not started yet; the latest one of a Call-ID wins (a retry with credentials). */
+    PendingInvite expect(String callId, javax.sip.ServerTransaction invite) {
+        PendingInvite p = new PendingInvite(callId, invite);
+        pending.put(callId, p);
+        return p;
+    }
+
+    PendingInvite pending(String callId) { return callId == null ? null : pending.get(callId); }
+
+    /** The INVITE was answered or its call started. */
+    void settled(PendingInvite p) { pending.remove(p.callId(), p); }
+
+    int pendingCount() { return pending.size(); }
 
     public List<B2buaCall> ofAccount(String accountId) {
         return calls.keySet().stream().filter(c -> accountId.equals(c.accountId())).toList();

@@ -8,7 +8,11 @@ import javax.sip.ServerTransaction;
 import javax.sip.header.CallIdHeader;
 import javax.sip.message.Response;
 
-/** The caller's CANCEL: 200 for the CANCEL, then the call answers its INVITE 487 and cancels what it dialled. */
+/**
+ * The caller's CANCEL: 200 for the CANCEL, then its INVITE is answered 487. An INVITE still being
+ * authenticated is cancelled before its call starts (the router is never asked); a call already
+ * started answers 487 itself and cancels what it dialled, and a verdict arriving later finds no call.
+ */
 public final class CancelHandler implements RequestHandler {
     private final CallServices s;
 
@@ -19,6 +23,14 @@ public final class CancelHandler implements RequestHandler {
         ServerTransaction st = EdgeSipListener.serverTransaction(event, s.sip());
         if (st == null) return;
         String callId = ((CallIdHeader) event.getRequest().getHeader(CallIdHeader.NAME)).getCallId();
+        PendingInvite pending = s.registry().pending(callId);
+        if (pending != null && pending.cancel()) {
+            s.responder().respond(st, Response.OK);
+            s.metrics().reject(Response.REQUEST_TERMINATED);
+            s.responder().reject(pending.invite(), Response.REQUEST_TERMINATED, "cancelled by the caller");
+            return;
+        }
+        // handed over (or never pending): the call is in the registry before its INVITE stops being pending
         B2buaCall call = s.registry().get(callId);
         if (call == null) {
             s.responder().respond(st, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);

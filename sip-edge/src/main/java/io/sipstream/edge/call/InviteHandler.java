@@ -57,20 +57,24 @@ public final class InviteHandler implements RequestHandler {
             return;
         }
         Optional<String> trunk = allowList.trunkOf(source.ip(), source.port());
+        PendingInvite pending = s.registry().expect(callId, st);
         s.offload(() -> {
             try {
-                if (trunk.isPresent()) startInbound(st, source, trunk.get());
-                else startOutbound(st, source);
+                if (trunk.isPresent()) startInbound(pending, source, trunk.get());
+                else startOutbound(pending, source);
             } catch (Exception e) {
                 log.error("INVITE {} failed", callId, e);
                 s.responder().respond(st, Response.SERVER_INTERNAL_ERROR);
+            } finally {
+                s.registry().settled(pending);
             }
         });
     }
 
-    private void startOutbound(ServerTransaction st, SipSource source) throws Exception {
+    private void startOutbound(PendingInvite pending, SipSource source) throws Exception {
+        ServerTransaction st = pending.invite();
         AuthOutcome.Authenticated who = authenticator.authenticate(st, source);
-        if (who == null) return;
+        if (who == null || pending.cancelled()) return;
         AccountBlocks.Block block = s.blocks().blockOf(who.accountId());
         if (block != null) {
             s.metrics().reject(block.sipStatus());
@@ -78,12 +82,12 @@ public final class InviteHandler implements RequestHandler {
             return;
         }
         long now = System.currentTimeMillis();
-        B2buaCall.start(s, attempt(st.getRequest(), source, Direction.OUTBOUND, who.accountId(), null, now), st, now);
+        B2buaCall.start(s, attempt(st.getRequest(), source, Direction.OUTBOUND, who.accountId(), null, now), pending, now);
     }
 
-    private void startInbound(ServerTransaction st, SipSource source, String trunkId) throws Exception {
+    private void startInbound(PendingInvite pending, SipSource source, String trunkId) throws Exception {
         long now = System.currentTimeMillis();
-        B2buaCall.start(s, attempt(st.getRequest(), source, Direction.INBOUND, null, trunkId, now), st, now);
+        B2buaCall.start(s, attempt(pending.invite().getRequest(), source, Direction.INBOUND, null, trunkId, now), pending, now);
     }
 
     private CallAttempt attempt(Request request, SipSource source, Direction direction, String accountId, String trunkId, long now) {

@@ -32,6 +32,7 @@ public final class FakeRouter implements AutoCloseable {
     private final KafkaConsumer<String, CallAttempt> consumer;
     private final KafkaProducer<String, RoutingVerdict> producer;
     private final BlockingQueue<CallAttempt> attempts = new LinkedBlockingQueue<>();
+    private final List<CallAttempt> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Function<CallAttempt, RoutingVerdict> policy = a -> null;
@@ -65,6 +66,7 @@ public final class FakeRouter implements AutoCloseable {
                     CallAttempt a = r.value();
                     if (a.getReplyPartition() != replyPartition) continue;
                     attempts.add(a);
+                    seen.add(a);
                     RoutingVerdict v = policy.apply(a);
                     if (v != null) {
                         producer.send(new ProducerRecord<>(Topics.CALL_VERDICTS.name(), a.getReplyPartition(), a.getCallId(), v));
@@ -89,6 +91,16 @@ public final class FakeRouter implements AutoCloseable {
     }
 
     public void clear() { attempts.clear(); }
+
+    /** Every attempt this router has read for a call id (or a redirect of it), clear() or not. */
+    public List<CallAttempt> attemptsOf(String callId) {
+        return seen.stream().filter(a -> a.getCallId().equals(callId) || callId.equals(a.getRedirectOf())).toList();
+    }
+
+    /** Sends a verdict of the test's own, whenever the test wants (a router answering late). */
+    public void answer(RoutingVerdict verdict) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.CALL_VERDICTS.name(), replyPartition, verdict.getCallId(), verdict)).get();
+    }
 
     public static RouteTarget trunk(String trunkId, String requestUri, String fromUser) {
         return RouteTarget.newBuilder().setKind(TargetKind.TRUNK).setTrunkId(trunkId).setRequestUri(requestUri).setFromUser(fromUser).build();

@@ -144,11 +144,18 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
 
     /** Sends an INVITE; with a password, answers one 401/407 challenge. */
     public OutgoingCall call(String requestUri, String fromUser, String password, Map<String, String> extraHeaders) throws Exception {
+        return call(requestUri, fromUser, password, extraHeaders, c -> { });
+    }
+
+    /** As {@link #call(String, String, String, Map)}, configuring the call before its INVITE goes out. */
+    public OutgoingCall call(String requestUri, String fromUser, String password, Map<String, String> extraHeaders,
+                             Consumer<OutgoingCall> configure) throws Exception {
         SipURI from = addresses.createSipURI(fromUser, "sipstream.local");
         Request invite = newRequest(Request.INVITE, addresses.createURI(requestUri), from, UUID.randomUUID() + "@test", 1);
         for (var e : extraHeaders.entrySet()) invite.addHeader(headers.createHeader(e.getKey(), e.getValue()));
         invite.setContent(SDP, headers.createContentTypeHeader("application", "sdp"));
         OutgoingCall call = new OutgoingCall(invite, fromUser, password);
+        configure.accept(call);
         outgoing.put(callId(invite), call);
         call.send(invite);
         return call;
@@ -199,6 +206,8 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         private volatile Dialog dialog;
         private volatile boolean authSent;
         private volatile String algorithm = DigestMath.SHA256;
+        private volatile Runnable beforeRetry = () -> { };
+        private final BlockingQueue<Response> cancelAnswers = new LinkedBlockingQueue<>();
 
         OutgoingCall(Request request, String user, String password) {
             this.request = request;
@@ -225,6 +234,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
                 CSeqHeader cseq = (CSeqHeader) retry.getHeader(CSeqHeader.NAME);
                 cseq.setSeqNumber(cseq.getSeqNumber() + 1);
                 retry.addHeader(authorization(retry, r));
+                beforeRetry.run();
                 send(retry);
                 return;
             }
@@ -263,6 +273,12 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
             return a;
         }
 
+        /** Runs just before the request with credentials goes out (on the agent's SIP thread). */
+        public OutgoingCall beforeAuthenticatedRetry(Runnable hook) {
+            this.beforeRetry = hook;
+            return this;
+        }
+
         /** Which challenge algorithm to answer (SHA-256 by default). */
         public OutgoingCall preferring(String alg) {
             this.algorithm = alg;
@@ -284,6 +300,16 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
             throw new AssertionError(name + ": no " + status + " within " + timeout + "; got " + statuses());
         }
 
+        /** A response of a status to the request with this CSeq number (1: the first INVITE, 2: its retry with credentials). */
+        public Response awaitStatus(int status, long cseq, Duration timeout) throws InterruptedException {
+            long end = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < end) {
+                for (Response r : responses) if (r.getStatusCode() == status && cseq(r) == cseq) return r;
+                Thread.sleep(10);
+            }
+            throw new AssertionError(name + ": no " + status + " to CSeq " + cseq + " within " + timeout + "; got " + statuses());
+        }
+
         public List<Integer> statuses() { return responses.stream().map(Response::getStatusCode).toList(); }
 
         public String callId() { return TestUserAgent.callId(request); }
@@ -297,10 +323,18 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
             dialog.sendRequest(ct);
         }
 
-        /** Cancels a ringing call. */
+        /** Cancels a ringing call (of the latest INVITE sent); {@link #awaitCancelAnswer} reads the CANCEL's own answer. */
         public void cancel() throws Exception {
             Request cancel = tx.createCancel();
-            provider.getNewClientTransaction(cancel).sendRequest();
+            ClientTransaction ct = provider.getNewClientTransaction(cancel);
+            inDialogWaiters.put(ct, cancelAnswers);
+            ct.sendRequest();
+        }
+
+        public int awaitCancelAnswer(Duration timeout) throws InterruptedException {
+            Response r = cancelAnswers.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (r == null) throw new AssertionError(name + ": the CANCEL got no final response within " + timeout);
+            return r.getStatusCode();
         }
 
         /** Sends an in-dialog request (INFO, UPDATE, REFER ...) and returns its final status. */
