@@ -623,15 +623,24 @@ def slope_per_minute(points):
 
 
 def restart_redis(stack):
-    """SIGKILLs the stack's Redis child and starts the same command line again (same port and data)."""
+    """SIGKILLs the stack's Redis child; returns the command that starts it again (same port, same data).
+
+    Redis rewrites its process title, so the command is rebuilt from the executable and the
+    redis.conf the local stack wrote into the Redis data dir.
+    """
     pid = stack.redis_pid()
     if pid is None:
         raise RuntimeError("no Redis child process found")
-    with open(f"/proc/{pid}/cmdline", "rb") as f:
-        cmd = [c.decode() for c in f.read().split(b"\0") if c]
+    exe = os.readlink(f"/proc/{pid}/exe")
     cwd = os.readlink(f"/proc/{pid}/cwd")
+    conf = os.path.join(cwd, "redis.conf")
+    if not os.path.exists(conf):
+        found = [os.path.join(d, "redis.conf") for d, _, files in os.walk(stack.data_dir) if "redis.conf" in files]
+        if not found:
+            raise RuntimeError("redis.conf not found under " + stack.data_dir)
+        conf, cwd = found[0], os.path.dirname(found[0])
     os.kill(pid, signal.SIGKILL)
-    return cmd, cwd
+    return [exe, conf], cwd
 
 
 # ---------------------------------------------------------------- the run
@@ -705,6 +714,19 @@ def table(report):
             f"billed {b['usage_billable_seconds']} s for {b['sipp_held_seconds']} s held by SIPp "
             f"(expected {b['expected_billable_seconds']} s with 1 s increments); "
             f"CDR durations {b.get('cdr_duration_seconds', '?')} s")
+    for name, f in (report.get("faults") or {}).items():
+        if isinstance(f, dict):
+            add(f"fault {name}: {f['failed']} of {f['calls']} calls failed at {f['rate']}/s, failures during "
+                f"{f['seconds_with_failures']} s (from {f.get('first_failure_after_fault_s')} s to "
+                f"{f.get('last_failure_after_fault_s')} s after the fault); trunk calls minus answered: "
+                f"{f['trunk_calls_minus_answered']}")
+        else:
+            add(f"fault {name}: {f}")
+    s_ = report.get("soak")
+    if s_:
+        add(f"soak {s_['rate']}/s for {s_['minutes']} min: {s_['run']['failed']} failed of {s_['run']['calls']}; RSS "
+            f"{s_['rss_mib_first']} -> {s_['rss_mib_last']} MiB (max {s_['rss_mib_max']}, slope over the second half "
+            f"{s_['rss_slope_mib_per_min_second_half']} MiB/min); live state at the end {s_['live_state_last']}")
     m = report.get("stack_peak")
     if m:
         add(f"stack peak RSS {m['rss_max_mib']} MiB (java + redis)")
@@ -726,7 +748,8 @@ def main():
     p.add_argument("--soak-minutes", type=float, default=30)
     p.add_argument("--soak-rate", type=int, help="soak at this rate instead of half the highest (skips the steps)")
     p.add_argument("--faults", action="store_true", help="Redis restart and router failover under load (see README)")
-    p.add_argument("--fault-rate", type=int, default=100)
+    p.add_argument("--fault-rate", type=int, default=100, help="call rate during each fault run (default 100)")
+    p.add_argument("--no-steps", action="store_true", help="skip the rate steps and baselines (with --faults or --soak)")
     p.add_argument("--jar", default=os.path.join(ROOT, "app", "target", "sipstream.jar"))
     p.add_argument("--java-opts", default="-Xms1g -Xmx1g -XX:+UseParallelGC")
     p.add_argument("--api-key", default="bench-key-not-secret")
@@ -800,7 +823,7 @@ def main():
             return r
 
         max_rate, steps = None, 0
-        if not args.soak_rate:
+        if not args.soak_rate and not args.no_steps:
             b200 = baseline(200, "baseline@200")
             g200 = gateway(200, "gateway@200")
             steps = 1
@@ -921,46 +944,129 @@ def soak(stack, args, callers, rate, workdir, sampler, groups, gateway_runs):
             "samples": samples}
 
 
-def faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
-    """Faults under load that the all-in-one process allows (see README): Redis killed and restarted."""
+def launcher_addresses(stack):
+    """Kafka bootstrap, Schema Registry and Redis URLs as `sipstream local` printed them."""
     out = {}
-    rate = args.fault_rate
-    duration = 60
-    # Redis: SIGKILL the stack's Redis child 20 s into the run, start the same command again 5 s later
-    result, when = {}, {}
+    with open(stack.log_path) as f:
+        for line in f:
+            for key, label in (("kafka", "Kafka bootstrap"), ("registry", "Schema Registry"), ("redis", "Redis")):
+                if line.strip().startswith(label) and key not in out:
+                    out[key] = line.strip()[len(label):].strip().split()[0]
+    return out
 
-    def inject():
-        time.sleep(20)
-        cmd, cwd = restart_redis(stack)
-        when["killed"] = time.time()
-        time.sleep(5)
-        stack.extra.append(subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                            start_new_session=True))
-        when["restarted"] = time.time()
-        log("fault: Redis killed and restarted")
 
+class ExtraRouter:
+    """A second router process on the stack's broker (same application id: it takes part of call.attempts)."""
+
+    def __init__(self, stack, args, workdir):
+        self.stack, self.args, self.workdir = stack, args, workdir
+        self.addresses = launcher_addresses(stack)
+        self.http_port = free_port()
+        self.proc = None
+        self.starts = 0
+
+    def start(self):
+        java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+        a = self.addresses
+        cmd = [java, "-Xmx512m", "-XX:+UseParallelGC", "-jar", self.args.jar, "router",
+               f"--kafka.bootstrap={a['kafka']}", f"--schema.registry.url={a['registry']}", f"--redis.url={a['redis']}",
+               f"--http.port={self.http_port}", f"--api.key={self.args.api_key}",
+               f"--router.state.dir={os.path.join(self.workdir, 'router2-state')}"]
+        self.starts += 1
+        out = open(os.path.join(self.workdir, f"router2-{self.starts}.log"), "w")
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.stack.extra.append(self.proc)
+        t0 = time.time()
+        while time.time() - t0 < 90:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"second router exited with {self.proc.returncode}; see {out.name}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return time.time() - t0
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("second router not healthy in 90 s")
+
+    def kill(self):
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+def fault_run(name, stack, args, callers, workdir, sampler, groups, gateway_runs, trunk, inject):
+    """A 60 s run at --fault-rate with `inject(marks)` called on its own thread; what failed and when."""
+    marks = {}
     trunk_before = trunk.incoming()
-    t = threading.Thread(target=inject, daemon=True)
-    t.start()
+    t = threading.Thread(target=inject, args=(marks,), daemon=True)
     saved = args.duration
-    args.duration = duration
+    args.duration = 60
+    t.start()
     try:
-        r = run_uac("fault-redis", "uac-auth.xml", stack.sip_port, callers, args, rate, duration, workdir, sampler, groups)
+        r = run_uac(f"fault-{name}", "uac-auth.xml", stack.sip_port, callers, args, args.fault_rate, 60, workdir,
+                    sampler, groups)
     finally:
         args.duration = saved
     t.join()
     gateway_runs.append(r)
+    r["drained_after_s"] = drain(stack, args)
+    time.sleep(2)
     rows = read_stat_rows(os.path.join(r["dir"], "stat.csv"))
-    failed_periods = [row for row in rows if int(row.get("FailedCall(P)", 0)) > 0]
-    result = {"run": r, "killed_at": when.get("killed"), "restarted_at": when.get("restarted"),
-              "failed_calls": r["failed"], "trunk_calls": trunk.incoming() - trunk_before,
-              "seconds_with_failures": len(failed_periods)}
-    if failed_periods and when.get("killed"):
-        last = failed_periods[-1].get("CurrentTime", "")
-        result["last_failure_period"] = last
-    out["redis_restart"] = result
-    out["router_restart"] = "not feasible inside one process; see bench/README.md"
-    out["broker_restart"] = "not feasible inside one process; see bench/README.md"
+    failing = [epoch(row.get("CurrentTime")) for row in rows if int(row.get("FailedCall(P)", 0) or 0) > 0]
+    out = {"rate": args.fault_rate, "calls": r["calls"], "successful": r["successful"], "failed": r["failed"],
+           "seconds_with_failures": len(failing), "trunk_calls": trunk.incoming() - trunk_before,
+           "marks": {k: round(v, 1) for k, v in marks.items()}, "run": r["label"]}
+    # trunk calls SIPp did not see answered: calls routed and then lost (0 expected)
+    out["trunk_calls_minus_answered"] = out["trunk_calls"] - r["successful"]
+    if failing and "fault" in marks:
+        out["first_failure_after_fault_s"] = round(failing[0] - marks["fault"], 1)
+        out["last_failure_after_fault_s"] = round(failing[-1] - marks["fault"], 1)
+    if failing and "recovered" in marks:
+        out["last_failure_after_recovery_action_s"] = round(failing[-1] - marks["recovered"], 1)
+    log(f"fault {name}: {r['failed']} failed of {r['calls']}, {len(failing)} s with failures")
+    return out
+
+
+def faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
+    """Faults under load that the all-in-one process allows (see README)."""
+    out = {}
+
+    def redis(marks):
+        time.sleep(20)
+        cmd, cwd = restart_redis(stack)
+        marks["fault"] = time.time()
+        time.sleep(5)
+        stack.extra.append(subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                            start_new_session=True))
+        marks["recovered"] = time.time()
+        log("fault: Redis killed, started again 5 s later")
+
+    out["redis_restart"] = fault_run("redis", stack, args, callers, workdir, sampler, groups, gateway_runs, trunk, redis)
+
+    try:
+        router = ExtraRouter(stack, args, workdir)
+        took = router.start()
+        log(f"second router healthy in {took:.1f} s; letting the group settle")
+        time.sleep(15)
+
+        def kill_router(marks):
+            time.sleep(20)
+            router.kill()
+            marks["fault"] = time.time()
+            log("fault: second router SIGKILLed")
+            time.sleep(15)
+            marks["restarting"] = time.time()
+            router.start()
+            marks["recovered"] = time.time()
+            log("fault: second router started again")
+
+        out["router_kill_restart"] = fault_run("router", stack, args, callers, workdir, sampler, groups, gateway_runs,
+                                               trunk, kill_router)
+        out["router_kill_restart"]["how"] = ("a second router process (same application id) took part of "
+                                             "call.attempts; SIGKILLed 20 s in, started again 15 s later")
+    except (RuntimeError, KeyError, OSError) as e:
+        out["router_kill_restart"] = f"not run: {e}"
+    out["broker_restart"] = "not feasible: the broker runs inside the sipstream JVM (see bench/README.md)"
     return out
 
 
