@@ -189,11 +189,12 @@ public final class BillingProcessor implements Processor<String, Object, String,
             return;
         }
         receipt.applied = true;
-        receipts.put(receiptKey, receipt);
-        expiry.add(ExpiryIndex.CREDIT_KEYS, now, receiptKey);
         state.currency = currency;
         state.credits = Money.of(state.credits.add(credit.getAmount()));
         publish(id, account, state, record.timestamp(), now);
+        // the REST API answers with the balance once it sees the receipt: the balance goes first
+        receipts.put(receiptKey, receipt);
+        expiry.add(ExpiryIndex.CREDIT_KEYS, now, receiptKey);
     }
 
     // ---- calls

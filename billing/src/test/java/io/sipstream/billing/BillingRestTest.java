@@ -153,6 +153,7 @@ class BillingRestTest {
 
         JsonNode page = json(call("GET", "/v1/accounts/" + account + "/cdrs?offset=1&count=2", null));
         assertThat(page.get("total").asInt()).isEqualTo(5);
+        assertThat(page.get("rated").asInt()).isEqualTo(5);
         assertThat(page.get("cdrs")).hasSize(2);
         assertThat(page.get("cdrs").get(0).get("callId").asText()).isEqualTo(account + "-call-3");
         assertThat(page.get("cdrs").get(1).get("callId").asText()).isEqualTo(account + "-call-2");

@@ -48,7 +48,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * Billing's REST API: {@code PUT /v1/ratedecks/{id}} (CSV), {@code GET /v1/ratedecks/{id}},
  * {@code POST /v1/accounts/{id}/credits}, {@code GET /v1/accounts/{id}/usage} and
- * {@code GET /v1/accounts/{id}/cdrs?offset=&count=}. Reads come from the topology's stores.
+ * {@code GET /v1/accounts/{id}/cdrs?offset=&count=}. Reads come from the topology's stores; the
+ * account requests run on the billing instance that owns the account ({@link AccountRouter}).
  */
 public final class BillingApi {
     private static final Pattern ACCOUNT_ID = Pattern.compile("[^|\\s/]{1,128}");
@@ -59,15 +60,17 @@ public final class BillingApi {
     private final RateDeckLoader decks;
     private final Producer<String, CreditChange> credits;
     private final BillingQueries queries;
+    private final AccountRouter router;
     private final Duration confirmTimeout;
     private final Clock clock;
     private final MeterRegistry metrics;
 
     public BillingApi(RateDeckLoader decks, Producer<String, CreditChange> credits, BillingQueries queries,
-                      Duration confirmTimeout, Clock clock, MeterRegistry metrics) {
+                      AccountRouter router, Duration confirmTimeout, Clock clock, MeterRegistry metrics) {
         this.decks = decks;
         this.credits = credits;
         this.queries = queries;
+        this.router = router;
         this.confirmTimeout = confirmTimeout;
         this.clock = clock;
         this.metrics = metrics;
@@ -76,9 +79,25 @@ public final class BillingApi {
     public void mount(Javalin app) {
         app.put("/v1/ratedecks/{id}", this::putDeck);
         app.get("/v1/ratedecks/{id}", this::getDeck);
-        app.post("/v1/accounts/{id}/credits", this::postCredit);
-        app.get("/v1/accounts/{id}/usage", this::getUsage);
-        app.get("/v1/accounts/{id}/cdrs", this::getCdrs);
+        app.post("/v1/accounts/{id}/credits", ctx -> routed(ctx, this::postCredit));
+        app.get("/v1/accounts/{id}/usage", ctx -> routed(ctx, this::getUsage));
+        app.get("/v1/accounts/{id}/cdrs", ctx -> routed(ctx, this::getCdrs));
+    }
+
+    /** A request about one account, served with the queries of the instance that owns it. */
+    @FunctionalInterface
+    private interface AccountHandler {
+        void handle(Context ctx, String accountId, BillingQueries queries) throws Exception;
+    }
+
+    /** Serves the request here when this instance owns the account, else on the owner (see {@link AccountRouter}). */
+    private void routed(Context ctx, AccountHandler handler) throws Exception {
+        String accountId = accountId(ctx);
+        AccountRouter.Place place = router.place(accountId, ctx.header(AccountRouter.FORWARDED_BY) != null);
+        switch (place) {
+            case AccountRouter.There there -> router.forward(ctx, accountId, there);
+            case AccountRouter.Here here -> handler.handle(ctx, accountId, here.queries());
+        }
     }
 
     // ---- rate decks
@@ -162,8 +181,7 @@ public final class BillingApi {
 
     // ---- credits
 
-    private void postCredit(Context ctx) throws InterruptedException {
-        String accountId = accountId(ctx);
+    private void postCredit(Context ctx, String accountId, BillingQueries queries) throws InterruptedException {
         JsonNode body = Json.parseBody(ctx.body());
         body.fieldNames().forEachRemaining(f -> {
             if (!CREDIT_FIELDS.contains(f)) throw ApiException.badRequest(f, "unknown field '" + f + "'; allowed: " + CREDIT_FIELDS);
@@ -185,7 +203,7 @@ public final class BillingApi {
                 throw ApiException.conflict("idempotencyKey", "idempotency key '" + key + "' was already used for "
                         + plain(earlier.amount) + " " + earlier.currency);
             }
-            answerCredit(ctx, accountId, key, amount, currency, earlier, false);
+            answerCredit(ctx, queries, accountId, key, amount, currency, earlier, false);
             return;
         }
         Account account = queries.get(StoreNames.ACCOUNTS, accountId);
@@ -226,11 +244,11 @@ public final class BillingApi {
             return;
         }
         boolean ours = receipt.partition == sent.partition() && receipt.offset == sent.offset();
-        answerCredit(ctx, accountId, key, amount, currency, receipt, ours);
+        answerCredit(ctx, queries, accountId, key, amount, currency, receipt, ours);
     }
 
-    private void answerCredit(Context ctx, String accountId, String key, BigDecimal amount, String currency,
-                              CreditReceipt receipt, boolean isNew) {
+    private void answerCredit(Context ctx, BillingQueries queries, String accountId, String key, BigDecimal amount,
+                              String currency, CreditReceipt receipt, boolean isNew) {
         if (!receipt.applied) {
             metrics.counter("billing_credits_total", "outcome", "refused").increment();
             throw ApiException.unprocessable("currency", receipt.refusal);
@@ -254,8 +272,7 @@ public final class BillingApi {
 
     // ---- usage
 
-    private void getUsage(Context ctx) {
-        String accountId = accountId(ctx);
+    private void getUsage(Context ctx, String accountId, BillingQueries queries) {
         int count = intParam(ctx, "count", 24, 1, MAX_COUNT);
         List<UsagePeriod> periods = List.of(UsagePeriod.values());
         String period = ctx.queryParam("period");
@@ -315,8 +332,7 @@ public final class BillingApi {
 
     // ---- CDRs
 
-    private void getCdrs(Context ctx) {
-        String accountId = accountId(ctx);
+    private void getCdrs(Context ctx, String accountId, BillingQueries queries) {
         int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int count = intParam(ctx, "count", 50, 1, MAX_COUNT);
         BalanceState state = queries.get(StoreNames.BALANCES, accountId);

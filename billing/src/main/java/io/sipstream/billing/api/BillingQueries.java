@@ -1,6 +1,7 @@
 package io.sipstream.billing.api;
 
 import io.sipstream.platform.http.ApiException;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -8,19 +9,34 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * Reads billing's state stores through interactive queries. Only this instance's partitions are
- * local: with several billing instances, ask the one that owns the account (see docs).
+ * Reads billing's state stores through interactive queries: every local partition, or only the
+ * partition of one account ({@link #onPartition}), which answers 503 when that partition is not
+ * (or no longer) on this instance instead of an empty answer.
  */
 public final class BillingQueries {
-    private final KafkaStreams streams;
+    private final Supplier<KafkaStreams> streams;
+    private final Integer partition;
 
-    public BillingQueries(KafkaStreams streams) { this.streams = streams; }
+    public BillingQueries(Supplier<KafkaStreams> streams) { this(streams, null); }
+
+    private BillingQueries(Supplier<KafkaStreams> streams, Integer partition) {
+        this.streams = streams;
+        this.partition = partition;
+    }
+
+    /** The same queries limited to one partition of the account stores. */
+    public BillingQueries onPartition(int partition) { return new BillingQueries(streams, partition); }
 
     public <V> ReadOnlyKeyValueStore<String, V> store(String name) {
+        KafkaStreams s = streams.get();
+        if (s == null) throw ApiException.unavailable("billing is starting: retry shortly");
+        StoreQueryParameters<ReadOnlyKeyValueStore<String, V>> params =
+                StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore());
+        if (partition != null) params = params.withPartition(partition);
         try {
-            return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+            return s.store(params);
         } catch (InvalidStateStoreException e) {
-            throw ApiException.unavailable("billing state is not ready (" + streams.state() + "): retry shortly");
+            throw notReady(s);
         }
     }
 
@@ -30,7 +46,15 @@ public final class BillingQueries {
             ReadOnlyKeyValueStore<String, V> s = store(store);
             return s.get(key);
         } catch (InvalidStateStoreException e) {
-            throw ApiException.unavailable("billing state is not ready (" + streams.state() + "): retry shortly");
+            throw notReady(streams.get());
         }
+    }
+
+    private ApiException notReady(KafkaStreams s) {
+        String state = s == null ? "starting" : s.state().toString();
+        return ApiException.unavailable(partition == null
+                ? "billing state is not ready (" + state + "): retry shortly"
+                : "partition " + partition + " of billing's state is not served by this instance now (" + state
+                        + "; moving between instances?): retry shortly");
     }
 }
