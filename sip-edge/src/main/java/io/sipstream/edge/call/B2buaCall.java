@@ -1,7 +1,6 @@
 package io.sipstream.edge.call;
 
 import io.sipstream.avro.CallAttempt;
-import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.Direction;
 import io.sipstream.avro.HangupParty;
@@ -10,18 +9,16 @@ import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.TargetKind;
 import io.sipstream.avro.Trunk;
 import io.sipstream.avro.VerdictAction;
-import io.sipstream.edge.registrar.Binding;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import javax.sip.ServerTransaction;
-import javax.sip.address.SipURI;
 import javax.sip.address.URI;
 import javax.sip.header.ContactHeader;
+import javax.sip.header.Header;
+import javax.sip.header.ReferToHeader;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
 import org.slf4j.Logger;
@@ -29,10 +26,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One call through the edge: the caller's leg, the legs dialled for it and the rules between
- * them. It waits for the router's verdict (no verdict in time: 503, never routed), dials the
- * verdict's targets in failover order (a REGISTERED target rings every contact at once), relays
- * progress and the answer, tears both legs down on BYE, CANCEL, max duration or a billing
- * block, and reports each step as a call event.
+ * them. It waits for the router's verdict (no verdict in time: 503, never routed), has the
+ * verdict's targets dialled ({@link Hunt}), relays progress and the answer, then bridges two
+ * legs: in-dialog requests cross over, and BYE, CANCEL, the maximum duration or a billing block
+ * end both. A REFER from a trunk that allows it hands one side over to a new target
+ * ({@link Transfer}). Each step is reported as a call event ({@link CallReport}).
  *
  * <p>Every method runs under the call's lock: SIP threads, the verdict consumer and timers all
  * call in, and nothing here waits on Redis or Kafka (lookups go through {@code s.offload}).
@@ -45,39 +43,30 @@ public final class B2buaCall {
     private final CallServices s;
     private final String callId;
     private final CallAttempt attempt;
-    private final Direction direction;
-    private final long startedAt;
-    private CallerLeg caller;
+    private final CallReport report;
+    private final List<ScheduledFuture<?>> timers = new ArrayList<>();
     private volatile String accountId;
     private State state = State.AWAITING_VERDICT;
+    private CallerLeg caller;
+    private Hunt hunt;
     private RoutingVerdict verdict;
     private String pendingAttemptId;
     private long attemptSentAt;
-    private final Deque<RouteTarget> targets = new ArrayDeque<>();
-    private final List<CalleeLeg> ringing = new ArrayList<>();
-    private RouteTarget currentTarget;
-    private Trunk currentTrunk;
-    private CalleeLeg answered;
-    private int lastStatus;
-    private int groupStatus;
-    private String lastReason = "no target answered";
-    private boolean ringingReported;
-    private boolean attemptReported;
+    private ScheduledFuture<?> noAnswerTimer;
     private boolean noAnswerPhase;
     private int redirects;
-    private Long answeredAt;
-    private int interimSequence;
-    private String trunkId;
-    private final List<ScheduledFuture<?>> timers = new ArrayList<>();
-    private ScheduledFuture<?> noAnswerTimer;
+    private int transfers;
+    private Transfer transfer;
+    /** Once answered, the two bridged legs: the caller's side and the callee's side (a transfer may replace either). */
+    private CallLeg callerSide;
+    private CallLeg calleeSide;
 
-    B2buaCall(CallServices s, CallAttempt attempt, long startedAt) {
+    private B2buaCall(CallServices s, CallAttempt attempt, long startedAt) {
         this.s = s;
         this.attempt = attempt;
         this.callId = attempt.getCallId();
-        this.direction = attempt.getDirection();
         this.accountId = attempt.getAccountId();
-        this.startedAt = startedAt;
+        this.report = new CallReport(s, attempt, startedAt);
     }
 
     /**
@@ -98,7 +87,8 @@ public final class B2buaCall {
                 return null;
             }
             call.caller = new CallerLeg(call, s, invite, attempt.getTransport());
-            if (call.accountId != null) call.report(CallEventType.ATTEMPT, 0, now, null);
+            call.hunt = new Hunt(call, s, call.dialling, call.caller.request(), call::callerIdFor);
+            call.report.attempt(now);
             call.ask(attempt, now);
         }
         return call;
@@ -110,6 +100,8 @@ public final class B2buaCall {
 
     synchronized State state() { return state; }
 
+    CallServices services() { return s; }
+
     private void ask(CallAttempt a, long now) {
         s.metrics().attempt();
         pendingAttemptId = a.getCallId();
@@ -120,20 +112,25 @@ public final class B2buaCall {
 
     // ---- the router's answer
 
-    /** A verdict for this call (or an alias of it); ignored unless the call is waiting for it. */
+    /** A verdict for this call (or an alias of it); ignored unless the call or its transfer waits for it. */
     public synchronized void onVerdict(RoutingVerdict v) {
+        if (transfer != null && transfer.awaits(v.getCallId())) {
+            transfer.onVerdict(v);
+            return;
+        }
         if (state != State.AWAITING_VERDICT || !v.getCallId().equals(pendingAttemptId)) return;
         long now = System.currentTimeMillis();
         s.metrics().verdictWait(now - attemptSentAt);
         pendingAttemptId = null;
         verdict = v;
+        report.verdict(v);
         if (accountId == null && v.getAccountId() != null) {
             accountId = v.getAccountId();
+            report.account(accountId);
         }
-        if (!attemptReported && accountId != null) report(CallEventType.ATTEMPT, 0, now, null);
+        report.attempt(now);
         if (v.getAction() == VerdictAction.REJECT) {
-            int status = v.getSipStatus() >= 300 && v.getSipStatus() < 700 ? v.getSipStatus() : 403;
-            fail(status, v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM);
+            fail(rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM);
             return;
         }
         AccountBlocks.Block block = s.blocks().blockOf(accountId);
@@ -141,15 +138,15 @@ public final class B2buaCall {
             fail(block.sipStatus(), block.reason(), HangupParty.SYSTEM);
             return;
         }
-        targets.clear();
-        targets.addAll(v.getTargets());
         state = State.DIALLING;
         if (v.getNoAnswerSeconds() > 0 && !v.getNoAnswerTargets().isEmpty() && noAnswerTimer == null) {
             noAnswerTimer = s.after(Duration.ofSeconds(v.getNoAnswerSeconds()), this::onNoAnswer);
             timers.add(noAnswerTimer);
         }
-        dialNext();
+        hunt.start(v.getTargets(), accountId);
     }
+
+    static int rejectStatus(RoutingVerdict v) { return v.getSipStatus() >= 300 && v.getSipStatus() < 700 ? v.getSipStatus() : 403; }
 
     private synchronized void onVerdictTimeout(String attemptId) {
         if (state != State.AWAITING_VERDICT || !attemptId.equals(pendingAttemptId)) return;
@@ -165,121 +162,54 @@ public final class B2buaCall {
                 s.responder().retryAfter(s.settings().retryAfterSeconds()));
     }
 
-    // ---- dialling
-
-    private void dialNext() {
-        while (state == State.DIALLING) {
-            RouteTarget target = targets.poll();
-            if (target == null) {
-                int status = lastStatus == 0 && lastReason.equals("no target answered") ? 480 : FailoverPolicy.callerStatus(lastStatus);
-                fail(status, lastReason, HangupParty.CALLEE);
-                return;
-            }
-            currentTarget = target;
-            currentTrunk = null;
-            groupStatus = 0;
-            if (dial(target)) return;
-        }
-    }
-
-    /** Starts ringing one target; false when it cannot be dialled at all (then the next one is tried). */
-    private boolean dial(RouteTarget target) {
-        try {
-            switch (target.getKind()) {
-                case TRUNK -> {
-                    Trunk trunk = s.trunks().get(target.getTrunkId());
-                    if (trunk == null || !trunk.getEnabled()) {
-                        lastStatus = 503;
-                        lastReason = "trunk " + target.getTrunkId() + " is unknown or disabled";
-                        return false;
-                    }
-                    currentTrunk = trunk;
-                    trunkId = trunk.getTrunkId();
-                    ring(target, trunk, s.sip().addresses().createURI(target.getRequestUri()));
-                    return true;
-                }
-                case URI -> {
-                    ring(target, null, s.sip().addresses().createURI(target.getRequestUri()));
-                    return true;
-                }
-                case REGISTERED -> {
-                    String owner = target.getAccountId() != null ? target.getAccountId() : accountId;
-                    s.offload(() -> {
-                        List<Binding> contacts = s.bindings().current(owner, System.currentTimeMillis());
-                        onContacts(target, contacts);
-                    });
-                    return true;
-                }
-            }
-        } catch (Exception e) {
-            log.warn("call {}: target {} cannot be dialled: {}", callId, target.getRequestUri(), e.toString());
-            lastStatus = 502;
-            lastReason = "target cannot be dialled";
-        }
-        return false;
-    }
-
-    private synchronized void onContacts(RouteTarget target, List<Binding> contacts) {
-        if (state != State.DIALLING || currentTarget != target) return;
-        int rung = 0;
-        for (Binding b : contacts) {
-            try {
-                ring(target, null, s.sip().addresses().createURI(b.contact()));
-                rung++;
-            } catch (Exception e) {
-                log.warn("call {}: contact {} cannot be dialled: {}", callId, b.contact(), e.toString());
-            }
-        }
-        if (rung == 0) {
-            lastStatus = Response.TEMPORARILY_UNAVAILABLE;
-            lastReason = "no registered contact";
-            dialNext();
-        }
-    }
-
-    private void ring(RouteTarget target, Trunk trunk, URI uri) throws Exception {
-        if (!(uri instanceof SipURI)) throw new IllegalArgumentException("not a SIP URI: " + uri);
-        CalleeLeg leg = new CalleeLeg(this, s, target, trunk, uri, callerIdFor(target));
-        ringing.add(leg);
-        leg.send(caller.request());
-    }
-
-    private String callerIdFor(RouteTarget target) {
+    /** The caller ID a target is dialled with: the target's own, else the verdict's, else the caller's From user. */
+    String callerIdFor(RouteTarget target) {
         if (target.getFromUser() != null && !target.getFromUser().isBlank()) return target.getFromUser();
         if (verdict != null && verdict.getCallerId() != null) return verdict.getCallerId();
         return attempt.getFromUser().isBlank() ? "anonymous" : attempt.getFromUser();
     }
 
-    // ---- what the dialled legs say
+    // ---- what the hunt for the verdict's targets says
 
-    synchronized void onProvisional(CalleeLeg leg, Response response) {
-        if (state != State.DIALLING || !ringing.contains(leg)) return;
-        caller.provisional(response);
-        int status = response.getStatusCode();
-        if (!ringingReported && (status == Response.RINGING || status == Response.SESSION_PROGRESS)) {
-            ringingReported = true;
-            report(CallEventType.RINGING, 0, System.currentTimeMillis(), null);
+    private final Hunt.Owner dialling = new Hunt.Owner() {
+        @Override
+        public void onProgress(CalleeLeg leg, Response provisional) {
+            if (state != State.DIALLING) return;
+            caller.provisional(provisional);
+            report.trunk(hunt.trunkId());
+            int status = provisional.getStatusCode();
+            if (status == Response.RINGING || status == Response.SESSION_PROGRESS) report.ringing(System.currentTimeMillis());
         }
-    }
 
-    synchronized void onAnswered(CalleeLeg leg, Response response) {
-        if (state != State.DIALLING || !ringing.contains(leg)) {
-            leg.ack(null);
-            leg.cancel(); // a late answer of a fork that lost, or of a call already over
-            return;
+        @Override
+        public void onAnswer(CalleeLeg leg, Response answer) {
+            if (state != State.DIALLING) {
+                leg.ack(null);
+                leg.cancel();
+                return;
+            }
+            answered(leg, answer);
         }
-        answered = leg;
-        ringing.remove(leg);
-        ringing.forEach(CalleeLeg::cancel);
-        ringing.clear();
+
+        @Override
+        public boolean onRedirect(CalleeLeg leg, Response redirect) { return followRedirect(leg, redirect); }
+
+        @Override
+        public void onExhausted(int status, String reason) {
+            if (state == State.DIALLING) fail(status, reason, HangupParty.CALLEE);
+        }
+    };
+
+    private void answered(CalleeLeg leg, Response answer) {
         if (noAnswerTimer != null) noAnswerTimer.cancel(false);
-        if (leg.trunk() != null) trunkId = leg.trunk().getTrunkId();
+        report.trunk(hunt.trunkId());
         state = State.ANSWERED;
-        caller.answer(response);
+        callerSide = caller;
+        calleeSide = leg;
+        caller.answer(answer);
         if (caller.offeredSdp()) leg.ack(null); // else the caller's ACK carries the answer to the offer in the 200
         long now = System.currentTimeMillis();
-        answeredAt = now;
-        report(CallEventType.ANSWERED, 0, now, null);
+        report.answered(now);
         timers.add(s.every(s.settings().interimInterval(), this::interim));
         Integer max = verdict == null ? null : verdict.getMaxDurationSeconds();
         if (max != null && max > 0) {
@@ -287,110 +217,142 @@ public final class B2buaCall {
         }
     }
 
-    synchronized void onLegFailed(CalleeLeg leg, int status, String reason) {
-        if (!ringing.remove(leg) || state != State.DIALLING) return;
-        groupStatus = FailoverPolicy.best(groupStatus, status);
-        lastStatus = groupStatus;
-        lastReason = reason == null || reason.isBlank() ? "target failed with " + status : reason;
-        if (!ringing.isEmpty()) return; // other contacts still ring
-        if (FailoverPolicy.failsOver(groupStatus, leg.trunk())) {
-            dialNext();
-        } else {
-            fail(FailoverPolicy.callerStatus(groupStatus), lastReason, HangupParty.CALLEE);
-        }
-    }
-
     /** A 3xx: followed only through the router (a new attempt) and only when the trunk allows it. */
-    synchronized void onRedirect(CalleeLeg leg, Response response) {
-        if (state != State.DIALLING || !ringing.contains(leg)) return;
+    private boolean followRedirect(CalleeLeg leg, Response response) {
         Trunk trunk = leg.trunk();
         ContactHeader contact = (ContactHeader) response.getHeader(ContactHeader.NAME);
-        if (trunk == null || !trunk.getAllowRedirect() || contact == null || redirects >= s.settings().maxRedirects()
-                || ringing.size() > 1) {
-            onLegFailed(leg, response.getStatusCode(), "redirect not followed");
-            return;
+        if (state != State.DIALLING || trunk == null || !trunk.getAllowRedirect() || contact == null
+                || redirects >= s.settings().maxRedirects()) {
+            return false;
         }
-        ringing.remove(leg);
         redirects++;
-        URI to = contact.getAddress().getURI();
-        long now = System.currentTimeMillis();
-        CallAttempt redirect = CallAttempt.newBuilder(attempt)
-                .setCallId(callId + ";redirect-" + redirects)
+        CallAttempt redirect = newAttempt(callId + ";redirect-" + redirects, contact.getAddress().getURI(), attempt.getDirection());
+        state = State.AWAITING_VERDICT;
+        s.registry().alias(redirect.getCallId(), this);
+        ask(redirect, System.currentTimeMillis());
+        return true;
+    }
+
+    /** A new attempt of this call's account for another destination (a redirect or a transfer). */
+    CallAttempt newAttempt(String id, URI to, Direction direction) {
+        return CallAttempt.newBuilder(attempt)
+                .setCallId(id)
                 .setAccountId(accountId)
+                .setDirection(direction)
                 .setDialled(Identities.userOf(to))
                 .setRequestUri(to.toString())
                 .setRedirectOf(callId)
-                .setReceivedAt(Instant.ofEpochMilli(now))
+                .setReceivedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
                 .build();
-        state = State.AWAITING_VERDICT;
-        s.registry().alias(redirect.getCallId(), this);
-        ask(redirect, now);
     }
 
     private synchronized void onNoAnswer() {
         if (state != State.DIALLING || noAnswerPhase) return;
         noAnswerPhase = true;
-        ringing.forEach(CalleeLeg::cancel);
-        ringing.clear();
-        targets.clear();
-        targets.addAll(verdict.getNoAnswerTargets());
-        lastStatus = Response.TEMPORARILY_UNAVAILABLE;
-        lastReason = "no answer";
-        dialNext();
+        hunt.replace(verdict.getNoAnswerTargets(), Response.TEMPORARILY_UNAVAILABLE, "no answer");
     }
 
     // ---- in-dialog traffic
 
     synchronized void onAck(CallLeg from, Request ack) {
-        if (from == caller && answered != null && !answered.acked()) answered.ack(ack);
+        if (from == caller && calleeSide instanceof CalleeLeg leg && !leg.acked()) leg.ack(ack);
     }
 
     synchronized void onBye(CallLeg from) {
-        if (from == caller) {
-            if (state == State.ANSWERED) {
-                answered.sendBye();
-                end(CallEventType.ENDED, Response.OK, "caller hung up", HangupParty.CALLER);
-            } else if (state != State.ENDED) {
-                cancelAll();
-                end(CallEventType.FAILED, Response.REQUEST_TERMINATED, "caller hung up", HangupParty.CALLER);
-            }
-        } else if (from == answered && state == State.ANSWERED) {
-            caller.sendBye();
-            end(CallEventType.ENDED, Response.OK, "callee hung up", HangupParty.CALLEE);
+        if (state == State.ANSWERED && transfer != null && transfer.referrer() == from) {
+            transfer.referrerLeft(); // a transferor may hang up once its REFER is accepted; the transfer goes on
+            return;
+        }
+        if (state == State.ANSWERED && (from == callerSide || from == calleeSide)) {
+            boolean byCaller = from == callerSide;
+            peerOf(from).sendBye();
+            end(CallEventType.ENDED, Response.OK, byCaller ? "caller hung up" : "callee hung up",
+                    byCaller ? HangupParty.CALLER : HangupParty.CALLEE);
+        } else if (from == caller && state != State.ENDED && state != State.ANSWERED) {
+            fail(Response.REQUEST_TERMINATED, "caller hung up", HangupParty.CALLER);
         }
     }
 
+    /** The other side of the bridge. */
+    CallLeg peerOf(CallLeg leg) { return leg == callerSide ? calleeSide : callerSide; }
+
     synchronized void onRelay(CallLeg from, ServerTransaction st) throws Exception {
-        CallLeg to = from == caller ? answered : caller;
-        if (state != State.ANSWERED || to == null || (from != caller && from != answered)) {
+        if (state != State.ANSWERED || (from != callerSide && from != calleeSide) || transfer != null && transfer.busy()) {
             s.responder().respond(st, Response.REQUEST_PENDING);
             return;
         }
-        to.relay(st);
+        peerOf(from).relay(st);
     }
 
-    /** REFER: refused unless the trunk on the other side allows it (transfers are not carried out yet). */
+    /**
+     * REFER (RFC 3515): only from a trunk that allows transfers (never from an account's phone),
+     * then the other side is connected to the Refer-To target through the router.
+     */
     synchronized void onRefer(CallLeg from, ServerTransaction st) {
-        Trunk trunk = from instanceof CalleeLeg leg ? leg.trunk() : null;
+        Trunk trunk = trunkOf(from);
         if (trunk == null || !trunk.getAllowRefer()) {
             s.responder().reject(st, Response.FORBIDDEN, "REFER is not allowed");
-        } else {
-            s.responder().reject(st, Response.NOT_IMPLEMENTED, "transfers are not supported by this edge");
+            return;
+        }
+        if (state != State.ANSWERED || (from != callerSide && from != calleeSide)) {
+            s.responder().reject(st, Response.REQUEST_PENDING, "the call is not established");
+            return;
+        }
+        if (transfer != null) {
+            s.responder().reject(st, Response.REQUEST_PENDING, "a transfer is in progress");
+            return;
+        }
+        ReferToHeader referTo = (ReferToHeader) st.getRequest().getHeader(ReferToHeader.NAME);
+        if (referTo == null || referTo.getAddress() == null) {
+            s.responder().reject(st, Response.BAD_REQUEST, "REFER without Refer-To");
+            return;
+        }
+        transfers++;
+        CallAttempt a = newAttempt(callId + ";refer-" + transfers, referTo.getAddress().getURI(), Direction.OUTBOUND);
+        s.responder().respond(st, Response.ACCEPTED);
+        transfer = new Transfer(this, s, from, peerOf(from), a);
+        s.registry().alias(a.getCallId(), this);
+        transfer.start();
+    }
+
+    /** The trunk a leg talks to: the dialled trunk, or for an inbound call's caller the trunk it came from. */
+    private Trunk trunkOf(CallLeg leg) {
+        if (leg instanceof CalleeLeg callee) return callee.trunk();
+        return attempt.getDirection() == Direction.INBOUND ? s.trunks().get(attempt.getSourceTrunkId()) : null;
+    }
+
+    /** The transfer succeeded: the new leg takes the referrer's side of the bridge. */
+    void transferred(Transfer t, CalleeLeg replacement) {
+        if (t != transfer) return;
+        if (t.referrer() == callerSide) callerSide = replacement;
+        else calleeSide = replacement;
+        if (replacement.trunk() != null) report.trunk(replacement.trunk().getTrunkId());
+        transfer = null;
+    }
+
+    /** The transfer is over without a new leg; if the referrer has left meanwhile, so has the call. */
+    void transferFailed(Transfer t) {
+        if (t != transfer) return;
+        transfer = null;
+        if (t.referrerGone() && state == State.ANSWERED) {
+            CallLeg transferee = t.transferee();
+            transferee.sendBye();
+            end(CallEventType.ENDED, Response.OK, "transfer failed after the transferor left",
+                    transferee == callerSide ? HangupParty.CALLEE : HangupParty.CALLER);
         }
     }
 
     /** The caller's CANCEL: the dialled legs are cancelled and the INVITE answered 487. */
     public synchronized void onCallerCancel() {
         if (state == State.ANSWERED || state == State.ENDED) return;
-        cancelAll();
         fail(Response.REQUEST_TERMINATED, "cancelled by the caller", HangupParty.CALLER);
     }
 
-    /** A dialog timed out (the caller never acknowledged the answer): both legs are ended. */
+    /** A dialog timed out (a 2xx never acknowledged): both legs are ended. */
     synchronized void onLegLost(CallLeg leg) {
-        if (state == State.ANSWERED && (leg == caller || leg == answered)) {
-            answered.sendBye();
-            caller.sendBye();
+        if (state == State.ANSWERED && (leg == callerSide || leg == calleeSide)) {
+            calleeSide.sendBye();
+            callerSide.sendBye();
             end(CallEventType.ENDED, Response.REQUEST_TIMEOUT, "a leg was lost", HangupParty.SYSTEM);
         }
     }
@@ -399,27 +361,20 @@ public final class B2buaCall {
     public synchronized void terminate(int status, String reason) {
         switch (state) {
             case ANSWERED -> {
-                answered.sendBye();
-                caller.sendBye();
+                calleeSide.sendBye();
+                callerSide.sendBye();
                 end(CallEventType.ENDED, Response.OK, reason, HangupParty.SYSTEM);
             }
-            case AWAITING_VERDICT, DIALLING -> {
-                cancelAll();
-                fail(status, reason, HangupParty.SYSTEM);
-            }
+            case AWAITING_VERDICT, DIALLING -> fail(status, reason, HangupParty.SYSTEM);
             case ENDED -> { }
         }
     }
 
     // ---- the end
 
-    private void cancelAll() {
-        ringing.forEach(CalleeLeg::cancel);
-        ringing.clear();
-    }
-
-    private void fail(int status, String reason, HangupParty by, javax.sip.header.Header... extra) {
-        cancelAll();
+    private void fail(int status, String reason, HangupParty by, Header... extra) {
+        hunt.cancelAll();
+        report.trunk(hunt.trunkId());
         caller.reject(status, reason, extra);
         s.metrics().reject(status);
         end(CallEventType.FAILED, status, reason, by);
@@ -430,54 +385,22 @@ public final class B2buaCall {
         state = State.ENDED;
         timers.forEach(t -> t.cancel(false));
         timers.clear();
+        if (transfer != null) transfer.abort();
+        transfer = null;
         s.registry().remove(this);
-        long now = System.currentTimeMillis();
-        if (attemptReported) {
-            CallEvent.Builder e = event(type, 0, now).setEndedAt(Instant.ofEpochMilli(now)).setSipStatus(status)
-                    .setReason(reason).setHangupBy(by)
-                    .setDurationMillis(answeredAt == null ? 0 : now - answeredAt);
-            s.events().emit(e.build());
-        }
+        report.end(type, status, reason, by, System.currentTimeMillis());
         log.debug("call {} {}: {} {} by {}", callId, type, status, reason, by);
     }
 
     private void interim() {
         synchronized (this) {
-            if (state != State.ANSWERED) return;
-            interimSequence++;
-            report(CallEventType.INTERIM, interimSequence, System.currentTimeMillis(), null);
+            if (state == State.ANSWERED) report.interim(System.currentTimeMillis());
         }
-    }
-
-    private void report(CallEventType type, int sequence, long now, String reason) {
-        if (accountId == null) return;
-        if (type == CallEventType.ATTEMPT) attemptReported = true;
-        if (!attemptReported) return;
-        CallEvent.Builder e = event(type, sequence, now).setReason(reason);
-        if (answeredAt != null) e.setDurationMillis(now - answeredAt);
-        s.events().emit(e.build());
-    }
-
-    private CallEvent.Builder event(CallEventType type, int sequence, long now) {
-        return CallEvent.newBuilder()
-                .setEventId(callId + ":" + type + ":" + sequence)
-                .setCallId(callId)
-                .setAccountId(accountId)
-                .setType(type)
-                .setSequence(sequence)
-                .setDirection(direction)
-                .setEdgeId(s.settings().edgeId())
-                .setTrunkId(trunkId != null ? trunkId : attempt.getSourceTrunkId())
-                .setCallerId(verdict != null ? verdict.getCallerId() : null) // the From user is no caller ID until the router chose one
-                .setDestination(verdict != null ? verdict.getDestination() : null)
-                .setOccurredAt(Instant.ofEpochMilli(now))
-                .setStartedAt(Instant.ofEpochMilli(startedAt))
-                .setAnsweredAt(answeredAt == null ? null : Instant.ofEpochMilli(answeredAt));
     }
 
     @Override
     public String toString() { return "B2buaCall[" + callId + ", " + state + "]"; }
 
     /** For tests and /healthz: the kind of each target still to try. */
-    synchronized List<TargetKind> remainingTargets() { return targets.stream().map(RouteTarget::getKind).toList(); }
+    synchronized List<TargetKind> remainingTargets() { return hunt.remaining(); }
 }

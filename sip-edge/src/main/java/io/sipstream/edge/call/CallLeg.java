@@ -7,6 +7,9 @@ import javax.sip.Dialog;
 import javax.sip.DialogState;
 import javax.sip.RequestEvent;
 import javax.sip.ServerTransaction;
+import javax.sip.header.ContentTypeHeader;
+import javax.sip.header.SubscriptionStateHeader;
+import javax.sip.message.Message;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
 import org.slf4j.Logger;
@@ -74,6 +77,42 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         ClientTransaction ct = s.sip().provider().getNewClientTransaction(out);
         ct.setApplicationData(new RelayedRequest(s, origin, this));
         dialog.sendRequest(ct);
+    }
+
+    /** Sends a re-INVITE in this leg's dialog carrying {@code offer}'s body; its answers go to {@code handler}. */
+    void reinvite(Message offer, ClientHandler handler) throws Exception {
+        Request out = dialog.createRequest(Request.INVITE);
+        Bodies.copy(offer, out);
+        out.setHeader(s.sip().contact(transport));
+        ClientTransaction ct = s.sip().provider().getNewClientTransaction(out);
+        ct.setApplicationData(handler);
+        dialog.sendRequest(ct);
+    }
+
+    /** A NOTIFY of a REFER's progress (RFC 3515 section 2.4.5): the status line as message/sipfrag. */
+    void notifyRefer(int status, String reason, boolean last) {
+        Dialog d = dialog;
+        if (d == null || d.getState() != DialogState.CONFIRMED) return;
+        try {
+            var h = s.sip().headers();
+            Request notify = d.createRequest(Request.NOTIFY);
+            notify.setHeader(h.createEventHeader("refer"));
+            SubscriptionStateHeader subscription = h.createSubscriptionStateHeader(
+                    last ? SubscriptionStateHeader.TERMINATED : SubscriptionStateHeader.ACTIVE);
+            if (last) subscription.setReasonCode("noresource");
+            else subscription.setExpires(60);
+            notify.setHeader(subscription);
+            notify.setHeader(s.sip().contact(transport));
+            ContentTypeHeader type = h.createContentTypeHeader("message", "sipfrag");
+            type.setParameter("version", "2.0");
+            String phrase = reason == null || reason.isBlank() ? "" : " " + reason.replaceAll("[\\r\\n]", " ");
+            notify.setContent("SIP/2.0 " + status + phrase + "\r\n", type);
+            ClientTransaction ct = s.sip().provider().getNewClientTransaction(notify);
+            ct.setApplicationData(ClientHandler.IGNORE);
+            d.sendRequest(ct);
+        } catch (Exception e) {
+            log.debug("NOTIFY on {} not sent: {}", call.callId(), e.toString());
+        }
     }
 
     Dialog dialog() { return dialog; }

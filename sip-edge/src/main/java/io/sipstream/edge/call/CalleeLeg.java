@@ -2,6 +2,7 @@ package io.sipstream.edge.call;
 
 import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.Trunk;
+import io.sipstream.edge.registrar.Binding;
 import io.sipstream.edge.sip.ClientHandler;
 import io.sipstream.edge.trunk.ClientDigest;
 import io.sipstream.edge.trunk.TrunkCredentials;
@@ -37,8 +38,10 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
 
     enum State { CALLING, PROCEEDING, ANSWERED, DONE }
 
+    private final Hunt hunt;
     private final RouteTarget target;
     private final Trunk trunk;
+    private final Binding binding;
     private final URI requestUri;
     private final String fromUser;
     private Request invite;
@@ -51,10 +54,13 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private boolean acked;
     private ScheduledFuture<?> noResponse;
 
-    CalleeLeg(B2buaCall call, CallServices s, RouteTarget target, Trunk trunk, URI requestUri, String fromUser) {
+    CalleeLeg(B2buaCall call, CallServices s, Hunt hunt, RouteTarget target, Trunk trunk, URI requestUri, String fromUser,
+              Binding binding) {
         super(call, s, transportOf(trunk, requestUri));
+        this.hunt = hunt;
         this.target = target;
         this.trunk = trunk;
+        this.binding = binding;
         this.requestUri = requestUri;
         this.fromUser = fromUser;
     }
@@ -73,8 +79,8 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
 
     boolean cancelled() { return cancelled; }
 
-    /** Builds and sends the INVITE: the caller's SDP, the router's caller ID. */
-    void send(Request callerInvite) throws Exception {
+    /** Builds and sends the INVITE: the offer's SDP (none for a late offer), the router's caller ID. */
+    void send(Request offer) throws Exception {
         var h = s.sip().headers();
         var a = s.sip().addresses();
         SipURI fromUri = a.createSipURI(fromUser, s.sip().advertisedHost());
@@ -83,7 +89,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         ToHeader to = h.createToHeader(a.createAddress(toUri), null);
         CallIdHeader callId = h.createCallIdHeader(s.sip().newCallId());
         CSeqHeader cseq = h.createCSeqHeader(1L, Request.INVITE);
-        MaxForwardsHeader callerMf = (MaxForwardsHeader) callerInvite.getHeader(MaxForwardsHeader.NAME);
+        MaxForwardsHeader callerMf = offer == null ? null : (MaxForwardsHeader) offer.getHeader(MaxForwardsHeader.NAME);
         MaxForwardsHeader mf = h.createMaxForwardsHeader(callerMf == null ? 70 : Math.max(1, Math.min(70, callerMf.getMaxForwards() - 1)));
         java.util.List<ViaHeader> via = new java.util.ArrayList<>();
         via.add(s.sip().via(transport));
@@ -94,7 +100,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         invite.addHeader(s.responder().allow());
         RouteHeader route = routeToTrunk();
         if (route != null) invite.addHeader(route);
-        Bodies.copy(callerInvite, invite);
+        if (offer != null) Bodies.copy(offer, invite);
         sendInvite(invite);
         noResponse = s.after(s.settings().targetTimeout(), this::onNoResponse);
     }
@@ -138,7 +144,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                     sendCancel();
                     return;
                 }
-                if (status > 100 && !cancelled) call.onProvisional(this, response);
+                if (status > 100 && !cancelled) hunt.onProvisional(this, response);
                 return;
             }
             cancelTimer();
@@ -152,7 +158,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                     ackAndBye();
                     return;
                 }
-                call.onAnswered(this, response);
+                hunt.onAnswered(this, response);
                 return;
             }
             state = State.DONE;
@@ -165,10 +171,10 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                 return;
             }
             if (status >= 300 && status < 400) {
-                call.onRedirect(this, response);
+                hunt.onRedirect(this, response);
                 return;
             }
-            call.onLegFailed(this, status, response.getReasonPhrase());
+            hunt.onFailed(this, status, response.getReasonPhrase());
         }
     }
 
@@ -182,12 +188,12 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
             try {
                 if (credentials.isEmpty() || !retryWith(challenge, credentials.get())) {
                     state = State.DONE;
-                    call.onLegFailed(this, challenge.getStatusCode(), "no credentials answer the trunk's challenge");
+                    hunt.onFailed(this, challenge.getStatusCode(), "no credentials answer the trunk's challenge");
                 }
             } catch (Exception e) {
                 log.warn("call {}: answering trunk {}'s challenge failed: {}", call.callId(), trunk.getTrunkId(), e.toString());
                 state = State.DONE;
-                call.onLegFailed(this, 503, "trunk authentication failed");
+                hunt.onFailed(this, 503, "trunk authentication failed");
             }
         }
     }
@@ -210,7 +216,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         synchronized (call) {
             if (state == State.CALLING || state == State.PROCEEDING) {
                 state = State.DONE;
-                if (!cancelled) call.onLegFailed(this, 0, "no final response");
+                if (!cancelled) hunt.onFailed(this, 0, "no final response");
             }
         }
     }
@@ -224,7 +230,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
             } catch (Exception ignored) {
                 // already gone
             }
-            if (!cancelled) call.onLegFailed(this, 0, "no response within " + s.settings().targetTimeout().toMillis() + " ms");
+            if (!cancelled) hunt.onFailed(this, 0, "no response within " + s.settings().targetTimeout().toMillis() + " ms");
         }
     }
 
@@ -252,13 +258,13 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         }
     }
 
-    /** Acknowledges the answer, with the caller's ACK body when the caller made a late offer. */
-    void ack(Request callerAck) {
+    /** Acknowledges the answer; with a body (the answer to a late offer) taken from {@code answer} when given. */
+    void ack(javax.sip.message.Message answer) {
         if (acked || answerCSeq < 0) return;
         acked = true;
         try {
             Request ack = dialog.createAck(answerCSeq);
-            if (callerAck != null) Bodies.copy(callerAck, ack);
+            if (answer != null) Bodies.copy(answer, ack);
             dialog.sendAck(ack);
         } catch (Exception e) {
             log.warn("ACK on {} not sent: {}", call.callId(), e.toString());

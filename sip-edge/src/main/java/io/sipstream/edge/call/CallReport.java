@@ -1,0 +1,93 @@
+package io.sipstream.edge.call;
+
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.CallEvent;
+import io.sipstream.avro.CallEventType;
+import io.sipstream.avro.HangupParty;
+import io.sipstream.avro.RoutingVerdict;
+import java.time.Instant;
+
+/**
+ * The call events of one call: ATTEMPT once the account is known (at once for an account's own
+ * call, at the verdict for an inbound one), then RINGING, ANSWERED, INTERIM and the closing
+ * ENDED or FAILED. A call never announced with ATTEMPT reports nothing, so billing never sees
+ * an end without a start. Event ids are {@code callId:TYPE:sequence}: a repeat is a duplicate.
+ */
+final class CallReport {
+    private final CallServices s;
+    private final CallAttempt attempt;
+    private final long startedAt;
+    private String accountId;
+    private RoutingVerdict verdict;
+    private String trunkId;
+    private Long answeredAt;
+    private boolean announced;
+    private boolean ringingSent;
+    private int interims;
+
+    CallReport(CallServices s, CallAttempt attempt, long startedAt) {
+        this.s = s;
+        this.attempt = attempt;
+        this.startedAt = startedAt;
+        this.accountId = attempt.getAccountId();
+    }
+
+    void account(String id) { accountId = id; }
+
+    void verdict(RoutingVerdict v) { verdict = v; }
+
+    void trunk(String id) { if (id != null) trunkId = id; }
+
+    Long answeredAt() { return answeredAt; }
+
+    /** ATTEMPT, once, as soon as the account is known. */
+    void attempt(long now) {
+        if (announced || accountId == null) return;
+        announced = true;
+        emit(event(CallEventType.ATTEMPT, 0, now));
+    }
+
+    void ringing(long now) {
+        if (ringingSent) return;
+        ringingSent = true;
+        emit(event(CallEventType.RINGING, 0, now));
+    }
+
+    void answered(long now) {
+        answeredAt = now;
+        emit(event(CallEventType.ANSWERED, 0, now));
+    }
+
+    void interim(long now) {
+        interims++;
+        emit(event(CallEventType.INTERIM, interims, now));
+    }
+
+    void end(CallEventType type, int status, String reason, HangupParty by, long now) {
+        emit(event(type, 0, now).setEndedAt(Instant.ofEpochMilli(now)).setSipStatus(status).setReason(reason).setHangupBy(by)
+                .setDurationMillis(answeredAt == null ? 0 : now - answeredAt));
+    }
+
+    private void emit(CallEvent.Builder e) {
+        if (announced) s.events().emit(e.build());
+    }
+
+    private CallEvent.Builder event(CallEventType type, int sequence, long now) {
+        CallEvent.Builder e = CallEvent.newBuilder()
+                .setEventId(attempt.getCallId() + ":" + type + ":" + sequence)
+                .setCallId(attempt.getCallId())
+                .setAccountId(accountId)
+                .setType(type)
+                .setSequence(sequence)
+                .setDirection(attempt.getDirection())
+                .setEdgeId(s.settings().edgeId())
+                .setTrunkId(trunkId != null ? trunkId : attempt.getSourceTrunkId())
+                .setCallerId(verdict != null ? verdict.getCallerId() : null) // the From user is no caller ID until the router chose one
+                .setDestination(verdict != null ? verdict.getDestination() : null)
+                .setOccurredAt(Instant.ofEpochMilli(now))
+                .setStartedAt(Instant.ofEpochMilli(startedAt))
+                .setAnsweredAt(answeredAt == null ? null : Instant.ofEpochMilli(answeredAt));
+        if (answeredAt != null) e.setDurationMillis(now - answeredAt);
+        return e;
+    }
+}

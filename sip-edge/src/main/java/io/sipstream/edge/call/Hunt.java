@@ -1,0 +1,220 @@
+package io.sipstream.edge.call;
+
+import io.sipstream.avro.RouteTarget;
+import io.sipstream.avro.TargetKind;
+import io.sipstream.avro.Trunk;
+import io.sipstream.edge.registrar.Binding;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Function;
+import javax.sip.address.SipURI;
+import javax.sip.address.URI;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dials a verdict's targets in failover order until one answers: a TRUNK or URI target is one
+ * leg, a REGISTERED target rings every contact of its owner at once (RFC 3261 16.7: the best
+ * failure of the group counts). {@link FailoverPolicy} decides whether a failure moves on to the
+ * next target. The owner (the call itself, or a transfer) hears of progress, the answer, a
+ * redirect and the end. Like everything of a call, it runs under the call's lock.
+ */
+final class Hunt {
+    private static final Logger log = LoggerFactory.getLogger(Hunt.class);
+    private static final String NOTHING_TRIED = "no target answered";
+
+    /** What a hunt tells the one that started it. */
+    interface Owner {
+        void onProgress(CalleeLeg leg, Response provisional);
+
+        /** A target answered; the others have been cancelled. */
+        void onAnswer(CalleeLeg leg, Response answer);
+
+        /** A 3xx from the only ringing leg: true when the owner follows it (the hunt forgets the leg). */
+        boolean onRedirect(CalleeLeg leg, Response redirect);
+
+        /** No target answered: the status and reason for whoever is waiting. */
+        void onExhausted(int status, String reason);
+    }
+
+    private final B2buaCall call;
+    private final CallServices s;
+    private final Owner owner;
+    private final Request offer;
+    private final Function<RouteTarget, String> callerId;
+    private final Deque<RouteTarget> targets = new ArrayDeque<>();
+    private final List<CalleeLeg> ringing = new ArrayList<>();
+    private String contactsOwner;
+    private RouteTarget currentTarget;
+    private String trunkId;
+    private int lastStatus;
+    private int groupStatus;
+    private String lastReason = NOTHING_TRIED;
+    private boolean over;
+
+    /**
+     * @param offer the request whose body (SDP offer) and Max-Forwards the dialled legs get; null
+     *              for a late offer (the legs get no SDP and their 2xx carries the offer)
+     */
+    Hunt(B2buaCall call, CallServices s, Owner owner, Request offer, Function<RouteTarget, String> callerId) {
+        this.call = call;
+        this.s = s;
+        this.owner = owner;
+        this.offer = offer;
+        this.callerId = callerId;
+    }
+
+    /** Dials these targets (after any tried before); REGISTERED targets without an account ring {@code contactsOwner}'s phones. */
+    void start(List<RouteTarget> list, String contactsOwner) {
+        this.contactsOwner = contactsOwner;
+        over = false;
+        targets.clear();
+        targets.addAll(list);
+        dialNext();
+    }
+
+    /** Gives up on what rings now and dials these instead (the no-answer targets). */
+    void replace(List<RouteTarget> list, int status, String reason) {
+        cancelAll();
+        lastStatus = status;
+        lastReason = reason;
+        start(list, contactsOwner);
+    }
+
+    /** Stops every leg still ringing; the hunt is over. */
+    void cancelAll() {
+        ringing.forEach(CalleeLeg::cancel);
+        ringing.clear();
+        over = true;
+    }
+
+    /** The trunk last dialled (or the one that answered). */
+    String trunkId() { return trunkId; }
+
+    List<TargetKind> remaining() { return targets.stream().map(RouteTarget::getKind).toList(); }
+
+    private void dialNext() {
+        while (!over) {
+            RouteTarget target = targets.poll();
+            if (target == null) {
+                int status = lastStatus == 0 && lastReason.equals(NOTHING_TRIED) ? 480 : FailoverPolicy.callerStatus(lastStatus);
+                over = true;
+                owner.onExhausted(status, lastReason);
+                return;
+            }
+            currentTarget = target;
+            groupStatus = 0;
+            if (dial(target)) return;
+        }
+    }
+
+    /** Starts ringing one target; false when it cannot be dialled at all (then the next one is tried). */
+    private boolean dial(RouteTarget target) {
+        try {
+            switch (target.getKind()) {
+                case TRUNK -> {
+                    Trunk trunk = s.trunks().get(target.getTrunkId());
+                    if (trunk == null || !trunk.getEnabled()) {
+                        lastStatus = 503;
+                        lastReason = "trunk " + target.getTrunkId() + " is unknown or disabled";
+                        return false;
+                    }
+                    trunkId = trunk.getTrunkId();
+                    ring(target, trunk, s.sip().addresses().createURI(target.getRequestUri()));
+                    return true;
+                }
+                case URI -> {
+                    ring(target, null, s.sip().addresses().createURI(target.getRequestUri()));
+                    return true;
+                }
+                case REGISTERED -> {
+                    String phonesOf = target.getAccountId() != null ? target.getAccountId() : contactsOwner;
+                    s.offload(() -> {
+                        List<Binding> contacts = s.bindings().current(phonesOf, System.currentTimeMillis());
+                        synchronized (call) {
+                            onContacts(target, contacts);
+                        }
+                    });
+                    return true;
+                }
+            }
+        } catch (Exception e) {
+            log.warn("call {}: target {} cannot be dialled: {}", call.callId(), target.getRequestUri(), e.toString());
+            lastStatus = 502;
+            lastReason = "target cannot be dialled";
+        }
+        return false;
+    }
+
+    private void onContacts(RouteTarget target, List<Binding> contacts) {
+        if (over || currentTarget != target) return;
+        int rung = 0;
+        for (Binding b : contacts) {
+            try {
+                ring(target, null, s.sip().addresses().createURI(b.contact()), b);
+                rung++;
+            } catch (Exception e) {
+                log.warn("call {}: contact {} cannot be dialled: {}", call.callId(), b.contact(), e.toString());
+            }
+        }
+        if (rung == 0) {
+            lastStatus = Response.TEMPORARILY_UNAVAILABLE;
+            lastReason = "no registered contact";
+            dialNext();
+        }
+    }
+
+    private void ring(RouteTarget target, Trunk trunk, URI uri) throws Exception { ring(target, trunk, uri, null); }
+
+    private void ring(RouteTarget target, Trunk trunk, URI uri, Binding binding) throws Exception {
+        if (!(uri instanceof SipURI)) throw new IllegalArgumentException("not a SIP URI: " + uri);
+        CalleeLeg leg = new CalleeLeg(call, s, this, target, trunk, uri, callerId.apply(target), binding);
+        ringing.add(leg);
+        leg.send(offer);
+    }
+
+    // ---- what the dialled legs say (under the call's lock)
+
+    void onProvisional(CalleeLeg leg, Response response) {
+        if (!over && ringing.contains(leg)) owner.onProgress(leg, response);
+    }
+
+    void onAnswered(CalleeLeg leg, Response response) {
+        if (over || !ringing.contains(leg)) {
+            leg.ack(null);
+            leg.cancel(); // a late answer of a fork that lost, or of a hunt already over
+            return;
+        }
+        ringing.remove(leg);
+        cancelAll();
+        if (leg.trunk() != null) trunkId = leg.trunk().getTrunkId();
+        owner.onAnswer(leg, response);
+    }
+
+    void onFailed(CalleeLeg leg, int status, String reason) {
+        if (!ringing.remove(leg) || over) return;
+        groupStatus = FailoverPolicy.best(groupStatus, status);
+        lastStatus = groupStatus;
+        lastReason = reason == null || reason.isBlank() ? "target failed with " + status : reason;
+        if (!ringing.isEmpty()) return; // other contacts still ring
+        if (FailoverPolicy.failsOver(groupStatus, leg.trunk())) {
+            dialNext();
+        } else {
+            over = true;
+            owner.onExhausted(FailoverPolicy.callerStatus(groupStatus), lastReason);
+        }
+    }
+
+    void onRedirect(CalleeLeg leg, Response response) {
+        if (over || !ringing.contains(leg)) return;
+        if (ringing.size() == 1 && owner.onRedirect(leg, response)) {
+            ringing.remove(leg);
+            return;
+        }
+        onFailed(leg, response.getStatusCode(), "redirect not followed");
+    }
+}

@@ -1,0 +1,209 @@
+package io.sipstream.edge.call;
+
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.RouteTarget;
+import io.sipstream.avro.RoutingVerdict;
+import io.sipstream.avro.VerdictAction;
+import io.sipstream.edge.sip.ClientHandler;
+import java.util.concurrent.ScheduledFuture;
+import javax.sip.Dialog;
+import javax.sip.ResponseEvent;
+import javax.sip.header.CSeqHeader;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A REFER from a trunk that allows transfers (RFC 3515): the other side of the call (the
+ * transferee) is connected to the Refer-To target. The target goes through the router as a new
+ * attempt of the call's account ({@code redirectOf} set), never dialled blindly, and is dialled
+ * with a late offer: its 2xx carries the SDP offer, which goes to the transferee in a re-INVITE,
+ * and the transferee's answer goes back in the ACK. The referrer hears of the progress in NOTIFYs
+ * (message/sipfrag: 100, 180, then the final status) and is hung up once the new leg is connected.
+ * If the transfer fails the call goes on as it was (or ends, if the referrer has hung up meanwhile).
+ * Runs under the call's lock.
+ */
+final class Transfer implements Hunt.Owner {
+    private static final Logger log = LoggerFactory.getLogger(Transfer.class);
+
+    private enum State { ASKING, DIALLING, CONNECTING, DONE }
+
+    private final B2buaCall call;
+    private final CallServices s;
+    private final CallLeg referrer;
+    private final CallLeg transferee;
+    private final CallAttempt attempt;
+    private State state = State.ASKING;
+    private ScheduledFuture<?> verdictTimer;
+    private RoutingVerdict verdict;
+    private Hunt hunt;
+    private CalleeLeg target;
+    private boolean referrerGone;
+
+    Transfer(B2buaCall call, CallServices s, CallLeg referrer, CallLeg transferee, CallAttempt attempt) {
+        this.call = call;
+        this.s = s;
+        this.referrer = referrer;
+        this.transferee = transferee;
+        this.attempt = attempt;
+    }
+
+    CallLeg referrer() { return referrer; }
+
+    CallLeg transferee() { return transferee; }
+
+    boolean referrerGone() { return referrerGone; }
+
+    /** While the transferee is being re-INVITEd, other in-dialog offers would cross it. */
+    boolean busy() { return state == State.CONNECTING; }
+
+    boolean awaits(String attemptId) { return state == State.ASKING && attempt.getCallId().equals(attemptId); }
+
+    /** After the 202: asks the router about the Refer-To target. */
+    void start() {
+        notifyReferrer(Response.TRYING, "Trying", false);
+        s.metrics().attempt();
+        verdictTimer = s.after(s.settings().verdictTimeout(), () -> {
+            synchronized (call) {
+                if (state == State.ASKING) fail(Response.SERVICE_UNAVAILABLE, "no routing decision in time");
+            }
+        });
+        s.attempts().publish(attempt, e -> {
+            synchronized (call) {
+                if (state == State.ASKING) fail(Response.SERVICE_UNAVAILABLE, "router unreachable");
+            }
+        });
+    }
+
+    void onVerdict(RoutingVerdict v) {
+        verdictTimer.cancel(false);
+        verdict = v;
+        if (v.getAction() == VerdictAction.REJECT) {
+            fail(B2buaCall.rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason());
+            return;
+        }
+        AccountBlocks.Block block = s.blocks().blockOf(call.accountId());
+        if (block != null) {
+            fail(block.sipStatus(), block.reason());
+            return;
+        }
+        state = State.DIALLING;
+        hunt = new Hunt(call, s, this, null, this::callerIdFor);
+        hunt.start(v.getTargets(), call.accountId());
+    }
+
+    private String callerIdFor(RouteTarget target) {
+        if (target.getFromUser() != null && !target.getFromUser().isBlank()) return target.getFromUser();
+        if (verdict.getCallerId() != null) return verdict.getCallerId();
+        return call.callerIdFor(target);
+    }
+
+    @Override
+    public void onProgress(CalleeLeg leg, Response provisional) {
+        int status = provisional.getStatusCode();
+        if (state == State.DIALLING && (status == Response.RINGING || status == Response.SESSION_PROGRESS)) {
+            notifyReferrer(status, provisional.getReasonPhrase(), false);
+        }
+    }
+
+    @Override
+    public void onAnswer(CalleeLeg leg, Response answer) {
+        if (state != State.DIALLING) {
+            leg.ack(null);
+            leg.cancel();
+            return;
+        }
+        target = leg;
+        if (!Bodies.has(answer)) {
+            dropTarget();
+            fail(Response.NOT_ACCEPTABLE_HERE, "the transfer target answered without an SDP offer");
+            return;
+        }
+        state = State.CONNECTING;
+        try {
+            transferee.reinvite(answer, new Reinvite());
+        } catch (Exception e) {
+            log.warn("call {}: transferee not re-INVITEd: {}", call.callId(), e.toString());
+            dropTarget();
+            fail(Response.SERVER_INTERNAL_ERROR, "the transferee could not be re-INVITEd");
+        }
+    }
+
+    @Override
+    public boolean onRedirect(CalleeLeg leg, Response redirect) { return false; }
+
+    @Override
+    public void onExhausted(int status, String reason) {
+        if (state == State.DIALLING) fail(status, reason);
+    }
+
+    /** The transferee's answer to the new leg's offer. */
+    private final class Reinvite implements ClientHandler {
+        @Override
+        public void onResponse(ResponseEvent event) throws Exception {
+            Response response = event.getResponse();
+            int status = response.getStatusCode();
+            if (status < 200) return;
+            synchronized (call) {
+                Dialog d = event.getDialog();
+                if (status < 300 && d != null) d.sendAck(d.createAck(((CSeqHeader) response.getHeader(CSeqHeader.NAME)).getSeqNumber()));
+                if (state != State.CONNECTING) return;
+                if (status >= 300) {
+                    dropTarget();
+                    fail(status, "the transferee refused the new media: " + response.getReasonPhrase());
+                    return;
+                }
+                target.ack(response); // the transferee's answer to the target's offer
+                connected();
+            }
+        }
+
+        @Override
+        public void onTimeout() {
+            synchronized (call) {
+                if (state != State.CONNECTING) return;
+                dropTarget();
+                fail(Response.REQUEST_TIMEOUT, "the transferee did not answer the re-INVITE");
+            }
+        }
+    }
+
+    private void connected() {
+        state = State.DONE;
+        notifyReferrer(Response.OK, "OK", true);
+        if (!referrerGone) referrer.sendBye();
+        call.transferred(this, target);
+        log.debug("call {}: transferred to {}", call.callId(), attempt.getRequestUri());
+    }
+
+    private void dropTarget() {
+        if (target == null) return;
+        target.ack(null);
+        target.sendBye();
+    }
+
+    private void fail(int status, String reason) {
+        state = State.DONE;
+        if (verdictTimer != null) verdictTimer.cancel(false);
+        if (hunt != null) hunt.cancelAll();
+        notifyReferrer(status, reason, true);
+        call.transferFailed(this);
+        log.debug("call {}: transfer to {} failed: {} {}", call.callId(), attempt.getRequestUri(), status, reason);
+    }
+
+    /** The call ended while the transfer was under way. */
+    void abort() {
+        if (state == State.DONE) return;
+        if (state == State.CONNECTING) dropTarget();
+        state = State.DONE;
+        if (verdictTimer != null) verdictTimer.cancel(false);
+        if (hunt != null) hunt.cancelAll();
+    }
+
+    /** The referrer hung up after the 202 (a blind transfer): no more NOTIFYs, the transfer goes on. */
+    void referrerLeft() { referrerGone = true; }
+
+    private void notifyReferrer(int status, String reason, boolean last) {
+        if (!referrerGone) referrer.notifyRefer(status, reason, last);
+    }
+}

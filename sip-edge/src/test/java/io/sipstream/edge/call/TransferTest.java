@@ -1,0 +1,131 @@
+package io.sipstream.edge.call;
+
+import static io.sipstream.edge.support.FakeRouter.route;
+import static io.sipstream.edge.support.FakeRouter.trunk;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.CallEventType;
+import io.sipstream.avro.HangupParty;
+import io.sipstream.edge.support.EdgeFixture;
+import io.sipstream.edge.support.FakeRouter;
+import io.sipstream.edge.support.SharedEdge;
+import io.sipstream.edge.support.TestUserAgent;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import javax.sip.message.Request;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * REFER from a trunk that allows transfers: the Refer-To target goes through the router as a new
+ * attempt of the caller's account, the caller is connected to it (late offer: the new leg's
+ * offer in a re-INVITE to the caller, the caller's answer in the ACK), and the referrer hears
+ * of the progress in NOTIFYs before the edge hangs it up.
+ */
+@ExtendWith(SharedEdge.class)
+class TransferTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private final SharedEdge.Shared shared;
+    private final EdgeFixture edge;
+    private TestUserAgent phone;
+    private TestUserAgent transferor;
+    private TestUserAgent target;
+
+    TransferTest(SharedEdge.Shared shared) {
+        this.shared = shared;
+        this.edge = shared.edge();
+    }
+
+    @BeforeEach
+    void peers() throws Exception {
+        phone = TestUserAgent.start("phone");
+        transferor = TestUserAgent.start("transferor");
+        target = TestUserAgent.start("target");
+        edge.publishTrunk(EdgeFixture.trunk("xfer-t1", transferor.port()).setAllowRefer(true).build());
+        edge.publishTrunk(EdgeFixture.trunk("xfer-t2", target.port()).build());
+        shared.router().clear();
+    }
+
+    @AfterEach
+    void close() {
+        shared.router().policy(a -> null);
+        phone.close();
+        transferor.close();
+        target.close();
+    }
+
+    private TestUserAgent.IncomingCall answeredCall(String account, TestUserAgent.OutgoingCall[] out) throws Exception {
+        edge.account(account, "pw-" + account, true);
+        var call = phone.call(edge.uri("+15557654321"), account, "pw-" + account);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        out[0] = call;
+        return transferor.awaitIncoming(WAIT);
+    }
+
+    private static List<String> notifications(TestUserAgent ua) {
+        return ua.requests().stream().filter(r -> r.getMethod().equals(Request.NOTIFY)).map(TestUserAgent::body).toList();
+    }
+
+    @Test
+    void shouldConnectTheCallerToTheReferTargetThroughTheRouter() throws Exception {
+        shared.router().policy(a -> a.getRedirectOf() == null
+                ? route(a, trunk("xfer-t1", "sip:+15557654321@127.0.0.1:" + transferor.port(), null)).build()
+                : route(a, trunk("xfer-t2", "sip:" + a.getDialled() + "@127.0.0.1:" + target.port(), null)).build());
+        TestUserAgent.OutgoingCall[] call = new TestUserAgent.OutgoingCall[1];
+        var atTransferor = answeredCall("xfer-amy", call);
+
+        assertThat(atTransferor.sendInDialog(Request.REFER, Map.of("Refer-To", "<sip:+15550002222@carrier.example>"))).isEqualTo(202);
+
+        CallAttempt referred = shared.router().awaitAttempt(call[0].callId() + ";refer-1", WAIT);
+        assertThat(referred.getAccountId()).isEqualTo("xfer-amy");
+        assertThat(referred.getRedirectOf()).isEqualTo(call[0].callId());
+        assertThat(referred.getDialled()).isEqualTo("+15550002222");
+        Request atTarget = target.awaitRequest(Request.INVITE, WAIT);
+        assertThat(TestUserAgent.body(atTarget)).as("late offer: the target makes the offer").isNull();
+        Request reinvite = phone.awaitRequest(Request.INVITE, WAIT);
+        assertThat(TestUserAgent.body(reinvite)).as("the target's offer reaches the caller").contains("m=audio 50000");
+        Request ack = target.awaitRequest(Request.ACK, WAIT);
+        assertThat(TestUserAgent.body(ack)).as("the caller's answer reaches the target").isEqualTo(TestUserAgent.SDP);
+
+        assertThat(transferor.receivedWithin(Request.BYE, null, WAIT)).as("the transferor is hung up").isTrue();
+        Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(notifications(transferor))
+                .containsSubsequence("SIP/2.0 100 Trying\r\n", "SIP/2.0 200 OK\r\n"));
+        Request last = transferor.requests().stream().filter(r -> r.getMethod().equals(Request.NOTIFY)).reduce((a, b) -> b).orElseThrow();
+        assertThat(last.getHeader("Subscription-State").toString()).contains("terminated");
+        assertThat(last.getHeader("Event").toString()).contains("refer");
+        assertThat(last.getHeader("Content-Type").toString()).contains("message/sipfrag");
+
+        // the caller now talks to the target: its BYE goes there
+        call[0].bye();
+        assertThat(target.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        var ended = shared.events().await(call[0].callId(), CallEventType.ENDED, WAIT);
+        assertThat(ended.getHangupBy()).isEqualTo(HangupParty.CALLER);
+        assertThat(ended.getTrunkId()).isEqualTo("xfer-t2");
+    }
+
+    @Test
+    void shouldTellTheTransferorWhenTheRouterRefusesTheTargetAndKeepTheCall() throws Exception {
+        shared.router().policy(a -> a.getRedirectOf() == null
+                ? route(a, trunk("xfer-t1", "sip:+15557654321@127.0.0.1:" + transferor.port(), null)).build()
+                : FakeRouter.reject(a, 404, "no route to the transfer target"));
+        TestUserAgent.OutgoingCall[] call = new TestUserAgent.OutgoingCall[1];
+        var atTransferor = answeredCall("xfer-bo", call);
+
+        assertThat(atTransferor.sendInDialog(Request.REFER, Map.of("Refer-To", "<sip:+15550003333@carrier.example>"))).isEqualTo(202);
+        Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(notifications(transferor))
+                .containsSubsequence("SIP/2.0 100 Trying\r\n", "SIP/2.0 404 no route to the transfer target\r\n"));
+        assertThat(target.receivedWithin(Request.INVITE, null, Duration.ofMillis(300))).isFalse();
+
+        // the call goes on between the caller and the transferor
+        assertThat(call[0].sendInDialog(Request.INFO, Map.of())).isEqualTo(200);
+        assertThat(transferor.awaitRequest(Request.INFO, WAIT)).isNotNull();
+        call[0].bye();
+        assertThat(transferor.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        assertThat(shared.events().await(call[0].callId(), CallEventType.ENDED, WAIT).getTrunkId()).isEqualTo("xfer-t1");
+    }
+}
