@@ -914,10 +914,17 @@ def soak(stack, args, callers, rate, workdir, sampler, groups, gateway_runs):
 
     def watch():
         while not stop.is_set():
-            m = scrape_metrics(stack.http_port, args.api_key,
-                               ("in_progress", "live", "active", "jvm_memory_used_bytes", "kafka_stream_state"))
+            m = scrape_metrics(stack.http_port, args.api_key, ("sipstream_edge_calls_in_progress", "jvm_memory_used_bytes"))
+            heap = sum(v for k, v in m.items() if k.startswith("jvm_memory_used_bytes") and 'area="heap"' in k)
+            live = {"edge_calls_in_progress": sum(v for k, v in m.items() if k.startswith("sipstream_edge_calls_in_progress"))}
+            try:
+                live["billing_live_calls"] = sum(int(stack.api.get(f"/v1/accounts/{account_id(i)}/usage?count=1")
+                                                     .get("liveCalls") or 0) for i in range(1, args.accounts + 1))
+            except RuntimeError:
+                live["billing_live_calls"] = None
             rss = sum(proc_rss(p) or 0 for p in stack.pids())
-            samples.append({"t": round(time.time(), 1), "rss_mib": round(rss / 2**20, 1), "metrics": m})
+            samples.append({"t": round(time.time(), 1), "rss_mib": round(rss / 2**20, 1),
+                            "heap_used_mib": round(heap / 2**20, 1) if heap else None, "live": live})
             stop.wait(10)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -932,15 +939,24 @@ def soak(stack, args, callers, rate, workdir, sampler, groups, gateway_runs):
         stop.set()
         watcher.join()
     gateway_runs.append(r)
-    half = [s for s in samples if s["t"] >= t0 + (samples[-1]["t"] - t0) / 2] if samples else []
-    live_keys = sorted({k for s in samples for k in s["metrics"] if "in_progress" in k or "live" in k})
-    return {"rate": rate, "minutes": minutes, "run": r,
+    # after the run has drained, live state must be back to nothing
+    drained = drain(stack, args, 60)
+    time.sleep(5)
+    end_live = {"edge_calls_in_progress": sum(v for k, v in scrape_metrics(
+        stack.http_port, args.api_key, ("sipstream_edge_calls_in_progress",)).items())}
+    end_live["billing_live_calls"] = sum(int(stack.api.get(f"/v1/accounts/{account_id(i)}/usage?count=1")
+                                             .get("liveCalls") or 0) for i in range(1, args.accounts + 1))
+    half = [x for x in samples if x["t"] >= t0 + (samples[-1]["t"] - t0) / 2] if samples else []
+    keys = ("edge_calls_in_progress", "billing_live_calls")
+    return {"rate": rate, "minutes": minutes, "run": r, "drained_after_s": drained,
             "rss_mib_first": samples[0]["rss_mib"] if samples else None,
             "rss_mib_last": samples[-1]["rss_mib"] if samples else None,
-            "rss_mib_max": max((s["rss_mib"] for s in samples), default=None),
-            "rss_slope_mib_per_min_second_half": round(slope_per_minute([(s["t"], s["rss_mib"]) for s in half]) or 0, 3),
-            "live_state_last": {k: samples[-1]["metrics"].get(k) for k in live_keys} if samples else {},
-            "live_state_max": {k: max(s["metrics"].get(k, 0) for s in samples) for k in live_keys},
+            "rss_mib_max": max((x["rss_mib"] for x in samples), default=None),
+            "rss_slope_mib_per_min_second_half": round(slope_per_minute([(x["t"], x["rss_mib"]) for x in half]) or 0, 3),
+            "heap_slope_mib_per_min_second_half": round(slope_per_minute(
+                [(x["t"], x["heap_used_mib"]) for x in half if x["heap_used_mib"] is not None]) or 0, 3),
+            "live_state_max": {k: max((x["live"].get(k) or 0 for x in samples), default=None) for k in keys},
+            "live_state_last": end_live,
             "samples": samples}
 
 
