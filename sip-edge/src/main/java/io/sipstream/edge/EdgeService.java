@@ -212,6 +212,9 @@ public final class EdgeService implements AutoCloseable {
     /** The trunks as this edge knows them from registry.trunks. */
     public TrunkDirectory trunks() { return trunks; }
 
+    /** Calls whose requests go to a NAT-ed phone's observed address (for tests and diagnostics: none outlives its dialog). */
+    public int natPinnedCalls() { return sip == null ? 0 : sip.pinnedCalls(); }
+
     public int callsInProgress() { return calls == null ? 0 : calls.size(); }
 
     private void endAllCalls() {

@@ -40,6 +40,7 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
             case Request.ACK -> call.onAck(this, request);
             case Request.BYE -> {
                 s.responder().respond(st, Response.OK);
+                dialogOver();
                 call.onBye(this);
             }
             case Request.INVITE, Request.UPDATE, Request.INFO -> call.onRelay(this, st);
@@ -64,7 +65,11 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         } catch (Exception e) {
             log.debug("BYE on {} not sent: {}", call.callId(), e.toString());
         }
+        dialogOver();
     }
+
+    /** This side's dialog has ended with a BYE (the stack keeps it a while longer; what the leg holds for it can go now). */
+    protected void dialogOver() {}
 
     /** Sends the other side's in-dialog request (re-INVITE, UPDATE, INFO) on this side, body untouched. */
     void relay(ServerTransaction origin) throws Exception {

@@ -122,12 +122,37 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     }
 
     private void sendInvite(Request request) throws Exception {
+        if (behindNat()) {
+            // RFC 3261 18.2.2 / RFC 5626: reach the phone where its REGISTER came from, keep its Contact as the request-URI
+            s.sip().pin(callIdOf(request), binding.sourceIp(), binding.sourcePort(), binding.transport());
+        }
         tx = s.sip().provider().getNewClientTransaction(request);
         tx.setApplicationData(this);
         Dialog d = s.sip().provider().getNewDialog(tx);
         d.setApplicationData(this);
         dialog = d;
         tx.sendRequest();
+    }
+
+    /** A registered phone whose REGISTER came from another address or port than its Contact names. */
+    private boolean behindNat() {
+        if (binding == null || binding.sourceIp() == null || binding.sourceIp().isEmpty() || binding.sourcePort() <= 0) return false;
+        if (!(requestUri instanceof SipURI uri)) return false;
+        int port = uri.getPort() > 0 ? uri.getPort() : 5060;
+        return !uri.getHost().equals(binding.sourceIp()) || port != binding.sourcePort();
+    }
+
+    private static String callIdOf(Request request) { return ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId(); }
+
+    @Override
+    protected void dialogOver() {
+        if (invite != null) s.sip().unpin(callIdOf(invite));
+    }
+
+    /** The leg is over without a dialog: its route pin (if any) goes. */
+    private void done() {
+        state = State.DONE;
+        if (invite != null) s.sip().unpin(callIdOf(invite));
     }
 
     @Override
@@ -161,7 +186,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                 hunt.onAnswered(this, response);
                 return;
             }
-            state = State.DONE;
+            done();
             if (cancelled) return;
             if ((status == Response.UNAUTHORIZED || status == Response.PROXY_AUTHENTICATION_REQUIRED)
                     && !authTried && trunk != null && trunk.getHasCredentials()) {
@@ -182,17 +207,17 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         var credentials = s.trunkCredentials().find(trunk.getTrunkId());
         synchronized (call) {
             if (cancelled) {
-                state = State.DONE;
+                done();
                 return;
             }
             try {
                 if (credentials.isEmpty() || !retryWith(challenge, credentials.get())) {
-                    state = State.DONE;
+                    done();
                     hunt.onFailed(this, challenge.getStatusCode(), "no credentials answer the trunk's challenge");
                 }
             } catch (Exception e) {
                 log.warn("call {}: answering trunk {}'s challenge failed: {}", call.callId(), trunk.getTrunkId(), e.toString());
-                state = State.DONE;
+                done();
                 hunt.onFailed(this, 503, "trunk authentication failed");
             }
         }
@@ -215,7 +240,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     public void onTimeout() {
         synchronized (call) {
             if (state == State.CALLING || state == State.PROCEEDING) {
-                state = State.DONE;
+                done();
                 if (!cancelled) hunt.onFailed(this, 0, "no final response");
             }
         }
@@ -224,7 +249,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private void onNoResponse() {
         synchronized (call) {
             if (state != State.CALLING) return;
-            state = State.DONE;
+            done();
             try {
                 tx.terminate();
             } catch (Exception ignored) {

@@ -187,7 +187,14 @@ public final class EdgeSipListener implements SipListenerExt {
     }
 
     @Override public void processTransactionTerminated(TransactionTerminatedEvent event) {}
-    @Override public void processDialogTerminated(DialogTerminatedEvent event) {}
+    @Override
+    public void processDialogTerminated(DialogTerminatedEvent event) {
+        try {
+            sip.unpin(event.getDialog().getCallId().getCallId());
+        } catch (Throwable t) {
+            log.debug("dialog end handling failed: {}", t.toString());
+        }
+    }
 
     static String describe(Request r) {
         var callId = r.getHeader("Call-ID");

@@ -89,6 +89,20 @@ public final class SipEndpoint implements AutoCloseable {
         stack.start();
     }
 
+    /** Sends every request of a call (by Call-ID) to this address, whatever its URIs say; see {@link EdgeRouter}. */
+    public void pin(String callId, String host, int port, String transport) {
+        if (router() instanceof EdgeRouter r) r.pin(callId, host, port, transport);
+    }
+
+    public void unpin(String callId) {
+        if (router() instanceof EdgeRouter r) r.unpin(callId);
+    }
+
+    /** How many calls are pinned (for tests: none is left behind). */
+    public int pinnedCalls() { return router() instanceof EdgeRouter r ? r.pinnedCount() : 0; }
+
+    private javax.sip.address.Router router() { return ((gov.nist.javax.sip.SipStackImpl) stack).getRouter(); }
+
     public SipProvider provider() { return provider; }
     public MessageFactory messages() { return messages; }
     public HeaderFactory headers() { return headers; }

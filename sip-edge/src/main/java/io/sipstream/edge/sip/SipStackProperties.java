@@ -16,6 +16,7 @@ public final class SipStackProperties {
     public static Properties build(Limits limits) {
         Properties p = new Properties();
         p.setProperty("javax.sip.AUTOMATIC_DIALOG_SUPPORT", "off"); // a B2BUA creates its dialogs itself
+        p.setProperty("javax.sip.ROUTER_PATH", EdgeRouter.class.getName()); // RFC 3261 routing, plus phones behind NAT
         p.setProperty("gov.nist.javax.sip.STACK_LOGGER", Slf4jStackLogger.class.getName());
         p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", QuietServerLogger.class.getName());
         p.setProperty("gov.nist.javax.sip.LOG_MESSAGE_CONTENT", "false");

@@ -73,6 +73,26 @@ class InboundCallTest {
     }
 
     @Test
+    void shouldReachAPhoneBehindNatWhereItsRegisterCameFrom() throws Exception {
+        edge.account("nat", "pw-nat", true);
+        String contact = "sip:nat@127.0.0.1:" + TestUserAgent.freeUdpPort(); // what a phone behind NAT believes its address is
+        phone.advertise(contact);
+        assertThat(phone.register(edge.uri("nat"), "nat", "pw-nat", 300, contact).getStatusCode()).isEqualTo(200);
+        shared.router().policy(a -> a.getDirection() == Direction.INBOUND
+                ? route(a, registered("nat")).setAccountId("nat").build() : null);
+
+        var call = carrier.call(edge.uri("+15550001000"), "+15559990000", null);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        Request atPhone = phone.awaitRequest(Request.INVITE, WAIT);
+        assertThat(atPhone.getRequestURI().toString()).as("the Contact stays the request-URI").isEqualTo(contact);
+        assertThat(phone.receivedWithin(Request.ACK, null, WAIT)).as("in-dialog requests find the phone too").isTrue();
+
+        call.bye();
+        assertThat(phone.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> edge.edge.natPinnedCalls() == 0);
+    }
+
+    @Test
     void shouldRingEveryContactAtOnceAndCancelTheOthersWhenOneAnswers() throws Exception {
         edge.account("jon", "pw-jon", true);
         try (TestUserAgent desk = TestUserAgent.start("desk")) {

@@ -73,6 +73,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     private final BlockingQueue<IncomingCall> incomingQueue = new LinkedBlockingQueue<>();
     private volatile Consumer<IncomingCall> onInvite = IncomingCall::ringAndAnswer;
     private volatile String challengeRealm;
+    private volatile String advertised;
 
     private TestUserAgent(String name) throws Exception {
         this.name = name;
@@ -133,6 +134,14 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         this.onInvite = behaviour;
         return this;
     }
+
+    /** The Contact this agent puts in its answers (as a phone behind NAT would: an address it cannot be reached at). */
+    public TestUserAgent advertise(String contactUri) {
+        this.advertised = contactUri;
+        return this;
+    }
+
+    private String myContact() { return advertised != null ? advertised : "sip:" + name + "@127.0.0.1:" + port; }
 
     /** Makes this agent a registrar that challenges REGISTERs without credentials (and accepts any with). */
     public TestUserAgent challengingRegistrar(String realm) {
@@ -380,7 +389,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
             try {
                 Response r = messages.createResponse(status, invite);
                 if (status > 100) ((ToHeader) r.getHeader(ToHeader.NAME)).setTag(toTag);
-                if (status < 300) r.addHeader(headers.createContactHeader(addresses.createAddress("sip:" + name + "@127.0.0.1:" + port)));
+                if (status < 300) r.addHeader(headers.createContactHeader(addresses.createAddress(myContact())));
                 for (var e : extra.entrySet()) r.addHeader(headers.createHeader(e.getKey(), e.getValue()));
                 if (status >= 200 && status < 300) r.setContent(SDP.replace("40000", "50000"), headers.createContentTypeHeader("application", "sdp"));
                 st.sendResponse(r);
@@ -479,7 +488,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
                     ToHeader to = (ToHeader) request.getHeader(ToHeader.NAME);
                     if (to.getTag() != null) { // re-INVITE: accept with our SDP
                         Response r = messages.createResponse(200, request);
-                        r.addHeader(headers.createContactHeader(addresses.createAddress("sip:" + name + "@127.0.0.1:" + port)));
+                        r.addHeader(headers.createContactHeader(addresses.createAddress(myContact())));
                         r.setContent(SDP, headers.createContentTypeHeader("application", "sdp"));
                         st.sendResponse(r);
                         return;
