@@ -3,7 +3,6 @@ package io.sipstream.router.topology;
 import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.CallAttempt;
-import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.Direction;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Rate;
