@@ -55,6 +55,19 @@ public final class SipStackProperties {
         p.setProperty("javax.net.ssl.trustStorePassword", password);
         p.setProperty("javax.net.ssl.trustStoreType", type);
         p.setProperty("gov.nist.javax.sip.TLS_CLIENT_AUTH_TYPE", "Disabled");
+        // JAIN-SIP's own defaults (TLSv1 to 1.2, TLS_RSA_* and anonymous suites) are all disabled by current JDKs: no
+        // handshake would ever succeed. The property named CLIENT sets the protocols of server sockets too.
+        p.setProperty("gov.nist.javax.sip.TLS_CLIENT_PROTOCOLS", "TLSv1.3, TLSv1.2");
+        p.setProperty("gov.nist.javax.sip.ENABLED_CIPHER_SUITES", String.join(" ", jdkCipherSuites()));
+    }
+
+    /** The cipher suites the JDK enables by default (its security policy, kept current with the JDK). */
+    private static String[] jdkCipherSuites() {
+        try {
+            return javax.net.ssl.SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context in this JDK", e);
+        }
     }
 
     private SipStackProperties() {}

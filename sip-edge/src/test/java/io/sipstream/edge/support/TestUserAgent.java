@@ -75,8 +75,11 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     private volatile String challengeRealm;
     private volatile String advertised;
 
-    private TestUserAgent(String name) throws Exception {
+    private final String transport;
+
+    private TestUserAgent(String name, String transport, Properties tls) throws Exception {
         this.name = name;
+        this.transport = transport;
         SipFactory factory = SipFactory.getInstance();
         factory.setPathName("gov.nist");
         Properties p = new Properties();
@@ -85,6 +88,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", io.sipstream.edge.sip.QuietServerLogger.class.getName());
         p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", "4");
         p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
+        p.putAll(tls);
         gov.nist.core.CommonLogger.legacyLogger = new io.sipstream.edge.sip.Slf4jStackLogger();
         stack = factory.createSipStack(p);
         messages = factory.createMessageFactory();
@@ -95,7 +99,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         for (int attempt = 0; attempt < 20 && lp == null; attempt++) {
             int candidate = freeUdpPort();
             try {
-                lp = stack.createListeningPoint("127.0.0.1", candidate, "udp");
+                lp = stack.createListeningPoint("127.0.0.1", candidate, transport);
                 bound = candidate;
             } catch (Exception e) {
                 // taken meanwhile: try another
@@ -108,7 +112,17 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         stack.start();
     }
 
-    public static TestUserAgent start(String name) throws Exception { return new TestUserAgent(name); }
+    public static TestUserAgent start(String name) throws Exception { return new TestUserAgent(name, "udp", new Properties()); }
+
+    /** An agent that speaks SIP over TLS only, trusting (and presenting) the certificate of a PKCS12 keystore. */
+    public static TestUserAgent startTls(String name, java.nio.file.Path keystore, String password) throws Exception {
+        Properties tls = new Properties();
+        io.sipstream.edge.sip.SipStackProperties.addTls(tls, keystore.toString(), password);
+        return new TestUserAgent(name, "tls", tls);
+    }
+
+    /** sip:user@127.0.0.1:port, with ;transport=tls when this agent speaks TLS. */
+    private String uri(String user) { return "sip:" + user + "@127.0.0.1:" + port + (transport.equals("udp") ? "" : ";transport=" + transport); }
 
     /** A port free for both UDP and TCP on 127.0.0.1. */
     public static int freeUdpPort() throws Exception {
@@ -141,7 +155,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         return this;
     }
 
-    private String myContact() { return advertised != null ? advertised : "sip:" + name + "@127.0.0.1:" + port; }
+    private String myContact() { return advertised != null ? advertised : uri(name); }
 
     /** Makes this agent a registrar that challenges REGISTERs without credentials (and accepts any with). */
     public TestUserAgent challengingRegistrar(String realm) {
@@ -184,7 +198,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
             reg.addHeader(headers.createContactHeader());
         } else {
             reg.addHeader(headers.createContactHeader(addresses.createAddress(contactOrNull != null ? contactOrNull
-                    : "sip:" + user + "@127.0.0.1:" + port)));
+                    : uri(user))));
         }
         reg.addHeader(headers.createExpiresHeader(expires));
         OutgoingCall tx = new OutgoingCall(reg, user, password);
@@ -193,14 +207,24 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         return tx.awaitFinal(Duration.ofSeconds(10));
     }
 
+    /** Sends an OPTIONS and returns its final response. */
+    public Response options(String requestUri) throws Exception {
+        SipURI from = addresses.createSipURI(name, "sipstream.local");
+        Request options = newRequest(Request.OPTIONS, addresses.createURI(requestUri), from, UUID.randomUUID() + "@test", 1);
+        OutgoingCall tx = new OutgoingCall(options, name, null);
+        outgoing.put(callId(options), tx);
+        tx.send(options);
+        return tx.awaitFinal(Duration.ofSeconds(10));
+    }
+
     private Request newRequest(String method, javax.sip.address.URI uri, SipURI fromUri, String callId, long cseq) throws Exception {
         var from = headers.createFromHeader(addresses.createAddress(fromUri), UUID.randomUUID().toString().substring(0, 8));
         javax.sip.address.URI toUri = uri instanceof SipURI s ? addresses.createSipURI(s.getUser(), s.getHost()) : uri;
         var to = headers.createToHeader(addresses.createAddress(toUri), null);
-        ViaHeader via = headers.createViaHeader("127.0.0.1", port, "udp", null);
+        ViaHeader via = headers.createViaHeader("127.0.0.1", port, transport, null);
         Request r = messages.createRequest(uri, method, headers.createCallIdHeader(callId), headers.createCSeqHeader(cseq, method),
                 from, to, new ArrayList<>(List.of(via)), headers.createMaxForwardsHeader(70));
-        r.addHeader(headers.createContactHeader(addresses.createAddress("sip:" + fromUri.getUser() + "@127.0.0.1:" + port)));
+        r.addHeader(headers.createContactHeader(addresses.createAddress(uri(fromUri.getUser()))));
         return r;
     }
 
@@ -239,7 +263,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
                 authSent = true;
                 Request retry = (Request) request.clone();
                 retry.removeHeader(ViaHeader.NAME);
-                retry.addHeader(headers.createViaHeader("127.0.0.1", port, "udp", null));
+                retry.addHeader(headers.createViaHeader("127.0.0.1", port, transport, null));
                 CSeqHeader cseq = (CSeqHeader) retry.getHeader(CSeqHeader.NAME);
                 cseq.setSeqNumber(cseq.getSeqNumber() + 1);
                 retry.addHeader(authorization(retry, r));

@@ -1,0 +1,70 @@
+package io.sipstream.edge.sip;
+
+import static io.sipstream.edge.support.FakeRouter.route;
+import static io.sipstream.edge.support.FakeRouter.trunk;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sipstream.edge.support.EdgeFixture;
+import io.sipstream.edge.support.FakeRouter;
+import io.sipstream.edge.support.TestUserAgent;
+import io.sipstream.localstack.LocalStack;
+import io.sipstream.localstack.LocalStackExtension;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SIP over TLS: an edge with a keystore made by keytool for this test, a JAIN-SIP client that trusts it. */
+@ExtendWith(LocalStackExtension.class)
+class TlsTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final String PASSWORD = "tls-test-pass";
+
+    private static Path keystore(Path dir) throws Exception {
+        Path keystore = dir.resolve("edge.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "edge", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-keystore", keystore.toString(), "-storetype", "PKCS12",
+                "-storepass", PASSWORD, "-keypass", PASSWORD).redirectErrorStream(true).start();
+        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).as("keytool finished").isTrue();
+        assertThat(keytool.exitValue()).as(output).isZero();
+        return keystore;
+    }
+
+    @Test
+    void shouldAnswerOptionsAndCompleteACallOverTls(LocalStack stack, @TempDir Path dir) throws Exception {
+        Path keystore = keystore(dir);
+        int tlsPort = TestUserAgent.freeUdpPort();
+        try (EdgeFixture edge = EdgeFixture.start(stack, Map.of("edge.id", "6", "edge.tls.keystore", keystore.toString(),
+                     "edge.tls.keystore.password", PASSWORD, "sip.tls.port", Integer.toString(tlsPort)));
+             FakeRouter router = new FakeRouter(edge.kafka, 6);
+             TestUserAgent phone = TestUserAgent.startTls("tls-phone", keystore, PASSWORD);
+             TestUserAgent carrier = TestUserAgent.start("tls-carrier")) {
+            assertThat(edge.edge.sipPorts()).containsEntry("tls", tlsPort);
+            String edgeUri = "sip:%s@127.0.0.1:" + tlsPort + ";transport=tls";
+
+            Response options = phone.options(edgeUri.formatted("ping"));
+            assertThat(options.getStatusCode()).isEqualTo(200);
+            assertThat(options.getHeader("Via").toString()).containsIgnoringCase("/TLS");
+            assertThat(options.getHeader("Allow").toString()).contains("INVITE");
+
+            edge.account("tls-ann", "pw-tls", true);
+            edge.publishTrunk(EdgeFixture.trunk("tls-t1", carrier.port()).build());
+            router.policy(a -> route(a, trunk("tls-t1", "sip:+15557654321@127.0.0.1:" + carrier.port(), null)).build());
+            var call = phone.call(edgeUri.formatted("+15557654321"), "tls-ann", "pw-tls");
+            Response answer = call.awaitFinal(WAIT);
+            assertThat(answer.getStatusCode()).isEqualTo(200);
+            assertThat(answer.getHeader("Contact").toString()).as("in-dialog requests come back over TLS").contains("transport=tls");
+            assertThat(carrier.awaitRequest(Request.INVITE, WAIT)).isNotNull();
+            call.bye();
+            assertThat(carrier.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        }
+    }
+}
