@@ -57,9 +57,8 @@ final class RoutingProcessor implements Processor<String, CallAttempt, String, A
             if (verdict.getAction() == VerdictAction.ROUTE) {
                 CallLimiter.Refusal refusal = limiter.admit(account, attempt.getCallId(), record.timestamp(), now);
                 if (refusal != null) verdict = Verdicts.refuse(verdict, refusal.sipStatus(), refusal.reason());
-            } else {
-                limiter.refused(account, attempt.getCallId());
             }
+            if (verdict.getAction() == VerdictAction.REJECT) limiter.refused(account, attempt.getCallId());
         }
         context.forward(record.withKey(attempt.getCallId()).withValue(new AddressedVerdict(verdict, attempt.getReplyPartition())));
         options.listener().onVerdict(verdict);
