@@ -96,9 +96,11 @@ public final class EdgeService implements AutoCloseable {
         KafkaCallEventPublisher publisher = new KafkaCallEventPublisher(config.kafka(), clientPrefix + "-events");
         closers.push(publisher);
         var lost = journal.recoverLostCalls(edgeId);
-        for (CallEvent e : lost) publisher.publish(e);
+        for (CallEvent e : lost) {
+            journal.record(e);
+            publisher.publish(e, () -> journal.forget(e));
+        }
         publisher.flush();
-        for (CallEvent e : lost) journal.record(e);
         if (!lost.isEmpty()) log.warn("reported {} calls lost by the previous run as ended", lost.size());
         CallEventSink events = new CallEventSink(publisher, journal);
         closers.push(events);

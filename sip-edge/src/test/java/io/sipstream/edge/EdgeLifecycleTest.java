@@ -38,6 +38,13 @@ class EdgeLifecycleTest {
                 .setAccountId("crash-acc").setType(CallEventType.ANSWERED).setDirection(Direction.OUTBOUND)
                 .setOccurredAt(Instant.ofEpochMilli(answeredAt)).setStartedAt(Instant.ofEpochMilli(answeredAt - 5000))
                 .setAnsweredAt(Instant.ofEpochMilli(answeredAt)).build());
+        // a call whose end the crashed run journalled but maybe never delivered: re-emitted as it was
+        String endedCall = "ended-" + System.nanoTime();
+        new CallJournal(journalDir).record(CallEvent.newBuilder().setEventId(endedCall + ":ENDED:0").setCallId(endedCall)
+                .setAccountId("crash-acc").setType(CallEventType.ENDED).setDirection(Direction.OUTBOUND)
+                .setOccurredAt(Instant.ofEpochMilli(answeredAt)).setStartedAt(Instant.ofEpochMilli(answeredAt - 5000))
+                .setEndedAt(Instant.ofEpochMilli(answeredAt)).setSipStatus(200).setReason("caller hung up")
+                .setHangupBy(HangupParty.CALLER).build());
         KafkaSettings kafka = KafkaSettings.from(Settings.of(Map.of("kafka.bootstrap", stack.bootstrapServers(),
                 "schema.registry.url", stack.schemaRegistryUrl())));
 
@@ -47,6 +54,10 @@ class EdgeLifecycleTest {
             CallEvent ended = events.await(lost, CallEventType.ENDED, WAIT);
             assertThat(ended.getHangupBy()).isEqualTo(HangupParty.SYSTEM);
             assertThat(ended.getDurationMillis()).isGreaterThanOrEqualTo(29_000);
+            CallEvent again = events.await(endedCall, CallEventType.ENDED, WAIT);
+            assertThat(again.getEventId()).isEqualTo(endedCall + ":ENDED:0");
+            assertThat(again.getReason()).isEqualTo("caller hung up");
+            assertThat(again.getHangupBy()).isEqualTo(HangupParty.CALLER);
             assertThat(Files.list(journalDir).count()).isZero();
 
             edge.trunkCredentials("reg-t1", "edge-at-provider", "s3cret", "provider.example");

@@ -6,6 +6,12 @@ import io.sipstream.avro.CallEvent;
 public interface CallEventPublisher extends AutoCloseable {
     void publish(CallEvent event);
 
+    /** Publishes, and runs {@code onDelivered} once the bus has the event (never, if it is not delivered). */
+    default void publish(CallEvent event, Runnable onDelivered) {
+        publish(event);
+        onDelivered.run();
+    }
+
     /** Up when events are being delivered. */
     default boolean healthy() { return true; }
 

@@ -10,6 +10,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Takes call events from SIP and timer threads and, on one thread of its own (so a call's
  * events keep their order and no SIP thread waits on disk or Kafka), journals then publishes them.
+ * A call's closing event (ENDED, FAILED) is journalled like the others and the call forgotten only
+ * once Kafka has acknowledged it: an edge that dies in between re-emits it at its next start
+ * (the same event id, which billing de-duplicates).
  */
 public final class CallEventSink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallEventSink.class);
@@ -30,11 +33,21 @@ public final class CallEventSink implements AutoCloseable {
         worker.execute(() -> {
             try {
                 journal.record(event);
-                publisher.publish(event);
+                if (CallJournal.closes(event)) publisher.publish(event, () -> forget(event));
+                else publisher.publish(event);
             } catch (RuntimeException e) {
                 log.error("call event {} not emitted", event.getEventId(), e);
             }
         });
+    }
+
+    /** Called from the publisher's thread: the journal is written on the sink's own. */
+    private void forget(CallEvent closing) {
+        try {
+            worker.execute(() -> journal.forget(closing));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            journal.forget(closing);
+        }
     }
 
     public void heartbeat(long nowMillis) { worker.execute(() -> journal.heartbeat(nowMillis)); }

@@ -32,22 +32,35 @@ public final class CallJournal {
         Files.createDirectories(dir);
     }
 
-    /** Records an event of a call; ENDED and FAILED remove the call. */
+    /** Whether an event is a call's last (ENDED or FAILED). */
+    public static boolean closes(CallEvent event) {
+        return event.getType() == CallEventType.ENDED || event.getType() == CallEventType.FAILED;
+    }
+
+    /**
+     * Records the latest event of a call, its closing one too: the call is only forgotten
+     * ({@link #forget}) once that has been delivered, so a crash in between re-emits it.
+     */
     public void record(CallEvent event) {
         Path file = fileOf(event.getCallId());
         try {
-            if (event.getType() == CallEventType.ENDED || event.getType() == CallEventType.FAILED) {
-                Files.deleteIfExists(file);
-            } else {
-                Path tmp = dir.resolve(file.getFileName() + ".tmp");
-                ByteBuffer bytes = event.toByteBuffer();
-                byte[] array = new byte[bytes.remaining()];
-                bytes.get(array);
-                Files.write(tmp, array);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
+            Path tmp = dir.resolve(file.getFileName() + ".tmp");
+            ByteBuffer bytes = event.toByteBuffer();
+            byte[] array = new byte[bytes.remaining()];
+            bytes.get(array);
+            Files.write(tmp, array);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.warn("call journal: cannot record {}: {}", event.getEventId(), e.toString());
+        }
+    }
+
+    /** The call's closing event has been delivered: nothing about it is left to tell. */
+    public void forget(CallEvent closing) {
+        try {
+            Files.deleteIfExists(fileOf(closing.getCallId()));
+        } catch (IOException e) {
+            log.warn("call journal: cannot remove {}: {}", closing.getCallId(), e.toString());
         }
     }
 
@@ -61,9 +74,10 @@ public final class CallJournal {
     }
 
     /**
-     * The closing events of the calls a previous run left behind (ENDED for answered calls,
-     * FAILED for the others), ended at the journal's last heartbeat; the files are removed
-     * once the caller has published them ({@link #record} of the closing event).
+     * The closing events of the calls a previous run left behind: a closing event it journalled
+     * but may not have delivered, as it was; else ENDED for answered calls and FAILED for the
+     * others, ended at the journal's last heartbeat. The caller publishes them, then
+     * {@link #forget}s each once delivered.
      */
     public List<CallEvent> recoverLostCalls(String edgeId) {
         List<CallEvent> closing = new ArrayList<>();
@@ -71,6 +85,10 @@ public final class CallJournal {
             for (Path f : files) {
                 try {
                     CallEvent last = CallEvent.fromByteBuffer(ByteBuffer.wrap(Files.readAllBytes(f)));
+                    if (closes(last)) {
+                        closing.add(last); // the same event id: billing drops it if it did arrive
+                        continue;
+                    }
                     long endedAt = Math.max(Files.getLastModifiedTime(f).toMillis(), last.getOccurredAt().toEpochMilli());
                     closing.add(closingEvent(last, endedAt, edgeId));
                 } catch (Exception e) {

@@ -28,11 +28,16 @@ public final class KafkaCallEventPublisher implements CallEventPublisher {
     }
 
     @Override
-    public void publish(CallEvent event) {
+    public void publish(CallEvent event) { publish(event, () -> { }); }
+
+    @Override
+    public void publish(CallEvent event, Runnable onDelivered) {
         producer.send(new ProducerRecord<>(Topics.CALL_EVENTS.name(), event.getAccountId(), event), (md, e) -> {
             if (e != null) {
                 lastFailureMillis.set(System.currentTimeMillis());
                 log.error("call event {} not delivered: {}", event.getEventId(), e.toString());
+            } else {
+                onDelivered.run();
             }
         });
     }

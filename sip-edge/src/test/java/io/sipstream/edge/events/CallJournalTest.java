@@ -8,7 +8,11 @@ import io.sipstream.avro.Direction;
 import io.sipstream.avro.HangupParty;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +34,9 @@ class CallJournalTest {
         journal.heartbeat(65_000);
 
         var closing = new CallJournal(dir).recoverLostCalls("7");
-        assertThat(closing).hasSize(2);
+        assertThat(closing).hasSize(3);
+        assertThat(closing).as("a closing event journalled but maybe not delivered comes back as it was")
+                .contains(event("done-3", CallEventType.ENDED, 5_000L));
         CallEvent ended = closing.stream().filter(e -> e.getCallId().equals("answered/1")).findFirst().orElseThrow();
         assertThat(ended.getType()).isEqualTo(CallEventType.ENDED);
         assertThat(ended.getEventId()).isEqualTo("answered/1:ENDED:0");
@@ -41,7 +47,46 @@ class CallJournalTest {
         assertThat(failed.getType()).isEqualTo(CallEventType.FAILED);
 
         closing.forEach(journal::record);
+        assertThat(journal.liveCalls()).as("kept until delivered").isEqualTo(3);
+        closing.forEach(journal::forget);
         assertThat(journal.liveCalls()).isZero();
         assertThat(Files.list(dir).count()).isZero();
+    }
+
+    /** A bus that holds every event until the test says it is delivered. */
+    private static final class SlowBus implements CallEventPublisher {
+        final List<CallEvent> published = new CopyOnWriteArrayList<>();
+        final List<Runnable> deliveries = new CopyOnWriteArrayList<>();
+
+        @Override public void publish(CallEvent event) { published.add(event); }
+
+        @Override
+        public void publish(CallEvent event, Runnable onDelivered) {
+            published.add(event);
+            deliveries.add(onDelivered);
+        }
+    }
+
+    @Test
+    void shouldForgetACallOnlyOnceItsEndIsDeliveredSoACrashReEmitsIt(@TempDir Path dir) throws Exception {
+        SlowBus bus = new SlowBus();
+        CallJournal journal = new CallJournal(dir);
+        CallEvent ended = CallEvent.newBuilder(event("c-1", CallEventType.ENDED, 5_000L)).setReason("caller hung up")
+                .setHangupBy(HangupParty.CALLER).build();
+        try (CallEventSink sink = new CallEventSink(bus, journal)) {
+            sink.emit(event("c-1", CallEventType.ANSWERED, 5_000L));
+            sink.emit(ended);
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bus.published.size() == 2);
+        }
+        // the edge dies here: published, never acknowledged
+        List<CallEvent> recovered = new CallJournal(dir).recoverLostCalls("1");
+        assertThat(recovered).containsExactly(ended); // the same event id: billing keeps one
+
+        try (CallEventSink sink = new CallEventSink(bus, journal)) {
+            sink.emit(ended);
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bus.deliveries.size() == 2);
+            bus.deliveries.get(1).run();
+        }
+        assertThat(journal.liveCalls()).isZero();
     }
 }
