@@ -255,7 +255,11 @@ public final class B2buaCall {
     // ---- in-dialog traffic
 
     synchronized void onAck(CallLeg from, Request ack) {
-        if (from == caller && calleeSide instanceof CalleeLeg leg && !leg.acked()) leg.ack(ack);
+        if (from == caller && calleeSide instanceof CalleeLeg leg && !leg.acked()) {
+            leg.ack(ack); // the answer to a late offer in the first INVITE
+        } else if (state == State.ANSWERED && (from == callerSide || from == calleeSide)) {
+            peerOf(from).settleAck(ack); // the answer to a late offer in a relayed re-INVITE
+        }
     }
 
     synchronized void onBye(CallLeg from) {

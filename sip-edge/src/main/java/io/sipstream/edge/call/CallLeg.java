@@ -84,6 +84,25 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         dialog.sendRequest(ct);
     }
 
+    private volatile long owedAck = -1;
+
+    /** A 2xx to a late-offer re-INVITE relayed on this leg waits for the answer from the other side's ACK. */
+    void oweAck(long cseq) { owedAck = cseq; }
+
+    /** Sends the ACK this leg is owed (if any) with the answer the other side's ACK carried. */
+    void settleAck(Request answer) {
+        long cseq = owedAck;
+        if (cseq < 0) return;
+        owedAck = -1;
+        try {
+            Request ack = dialog.createAck(cseq);
+            Bodies.copy(answer, ack);
+            dialog.sendAck(ack);
+        } catch (Exception e) {
+            log.warn("ACK on {} not sent: {}", call.callId(), e.toString());
+        }
+    }
+
     /** Sends a re-INVITE in this leg's dialog carrying {@code offer}'s body; its answers go to {@code handler}. */
     void reinvite(Message offer, ClientHandler handler) throws Exception {
         Request out = dialog.createRequest(Request.INVITE);

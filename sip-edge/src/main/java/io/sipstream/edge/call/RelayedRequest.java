@@ -9,8 +9,10 @@ import javax.sip.message.Response;
 
 /**
  * An in-dialog request relayed from one leg to the other: its responses go back to the
- * request's origin, bodies untouched. A 2xx to a relayed re-INVITE is acknowledged at once on
- * the side that answered; the originator's own ACK is then absorbed.
+ * request's origin, bodies untouched. A 2xx to a relayed re-INVITE that carried an offer is
+ * acknowledged at once on the side that answered (the originator's own ACK is then absorbed);
+ * for a late offer (a re-INVITE without SDP) the 2xx carries the offer, and the side that
+ * answered gets its ACK when the originator's ACK brings the answer.
  */
 final class RelayedRequest implements ClientHandler {
     private final CallServices s;
@@ -31,7 +33,8 @@ final class RelayedRequest implements ClientHandler {
         CSeqHeader cseq = (CSeqHeader) in.getHeader(CSeqHeader.NAME);
         boolean invite = cseq.getMethod().equals(Request.INVITE);
         if (invite && status >= 200 && status < 300 && event.getDialog() != null) {
-            event.getDialog().sendAck(event.getDialog().createAck(cseq.getSeqNumber()));
+            if (Bodies.has(origin.getRequest())) event.getDialog().sendAck(event.getDialog().createAck(cseq.getSeqNumber()));
+            else sentOn.oweAck(cseq.getSeqNumber()); // before the 2xx reaches the originator, whose ACK settles it
         }
         Response out = s.responder().response(status, origin.getRequest());
         Bodies.copy(in, out);

@@ -227,6 +227,26 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldRelayALateOfferReInviteAndBringTheAnswerBackInTheAck() throws Exception {
+        edge.account("kyle", "pw-ky", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "kyle", "pw-ky");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        trunk1.awaitRequest(Request.INVITE, WAIT);
+
+        Response reinvited = call.requestInDialog(Request.INVITE, Map.of()); // no SDP: the far side makes the offer
+        assertThat(reinvited.getStatusCode()).isEqualTo(200);
+        assertThat(TestUserAgent.body(reinvited)).as("the trunk's offer reaches the phone").isEqualTo(TestUserAgent.SDP);
+        Request atTrunk = trunk1.awaitRequest(Request.INVITE, WAIT);
+        assertThat(TestUserAgent.body(atTrunk)).isNull();
+        org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(trunk1.requests().stream()
+                .filter(r -> r.getMethod().equals(Request.ACK)).map(TestUserAgent::body).toList())
+                .as("the phone's answer reaches the trunk in its ACK").contains(TestUserAgent.ANSWER_SDP));
+        call.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    @Test
     void shouldAnswerATrunksDigestChallengeWithItsCredentials() throws Exception {
         edge.account("liam", "pw-l", true);
         edge.publishTrunk(EdgeFixture.trunk("out-t1", trunk1.port()).setHasCredentials(true).build());

@@ -372,15 +372,12 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
 
         /** Sends an in-dialog request (INFO, UPDATE, REFER ...) and returns its final status. */
         public int sendInDialog(String method, Map<String, String> extraHeaders) throws Exception {
-            Request r = dialog.createRequest(method);
-            for (var e : extraHeaders.entrySet()) r.addHeader(headers.createHeader(e.getKey(), e.getValue()));
-            ClientTransaction ct = provider.getNewClientTransaction(r);
-            BlockingQueue<Response> answers = new LinkedBlockingQueue<>();
-            inDialogWaiters.put(ct, answers);
-            dialog.sendRequest(ct);
-            Response answer = answers.poll(10, TimeUnit.SECONDS);
-            if (answer == null) throw new AssertionError(method + " got no final response");
-            return answer.getStatusCode();
+            return inDialog(dialog, method, extraHeaders).getStatusCode();
+        }
+
+        /** As {@link #sendInDialog}, returning the final response. */
+        public Response requestInDialog(String method, Map<String, String> extraHeaders) throws Exception {
+            return inDialog(dialog, method, extraHeaders);
         }
     }
 
@@ -447,17 +444,32 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
 
         /** Sends an in-dialog request towards the edge and returns its final status. */
         public int sendInDialog(String method, Map<String, String> extraHeaders) throws Exception {
-            Dialog d = st.getDialog();
-            Request r = d.createRequest(method);
-            for (var e : extraHeaders.entrySet()) r.addHeader(headers.createHeader(e.getKey(), e.getValue()));
-            ClientTransaction ct = provider.getNewClientTransaction(r);
-            BlockingQueue<Response> answers = new LinkedBlockingQueue<>();
-            inDialogWaiters.put(ct, answers);
-            d.sendRequest(ct);
-            Response answer = answers.poll(10, TimeUnit.SECONDS);
-            if (answer == null) throw new AssertionError(method + " got no final response");
-            return answer.getStatusCode();
+            return inDialog(st.getDialog(), method, extraHeaders).getStatusCode();
         }
+    }
+
+    /** The SDP this agent answers a late offer with (in the ACK). */
+    public static final String ANSWER_SDP = SDP.replace("40000", "40002");
+
+    /**
+     * An in-dialog request and its final response. A re-INVITE goes without SDP (a late offer);
+     * its 2xx is acknowledged with {@link #ANSWER_SDP}.
+     */
+    private Response inDialog(Dialog d, String method, Map<String, String> extraHeaders) throws Exception {
+        Request r = d.createRequest(method);
+        for (var e : extraHeaders.entrySet()) r.addHeader(headers.createHeader(e.getKey(), e.getValue()));
+        ClientTransaction ct = provider.getNewClientTransaction(r);
+        BlockingQueue<Response> answers = new LinkedBlockingQueue<>();
+        inDialogWaiters.put(ct, answers);
+        d.sendRequest(ct);
+        Response answer = answers.poll(10, TimeUnit.SECONDS);
+        if (answer == null) throw new AssertionError(method + " got no final response");
+        if (method.equals(Request.INVITE) && answer.getStatusCode() / 100 == 2) {
+            Request ack = d.createAck(cseq(answer));
+            ack.setContent(ANSWER_SDP, headers.createContentTypeHeader("application", "sdp"));
+            d.sendAck(ack);
+        }
+        return answer;
     }
 
     public IncomingCall awaitIncoming(Duration timeout) throws InterruptedException {
