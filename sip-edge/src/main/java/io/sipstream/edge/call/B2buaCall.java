@@ -50,8 +50,7 @@ public final class B2buaCall {
     private CallerLeg caller;
     private Hunt hunt;
     private RoutingVerdict verdict;
-    private String pendingAttemptId;
-    private long attemptSentAt;
+    private RouterQuestion question;
     private ScheduledFuture<?> noAnswerTimer;
     private boolean noAnswerPhase;
     private int redirects;
@@ -89,7 +88,7 @@ public final class B2buaCall {
             call.caller = new CallerLeg(call, s, invite, attempt.getTransport());
             call.hunt = new Hunt(call, s, call.dialling, call.caller.request(), call::callerIdFor);
             call.report.attempt(now);
-            call.ask(attempt, now);
+            call.ask(attempt);
         }
         return call;
     }
@@ -102,26 +101,31 @@ public final class B2buaCall {
 
     CallServices services() { return s; }
 
-    private void ask(CallAttempt a, long now) {
-        s.metrics().attempt();
-        pendingAttemptId = a.getCallId();
-        attemptSentAt = now;
-        timers.add(s.after(s.settings().verdictTimeout(), () -> onVerdictTimeout(a.getCallId())));
-        s.attempts().publish(a, e -> onAttemptFailed(a.getCallId(), e));
+    private void ask(CallAttempt a) {
+        question = RouterQuestion.ask(this, s, a, new RouterQuestion.Answer() {
+            @Override
+            public void onVerdict(RoutingVerdict v) { routed(v); }
+
+            @Override
+            public void onNoVerdict(String reason) {
+                // a call no verdict allowed is never routed
+                if (state == State.AWAITING_VERDICT) {
+                    fail(Response.SERVICE_UNAVAILABLE, reason, HangupParty.SYSTEM, s.responder().retryAfter(s.settings().retryAfterSeconds()));
+                }
+            }
+        });
     }
 
     // ---- the router's answer
 
     /** A verdict for this call (or an alias of it); ignored unless the call or its transfer waits for it. */
     public synchronized void onVerdict(RoutingVerdict v) {
-        if (transfer != null && transfer.awaits(v.getCallId())) {
-            transfer.onVerdict(v);
-            return;
-        }
-        if (state != State.AWAITING_VERDICT || !v.getCallId().equals(pendingAttemptId)) return;
+        if (transfer != null) transfer.onVerdict(v);
+        if (question != null && state == State.AWAITING_VERDICT) question.verdict(v);
+    }
+
+    private void routed(RoutingVerdict v) {
         long now = System.currentTimeMillis();
-        s.metrics().verdictWait(now - attemptSentAt);
-        pendingAttemptId = null;
         verdict = v;
         report.verdict(v);
         if (accountId == null && v.getAccountId() != null) {
@@ -147,20 +151,6 @@ public final class B2buaCall {
     }
 
     static int rejectStatus(RoutingVerdict v) { return v.getSipStatus() >= 300 && v.getSipStatus() < 700 ? v.getSipStatus() : 403; }
-
-    private synchronized void onVerdictTimeout(String attemptId) {
-        if (state != State.AWAITING_VERDICT || !attemptId.equals(pendingAttemptId)) return;
-        log.warn("call {}: no routing verdict within {}", callId, s.settings().verdictTimeout());
-        fail(Response.SERVICE_UNAVAILABLE, "no routing decision in time", HangupParty.SYSTEM,
-                s.responder().retryAfter(s.settings().retryAfterSeconds()));
-    }
-
-    private synchronized void onAttemptFailed(String attemptId, Exception e) {
-        if (state != State.AWAITING_VERDICT || !attemptId.equals(pendingAttemptId)) return;
-        log.error("call {}: CallAttempt not delivered: {}", callId, e.toString());
-        fail(Response.SERVICE_UNAVAILABLE, "router unreachable", HangupParty.SYSTEM,
-                s.responder().retryAfter(s.settings().retryAfterSeconds()));
-    }
 
     /** The caller ID a target is dialled with: the target's own, else the verdict's, else the caller's From user. */
     String callerIdFor(RouteTarget target) {
@@ -228,8 +218,7 @@ public final class B2buaCall {
         redirects++;
         CallAttempt redirect = newAttempt(callId + ";redirect-" + redirects, contact.getAddress().getURI(), attempt.getDirection());
         state = State.AWAITING_VERDICT;
-        s.registry().alias(redirect.getCallId(), this);
-        ask(redirect, System.currentTimeMillis());
+        ask(redirect);
         return true;
     }
 
@@ -315,7 +304,6 @@ public final class B2buaCall {
         CallAttempt a = newAttempt(callId + ";refer-" + transfers, referTo.getAddress().getURI(), Direction.OUTBOUND);
         s.responder().respond(st, Response.ACCEPTED);
         transfer = new Transfer(this, s, from, peerOf(from), a);
-        s.registry().alias(a.getCallId(), this);
         transfer.start();
     }
 
@@ -389,6 +377,7 @@ public final class B2buaCall {
         state = State.ENDED;
         timers.forEach(t -> t.cancel(false));
         timers.clear();
+        if (question != null) question.close();
         if (transfer != null) transfer.abort();
         transfer = null;
         s.registry().remove(this);

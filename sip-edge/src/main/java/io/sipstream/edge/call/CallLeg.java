@@ -113,10 +113,16 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         dialog.sendRequest(ct);
     }
 
-    /** A NOTIFY of a REFER's progress (RFC 3515 section 2.4.5): the status line as message/sipfrag. */
-    void notifyRefer(int status, String reason, boolean last) {
+    /**
+     * A NOTIFY of a REFER's progress (RFC 3515 section 2.4.5): the status line as message/sipfrag.
+     * {@code then} runs once the NOTIFY is answered (or cannot be sent, or times out).
+     */
+    void notifyRefer(int status, String reason, boolean last, Runnable then) {
         Dialog d = dialog;
-        if (d == null || d.getState() != DialogState.CONFIRMED) return;
+        if (d == null || d.getState() != DialogState.CONFIRMED) {
+            then.run();
+            return;
+        }
         try {
             var h = s.sip().headers();
             Request notify = d.createRequest(Request.NOTIFY);
@@ -132,10 +138,19 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
             String phrase = reason == null || reason.isBlank() ? "" : " " + reason.replaceAll("[\\r\\n]", " ");
             notify.setContent("SIP/2.0 " + status + phrase + "\r\n", type);
             ClientTransaction ct = s.sip().provider().getNewClientTransaction(notify);
-            ct.setApplicationData(ClientHandler.IGNORE);
+            ct.setApplicationData(new ClientHandler() {
+                @Override
+                public void onResponse(javax.sip.ResponseEvent event) {
+                    if (event.getResponse().getStatusCode() >= 200) then.run();
+                }
+
+                @Override
+                public void onTimeout() { then.run(); }
+            });
             d.sendRequest(ct);
         } catch (Exception e) {
             log.debug("NOTIFY on {} not sent: {}", call.callId(), e.toString());
+            then.run();
         }
     }
 

@@ -5,7 +5,6 @@ import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.VerdictAction;
 import io.sipstream.edge.sip.ClientHandler;
-import java.util.concurrent.ScheduledFuture;
 import javax.sip.Dialog;
 import javax.sip.ResponseEvent;
 import javax.sip.header.CSeqHeader;
@@ -34,7 +33,7 @@ final class Transfer implements Hunt.Owner {
     private final CallLeg transferee;
     private final CallAttempt attempt;
     private State state = State.ASKING;
-    private ScheduledFuture<?> verdictTimer;
+    private RouterQuestion question;
     private RoutingVerdict verdict;
     private Hunt hunt;
     private CalleeLeg target;
@@ -57,26 +56,26 @@ final class Transfer implements Hunt.Owner {
     /** While the transferee is being re-INVITEd, other in-dialog offers would cross it. */
     boolean busy() { return state == State.CONNECTING; }
 
-    boolean awaits(String attemptId) { return state == State.ASKING && attempt.getCallId().equals(attemptId); }
-
     /** After the 202: asks the router about the Refer-To target. */
     void start() {
         notifyReferrer(Response.TRYING, "Trying", false);
-        s.metrics().attempt();
-        verdictTimer = s.after(s.settings().verdictTimeout(), () -> {
-            synchronized (call) {
-                if (state == State.ASKING) fail(Response.SERVICE_UNAVAILABLE, "no routing decision in time");
-            }
-        });
-        s.attempts().publish(attempt, e -> {
-            synchronized (call) {
-                if (state == State.ASKING) fail(Response.SERVICE_UNAVAILABLE, "router unreachable");
+        question = RouterQuestion.ask(call, s, attempt, new RouterQuestion.Answer() {
+            @Override
+            public void onVerdict(RoutingVerdict v) { routed(v); }
+
+            @Override
+            public void onNoVerdict(String reason) {
+                if (state == State.ASKING) fail(Response.SERVICE_UNAVAILABLE, reason);
             }
         });
     }
 
+    /** A verdict for the call: this transfer's, if it is the one its question awaits. */
     void onVerdict(RoutingVerdict v) {
-        verdictTimer.cancel(false);
+        if (state == State.ASKING) question.verdict(v);
+    }
+
+    private void routed(RoutingVerdict v) {
         verdict = v;
         if (v.getAction() == VerdictAction.REJECT) {
             fail(B2buaCall.rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason());
@@ -170,8 +169,12 @@ final class Transfer implements Hunt.Owner {
 
     private void connected() {
         state = State.DONE;
-        notifyReferrer(Response.OK, "OK", true);
-        if (!referrerGone) referrer.sendBye();
+        // the referrer is hung up once it has the final NOTIFY (a BYE overtaking it would leave the NOTIFY no dialog)
+        if (!referrerGone) referrer.notifyRefer(Response.OK, "OK", true, () -> {
+            synchronized (call) {
+                referrer.sendBye();
+            }
+        });
         call.transferred(this, target);
         log.debug("call {}: transferred to {}", call.callId(), attempt.getRequestUri());
     }
@@ -184,7 +187,7 @@ final class Transfer implements Hunt.Owner {
 
     private void fail(int status, String reason) {
         state = State.DONE;
-        if (verdictTimer != null) verdictTimer.cancel(false);
+        if (question != null) question.close();
         if (hunt != null) hunt.cancelAll();
         notifyReferrer(status, reason, true);
         call.transferFailed(this);
@@ -196,7 +199,7 @@ final class Transfer implements Hunt.Owner {
         if (state == State.DONE) return;
         if (state == State.CONNECTING) dropTarget();
         state = State.DONE;
-        if (verdictTimer != null) verdictTimer.cancel(false);
+        if (question != null) question.close();
         if (hunt != null) hunt.cancelAll();
     }
 
@@ -204,6 +207,6 @@ final class Transfer implements Hunt.Owner {
     void referrerLeft() { referrerGone = true; }
 
     private void notifyReferrer(int status, String reason, boolean last) {
-        if (!referrerGone) referrer.notifyRefer(status, reason, last);
+        if (!referrerGone) referrer.notifyRefer(status, reason, last, () -> { });
     }
 }

@@ -99,6 +99,8 @@ class TransferTest {
         assertThat(last.getHeader("Subscription-State").toString()).contains("terminated");
         assertThat(last.getHeader("Event").toString()).contains("refer");
         assertThat(last.getHeader("Content-Type").toString()).contains("message/sipfrag");
+        List<String> methods = transferor.methods();
+        assertThat(methods.lastIndexOf(Request.NOTIFY)).as("hung up only after the final NOTIFY").isLessThan(methods.indexOf(Request.BYE));
 
         // the caller now talks to the target: its BYE goes there
         call[0].bye();

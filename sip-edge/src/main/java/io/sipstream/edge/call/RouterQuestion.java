@@ -1,0 +1,84 @@
+package io.sipstream.edge.call;
+
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.RoutingVerdict;
+import java.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One question to the router: a CallAttempt published, then either its verdict or, within the
+ * verdict timeout, none (the attempt was not delivered, or no router answered). Whoever asked
+ * hears exactly one of the two. A call asks once, again for a redirect; a transfer asks for its
+ * target. Runs under the call's lock; the timer and the producer's callback take it.
+ */
+final class RouterQuestion {
+    private static final Logger log = LoggerFactory.getLogger(RouterQuestion.class);
+
+    /** What the asker hears. */
+    interface Answer {
+        void onVerdict(RoutingVerdict verdict);
+
+        /** No verdict: the router is unreachable or did not answer in time. */
+        void onNoVerdict(String reason);
+    }
+
+    private final B2buaCall call;
+    private final CallServices s;
+    private final CallAttempt attempt;
+    private final Answer answer;
+    private final long sentAt = System.currentTimeMillis();
+    private ScheduledFuture<?> timer;
+    private boolean open = true;
+
+    private RouterQuestion(B2buaCall call, CallServices s, CallAttempt attempt, Answer answer) {
+        this.call = call;
+        this.s = s;
+        this.attempt = attempt;
+        this.answer = answer;
+    }
+
+    /** Publishes the attempt (its id an alias of the call, so the verdict finds it) and starts the verdict timeout. */
+    static RouterQuestion ask(B2buaCall call, CallServices s, CallAttempt attempt, Answer answer) {
+        RouterQuestion q = new RouterQuestion(call, s, attempt, answer);
+        if (!attempt.getCallId().equals(call.callId())) s.registry().alias(attempt.getCallId(), call);
+        s.metrics().attempt();
+        q.timer = s.after(s.settings().verdictTimeout(), q::timedOut);
+        s.attempts().publish(attempt, q::undelivered);
+        return q;
+    }
+
+    /** Whether this verdict is the answer still awaited. */
+    boolean answeredBy(RoutingVerdict v) { return open && v.getCallId().equals(attempt.getCallId()); }
+
+    void verdict(RoutingVerdict v) {
+        if (!answeredBy(v)) return;
+        close();
+        s.metrics().verdictWait(System.currentTimeMillis() - sentAt);
+        answer.onVerdict(v);
+    }
+
+    /** The asker no longer cares (the call ended). */
+    void close() {
+        open = false;
+        if (timer != null) timer.cancel(false);
+    }
+
+    private void timedOut() {
+        synchronized (call) {
+            if (!open) return;
+            close();
+            log.warn("call {}: no routing verdict for {} within {}", call.callId(), attempt.getCallId(), s.settings().verdictTimeout());
+            answer.onNoVerdict("no routing decision in time");
+        }
+    }
+
+    private void undelivered(Exception e) {
+        synchronized (call) {
+            if (!open) return;
+            close();
+            log.error("call {}: CallAttempt {} not delivered: {}", call.callId(), attempt.getCallId(), e.toString());
+            answer.onNoVerdict("router unreachable");
+        }
+    }
+}
