@@ -72,6 +72,9 @@ public final class BillingProcessor implements Processor<String, Object, String,
     public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
 
     /** A record billing cannot use; the processing exception handler dead-letters it. */
+    /** No real call lasts two days; a longer one is a broken clock or a forged event, never a charge. */
+    static final long MAX_CALL_MILLIS = java.time.Duration.ofHours(48).toMillis();
+
     public static final class BadRecordException extends RuntimeException {
         public BadRecordException(String message) { super(message); }
     }
@@ -203,6 +206,10 @@ public final class BillingProcessor implements Processor<String, Object, String,
         String id = accountKey(record.key(), event.getAccountId(), "call event");
         if (event.getCallId() == null || event.getCallId().isBlank()) throw new BadRecordException("call event without a call id");
         if (event.getType() == null) throw new BadRecordException("call event " + event.getEventId() + " without a type");
+        if (event.getDurationMillis() < 0 || event.getDurationMillis() > MAX_CALL_MILLIS) {
+            throw new BadRecordException("call event " + event.getEventId() + " has durationMillis " + event.getDurationMillis()
+                    + ", outside 0.." + MAX_CALL_MILLIS + " (48 h): not billed, kept here for a person to look at");
+        }
         String eventId = event.getEventId() == null || event.getEventId().isBlank()
                 ? event.getCallId() + ":" + event.getType() + ":" + event.getSequence() : event.getEventId();
         String callKey = CallState.key(id, event.getCallId());
@@ -237,6 +244,10 @@ public final class BillingProcessor implements Processor<String, Object, String,
                 duration = Math.max(0, event.getEndedAt().toEpochMilli() - call.answeredAt);
             }
             duration = Math.max(duration, call.durationMillis);
+            if (duration > MAX_CALL_MILLIS) {
+                throw new BadRecordException("call " + call.callId + " would last " + duration + " ms (answered "
+                        + call.answeredAt + ", ended " + event.getEndedAt() + "), more than 48 h: not billed");
+            }
             Instant endedAt = event.getEndedAt() != null ? event.getEndedAt() : event.getOccurredAt();
             close(call, account, state, endedAt, duration, event.getSipStatus(), event.getHangupBy(), record.timestamp(), now,
                     event);

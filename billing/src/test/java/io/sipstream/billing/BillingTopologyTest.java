@@ -402,6 +402,22 @@ class BillingTopologyTest {
     }
 
     @Test
+    void shouldDeadLetterAnAbsurdDurationInsteadOfStallingThePartition() {
+        billing.rate("default", "1", "0.60", 60, 60);
+        var forged = billing.call("acme", "forged", "+15551234567");
+        billing.send(forged.attempt());
+        billing.send(forged.answered(5));
+        // 9e18 ms would cost more than decimal(20,6) holds: before the check, the CDR's serializer
+        // failed the stream thread on this record again and again
+        billing.send(forged.ended(9_000_000_000_000_000_000L, 200, HangupParty.CALLER));
+        billing.call("acme", "next", "+15551234567").talk(60_000);
+
+        assertThat(billing.deadLetters()).anySatisfy(d -> assertThat(d.getReason()).contains("durationMillis"));
+        assertThat(billing.cdrs()).extracting(RatedCdr::getCallId).doesNotContain("forged");
+        assertThat(billing.cdr("next").getCost()).isEqualTo(money("0.60"));
+    }
+
+    @Test
     void shouldIgnoreAnEventOfAnotherTypeOnlyOnceItsIdRepeats() {
         billing.rate("default", "1", "0.60", 60, 60);
         var call = billing.call("acme", "seq", "+15551234567");

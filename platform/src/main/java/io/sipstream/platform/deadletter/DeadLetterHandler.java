@@ -11,6 +11,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,10 +20,13 @@ import org.slf4j.LoggerFactory;
  * Kafka Streams handler for records a topology cannot read or process: writes them to
  * dead.letters with the reason (through KIP-1034's dead-letter records, so under exactly-once they
  * commit with the input offset) and lets the app go on. Configure with
- * {@code deserialization.exception.handler} and {@code processing.exception.handler}; the serde
+ * {@code deserialization.exception.handler}, {@code processing.exception.handler} and
+ * {@code production.exception.handler} (for output the serializer refuses, e.g. an amount beyond
+ * the schema's decimal precision: without it the thread would fail on the same input forever); the serde
  * settings (schema.registry.url) come from the same Streams properties.
  */
-public final class DeadLetterHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler {
+public final class DeadLetterHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler,
+        ProductionExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterHandler.class);
 
     private String service = "unknown";
@@ -46,6 +50,23 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler,
     public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
         return ProcessingExceptionHandler.Response.resume(
                 List.of(deadLetter(context, context.sourceRawKey(), context.sourceRawValue(), exception)));
+    }
+
+    /** An output record that cannot be serialized: dead-letter its input and go on. Send errors keep Kafka's default (fail). */
+    @Override
+    public ProductionExceptionHandler.Response handleSerializationError(ErrorHandlerContext context,
+            org.apache.kafka.clients.producer.ProducerRecord record, Exception exception,
+            ProductionExceptionHandler.SerializationExceptionOrigin origin) {
+        Exception described = new IllegalArgumentException("output to " + record.topic() + " could not be serialized ("
+                + origin + "): " + DeadLetters.reason(exception));
+        return ProductionExceptionHandler.Response.resume(
+                List.of(deadLetter(context, context.sourceRawKey(), context.sourceRawValue(), described)));
+    }
+
+    @Override
+    public ProductionExceptionHandler.Response handleError(ErrorHandlerContext context,
+            org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> record, Exception exception) {
+        return ProductionExceptionHandler.Response.fail();
     }
 
     private org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> deadLetter(
