@@ -99,8 +99,6 @@ public final class B2buaCall {
 
     synchronized State state() { return state; }
 
-    CallServices services() { return s; }
-
     private void ask(CallAttempt a) {
         question = RouterQuestion.ask(this, s, a, new RouterQuestion.Answer() {
             @Override

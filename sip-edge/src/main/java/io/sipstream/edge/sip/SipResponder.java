@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /** Builds and sends responses on server transactions; a failure to send is logged, never thrown. */
 public final class SipResponder {
     private static final Logger log = LoggerFactory.getLogger(SipResponder.class);
-    public static final String ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REGISTER";
+    public static final String ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REGISTER, REFER";
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private final SipEndpoint sip;
 
