@@ -82,6 +82,7 @@ public final class B2buaCall {
                 return null;
             }
             if (!pending.handOver()) { // the caller's CANCEL came first and has answered the INVITE 487
+                call.state = State.ENDED; // whoever found it in the registry meanwhile (a block, a shutdown) finds it over
                 s.registry().remove(call);
                 return null;
             }
