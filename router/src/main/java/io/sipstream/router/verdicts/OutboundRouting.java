@@ -49,7 +49,12 @@ public final class OutboundRouting {
             String why = block.getReason() == null || block.getReason().isBlank() ? "" : ": " + block.getReason();
             return Verdicts.reject(attempt, accountId, status, "account " + accountId + " is blocked by billing" + why, now);
         }
-        boolean prepaid = block != null && (block.getPrepaid() || account.getPrepaid());
+        // The registry's flag counts on its own: a new prepaid account must not call freely until billing speaks.
+        boolean prepaid = account.getPrepaid() || (block != null && block.getPrepaid());
+        if (prepaid && block == null) {
+            return Verdicts.reject(attempt, accountId, Verdicts.PAYMENT_REQUIRED, "prepaid account " + accountId
+                    + ": no balance known yet (billing has not decided on it)", now);
+        }
         if (prepaid && block.getBalance().signum() <= 0) {
             return Verdicts.reject(attempt, accountId, Verdicts.PAYMENT_REQUIRED, "prepaid account " + accountId
                     + " has no balance left (" + block.getBalance().toPlainString() + " " + block.getCurrency() + ")", now);

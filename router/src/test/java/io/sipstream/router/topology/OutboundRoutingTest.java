@@ -456,8 +456,12 @@ class OutboundRoutingTest {
     }
 
     @Test
-    void shouldNotCapAPrepaidAccountBillingHasNotSpokenFor() {
+    void shouldRejectAPrepaidAccountBillingHasNotSpokenFor() {
         d.put(account("acme").setPrepaid(true));
-        assertThat(d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds()).isNull();
+        d.rate("default", "1", "0.10");
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 402, "no balance known yet");
+        // once billing speaks, the balance decides (billing's decision need not repeat that the account is prepaid)
+        d.block("acme", false, false, "1.00", "0");
+        assertThat(d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds()).isPositive();
     }
 }
