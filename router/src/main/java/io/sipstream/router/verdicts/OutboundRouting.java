@@ -4,7 +4,6 @@ import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.DialPlanRule;
-import io.sipstream.avro.Rate;
 import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.router.dialplan.DialPlan;
@@ -14,8 +13,6 @@ import io.sipstream.router.numbers.E164Number;
 import io.sipstream.router.numbers.NumberNormalizer;
 import io.sipstream.router.verdicts.RouteResolver.Resolution;
 import io.sipstream.router.verdicts.Targets.Caller;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.List;
 
 /**
@@ -27,12 +24,12 @@ import java.util.List;
  * limits (concurrency, rate) are applied after this, by the topology.
  */
 public final class OutboundRouting {
-    private static final BigDecimal SIXTY = BigDecimal.valueOf(60);
-
     private final RouteResolver routes;
+    private final MoneyControls money;
 
     public OutboundRouting(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred) {
         this.routes = new RouteResolver(state, numbers, barred);
+        this.money = new MoneyControls(state);
     }
 
     public RoutingVerdict decide(CallAttempt attempt, String accountId, long now) {
@@ -50,7 +47,7 @@ public final class OutboundRouting {
             return Verdicts.reject(attempt, accountId, status, "account " + accountId + " is blocked by billing" + why, now);
         }
         // The registry's flag counts on its own: a new prepaid account must not call freely until billing speaks.
-        boolean prepaid = account.getPrepaid() || (block != null && block.getPrepaid());
+        boolean prepaid = MoneyControls.prepaid(account, block);
         if (prepaid && block == null) {
             return Verdicts.reject(attempt, accountId, Verdicts.PAYMENT_REQUIRED, "prepaid account " + accountId
                     + ": no balance known yet (billing has not decided on it)", now);
@@ -99,29 +96,17 @@ public final class OutboundRouting {
                     + " is barred (premium-rate or fraud-prone prefix " + bar + ")", destination, now);
         }
 
+        MoneyControls.Outcome money = this.money.cap(account, block, destination);
+        if (!money.ok()) return Verdicts.reject(attempt, accountId, money.sipStatus(), money.reason(), destination, now);
+
         List<String> trunks = match == null ? null : match.rule().getTrunks();
         Resolution route = routes.outbound(trunks, account, destination, caller);
         if (!route.ok()) return Verdicts.reject(attempt, accountId, route.sipStatus(), route.reason(), destination, now);
-
-        Integer maxDuration = null;
-        if (prepaid) {
-            BigDecimal perMinute = block.getLivePerMinute().add(pricePerMinute(account, destination));
-            if (perMinute.signum() > 0) {
-                BigDecimal seconds = block.getBalance().multiply(SIXTY).divide(perMinute, 0, RoundingMode.FLOOR);
-                if (seconds.signum() <= 0) {
-                    return Verdicts.reject(attempt, accountId, Verdicts.PAYMENT_REQUIRED, "prepaid balance of account "
-                            + accountId + " (" + block.getBalance().toPlainString() + " " + block.getCurrency()
-                            + ") buys less than a second at " + perMinute.stripTrailingZeros().toPlainString() + " per minute",
-                            destination, now);
-                }
-                maxDuration = seconds.min(BigDecimal.valueOf(Integer.MAX_VALUE)).intValue();
-            }
-        }
         return Verdicts.route(attempt, accountId, route.targets(), now)
                 .setDestination(destination.e164())
                 .setDestinationRegion(destination.region())
                 .setCallerId(caller.e164())
-                .setMaxDurationSeconds(maxDuration)
+                .setMaxDurationSeconds(money.maxDurationSeconds())
                 .build();
     }
 
@@ -156,16 +141,5 @@ public final class OutboundRouting {
 
     private boolean owns(Account account, String e164) {
         return account.getNumbers().contains(e164) || account.getAccountId().equals(routes.state().numberOwner(e164));
-    }
-
-    /** The new call's price: the longest prefix in the account's deck, else in the default deck; zero when unrated. */
-    private BigDecimal pricePerMinute(Account account, E164Number destination) {
-        String deck = account.getRateDeckId() == null || account.getRateDeckId().isBlank()
-                ? RoutingState.DEFAULT_RATE_DECK : account.getRateDeckId();
-        Rate rate = routes.state().rate(deck, destination.digits());
-        if (rate == null && !deck.equals(RoutingState.DEFAULT_RATE_DECK)) {
-            rate = routes.state().rate(RoutingState.DEFAULT_RATE_DECK, destination.digits());
-        }
-        return rate == null ? BigDecimal.ZERO : rate.getPricePerMinute();
     }
 }

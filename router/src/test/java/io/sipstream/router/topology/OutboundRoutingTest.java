@@ -447,6 +447,36 @@ class OutboundRoutingTest {
     }
 
     @Test
+    void shouldRejectAPrepaidCallToAnUnratedDestination() {
+        d.block("acme", false, true, "10.00", "0");
+        d.rate("default", "44", "0.10");
+        RoutingVerdict v = d.decide(d.outbound("acme", "+15551234567"));
+        assertRejected(v, 403, "destination not rated for prepaid");
+        assertThat(v.getReason()).contains("no rate for +15551234567");
+        assertThat(v.getMaxDurationSeconds()).isNull();
+    }
+
+    @Test
+    void shouldRejectAPrepaidCallWhoseRateIsInAnotherCurrencyThanTheAccounts() {
+        d.put(account("acme").setRateDeckId("gold").setCurrency("USD"));
+        d.block("acme", false, true, "10.00", "0");
+        d.put(RouterDriver.rateRow("gold", "1555", "0.02").setCurrency("EUR"));
+        d.rate("default", "1", "0.10"); // a shorter match in the default deck does not stand in (billing refuses the call)
+        RoutingVerdict v = d.decide(d.outbound("acme", "+15551234567"));
+        assertRejected(v, 403, "destination not rated for prepaid");
+        assertThat(v.getReason()).contains("gold:1555 is in EUR", "billed in USD");
+        assertThat(d.decide(d.outbound("acme", "+12125551234")).getAction()).isEqualTo(VerdictAction.ROUTE);
+    }
+
+    @Test
+    void shouldRoutePostpaidCallsToUnratedDestinations() {
+        d.block("acme", false, false, "10.00", "0");
+        RoutingVerdict v = d.decide(d.outbound("acme", "+15551234567"));
+        assertThat(v.getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(v.getMaxDurationSeconds()).isNull();
+    }
+
+    @Test
     void shouldNotCapAPostpaidAccount() {
         d.block("acme", false, false, "-20.00", "0.50");
         d.rate("default", "1", "1.00");

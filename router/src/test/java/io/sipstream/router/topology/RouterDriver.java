@@ -128,9 +128,18 @@ final class RouterDriver implements AutoCloseable {
     }
 
     void rate(String deck, String prefix, String perMinute) {
-        rates.pipeInput(deck + ":" + prefix, Rate.newBuilder()
-                .setDeckId(deck).setPrefix(prefix).setPricePerMinute(Money.of(new BigDecimal(perMinute))).setCurrency("USD")
-                .build());
+        put(rateRow(deck, prefix, perMinute));
+    }
+
+    /** A rate row in USD, 60/60 increments and no connection fee (the schema's defaults) unless the test says otherwise. */
+    static Rate.Builder rateRow(String deck, String prefix, String perMinute) {
+        return Rate.newBuilder()
+                .setDeckId(deck).setPrefix(prefix).setPricePerMinute(Money.of(new BigDecimal(perMinute))).setCurrency("USD");
+    }
+
+    void put(Rate.Builder rate) {
+        Rate r = rate.build();
+        rates.pipeInput(r.getDeckId() + ":" + r.getPrefix(), r);
     }
 
     // ---- calls
