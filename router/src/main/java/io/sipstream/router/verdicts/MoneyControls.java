@@ -14,6 +14,7 @@ import java.math.RoundingMode;
  */
 final class MoneyControls {
     private static final BigDecimal SIXTY = BigDecimal.valueOf(60);
+    private static final long SAFETY_SECONDS = 1;
 
     /** A cap on the duration (null: none), or the SIP status and reason of a refusal. */
     record Outcome(Integer maxDurationSeconds, int sipStatus, String reason) {
@@ -41,7 +42,7 @@ final class MoneyControls {
     /**
      * What a prepaid account's balance buys of a call to the destination: no cap for a postpaid
      * account; 403 when billing could not rate the call (no rate, or a rate in another currency);
-     * 402 when the balance does not buy a second. The account's standing (block, known balance > 0)
+     * 402 when the balance does not cover the connection fee and the first increment. The account's standing (block, known balance > 0)
      * is checked before.
      */
     Outcome cap(Account account, BlockDecision block, E164Number destination) {
@@ -63,14 +64,64 @@ final class MoneyControls {
             return Outcome.refuse(Verdicts.FORBIDDEN, "destination not rated for prepaid: rate " + rate.getDeckId() + ":"
                     + rate.getPrefix() + " is in " + rate.getCurrency() + " but account " + accountId + " is billed in " + currency);
         }
-        BigDecimal perMinute = block.getLivePerMinute().add(rate.getPricePerMinute());
-        if (perMinute.signum() <= 0) return Outcome.NO_CAP;
-        BigDecimal seconds = block.getBalance().multiply(SIXTY).divide(perMinute, 0, RoundingMode.FLOOR);
-        if (seconds.signum() <= 0) {
-            return Outcome.refuse(Verdicts.PAYMENT_REQUIRED, "prepaid balance of account " + accountId + " ("
-                    + block.getBalance().toPlainString() + " " + currency + ") buys less than a second at "
-                    + perMinute.stripTrailingZeros().toPlainString() + " per minute");
+        return cap(accountId, block.getBalance(), currency, rate, block.getLivePerMinute());
+    }
+
+    /**
+     * The longest call the balance pays for as billing will charge it: the connection fee, the
+     * first increment whole, then whole next increments, while the account's live calls burn
+     * {@code livePerMinute} over the same time; less a safety second (billing counts milliseconds,
+     * and the edge needs a moment to hang up). No cap when nothing is charged per minute.
+     */
+    static Outcome cap(String accountId, BigDecimal balance, String currency, Rate rate, BigDecimal livePerMinute) {
+        BigDecimal fee = rate.getConnectionFee() == null ? BigDecimal.ZERO : rate.getConnectionFee();
+        BigDecimal spendable = balance.subtract(fee);
+        String what = "prepaid balance of account " + accountId + " (" + balance.toPlainString() + " " + currency + ")";
+        if (spendable.signum() <= 0) {
+            return Outcome.refuse(Verdicts.PAYMENT_REQUIRED, what + " does not cover the connection fee of "
+                    + fee.stripTrailingZeros().toPlainString() + " (rate " + rate.getDeckId() + ":" + rate.getPrefix() + ")");
         }
-        return Outcome.cap(seconds.min(BigDecimal.valueOf(Integer.MAX_VALUE)).intValue());
+        BigDecimal price = rate.getPricePerMinute().max(BigDecimal.ZERO);
+        BigDecimal live = livePerMinute == null ? BigDecimal.ZERO : livePerMinute.max(BigDecimal.ZERO);
+        if (price.signum() == 0 && live.signum() == 0) return Outcome.NO_CAP;
+        long affordable = affordableSeconds(spendable, price, Math.max(0, rate.getFirstIncrement()),
+                Math.max(1, rate.getNextIncrement()), live);
+        long seconds = affordable - SAFETY_SECONDS;
+        if (seconds < 1) {
+            return Outcome.refuse(Verdicts.PAYMENT_REQUIRED, what + " does not buy the first increment ("
+                    + Math.max(0, rate.getFirstIncrement()) + " s at " + price.stripTrailingZeros().toPlainString()
+                    + " per minute plus a connection fee of " + fee.stripTrailingZeros().toPlainString()
+                    + (live.signum() == 0 ? "" : ", live calls " + live.stripTrailingZeros().toPlainString() + " per minute")
+                    + ") with a second to spare");
+        }
+        return Outcome.cap((int) Math.min(Integer.MAX_VALUE, seconds));
+    }
+
+    /**
+     * The most whole seconds t with {@code price * billed(t) + live * t <= spendable * 60}, where
+     * billed(t) is t after billing's increments (at least the first, then whole next ones); 0 when
+     * not even the first increment is paid for. The cost grows with t, so a binary search finds it.
+     */
+    static long affordableSeconds(BigDecimal spendable, BigDecimal pricePerMinute, int first, int next, BigDecimal livePerMinute) {
+        BigDecimal budget = spendable.multiply(SIXTY);
+        // billed(t) >= t, so t <= budget / (price + live)
+        long hi = budget.divide(pricePerMinute.add(livePerMinute), 0, RoundingMode.FLOOR)
+                .min(BigDecimal.valueOf(Integer.MAX_VALUE)).longValueExact();
+        long lo = 0; // cost(0) = 0 fits
+        while (lo < hi) {
+            long mid = lo + (hi - lo + 1) / 2;
+            BigDecimal cost = pricePerMinute.multiply(BigDecimal.valueOf(billedSeconds(mid, first, next)))
+                    .add(livePerMinute.multiply(BigDecimal.valueOf(mid)));
+            if (cost.compareTo(budget) <= 0) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    /** Billing's billable seconds of a whole-second duration (its Rating.billableSeconds). */
+    static long billedSeconds(long seconds, int first, int next) {
+        if (seconds <= 0) return 0;
+        if (seconds <= first) return first;
+        return first + (seconds - first + next - 1) / next * next;
     }
 }

@@ -9,6 +9,8 @@ import io.sipstream.avro.TargetKind;
 import io.sipstream.avro.Transport;
 import io.sipstream.avro.VerdictAction;
 import io.sipstream.router.numbers.BarredPrefixes;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -417,15 +419,38 @@ class OutboundRoutingTest {
 
     // ---- (7) billing's cap on the duration
 
+    /**
+     * What billing charges for a call of this many milliseconds (see billing's Rating): the fee, the
+     * first increment whole, then whole next increments; plus the live calls' burn over the time.
+     */
+    private static BigDecimal cost(String fee, String perMinute, int first, int next, String livePerMinute, long millis) {
+        long billed = millis <= 0 ? 0 : millis <= first * 1000L ? first
+                : first + (millis - first * 1000L + next * 1000L - 1) / (next * 1000L) * next;
+        BigDecimal sixty = BigDecimal.valueOf(60);
+        return new BigDecimal(fee)
+                .add(new BigDecimal(perMinute).multiply(BigDecimal.valueOf(billed)).divide(sixty, 6, RoundingMode.HALF_EVEN))
+                .add(new BigDecimal(livePerMinute).multiply(BigDecimal.valueOf(millis)).divide(BigDecimal.valueOf(60_000), 9,
+                        RoundingMode.HALF_EVEN));
+    }
+
+    /** The cap leaves the edge a second to hang up and the call still costs no more than the balance; not needlessly short either. */
+    private static void assertAffordable(int cap, String balance, String fee, String perMinute, int first, int next,
+                                         String livePerMinute) {
+        BigDecimal most = new BigDecimal(balance);
+        assertThat(cost(fee, perMinute, first, next, livePerMinute, cap * 1000L + 999)).isLessThanOrEqualTo(most);
+        assertThat(cost(fee, perMinute, first, next, livePerMinute, (cap + 2) * 1000L)).isGreaterThan(most);
+    }
+
     @Test
     void shouldCapThePrepaidCallByWhatTheBalanceBuys() {
         d.block("acme", false, true, "1.00", "0.05");
         d.rate("default", "1", "0.10");
         d.rate("default", "1555", "0.05");
-        // 1.00 / (0.05 live + 0.05 for +1555) per minute = 10 minutes
-        assertThat(d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds()).isEqualTo(600);
-        // 1.00 / (0.05 + 0.10 for +1) = 6.67 minutes, floored to the second
-        assertThat(d.decide(d.outbound("acme", "+12125551234")).getMaxDurationSeconds()).isEqualTo(400);
+        // (0.05 live + 0.05 for +1555) per minute, billed in whole minutes: 10 minutes, less the safety second
+        assertThat(d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds()).isEqualTo(599);
+        // 0.05 live + 0.10 for +1: 6 whole minutes (0.60 + 0.30 live); a 7th would cost 0.70 + 0.30 and more
+        assertThat(d.decide(d.outbound("acme", "+12125551234")).getMaxDurationSeconds()).isEqualTo(359);
+        assertAffordable(359, "1.00", "0", "0.10", 60, 60, "0.05");
     }
 
     @Test
@@ -435,15 +460,68 @@ class OutboundRoutingTest {
         d.rate("gold", "1555", "0.02");
         d.rate("default", "1", "0.50");
         d.rate("default", "44", "0.30");
-        assertThat(d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds()).isEqualTo(9000);
-        assertThat(d.decide(d.outbound("acme", "+442079460000")).getMaxDurationSeconds()).isEqualTo(600);
+        assertThat(d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds()).isEqualTo(8999);
+        assertThat(d.decide(d.outbound("acme", "+442079460000")).getMaxDurationSeconds()).isEqualTo(599);
+    }
+
+    @Test
+    void shouldCapThePrepaidCallAfterTheConnectionFeeAndWholeIncrements() {
+        // balance 1.00, 0.50 per minute, fee 0.25, 60/60: a 120 s cap would be billed 180 s = 1.75
+        d.block("acme", false, true, "1.00", "0");
+        d.put(RouterDriver.rateRow("default", "1", "0.50").setConnectionFee(io.sipstream.schemas.Money.of(new BigDecimal("0.25"))));
+        int cap = d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds();
+        assertThat(cap).isLessThan(120).isEqualTo(59);
+        assertAffordable(cap, "1.00", "0.25", "0.50", 60, 60, "0");
+    }
+
+    @Test
+    void shouldCapThePrepaidCallWithThirtySixIncrements() {
+        // balance 1.00, 0.60 per minute, fee 0.10, 30/6: 0.90 buys 90 billed seconds (30 + 10 x 6); the old cap was 100 s
+        d.block("acme", false, true, "1.00", "0");
+        d.put(RouterDriver.rateRow("default", "1", "0.60").setFirstIncrement(30).setNextIncrement(6).setConnectionFee(io.sipstream.schemas.Money.of(new BigDecimal("0.10"))));
+        int cap = d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds();
+        assertThat(cap).isEqualTo(89);
+        assertAffordable(cap, "1.00", "0.10", "0.60", 30, 6, "0");
+    }
+
+    @Test
+    void shouldCapThePrepaidCallWithIncrementsAndTheLiveCallsBurn() {
+        // 0.60 live + 0.60 for this call at 30/6 from 2.00: billed(t) + t <= 200 -> t = 98 (billed 102)
+        d.block("acme", false, true, "2.00", "0.60");
+        d.put(RouterDriver.rateRow("default", "1", "0.60").setFirstIncrement(30).setNextIncrement(6));
+        int cap = d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds();
+        assertThat(cap).isEqualTo(97);
+        assertAffordable(cap, "2.00", "0", "0.60", 30, 6, "0.60");
+    }
+
+    @Test
+    void shouldRejectThePrepaidCallWhenTheBalanceDoesNotCoverTheConnectionFee() {
+        d.block("acme", false, true, "0.25", "0");
+        d.put(RouterDriver.rateRow("default", "1", "0.01").setConnectionFee(io.sipstream.schemas.Money.of(new BigDecimal("0.25"))));
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 402, "does not cover the connection fee");
+    }
+
+    @Test
+    void shouldRejectThePrepaidCallWhenTheBalanceBuysLessThanTheFirstIncrement() {
+        d.block("acme", false, true, "0.30", "0");
+        d.put(RouterDriver.rateRow("default", "1", "0.50").setConnectionFee(io.sipstream.schemas.Money.of(new BigDecimal("0.25"))));
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 402, "does not buy the first increment");
     }
 
     @Test
     void shouldRejectThePrepaidCallWhenTheBalanceBuysLessThanASecond() {
         d.block("acme", false, true, "0.000001", "0");
-        d.rate("default", "1", "1.00");
-        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 402, "buys less than a second");
+        d.put(RouterDriver.rateRow("default", "1", "1.00").setFirstIncrement(1).setNextIncrement(1));
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 402, "does not buy the first increment");
+    }
+
+    @Test
+    void shouldNotCapAPrepaidCallToAFreeDestinationWithoutLiveCalls() {
+        d.block("acme", false, true, "1.00", "0");
+        d.rate("default", "1800", "0");
+        RoutingVerdict v = d.decide(d.outbound("acme", "+18005551234"));
+        assertThat(v.getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(v.getMaxDurationSeconds()).isNull();
     }
 
     @Test
