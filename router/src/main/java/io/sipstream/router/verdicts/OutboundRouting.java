@@ -125,7 +125,8 @@ public final class OutboundRouting {
 
     /**
      * The caller ID: the number the caller asserts (P-Asserted/Preferred-Identity, else the From
-     * user) when the account owns it, otherwise the account's default; none when neither exists.
+     * user) when the account owns it, otherwise the account's default when the account owns that;
+     * none when neither exists.
      */
     private Caller callerId(CallAttempt attempt, Account account) {
         for (String asserted : new String[] {attempt.getAssertedIdentity(), attempt.getFromUser()}) {
@@ -133,10 +134,11 @@ public final class OutboundRouting {
             NumberNormalizer.Result r = routes.numbers().normaliseRepeated(asserted, account.getRegion());
             if (r.ok() && owns(account, r.number().e164())) return new Caller(r.number(), null);
         }
+        // The default is a number like any other: presented only when the account owns it (else the edge sends anonymous).
         String fallback = account.getDefaultCallerId();
         if (fallback == null || fallback.isBlank()) return Caller.NONE;
         NumberNormalizer.Result r = routes.numbers().normaliseRepeated(fallback, account.getRegion());
-        return r.ok() ? new Caller(r.number(), null) : new Caller(null, fallback);
+        return r.ok() && owns(account, r.number().e164()) ? new Caller(r.number(), null) : Caller.NONE;
     }
 
     private boolean owns(Account account, String e164) {

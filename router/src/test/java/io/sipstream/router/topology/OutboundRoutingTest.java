@@ -355,6 +355,26 @@ class OutboundRoutingTest {
     }
 
     @Test
+    void shouldNotPresentADefaultCallerIdTheAccountDoesNotOwn() {
+        d.put(account("acme").setDefaultCallerId("+15557777777").setNumbers(List.of("+15551230001")));
+        d.assign("+15557777777", "other");
+        RoutingVerdict v = d.decide(d.outbound("acme", "+15551234567").setFromUser("alice"));
+        assertThat(v.getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(v.getCallerId()).isNull();
+        assertThat(v.getTargets().getFirst().getFromUser()).isNull();
+        // nor a default that is no number at all
+        d.put(account("acme").setDefaultCallerId("Acme Sales").setNumbers(List.of("+15551230001")));
+        assertThat(d.decide(d.outbound("acme", "+15551234567").setFromUser("alice")).getTargets().getFirst().getFromUser()).isNull();
+    }
+
+    @Test
+    void shouldPresentADefaultCallerIdTheNumberRegistryNamesTheAccountOwnerOf() {
+        d.put(account("acme").setDefaultCallerId("5557777777").setNumbers(List.of()));
+        d.assign("+15557777777", "acme");
+        assertThat(d.decide(d.outbound("acme", "+15551234567").setFromUser("alice")).getCallerId()).isEqualTo("+15557777777");
+    }
+
+    @Test
     void shouldPresentNoCallerIdWhenTheAccountHasNone() {
         d.put(account("acme").setDefaultCallerId(null).setNumbers(List.of()));
         RoutingVerdict v = d.decide(d.outbound("acme", "+15551234567"));
