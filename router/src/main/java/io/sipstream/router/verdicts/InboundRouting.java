@@ -15,7 +15,11 @@ import java.util.List;
 /**
  * Decides a call that comes in from a trunk for one of the registry's numbers: the number's owner
  * takes it on its forward target if it has one, else on its registered contacts, with its
- * no-answer target after its no-answer time.
+ * no-answer target after its no-answer time. A forward or no-answer target that is a number leaves
+ * over the owner's trunk under the owner's outbound controls (see {@link RouteResolver#forward});
+ * billing's refusal of a forward falls back to the registered contacts, and a prepaid owner's cap
+ * becomes the call's maximum duration. Billing rates inbound calls at zero: the forwarded leg is
+ * capped, not billed.
  */
 public final class InboundRouting {
     private final RouteResolver routes;
@@ -47,21 +51,32 @@ public final class InboundRouting {
                     + called.e164() + " is disabled", called, now);
         }
         Caller caller = caller(attempt);
+        String skipped = "";
         String forward = owner.getForwardTarget();
         if (forward != null && !forward.isBlank()) {
             Resolution route = routes.forward(forward, "forward target", owner, caller);
-            if (!route.ok()) return Verdicts.reject(attempt, ownerId, route.sipStatus(), route.reason(), called, now);
-            return verdict(attempt, ownerId, called, caller, route.targets(), now).build();
+            if (route.ok()) {
+                return verdict(attempt, ownerId, called, caller, route.targets(), now)
+                        .setMaxDurationSeconds(route.maxDurationSeconds()).build();
+            }
+            // Billing stops the forward over a trunk, not the call: the owner's own phones still ring.
+            if (!route.billing()) return Verdicts.reject(attempt, ownerId, route.sipStatus(), route.reason(), called, now);
+            skipped = "forward target skipped: " + route.reason();
         }
         RoutingVerdict.Builder verdict = verdict(attempt, ownerId, called, caller, List.of(Targets.registered(owner, caller)), now);
         String noAnswer = owner.getNoAnswerTarget();
         if (noAnswer != null && !noAnswer.isBlank()) {
             Resolution route = routes.forward(noAnswer, "no-answer target", owner, caller);
             // A no-answer target that cannot be routed must not stop the owner's phones from ringing.
-            if (route.ok()) verdict.setNoAnswerSeconds(Math.max(1, owner.getNoAnswerSeconds())).setNoAnswerTargets(route.targets());
-            else verdict.setReason("no-answer target skipped: " + route.reason());
+            if (route.ok()) {
+                // The verdict has one cap: a call the owner's phones answer is capped too when a trunk may take it over.
+                verdict.setNoAnswerSeconds(Math.max(1, owner.getNoAnswerSeconds())).setNoAnswerTargets(route.targets())
+                        .setMaxDurationSeconds(route.maxDurationSeconds());
+            } else {
+                skipped = (skipped.isEmpty() ? "" : skipped + "; ") + "no-answer target skipped: " + route.reason();
+            }
         }
-        return verdict.build();
+        return verdict.setReason(skipped).build();
     }
 
     private static RoutingVerdict.Builder verdict(CallAttempt attempt, String ownerId, E164Number called, Caller caller,

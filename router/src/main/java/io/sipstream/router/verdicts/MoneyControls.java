@@ -33,6 +33,41 @@ final class MoneyControls {
         return account.getPrepaid() || (block != null && block.getPrepaid());
     }
 
+    /**
+     * Whether the account may spend at all: billing does not block it (else the block's status,
+     * 402 by default) and, when prepaid, billing has decided on it (else 402 no balance known yet:
+     * a new prepaid account waits for billing) with a balance above zero (else 402).
+     */
+    static Outcome standing(Account account, BlockDecision block) {
+        String accountId = account.getAccountId();
+        if (block != null && block.getBlocked()) {
+            int status = block.getSipStatus() >= 400 && block.getSipStatus() <= 699 ? block.getSipStatus() : Verdicts.PAYMENT_REQUIRED;
+            String why = block.getReason() == null || block.getReason().isBlank() ? "" : ": " + block.getReason();
+            return Outcome.refuse(status, "account " + accountId + " is blocked by billing" + why);
+        }
+        // The registry's flag counts on its own: a new prepaid account must not call freely until billing speaks.
+        if (!prepaid(account, block)) return Outcome.NO_CAP;
+        if (block == null) {
+            return Outcome.refuse(Verdicts.PAYMENT_REQUIRED, "prepaid account " + accountId
+                    + ": no balance known yet (billing has not decided on it)");
+        }
+        if (block.getBalance().signum() <= 0) {
+            return Outcome.refuse(Verdicts.PAYMENT_REQUIRED, "prepaid account " + accountId + " has no balance left ("
+                    + block.getBalance().toPlainString() + " " + currency(account, block) + ")");
+        }
+        return Outcome.NO_CAP;
+    }
+
+    /**
+     * Both: the account's standing, then what its balance buys of a call to the destination
+     * (see {@link #cap(Account, BlockDecision, E164Number)}).
+     */
+    Outcome check(Account account, E164Number destination) {
+        BlockDecision block = state.block(account.getAccountId());
+        Outcome standing = standing(account, block);
+        return standing.ok() ? cap(account, block, destination) : standing;
+    }
+
     /** The currency the account is billed in: its balance's (billing's decision), else the registry's. */
     static String currency(Account account, BlockDecision block) {
         return block != null && block.getCurrency() != null && !block.getCurrency().isBlank()

@@ -41,21 +41,8 @@ public final class OutboundRouting {
                     "account unknown or disabled: " + accountId, now);
         }
         BlockDecision block = state.block(accountId);
-        if (block != null && block.getBlocked()) {
-            int status = block.getSipStatus() >= 400 && block.getSipStatus() <= 699 ? block.getSipStatus() : Verdicts.PAYMENT_REQUIRED;
-            String why = block.getReason() == null || block.getReason().isBlank() ? "" : ": " + block.getReason();
-            return Verdicts.reject(attempt, accountId, status, "account " + accountId + " is blocked by billing" + why, now);
-        }
-        // The registry's flag counts on its own: a new prepaid account must not call freely until billing speaks.
-        boolean prepaid = MoneyControls.prepaid(account, block);
-        if (prepaid && block == null) {
-            return Verdicts.reject(attempt, accountId, Verdicts.PAYMENT_REQUIRED, "prepaid account " + accountId
-                    + ": no balance known yet (billing has not decided on it)", now);
-        }
-        if (prepaid && block.getBalance().signum() <= 0) {
-            return Verdicts.reject(attempt, accountId, Verdicts.PAYMENT_REQUIRED, "prepaid account " + accountId
-                    + " has no balance left (" + block.getBalance().toPlainString() + " " + block.getCurrency() + ")", now);
-        }
+        MoneyControls.Outcome standing = MoneyControls.standing(account, block);
+        if (!standing.ok()) return Verdicts.reject(attempt, accountId, standing.sipStatus(), standing.reason(), now);
 
         DialString dialled = DialString.parse(attempt.getDialled());
         if (dialled.isEmpty()) {

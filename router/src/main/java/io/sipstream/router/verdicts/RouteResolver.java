@@ -13,21 +13,31 @@ import java.util.List;
 /** What outbound and inbound routing share: turning trunk lists, hosts and forward targets into targets. */
 final class RouteResolver {
 
-    /** Targets in failover order, or the SIP status and reason why there are none. */
-    record Resolution(List<RouteTarget> targets, int sipStatus, String reason) {
-        static Resolution of(List<RouteTarget> targets) { return new Resolution(targets, 0, null); }
-        static Resolution refuse(int sipStatus, String reason) { return new Resolution(List.of(), sipStatus, reason); }
+    /**
+     * Targets in failover order with the cap on the call's duration (null: none), or the SIP status
+     * and reason why there are none; {@code billing} when the account's money controls refused them
+     * (a block, a prepaid balance), not its configuration.
+     */
+    record Resolution(List<RouteTarget> targets, int sipStatus, String reason, Integer maxDurationSeconds, boolean billing) {
+        static Resolution of(List<RouteTarget> targets) { return new Resolution(targets, 0, null, null, false); }
+        static Resolution refuse(int sipStatus, String reason) { return new Resolution(List.of(), sipStatus, reason, null, false); }
+        static Resolution refusedByBilling(int sipStatus, String reason) {
+            return new Resolution(List.of(), sipStatus, reason, null, true);
+        }
+        Resolution capped(Integer seconds) { return new Resolution(targets, sipStatus, reason, seconds, billing); }
         boolean ok() { return sipStatus == 0; }
     }
 
     private final RoutingState state;
     private final NumberNormalizer numbers;
     private final BarredPrefixes barred;
+    private final MoneyControls money;
 
     RouteResolver(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred) {
         this.state = state;
         this.numbers = numbers;
         this.barred = barred;
+        this.money = new MoneyControls(state);
     }
 
     RoutingState state() { return state; }
@@ -64,19 +74,35 @@ final class RouteResolver {
         else targets.add(Targets.trunk(trunk, destination, caller));
     }
 
-    /** A forward or no-answer target of an account: a SIP URI as is, or a number through the account's outbound route. */
+    /**
+     * A forward or no-answer target of an account: a SIP URI as is, or a number through the
+     * account's outbound route, which is then an outbound call of the account's in all but billing:
+     * the number must not be barred and must be in the account's countries (else 403); the
+     * account's money controls apply (a block, a prepaid balance and what it buys of the number,
+     * see {@link MoneyControls}), the prepaid cap becoming the call's maximum duration.
+     */
     Resolution forward(String target, String what, Account account, Caller caller) {
         if (Targets.isSipUri(target)) return Resolution.of(List.of(Targets.uri(target, caller)));
+        String accountId = account.getAccountId();
         NumberNormalizer.Result r = numbers.normaliseRepeated(target, account.getRegion());
         if (!r.ok()) {
             return Resolution.refuse(Verdicts.SERVICE_UNAVAILABLE, what + " '" + target + "' of account "
-                    + account.getAccountId() + " is not a number or SIP URI: " + r.problem());
+                    + accountId + " is not a number or SIP URI: " + r.problem());
         }
-        String bar = barred.match(r.number().e164());
+        E164Number number = r.number();
+        String bar = barred.match(number.e164());
         if (bar != null) {
-            return Resolution.refuse(Verdicts.FORBIDDEN, what + " " + r.number().e164() + " of account "
-                    + account.getAccountId() + " is barred (prefix " + bar + ")");
+            return Resolution.refuse(Verdicts.FORBIDDEN, what + " " + number.e164() + " of account "
+                    + accountId + " is barred (prefix " + bar + ")");
         }
-        return outbound(null, account, r.number(), caller);
+        List<String> countries = account.getAllowedCountries();
+        if (!countries.isEmpty() && !countries.contains(number.region())) {
+            return Resolution.refuse(Verdicts.FORBIDDEN, what + " " + number.e164() + " (" + number.region()
+                    + ") is outside the countries account " + accountId + " may call " + countries);
+        }
+        MoneyControls.Outcome spend = money.check(account, number);
+        if (!spend.ok()) return Resolution.refusedByBilling(spend.sipStatus(), what + " " + number.e164() + ": " + spend.reason());
+        Resolution route = outbound(null, account, number, caller);
+        return route.ok() ? route.capped(spend.maxDurationSeconds()) : route;
     }
 }

@@ -150,4 +150,88 @@ class InboundRoutingTest {
         assertThat(v.getNoAnswerTargets()).isEmpty();
         assertThat(v.getReason()).contains("no-answer target skipped");
     }
+
+    // ---- a forward over the owner's trunk is an outbound call of the owner's: its controls apply
+
+    @Test
+    void shouldRejectInboundForwardOutsideTheOwnersCountries() {
+        d.put(account("bob").setAllowedCountries(java.util.List.of("US")).setForwardTarget("+442079460000"));
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getAction()).isEqualTo(VerdictAction.REJECT);
+        assertThat(v.getSipStatus()).isEqualTo(403);
+        assertThat(v.getReason()).contains("forward target +442079460000 (GB) is outside the countries account bob may call");
+    }
+
+    @Test
+    void shouldSkipANoAnswerTargetOutsideTheOwnersCountries() {
+        d.put(account("bob").setAllowedCountries(java.util.List.of("US")).setNoAnswerTarget("+442079460000"));
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getTargets()).extracting(t -> t.getKind()).containsExactly(TargetKind.REGISTERED);
+        assertThat(v.getNoAnswerTargets()).isEmpty();
+        assertThat(v.getReason()).contains("no-answer target skipped", "outside the countries");
+    }
+
+    @Test
+    void shouldRingTheBlockedOwnersPhonesInsteadOfForwardingOverATrunk() {
+        d.put(account("bob").setForwardTarget("+12125550199").setNoAnswerTarget("+12125550198"));
+        d.block("bob", true, false, "-5.00", "0");
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(v.getTargets()).singleElement().satisfies(t -> assertThat(t.getKind()).isEqualTo(TargetKind.REGISTERED));
+        assertThat(v.getNoAnswerTargets()).isEmpty();
+        assertThat(v.getReason()).contains("forward target skipped: forward target +12125550199: account bob is blocked by billing",
+                "no-answer target skipped");
+    }
+
+    @Test
+    void shouldStillForwardTheBlockedOwnerToASipUri() {
+        d.put(account("bob").setForwardTarget("sip:desk@pbx.example.com"));
+        d.block("bob", true, false, "-5.00", "0");
+        assertThat(d.decide(d.inbound("+15551230009", "+12125550100")).getTargets())
+                .singleElement().satisfies(t -> assertThat(t.getKind()).isEqualTo(TargetKind.URI));
+    }
+
+    @Test
+    void shouldCapThePrepaidOwnersForwardByWhatItsBalanceBuys() {
+        d.put(account("bob").setPrepaid(true).setForwardTarget("+12125550199"));
+        d.rate("default", "1", "0.50");
+        d.block("bob", false, true, "1.00", "0");
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getTargets()).singleElement().satisfies(t -> assertThat(t.getKind()).isEqualTo(TargetKind.TRUNK));
+        assertThat(v.getMaxDurationSeconds()).isEqualTo(119); // two whole minutes at 0.50, less the safety second
+    }
+
+    @Test
+    void shouldCapThePrepaidOwnersCallWhenItsNoAnswerTargetLeavesOverATrunk() {
+        d.put(account("bob").setPrepaid(true).setNoAnswerTarget("+12125550199"));
+        d.rate("default", "1", "0.50");
+        d.block("bob", false, true, "1.00", "0");
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getNoAnswerTargets()).hasSize(1);
+        assertThat(v.getMaxDurationSeconds()).isEqualTo(119);
+    }
+
+    @Test
+    void shouldNotForwardAPrepaidOwnerWithoutABalanceOrARateOverATrunk() {
+        d.put(account("bob").setPrepaid(true).setForwardTarget("+12125550199"));
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getTargets()).singleElement().satisfies(t -> assertThat(t.getKind()).isEqualTo(TargetKind.REGISTERED));
+        assertThat(v.getReason()).contains("no balance known yet");
+        assertThat(v.getMaxDurationSeconds()).isNull();
+
+        d.block("bob", false, true, "1.00", "0"); // a balance, but the number is not rated
+        v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getTargets()).singleElement().satisfies(t -> assertThat(t.getKind()).isEqualTo(TargetKind.REGISTERED));
+        assertThat(v.getReason()).contains("destination not rated for prepaid");
+    }
+
+    @Test
+    void shouldNotCapAPostpaidOwnersForward() {
+        d.put(account("bob").setForwardTarget("+12125550199"));
+        d.rate("default", "1", "0.50");
+        d.block("bob", false, false, "-3.00", "0");
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getTargets()).singleElement().satisfies(t -> assertThat(t.getKind()).isEqualTo(TargetKind.TRUNK));
+        assertThat(v.getMaxDurationSeconds()).isNull();
+    }
 }
