@@ -5,6 +5,8 @@ import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.VerdictAction;
 import io.sipstream.edge.sip.ClientHandler;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import javax.sip.Dialog;
 import javax.sip.ResponseEvent;
 import javax.sip.header.CSeqHeader;
@@ -170,11 +172,7 @@ final class Transfer implements Hunt.Owner {
     private void connected() {
         state = State.DONE;
         // the referrer is hung up once it has the final NOTIFY (a BYE overtaking it would leave the NOTIFY no dialog)
-        if (!referrerGone) referrer.notifyRefer(Response.OK, "OK", true, () -> {
-            synchronized (call) {
-                referrer.sendBye();
-            }
-        });
+        notifyReferrer(Response.OK, "OK", true, referrer::sendBye);
         call.transferred(this, target);
         log.debug("call {}: transferred to {}", call.callId(), attempt.getRequestUri());
     }
@@ -206,7 +204,35 @@ final class Transfer implements Hunt.Owner {
     /** The referrer hung up after the 202 (a blind transfer): no more NOTIFYs, the transfer goes on. */
     void referrerLeft() { referrerGone = true; }
 
-    private void notifyReferrer(int status, String reason, boolean last) {
-        if (!referrerGone) referrer.notifyRefer(status, reason, last, () -> { });
+    private record Notification(int status, String reason, boolean last, Runnable after) {}
+
+    private final Deque<Notification> notifications = new ArrayDeque<>();
+    private boolean notifying;
+
+    private void notifyReferrer(int status, String reason, boolean last) { notifyReferrer(status, reason, last, () -> { }); }
+
+    /**
+     * NOTIFYs go one at a time, each once the previous one is answered: sent together, a lost or
+     * late first one would arrive after the next and be refused as out of order (a lower CSeq).
+     */
+    private void notifyReferrer(int status, String reason, boolean last, Runnable after) {
+        if (referrerGone) return;
+        notifications.add(new Notification(status, reason, last, after));
+        if (!notifying) sendNextNotification();
+    }
+
+    private void sendNextNotification() {
+        Notification n = notifications.poll();
+        if (n == null || referrerGone) {
+            notifying = false;
+            return;
+        }
+        notifying = true;
+        referrer.notifyRefer(n.status(), n.reason(), n.last(), () -> {
+            synchronized (call) {
+                n.after().run();
+                sendNextNotification();
+            }
+        });
     }
 }
