@@ -72,6 +72,7 @@ class RouterConfigTest {
         assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100L);
         assertThat(p.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG)).isEqualTo(DeadLetterHandler.class);
         assertThat(p.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG)).isEqualTo(DeadLetterHandler.class);
+        assertThat(p.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG)).isEqualTo(DeadLetterHandler.class);
         assertThat(p.get("schema.registry.url")).isEqualTo("http://127.0.0.1:8081");
         assertThat(p.get("poll.ms")).isEqualTo("50");
         new StreamsConfig(p); // Kafka Streams accepts them
