@@ -77,7 +77,7 @@ public final class B2buaCall {
         ServerTransaction invite = pending.invite();
         B2buaCall call = new B2buaCall(s, attempt, now);
         synchronized (call) {
-            if (!s.registry().add(call)) {
+            if (!s.registry().add(call, pending.callId())) {
                 s.responder().reject(invite, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
                 return null;
             }

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The calls of this edge by their id (the A-leg Call-ID, and any alias a redirect's attempt uses),
+ * The calls of this edge by their ids (the edge's call id, the A-leg SIP Call-ID, and any alias a redirect's attempt uses),
  * so verdicts, CANCELs and blocks find their call from any thread; and the INVITEs still being
  * authenticated, so a CANCEL finds those too.
  */
@@ -15,9 +15,13 @@ public final class CallRegistry {
     private final Map<B2buaCall, Boolean> calls = new ConcurrentHashMap<>();
     private final Map<String, PendingInvite> pending = new ConcurrentHashMap<>();
 
-    /** False when a call with this id exists already. */
-    public boolean add(B2buaCall call) {
-        if (byId.putIfAbsent(call.callId(), call) != null) return false;
+    /**
+     * Registers a call under its own id (the one on every topic) and the caller's SIP Call-ID (which
+     * CANCELs and retransmissions carry). False when a call with this SIP Call-ID is in progress.
+     */
+    public boolean add(B2buaCall call, String sipCallId) {
+        if (byId.putIfAbsent(sipCallId, call) != null) return false;
+        byId.put(call.callId(), call);
         calls.put(call, Boolean.TRUE);
         return true;
     }

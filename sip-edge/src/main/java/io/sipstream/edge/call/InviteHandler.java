@@ -93,7 +93,7 @@ public final class InviteHandler implements RequestHandler {
     private CallAttempt attempt(Request request, SipSource source, Direction direction, String accountId, String trunkId, long now) {
         FromHeader from = (FromHeader) request.getHeader(FromHeader.NAME);
         return CallAttempt.newBuilder()
-                .setCallId(((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId())
+                .setCallId(CallIds.next(s.settings().edgeId(), ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId()))
                 .setEdgeId(s.settings().edgeId())
                 .setReplyPartition(s.settings().replyPartition())
                 .setDirection(direction)

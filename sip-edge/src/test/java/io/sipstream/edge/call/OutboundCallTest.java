@@ -96,7 +96,8 @@ class OutboundCallTest {
         assertThat(ended.getHangupBy()).isEqualTo(io.sipstream.avro.HangupParty.CALLER);
         assertThat(ended.getDurationMillis()).isPositive();
         assertThat(ended.getTrunkId()).isEqualTo("out-t1");
-        assertThat(ended.getEventId()).isEqualTo(call.callId() + ":ENDED:0");
+        assertThat(ended.getEventId()).isEqualTo(attempt.getCallId() + ":ENDED:0");
+        assertThat(attempt.getCallId()).as("the edge's own id, which ends with the SIP Call-ID").endsWith(":" + call.callId());
         assertThat(shared.events().typesOf(call.callId()))
                 .containsSubsequence(CallEventType.ATTEMPT, CallEventType.RINGING, CallEventType.ANSWERED, CallEventType.INTERIM, CallEventType.ENDED);
     }
@@ -272,6 +273,32 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldGiveEachCallItsOwnIdWhenTheCallerReusesItsCallId() throws Exception {
+        // billing remembers finished calls by id: were the caller's Call-ID the id, a second call
+        // with the same Call-ID would look like a late event of the first and never be billed
+        edge.account("reuse", "pw-r", true);
+        routeTo("out-t1");
+        String sipCallId = "reused-" + java.util.UUID.randomUUID() + "@test";
+        for (int i = 0; i < 2; i++) {
+            var call = phone.call(edge.uri("+15557654321"), "reuse", "pw-r", Map.of(), c -> {
+                try {
+                    c.request().setHeader(javax.sip.SipFactory.getInstance().createHeaderFactory().createCallIdHeader(sipCallId));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+            call.bye();
+            int ended = i + 1;
+            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> shared.events().of(sipCallId).stream()
+                    .filter(e -> e.getType() == CallEventType.ENDED).count() == ended);
+        }
+        var ids = shared.events().of(sipCallId).stream().filter(e -> e.getType() == CallEventType.ENDED)
+                .map(io.sipstream.avro.CallEvent::getCallId).toList();
+        assertThat(ids).hasSize(2).doesNotHaveDuplicates().allSatisfy(id -> assertThat(id).endsWith(":" + sipCallId));
+    }
+
+    @Test
     void shouldAnswer503WithRetryAfterWhenNoRouterAnswers() throws Exception {
         edge.account("mona", "pw-m", true);
         shared.router().policy(a -> null);
@@ -284,7 +311,7 @@ class OutboundCallTest {
         var late = shared.router().awaitAttempt(call.callId(), WAIT);
         routeTo("out-t1");
         shared.router().policy(a -> null);
-        assertThat(late.getCallId()).isEqualTo(call.callId());
+        assertThat(late.getCallId()).endsWith(":" + call.callId());
     }
 
     @Test

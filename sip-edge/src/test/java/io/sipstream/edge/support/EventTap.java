@@ -39,7 +39,7 @@ public final class EventTap implements AutoCloseable {
         thread.start();
     }
 
-    public List<CallEvent> of(String callId) { return events.stream().filter(e -> e.getCallId().equals(callId)).toList(); }
+    public List<CallEvent> of(String callId) { return events.stream().filter(e -> CallIdMatch.matches(e.getCallId(), callId)).toList(); }
 
     public List<CallEventType> typesOf(String callId) { return of(callId).stream().map(CallEvent::getType).toList(); }
 

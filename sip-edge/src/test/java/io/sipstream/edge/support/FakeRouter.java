@@ -85,7 +85,7 @@ public final class FakeRouter implements AutoCloseable {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {
             CallAttempt a = attempts.poll(50, TimeUnit.MILLISECONDS);
-            if (a != null && (callId == null || a.getCallId().equals(callId))) return a;
+            if (a != null && (callId == null || CallIdMatch.matches(a.getCallId(), callId))) return a;
         }
         throw new AssertionError("no CallAttempt for " + callId + " within " + timeout);
     }
@@ -94,7 +94,7 @@ public final class FakeRouter implements AutoCloseable {
 
     /** Every attempt this router has read for a call id (or a redirect of it), clear() or not. */
     public List<CallAttempt> attemptsOf(String callId) {
-        return seen.stream().filter(a -> a.getCallId().equals(callId) || callId.equals(a.getRedirectOf())).toList();
+        return seen.stream().filter(a -> CallIdMatch.matches(a.getCallId(), callId) || CallIdMatch.matches(a.getRedirectOf(), callId)).toList();
     }
 
     /** Sends a verdict of the test's own, whenever the test wants (a router answering late). */
