@@ -151,11 +151,15 @@ public final class B2buaCall {
 
     static int rejectStatus(RoutingVerdict v) { return v.getSipStatus() >= 300 && v.getSipStatus() < 700 ? v.getSipStatus() : 403; }
 
-    /** The caller ID a target is dialled with: the target's own, else the verdict's, else the caller's From user. */
+    /**
+     * The caller ID a target is dialled with: the target's own, else the verdict's, else none (null:
+     * the leg goes out anonymous). Never the caller's own From user: the router presents only numbers
+     * the account owns, and the edge must not assert anything it did not choose (RFC 3325).
+     */
     String callerIdFor(RouteTarget target) {
         if (target.getFromUser() != null && !target.getFromUser().isBlank()) return target.getFromUser();
-        if (verdict != null && verdict.getCallerId() != null) return verdict.getCallerId();
-        return attempt.getFromUser().isBlank() ? "anonymous" : attempt.getFromUser();
+        if (verdict != null && verdict.getCallerId() != null && !verdict.getCallerId().isBlank()) return verdict.getCallerId();
+        return null;
     }
 
     // ---- what the hunt for the verdict's targets says

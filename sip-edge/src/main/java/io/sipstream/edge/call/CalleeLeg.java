@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A side the edge dials (the edge as UAC): a trunk, a registered contact or an outside URI.
- * Sends the INVITE with the caller ID the router chose (From and P-Asserted-Identity) and the
+ * Sends the INVITE with the caller ID the router chose (From and P-Asserted-Identity; none chosen:
+ * an anonymous From, Privacy: id and no P-Asserted-Identity) and the
  * caller's SDP, answers the trunk's digest challenge once, and reports what happens to its call.
  */
 public final class CalleeLeg extends CallLeg implements ClientHandler {
@@ -83,8 +84,11 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     void send(Request offer) throws Exception {
         var h = s.sip().headers();
         var a = s.sip().addresses();
-        SipURI fromUri = a.createSipURI(fromUser, s.sip().advertisedHost());
-        FromHeader from = h.createFromHeader(a.createAddress(fromUri), UUID.randomUUID().toString().substring(0, 12));
+        // no caller ID chosen: anonymous (RFC 3323), never an identity the edge did not choose
+        SipURI fromUri = fromUser == null ? a.createSipURI("anonymous", "anonymous.invalid") : a.createSipURI(fromUser, s.sip().advertisedHost());
+        Address fromAddress = a.createAddress(fromUri);
+        if (fromUser == null) fromAddress.setDisplayName("Anonymous");
+        FromHeader from = h.createFromHeader(fromAddress, UUID.randomUUID().toString().substring(0, 12));
         URI toUri = requestUri instanceof SipURI r ? a.createSipURI(r.getUser(), r.getHost()) : requestUri;
         ToHeader to = h.createToHeader(a.createAddress(toUri), null);
         CallIdHeader callId = h.createCallIdHeader(s.sip().newCallId());
@@ -95,8 +99,11 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         via.add(s.sip().via(transport));
         invite = s.sip().messages().createRequest(requestUri, Request.INVITE, callId, cseq, from, to, via, mf);
         invite.addHeader(s.sip().contact(transport));
-        Header pai = h.createHeader("P-Asserted-Identity", "<" + fromUri + ">");
-        invite.addHeader(pai);
+        if (fromUser != null) {
+            invite.addHeader(h.createHeader("P-Asserted-Identity", "<" + fromUri + ">"));
+        } else {
+            invite.addHeader(h.createHeader("Privacy", "id"));
+        }
         invite.addHeader(s.responder().allow());
         RouteHeader route = routeToTrunk();
         if (route != null) invite.addHeader(route);

@@ -95,7 +95,7 @@ final class Transfer implements Hunt.Owner {
 
     private String callerIdFor(RouteTarget target) {
         if (target.getFromUser() != null && !target.getFromUser().isBlank()) return target.getFromUser();
-        if (verdict.getCallerId() != null) return verdict.getCallerId();
+        if (verdict.getCallerId() != null && !verdict.getCallerId().isBlank()) return verdict.getCallerId();
         return call.callerIdFor(target);
     }
 

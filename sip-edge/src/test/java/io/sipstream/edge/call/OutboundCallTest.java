@@ -103,6 +103,28 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldSendAnAnonymousFromAndNoAssertedIdentityWhenTheVerdictHasNoCallerId() throws Exception {
+        // the router chose no number the account owns: the edge must not assert the caller's own From user
+        edge.account("anon", "pw-an", true);
+        shared.router().policy(a -> route(a, trunk("out-t1", "sip:+15557654321@127.0.0.1:" + trunk1.port(), null))
+                .setCallerId(null).build());
+        var call = phone.call(edge.uri("+15557654321"), "anon", "pw-an",
+                Map.of("P-Preferred-Identity", "<sip:+15550000099@sipstream.local>"));
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+
+        Request atTrunk = trunk1.awaitRequest(Request.INVITE, WAIT);
+        var from = (javax.sip.header.FromHeader) atTrunk.getHeader(javax.sip.header.FromHeader.NAME);
+        assertThat(from.getAddress().getDisplayName()).isEqualTo("Anonymous");
+        assertThat(from.getAddress().getURI().toString()).isEqualTo("sip:anonymous@anonymous.invalid");
+        assertThat(atTrunk.getHeader("P-Asserted-Identity")).isNull();
+        assertThat(atTrunk.getHeader("P-Preferred-Identity")).isNull();
+        assertThat(atTrunk.getHeader("Privacy").toString()).contains("id");
+        assertThat(atTrunk.toString()).doesNotContain("sip:anon@").doesNotContain("+15550000099");
+        call.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    @Test
     void shouldRefuseAnUnknownAccountWith403AfterTheChallenge() throws Exception {
         routeTo("out-t1");
         var call = phone.call(edge.uri("+15557654321"), "nobody", "whatever");
