@@ -30,6 +30,7 @@ public record EdgeConfig(
         Path journalDir,
         Duration journalHeartbeat,
         Duration targetTimeout,
+        Duration maxCallDuration,
         int sipThreads,
         int maxMessageSize,
         int maxServerTransactions,
@@ -84,6 +85,9 @@ public record EdgeConfig(
         positive("edge.journal.heartbeat", heartbeat);
         Duration targetTimeout = s.duration("edge.target.timeout", Duration.ofSeconds(8));
         positive("edge.target.timeout", targetTimeout);
+        Duration maxCallDuration = "0".equals(s.string("edge.max.call.duration", "").trim()) ? Duration.ZERO
+                : s.duration("edge.max.call.duration", Duration.ofHours(4));
+        if (maxCallDuration.isNegative()) throw new ConfigException("edge.max.call.duration", "must not be negative (0 means no limit)");
         Duration nonceTtl = s.duration("edge.auth.nonce.ttl", Duration.ofMinutes(5));
         positive("edge.auth.nonce.ttl", nonceTtl);
         Duration banDuration = s.duration("edge.auth.ban.duration", Duration.ofMinutes(10));
@@ -99,7 +103,7 @@ public record EdgeConfig(
                 s.string("sip.domain", "sipstream.local"), advertised,
                 keystore, keystorePassword, s.integer("sip.tls.port", port == 0 ? 0 : port + 1, 0, 65535),
                 verdictTimeout, s.integer("edge.retry.after", 5, 0, 3600), interim,
-                Path.of(s.string("edge.journal.dir", "data/edge-" + edgeId + "/journal")), heartbeat, targetTimeout,
+                Path.of(s.string("edge.journal.dir", "data/edge-" + edgeId + "/journal")), heartbeat, targetTimeout, maxCallDuration,
                 s.integer("edge.sip.threads", 32, 2, 1024),
                 s.integer("edge.sip.max.message.size", 65_536, 4096, 1_048_576),
                 s.integer("edge.sip.max.server.transactions", 10_000, 10, 1_000_000),

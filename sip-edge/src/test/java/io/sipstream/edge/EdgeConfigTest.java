@@ -31,6 +31,7 @@ class EdgeConfigTest {
         assertThat(c.registrarMinExpires()).isEqualTo(60);
         assertThat(c.registrarMaxExpires()).isEqualTo(3600);
         assertThat(c.tlsEnabled()).isFalse();
+        assertThat(c.maxCallDuration()).isEqualTo(Duration.ofHours(4));
     }
 
     @Test
@@ -42,6 +43,13 @@ class EdgeConfigTest {
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.verdict.timeout", "0s")))).hasMessageContaining("edge.verdict.timeout");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.registrar.max.expires", "30")))).hasMessageContaining("edge.registrar.max.expires");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("secrets.key", "short")))).hasMessageContaining("secrets.key");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.max.call.duration", "-1s")))).hasMessageContaining("edge.max.call.duration");
+    }
+
+    @Test
+    void shouldReadNoLimitOnTheCallDurationAsZero() {
+        assertThat(EdgeConfig.from(settings(Map.of("edge.max.call.duration", "0"))).maxCallDuration()).isZero();
+        assertThat(EdgeConfig.from(settings(Map.of("edge.max.call.duration", "90m"))).maxCallDuration()).isEqualTo(Duration.ofMinutes(90));
     }
 
     @Test

@@ -204,10 +204,23 @@ public final class B2buaCall {
         long now = System.currentTimeMillis();
         report.answered(now);
         timers.add(s.every(s.settings().interimInterval(), this::interim));
-        Integer max = verdict == null ? null : verdict.getMaxDurationSeconds();
-        if (max != null && max > 0) {
-            timers.add(s.after(Duration.ofSeconds(max), () -> terminate(Response.FORBIDDEN, "maximum call duration reached")));
+        Duration max = maxDuration(verdict == null ? null : verdict.getMaxDurationSeconds(), s.settings().maxCallDuration());
+        if (max != null) {
+            timers.add(s.after(max, () -> terminate(Response.FORBIDDEN, "maximum call duration reached")));
         }
+    }
+
+    /**
+     * How long an answered call may last: the verdict's limit (a prepaid balance), the edge's own
+     * (edge.max.call.duration, so a call whose peers vanish without a BYE does not run and bill
+     * forever), the smaller when both are set; null when neither is.
+     */
+    static Duration maxDuration(Integer verdictSeconds, Duration edgeLimit) {
+        Duration fromVerdict = verdictSeconds != null && verdictSeconds > 0 ? Duration.ofSeconds(verdictSeconds) : null;
+        Duration own = edgeLimit != null && edgeLimit.isPositive() ? edgeLimit : null;
+        if (fromVerdict == null) return own;
+        if (own == null) return fromVerdict;
+        return fromVerdict.compareTo(own) <= 0 ? fromVerdict : own;
     }
 
     /** A 3xx: followed only through the router (a new attempt) and only when the trunk allows it. */

@@ -24,9 +24,12 @@ public record CallServices(SipEndpoint sip, SipResponder responder, CallRegistry
                            EdgeMetrics metrics, Settings settings) {
     private static final Logger log = LoggerFactory.getLogger(CallServices.class);
 
-    /** The call settings of the edge's config. */
+    /**
+     * The call settings of the edge's config. {@code maxCallDuration}: the edge's own limit on an
+     * answered call (zero: none), applied when the verdict gives none, the smaller when both do.
+     */
     public record Settings(String edgeId, int replyPartition, Duration verdictTimeout, Duration targetTimeout,
-                           Duration interimInterval, int retryAfterSeconds, int maxRedirects) {}
+                           Duration interimInterval, int retryAfterSeconds, int maxRedirects, Duration maxCallDuration) {}
 
     /** Runs a task after a delay; an exception is logged, never lost silently. */
     public ScheduledFuture<?> after(Duration delay, Runnable task) {
