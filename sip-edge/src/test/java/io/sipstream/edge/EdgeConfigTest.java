@@ -32,6 +32,7 @@ class EdgeConfigTest {
         assertThat(c.registrarMaxExpires()).isEqualTo(3600);
         assertThat(c.tlsEnabled()).isFalse();
         assertThat(c.maxCallDuration()).isEqualTo(Duration.ofHours(4));
+        assertThat(c.registrarMaxContacts()).isEqualTo(10);
     }
 
     @Test

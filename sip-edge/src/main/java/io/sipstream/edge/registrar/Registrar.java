@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * with an expiry between the configured minimum and maximum; several contacts per account;
  * {@code Expires: 0} removes a contact, {@code Contact: *} with {@code Expires: 0} removes all;
  * a REGISTER without Contact lists the bindings. An expiry below the minimum gets 423 with Min-Expires.
+ * At most {@code maxContacts} live bindings per account: a REGISTER that would add contacts beyond
+ * that gets 403 with a Reason and changes nothing (refreshing or removing bindings is always allowed).
  */
 public final class Registrar implements RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(Registrar.class);
@@ -42,8 +44,10 @@ public final class Registrar implements RequestHandler {
     private final Executor io;
     private final int minExpires;
     private final int maxExpires;
+    private final int maxContacts;
 
-    public Registrar(SipEndpoint sip, SipAuthenticator authenticator, Bindings bindings, Executor io, int minExpires, int maxExpires) {
+    public Registrar(SipEndpoint sip, SipAuthenticator authenticator, Bindings bindings, Executor io, int minExpires, int maxExpires,
+                     int maxContacts) {
         this.sip = sip;
         this.responder = new SipResponder(sip);
         this.authenticator = authenticator;
@@ -51,6 +55,7 @@ public final class Registrar implements RequestHandler {
         this.io = io;
         this.minExpires = minExpires;
         this.maxExpires = maxExpires;
+        this.maxContacts = maxContacts;
     }
 
     @Override
@@ -100,6 +105,20 @@ public final class Registrar implements RequestHandler {
                 Response r = responder.response(Response.INTERVAL_TOO_BRIEF, request);
                 r.addHeader(sip.headers().createMinExpiresHeader(minExpires));
                 responder.send(st, r);
+                return;
+            }
+        }
+        if (!contacts.isEmpty()) {
+            java.util.Set<String> before = new java.util.HashSet<>();
+            for (Binding b : bindings.current(who.accountId(), now)) before.add(b.contact());
+            java.util.Set<String> after = new java.util.HashSet<>(before);
+            for (ContactHeader c : contacts) {
+                String contact = c.getAddress().getURI().toString();
+                if ((c.getExpires() >= 0 ? c.getExpires() : defaultExpires) == 0) after.remove(contact);
+                else after.add(contact);
+            }
+            if (after.size() > maxContacts && after.size() > before.size()) {
+                responder.reject(st, Response.FORBIDDEN, "too many registered contacts (at most " + maxContacts + ")");
                 return;
             }
         }

@@ -53,6 +53,27 @@ class RegistrarTest {
     }
 
     @Test
+    void shouldRefuseAContactBeyondTheLimitWith403AndKeepTheBindings() throws Exception {
+        edge.account("reg4", "pw", true);
+        List<String> contacts = new ArrayList<>();
+        for (int i = 0; i < 10; i++) { // edge.registrar.max.contacts defaults to 10
+            String c = "sip:reg4-" + i + "@127.0.0.1:" + phone.port();
+            assertThat(phone.register(edge.uri("reg4"), "reg4", "pw", 300, c).getStatusCode()).isEqualTo(200);
+            contacts.add(c);
+        }
+        Response refused = phone.register(edge.uri("reg4"), "reg4", "pw", 300, "sip:reg4-extra@127.0.0.1:" + phone.port());
+        assertThat(refused.getStatusCode()).isEqualTo(403);
+        assertThat(refused.getHeader("Reason").toString()).contains("too many registered contacts");
+        assertThat(bound("reg4")).containsExactlyInAnyOrderElementsOf(contacts);
+        // at the limit, a binding is still refreshed and removed
+        assertThat(phone.register(edge.uri("reg4"), "reg4", "pw", 300, contacts.get(0)).getStatusCode()).isEqualTo(200);
+        assertThat(phone.register(edge.uri("reg4"), "reg4", "pw", 0, contacts.get(1)).getStatusCode()).isEqualTo(200);
+        assertThat(phone.register(edge.uri("reg4"), "reg4", "pw", 300, "sip:reg4-extra@127.0.0.1:" + phone.port()).getStatusCode())
+                .isEqualTo(200);
+        assertThat(bound("reg4")).hasSize(10).contains("sip:reg4-extra@127.0.0.1:" + phone.port()).doesNotContain(contacts.get(1));
+    }
+
+    @Test
     void shouldRefuseAnExpiryBelowTheMinimumWith423() throws Exception {
         edge.account("reg2", "pw", true);
         Response r = phone.register(edge.uri("reg2"), "reg2", "pw", 30, null);
