@@ -147,14 +147,16 @@ class Sampler(threading.Thread):
             inside = [s for s in self.samples if t0 <= s[0] <= t1]
         if len(inside) < 2:
             return {}
-        first, last = inside[0], inside[-1]
         out = {}
-        for name in last[1]:
-            if name not in first[1]:
+        for name in inside[-1][1]:
+            # a process that ends inside the window (a SIPp run) reads 0 after it: stop at its last sample
+            alive = [s for s in inside if name in s[1] and s[1][name][1] > 0]
+            if len(alive) < 2:
                 continue
+            first, last = alive[0], alive[-1]
             dt = last[0] - first[0]
             dticks = last[1][name][0] - first[1][name][0]
-            rss = [s[1][name][1] for s in inside if name in s[1]]
+            rss = [s[1][name][1] for s in alive]
             out[name] = {"cpu_percent_of_one_core": round(100.0 * dticks / CLK_TCK / dt, 1) if dt > 0 else None,
                          "rss_max_mib": round(max(rss) / 2**20, 1), "rss_last_mib": round(rss[-1] / 2**20, 1)}
         return out
