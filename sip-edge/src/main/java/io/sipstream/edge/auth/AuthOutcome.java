@@ -8,6 +8,12 @@ public sealed interface AuthOutcome {
     /** No usable credentials (none, or a stale nonce): answer 401 with a fresh challenge. */
     record Challenge(boolean stale) implements AuthOutcome {}
 
+    /**
+     * Credentials that cannot be for this request (the digest {@code uri} is not the Request-URI,
+     * RFC 2617 section 3.2.2.5): answer 400. Counts toward a ban, like a wrong password.
+     */
+    record BadRequest(String reason) implements AuthOutcome {}
+
     /** Credentials were given and are wrong, or name no enabled account: answer 403. Counts toward a ban. */
     record Forbidden(String reason) implements AuthOutcome {}
 }

@@ -19,6 +19,9 @@ import javax.sip.message.Response;
  * among them, read only the first challenge and know only MD5), all with qop=auth; a response
  * without qop is refused, because only the nonce-count of qop=auth protects against replays.
  *
+ * <p>The digest {@code uri} must be the Request-URI (RFC 2617 section 3.2.2.5; only the letter case
+ * of scheme and host may differ), else 400 Bad Request, which the RFC prescribes.
+ *
  * <p>Unknown username and wrong password get the same answer (403 after the challenge), so the
  * edge does not tell a scanner which usernames exist.
  */
@@ -63,6 +66,11 @@ public final class DigestAuth {
         String username = auth.getUsername();
         if (ncText == null || cnonce == null || uri == null || username == null || auth.getResponse() == null) {
             return new AuthOutcome.Forbidden("incomplete Authorization header");
+        }
+        // RFC 2617 3.2.2.5: credentials are for one Request-URI; another is refused 400 (a digest
+        // captured for one request must not authorise a request for another destination)
+        if (!sameUri(uri, request.getRequestURI().toString())) {
+            return new AuthOutcome.BadRequest("the digest uri does not match the Request-URI");
         }
         long nc;
         try {
@@ -113,6 +121,36 @@ public final class DigestAuth {
             if (first == null) first = h;
         }
         return first != null && first.getRealm() == null ? first : null;
+    }
+
+    /**
+     * The digest {@code uri} is the Request-URI: equal as strings once trimmed, except that the
+     * scheme and the host may differ in letter case (both are case-insensitive in RFC 3261).
+     */
+    static boolean sameUri(String digestUri, String requestUri) {
+        if (digestUri == null || requestUri == null) return false;
+        return caseFolded(digestUri.trim()).equals(caseFolded(requestUri.trim()));
+    }
+
+    /** The URI with its scheme and host in lower case, everything else as it was. */
+    private static String caseFolded(String uri) {
+        int colon = uri.indexOf(':');
+        if (colon <= 0) return uri;
+        String scheme = uri.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+        String rest = uri.substring(colon + 1);
+        if (!scheme.equals("sip") && !scheme.equals("sips")) return scheme + ":" + rest;
+        int at = rest.indexOf('@');
+        int hostStart = at < 0 ? 0 : at + 1;
+        int hostEnd;
+        if (hostStart < rest.length() && rest.charAt(hostStart) == '[') {
+            int close = rest.indexOf(']', hostStart);
+            hostEnd = close < 0 ? rest.length() : close + 1;
+        } else {
+            hostEnd = hostStart;
+            while (hostEnd < rest.length() && ":;?".indexOf(rest.charAt(hostEnd)) < 0) hostEnd++;
+        }
+        return scheme + ":" + rest.substring(0, hostStart) + rest.substring(hostStart, hostEnd).toLowerCase(java.util.Locale.ROOT)
+                + rest.substring(hostEnd);
     }
 
     private static String raw(AuthorizationHeader h, String name) {

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Authenticates a request of an account and answers it when it fails: 401 with a fresh
- * challenge, or 403 after wrong credentials (counted toward the source's ban). Blocking
+ * challenge, 400 when the digest was computed for another Request-URI, or 403 after wrong
+ * credentials (both counted toward the source's ban). Blocking
  * (Redis): call off SIP threads.
  */
 public final class SipAuthenticator {
@@ -40,6 +41,12 @@ public final class SipAuthenticator {
                 Response r = responder.response(Response.UNAUTHORIZED, st.getRequest());
                 digest.challenge(r, challenge.stale(), now);
                 responder.send(st, r);
+                return null;
+            }
+            case AuthOutcome.BadRequest bad -> {
+                bans.recordFailure(source.ip(), now);
+                log.info("auth refused from {}:{}: {}", source.ip(), source.port(), bad.reason());
+                responder.reject(st, Response.BAD_REQUEST, bad.reason()); // says nothing about the account
                 return null;
             }
             case AuthOutcome.Forbidden forbidden -> {

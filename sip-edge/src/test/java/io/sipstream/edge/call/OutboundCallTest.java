@@ -134,6 +134,20 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldRefuseWith400ADigestComputedForAnotherRequestUri() throws Exception {
+        // a digest captured for one destination must not authorise a call to another (RFC 2617 3.2.2.5)
+        edge.account("uri-check", "pw-u", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "uri-check", "pw-u", Map.of(),
+                c -> c.digestUri(edge.uri("+15550000000"))); // right password, digest for another URI
+        Response r = call.awaitFinal(WAIT);
+        assertThat(r.getStatusCode()).isEqualTo(400);
+        assertThat(r.getHeader("Reason").toString()).contains("digest uri");
+        assertThat(call.statuses()).containsSubsequence(401, 400);
+        assertThat(trunk1.receivedWithin(Request.INVITE, null, Duration.ofMillis(300))).isFalse();
+    }
+
+    @Test
     void shouldChallengeThenRefuseAWrongPassword() throws Exception {
         edge.account("bob", "right", true);
         routeTo("out-t1");

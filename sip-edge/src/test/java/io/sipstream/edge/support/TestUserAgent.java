@@ -240,6 +240,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         private volatile boolean authSent;
         private volatile String algorithm = DigestMath.SHA256;
         private volatile Runnable beforeRetry = () -> { };
+        private volatile String digestUri;
         private final BlockingQueue<Response> cancelAnswers = new LinkedBlockingQueue<>();
 
         OutgoingCall(Request request, String user, String password) {
@@ -288,7 +289,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
                 if (algorithm.equalsIgnoreCase(h.getAlgorithm())) chosen = h;
             }
             if (chosen == null) chosen = (WWWAuthenticateHeader) challenge.getHeader(WWWAuthenticateHeader.NAME);
-            String uri = retry.getRequestURI().toString();
+            String uri = digestUri != null ? digestUri : retry.getRequestURI().toString();
             String alg = chosen.getAlgorithm();
             String ha1 = DigestMath.ha1(alg, user, chosen.getRealm(), password);
             String cnonce = "c0ffee";
@@ -297,7 +298,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
             a.setUsername(user);
             a.setRealm(chosen.getRealm());
             a.setNonce(chosen.getNonce());
-            a.setURI(retry.getRequestURI());
+            a.setURI(digestUri != null ? addresses.createURI(digestUri) : retry.getRequestURI());
             a.setResponse(response);
             a.setAlgorithm(alg);
             a.setQop("auth");
@@ -309,6 +310,12 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         /** Runs just before the request with credentials goes out (on the agent's SIP thread). */
         public OutgoingCall beforeAuthenticatedRetry(Runnable hook) {
             this.beforeRetry = hook;
+            return this;
+        }
+
+        /** Computes the digest for this URI (and names it in Authorization) instead of the Request-URI. */
+        public OutgoingCall digestUri(String uri) {
+            this.digestUri = uri;
             return this;
         }
 
