@@ -20,7 +20,10 @@ import javax.sip.message.Response;
  * without qop is refused, because only the nonce-count of qop=auth protects against replays.
  *
  * <p>The digest {@code uri} must be the Request-URI (RFC 2617 section 3.2.2.5; only the letter case
- * of scheme and host may differ), else 400 Bad Request, which the RFC prescribes.
+ * of scheme and host may differ), or that URI without its user part: widely deployed user agents
+ * (SIPp among them) digest {@code sip:host:port}. That still ties a response to this edge; it does
+ * not tie it to the dialled number, which the nonce-count replay check and the short nonce
+ * lifetime cover. Anything else gets 400 Bad Request, which the RFC prescribes.
  *
  * <p>Unknown username and wrong password get the same answer (403 after the challenge), so the
  * edge does not tell a scanner which usernames exist.
@@ -129,7 +132,16 @@ public final class DigestAuth {
      */
     static boolean sameUri(String digestUri, String requestUri) {
         if (digestUri == null || requestUri == null) return false;
-        return caseFolded(digestUri.trim()).equals(caseFolded(requestUri.trim()));
+        String digest = caseFolded(digestUri.trim());
+        String request = requestUri.trim();
+        return digest.equals(caseFolded(request)) || digest.equals(caseFolded(withoutUser(request)));
+    }
+
+    /** sip:+1555@edge:5060;transport=udp -> sip:edge:5060;transport=udp */
+    static String withoutUser(String uri) {
+        int colon = uri.indexOf(':');
+        int at = uri.indexOf('@');
+        return colon > 0 && at > colon ? uri.substring(0, colon + 1) + uri.substring(at + 1) : uri;
     }
 
     /** The URI with its scheme and host in lower case, everything else as it was. */

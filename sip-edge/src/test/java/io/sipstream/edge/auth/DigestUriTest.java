@@ -16,5 +16,9 @@ class DigestUriTest {
         assertThat(DigestAuth.sameUri("sip:+1555@edge.example:5060", "sip:+1555@edge.example")).isFalse();
         assertThat(DigestAuth.sameUri("sip:+1555@edge.example;transport=TCP", "sip:+1555@edge.example;transport=tcp")).isFalse();
         assertThat(DigestAuth.sameUri(null, "sip:a@b")).isFalse();
+        // the Request-URI without its user part, as SIPp and some phones digest it
+        assertThat(DigestAuth.sameUri("sip:127.0.0.1:5060", "sip:+1555@127.0.0.1:5060")).isTrue();
+        assertThat(DigestAuth.sameUri("sip:127.0.0.1:5061", "sip:+1555@127.0.0.1:5060")).as("another port").isFalse();
+        assertThat(DigestAuth.sameUri("sip:other.example", "sip:+1555@edge.example")).as("another host").isFalse();
     }
 }
