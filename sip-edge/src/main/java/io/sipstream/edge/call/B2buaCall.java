@@ -43,7 +43,9 @@ public final class B2buaCall {
     private final CallServices s;
     private final String callId;
     private final CallAttempt attempt;
-    private final CallReport report;
+    /** The events of the call as billing sees it now: the caller's attempt, then a followed redirect's or a transfer's. */
+    private CallReport report;
+    private ScheduledFuture<?> maxDurationTimer;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
     private volatile String accountId;
     private State state = State.AWAITING_VERDICT;
@@ -204,9 +206,17 @@ public final class B2buaCall {
         long now = System.currentTimeMillis();
         report.answered(now);
         timers.add(s.every(s.settings().interimInterval(), this::interim));
-        Duration max = maxDuration(verdict == null ? null : verdict.getMaxDurationSeconds(), s.settings().maxCallDuration());
+        limitDuration(verdict);
+    }
+
+    /** (Re)arms the answered call's maximum duration from now: this verdict's limit or the edge's own. */
+    private void limitDuration(RoutingVerdict v) {
+        if (maxDurationTimer != null) maxDurationTimer.cancel(false);
+        maxDurationTimer = null;
+        Duration max = maxDuration(v == null ? null : v.getMaxDurationSeconds(), s.settings().maxCallDuration());
         if (max != null) {
-            timers.add(s.after(max, () -> terminate(Response.FORBIDDEN, "maximum call duration reached")));
+            maxDurationTimer = s.after(max, () -> terminate(Response.FORBIDDEN, "maximum call duration reached"));
+            timers.add(maxDurationTimer);
         }
     }
 
@@ -234,6 +244,13 @@ public final class B2buaCall {
         redirects++;
         CallAttempt redirect = newAttempt(callId + ";redirect-" + redirects, contact.getAddress().getURI(), attempt.getDirection());
         state = State.AWAITING_VERDICT;
+        // billing rates each destination on its own: the attempt redirected is over (FAILED with the 3xx),
+        // what follows is reported under the redirect's id with its own verdict's destination
+        long now = System.currentTimeMillis();
+        report.trunk(trunk.getTrunkId());
+        report.end(CallEventType.FAILED, response.getStatusCode(), "redirected: " + response.getReasonPhrase(), HangupParty.CALLEE, now);
+        report = new CallReport(s, redirect, now);
+        report.attempt(now);
         ask(redirect);
         return true;
     }
@@ -319,7 +336,7 @@ public final class B2buaCall {
         transfers++;
         CallAttempt a = newAttempt(callId + ";refer-" + transfers, referTo.getAddress().getURI(), Direction.OUTBOUND);
         s.responder().respond(st, Response.ACCEPTED);
-        transfer = new Transfer(this, s, from, peerOf(from), a);
+        transfer = new Transfer(this, s, from, peerOf(from), a, new CallReport(s, a, System.currentTimeMillis()));
         transfer.start();
     }
 
@@ -329,12 +346,23 @@ public final class B2buaCall {
         return attempt.getDirection() == Direction.INBOUND ? s.trunks().get(attempt.getSourceTrunkId()) : null;
     }
 
-    /** The transfer succeeded: the new leg takes the referrer's side of the bridge. */
-    void transferred(Transfer t, CalleeLeg replacement) {
+    /**
+     * The transfer succeeded: the call billed so far ends (hung up by the referrer's side) and the
+     * new leg is a call of its own from now (the transfer's report: its id, OUTBOUND, its verdict's
+     * destination and limit), with the transferee as its caller and the new leg as its callee.
+     */
+    void transferred(Transfer t, CalleeLeg replacement, CallReport newReport, RoutingVerdict newVerdict) {
         if (t != transfer) return;
-        if (t.referrer() == callerSide) callerSide = replacement;
-        else calleeSide = replacement;
-        if (replacement.trunk() != null) report.trunk(replacement.trunk().getTrunkId());
+        long now = System.currentTimeMillis();
+        HangupParty left = t.referrer() == callerSide ? HangupParty.CALLER : HangupParty.CALLEE;
+        report.end(CallEventType.ENDED, Response.OK, "transferred", left, now);
+        callerSide = t.transferee();
+        calleeSide = replacement;
+        if (replacement.trunk() != null) newReport.trunk(replacement.trunk().getTrunkId());
+        report = newReport;
+        verdict = newVerdict;
+        report.answered(now);
+        limitDuration(newVerdict);
         transfer = null;
     }
 
@@ -394,7 +422,7 @@ public final class B2buaCall {
         timers.forEach(t -> t.cancel(false));
         timers.clear();
         if (question != null) question.close();
-        if (transfer != null) transfer.abort();
+        if (transfer != null) transfer.abort(by);
         transfer = null;
         s.registry().remove(this);
         report.end(type, status, reason, by, System.currentTimeMillis());

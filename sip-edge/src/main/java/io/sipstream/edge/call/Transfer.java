@@ -1,6 +1,8 @@
 package io.sipstream.edge.call;
 
 import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.CallEventType;
+import io.sipstream.avro.HangupParty;
 import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.VerdictAction;
@@ -22,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * and the transferee's answer goes back in the ACK. The referrer hears of the progress in NOTIFYs
  * (message/sipfrag: 100, 180, then the final status) and is hung up once the new leg is connected.
  * If the transfer fails the call goes on as it was (or ends, if the referrer has hung up meanwhile).
+ * The new leg is billed as a call of its own ({@code <callId>;refer-N}, OUTBOUND, its verdict's
+ * destination and caller ID): ATTEMPT when asked, RINGING, and ANSWERED once connected, when the
+ * original call ends and the new one takes over the call's report; FAILED if it never connects.
  * Runs under the call's lock.
  */
 final class Transfer implements Hunt.Owner {
@@ -34,6 +39,7 @@ final class Transfer implements Hunt.Owner {
     private final CallLeg referrer;
     private final CallLeg transferee;
     private final CallAttempt attempt;
+    private final CallReport report;
     private State state = State.ASKING;
     private RouterQuestion question;
     private RoutingVerdict verdict;
@@ -41,8 +47,9 @@ final class Transfer implements Hunt.Owner {
     private CalleeLeg target;
     private boolean referrerGone;
 
-    Transfer(B2buaCall call, CallServices s, CallLeg referrer, CallLeg transferee, CallAttempt attempt) {
+    Transfer(B2buaCall call, CallServices s, CallLeg referrer, CallLeg transferee, CallAttempt attempt, CallReport report) {
         this.call = call;
+        this.report = report;
         this.s = s;
         this.referrer = referrer;
         this.transferee = transferee;
@@ -61,13 +68,14 @@ final class Transfer implements Hunt.Owner {
     /** After the 202: asks the router about the Refer-To target. */
     void start() {
         notifyReferrer(Response.TRYING, "Trying", false);
+        report.attempt(System.currentTimeMillis());
         question = RouterQuestion.ask(call, s, attempt, new RouterQuestion.Answer() {
             @Override
             public void onVerdict(RoutingVerdict v) { routed(v); }
 
             @Override
             public void onNoVerdict(String reason) {
-                if (state == State.ASKING) fail(Response.SERVICE_UNAVAILABLE, reason);
+                if (state == State.ASKING) fail(Response.SERVICE_UNAVAILABLE, reason, HangupParty.SYSTEM);
             }
         });
     }
@@ -79,13 +87,14 @@ final class Transfer implements Hunt.Owner {
 
     private void routed(RoutingVerdict v) {
         verdict = v;
+        report.verdict(v);
         if (v.getAction() == VerdictAction.REJECT) {
-            fail(B2buaCall.rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason());
+            fail(B2buaCall.rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM);
             return;
         }
         AccountBlocks.Block block = s.blocks().blockOf(call.accountId());
         if (block != null) {
-            fail(block.sipStatus(), block.reason());
+            fail(block.sipStatus(), block.reason(), HangupParty.SYSTEM);
             return;
         }
         state = State.DIALLING;
@@ -102,7 +111,10 @@ final class Transfer implements Hunt.Owner {
     @Override
     public void onProgress(CalleeLeg leg, Response provisional) {
         int status = provisional.getStatusCode();
-        if (state == State.DIALLING && (status == Response.RINGING || status == Response.SESSION_PROGRESS)) {
+        if (state != State.DIALLING) return;
+        report.trunk(hunt.trunkId());
+        if (status == Response.RINGING || status == Response.SESSION_PROGRESS) {
+            report.ringing(System.currentTimeMillis());
             notifyReferrer(status, provisional.getReasonPhrase(), false);
         }
     }
@@ -117,7 +129,7 @@ final class Transfer implements Hunt.Owner {
         target = leg;
         if (!Bodies.has(answer)) {
             dropTarget();
-            fail(Response.NOT_ACCEPTABLE_HERE, "the transfer target answered without an SDP offer");
+            fail(Response.NOT_ACCEPTABLE_HERE, "the transfer target answered without an SDP offer", HangupParty.CALLEE);
             return;
         }
         state = State.CONNECTING;
@@ -126,7 +138,7 @@ final class Transfer implements Hunt.Owner {
         } catch (Exception e) {
             log.warn("call {}: transferee not re-INVITEd: {}", call.callId(), e.toString());
             dropTarget();
-            fail(Response.SERVER_INTERNAL_ERROR, "the transferee could not be re-INVITEd");
+            fail(Response.SERVER_INTERNAL_ERROR, "the transferee could not be re-INVITEd", HangupParty.SYSTEM);
         }
     }
 
@@ -135,7 +147,7 @@ final class Transfer implements Hunt.Owner {
 
     @Override
     public void onExhausted(int status, String reason) {
-        if (state == State.DIALLING) fail(status, reason);
+        if (state == State.DIALLING) fail(status, reason, HangupParty.CALLEE);
     }
 
     /** The transferee's answer to the new leg's offer. */
@@ -151,7 +163,7 @@ final class Transfer implements Hunt.Owner {
                 if (state != State.CONNECTING) return;
                 if (status >= 300) {
                     dropTarget();
-                    fail(status, "the transferee refused the new media: " + response.getReasonPhrase());
+                    fail(status, "the transferee refused the new media: " + response.getReasonPhrase(), HangupParty.CALLER);
                     return;
                 }
                 target.ack(response); // the transferee's answer to the target's offer
@@ -164,7 +176,7 @@ final class Transfer implements Hunt.Owner {
             synchronized (call) {
                 if (state != State.CONNECTING) return;
                 dropTarget();
-                fail(Response.REQUEST_TIMEOUT, "the transferee did not answer the re-INVITE");
+                fail(Response.REQUEST_TIMEOUT, "the transferee did not answer the re-INVITE", HangupParty.CALLER);
             }
         }
     }
@@ -173,7 +185,7 @@ final class Transfer implements Hunt.Owner {
         state = State.DONE;
         // the referrer is hung up once it has the final NOTIFY (a BYE overtaking it would leave the NOTIFY no dialog)
         notifyReferrer(Response.OK, "OK", true, referrer::sendBye);
-        call.transferred(this, target);
+        call.transferred(this, target, report, verdict);
         log.debug("call {}: transferred to {}", call.callId(), attempt.getRequestUri());
     }
 
@@ -183,22 +195,26 @@ final class Transfer implements Hunt.Owner {
         target.sendBye();
     }
 
-    private void fail(int status, String reason) {
+    private void fail(int status, String reason, HangupParty by) {
         state = State.DONE;
         if (question != null) question.close();
         if (hunt != null) hunt.cancelAll();
+        if (hunt != null) report.trunk(hunt.trunkId());
+        report.end(CallEventType.FAILED, status, reason, by, System.currentTimeMillis());
         notifyReferrer(status, reason, true);
         call.transferFailed(this);
         log.debug("call {}: transfer to {} failed: {} {}", call.callId(), attempt.getRequestUri(), status, reason);
     }
 
-    /** The call ended while the transfer was under way. */
-    void abort() {
+    /** The call ended (hung up by {@code by}) while the transfer was under way: the new leg never connected. */
+    void abort(HangupParty by) {
         if (state == State.DONE) return;
         if (state == State.CONNECTING) dropTarget();
         state = State.DONE;
         if (question != null) question.close();
         if (hunt != null) hunt.cancelAll();
+        if (hunt != null) report.trunk(hunt.trunkId());
+        report.end(CallEventType.FAILED, Response.REQUEST_TERMINATED, "the call ended during the transfer", by, System.currentTimeMillis());
     }
 
     /** The referrer hung up after the 202 (a blind transfer): no more NOTIFYs, the transfer goes on. */

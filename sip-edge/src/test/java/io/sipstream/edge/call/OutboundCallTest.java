@@ -237,6 +237,36 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldBillAFollowedRedirectAsTheRedirectsAttempt() throws Exception {
+        edge.account("ivy", "pw-iv", true);
+        edge.publishTrunk(EdgeFixture.trunk("out-t3", trunk1.port()).setAllowRedirect(true).build());
+        shared.router().policy(a -> a.getRedirectOf() == null
+                ? route(a, trunk("out-t3", "sip:+15557654321@127.0.0.1:" + trunk1.port(), null)).build()
+                : route(a, trunk("out-t2", "sip:" + a.getDialled() + "@127.0.0.1:" + trunk2.port(), null))
+                        .setDestination(a.getDialled()).setCallerId("+15550008888").build());
+        trunk1.onInvite(c -> c.respond(302, Map.of("Contact", "<sip:+15559999999@127.0.0.1:" + trunk2.port() + ">")));
+        var call = phone.call(edge.uri("+15557654321"), "ivy", "pw-iv");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        assertThat(trunk2.awaitRequest(Request.INVITE, WAIT)).isNotNull();
+        call.bye();
+        assertThat(trunk2.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+
+        String id = call.callId();
+        String redirect = id + ";redirect-1";
+        var events = shared.events();
+        var redirected = events.await(redirect, CallEventType.ENDED, WAIT);
+        assertThat(redirected.getDestination()).isEqualTo("+15559999999");
+        assertThat(redirected.getCallerId()).isEqualTo("+15550008888");
+        assertThat(redirected.getTrunkId()).isEqualTo("out-t2");
+        assertThat(redirected.getDurationMillis()).isPositive();
+        assertThat(events.typesOf(redirect)).containsSubsequence(CallEventType.ATTEMPT, CallEventType.ANSWERED, CallEventType.ENDED);
+        var original = events.of(id).stream().filter(e -> e.getCallId().endsWith(":" + id) || e.getCallId().equals(id)).toList();
+        assertThat(original).extracting(e -> e.getType()).containsExactly(CallEventType.ATTEMPT, CallEventType.FAILED);
+        assertThat(original.get(1).getSipStatus()).isEqualTo(302);
+        assertThat(original.get(1).getDestination()).isEqualTo("+15557654321");
+    }
+
+    @Test
     void shouldRefuseReferFromATrunkThatDoesNotAllowIt() throws Exception {
         edge.account("judy", "pw-j", true);
         routeTo("out-t1");

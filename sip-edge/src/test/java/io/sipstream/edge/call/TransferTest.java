@@ -5,7 +5,9 @@ import static io.sipstream.edge.support.FakeRouter.trunk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CallEventType;
+import io.sipstream.avro.Direction;
 import io.sipstream.avro.HangupParty;
 import io.sipstream.edge.support.EdgeFixture;
 import io.sipstream.edge.support.FakeRouter;
@@ -71,11 +73,21 @@ class TransferTest {
         return ua.requests().stream().filter(r -> r.getMethod().equals(Request.NOTIFY)).map(TestUserAgent::body).toList();
     }
 
-    @Test
-    void shouldConnectTheCallerToTheReferTargetThroughTheRouter() throws Exception {
+    /** The events of exactly this edge call id (the SIP Call-ID, or with a suffix such as {@code ;refer-1}). */
+    private List<CallEvent> eventsOf(String id) {
+        return shared.events().of(id).stream().filter(e -> e.getCallId().equals(id) || e.getCallId().endsWith(":" + id)).toList();
+    }
+
+    private void routeTransfersTo(Integer maxDurationSeconds) {
         shared.router().policy(a -> a.getRedirectOf() == null
                 ? route(a, trunk("xfer-t1", "sip:+15557654321@127.0.0.1:" + transferor.port(), null)).build()
-                : route(a, trunk("xfer-t2", "sip:" + a.getDialled() + "@127.0.0.1:" + target.port(), null)).build());
+                : route(a, trunk("xfer-t2", "sip:" + a.getDialled() + "@127.0.0.1:" + target.port(), null))
+                        .setDestination(a.getDialled()).setCallerId("+15550009999").setMaxDurationSeconds(maxDurationSeconds).build());
+    }
+
+    @Test
+    void shouldConnectTheCallerToTheReferTargetThroughTheRouter() throws Exception {
+        routeTransfersTo(null);
         TestUserAgent.OutgoingCall[] call = new TestUserAgent.OutgoingCall[1];
         var atTransferor = answeredCall("xfer-amy", call);
 
@@ -102,12 +114,56 @@ class TransferTest {
         List<String> methods = transferor.methods();
         assertThat(methods.lastIndexOf(Request.NOTIFY)).as("hung up only after the final NOTIFY").isLessThan(methods.indexOf(Request.BYE));
 
+        // billing: the original call ended at the transfer (the transferor, its callee, left) ...
+        String id = call[0].callId();
+        Awaitility.await().atMost(WAIT).until(() -> eventsOf(id).stream().anyMatch(e -> e.getType() == CallEventType.ENDED));
+        CallEvent originalEnd = eventsOf(id).stream().filter(e -> e.getType() == CallEventType.ENDED).findFirst().orElseThrow();
+        assertThat(originalEnd.getHangupBy()).isEqualTo(HangupParty.CALLEE);
+        assertThat(originalEnd.getTrunkId()).isEqualTo("xfer-t1");
+        assertThat(originalEnd.getDestination()).isEqualTo("+15557654321");
+
         // the caller now talks to the target: its BYE goes there
         call[0].bye();
         assertThat(target.receivedWithin(Request.BYE, null, WAIT)).isTrue();
-        var ended = shared.events().await(call[0].callId(), CallEventType.ENDED, WAIT);
+        // ... and the new leg is a call of its own, outbound to the transfer's destination
+        String refer = id + ";refer-1";
+        Awaitility.await().atMost(WAIT).until(() -> eventsOf(refer).stream().anyMatch(e -> e.getType() == CallEventType.ENDED));
+        List<CallEvent> leg = eventsOf(refer);
+        assertThat(leg).extracting(CallEvent::getType).containsSubsequence(CallEventType.ATTEMPT, CallEventType.ANSWERED, CallEventType.ENDED);
+        assertThat(leg).allSatisfy(e -> {
+            assertThat(e.getDirection()).isEqualTo(Direction.OUTBOUND);
+            assertThat(e.getAccountId()).isEqualTo("xfer-amy");
+        });
+        CallEvent ended = leg.get(leg.size() - 1);
+        assertThat(ended.getType()).isEqualTo(CallEventType.ENDED);
         assertThat(ended.getHangupBy()).isEqualTo(HangupParty.CALLER);
         assertThat(ended.getTrunkId()).isEqualTo("xfer-t2");
+        assertThat(ended.getDestination()).isEqualTo("+15550002222");
+        assertThat(ended.getCallerId()).isEqualTo("+15550009999");
+        assertThat(ended.getAnsweredAt()).isAfterOrEqualTo(originalEnd.getEndedAt());
+        assertThat(eventsOf(id)).extracting(CallEvent::getType).as("nothing more under the original id")
+                .doesNotContain(CallEventType.INTERIM).filteredOn(t -> t == CallEventType.ENDED).hasSize(1);
+    }
+
+    @Test
+    void shouldEndTheTransferredLegAtTheTransferVerdictsLimit() throws Exception {
+        routeTransfersTo(2);
+        TestUserAgent.OutgoingCall[] call = new TestUserAgent.OutgoingCall[1];
+        var atTransferor = answeredCall("xfer-cy", call);
+
+        assertThat(atTransferor.sendInDialog(Request.REFER, Map.of("Refer-To", "<sip:+15550004444@carrier.example>"))).isEqualTo(202);
+        assertThat(transferor.receivedWithin(Request.BYE, null, WAIT)).as("the transferor is hung up").isTrue();
+        long transferredAt = System.nanoTime();
+        // nobody hangs up: the edge does, at the transfer verdict's 2 s
+        assertThat(target.receivedWithin(Request.BYE, null, WAIT)).as("BYE to the transfer target").isTrue();
+        assertThat(phone.receivedWithin(Request.BYE, call[0].callId(), WAIT)).as("BYE to the caller").isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - transferredAt)).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+        String refer = call[0].callId() + ";refer-1";
+        Awaitility.await().atMost(WAIT).until(() -> eventsOf(refer).stream().anyMatch(e -> e.getType() == CallEventType.ENDED));
+        CallEvent ended = eventsOf(refer).stream().filter(e -> e.getType() == CallEventType.ENDED).findFirst().orElseThrow();
+        assertThat(ended.getHangupBy()).isEqualTo(HangupParty.SYSTEM);
+        assertThat(ended.getReason()).isEqualTo("maximum call duration reached");
+        assertThat(ended.getDurationMillis()).isBetween(1500L, 6000L);
     }
 
     @Test
@@ -129,5 +185,9 @@ class TransferTest {
         call[0].bye();
         assertThat(transferor.receivedWithin(Request.BYE, null, WAIT)).isTrue();
         assertThat(shared.events().await(call[0].callId(), CallEventType.ENDED, WAIT).getTrunkId()).isEqualTo("xfer-t1");
+        String refer = call[0].callId() + ";refer-1";
+        assertThat(eventsOf(refer)).extracting(CallEvent::getType).as("the refused transfer's attempt")
+                .containsExactly(CallEventType.ATTEMPT, CallEventType.FAILED);
+        assertThat(eventsOf(call[0].callId())).extracting(CallEvent::getType).filteredOn(t -> t == CallEventType.ENDED).hasSize(1);
     }
 }
