@@ -1,0 +1,356 @@
+package io.sipstream.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sipstream.edge.support.TestUserAgent;
+import io.sipstream.localstack.LocalStack;
+import io.sipstream.localstack.LocalStackExtension;
+import io.sipstream.platform.config.Settings;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Callers and trunks (sip-edge's JAIN-SIP test user agent) against the edge with the REAL router
+ * and billing deciding, all on the embedded local stack: accounts, numbers, passwords, trunks, a
+ * dial plan, a rate deck and credits are provisioned through the REST API, and each call's fate
+ * (routed, refused, failed over, barred, cut off when its prepaid balance runs out) is the stack's
+ * own decision, not a fake router's.
+ */
+@ExtendWith(LocalStackExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EdgeWithRealRouterTest {
+    private static final String KEY = "edge-router-test-api-key-0123";
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private Path dir;
+    private AllInOne all;
+    private String base;
+    private int sipPort;
+
+    private TestUserAgent phone;
+    private TestUserAgent trunkMain; // the account's outbound trunk: answers
+    private TestUserAgent trunk503;  // first of the failover rule: 503
+    private TestUserAgent trunk200;  // second of the failover rule: answers
+    private TestUserAgent trunk486;  // first of the busy rule: 486
+    private TestUserAgent trunkSpare; // second of the busy rule: must never see the call
+
+    private String account;
+    private String callerId;
+    private String password;
+    private String prepaid;
+    private String prepaidCallerId;
+    private String prepaidPassword;
+
+    @BeforeAll
+    void start(LocalStack stack) throws Exception {
+        dir = Files.createTempDirectory("edge-router-test");
+        phone = TestUserAgent.start("phone");
+        trunkMain = TestUserAgent.start("trunk-main");
+        trunk503 = TestUserAgent.start("trunk-503").onInvite(c -> c.respond(503));
+        trunk200 = TestUserAgent.start("trunk-200");
+        trunk486 = TestUserAgent.start("trunk-486").onInvite(c -> c.respond(486));
+        trunkSpare = TestUserAgent.start("trunk-spare");
+        sipPort = TestUserAgent.freeUdpPort();
+        all = AllInOne.start(settings(stack));
+        base = "http://127.0.0.1:" + all.httpPort();
+        await("/healthz").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> status("/healthz") == 200);
+
+        // Given: five trunks, a default rate deck of 0.60 USD per minute billed by the second
+        trunk("main", trunkMain);
+        trunk("503", trunk503);
+        trunk("200", trunk200);
+        trunk("486", trunk486);
+        trunk("spare", trunkSpare);
+        send("PUT", "/v1/ratedecks/default",
+                "prefix,price_per_minute,currency,first_increment,next_increment\n1,0.6000,USD,1,1\n", "text/csv");
+
+        // a postpaid account whose dial plan sends +1555100... over [t503, t200], +1555200... over
+        // [t486, tspare], and everything else over its outbound trunk
+        account = "rr-" + run;
+        callerId = "+15553100001";
+        password = "secret-" + run;
+        account(account, callerId, password, false);
+        put("/v1/accounts/" + account + "/dialplan", "{\"rules\": ["
+                + "{\"type\": \"prefix\", \"pattern\": \"+1555100.\", \"trunks\": [\"" + trunkId("503") + "\", \"" + trunkId("200") + "\"]},"
+                + "{\"type\": \"prefix\", \"pattern\": \"+1555200.\", \"trunks\": [\"" + trunkId("486") + "\", \"" + trunkId("spare") + "\"]}"
+                + "]}");
+
+        // a prepaid account whose balance buys 4 s of talk at 0.01 USD a second
+        prepaid = "rr-pre-" + run;
+        prepaidCallerId = "+15553100002";
+        prepaidPassword = "prepaid-" + run;
+        account(prepaid, prepaidCallerId, prepaidPassword, true);
+        send("POST", "/v1/accounts/" + prepaid + "/credits",
+                "{\"amount\": \"0.04\", \"currency\": \"USD\", \"idempotencyKey\": \"rr-" + run + "\"}", "application/json");
+
+        // the router learns accounts, dial plans and trunks from the registry's topics: a first call
+        // that the dial plan routes proves the account and its plan have arrived
+        await("the router knows the account and its dial plan").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    TestUserAgent.OutgoingCall warm = phone.call(edge("+15551009999"), account, password);
+                    int s = warm.awaitFinal(WAIT).getStatusCode();
+                    if (s == 200) warm.bye();
+                    return s == 200;
+                });
+        for (TestUserAgent ua : List.of(trunkMain, trunk503, trunk200, trunk486, trunkSpare)) ua.clear();
+    }
+
+    @AfterAll
+    void stop() {
+        if (all != null) all.close();
+        for (TestUserAgent ua : new TestUserAgent[] {phone, trunkMain, trunk503, trunk200, trunk486, trunkSpare}) {
+            if (ua != null) ua.close();
+        }
+    }
+
+    @Test
+    void shouldCompleteACallWithTheAccountsNumberInFromAndAssertedIdentity() throws Exception {
+        String dialled = "+15557000001";
+        var call = phone.call(edge(dialled), account, password,
+                Map.of("P-Preferred-Identity", "<sip:+15550000007@sipstream.local>"));
+
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).as("%s", call.statuses()).isEqualTo(200);
+        Request atTrunk = invite(trunkMain, dialled);
+        assertThat(TestUserAgent.fromUser(atTrunk)).isEqualTo(callerId);
+        assertThat(TestUserAgent.userOf(atTrunk, "P-Asserted-Identity")).isEqualTo(callerId);
+        assertThat(atTrunk.getHeader("Authorization")).isNull();
+        call.bye();
+        await("BYE at the trunk").atMost(WAIT).until(() -> requests(trunkMain, Request.BYE, atTrunk).size() == 1);
+    }
+
+    @Test
+    void shouldRefuseAnUnknownAccountWith403AfterTheChallenge() throws Exception {
+        String dialled = "+15557000002";
+        var call = phone.call(edge(dialled), "nobody-" + run, "whatever");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(403);
+        assertThat(call.statuses()).containsSubsequence(401, 403);
+        assertNoInvite(dialled);
+    }
+
+    @Test
+    void shouldChallengeThenRefuseAWrongPassword() throws Exception {
+        String dialled = "+15557000003";
+        var call = phone.call(edge(dialled), account, "not-" + password);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(403);
+        assertThat(call.statuses()).containsSubsequence(401, 403);
+        assertNoInvite(dialled);
+    }
+
+    @Test
+    void shouldFailOverFromATrunkAnswering503ToTheNextTrunkOfTheDialPlanRule() throws Exception {
+        String dialled = "+15551000003";
+        var call = phone.call(edge(dialled), account, password);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).as("%s", call.statuses()).isEqualTo(200);
+        invite(trunk503, dialled);
+        Request answered = invite(trunk200, dialled);
+        assertThat(TestUserAgent.fromUser(answered)).isEqualTo(callerId);
+        call.bye();
+        await("BYE at the second trunk").atMost(WAIT).until(() -> requests(trunk200, Request.BYE, answered).size() == 1);
+        assertThat(requests(trunkMain, Request.INVITE, dialled)).isEmpty();
+    }
+
+    @Test
+    void shouldNotFailOverOnBusy() throws Exception {
+        String dialled = "+15552000004";
+        var call = phone.call(edge(dialled), account, password);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).as("%s", call.statuses()).isEqualTo(486);
+        invite(trunk486, dialled);
+        assertNoInvite(dialled, trunkMain, trunkSpare);
+    }
+
+    @Test
+    void shouldRefuseABarredNumberWithoutAnyInviteAtATrunk() throws Exception {
+        String dialled = "+19005550123";
+        var call = phone.call(edge(dialled), account, password);
+        Response r = call.awaitFinal(WAIT);
+        assertThat(r.getStatusCode()).as("%s %s", call.statuses(), r.getHeader("Reason")).isEqualTo(403);
+        System.out.println("barred call: " + call.statuses() + " " + r.getHeader("Reason"));
+        assertNoInvite(dialled);
+    }
+
+    @Test
+    void shouldEndAPrepaidCallWithByeOnBothLegsWhenItsBalanceRunsOut() throws Exception {
+        String dialled = "+15557000007";
+        // billing must have decided on the new prepaid account (its balance) before the router lets it call: 402 until then
+        AtomicReference<TestUserAgent.OutgoingCall> answered = new AtomicReference<>();
+        await("a prepaid call the router lets through").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    var call = phone.call(edge(dialled), prepaid, prepaidPassword);
+                    int s = call.awaitFinal(WAIT).getStatusCode();
+                    assertThat(s).as("prepaid call: %s", call.statuses()).isIn(200, 402);
+                    if (s == 200) answered.set(call);
+                    return s == 200;
+                });
+        long answeredAt = System.nanoTime();
+        var call = answered.get();
+        Request atTrunk = invite(trunkMain, dialled);
+        assertThat(TestUserAgent.fromUser(atTrunk)).isEqualTo(prepaidCallerId);
+
+        // then the stack hangs up both legs: 0.04 USD buys 4 s, the router caps the call a second short
+        await("BYE to the caller").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                .until(() -> phone.requests().stream().anyMatch(q -> q.getMethod().equals(Request.BYE)
+                        && call.callId().equals(((javax.sip.header.CallIdHeader) q.getHeader("Call-ID")).getCallId())));
+        long heldMillis = (System.nanoTime() - answeredAt) / 1_000_000;
+        await("BYE to the trunk").atMost(WAIT).until(() -> requests(trunkMain, Request.BYE, atTrunk).size() == 1);
+        System.out.println("prepaid call held " + heldMillis + " ms until the stack's BYE");
+        assertThat(heldMillis).as("the call lasted what the balance buys").isBetween(1_500L, 6_000L);
+
+        // and billing charged no more than the balance allowed
+        await("the prepaid CDR").atMost(WAIT).pollInterval(Duration.ofMillis(500))
+                .until(() -> get("/v1/accounts/" + prepaid + "/cdrs?count=10").toString().contains("ANSWERED"));
+        JsonNode cdrs = get("/v1/accounts/" + prepaid + "/cdrs?count=10").get("cdrs");
+        JsonNode cdr = null;
+        for (JsonNode c : cdrs) if ("ANSWERED".equals(c.path("disposition").asText())) cdr = c;
+        assertThat(cdr).as("an ANSWERED CDR among %s", cdrs).isNotNull();
+        System.out.println("prepaid CDR: " + cdr + "; usage: " + get("/v1/accounts/" + prepaid + "/usage"));
+        assertThat(cdr.get("hangupBy").asText()).as("%s", cdr).isEqualTo("SYSTEM");
+        assertThat(cdr.get("billableSeconds").asLong()).as("%s", cdr).isBetween(1L, 4L);
+        assertThat(new java.math.BigDecimal(cdr.get("cost").asText())).as("%s", cdr).isLessThanOrEqualTo(new java.math.BigDecimal("0.04"));
+        assertThat(new java.math.BigDecimal(get("/v1/accounts/" + prepaid + "/usage").get("balance").asText()))
+                .as("the prepaid balance is spent, not overdrawn").isNotNegative();
+    }
+
+    // ---------------------------------------------------------------- SIP helpers
+
+    private String edge(String user) { return "sip:" + user + "@127.0.0.1:" + sipPort; }
+
+    /** The INVITE for a dialled number a trunk received (awaited). */
+    private Request invite(TestUserAgent trunk, String dialled) {
+        AtomicReference<Request> found = new AtomicReference<>();
+        await(trunk.name() + " INVITE for " + dialled).atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+            List<Request> invites = requests(trunk, Request.INVITE, dialled);
+            if (!invites.isEmpty()) found.set(invites.get(0));
+            return !invites.isEmpty();
+        });
+        return found.get();
+    }
+
+    private static List<Request> requests(TestUserAgent ua, String method, String dialled) {
+        return ua.requests().stream()
+                .filter(r -> r.getMethod().equals(method) && r.getRequestURI().toString().contains(dialled)).toList();
+    }
+
+    /** Requests of a method in the dialog of an INVITE (same Call-ID). */
+    private static List<Request> requests(TestUserAgent ua, String method, Request invite) {
+        String callId = invite.getHeader("Call-ID").toString();
+        return ua.requests().stream()
+                .filter(r -> r.getMethod().equals(method) && r.getHeader("Call-ID").toString().equals(callId)).toList();
+    }
+
+    private void assertNoInvite(String dialled) {
+        assertNoInvite(dialled, trunkMain, trunk503, trunk200, trunk486, trunkSpare);
+    }
+
+    /** No INVITE for the number at any of the trunks (the call was already answered or refused: a late one would be a bug). */
+    private void assertNoInvite(String dialled, TestUserAgent... trunks) {
+        await("no INVITE for " + dialled).during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> java.util.Arrays.stream(trunks).allMatch(t -> requests(t, Request.INVITE, dialled).isEmpty()));
+    }
+
+    // ---------------------------------------------------------------- provisioning
+
+    private String trunkId(String name) { return "rr-" + name + "-" + run; }
+
+    private void trunk(String name, TestUserAgent ua) throws Exception {
+        put("/v1/trunks/" + trunkId(name), "{\"host\": \"127.0.0.1\", \"port\": " + ua.port() + ", \"transport\": \"udp\"}");
+    }
+
+    private void account(String id, String number, String pw, boolean isPrepaid) throws Exception {
+        put("/v1/accounts/" + id, "{\"displayName\": \"" + id + "\", \"enabled\": true, \"region\": \"US\", "
+                + "\"defaultCallerId\": \"" + number + "\", \"outboundTrunk\": \"" + trunkId("main") + "\", \"prepaid\": "
+                + isPrepaid + ", \"currency\": \"USD\"}");
+        put("/v1/accounts/" + id + "/numbers/" + number, "{}");
+        put("/v1/accounts/" + id + "/password", "{\"password\": \"" + pw + "\"}");
+    }
+
+    private Settings settings(LocalStack stack) {
+        Map<String, String> v = new HashMap<>();
+        v.put("kafka.bootstrap", stack.bootstrapServers());
+        v.put("schema.registry.url", stack.schemaRegistryUrl());
+        v.put("redis.url", stack.redisUrl());
+        v.put("redis.prefix", "rr-" + run + ":");
+        v.put("api.key", KEY);
+        v.put("http.host", "127.0.0.1");
+        v.put("http.port", "0");
+        v.put("sip.host", "127.0.0.1");
+        v.put("sip.port", Integer.toString(sipPort));
+        v.put("sip.advertised.host", "127.0.0.1");
+        v.put("sip.domain", "sipstream.local");
+        v.put("secrets.key", "rr-secrets-key-0123456789abcdef");
+        v.put("edge.id", "0");
+        // own consumer groups: no wait for the group of a stack another test class closed to time out
+        v.put("router.application.id", "rr-router-" + run);
+        v.put("billing.application.id", "rr-billing-" + run);
+        v.put("router.state.dir", dir.resolve("router-state").toString());
+        v.put("billing.state.dir", dir.resolve("billing-state").toString());
+        v.put("edge.journal.dir", dir.resolve("edge-journal").toString());
+        v.put("edge.interim.interval", "1s");
+        v.put("billing.punctuate.interval", "1s");
+        // every peer is on 127.0.0.1: the refused digests of scenarios 2 and 3 must not ban it
+        v.put("edge.ratelimit.per.second", "100000");
+        v.put("edge.auth.ban.after", "1000");
+        v.put("edge.verdict.timeout", "10s");
+        return Settings.of(v);
+    }
+
+    private void put(String path, String json) throws Exception {
+        send("PUT", path, json, "application/json");
+    }
+
+    /** A write; a 503 (not ready, e.g. while a stream app rebalances) is retried for a while. */
+    private JsonNode send(String method, String path, String body, String contentType) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + KEY).header("Content-Type", contentType)
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build();
+        AtomicReference<HttpResponse<String>> response = new AtomicReference<>();
+        await(method + " " + path).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            response.set(http.send(request, HttpResponse.BodyHandlers.ofString()));
+            return response.get().statusCode() != 503;
+        });
+        assertThat(response.get().statusCode()).as("%s %s: %s", method, path, response.get().body()).isBetween(200, 299);
+        return response.get().body().isBlank() ? null : JSON.readTree(response.get().body());
+    }
+
+    private int status(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    private JsonNode get(String path) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + KEY).GET().build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+}
