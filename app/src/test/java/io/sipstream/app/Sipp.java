@@ -67,7 +67,7 @@ final class Sipp implements AutoCloseable {
                 "-sf", scenarios().resolve("uac-auth.xml").toString(), "-inf", callers.toString(),
                 "-key", "domain", domain, "-i", "127.0.0.1", "-p", Integer.toString(freeUdpPort()),
                 "-r", Integer.toString(rate), "-m", Integer.toString(calls), "-d", Integer.toString(holdMs),
-                "-recv_timeout", "10000", "-timeout", timeoutSeconds + "s", "-timeout_error", "-nostdin",
+                "-recv_timeout", "20000", "-timeout", timeoutSeconds + "s", "-timeout_error", "-nostdin",
                 "-trace_stat", "-fd", "1", "-stf", dir.resolve("stat.csv").toString(),
                 "-trace_err", "-error_file", dir.resolve("errors.log").toString()));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
