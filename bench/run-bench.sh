@@ -11,7 +11,9 @@ fi
 command -v sipp >/dev/null || { echo "sipp is not installed: apt-get install -y sip-tester" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "python3 is needed to drive the benchmark" >&2; exit 2; }
 jar=app/target/sipstream.jar
-if [[ ! -f "$jar" || -n "$(find app/src */src/main pom.xml */pom.xml -newer "$jar" -type f -print -quit 2>/dev/null)" ]]; then
+skip_build=
+for a in "$@"; do case "$a" in -h|--help|--jar|--jar=*) skip_build=1 ;; esac; done
+if [[ -z "$skip_build" ]] && [[ ! -f "$jar" || -n "$(find app/src */src/main pom.xml */pom.xml -newer "$jar" -type f -print -quit 2>/dev/null)" ]]; then
   echo "building $jar"
   ./mvnw -q -DskipTests package
 fi
