@@ -152,7 +152,8 @@ public final class EdgeService implements AutoCloseable {
                 .on(Request.INVITE, new InviteHandler(services, authenticator, allowList))
                 .on(Request.CANCEL, new CancelHandler(services))
                 .on(Request.REGISTER, new Registrar(sip, authenticator, bindings, io,
-                        config.registrarMinExpires(), config.registrarMaxExpires(), config.registrarMaxContacts()));
+                        config.registrarMinExpires(), config.registrarMaxExpires(), config.registrarMaxContacts(),
+                        config.retryAfterSeconds()));
         sip.start(listener);
         closers.push(this::endAllCalls);
 

@@ -169,7 +169,7 @@ public final class B2buaCall {
     private final Hunt.Owner dialling = new Hunt.Owner() {
         @Override
         public void onProgress(CalleeLeg leg, Response provisional) {
-            if (state != State.DIALLING) return;
+            if (state != State.DIALLING || caller.finalSent()) return; // no 1xx after the caller's final response
             caller.provisional(provisional);
             report.trunk(hunt.trunkId());
             int status = provisional.getStatusCode();

@@ -167,8 +167,14 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         Response response = event.getResponse();
         if (!((CSeqHeader) response.getHeader(CSeqHeader.NAME)).getMethod().equals(Request.INVITE)) return;
         int status = response.getStatusCode();
+        // One call's responses are handled one at a time, in the order they take the call's lock: JAIN-SIP's reentrant
+        // listener hands them to its pool threads, so a 180 and the 200 behind it may race to this point. Nothing under the
+        // lock waits on I/O (Redis goes through s.offload), so the lock is held for the time of a send.
         synchronized (call) {
             if (status < 200) {
+                // a 1xx handled after this leg's final response (overtaken by it on another SIP thread) is stale:
+                // never relayed, or the caller would get a 180 after its 200 (RFC 3261 17.1.1.2: no 1xx after a final)
+                if (state == State.ANSWERED || state == State.DONE || answerCSeq >= 0) return;
                 if (state == State.CALLING) state = State.PROCEEDING;
                 cancelTimer();
                 if (cancelPending) {

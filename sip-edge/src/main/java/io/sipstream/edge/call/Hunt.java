@@ -4,6 +4,7 @@ import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.TargetKind;
 import io.sipstream.avro.Trunk;
 import io.sipstream.edge.registrar.Binding;
+import io.sipstream.edge.sip.StoreOutage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -134,7 +135,17 @@ final class Hunt {
                 case REGISTERED -> {
                     String phonesOf = target.getAccountId() != null ? target.getAccountId() : contactsOwner;
                     s.offload(() -> {
-                        List<Binding> contacts = s.bindings().current(phonesOf, System.currentTimeMillis());
+                        List<Binding> contacts;
+                        try {
+                            contacts = s.bindings().current(phonesOf, System.currentTimeMillis());
+                        } catch (RuntimeException e) {
+                            if (!StoreOutage.is(e)) throw e;
+                            log.warn("call {}: contacts of {} unknown: {}", call.callId(), phonesOf, e.toString());
+                            synchronized (call) {
+                                noContacts(target, Response.SERVICE_UNAVAILABLE, StoreOutage.REASON);
+                            }
+                            return;
+                        }
                         synchronized (call) {
                             onContacts(target, contacts);
                         }
@@ -161,11 +172,15 @@ final class Hunt {
                 log.warn("call {}: contact {} cannot be dialled: {}", call.callId(), b.contact(), e.toString());
             }
         }
-        if (rung == 0) {
-            lastStatus = Response.TEMPORARILY_UNAVAILABLE;
-            lastReason = "no registered contact";
-            dialNext();
-        }
+        if (rung == 0) noContacts(target, Response.TEMPORARILY_UNAVAILABLE, "no registered contact");
+    }
+
+    /** A REGISTERED target rang no phone (none bound, or the bindings could not be read): the next target. */
+    private void noContacts(RouteTarget target, int status, String reason) {
+        if (over || currentTarget != target) return;
+        lastStatus = status;
+        lastReason = reason;
+        dialNext();
     }
 
     private void ring(RouteTarget target, Trunk trunk, URI uri) throws Exception { ring(target, trunk, uri, null); }

@@ -8,6 +8,7 @@ import io.sipstream.edge.auth.TrunkAllowList;
 import io.sipstream.edge.sip.EdgeSipListener;
 import io.sipstream.edge.sip.RequestHandler;
 import io.sipstream.edge.sip.SipSource;
+import io.sipstream.edge.sip.StoreOutage;
 import java.time.Instant;
 import java.util.Optional;
 import javax.sip.RequestEvent;
@@ -63,8 +64,14 @@ public final class InviteHandler implements RequestHandler {
                 if (trunk.isPresent()) startInbound(pending, source, trunk.get());
                 else startOutbound(pending, source);
             } catch (Exception e) {
-                log.error("INVITE {} failed", callId, e);
-                s.responder().respond(st, Response.SERVER_INTERNAL_ERROR);
+                if (StoreOutage.is(e)) { // Redis down or too slow: temporary, the caller may retry (not a bug: no 500)
+                    log.warn("INVITE {} refused 503: {}", callId, e.toString());
+                    s.metrics().reject(Response.SERVICE_UNAVAILABLE);
+                    s.responder().storeUnavailable(st, s.settings().retryAfterSeconds());
+                } else {
+                    log.error("INVITE {} failed", callId, e);
+                    s.responder().respond(st, Response.SERVER_INTERNAL_ERROR);
+                }
             } finally {
                 s.registry().settled(pending);
             }

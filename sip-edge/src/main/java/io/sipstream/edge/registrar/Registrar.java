@@ -7,6 +7,7 @@ import io.sipstream.edge.sip.RequestHandler;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipSource;
+import io.sipstream.edge.sip.StoreOutage;
 import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +46,11 @@ public final class Registrar implements RequestHandler {
     private final int minExpires;
     private final int maxExpires;
     private final int maxContacts;
+    private final int retryAfterSeconds;
 
+    /** @param retryAfterSeconds the Retry-After of a 503 when Redis is down (edge.retry.after) */
     public Registrar(SipEndpoint sip, SipAuthenticator authenticator, Bindings bindings, Executor io, int minExpires, int maxExpires,
-                     int maxContacts) {
+                     int maxContacts, int retryAfterSeconds) {
         this.sip = sip;
         this.responder = new SipResponder(sip);
         this.authenticator = authenticator;
@@ -56,6 +59,7 @@ public final class Registrar implements RequestHandler {
         this.minExpires = minExpires;
         this.maxExpires = maxExpires;
         this.maxContacts = maxContacts;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     @Override
@@ -66,8 +70,13 @@ public final class Registrar implements RequestHandler {
             try {
                 register(st, source);
             } catch (Exception e) {
-                log.error("REGISTER from {}:{} failed", source.ip(), source.port(), e);
-                responder.respond(st, Response.SERVER_INTERNAL_ERROR);
+                if (StoreOutage.is(e)) { // Redis down or too slow: the phone retries later, nothing was bound
+                    log.warn("REGISTER from {}:{} refused 503: {}", source.ip(), source.port(), e.toString());
+                    responder.storeUnavailable(st, retryAfterSeconds);
+                } else {
+                    log.error("REGISTER from {}:{} failed", source.ip(), source.port(), e);
+                    responder.respond(st, Response.SERVER_INTERNAL_ERROR);
+                }
             }
         });
     }

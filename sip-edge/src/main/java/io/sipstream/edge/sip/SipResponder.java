@@ -80,6 +80,11 @@ public final class SipResponder {
         }
     }
 
+    /** 503 Service Unavailable with Retry-After and a Reason: the edge's store is down for now ({@link StoreOutage}). */
+    public boolean storeUnavailable(ServerTransaction st, int retryAfterSeconds) {
+        return reject(st, Response.SERVICE_UNAVAILABLE, StoreOutage.REASON, retryAfter(retryAfterSeconds));
+    }
+
     public Header retryAfter(int seconds) {
         try {
             RetryAfterHeader h = sip.headers().createRetryAfterHeader(seconds);

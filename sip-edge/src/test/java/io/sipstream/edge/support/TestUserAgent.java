@@ -426,6 +426,24 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
             }
         }
 
+        /**
+         * Sends a response in this call's dialog outside its transaction, as raw UDP to {@code port} on 127.0.0.1: what a
+         * peer's late or reordered datagram looks like (e.g. a 180 that arrives after the 200). The stack refuses to send it.
+         */
+        public void respondRaw(int status, int port) {
+            try {
+                Response r = messages.createResponse(status, invite);
+                if (status > 100) ((ToHeader) r.getHeader(ToHeader.NAME)).setTag(toTag);
+                if (status < 300) r.addHeader(headers.createContactHeader(addresses.createAddress(myContact())));
+                byte[] bytes = r.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+                    socket.send(new java.net.DatagramPacket(bytes, bytes.length, java.net.InetAddress.getLoopbackAddress(), port));
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(name + " cannot send a raw " + status + ": " + e, e);
+            }
+        }
+
         public void ringAndAnswer() {
             respond(180);
             pause(100); // a phone rings before it is answered (and the 180 is not overtaken)
