@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "sipstream", mixinStandardHelpOptions = true, version = "sipstream 0.1.0",
         description = "SIP call gateway whose routing and billing are decided by stream processors on Kafka.",
         subcommands = {LocalCommand.class, ServiceCommand.Registry.class, ServiceCommand.Router.class,
-                ServiceCommand.Billing.class, ServiceCommand.Edge.class})
+                ServiceCommand.Billing.class, ServiceCommand.Edge.class, ToolCommands.ImportRedis.class,
+                ToolCommands.LoadRates.class})
 public final class Sipstream implements Runnable {
 
     public static void main(String[] args) {
