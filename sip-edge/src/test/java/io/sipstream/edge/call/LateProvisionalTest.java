@@ -80,7 +80,9 @@ class LateProvisionalTest {
             int firstFinal = answers.indexOf(answers.stream().filter(l -> l.startsWith("SIP/2.0 200")).findFirst().orElseThrow());
             assertThat(answers.subList(firstFinal, answers.size())).as("status lines from the first 200 on")
                     .allMatch(l -> l.startsWith("SIP/2.0 200"));
-            assertThat(answers).noneMatch(l -> l.startsWith("SIP/2.0 18"));
+            // a stale 1xx may still reach the caller BEFORE the 200: the two datagrams go to different
+            // JAIN-SIP pool threads and the 1xx's may take the call's lock first, when the edge cannot know
+            // it left the callee after the 200. That order is valid SIP; a 1xx after the final is not.
 
             // ACK and BYE: the call ends cleanly
             String toLine = header(ok, "To");
