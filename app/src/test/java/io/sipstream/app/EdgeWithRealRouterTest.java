@@ -4,16 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sipstream.edge.support.TestUserAgent;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
 import io.sipstream.platform.config.Settings;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,13 +37,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class EdgeWithRealRouterTest {
     private static final String KEY = "edge-router-test-api-key-0123";
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private Path dir;
     private AllInOne all;
     private String base;
+    private AdminApiClient api;
     private int sipPort;
 
     private TestUserAgent phone;
@@ -77,8 +71,9 @@ class EdgeWithRealRouterTest {
         sipPort = TestUserAgent.freeUdpPort();
         all = AllInOne.start(settings(stack));
         base = "http://127.0.0.1:" + all.httpPort();
+            api = new AdminApiClient(base, KEY);
         await("/healthz").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                .until(() -> status("/healthz") == 200);
+                .until(() -> api.status("/healthz") == 200);
 
         // Given: five trunks, a default rate deck of 0.60 USD per minute billed by the second
         trunk("main", trunkMain);
@@ -86,7 +81,7 @@ class EdgeWithRealRouterTest {
         trunk("200", trunk200);
         trunk("486", trunk486);
         trunk("spare", trunkSpare);
-        send("PUT", "/v1/ratedecks/default",
+        api.send("PUT", "/v1/ratedecks/default",
                 "prefix,price_per_minute,currency,first_increment,next_increment\n1,0.6000,USD,1,1\n", "text/csv");
 
         // a postpaid account whose dial plan sends +1555100... over [t503, t200], +1555200... over
@@ -95,7 +90,7 @@ class EdgeWithRealRouterTest {
         callerId = "+15553100001";
         password = "secret-" + run;
         account(account, callerId, password, false);
-        put("/v1/accounts/" + account + "/dialplan", "{\"rules\": ["
+        api.put("/v1/accounts/" + account + "/dialplan", "{\"rules\": ["
                 + "{\"type\": \"prefix\", \"pattern\": \"+1555100.\", \"trunks\": [\"" + trunkId("503") + "\", \"" + trunkId("200") + "\"]},"
                 + "{\"type\": \"prefix\", \"pattern\": \"+1555200.\", \"trunks\": [\"" + trunkId("486") + "\", \"" + trunkId("spare") + "\"]}"
                 + "]}");
@@ -105,7 +100,7 @@ class EdgeWithRealRouterTest {
         prepaidCallerId = "+15553100002";
         prepaidPassword = "prepaid-" + run;
         account(prepaid, prepaidCallerId, prepaidPassword, true);
-        send("POST", "/v1/accounts/" + prepaid + "/credits",
+        api.send("POST", "/v1/accounts/" + prepaid + "/credits",
                 "{\"amount\": \"0.04\", \"currency\": \"USD\", \"idempotencyKey\": \"rr-" + run + "\"}", "application/json");
 
         // the router learns accounts, dial plans and trunks from the registry's topics: a first call
@@ -222,16 +217,16 @@ class EdgeWithRealRouterTest {
 
         // and billing charged no more than the balance allowed
         await("the prepaid CDR").atMost(WAIT).pollInterval(Duration.ofMillis(500))
-                .until(() -> get("/v1/accounts/" + prepaid + "/cdrs?count=10").toString().contains("ANSWERED"));
-        JsonNode cdrs = get("/v1/accounts/" + prepaid + "/cdrs?count=10").get("cdrs");
+                .until(() -> api.get("/v1/accounts/" + prepaid + "/cdrs?count=10").toString().contains("ANSWERED"));
+        JsonNode cdrs = api.get("/v1/accounts/" + prepaid + "/cdrs?count=10").get("cdrs");
         JsonNode cdr = null;
         for (JsonNode c : cdrs) if ("ANSWERED".equals(c.path("disposition").asText())) cdr = c;
         assertThat(cdr).as("an ANSWERED CDR among %s", cdrs).isNotNull();
-        System.out.println("prepaid CDR: " + cdr + "; usage: " + get("/v1/accounts/" + prepaid + "/usage"));
+        System.out.println("prepaid CDR: " + cdr + "; usage: " + api.get("/v1/accounts/" + prepaid + "/usage"));
         assertThat(cdr.get("hangupBy").asText()).as("%s", cdr).isEqualTo("SYSTEM");
         assertThat(cdr.get("billableSeconds").asLong()).as("%s", cdr).isBetween(1L, 4L);
         assertThat(new java.math.BigDecimal(cdr.get("cost").asText())).as("%s", cdr).isLessThanOrEqualTo(new java.math.BigDecimal("0.04"));
-        assertThat(new java.math.BigDecimal(get("/v1/accounts/" + prepaid + "/usage").get("balance").asText()))
+        assertThat(new java.math.BigDecimal(api.get("/v1/accounts/" + prepaid + "/usage").get("balance").asText()))
                 .as("the prepaid balance is spent, not overdrawn").isNotNegative();
     }
 
@@ -278,15 +273,15 @@ class EdgeWithRealRouterTest {
     private String trunkId(String name) { return "rr-" + name + "-" + run; }
 
     private void trunk(String name, TestUserAgent ua) throws Exception {
-        put("/v1/trunks/" + trunkId(name), "{\"host\": \"127.0.0.1\", \"port\": " + ua.port() + ", \"transport\": \"udp\"}");
+        api.put("/v1/trunks/" + trunkId(name), "{\"host\": \"127.0.0.1\", \"port\": " + ua.port() + ", \"transport\": \"udp\"}");
     }
 
     private void account(String id, String number, String pw, boolean isPrepaid) throws Exception {
-        put("/v1/accounts/" + id, "{\"displayName\": \"" + id + "\", \"enabled\": true, \"region\": \"US\", "
+        api.put("/v1/accounts/" + id, "{\"displayName\": \"" + id + "\", \"enabled\": true, \"region\": \"US\", "
                 + "\"defaultCallerId\": \"" + number + "\", \"outboundTrunk\": \"" + trunkId("main") + "\", \"prepaid\": "
                 + isPrepaid + ", \"currency\": \"USD\"}");
-        put("/v1/accounts/" + id + "/numbers/" + number, "{}");
-        put("/v1/accounts/" + id + "/password", "{\"password\": \"" + pw + "\"}");
+        api.put("/v1/accounts/" + id + "/numbers/" + number, "{}");
+        api.put("/v1/accounts/" + id + "/password", "{\"password\": \"" + pw + "\"}");
     }
 
     private Settings settings(LocalStack stack) {
@@ -317,40 +312,5 @@ class EdgeWithRealRouterTest {
         v.put("edge.auth.ban.after", "1000");
         v.put("edge.verdict.timeout", "10s");
         return Settings.of(v);
-    }
-
-    private void put(String path, String json) throws Exception {
-        send("PUT", path, json, "application/json");
-    }
-
-    /** A write; a 503 (not ready, e.g. while a stream app rebalances) is retried for a while. */
-    private JsonNode send(String method, String path, String body, String contentType) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + KEY).header("Content-Type", contentType)
-                .method(method, HttpRequest.BodyPublishers.ofString(body)).build();
-        AtomicReference<HttpResponse<String>> response = new AtomicReference<>();
-        await(method + " " + path).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            response.set(http.send(request, HttpResponse.BodyHandlers.ofString()));
-            return response.get().statusCode() != 503;
-        });
-        assertThat(response.get().statusCode()).as("%s %s: %s", method, path, response.get().body()).isBetween(200, 299);
-        return response.get().body().isBlank() ? null : JSON.readTree(response.get().body());
-    }
-
-    private int status(String path) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5)).GET().build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException | InterruptedException e) {
-            return -1;
-        }
-    }
-
-    private JsonNode get(String path) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + KEY).GET().build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
-        return JSON.readTree(response.body());
     }
 }

@@ -5,15 +5,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
 import io.sipstream.platform.config.Settings;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,10 +40,9 @@ class EndToEndSippTest {
     private static final int CALLS = 300;
     private static final int RATE = 25;
     private static final int HOLD_MS = 300;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private String base;
+    private AdminApiClient api;
 
     @Test
     void shouldCarryAndBillEveryCallFromSippCallersToASippTrunk(LocalStack stack, @TempDir Path dir) throws Exception {
@@ -60,13 +54,14 @@ class EndToEndSippTest {
         try (Sipp trunk = Sipp.trunk(dir.resolve("trunk"), trunkPort);
              AllInOne all = AllInOne.start(settings(stack, dir, run, sipPort))) {
             base = "http://127.0.0.1:" + all.httpPort();
+            api = new AdminApiClient(base, KEY);
             await("/healthz").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> status("/healthz") == 200);
+                    .until(() -> api.status("/healthz") == 200);
 
             // Given: a trunk to the SIPp UAS, the default rate deck (per second), accounts with numbers and passwords
             String trunkId = "e2e-" + run;
-            put("/v1/trunks/" + trunkId, "{\"host\": \"127.0.0.1\", \"port\": " + trunkPort + ", \"transport\": \"udp\"}");
-            send("PUT", "/v1/ratedecks/default",
+            api.put("/v1/trunks/" + trunkId, "{\"host\": \"127.0.0.1\", \"port\": " + trunkPort + ", \"transport\": \"udp\"}");
+            api.send("PUT", "/v1/ratedecks/default",
                     "prefix,price_per_minute,currency,first_increment,next_increment\n1,0.0100,USD,1,1\n", "text/csv");
             Map<String, String> callerIdByDialled = new HashMap<>();
             List<String> accounts = new ArrayList<>();
@@ -76,11 +71,11 @@ class EndToEndSippTest {
                 String callerId = "+1555300000" + i;
                 String dialled = "+1555710000" + i;
                 String password = "secret-" + run + "-" + i;
-                put("/v1/accounts/" + account, "{\"displayName\": \"E2E " + i + "\", \"enabled\": true, \"region\": \"US\", "
+                api.put("/v1/accounts/" + account, "{\"displayName\": \"E2E " + i + "\", \"enabled\": true, \"region\": \"US\", "
                         + "\"defaultCallerId\": \"" + callerId + "\", \"outboundTrunk\": \"" + trunkId + "\", \"prepaid\": false}");
-                put("/v1/accounts/" + account + "/numbers/" + callerId, "{}");
-                put("/v1/accounts/" + account + "/password", "{\"password\": \"" + password + "\"}");
-                send("POST", "/v1/accounts/" + account + "/credits", "{\"amount\": \"100.00\", \"currency\": \"USD\", "
+                api.put("/v1/accounts/" + account + "/numbers/" + callerId, "{}");
+                api.put("/v1/accounts/" + account + "/password", "{\"password\": \"" + password + "\"}");
+                api.send("POST", "/v1/accounts/" + account + "/credits", "{\"amount\": \"100.00\", \"currency\": \"USD\", "
                         + "\"idempotencyKey\": \"e2e-" + account + "\"}", "application/json");
                 accounts.add(account);
                 callerIdByDialled.put(dialled, callerId);
@@ -174,7 +169,7 @@ class EndToEndSippTest {
 
     private long cdrTotal(List<String> accounts) throws Exception {
         long total = 0;
-        for (String account : accounts) total += get("/v1/accounts/" + account + "/cdrs?count=1").get("total").asLong();
+        for (String account : accounts) total += api.get("/v1/accounts/" + account + "/cdrs?count=1").get("total").asLong();
         return total;
     }
 
@@ -183,48 +178,12 @@ class EndToEndSippTest {
         for (String account : accounts) {
             int offset = 0;
             while (true) {
-                JsonNode page = get("/v1/accounts/" + account + "/cdrs?offset=" + offset + "&count=1000");
+                JsonNode page = api.get("/v1/accounts/" + account + "/cdrs?offset=" + offset + "&count=1000");
                 page.get("cdrs").forEach(out::add);
                 offset += page.get("count").asInt();
                 if (page.get("count").asInt() == 0 || offset >= page.get("total").asLong()) break;
             }
         }
         return out;
-    }
-
-    private void put(String path, String json) throws Exception {
-        send("PUT", path, json, "application/json");
-    }
-
-    /** A write; a 503 ("not ready, retry shortly", e.g. while a stream app rebalances) is retried for a while. */
-    private JsonNode send(String method, String path, String body, String contentType) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + KEY).header("Content-Type", contentType)
-                .method(method, HttpRequest.BodyPublishers.ofString(body)).build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (response.statusCode() == 503 && System.nanoTime() < deadline) {
-            Thread.sleep(250);
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        }
-        assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body()).isBetween(200, 299);
-        return response.body().isBlank() ? null : JSON.readTree(response.body());
-    }
-
-    private int status(String path) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5)).GET().build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException | InterruptedException e) {
-            return -1;
-        }
-    }
-
-    private JsonNode get(String path) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + KEY).GET().build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
-        return JSON.readTree(response.body());
     }
 }
