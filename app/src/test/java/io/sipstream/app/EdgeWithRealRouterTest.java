@@ -12,7 +12,6 @@ import io.sipstream.platform.config.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -285,32 +284,14 @@ class EdgeWithRealRouterTest {
     }
 
     private Settings settings(LocalStack stack) {
-        Map<String, String> v = new HashMap<>();
-        v.put("kafka.bootstrap", stack.bootstrapServers());
-        v.put("schema.registry.url", stack.schemaRegistryUrl());
-        v.put("redis.url", stack.redisUrl());
-        v.put("redis.prefix", "rr-" + run + ":");
-        v.put("api.key", KEY);
-        v.put("http.host", "127.0.0.1");
-        v.put("http.port", "0");
-        v.put("sip.host", "127.0.0.1");
-        v.put("sip.port", Integer.toString(sipPort));
-        v.put("sip.advertised.host", "127.0.0.1");
-        v.put("sip.domain", "sipstream.local");
-        v.put("secrets.key", "rr-secrets-key-0123456789abcdef");
-        v.put("edge.id", "0");
+        Map<String, String> v = StackSettings.base(stack, "rr-" + run, KEY, sipPort, "sipstream.local", dir);
         // own consumer groups: no wait for the group of a stack another test class closed to time out
         v.put("router.application.id", "rr-router-" + run);
         v.put("billing.application.id", "rr-billing-" + run);
-        v.put("router.state.dir", dir.resolve("router-state").toString());
-        v.put("billing.state.dir", dir.resolve("billing-state").toString());
-        v.put("edge.journal.dir", dir.resolve("edge-journal").toString());
         v.put("edge.interim.interval", "1s");
         v.put("billing.punctuate.interval", "1s");
-        // every peer is on 127.0.0.1: the refused digests of scenarios 2 and 3 must not ban it
-        v.put("edge.ratelimit.per.second", "100000");
+        // the refused digests of scenarios 2 and 3 must not ban 127.0.0.1
         v.put("edge.auth.ban.after", "1000");
-        v.put("edge.verdict.timeout", "10s");
         return Settings.of(v);
     }
 }

@@ -140,30 +140,9 @@ class EndToEndSippTest {
     }
 
     private Settings settings(LocalStack stack, Path dir, String run, int sipPort) {
-        Map<String, String> v = new HashMap<>();
-        v.put("kafka.bootstrap", stack.bootstrapServers());
-        v.put("schema.registry.url", stack.schemaRegistryUrl());
-        v.put("redis.url", stack.redisUrl());
-        v.put("redis.prefix", "e2e-" + run + ":");
-        v.put("api.key", KEY);
-        v.put("http.host", "127.0.0.1");
-        v.put("http.port", "0");
-        v.put("sip.host", "127.0.0.1");
-        v.put("sip.port", Integer.toString(sipPort));
-        v.put("sip.advertised.host", "127.0.0.1");
-        v.put("sip.domain", DOMAIN);
-        v.put("secrets.key", "e2e-secrets-key-0123456789abcdef");
-        v.put("edge.id", "0");
-        v.put("router.state.dir", dir.resolve("router-state").toString());
-        v.put("billing.state.dir", dir.resolve("billing-state").toString());
-        v.put("edge.journal.dir", dir.resolve("edge-journal").toString());
-        // every SIPp call comes from 127.0.0.1: the per-source limit of a public port would drop them
-        v.put("edge.ratelimit.per.second", "100000");
+        Map<String, String> v = StackSettings.base(stack, "e2e-" + run, KEY, sipPort, DOMAIN, dir);
         // SIPp answers only the first challenge, and only with MD5
         v.put("edge.auth.algorithms", "MD5");
-        // this test proves the path, not the latency: a CI machine short of CPU must not turn a slow
-        // verdict into a 503 (bench/run-bench.sh measures with the default 2 s)
-        v.put("edge.verdict.timeout", "10s");
         return Settings.of(v);
     }
 
