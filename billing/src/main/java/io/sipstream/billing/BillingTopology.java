@@ -1,10 +1,8 @@
 package io.sipstream.billing;
 
 import io.sipstream.avro.Rate;
-import io.sipstream.billing.balances.BalanceState;
-import io.sipstream.billing.balances.CreditReceipt;
-import io.sipstream.billing.calls.CallState;
 import io.sipstream.billing.calls.RatesUpdater;
+import io.sipstream.billing.state.StateSerde;
 import io.sipstream.schemas.Topics;
 import io.sipstream.schemas.serde.SerdeConfig;
 import org.apache.kafka.common.serialization.Serde;
@@ -43,10 +41,10 @@ public final class BillingTopology {
         topology.addProcessor("billing", () -> new BillingProcessor(config), "events-source", "credits-source", "accounts-source");
 
         topology.addStateStore(store(StoreNames.ACCOUNTS, Topics.REGISTRY_ACCOUNTS.valueSerde(serdes)), "billing");
-        topology.addStateStore(store(StoreNames.BALANCES, new JsonSerde<>(BalanceState.class)), "billing");
-        topology.addStateStore(store(StoreNames.CALLS, new JsonSerde<>(CallState.class)), "billing");
+        topology.addStateStore(store(StoreNames.BALANCES, StateSerde.balances()), "billing");
+        topology.addStateStore(store(StoreNames.CALLS, StateSerde.calls()), "billing");
         topology.addStateStore(store(StoreNames.ENDED_CALLS, Serdes.Long()), "billing");
-        topology.addStateStore(store(StoreNames.CREDIT_RECEIPTS, new JsonSerde<>(CreditReceipt.class)), "billing");
+        topology.addStateStore(store(StoreNames.CREDIT_RECEIPTS, StateSerde.creditReceipts()), "billing");
         topology.addStateStore(store(StoreNames.USAGE, Topics.BILLING_USAGE.valueSerde(serdes)), "billing");
         topology.addStateStore(store(StoreNames.CDRS, Topics.BILLING_CDRS.valueSerde(serdes)), "billing");
         topology.addStateStore(store(StoreNames.EXPIRY, Serdes.Long()), "billing");
