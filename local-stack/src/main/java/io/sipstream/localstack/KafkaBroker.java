@@ -53,9 +53,16 @@ public final class KafkaBroker implements AutoCloseable {
      * @param controllerPort the KRaft controller port, 0 for a free one
      */
     public static KafkaBroker start(Path logDir, int port, int controllerPort) {
+        return start(logDir, port, controllerPort, Map.of());
+    }
+
+    /** As {@link #start(Path, int, int)}, with broker properties that replace or add to the defaults (benchmarks tune with them). */
+    public static KafkaBroker start(Path logDir, int port, int controllerPort, Map<String, String> overrides) {
         int brokerPort = Ports.resolve(port, "Kafka");
         int quorumPort = Ports.resolve(controllerPort, "Kafka controller");
-        KafkaConfig config = new KafkaConfig(config(logDir, brokerPort, quorumPort), false);
+        Map<String, String> props = config(logDir, brokerPort, quorumPort);
+        props.putAll(overrides);
+        KafkaConfig config = new KafkaConfig(props, false);
         formatIfNeeded(logDir);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         try {

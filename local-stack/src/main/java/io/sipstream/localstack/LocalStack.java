@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -46,6 +47,7 @@ public final class LocalStack implements AutoCloseable {
     private final String redisPassword;
     private final String schemaRegistryBasicAuth;
     private final Path redisExecutable;
+    private final Map<String, String> brokerOverrides;
 
     private State state = State.NEW;
     private DataDirLock lock;
@@ -65,6 +67,7 @@ public final class LocalStack implements AutoCloseable {
         this.redisPassword = b.redisPassword;
         this.schemaRegistryBasicAuth = b.schemaRegistryBasicAuth;
         this.redisExecutable = b.redisExecutable;
+        this.brokerOverrides = Map.copyOf(b.brokerOverrides);
     }
 
     public static Builder builder() {
@@ -87,7 +90,7 @@ public final class LocalStack implements AutoCloseable {
             redisStart = CompletableFuture.supplyAsync(
                     () -> RedisServer.start(executable, dataDir.resolve("redis"), redisPort, redisPassword),
                     runnable -> Thread.ofPlatform().name("local-stack-redis-start").daemon().start(runnable));
-            kafka = KafkaBroker.start(dataDir.resolve("kafka"), kafkaPort, kafkaControllerPort);
+            kafka = KafkaBroker.start(dataDir.resolve("kafka"), kafkaPort, kafkaControllerPort, brokerOverrides);
             registry = SchemaRegistryServer.start(kafka.bootstrapServers(), SCHEMAS_TOPIC, schemaRegistryPort,
                     schemaRegistryBasicAuth);
             redis = redisStart.join();
@@ -232,6 +235,7 @@ public final class LocalStack implements AutoCloseable {
         private String redisPassword;
         private String schemaRegistryBasicAuth;
         private Path redisExecutable;
+        private final Map<String, String> brokerOverrides = new java.util.HashMap<>();
 
         private Builder() {}
 
@@ -295,6 +299,12 @@ public final class LocalStack implements AutoCloseable {
         /** A specific redis-server binary instead of PATH's or the bundled one. */
         public Builder redisExecutable(Path executable) {
             this.redisExecutable = executable;
+            return this;
+        }
+
+        /** A Kafka broker property replacing or adding to the local defaults (e.g. num.io.threads for a benchmark). */
+        public Builder brokerProperty(String key, String value) {
+            this.brokerOverrides.put(key, value);
             return this;
         }
 

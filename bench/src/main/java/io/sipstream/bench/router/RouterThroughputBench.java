@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * Everything (broker, registry, router, load) runs in this one JVM on this machine, so the
  * figures are what the whole stack manages on it, not the router alone.
  *
- * <p>Options: {@code --attempts=200000 --rate=1000 --seconds=30 --warmup=20000 --accounts=60 --threads=<cores>};
+ * <p>Options: {@code --attempts=200000 --rate=1000 --seconds=30 --warmup=20000 --paced-warmup=20 --accounts=60
+ * --threads=<cores> --router-jvm=false}; {@code --broker.<property>=value} sets a broker property;
  * {@code --router.<setting>=value} passes a router setting (e.g. {@code --router.commit.interval=1s}).
  */
 public final class RouterThroughputBench {
@@ -69,11 +70,14 @@ public final class RouterThroughputBench {
         int rate = Integer.parseInt(opts.getOrDefault("rate", "1000"));
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "30"));
         int warmup = Integer.parseInt(opts.getOrDefault("warmup", "20000"));
+        int paceWarmup = Integer.parseInt(opts.getOrDefault("paced-warmup", "20"));
         int accountCount = Integer.parseInt(opts.getOrDefault("accounts", "60"));
         int threads = Integer.parseInt(opts.getOrDefault("threads", Integer.toString(Runtime.getRuntime().availableProcessors())));
 
         Path data = Files.createTempDirectory("sipstream-router-bench");
-        try (LocalStack stack = LocalStack.builder().dataDir(data.resolve("stack")).start()) {
+        LocalStack.Builder stackBuilder = LocalStack.builder().dataDir(data.resolve("stack"));
+        opts.forEach((k, v) -> { if (k.startsWith("broker.")) stackBuilder.brokerProperty(k.substring("broker.".length()), v); });
+        try (LocalStack stack = stackBuilder.start()) {
             SerdeConfig serdes = new SerdeConfig(stack.schemaRegistryUrl(), null, true);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
                 new TopicBootstrapper(admin, (short) 1).ensureAll();
@@ -87,19 +91,27 @@ public final class RouterThroughputBench {
                     "api.key", "bench-api-key-0123456789abcdef", "http.port", "0"));
             opts.forEach((k, v) -> { if (k.startsWith("router.")) routerSettings.put(k, v); }); // e.g. --router.commit.interval=1s
             Settings settings = Settings.of(routerSettings);
-            try (RouterService router = RouterService.start(RouterConfig.from(settings), ServiceContext.create(settings));
+            boolean ownJvm = Boolean.parseBoolean(opts.getOrDefault("router-jvm", "false"));
+            try (AutoCloseable router = ownJvm ? routerProcess(routerSettings, data) : startInProcess(settings);
                  VerdictReader reader = new VerdictReader(stack, serdes)) {
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (router.state() != KafkaStreams.State.RUNNING) {
-                    if (System.nanoTime() > deadline) throw new IllegalStateException("router not RUNNING: " + router.state());
-                    Thread.sleep(100);
-                }
-                log.info("router running with {} threads; {} accounts", threads, accounts.size());
+                log.info("router {} with {} threads; {} accounts", ownJvm ? "in its own JVM" : "in this JVM", threads, accounts.size());
 
                 Throughput warm = throughput(stack, serdes, reader, accounts, "warmup", warmup);
                 log.info("warm-up: {} verdicts at {} /s", warm.count, Math.round(warm.perSecond()));
                 Throughput t = attempts > 0 ? throughput(stack, serdes, reader, accounts, "tput", attempts) : new Throughput(0, 0, 1);
-                Latency l = latency(stack, serdes, reader, accounts, rate, seconds);
+                // the JIT and the heap take 15-20 s of paced traffic to settle after a start or a burst
+                // (measured: p99 per second fell from 41 ms to 2-5 ms over the first 20 s): warm up paced first
+                if (paceWarmup > 0) {
+                    Latency cold = latency(stack, serdes, reader, accounts, rate, paceWarmup, "latwarm-");
+                    System.out.printf(Locale.ROOT, "paced warm-up at %d/s for %d s: %s%n", rate, paceWarmup, cold.summary());
+                }
+                Latency l = latency(stack, serdes, reader, accounts, rate, seconds, "lat-");
+                Diagnostics.print();
+                // the floor in the same run: the same records through plain Kafka clients, one hop and two
+                Latency oneHop = KafkaHops.oneHop(stack.bootstrapServers(), serdes, rate, seconds);
+                Latency twoHops = KafkaHops.twoHops(stack.bootstrapServers(), serdes, rate, seconds);
+                Latency forward = KafkaHops.streamsHops(stack.bootstrapServers(), serdes,
+                        RouterService.streamsProperties(RouterConfig.from(settings)), rate, seconds);
 
                 String cpu = Runtime.getRuntime().availableProcessors() + " cores";
                 System.out.printf(Locale.ROOT, "%n=== Router verdict throughput (%s, %d stream threads, JDK %s) ===%n",
@@ -110,6 +122,12 @@ public final class RouterThroughputBench {
                                 + "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, lost %d%n",
                         rate, seconds, l.samples.length, l.percentile(50), l.percentile(90), l.percentile(99),
                         l.percentile(99.9), l.max(), l.lost);
+                System.out.printf(Locale.ROOT, "baseline, plain Kafka clients at %d/s: one hop %s; two hops (consume-produce relay) %s%n",
+                        rate, oneHop.summary(), twoHops.summary());
+                System.out.printf(Locale.ROOT, "baseline, a Kafka Streams app that only forwards, with the router's properties: %s%n",
+                        forward.summary());
+                System.out.printf(Locale.ROOT, "router / two plain hops: p50 x%.2f, p99 x%.2f%n",
+                        l.percentile(50) / twoHops.percentile(50), l.percentile(99) / twoHops.percentile(99));
                 System.out.printf(Locale.ROOT, "  halves (ms, wall clock): sent -> decided p50 %d p99 %d; decided -> read p50 %d p99 %d%n",
                         percentile(reader.toRouter, 50), percentile(reader.toRouter, 99),
                         percentile(reader.fromRouter, 50), percentile(reader.fromRouter, 99));
@@ -118,6 +136,34 @@ public final class RouterThroughputBench {
             deleteQuietly(data);
         }
         System.exit(0);
+    }
+
+    private static RouterService startInProcess(Settings settings) throws InterruptedException {
+        RouterService router = RouterService.start(RouterConfig.from(settings), ServiceContext.create(settings));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (router.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("router not RUNNING: " + router.state());
+            Thread.sleep(100);
+        }
+        return router;
+    }
+
+    /**
+     * RouterMain in a JVM of its own (as a deployment runs it), on this class path, with
+     * {@code ROUTER_JAVA_OPTS} (default {@code -Xmx1g -XX:+UseParallelGC}); the warm-up waits for its verdicts.
+     */
+    private static AutoCloseable routerProcess(Map<String, String> settings, Path data) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(Arrays.asList(System.getenv().getOrDefault("ROUTER_JAVA_OPTS", "-Xmx1g -XX:+UseParallelGC").trim().split("\\s+")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sipstream.router.RouterMain"));
+        settings.forEach((k, v) -> command.add("--" + k + "=" + v));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(data.resolve("router.log").toFile()).start();
+        return () -> {
+            process.destroy();
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
+        };
     }
 
     private static List<String> seedRegistry(LocalStack stack, SerdeConfig serdes, int count) throws Exception {
@@ -140,7 +186,7 @@ public final class RouterThroughputBench {
         return ids;
     }
 
-    private static CallAttempt attempt(String callId, String accountId, int i) {
+    static CallAttempt attempt(String callId, String accountId, int i) {
         return CallAttempt.newBuilder()
                 .setCallId(callId).setEdgeId("edge-" + (i & 7)).setReplyPartition(i & 7)
                 .setDirection(Direction.OUTBOUND).setAccountId(accountId).setFromUser(accountId)
@@ -182,16 +228,20 @@ public final class RouterThroughputBench {
         }
 
         double max() { return samples.length == 0 ? Double.NaN : samples[samples.length - 1]; }
+
+        String summary() {
+            return String.format(Locale.ROOT, "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, lost %d",
+                    percentile(50), percentile(90), percentile(99), percentile(99.9), max(), lost);
+        }
     }
 
     private static Latency latency(LocalStack stack, SerdeConfig serdes, VerdictReader reader, List<String> accounts,
-                                   int rate, int seconds) throws Exception {
+                                   int rate, int seconds, String prefix) throws Exception {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         int count = rate * seconds;
-        String prefix = "lat-";
         reader.expect(prefix, count);
         long interval = 1_000_000_000L / rate;
         try (KafkaProducer<String, CallAttempt> producer = new KafkaProducer<>(props, new StringSerializer(),
@@ -208,6 +258,7 @@ public final class RouterThroughputBench {
             }
         }
         boolean all = reader.awaitAll(Duration.ofSeconds(30));
+        System.out.println("router p99 per second of the run (ms): " + perSecondP99(reader.latencies, prefix, rate, seconds));
         double[] samples = reader.latenciesMillis();
         Arrays.sort(samples);
         return new Latency(samples, all ? 0 : count - reader.received());
@@ -219,7 +270,7 @@ public final class RouterThroughputBench {
         private final Thread thread;
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Map<String, Long> sentAt = new ConcurrentHashMap<>();
-        private final Map<String, Long> latencies = new ConcurrentHashMap<>();
+        final Map<String, Long> latencies = new ConcurrentHashMap<>();
         private final AtomicLong lastArrival = new AtomicLong();
         private final AtomicLong routed = new AtomicLong();
         private volatile String prefix = "";
@@ -233,7 +284,7 @@ public final class RouterThroughputBench {
             consumer = new KafkaConsumer<>(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
                     ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1,
-                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100,
+                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20,
                     ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
                     new StringDeserializer(), Topics.CALL_VERDICTS.valueSerde(serdes).deserializer());
             List<TopicPartition> partitions = new ArrayList<>();
@@ -299,6 +350,20 @@ public final class RouterThroughputBench {
             running.set(false);
             thread.join();
         }
+    }
+
+    /** The p99 of each second of a paced run, to tell a transient from a steady tail. */
+    static String perSecondP99(Map<String, Long> latencies, String prefix, int rate, int seconds) {
+        StringBuilder out = new StringBuilder();
+        for (int s = 0; s < seconds; s++) {
+            List<Long> second = new ArrayList<>();
+            for (int i = s * rate; i < (s + 1) * rate; i++) {
+                Long n = latencies.get(prefix + i);
+                if (n != null) second.add(n / 1_000_000);
+            }
+            out.append(percentile(second, 99)).append(' ');
+        }
+        return out.toString().trim();
     }
 
     private static long percentile(java.util.Collection<Long> values, double p) {
