@@ -83,16 +83,26 @@ public final class CallLimiter {
         if (account.getMaxConcurrentCalls() > 0) live.delete(key(account.getAccountId(), callId));
     }
 
-    /** Follows the edge's report of a call's life. */
-    public void onEvent(CallEvent event, long now) {
+    /**
+     * Follows the edge's report of a call's life. Calls of an account without a concurrent-call
+     * limit ({@code limited} false) are not tracked; their end still removes an entry left from
+     * when the account had one. A limit set while calls are up counts them from their next event
+     * (INTERIM, at the latest, for answered calls).
+     */
+    public void onEvent(CallEvent event, long now, boolean limited) {
         String key = key(event.getAccountId(), event.getCallId());
         switch (event.getType()) {
             case ATTEMPT, RINGING -> {
+                if (!limited) return;
                 LiveCall known = live.get(key);
                 live.put(key, new LiveCall(known != null && known.answered(), now));
             }
-            case ANSWERED, INTERIM -> live.put(key, new LiveCall(true, now));
-            case ENDED, FAILED -> live.delete(key);
+            case ANSWERED, INTERIM -> {
+                if (limited) live.put(key, new LiveCall(true, now));
+            }
+            case ENDED, FAILED -> {
+                if (live.get(key) != null) live.delete(key); // no tombstone for a call never tracked
+            }
         }
     }
 

@@ -84,7 +84,8 @@ public final class RouterTopology {
                 .withLoggingDisabled());
 
         builder.stream(Topics.CALL_EVENTS.name(), consumed(Topics.CALL_EVENTS, serdes, "call-events-source"))
-                .process(() -> new CallEventTracker(options), Named.as("live-call-tracker"), LIVE_CALLS_STORE, CALL_RATES_STORE);
+                .process(() -> new CallEventTracker(options), Named.as("live-call-tracker"),
+                        LIVE_CALLS_STORE, CALL_RATES_STORE, ACCOUNTS_STORE);
 
         Serde<CallAttempt> attemptSerde = Topics.CALL_ATTEMPTS.valueSerde(serdes);
         Map<String, KStream<String, CallAttempt>> byDirection = builder

@@ -50,6 +50,36 @@ class LimitsTest {
     }
 
     @Test
+    void shouldNotTrackTheCallsOfAnAccountWithoutAConcurrencyLimit() {
+        d.put(account("acme"));
+        var changelog = d.driver.createOutputTopic("router-test-" + RouterTopology.LIVE_CALLS_STORE + "-changelog",
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+        assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
+        for (CallEventType type : CallEventType.values()) d.event("acme", "c1", type);
+        assertThat(changelog.readRecordsToList()).isEmpty();
+
+        // the same events of a limited account are tracked, and the end writes the tombstone
+        d.put(account("acme").setMaxConcurrentCalls(5));
+        assertThat(call("c2").getAction()).isEqualTo(VerdictAction.ROUTE);
+        d.event("acme", "c2", CallEventType.ANSWERED);
+        d.event("acme", "c2", CallEventType.ENDED);
+        assertThat(changelog.readRecordsToList()).extracting(r -> r.value() == null).containsExactly(false, false, true);
+    }
+
+    @Test
+    void shouldCountACallFromItsNextEventWhenALimitIsSetWhileItIsUp() {
+        d.put(account("acme"));
+        assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
+        d.event("acme", "c1", CallEventType.ANSWERED);
+        d.put(account("acme").setMaxConcurrentCalls(1));
+        d.event("acme", "c1", CallEventType.INTERIM);
+        assertThat(call("c2").getSipStatus()).isEqualTo(486);
+        d.event("acme", "c1", CallEventType.ENDED);
+        assertThat(call("c3").getAction()).isEqualTo(VerdictAction.ROUTE);
+    }
+
+    @Test
     void shouldFreeTheSlotWhenTheEdgeReportsTheCallEnded() {
         d.put(account("acme").setMaxConcurrentCalls(1));
         assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
