@@ -72,6 +72,8 @@ public final class LocalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Endpoints outside = outsideEndpoints();
+        // absolute: the embedded Redis runs in its own dir and would not find a relative redis.conf
+        dataDir = dataDir.toAbsolutePath().normalize();
         Files.createDirectories(dataDir);
         boolean generatedKey = false;
         if (apiKey == null) apiKey = System.getenv("SIPSTREAM_API_KEY");

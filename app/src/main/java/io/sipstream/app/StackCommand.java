@@ -1,6 +1,7 @@
 package io.sipstream.app;
 
 import io.sipstream.localstack.LocalStack;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,9 +38,11 @@ public final class StackCommand implements Callable<Integer> {
     int redisPort;
 
     /** Starts the stack and returns once the broker, the registry and Redis all answer; the caller closes it. */
-    LocalStack start() throws Exception {
-        Files.createDirectories(dataDir);
-        return LocalStack.builder().dataDir(dataDir.resolve("stack")).kafkaPort(kafkaPort)
+    LocalStack start() throws IOException {
+        // absolute: the embedded Redis runs in its own dir and would not find a relative redis.conf
+        Path dir = dataDir.toAbsolutePath().normalize();
+        Files.createDirectories(dir);
+        return LocalStack.builder().dataDir(dir.resolve("stack")).kafkaPort(kafkaPort)
                 .kafkaControllerPort(controllerPort).schemaRegistryPort(schemaRegistryPort).redisPort(redisPort)
                 .start();
     }
