@@ -1,6 +1,7 @@
 package io.sipstream.edge.events;
 
 import io.sipstream.avro.CallEvent;
+import java.util.function.Consumer;
 
 /** Where call events go; the SIP code knows this interface, not Kafka. Must not block. */
 public interface CallEventPublisher extends AutoCloseable {
@@ -10,6 +11,11 @@ public interface CallEventPublisher extends AutoCloseable {
     default void publish(CallEvent event, Runnable onDelivered) {
         publish(event);
         onDelivered.run();
+    }
+
+    /** As {@link #publish(CallEvent, Runnable)}, and runs {@code onFailed} with the reason when the bus gave up on the event. */
+    default void publish(CallEvent event, Runnable onDelivered, Consumer<Exception> onFailed) {
+        publish(event, onDelivered);
     }
 
     /** Up when events are being delivered. */

@@ -6,6 +6,7 @@ import io.sipstream.schemas.Topics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,11 +35,15 @@ public final class KafkaCallEventPublisher implements CallEventPublisher {
     public void publish(CallEvent event) { publish(event, () -> { }); }
 
     @Override
-    public void publish(CallEvent event, Runnable onDelivered) {
+    public void publish(CallEvent event, Runnable onDelivered) { publish(event, onDelivered, failure -> { }); }
+
+    @Override
+    public void publish(CallEvent event, Runnable onDelivered, Consumer<Exception> onFailed) {
         producer.send(new ProducerRecord<>(Topics.CALL_EVENTS.name(), event.getAccountId(), event), (md, e) -> {
             if (e != null) {
                 lastFailureMillis.set(System.currentTimeMillis());
                 log.error("call event {} not delivered: {}", event.getEventId(), e.toString());
+                onFailed.accept(e);
             } else {
                 onDelivered.run();
             }
