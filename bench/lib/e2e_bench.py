@@ -204,14 +204,26 @@ class Api:
 
 
 class Stack:
+    """`sipstream local` on free ports; with --split, `sipstream stack` (Kafka, Schema Registry, Redis)
+    in one JVM and `sipstream local --kafka ... --schema-registry ... --redis ...` (every service) in
+    another, so that the infrastructure can be stopped and started again under load."""
+
     def __init__(self, args, workdir):
         self.args = args
         self.workdir = workdir
+        self.split = bool(getattr(args, "split", False))
+        self.jar = os.path.abspath(args.jar)  # the JVMs run in the work dir
         self.sip_port = args.sip_port or free_port(both=True)
         self.http_port = args.http_port or free_port()
         self.data_dir = os.path.join(workdir, "data")
         self.log_path = os.path.join(workdir, "sipstream.log")
         self.proc = None
+        self.infra = None  # the `sipstream stack` process (--split)
+        self.infra_log_path = os.path.join(workdir, "stack.log")
+        self.infra_starts = 0
+        if self.split:
+            self.kafka_port, self.controller_port = free_port(), free_port()
+            self.registry_port, self.redis_port = free_port(), free_port()
         self.extra = []  # processes started beside the JVM (a restarted Redis), stopped with it
         self.api = Api(f"http://127.0.0.1:{self.http_port}", args.api_key)
 
@@ -227,56 +239,163 @@ class Stack:
         env.setdefault("SIPSTREAM_EDGE_AUTH_ALGORITHMS", "MD5")
         return env
 
+    @staticmethod
+    def java():
+        return os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+
+    def endpoints(self):
+        """--split: where `sipstream stack` listens (fixed ports, the same after every restart)."""
+        return {"kafka": f"127.0.0.1:{self.kafka_port}", "registry": f"http://127.0.0.1:{self.registry_port}",
+                "redis": f"redis://127.0.0.1:{self.redis_port}"}
+
+    def start_infra(self):
+        """--split: starts `sipstream stack` on its fixed ports and data dir; returns the seconds it took."""
+        cmd = [self.java()] + self.args.stack_java_opts.split() + [
+            "-jar", self.jar, "stack", "--data-dir", self.data_dir, "--kafka-port", str(self.kafka_port),
+            "--controller-port", str(self.controller_port), "--schema-registry-port", str(self.registry_port),
+            "--redis-port", str(self.redis_port)]
+        self.infra_starts += 1
+        if self.infra_starts == 1:
+            log("starting: " + " ".join(cmd))
+        with open(self.infra_log_path, "a") as f:
+            f.write(f"\n==== start {self.infra_starts} at {time.strftime('%H:%M:%S')}\n")
+            offset = f.tell()
+        logf = open(self.infra_log_path, "a")
+        # its own session: a SIGKILL of the group takes its Redis child with it, as a crash of the host would
+        self.infra = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, cwd=self.workdir,
+                                      env=self.env(), start_new_session=True)
+        t0 = time.time()
+        while time.time() - t0 < self.args.start_timeout:
+            if self.infra.poll() is not None:
+                raise RuntimeError(f"sipstream stack exited with {self.infra.returncode}; see {self.infra_log_path}")
+            with open(self.infra_log_path) as f:
+                f.seek(offset)
+                if "sipstream stack is running" in f.read():
+                    return time.time() - t0
+            time.sleep(0.2)
+        raise RuntimeError(f"sipstream stack not up after {self.args.start_timeout} s; see {self.infra_log_path}")
+
+    def stop_infra(self, sig=signal.SIGTERM, timeout=90):
+        """--split: SIGTERM (the stack stops Kafka, the registry and Redis cleanly) or SIGKILL of its whole
+        process group (the JVM and its Redis child at once); returns once every one of them is gone."""
+        redis = [p for p in self.extra if p.poll() is None and self.is_redis(p.pid)]
+        if sig == signal.SIGKILL:
+            try:
+                os.killpg(self.infra.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        else:
+            self.infra.send_signal(sig)
+        # a Redis the harness restarted (the Redis fault) belongs to the stack too
+        for p in redis:
+            p.send_signal(sig)
+        try:
+            self.infra.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            log(f"sipstream stack did not stop in {timeout} s: killing its process group")
+            os.killpg(self.infra.pid, signal.SIGKILL)
+            self.infra.wait()
+        for p in redis:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
     def start(self):
-        java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
-        cmd = [java] + self.args.java_opts.split() + ["-jar", self.args.jar, "local",
+        cmd = [self.java()] + self.args.java_opts.split() + ["-jar", self.jar, "local",
                "--sip-port", str(self.sip_port), "--http-port", str(self.http_port),
                "--data-dir", self.data_dir, "--api-key", self.args.api_key, "--domain", self.args.domain]
+        t0 = time.time()
+        if self.split:
+            took = self.start_infra()
+            log(f"sipstream stack up in {took:.1f} s (kafka {self.kafka_port}, schema registry {self.registry_port}, "
+                f"redis {self.redis_port})")
+            e = self.endpoints()
+            cmd += ["--kafka", e["kafka"], "--schema-registry", e["registry"], "--redis", e["redis"]]
         log("starting: " + " ".join(cmd))
         self.logf = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT, cwd=self.workdir,
                                      env=self.env(), start_new_session=True)
-        t0 = time.time()
         while time.time() - t0 < self.args.start_timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"sipstream exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        self.started_in = time.time() - t0
-                        log(f"stack healthy in {self.started_in:.1f} s (sip {self.sip_port}, http {self.http_port})")
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
+            if self.healthy():
+                self.started_in = time.time() - t0
+                log(f"stack healthy in {self.started_in:.1f} s (sip {self.sip_port}, http {self.http_port})")
+                return
             time.sleep(0.5)
         raise RuntimeError(f"/healthz not ready after {self.args.start_timeout} s; see {self.log_path}")
 
+    def healthy(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=2) as r:
+                return r.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def failing_checks(self):
+        """The names of the /healthz checks that are down ([] when up, None when nothing answers)."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=2) as r:
+                body = r.read()
+        except urllib.error.HTTPError as e:
+            body = e.read()
+        except (urllib.error.URLError, OSError):
+            return None
+        try:
+            return sorted(k for k, v in json.loads(body).get("checks", {}).items() if not v.get("up"))
+        except (ValueError, AttributeError):
+            return None
+
+    def jvms(self):
+        return [p for p in (self.proc, self.infra) if p and p.poll() is None]
+
     def pids(self):
-        if not self.proc or self.proc.poll() is not None:
+        out = []
+        for p in self.jvms():
+            out += [p.pid] + children_of(p.pid)
+        return out + [p.pid for p in self.extra if p.poll() is None]
+
+    def services_pids(self):
+        return [self.proc.pid] if self.proc and self.proc.poll() is None else []
+
+    def infra_pids(self):
+        """--split: the stack JVM, its Redis child and a Redis the harness restarted."""
+        if not self.infra or self.infra.poll() is not None:
             return []
-        return [self.proc.pid] + children_of(self.proc.pid) + [p.pid for p in self.extra if p.poll() is None]
+        return [self.infra.pid] + children_of(self.infra.pid) + [
+            p.pid for p in self.extra if p.poll() is None and self.is_redis(p.pid)]
+
+    @staticmethod
+    def is_redis(pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return b"redis" in f.read()
+        except OSError:
+            return False
 
     def redis_pid(self):
-        for pid in children_of(self.proc.pid) + [p.pid for p in self.extra if p.poll() is None]:
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if b"redis" in f.read():
-                        return pid
-            except OSError:
-                pass
+        owners = [p.pid for p in self.jvms()]
+        for pid in [k for o in owners for k in children_of(o)] + [p.pid for p in self.extra if p.poll() is None]:
+            if self.is_redis(pid):
+                return pid
         return None
 
     def stop(self):
-        if not self.proc or self.proc.poll() is not None:
-            return
-        kids = children_of(self.proc.pid)
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            log("sipstream did not stop in 90 s: killing it")
-            self.proc.kill()
-            self.proc.wait()
+        kids = []
+        for proc in (self.proc, self.infra):  # the services first, then what they run on
+            if not proc or proc.poll() is not None:
+                continue
+            kids += children_of(proc.pid)
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                log(f"{'sipstream stack' if proc is self.infra else 'sipstream local'} (pid {proc.pid}) "
+                    f"did not stop in 90 s: killing it")
+                proc.kill()
+                proc.wait()
         for pid in kids:  # Redis, should the JVM not have stopped it
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -726,6 +845,16 @@ def table(report):
                 f"{f['seconds_with_failures']} s (from {f.get('first_failure_after_fault_s')} s to "
                 f"{f.get('last_failure_after_fault_s')} s after the fault); trunk calls minus answered: "
                 f"{f['trunk_calls_minus_answered']}")
+            if "first_clean_second_after_restart_s" in f:
+                add(f"  first clean second {f['first_clean_second_after_restart_s']} s after the restart began "
+                    f"({f.get('first_clean_second_after_fault_s')} s after the fault); timeline "
+                    f"{f.get('timeline_after_fault_s')}")
+            b = f.get("billing_after")
+            if b:
+                add(f"  billing so far: {b['billing_answered_calls']} answered of {b['sipp_answered_so_far']} SIPp saw "
+                    f"answered (lost {b['answered_sipp_minus_billing']}), {b.get('duplicate_call_ids')} duplicate call ids")
+            if f.get("error"):
+                add(f"  error: {f['error']}")
         else:
             add(f"fault {name}: {f}")
     s_ = report.get("soak")
@@ -743,7 +872,7 @@ def table(report):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="about 2 minutes: 15 s steps (200, then 400, 600 or 100, 50), 100 accounts")
-    p.add_argument("--rates", default="25,50,100,200,400,600,800,1000,1200,1500",
+    p.add_argument("--rates", default="25,50,100,150,200,250,300,400,600,800,1000,1200,1500",
                    help="call rates to step through (calls/s): 200 first, then up while every call passes, "
                         "or down when 200 does not")
     p.add_argument("--duration", type=int, default=60, help="seconds each rate is held (default 60)")
@@ -753,8 +882,19 @@ def main():
     p.add_argument("--soak", action="store_true", help="after the steps, run at half the highest rate for --soak-minutes")
     p.add_argument("--soak-minutes", type=float, default=30)
     p.add_argument("--soak-rate", type=int, help="soak at this rate instead of half the highest (skips the steps)")
-    p.add_argument("--faults", action="store_true", help="Redis restart and router failover under load (see README)")
+    p.add_argument("--faults", action="store_true", help="Redis restart and router failover under load, with --split the broker restarts too (see README)")
     p.add_argument("--fault-rate", type=int, default=100, help="call rate during each fault run (default 100)")
+    p.add_argument("--split", action="store_true",
+                   help="run `sipstream stack` (Kafka, Schema Registry, Redis) and the services (`sipstream local "
+                        "--kafka ... --schema-registry ... --redis ...`) as two JVMs; with --faults adds the broker restarts")
+    p.add_argument("--stack-java-opts", default="-Xms512m -Xmx512m -XX:+UseParallelGC",
+                   help="JVM options of the `sipstream stack` process (--split)")
+    p.add_argument("--broker-faults", choices=("both", "sigterm", "sigkill"), default="both",
+                   help="which stack restarts to run with --faults --split (default both)")
+    p.add_argument("--broker-down-s", type=float, default=5,
+                   help="seconds the stack stays down before it is started again (default 5)")
+    p.add_argument("--broker-fault-run-s", type=int, default=90,
+                   help="length of each stack-restart run; the fault is 20 s in (default 90)")
     p.add_argument("--baseline-steps", type=int, default=3,
                    help="rates above 200 to step the SIPp-to-SIPp baseline through, for the throughput ratio (default 3)")
     p.add_argument("--warmup-seconds", type=int, default=30, help="paced warm-up before any measured run (0: none)")
@@ -773,14 +913,14 @@ def main():
     p.add_argument("--out", default=os.path.join(BENCH, "results"))
     args = p.parse_args()
     if args.quick:
-        args.rates, args.duration, args.accounts = "50,100,200,400,600", 15, min(args.accounts, 100)
+        args.rates, args.duration, args.accounts = "50,100,150,200,250,300,400", 15, min(args.accounts, 100)
         args.max_steps = min(args.max_steps, 3)
         args.baseline_steps = 0
         args.warmup_seconds = min(args.warmup_seconds, 20)
     rates = sorted({int(r) for r in args.rates.split(",") if r.strip()})
     if 200 not in rates:
         rates = sorted(set(rates) | {200})
-    rates = rates[:args.max_steps]
+    # steps are bounded by --max-steps as they run (up from 200, or down when 200 fails)
     if shutil.which("sipp") is None:
         sys.exit("sipp is not installed: apt-get install -y sip-tester")
     if not os.path.exists(args.jar):
@@ -792,7 +932,8 @@ def main():
     report = {"started_at": started.isoformat(timespec="seconds"), "machine": machine(),
               "command": " ".join([os.path.relpath(os.path.join(BENCH, "run-bench.sh"), ROOT)] + sys.argv[1:]),
               "config": {"rates": rates, "step_duration_s": args.duration, "hold_ms": args.hold_ms,
-                         "accounts": args.accounts, "java_opts": args.java_opts, "transport": "udp"},
+                         "accounts": args.accounts, "java_opts": args.java_opts, "transport": "udp",
+                         "split": args.split, "stack_java_opts": args.stack_java_opts if args.split else None},
               "runs": []}
     stack = Stack(args, workdir)
     sampler = Sampler()
@@ -803,6 +944,9 @@ def main():
         stack.start()
         report["stack_start_s"] = round(stack.started_in, 1)
         sampler.watch("stack", stack.pids)
+        if stack.split:  # the two JVMs apart too: the services and what they run on
+            sampler.watch("services", stack.services_pids)
+            sampler.watch("infra", stack.infra_pids)
         sampler.watch("sipp_uas", lambda: [pid for pid in (trunk.proc.pid, base.proc.pid)])
         sampler.start()
         callers, took = provision(stack, args, trunk.port, workdir)
@@ -1047,16 +1191,27 @@ class ExtraRouter:
         self.proc.wait()
 
 
-def fault_run(name, stack, args, callers, workdir, sampler, groups, gateway_runs, trunk, inject):
-    """A 60 s run at --fault-rate with `inject(marks)` called on its own thread; what failed and when."""
+def fault_run(name, stack, args, callers, workdir, sampler, groups, gateway_runs, trunk, inject, seconds=60):
+    """A run of `seconds` at --fault-rate with `inject(marks)` called on its own thread; what failed and when.
+
+    `inject` sets marks (epoch seconds): "fault" when it breaks something, "restarting" when it starts
+    it again (or "recovered" when it is back), and may set "error" to a message when it failed."""
     marks = {}
     trunk_before = trunk.incoming()
-    t = threading.Thread(target=inject, args=(marks,), daemon=True)
+
+    def guarded(m):
+        try:
+            inject(m)
+        except Exception as e:  # noqa: BLE001 - reported in the JSON, the run goes on
+            m["error"] = f"{type(e).__name__}: {e}"
+            log(f"fault {name}: {m['error']}")
+
+    t = threading.Thread(target=guarded, args=(marks,), daemon=True)
     saved = args.duration
-    args.duration = 60
+    args.duration = seconds
     t.start()
     try:
-        r = run_uac(f"fault-{name}", "uac-auth.xml", stack.sip_port, callers, args, args.fault_rate, 60, workdir,
+        r = run_uac(f"fault-{name}", "uac-auth.xml", stack.sip_port, callers, args, args.fault_rate, seconds, workdir,
                     sampler, groups)
     finally:
         args.duration = saved
@@ -1065,23 +1220,99 @@ def fault_run(name, stack, args, callers, workdir, sampler, groups, gateway_runs
     r["drained_after_s"] = drain(stack, args)
     time.sleep(2)
     rows = read_stat_rows(os.path.join(r["dir"], "stat.csv"))
-    failing = [epoch(row.get("CurrentTime")) for row in rows if int(row.get("FailedCall(P)", 0) or 0) > 0]
-    out = {"rate": args.fault_rate, "calls": r["calls"], "successful": r["successful"], "failed": r["failed"],
-           "seconds_with_failures": len(failing), "trunk_calls": trunk.incoming() - trunk_before,
-           "marks": {k: round(v, 1) for k, v in marks.items()}, "run": r["label"]}
+    per_second = [(epoch(row.get("CurrentTime")), int(row.get("FailedCall(P)", 0) or 0),
+                   int(row.get("SuccessfulCall(P)", 0) or 0)) for row in rows]
+    per_second = [x for x in per_second if x[0] is not None]
+    failing = [t_ for t_, failed, _ in per_second if failed > 0]
+    times = {k: v for k, v in marks.items() if isinstance(v, float)}
+    out = {"rate": args.fault_rate, "run_s": seconds, "calls": r["calls"], "successful": r["successful"],
+           "failed": r["failed"], "seconds_with_failures": len(failing), "trunk_calls": trunk.incoming() - trunk_before,
+           "marks": {k: round(v, 1) for k, v in times.items()}, "run": r["label"]}
+    if "error" in marks:
+        out["error"] = marks["error"]
     # trunk calls SIPp did not see answered: calls routed and then lost (0 expected)
     out["trunk_calls_minus_answered"] = out["trunk_calls"] - r["successful"]
-    if failing and "fault" in marks:
-        out["first_failure_after_fault_s"] = round(failing[0] - marks["fault"], 1)
-        out["last_failure_after_fault_s"] = round(failing[-1] - marks["fault"], 1)
-    if failing and "recovered" in marks:
-        out["last_failure_after_recovery_action_s"] = round(failing[-1] - marks["recovered"], 1)
-    log(f"fault {name}: {r['failed']} failed of {r['calls']}, {len(failing)} s with failures")
+    if "fault" in times:
+        fault = times["fault"]
+        out["timeline_after_fault_s"] = {k: round(v - fault, 1) for k, v in times.items()}
+        out["failed_before_fault"] = sum(f for t_, f, _ in per_second if t_ <= fault)
+        if failing:
+            out["first_failure_after_fault_s"] = round(failing[0] - fault, 1)
+            out["last_failure_after_fault_s"] = round(failing[-1] - fault, 1)
+    if failing and "recovered" in times:
+        out["last_failure_after_recovery_action_s"] = round(failing[-1] - times["recovered"], 1)
+    back = times.get("restarting")
+    if back:
+        # time to recover: the first whole second (SIPp's 1 s statistics period) after the restart began
+        # in which calls completed and none failed
+        clean = [t_ for t_, failed, ok in per_second if t_ - 1 >= back and failed == 0 and ok > 0]
+        if clean:
+            out["first_clean_second_after_restart_s"] = round(clean[0] - back, 1)
+            if "fault" in times:
+                out["first_clean_second_after_fault_s"] = round(clean[0] - times["fault"], 1)
+        else:
+            out["first_clean_second_after_restart_s"] = None
+    log(f"fault {name}: {r['failed']} failed of {r['calls']}, {len(failing)} s with failures"
+        + (f", first clean second {out.get('first_clean_second_after_restart_s')} s after the restart" if back else ""))
     return out
 
 
+def billing_so_far(stack, args, gateway_runs):
+    """Billing against every call SIPp saw answered so far: lost (answered, no CDR) and doubled CDRs."""
+    answered = sum(r["successful"] for r in gateway_runs)
+    totals = settle_billing(stack.api, args, answered)
+    out = {"sipp_answered_so_far": answered, "billing_answered_calls": totals["usage_answered_calls"],
+           "answered_sipp_minus_billing": answered - totals["usage_answered_calls"], "cdrs": totals["cdrs"],
+           "settled_after_s": totals["settled_after_s"]}
+    if totals["cdrs"] <= 500_000:
+        scan = scan_cdrs(stack.api, args.accounts)
+        out["duplicate_call_ids"] = scan["duplicate_call_ids"]
+        out["answered_cdrs"] = scan["dispositions"].get("ANSWERED")
+    return out
+
+
+def wait_healthy(stack, limit_s=120):
+    t0 = time.time()
+    while time.time() - t0 < limit_s:
+        if stack.healthy():
+            return round(time.time() - t0, 1)
+        time.sleep(0.5)
+    return None
+
+
+def broker_restart(stack, args, sig):
+    """The inject of a stack restart: 20 s into the run the `sipstream stack` process (Kafka, Schema
+    Registry and Redis) gets `sig`; --broker-down-s after it is gone it starts again on the same
+    data dir and ports; marks when it is up and when the services' /healthz is 200 again."""
+
+    def inject(marks):
+        time.sleep(20)
+        marks["fault"] = time.time()
+        stack.stop_infra(sig)
+        marks["stack_down"] = time.time()
+        log(f"fault: sipstream stack {signal.Signals(sig).name}, down in {marks['stack_down'] - marks['fault']:.1f} s")
+        time.sleep(args.broker_down_s)
+        marks["restarting"] = time.time()
+        took = stack.start_infra()
+        marks["stack_up"] = time.time()
+        log(f"fault: sipstream stack started again, up in {took:.1f} s")
+        # which /healthz checks are down after the stack is back, and when each came up last
+        t0 = time.time()
+        while time.time() - t0 < 120:
+            down = stack.failing_checks()
+            now = time.time()
+            if down == []:
+                marks["healthz_back"] = now
+                break
+            for check in down or ["(no answer)"]:
+                marks[f"healthz_down_until:{check}"] = now
+            time.sleep(0.5)
+
+    return inject
+
+
 def faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
-    """Faults under load that the all-in-one process allows (see README)."""
+    """Faults under load (see README): Redis, a router process, and with --split the whole stack process."""
     out = {}
 
     def redis(marks):
@@ -1096,6 +1327,7 @@ def faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
 
     out["redis_restart"] = fault_run("redis", stack, args, callers, workdir, sampler, groups, gateway_runs, trunk, redis)
 
+    router = None
     try:
         router = ExtraRouter(stack, args, workdir)
         took = router.start()
@@ -1119,7 +1351,37 @@ def faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
                                              "call.attempts; SIGKILLed 20 s in, started again 15 s later")
     except (RuntimeError, KeyError, OSError) as e:
         out["router_kill_restart"] = f"not run: {e}"
-    out["broker_restart"] = "not feasible: the broker runs inside the sipstream JVM (see bench/README.md)"
+
+    if not stack.split:
+        out["broker_restart"] = ("not run: in `sipstream local` the broker runs inside the services' JVM; "
+                                 "run with --split (see bench/README.md)")
+        return out
+    if router and router.proc and router.proc.poll() is None:
+        # the broker faults measure the one services process: the second router leaves the group first
+        router.proc.terminate()
+        router.proc.wait(timeout=60)
+        time.sleep(10)
+    for kind, sig in (("sigterm", signal.SIGTERM), ("sigkill", signal.SIGKILL)):
+        if args.broker_faults not in ("both", kind):
+            continue
+        name = f"broker_restart_{kind}"
+        waited = wait_healthy(stack, 180)
+        if waited is None:
+            out[name] = "not run: /healthz was not 200 before the fault"
+            continue
+        f = fault_run(f"broker-{kind}", stack, args, callers, workdir, sampler, groups, gateway_runs, trunk,
+                      broker_restart(stack, args, sig), seconds=args.broker_fault_run_s)
+        f["how"] = (f"`sipstream stack` (Kafka broker, Schema Registry and Redis in one JVM) "
+                    + ("SIGTERMed (controlled shutdown: Kafka flushes, Redis writes its AOF)" if sig == signal.SIGTERM
+                       else "SIGKILLed with its process group (the JVM and its Redis child at once, as a crash)")
+                    + f" 20 s into the run, started again on the same data dir and ports {args.broker_down_s} s after "
+                    "it was gone; the services ran on in the other JVM. Schema Registry and Redis restart with the "
+                    "broker: a stronger test than the broker alone")
+        f["billing_after"] = billing_so_far(stack, args, gateway_runs)
+        b = f["billing_after"]
+        log(f"fault {name}: billing {b['billing_answered_calls']} answered of {b['sipp_answered_so_far']} SIPp saw "
+            f"answered, {b.get('duplicate_call_ids')} duplicate call ids")
+        out[name] = f
     return out
 
 
