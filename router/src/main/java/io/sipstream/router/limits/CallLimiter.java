@@ -23,8 +23,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * deletes it: a routed or ringing call (the pending age, minutes) or an answered one whose end was
  * lost (the live age, hours).
  *
- * <p>Rate: calls admitted per second of record time, in a fixed one-second window. Refused
- * attempts count against neither limit.
+ * <p>Rate: calls admitted in the last second of record time, a sliding window: no one-second
+ * span holds more than the limit. Refused attempts count against neither limit.
  */
 public final class CallLimiter {
     private static final char SEPARATOR = '\u0000';
@@ -65,13 +65,12 @@ public final class CallLimiter {
         }
         RateWindow window = null;
         if (maxPerSecond > 0) {
-            long second = Math.floorDiv(recordTimestamp, 1000L);
-            RateWindow current = rates.get(accountId);
-            int used = current != null && current.second() == second ? current.count() : 0;
-            if (used >= maxPerSecond) {
+            RateWindow recent = rates.get(accountId);
+            window = (recent == null ? RateWindow.empty() : recent).within(recordTimestamp);
+            if (window.count() >= maxPerSecond) {
                 return new Refusal(503, "account " + accountId + " is over its limit of " + maxPerSecond + " calls per second");
             }
-            window = new RateWindow(second, used + 1);
+            window = window.plus(recordTimestamp);
         }
         if (window != null) rates.put(accountId, window);
         if (maxConcurrent > 0 && (known == null || !known.answered())) live.put(key, new LiveCall(false, now));

@@ -154,6 +154,20 @@ class LimitsTest {
     }
 
     @Test
+    void shouldNeverLetMoreThanTheLimitThroughInAnyOneSecondAcrossAWindowEdge() {
+        d.put(account("acme").setMaxCallsPerSecond(2));
+        Instant second = RouterDriver.START.plusSeconds(10);
+        assertThat(callAt("e1", second.plusMillis(900)).getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(callAt("e2", second.plusMillis(950)).getAction()).isEqualTo(VerdictAction.ROUTE);
+        // a fixed window starting at +1000 would admit two more here: four calls within 100 ms
+        assertThat(callAt("e3", second.plusMillis(1000)).getSipStatus()).isEqualTo(503);
+        assertThat(callAt("e4", second.plusMillis(1899)).getSipStatus()).isEqualTo(503);
+        assertThat(callAt("e5", second.plusMillis(1901)).getAction()).isEqualTo(VerdictAction.ROUTE); // e1 has left
+        assertThat(callAt("e6", second.plusMillis(1920)).getSipStatus()).isEqualTo(503);
+        assertThat(callAt("e7", second.plusMillis(1951)).getAction()).isEqualTo(VerdictAction.ROUTE); // e2 has left
+    }
+
+    @Test
     void shouldNotLimitAnAccountWithoutLimits() {
         d.put(account("acme"));
         for (int i = 0; i < 50; i++) assertThat(call("u" + i).getAction()).isEqualTo(VerdictAction.ROUTE);
