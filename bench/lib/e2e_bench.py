@@ -481,6 +481,11 @@ class Uas:
         last = read_stat(os.path.join(self.dir, "stat.csv"))
         return int(last.get("IncomingCall(C)", 0)) if last else 0
 
+    def failed(self):
+        """Calls this UAS has failed so far (e.g. aborted on an unexpected message)."""
+        last = read_stat(os.path.join(self.dir, "stat.csv"))
+        return int(last.get("FailedCall(C)", 0)) if last else 0
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -844,7 +849,7 @@ def table(report):
             add(f"fault {name}: {f['failed']} of {f['calls']} calls failed at {f['rate']}/s, failures during "
                 f"{f['seconds_with_failures']} s (from {f.get('first_failure_after_fault_s')} s to "
                 f"{f.get('last_failure_after_fault_s')} s after the fault); trunk calls minus answered: "
-                f"{f['trunk_calls_minus_answered']}")
+                f"{f['trunk_calls_minus_answered']} (failed by the trunk itself: {f.get('trunk_failed')})")
             if "first_clean_second_after_restart_s" in f:
                 add(f"  first clean second {f['first_clean_second_after_restart_s']} s after the restart began "
                     f"({f.get('first_clean_second_after_fault_s')} s after the fault); timeline "
@@ -1197,7 +1202,7 @@ def fault_run(name, stack, args, callers, workdir, sampler, groups, gateway_runs
     `inject` sets marks (epoch seconds): "fault" when it breaks something, "restarting" when it starts
     it again (or "recovered" when it is back), and may set "error" to a message when it failed."""
     marks = {}
-    trunk_before = trunk.incoming()
+    trunk_before, trunk_failed_before = trunk.incoming(), trunk.failed()
 
     def guarded(m):
         try:
@@ -1230,8 +1235,11 @@ def fault_run(name, stack, args, callers, workdir, sampler, groups, gateway_runs
            "marks": {k: round(v, 1) for k, v in times.items()}, "run": r["label"]}
     if "error" in marks:
         out["error"] = marks["error"]
-    # trunk calls SIPp did not see answered: calls routed and then lost (0 expected)
+    # trunk calls SIPp did not see answered: calls routed and then lost (0 expected), unless the
+    # trunk itself failed them (SIPp's UAS aborts a call on an unexpected message, e.g. under a burst)
     out["trunk_calls_minus_answered"] = out["trunk_calls"] - r["successful"]
+    out["trunk_failed"] = trunk.failed() - trunk_failed_before
+    out["trunk_calls_unexplained"] = out["trunk_calls_minus_answered"] - out["trunk_failed"]
     if "fault" in times:
         fault = times["fault"]
         out["timeline_after_fault_s"] = {k: round(v - fault, 1) for k, v in times.items()}
