@@ -59,7 +59,7 @@ public final class RedisServer implements AutoCloseable {
             Files.createDirectories(dir);
             stopLeftover(dir);
             Path conf = writeConfig(dir, redisPort, password);
-            Process process = new ProcessBuilder(executable.toString(), conf.toString())
+            Process process = new ProcessBuilder(executable.toString(), conf.toAbsolutePath().toString()) // redis runs in its dir
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.out").toFile()))

@@ -19,6 +19,7 @@ public final class KafkaCallEventPublisher implements CallEventPublisher {
     private static final Logger log = LoggerFactory.getLogger(KafkaCallEventPublisher.class);
     private final KafkaProducer<String, CallEvent> producer;
     private final AtomicLong lastFailureMillis = new AtomicLong();
+    private volatile long lastSuccessMillis;
 
     public KafkaCallEventPublisher(KafkaSettings kafka, String clientId) {
         Map<String, Object> props = kafka.lowLatencyProducer(clientId);
@@ -45,6 +46,7 @@ public final class KafkaCallEventPublisher implements CallEventPublisher {
                 log.error("call event {} not delivered: {}", event.getEventId(), e.toString());
                 onFailed.accept(e);
             } else {
+                lastSuccessMillis = System.currentTimeMillis();
                 onDelivered.run();
             }
         });
@@ -54,7 +56,11 @@ public final class KafkaCallEventPublisher implements CallEventPublisher {
     public void flush() { producer.flush(); }
 
     @Override
-    public boolean healthy() { return System.currentTimeMillis() - lastFailureMillis.get() > 60_000; }
+    public boolean healthy() {
+        // up again at the first event delivered after a failure, or 60 s after it when none is sent
+        long failed = lastFailureMillis.get();
+        return lastSuccessMillis > failed || System.currentTimeMillis() - failed > 60_000;
+    }
 
     @Override
     public void close() { producer.close(Duration.ofSeconds(5)); }

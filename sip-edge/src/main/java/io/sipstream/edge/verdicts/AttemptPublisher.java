@@ -20,6 +20,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class AttemptPublisher implements AttemptSink, AutoCloseable {
     private final KafkaProducer<String, CallAttempt> producer;
     private volatile long lastFailureMillis;
+    private volatile long lastSuccessMillis;
 
     public AttemptPublisher(KafkaSettings kafka, String clientId, Duration maxBlock) {
         Map<String, Object> props = kafka.lowLatencyProducer(clientId);
@@ -43,6 +44,8 @@ public final class AttemptPublisher implements AttemptSink, AutoCloseable {
                 if (e != null) {
                     lastFailureMillis = System.currentTimeMillis();
                     onFailure.accept(e);
+                } else {
+                    lastSuccessMillis = System.currentTimeMillis();
                 }
             });
         } catch (RuntimeException e) {
@@ -51,7 +54,11 @@ public final class AttemptPublisher implements AttemptSink, AutoCloseable {
         }
     }
 
-    public boolean healthy() { return System.currentTimeMillis() - lastFailureMillis > 30_000; }
+    /** Up again at the first attempt delivered after a failure, or 30 s after the last failure when none is sent. */
+    public boolean healthy() {
+        long failed = lastFailureMillis;
+        return lastSuccessMillis > failed || System.currentTimeMillis() - failed > 30_000;
+    }
 
     @Override
     public void close() { producer.close(Duration.ofSeconds(2)); }
