@@ -72,8 +72,7 @@ public final class LocalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Endpoints outside = outsideEndpoints();
-        // absolute: the embedded Redis runs in its own dir and would not find a relative redis.conf
-        dataDir = dataDir.toAbsolutePath().normalize();
+        dataDir = dataDir.toAbsolutePath().normalize(); // the services' state dirs are printed and handed on absolute
         Files.createDirectories(dataDir);
         boolean generatedKey = false;
         if (apiKey == null) apiKey = System.getenv("SIPSTREAM_API_KEY");

@@ -39,10 +39,8 @@ public final class StackCommand implements Callable<Integer> {
 
     /** Starts the stack and returns once the broker, the registry and Redis all answer; the caller closes it. */
     LocalStack start() throws IOException {
-        // absolute: the embedded Redis runs in its own dir and would not find a relative redis.conf
-        Path dir = dataDir.toAbsolutePath().normalize();
-        Files.createDirectories(dir);
-        return LocalStack.builder().dataDir(dir.resolve("stack")).kafkaPort(kafkaPort)
+        Files.createDirectories(dataDir);
+        return LocalStack.builder().dataDir(dataDir.resolve("stack")).kafkaPort(kafkaPort)
                 .kafkaControllerPort(controllerPort).schemaRegistryPort(schemaRegistryPort).redisPort(redisPort)
                 .start();
     }

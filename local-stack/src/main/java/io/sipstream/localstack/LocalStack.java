@@ -241,7 +241,7 @@ public final class LocalStack implements AutoCloseable {
 
         /** Where the data lives and stays (e.g. ./data for the launcher). */
         public Builder dataDir(Path dataDir) {
-            this.dataDir = dataDir;
+            this.dataDir = dataDir.toAbsolutePath().normalize(); // Redis runs in its own dir: no relative paths
             this.deleteDataDirOnClose = false;
             return this;
         }

@@ -3,12 +3,14 @@ package io.sipstream.bench.router;
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.schemas.Topics;
 import io.sipstream.schemas.serde.SerdeConfig;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -23,9 +25,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * The floor under the router's latency, measured in the same run: the same attempts, at the same
@@ -55,32 +63,23 @@ final class KafkaHops {
     }
 
     /** Two hops through a Kafka Streams app that only forwards, run with the router's own properties. */
-    static RouterThroughputBench.Latency streamsHops(String bootstrap, SerdeConfig serdes, java.util.Properties routerProps,
+    static RouterThroughputBench.Latency streamsHops(String bootstrap, SerdeConfig serdes, Properties routerProps,
                                                     int rate, int seconds) throws Exception {
         String in = "bench.streams-in." + System.nanoTime();
         String out = "bench.streams-out." + System.nanoTime();
         create(bootstrap, in);
         create(bootstrap, out);
-        String table = "bench.streams-table." + System.nanoTime();
-        create(bootstrap, table);
-        org.apache.kafka.streams.StreamsBuilder builder = new org.apache.kafka.streams.StreamsBuilder();
-        var t = builder.table(table, org.apache.kafka.streams.kstream.Consumed.with(org.apache.kafka.common.serialization.Serdes.String(),
-                        Topics.CALL_ATTEMPTS.valueSerde(serdes)));
-        var stream = builder.stream(in, org.apache.kafka.streams.kstream.Consumed.with(org.apache.kafka.common.serialization.Serdes.String(),
-                        Topics.CALL_ATTEMPTS.valueSerde(serdes)));
-        if (Boolean.getBoolean("bench.join")) stream = stream.leftJoin(t, (a, b) -> a);
-        stream.to(out, org.apache.kafka.streams.kstream.Produced.with(org.apache.kafka.common.serialization.Serdes.String(),
-                        Topics.CALL_ATTEMPTS.valueSerde(serdes)));
-        java.util.Properties props = new java.util.Properties();
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(in, Consumed.with(Serdes.String(), Topics.CALL_ATTEMPTS.valueSerde(serdes)))
+                .to(out, Produced.with(Serdes.String(), Topics.CALL_ATTEMPTS.valueSerde(serdes)));
+        Properties props = new Properties();
         props.putAll(routerProps);
-        props.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG, "bench-forward-" + System.nanoTime());
-        props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG,
-                java.nio.file.Files.createTempDirectory("bench-forward").toString());
-        try (Timer timer = new Timer(bootstrap, serdes, out);
-             org.apache.kafka.streams.KafkaStreams streams = new org.apache.kafka.streams.KafkaStreams(builder.build(), props)) {
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-forward-" + System.nanoTime());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("bench-forward").toString());
+        try (Timer timer = new Timer(bootstrap, serdes, out); KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
             streams.start();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (streams.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING && System.nanoTime() < deadline) Thread.sleep(50);
+            while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) Thread.sleep(50);
             return send(bootstrap, serdes, in, timer, rate, seconds);
         }
     }
