@@ -46,7 +46,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import javax.sip.message.Request;
 import org.apache.kafka.clients.admin.Admin;
@@ -65,6 +65,7 @@ public final class EdgeService implements AutoCloseable {
     private SipEndpoint sip;
     private CallRegistry calls;
     private TrunkDirectory trunks;
+    private ScheduledThreadPoolExecutor timers;
 
     private EdgeService() {}
 
@@ -105,7 +106,11 @@ public final class EdgeService implements AutoCloseable {
         CallEventSink events = new CallEventSink(publisher, journal);
         closers.push(events);
 
-        ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("edge-timer-", 0).factory());
+        timers = new ScheduledThreadPoolExecutor(2, Thread.ofPlatform().daemon().name("edge-timer-", 0).factory());
+        // Every answered call arms a maximum-duration timer (4 h by default) and cancels it when it ends. A
+        // cancelled task stays queued until its time unless removed, holding its call (legs, transactions,
+        // messages) for hours: at 200 calls/s that was 9 MB/s into the old generation and a full GC a minute.
+        timers.setRemoveOnCancelPolicy(true);
         closers.push(timers::shutdownNow);
         ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("edge-io-", 0).factory());
         closers.push(io::shutdownNow);
@@ -220,6 +225,12 @@ public final class EdgeService implements AutoCloseable {
     public int natPinnedCalls() { return sip == null ? 0 : sip.pinnedCalls(); }
 
     public int callsInProgress() { return calls == null ? 0 : calls.size(); }
+
+    /** Timer tasks queued (the edge's periodic ones and those of calls in progress; a call that ended leaves none). */
+    public int queuedTimers() { return timers == null ? 0 : timers.getQueue().size(); }
+
+    /** Ids (edge call ids, SIP Call-IDs, aliases) that still find a call; zero once every call has ended. */
+    public int callIdsIndexed() { return calls == null ? 0 : calls.indexedIds(); }
 
     private void endAllCalls() {
         // a clean stop hangs up: the calls' ENDED events go out instead of waiting for a restart's journal

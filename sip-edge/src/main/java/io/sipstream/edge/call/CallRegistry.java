@@ -3,6 +3,7 @@ package io.sipstream.edge.call;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -12,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class CallRegistry {
     private final Map<String, B2buaCall> byId = new ConcurrentHashMap<>();
-    private final Map<B2buaCall, Boolean> calls = new ConcurrentHashMap<>();
+    /** Each call and every id it is known by, so removing it touches only its own entries. */
+    private final Map<B2buaCall, Set<String>> calls = new ConcurrentHashMap<>();
     private final Map<String, PendingInvite> pending = new ConcurrentHashMap<>();
 
     /**
@@ -22,19 +24,28 @@ public final class CallRegistry {
     public boolean add(B2buaCall call, String sipCallId) {
         if (byId.putIfAbsent(sipCallId, call) != null) return false;
         byId.put(call.callId(), call);
-        calls.put(call, Boolean.TRUE);
+        Set<String> ids = ConcurrentHashMap.newKeySet();
+        ids.add(sipCallId);
+        ids.add(call.callId());
+        calls.put(call, ids);
         return true;
     }
 
-    public void alias(String id, B2buaCall call) { byId.put(id, call); }
+    public void alias(String id, B2buaCall call) {
+        byId.put(id, call);
+        Set<String> ids = calls.get(call);
+        if (ids != null) ids.add(id);
+        // the call was removed meanwhile (or is being removed now): leave nothing behind
+        if (ids == null || calls.get(call) != ids) byId.remove(id, call);
+    }
 
     public B2buaCall get(String id) { return id == null ? null : byId.get(id); }
 
     public boolean contains(String id) { return byId.containsKey(id); }
 
     public void remove(B2buaCall call) {
-        calls.remove(call);
-        byId.values().removeIf(c -> c == call);
+        Set<String> ids = calls.remove(call);
+        if (ids != null) for (String id : ids) byId.remove(id, call);
     }
 
     /** An INVITE answered 100 Trying whose call is not started yet; the latest one of a Call-ID wins (a retry with credentials). */
@@ -58,4 +69,7 @@ public final class CallRegistry {
     public Collection<B2buaCall> all() { return List.copyOf(calls.keySet()); }
 
     public int size() { return calls.size(); }
+
+    /** How many ids point at a call (for tests: a call that ended leaves none behind). */
+    public int indexedIds() { return byId.size(); }
 }

@@ -64,6 +64,8 @@ class OutboundCallTest {
     void shouldCompleteACallWithTheRoutersCallerIdInFromAndAssertedIdentity() throws Exception {
         edge.account("alice", "secret-a", true);
         routeTo("out-t1");
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> edge.edge.callsInProgress() == 0);
+        int timersBefore = edge.edge.queuedTimers();
 
         var call = phone.call(edge.uri("+15557654321"), "alice", "secret-a",
                 Map.of("P-Preferred-Identity", "<sip:+15550000007@sipstream.local>"));
@@ -100,6 +102,10 @@ class OutboundCallTest {
         assertThat(attempt.getCallId()).as("the edge's own id, which ends with the SIP Call-ID").endsWith(":" + call.callId());
         assertThat(shared.events().typesOf(call.callId()))
                 .containsSubsequence(CallEventType.ATTEMPT, CallEventType.RINGING, CallEventType.ANSWERED, CallEventType.INTERIM, CallEventType.ENDED);
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> edge.edge.callsInProgress() == 0);
+        assertThat(edge.edge.callIdsIndexed()).as("the ended call's ids are all gone").isZero();
+        // its timers too: a cancelled 4-hour maximum-duration timer left queued would hold the whole call
+        assertThat(edge.edge.queuedTimers()).as("timers queued after the call").isLessThanOrEqualTo(timersBefore);
     }
 
     @Test
