@@ -892,7 +892,7 @@ def main():
     p.add_argument("--split", action="store_true",
                    help="run `sipstream stack` (Kafka, Schema Registry, Redis) and the services (`sipstream local "
                         "--kafka ... --schema-registry ... --redis ...`) as two JVMs; with --faults adds the broker restarts")
-    p.add_argument("--stack-java-opts", default="-Xms512m -Xmx512m -XX:+UseParallelGC",
+    p.add_argument("--stack-java-opts", default="-Xms512m -Xmx512m -XX:+UseParallelGC -XX:ReservedCodeCacheSize=512m -XX:MetaspaceSize=128m",
                    help="JVM options of the `sipstream stack` process (--split)")
     p.add_argument("--broker-faults", choices=("both", "sigterm", "sigkill"), default="both",
                    help="which stack restarts to run with --faults --split (default both)")
@@ -906,7 +906,7 @@ def main():
     p.add_argument("--warmup-rate", type=int, default=100, help="calls/s of the paced warm-up")
     p.add_argument("--no-steps", action="store_true", help="skip the rate steps and baselines (with --faults or --soak)")
     p.add_argument("--jar", default=os.path.join(ROOT, "app", "target", "sipstream.jar"))
-    p.add_argument("--java-opts", default="-Xms1g -Xmx1g -XX:+UseParallelGC")
+    p.add_argument("--java-opts", default="-Xms1g -Xmx1g -XX:+UseParallelGC -XX:ReservedCodeCacheSize=512m -XX:MetaspaceSize=128m")
     p.add_argument("--api-key", default="bench-key-not-secret")
     p.add_argument("--domain", default="sipstream.local")
     p.add_argument("--sip-port", type=int, default=0)
