@@ -31,12 +31,13 @@ public final class CallRegistry {
         return true;
     }
 
+    /** Another id for a call in progress; atomic with {@link #remove}, so an ended call gets none. */
     public void alias(String id, B2buaCall call) {
-        byId.put(id, call);
-        Set<String> ids = calls.get(call);
-        if (ids != null) ids.add(id);
-        // the call was removed meanwhile (or is being removed now): leave nothing behind
-        if (ids == null || calls.get(call) != ids) byId.remove(id, call);
+        calls.computeIfPresent(call, (c, ids) -> {
+            ids.add(id);
+            byId.put(id, c);
+            return ids;
+        });
     }
 
     public B2buaCall get(String id) { return id == null ? null : byId.get(id); }
