@@ -24,6 +24,8 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 
+import threadcpu  # bench/lib, beside this file
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = os.path.dirname(HERE)
 ROOT = os.path.dirname(BENCH)
@@ -620,7 +622,12 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
            "-trace_rtt", "-rtt_freq", "100", "-trace_logs", "-log_file", os.path.join(d, "timings.log"),
            "-trace_err", "-error_file", os.path.join(d, "errors.log")]
     log(f"{label}: {calls} calls at {rate}/s, hold {args.hold_ms} ms")
+    jvm_fn = pid_groups.get("stack_jvm")  # the JVM alone, for its collections; not a CPU group of its own
+    pid_groups = {k: v for k, v in pid_groups.items() if k != "stack_jvm"}
     cpu_before = {name: sum(proc_ticks(p) or 0 for p in fn()) for name, fn in pid_groups.items()}
+    threads_before = threadcpu.snapshot(pid_groups["stack"]()) if "stack" in pid_groups else None
+    jvm = jvm_fn() if jvm_fn else []
+    gc = threadcpu.GcWatch(os.environ.get("JAVA_HOME"), jvm[0]) if jvm else None
     t0 = time.time()
     with open(os.path.join(d, "sipp.out"), "w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=d, start_new_session=True)
@@ -651,9 +658,18 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
     }
     cpu_after = {name: sum(proc_ticks(p) or 0 for p in fn()) for name, fn in pid_groups.items()}
     result["cpu_seconds"] = {n: round((cpu_after[n] - cpu_before[n]) / CLK_TCK, 1) for n in cpu_before}
+    if threads_before is not None:
+        # what a completed call costs the stack (every process: JVM and Redis), idle work included:
+        # that is what an operator pays; the baseline runs show the stack's idle share
+        stack_s = (cpu_after["stack"] - cpu_before["stack"]) / CLK_TCK
+        result["stack_cpu_ms_per_call"] = round(1000.0 * stack_s / ok, 3) if ok else None
+        result["stack_cpu_by_component"] = threadcpu.breakdown(
+            threads_before, threadcpu.snapshot(pid_groups["stack"]()), t1 - t0, ok)
+    if gc is not None:
+        result["gc"] = gc.stop(ok)
     a = result["setup_ms"]["answer_200"]
     log(f"{label}: exit {rc}, {ok} ok, {failed} failed, offered {result['offered_rate']}/s, "
-        f"INVITE->200 p50 {a.get('p50')} p99 {a.get('p99')} ms")
+        f"INVITE->200 p50 {a.get('p50')} p99 {a.get('p99')} ms, stack CPU {result.get('stack_cpu_ms_per_call')} ms a call")
     return result
 
 
@@ -816,7 +832,7 @@ def table(report):
     lines = []
     add = lines.append
     add("")
-    add("run                          rate  offered  ok/calls        fail  first p50/p99 ms   180 p50/p99 ms    200 p50/p99 ms    stack CPU%  RSS MiB")
+    add("run                          rate  offered  ok/calls        fail  first p50/p99 ms   180 p50/p99 ms    200 p50/p99 ms    stack CPU%  ms/call  RSS MiB")
     for r in report["runs"]:
         s = r["setup_ms"]
         res = r.get("resources", {}).get("stack", {})
@@ -824,8 +840,21 @@ def table(report):
         add(f"{r['label']:<28} {r['target_rate']:>5}  {str(r['offered_rate'] or '-'):>7}  "
             f"{r['successful']:>7}/{r['calls']:<7} {r['failed']:>5}  {fmt(s['first_response']):>16}  "
             f"{fmt(s['ringing_180']):>16}  {fmt(s['answer_200']):>16}  "
-            f"{str(res.get('cpu_percent_of_one_core', '-')):>10}  {str(res.get('rss_max_mib', '-')):>7}")
+            f"{str(res.get('cpu_percent_of_one_core', '-')):>10}  {str(r.get('stack_cpu_ms_per_call') or '-'):>7}  "
+            f"{str(res.get('rss_max_mib', '-')):>7}")
     add("")
+    gw = [r for r in report["runs"] if r.get("stack_cpu_by_component") and r["label"].startswith("gateway@") and r["passed"]]
+    if gw:
+        top = max(gw, key=lambda r: r["target_rate"])
+        parts = ", ".join(f"{k} {v['ms_per_call']}" for k, v in top["stack_cpu_by_component"].items()
+                          if k != "total" and v["ms_per_call"] is not None and v["ms_per_call"] >= 0.05)
+        add(f"stack CPU per call at {top['label']} (ms): {parts}")
+    for r in report["runs"]:
+        g = r.get("gc")
+        if g and r["label"].startswith(("gateway@", "soak", "overload")):
+            add(f"{r['label']}: {g['young_collections']} young collections ({g['young_time_s']} s), {g['full_collections']} full "
+                f"({g['full_time_s']} s); old generation rose {g['old_gen_rise_mib']} MiB, "
+                f"{g['promoted_kib_per_call']} KiB a call")
     add(f"highest rate held for {report['config']['step_duration_s']} s with no failed call: "
         f"{report.get('max_rate_held')} calls/s (steps tried: {report.get('steps_tried')})")
     for name, c in report.get("comparisons", {}).items():
@@ -956,7 +985,7 @@ def main():
         sampler.start()
         callers, took = provision(stack, args, trunk.port, workdir)
         report["provisioning_s"] = round(took, 1)
-        groups = {"stack": stack.pids}
+        groups = {"stack": stack.pids, "stack_jvm": lambda: [p.pid for p in stack.jvms()][:1]}
         gateway_runs = []
 
         # warm-up: the router must have read the accounts before calls count; retry until calls pass
