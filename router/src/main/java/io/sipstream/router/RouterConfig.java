@@ -24,7 +24,7 @@ import java.util.Map;
  *   <li>{@code router.state.dir} Kafka Streams state directory (default data/router); two
  *       instances on one machine need two</li>
  *   <li>{@code router.inbound.region} region in which inbound numbers without a country code are read (default US)</li>
- *   <li>{@code router.commit.interval} (default 100ms), {@code router.fetch.max.wait} (default 20ms)</li>
+ *   <li>{@code router.commit.interval} (default 100ms), {@code router.fetch.max.wait} (default 500ms)</li>
  *   <li>{@code router.session.timeout} how soon a crashed instance's partitions move (default 10s)</li>
  *   <li>{@code router.standby.replicas} warm copies of the stores on other instances (default 0)</li>
  *   <li>{@code router.limits.pending.max.age} (default 5m), {@code router.limits.live.max.age} (default 6h),
@@ -63,7 +63,9 @@ public record RouterConfig(KafkaSettings kafka, String applicationId, int thread
             throw new ConfigException("router.inbound.region", "'" + region + "' is not an ISO 3166 region libphonenumber knows (e.g. US, GB)");
         }
         Duration commit = positive(settings, "router.commit.interval", Duration.ofMillis(100));
-        Duration fetchWait = positive(settings, "router.fetch.max.wait", Duration.ofMillis(20));
+        // how long the broker may hold a fetch that finds nothing; data is returned the moment it arrives
+        // (fetch.min.bytes 1), so a longer wait costs no latency, only fewer empty fetches
+        Duration fetchWait = positive(settings, "router.fetch.max.wait", Duration.ofMillis(500));
         Duration session = positive(settings, "router.session.timeout", Duration.ofSeconds(10));
         if (session.toMillis() < 6000) throw new ConfigException("router.session.timeout", "must be at least 6s (the broker's minimum)");
         Duration pending = positive(settings, "router.limits.pending.max.age", RouterOptions.DEFAULT_PENDING_MAX_AGE);

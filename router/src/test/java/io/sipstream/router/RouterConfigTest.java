@@ -68,7 +68,7 @@ class RouterConfigTest {
         assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.AT_LEAST_ONCE);
         assertThat(p.get(StreamsConfig.producerPrefix("linger.ms"))).isEqualTo(0);
         assertThat(p.get(StreamsConfig.consumerPrefix("fetch.min.bytes"))).isEqualTo(1);
-        assertThat(p.get(StreamsConfig.consumerPrefix("fetch.max.wait.ms"))).isEqualTo(20);
+        assertThat(p.get(StreamsConfig.consumerPrefix("fetch.max.wait.ms"))).isEqualTo(500);
         assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100L);
         assertThat(p.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG)).isEqualTo(DeadLetterHandler.class);
         assertThat(p.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG)).isEqualTo(DeadLetterHandler.class);

@@ -61,7 +61,10 @@ public final class TopicFollower<V extends SpecificRecord> implements AutoClosea
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50); // a verdict waits for no batch
+        // fetch.min.bytes is 1: a verdict is returned the moment it is written, whatever this wait;
+        // the wait only bounds how long the broker holds a fetch that found nothing (each one a request)
+        props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         this.values = topic.valueSerde(kafka.serdes()).deserializer();
         this.thread = new Thread(this::run, name);
