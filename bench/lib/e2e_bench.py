@@ -580,6 +580,25 @@ def parse_timings(path):
     return first, ringing, answer, invites
 
 
+def parse_refusals(path):
+    """The 503s of uac-auth-overload.xml: [(which INVITE, 1 or 2, ms from that INVITE to its 503)]."""
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                if not line.startswith("R|"):
+                    continue
+                parts = line.strip().split("|")
+                if len(parts) < 5 or parts[2] not in ("1", "2"):
+                    continue
+                t_inv, t_503 = stamp(parts[3]), stamp(parts[4])
+                if t_inv > 0 and t_503 > 0:
+                    out.append((int(parts[2]), (t_503 - t_inv) * 1000))
+    except OSError:
+        pass
+    return out
+
+
 def parse_rtt(path):
     by = {}
     try:
@@ -891,6 +910,18 @@ def table(report):
                 add(f"  error: {f['error']}")
         else:
             add(f"fault {name}: {f}")
+    o = report.get("overload")
+    if isinstance(o, dict):
+        t = o["invite_to_503_ms"]
+        add(f"overload {o['rate']}/s for {o['duration_s']} s (twice the {o['held_rate']}/s held): {o['placed']} placed, "
+            f"{o['completed_200']} completed ({o['completed_share_of_held']} of the held rate), {o['refused_503']} refused 503 "
+            f"(INVITE->503 p50 {t.get('p50')} p99 {t.get('p99')} ms, {o['refused_within_50ms_share']} within 50 ms; "
+            f"the edge counted {o['edge_shed_count']} shed), {o['other_failures']} other failures")
+        rc = o["recovery"]
+        add(f"  then {rc['rate']}/s for {o['duration_s']} s: "
+            f"{'every call passed' if rc['passed'] else str(rc['failed']) + ' of ' + str(rc['calls']) + ' failed'}")
+    elif o:
+        add(f"overload: {o}")
     s_ = report.get("soak")
     if s_:
         add(f"soak {s_['rate']}/s for {s_['minutes']} min: {s_['run']['failed']} failed of {s_['run']['calls']}; RSS "
@@ -933,7 +964,10 @@ def main():
                    help="rates above 200 to step the SIPp-to-SIPp baseline through, for the throughput ratio (default 3)")
     p.add_argument("--warmup-seconds", type=int, default=30, help="paced warm-up before any measured run (0: none)")
     p.add_argument("--warmup-rate", type=int, default=100, help="calls/s of the paced warm-up")
-    p.add_argument("--no-steps", action="store_true", help="skip the rate steps and baselines (with --faults or --soak)")
+    p.add_argument("--overload", action="store_true",
+                   help="after the steps, twice the highest rate held for --duration s, then the held rate again (see README)")
+    p.add_argument("--overload-held", type=int, help="take this as the highest rate held for --overload (skips the steps)")
+    p.add_argument("--no-steps", action="store_true", help="skip the rate steps and baselines (with --faults, --soak or --overload)")
     p.add_argument("--jar", default=os.path.join(ROOT, "app", "target", "sipstream.jar"))
     p.add_argument("--java-opts", default="-Xms1g -Xmx1g -XX:+UseParallelGC -XX:ReservedCodeCacheSize=512m -XX:MetaspaceSize=128m")
     p.add_argument("--api-key", default="bench-key-not-secret")
@@ -1021,7 +1055,7 @@ def main():
             return r
 
         max_rate, steps = None, 0
-        if not args.soak_rate and not args.no_steps:
+        if not args.soak_rate and not args.no_steps and not args.overload_held:
             b200 = baseline(200, "baseline@200")
             g200 = gateway(200, "gateway@200")
             steps = 1
@@ -1074,6 +1108,15 @@ def main():
                 "ratio_gateway_over_baseline": ratio(max_rate, base_max),
                 "note": None if base_failed else "the baseline passed every step tried: its limit is higher, "
                                                   "so the ratio is an upper bound"}
+
+        if args.overload:
+            held = args.overload_held or max_rate
+            if held:
+                o_run, rec_run, report["overload"] = overload(stack, args, callers, held, workdir, sampler, groups, gateway_runs)
+                report["runs"] += [o_run, rec_run]
+                gateway_runs += [o_run, rec_run]
+            else:
+                report["overload"] = "no rate held to double (see the steps, or give --overload-held)"
 
         if args.soak:
             rate = args.soak_rate or max(1, (max_rate or 200) // 2)
@@ -1173,6 +1216,48 @@ def soak(stack, args, callers, rate, workdir, sampler, groups, gateway_runs):
             "live_state_max": {k: max((x["live"].get(k) or 0 for x in samples), default=None) for k in keys},
             "live_state_last": end_live,
             "samples": samples}
+
+
+def overload(stack, args, callers, held, workdir, sampler, groups, gateway_runs):
+    """Twice the highest rate held, then the held rate again at once: the edge must answer every INVITE,
+    refuse the excess 503 within ~50 ms, complete about the held rate, and recover as soon as load drops."""
+    over = 2 * held
+    log(f"overload: {over}/s (twice the {held}/s held) for {args.duration} s, then {held}/s")
+    shed = lambda: sum(scrape_metrics(stack.http_port, args.api_key, ("sipstream_edge_overload_shed",)).values())
+    shed_before = shed()
+    r = run_uac(f"overload@{over}", "uac-auth-overload.xml", stack.sip_port, callers, args, over, args.duration,
+                workdir, sampler, groups)
+    shed_during = int(shed() - shed_before)
+    # no drain: the held rate follows at once, as when load drops
+    rec = run_uac(f"recovery@{held}", "uac-auth.xml", stack.sip_port, callers, args, held, args.duration,
+                  workdir, sampler, groups)
+    refusals = parse_refusals(os.path.join(r["dir"], "timings.log"))
+    stat = read_stat(os.path.join(r["dir"], "stat.csv")) or {}
+    placed = int(stat.get("OutgoingCall(C)", 0) or 0) or r["calls"]
+    # SIPp counts a call that ended on its 503 branch as successful: the completed calls are the rest
+    ended = r["successful"]
+    completed = ended - len(refusals)
+    r.update({"successful_or_503": ended, "successful": completed, "passed": None,
+              "held_seconds": round(completed * args.hold_ms / 1000.0, 3)})  # billing counts only answered calls
+    report = {
+        "held_rate": held, "rate": over, "duration_s": args.duration,
+        "placed": placed, "completed_200": completed, "refused_503": len(refusals),
+        "refused_503_first_invite": sum(1 for w, _ in refusals if w == 1),
+        "refused_503_with_credentials": sum(1 for w, _ in refusals if w == 2),
+        "other_failures": r["failed"],
+        "unaccounted": placed - completed - len(refusals) - r["failed"],
+        "completed_share_of_held": ratio(completed, held * args.duration),
+        "invite_to_503_ms": summary([ms for _, ms in refusals]),
+        "refused_within_50ms_share": ratio(sum(1 for _, ms in refusals if ms <= 50), len(refusals)),
+        "edge_shed_count": shed_during,
+        "sipp_exit_code": r["sipp_exit_code"],
+        "recovery": {"rate": held, "calls": rec["calls"], "successful": rec["successful"], "failed": rec["failed"],
+                     "passed": rec["passed"], "answer_200_ms": rec["setup_ms"]["answer_200"]},
+    }
+    log(f"overload@{over}: {placed} placed, {completed} completed, {len(refusals)} 503, {r['failed']} other failures; "
+        f"recovery@{held}: " + ("every call passed" if rec["passed"] else f"{rec['failed']} failed"))
+    rec["drained_after_s"] = drain(stack, args)
+    return r, rec, report
 
 
 def launcher_addresses(stack):

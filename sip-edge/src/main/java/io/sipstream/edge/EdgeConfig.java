@@ -1,5 +1,6 @@
 package io.sipstream.edge;
 
+import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.platform.config.ConfigException;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.kafka.KafkaSettings;
@@ -47,6 +48,7 @@ public record EdgeConfig(
         int upstreamRegisterExpires,
         String secretsKey,
         boolean createTopics,
+        SetupLimiter.Settings overload,
         RedisSettings redis,
         KafkaSettings kafka) {
 
@@ -97,6 +99,7 @@ public record EdgeConfig(
         if (algorithms.isEmpty() || !List.of("SHA-256", "MD5").containsAll(algorithms)) {
             throw new ConfigException("edge.auth.algorithms", "'" + String.join(",", algorithms) + "' must list SHA-256 and/or MD5");
         }
+        SetupLimiter.Settings overload = overload(s);
         String secrets = s.string("secrets.key", null);
         if (secrets != null && secrets.length() < 16) throw new ConfigException("secrets.key", "must have at least 16 characters");
         return new EdgeConfig(
@@ -120,7 +123,17 @@ public record EdgeConfig(
                 s.integer("edge.upstream.register.expires", 600, 60, 86_400),
                 secrets,
                 s.bool("edge.topics.create", true),
+                overload,
                 RedisSettings.from(s), KafkaSettings.from(s));
+    }
+
+    private static SetupLimiter.Settings overload(Settings s) {
+        int max = s.integer("edge.overload.max.setup", 200, 1, 100_000);
+        int min = s.integer("edge.overload.min.setup", Math.min(10, max), 1, 100_000);
+        if (min > max) throw new ConfigException("edge.overload.min.setup", "is above edge.overload.max.setup (" + max + ")");
+        Duration target = s.duration("edge.overload.target.latency", Duration.ofMillis(200));
+        positive("edge.overload.target.latency", target);
+        return new SetupLimiter.Settings(s.bool("edge.overload.enabled", true), min, max, target);
     }
 
     private static void positive(String key, Duration d) {

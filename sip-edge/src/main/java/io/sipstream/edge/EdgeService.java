@@ -20,6 +20,7 @@ import io.sipstream.edge.call.InviteHandler;
 import io.sipstream.edge.events.CallEventSink;
 import io.sipstream.edge.events.CallJournal;
 import io.sipstream.edge.events.KafkaCallEventPublisher;
+import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.kafka.TopicFollower;
 import io.sipstream.edge.registrar.Bindings;
 import io.sipstream.edge.registrar.Registrar;
@@ -125,7 +126,8 @@ public final class EdgeService implements AutoCloseable {
 
         calls = new CallRegistry();
         AccountBlocks blocks = new AccountBlocks();
-        EdgeMetrics metrics = new EdgeMetrics(ctx.metrics(), calls);
+        SetupLimiter overload = new SetupLimiter(config.overload());
+        EdgeMetrics metrics = new EdgeMetrics(ctx.metrics(), calls, overload);
         AttemptPublisher attempts = new AttemptPublisher(config.kafka(), clientPrefix + "-attempts", config.verdictTimeout());
         closers.push(attempts);
         VerdictConsumer verdicts = new VerdictConsumer(config.kafka(), config.edgeId(), clientPrefix + "-verdicts", calls);
@@ -142,7 +144,7 @@ public final class EdgeService implements AutoCloseable {
                 config.secretsKey() == null ? null : new SecretBox(config.secretsKey()));
         Bindings bindings = new Bindings(redis, keys);
         CallServices services = new CallServices(sip, responder, calls, blocks, events, timers, io, trunks, trunkCredentials,
-                bindings, attempts, metrics, new CallServices.Settings(edgeId, config.edgeId(), config.verdictTimeout(),
+                bindings, attempts, metrics, overload, new CallServices.Settings(edgeId, config.edgeId(), config.verdictTimeout(),
                 config.targetTimeout(), config.interimInterval(), config.retryAfterSeconds(), 3,
                 config.maxCallDuration()));
 

@@ -3,6 +3,7 @@ package io.sipstream.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.platform.config.ConfigException;
 import io.sipstream.platform.config.Settings;
 import java.time.Duration;
@@ -33,6 +34,7 @@ class EdgeConfigTest {
         assertThat(c.tlsEnabled()).isFalse();
         assertThat(c.maxCallDuration()).isEqualTo(Duration.ofHours(4));
         assertThat(c.registrarMaxContacts()).isEqualTo(10);
+        assertThat(c.overload()).isEqualTo(new SetupLimiter.Settings(true, 10, 200, Duration.ofMillis(200)));
     }
 
     @Test
@@ -45,12 +47,19 @@ class EdgeConfigTest {
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.registrar.max.expires", "30")))).hasMessageContaining("edge.registrar.max.expires");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("secrets.key", "short")))).hasMessageContaining("secrets.key");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.max.call.duration", "-1s")))).hasMessageContaining("edge.max.call.duration");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.min.setup", "300")))).hasMessageContaining("edge.overload.min.setup");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.target.latency", "0ms")))).hasMessageContaining("edge.overload.target.latency");
     }
 
     @Test
     void shouldReadNoLimitOnTheCallDurationAsZero() {
         assertThat(EdgeConfig.from(settings(Map.of("edge.max.call.duration", "0"))).maxCallDuration()).isZero();
         assertThat(EdgeConfig.from(settings(Map.of("edge.max.call.duration", "90m"))).maxCallDuration()).isEqualTo(Duration.ofMinutes(90));
+    }
+
+    @Test
+    void shouldLowerTheOverloadFloorToASmallCap() {
+        assertThat(EdgeConfig.from(settings(Map.of("edge.overload.max.setup", "3"))).overload().minSetup()).isEqualTo(3);
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.TargetKind;
 import io.sipstream.avro.Trunk;
 import io.sipstream.avro.VerdictAction;
+import io.sipstream.edge.overload.SetupLimiter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -91,7 +92,7 @@ public final class B2buaCall {
             call.caller = new CallerLeg(call, s, invite, attempt.getTransport());
             call.hunt = new Hunt(call, s, call.dialling, call.caller.request(), call::callerIdFor);
             call.report.attempt(now);
-            call.ask(attempt);
+            call.ask(attempt, pending.takeAdmission());
         }
         return call;
     }
@@ -102,8 +103,9 @@ public final class B2buaCall {
 
     synchronized State state() { return state; }
 
-    private void ask(CallAttempt a) {
-        question = RouterQuestion.ask(this, s, a, new RouterQuestion.Answer() {
+    /** {@code admission}: the caller's INVITE's place in set-up, which the verdict ends (null for a redirect's question). */
+    private void ask(CallAttempt a, SetupLimiter.Admission admission) {
+        question = RouterQuestion.ask(this, s, a, admission, new RouterQuestion.Answer() {
             @Override
             public void onVerdict(RoutingVerdict v) { routed(v); }
 
@@ -251,7 +253,7 @@ public final class B2buaCall {
         report.end(CallEventType.FAILED, response.getStatusCode(), "redirected: " + response.getReasonPhrase(), HangupParty.CALLEE, now);
         report = new CallReport(s, redirect, now);
         report.attempt(now);
-        ask(redirect);
+        ask(redirect, null);
         return true;
     }
 

@@ -1,5 +1,6 @@
 package io.sipstream.edge.call;
 
+import io.sipstream.edge.overload.SetupLimiter;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +51,8 @@ public final class CallRegistry {
     }
 
     /** An INVITE answered 100 Trying whose call is not started yet; the latest one of a Call-ID wins (a retry with credentials). */
-    PendingInvite expect(String callId, javax.sip.ServerTransaction invite) {
-        PendingInvite p = new PendingInvite(callId, invite);
+    PendingInvite expect(String callId, javax.sip.ServerTransaction invite, SetupLimiter.Admission admission) {
+        PendingInvite p = new PendingInvite(callId, invite, admission);
         pending.put(callId, p);
         return p;
     }

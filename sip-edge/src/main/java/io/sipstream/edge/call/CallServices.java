@@ -1,6 +1,7 @@
 package io.sipstream.edge.call;
 
 import io.sipstream.edge.events.CallEventSink;
+import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.registrar.Bindings;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
@@ -16,12 +17,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What every call works with. {@code io} runs what may block (Redis) off the SIP threads;
- * {@code timers} runs the calls' deadlines.
+ * {@code timers} runs the calls' deadlines; {@code overload} admits new calls into set-up.
  */
 public record CallServices(SipEndpoint sip, SipResponder responder, CallRegistry registry, AccountBlocks blocks,
                            CallEventSink events, ScheduledExecutorService timers, Executor io, TrunkDirectory trunks,
                            TrunkCredentialStore trunkCredentials, Bindings bindings, AttemptSink attempts,
-                           EdgeMetrics metrics, Settings settings) {
+                           EdgeMetrics metrics, SetupLimiter overload, Settings settings) {
     private static final Logger log = LoggerFactory.getLogger(CallServices.class);
 
     /**

@@ -1,21 +1,33 @@
 package io.sipstream.edge.call;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.sipstream.edge.overload.SetupLimiter;
 import java.time.Duration;
 
-/** The edge's call metrics: calls in progress, attempts, the wait for a verdict, rejects by status. */
+/**
+ * The edge's call metrics: calls in progress, attempts, the wait for a verdict, rejects by status;
+ * and overload control: calls in set-up, their current limit, new calls refused for it.
+ */
 public final class EdgeMetrics {
     private final MeterRegistry registry;
     private final Counter attempts;
     private final Timer verdictWait;
 
-    public EdgeMetrics(MeterRegistry registry, CallRegistry calls) {
+    public EdgeMetrics(MeterRegistry registry, CallRegistry calls, SetupLimiter overload) {
         this.registry = registry;
         Gauge.builder("sipstream.edge.calls.in.progress", calls, CallRegistry::size)
                 .description("calls the edge is handling (waiting for a verdict, ringing or answered)").register(registry);
+        Gauge.builder("sipstream.edge.calls.in.setup", overload, SetupLimiter::inSetup)
+                .description("new calls between their INVITE's admission and the router's verdict").register(registry);
+        Gauge.builder("sipstream.edge.overload.limit", overload, SetupLimiter::limit)
+                .description("how many calls may be in set-up at once now (adaptive, up to edge.overload.max.setup)").register(registry);
+        // a shed INVITE is counted here only, not in sipstream.edge.call.rejects: no call was started for it
+        FunctionCounter.builder("sipstream.edge.overload.shed", overload, SetupLimiter::refused)
+                .description("new INVITEs answered 503 at once because the calls in set-up were at their limit").register(registry);
         this.attempts = Counter.builder("sipstream.edge.call.attempts").description("CallAttempts sent to the router").register(registry);
         this.verdictWait = Timer.builder("sipstream.edge.verdict.wait").description("time from CallAttempt to RoutingVerdict")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(5))

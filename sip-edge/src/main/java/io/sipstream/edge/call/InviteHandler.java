@@ -5,6 +5,7 @@ import io.sipstream.avro.Direction;
 import io.sipstream.edge.auth.AuthOutcome;
 import io.sipstream.edge.auth.SipAuthenticator;
 import io.sipstream.edge.auth.TrunkAllowList;
+import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.EdgeSipListener;
 import io.sipstream.edge.sip.RequestHandler;
 import io.sipstream.edge.sip.SipSource;
@@ -22,12 +23,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A new INVITE: 100 Trying at once on the SIP thread, then off it (Redis): a source on a
- * trunk's allow-list makes an inbound call; anyone else must authenticate as an account
- * (digest), and a blocked account is refused before the router is asked.
+ * A new INVITE: admitted into set-up or refused 503 ({@link SetupLimiter}), 100 Trying at once on
+ * the SIP thread, then off it (Redis): a source on a trunk's allow-list makes an inbound call;
+ * anyone else must authenticate as an account (digest), and a blocked account is refused before
+ * the router is asked. A retransmitted INVITE never gets here (its transaction answers it), so
+ * no call is admitted twice.
  */
 public final class InviteHandler implements RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(InviteHandler.class);
+    static final String OVERLOADED = "overloaded: too many calls in set-up";
     private final CallServices s;
     private final SipAuthenticator authenticator;
     private final TrunkAllowList allowList;
@@ -43,7 +47,7 @@ public final class InviteHandler implements RequestHandler {
         ServerTransaction st = EdgeSipListener.serverTransaction(event, s.sip());
         if (st == null) return; // a retransmission: the transaction answers it
         Request request = st.getRequest();
-        s.responder().respond(st, Response.TRYING);
+        // what the request itself gets wrong is answered at once, without a 100 Trying first
         if (!(request.getRequestURI() instanceof SipURI uri)) {
             s.responder().reject(st, Response.UNSUPPORTED_URI_SCHEME, "only sip: request-URIs are served");
             return;
@@ -57,8 +61,16 @@ public final class InviteHandler implements RequestHandler {
             s.responder().reject(st, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
             return;
         }
+        // past the limit on calls in set-up, refused here on the SIP thread: no Redis, no Kafka, no 100 Trying
+        SetupLimiter.Admission admission = s.overload().admit(System.nanoTime());
+        if (admission == null) {
+            log.debug("INVITE {} refused 503: {} calls in set-up", callId, s.overload().limit());
+            s.responder().reject(st, Response.SERVICE_UNAVAILABLE, OVERLOADED, s.responder().retryAfter(s.settings().retryAfterSeconds()));
+            return;
+        }
+        s.responder().respond(st, Response.TRYING);
         Optional<String> trunk = allowList.trunkOf(source.ip(), source.port());
-        PendingInvite pending = s.registry().expect(callId, st);
+        PendingInvite pending = s.registry().expect(callId, st, admission);
         s.offload(() -> {
             try {
                 if (trunk.isPresent()) startInbound(pending, source, trunk.get());
@@ -73,6 +85,7 @@ public final class InviteHandler implements RequestHandler {
                     s.responder().respond(st, Response.SERVER_INTERNAL_ERROR);
                 }
             } finally {
+                pending.releaseAdmission();
                 s.registry().settled(pending);
             }
         });

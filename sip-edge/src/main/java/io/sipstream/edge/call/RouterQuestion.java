@@ -2,6 +2,7 @@ package io.sipstream.edge.call;
 
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.RoutingVerdict;
+import io.sipstream.edge.overload.SetupLimiter;
 import java.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +12,9 @@ import org.slf4j.LoggerFactory;
  * verdict timeout, none (the attempt was not delivered, or no router answered). Whoever asked
  * hears exactly one of the two. A call asks once, again for a redirect; a transfer asks for its
  * target. Runs under the call's lock; the timer and the producer's callback take it.
+ *
+ * <p>The caller's first question carries the INVITE's admission into set-up: its verdict, timeout
+ * or closing ends it, and tells the {@link SetupLimiter} how long set-up took.
  */
 final class RouterQuestion {
     private static final Logger log = LoggerFactory.getLogger(RouterQuestion.class);
@@ -27,20 +31,25 @@ final class RouterQuestion {
     private final CallServices s;
     private final CallAttempt attempt;
     private final Answer answer;
+    private final SetupLimiter.Admission admission;
     private final long sentAt = System.currentTimeMillis();
     private ScheduledFuture<?> timer;
     private boolean open = true;
 
-    private RouterQuestion(B2buaCall call, CallServices s, CallAttempt attempt, Answer answer) {
+    private RouterQuestion(B2buaCall call, CallServices s, CallAttempt attempt, SetupLimiter.Admission admission, Answer answer) {
         this.call = call;
         this.s = s;
         this.attempt = attempt;
+        this.admission = admission;
         this.answer = answer;
     }
 
-    /** Publishes the attempt (its id an alias of the call, so the verdict finds it) and starts the verdict timeout. */
-    static RouterQuestion ask(B2buaCall call, CallServices s, CallAttempt attempt, Answer answer) {
-        RouterQuestion q = new RouterQuestion(call, s, attempt, answer);
+    /**
+     * Publishes the attempt (its id an alias of the call, so the verdict finds it) and starts the verdict
+     * timeout. {@code admission}: the caller's INVITE's place in set-up, ended with the answer; may be null.
+     */
+    static RouterQuestion ask(B2buaCall call, CallServices s, CallAttempt attempt, SetupLimiter.Admission admission, Answer answer) {
+        RouterQuestion q = new RouterQuestion(call, s, attempt, admission, answer);
         if (!attempt.getCallId().equals(call.callId())) s.registry().alias(attempt.getCallId(), call);
         s.metrics().attempt();
         q.timer = s.after(s.settings().verdictTimeout(), q::timedOut);
@@ -53,6 +62,7 @@ final class RouterQuestion {
 
     void verdict(RoutingVerdict v) {
         if (!answeredBy(v)) return;
+        if (admission != null) admission.answered(System.nanoTime());
         close();
         s.metrics().verdictWait(System.currentTimeMillis() - sentAt);
         answer.onVerdict(v);
@@ -62,11 +72,13 @@ final class RouterQuestion {
     void close() {
         open = false;
         if (timer != null) timer.cancel(false);
+        if (admission != null) admission.release(); // no-op once the verdict or the timeout has ended it
     }
 
     private void timedOut() {
         synchronized (call) {
             if (!open) return;
+            if (admission != null) admission.timedOut(System.nanoTime());
             close();
             log.warn("call {}: no routing verdict for {} within {}", call.callId(), attempt.getCallId(), s.settings().verdictTimeout());
             answer.onNoVerdict("no routing decision in time");
@@ -76,6 +88,7 @@ final class RouterQuestion {
     private void undelivered(Exception e) {
         synchronized (call) {
             if (!open) return;
+            if (admission != null) admission.timedOut(System.nanoTime());
             close();
             log.error("call {}: CallAttempt {} not delivered: {}", call.callId(), attempt.getCallId(), e.toString());
             answer.onNoVerdict("router unreachable");

@@ -69,7 +69,7 @@ final class Transfer implements Hunt.Owner {
     void start() {
         notifyReferrer(Response.TRYING, "Trying", false);
         report.attempt(System.currentTimeMillis());
-        question = RouterQuestion.ask(call, s, attempt, new RouterQuestion.Answer() {
+        question = RouterQuestion.ask(call, s, attempt, null, new RouterQuestion.Answer() {
             @Override
             public void onVerdict(RoutingVerdict v) { routed(v); }
 
