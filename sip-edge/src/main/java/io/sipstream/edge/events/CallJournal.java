@@ -28,11 +28,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The latest event of each live call, kept so that an edge that crashes and restarts can tell
  * billing that the calls it lost have ended (no ghost call keeps costing). One append-only file,
- * {@code calls.journal}: a record per event, a forget record once a call's closing event is
- * delivered, and heartbeat records, the last of which is when the edge last knew its calls alive
- * (a lost call's end). Once the file is {@code rewriteAtBytes} and at least twice what the live
- * calls hold, it is rewritten with only their latest events (fsynced, then renamed over the old:
- * a crash at any step leaves one whole journal).
+ * {@code calls.journal}: a record per event (the time it was written and the event's Avro
+ * single-object bytes), a forget record once a call's closing event is delivered, and heartbeat
+ * records. A lost call ended when the edge last knew it alive: at the last heartbeat after its
+ * latest record, else when that record was written. Once the file is {@code rewriteAtBytes} and at
+ * least twice what the live calls hold, it is rewritten with only their latest events (fsynced,
+ * then renamed over the old: a crash at any step leaves one whole journal).
+ *
+ * <p>Each record is framed by its length and a CRC-32C, so a record a crash cut short, or garbage
+ * a crashed machine left at the end, is told from a whole one.
  *
  * <p>Appends are buffered; {@link #batch} writes a batch of them with one flush (the sink's
  * thread drains its work that way), a call outside a batch flushes at once. Nothing is fsynced
@@ -56,10 +60,13 @@ public final class CallJournal {
     private final Path dir;
     private final Path file;
     private final long rewriteAtBytes;
-    /** Each live call's latest event as journalled (Avro single-object bytes), by call id. */
-    private final Map<String, byte[]> live = new LinkedHashMap<>();
+    /** Each live call's latest event as journalled, by call id. */
+    private final Map<String, Entry> live = new LinkedHashMap<>();
     private long liveBytes;
+    /** Records appended or read so far: orders events against heartbeats. */
+    private long records;
     private long lastBeat;
+    private long lastBeatRecord;
     private DataOutputStream out;
     private long size;
     private boolean damaged;
@@ -96,24 +103,22 @@ public final class CallJournal {
         // answered. Losing it in a crash costs nothing, and the router's pending entry for it ages out
         // after router.limits.pending.max.age, so it is not worth a record and a forget.
         if (event.getType() == CallEventType.FAILED && !live.containsKey(event.getCallId())) return;
-        byte[] bytes = bytes(event);
-        byte[] before = live.put(event.getCallId(), bytes);
-        liveBytes += bytes.length - (before == null ? 0 : before.length);
-        append(EVENT, bytes);
+        Entry entry = new Entry(bytes(event), System.currentTimeMillis(), ++records);
+        keep(event.getCallId(), entry);
+        append(EVENT, entry.payload());
     }
 
     /** The call's closing event has been delivered: nothing about it is left to tell. */
     public synchronized void forget(CallEvent closing) {
-        byte[] before = live.remove(closing.getCallId());
-        if (before == null) return;
-        liveBytes -= before.length;
+        if (!drop(closing.getCallId())) return;
         append(FORGET, closing.getCallId().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Marks every live call as alive now. */
     public synchronized void heartbeat(long nowMillis) {
-        lastBeat = Math.max(lastBeat, nowMillis);
-        if (!live.isEmpty()) append(HEARTBEAT, ByteBuffer.allocate(8).putLong(0, nowMillis).array()); // an idle edge writes nothing
+        lastBeat = nowMillis;
+        lastBeatRecord = ++records;
+        if (!live.isEmpty()) append(HEARTBEAT, beat(nowMillis)); // an idle edge writes nothing
     }
 
     /** Runs {@code work}'s records, forgets and heartbeats with one flush at the end. */
@@ -135,13 +140,15 @@ public final class CallJournal {
     public synchronized List<CallEvent> recoverLostCalls(String edgeId) {
         takeOverLegacyFiles(edgeId);
         List<CallEvent> closing = new ArrayList<>();
-        for (byte[] bytes : live.values()) {
-            CallEvent last = event(bytes);
+        for (Entry entry : live.values()) {
+            CallEvent last = event(entry.event());
             if (closes(last)) closing.add(last); // the same event id: billing drops it if it did arrive
-            else closing.add(closingEvent(last, Math.max(lastBeat, last.getOccurredAt().toEpochMilli()), edgeId));
+            else closing.add(closingEvent(last, Math.max(aliveAt(entry), last.getOccurredAt().toEpochMilli()), edgeId));
         }
         return closing;
     }
+
+    private long aliveAt(Entry entry) { return entry.record() < lastBeatRecord ? lastBeat : entry.writtenAt(); }
 
     static CallEvent closingEvent(CallEvent last, long endedAtMillis, String edgeId) {
         boolean answered = last.getAnsweredAt() != null;
@@ -221,8 +228,10 @@ public final class CallJournal {
                     StandardOpenOption.WRITE);
                  DataOutputStream o = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16))) {
                 o.writeInt(MAGIC);
-                if (lastBeat > 0) written += write(o, HEARTBEAT, ByteBuffer.allocate(8).putLong(0, lastBeat).array());
-                for (byte[] event : live.values()) written += write(o, EVENT, event);
+                // the calls recorded before the last heartbeat, the heartbeat, the others: each call keeps its time alive
+                for (Entry e : live.values()) if (e.record() < lastBeatRecord) written += write(o, EVENT, e.payload());
+                if (lastBeatRecord > 0) written += write(o, HEARTBEAT, beat(lastBeat));
+                for (Entry e : live.values()) if (e.record() > lastBeatRecord) written += write(o, EVENT, e.payload());
                 o.flush();
                 ch.force(true);
             }
@@ -280,21 +289,23 @@ public final class CallJournal {
                         + "it and the {} bytes after it are skipped", at, file, b.limit() - at);
                 return at;
             }
-            byte[] payload = Arrays.copyOfRange(record, 1, record.length);
+            ByteBuffer payload = ByteBuffer.wrap(record, 1, record.length - 1);
+            records++;
             switch (record[0]) {
                 case EVENT -> {
                     try {
-                        byte[] before = live.put(event(payload).getCallId(), payload);
-                        liveBytes += payload.length - (before == null ? 0 : before.length);
+                        long writtenAt = payload.getLong();
+                        byte[] event = Arrays.copyOfRange(record, 9, record.length);
+                        keep(event(event).getCallId(), new Entry(event, writtenAt, records));
                     } catch (RuntimeException e) {
                         log.warn("call journal: unreadable event at byte {} of {} skipped: {}", at, file, e.toString());
                     }
                 }
-                case FORGET -> {
-                    byte[] before = live.remove(new String(payload, StandardCharsets.UTF_8));
-                    if (before != null) liveBytes -= before.length;
+                case FORGET -> drop(new String(record, 1, record.length - 1, StandardCharsets.UTF_8));
+                case HEARTBEAT -> {
+                    lastBeat = payload.getLong();
+                    lastBeatRecord = records;
                 }
-                case HEARTBEAT -> lastBeat = Math.max(lastBeat, ByteBuffer.wrap(payload).getLong());
                 default -> log.warn("call journal: record of unknown type {} at byte {} of {} skipped", record[0], at, file);
             }
         }
@@ -329,9 +340,7 @@ public final class CallJournal {
                 try {
                     CallEvent last = CallEvent.fromByteBuffer(ByteBuffer.wrap(Files.readAllBytes(f)));
                     long endedAt = Math.max(Files.getLastModifiedTime(f).toMillis(), last.getOccurredAt().toEpochMilli());
-                    byte[] bytes = bytes(closes(last) ? last : closingEvent(last, endedAt, edgeId));
-                    byte[] before = live.put(last.getCallId(), bytes);
-                    liveBytes += bytes.length - (before == null ? 0 : before.length);
+                    keep(last.getCallId(), new Entry(bytes(closes(last) ? last : closingEvent(last, endedAt, edgeId)), endedAt, ++records));
                     calls++;
                 } catch (Exception e) {
                     log.warn("call journal: unreadable entry {} removed: {}", f, e.toString());
@@ -353,6 +362,24 @@ public final class CallJournal {
         }
         log.info("call journal: took over {} calls from the file-per-call journal in {}", calls, dir);
     }
+
+    /** A live call's latest event (Avro single-object bytes), when it was written, and its place among the records. */
+    private record Entry(byte[] event, long writtenAt, long record) {
+        byte[] payload() { return ByteBuffer.allocate(8 + event.length).putLong(writtenAt).put(event).array(); }
+    }
+
+    private void keep(String callId, Entry entry) {
+        Entry before = live.put(callId, entry);
+        liveBytes += entry.event().length - (before == null ? 0 : before.event().length);
+    }
+
+    private boolean drop(String callId) {
+        Entry before = live.remove(callId);
+        if (before != null) liveBytes -= before.event().length;
+        return before != null;
+    }
+
+    private static byte[] beat(long millis) { return ByteBuffer.allocate(8).putLong(0, millis).array(); }
 
     private static boolean legacy(Path f) {
         String name = f.getFileName().toString();
