@@ -144,7 +144,7 @@ public final class EdgeService implements AutoCloseable {
         CallServices services = new CallServices(sip, responder, calls, blocks, events, timers, io, trunks, trunkCredentials,
                 bindings, attempts, metrics, new CallServices.Settings(edgeId, config.edgeId(), config.verdictTimeout(),
                 config.targetTimeout(), config.interimInterval(), config.retryAfterSeconds(), 3,
-                config.maxCallDuration()));
+                config.maxCallDuration(), config.progressEvents()));
 
         NonceStore nonces = new NonceStore(config.nonceTtl());
         AuthBans bans = new AuthBans(config.banAfter(), config.banDuration());

@@ -33,6 +33,8 @@ class EdgeConfigTest {
         assertThat(c.tlsEnabled()).isFalse();
         assertThat(c.maxCallDuration()).isEqualTo(Duration.ofHours(4));
         assertThat(c.registrarMaxContacts()).isEqualTo(10);
+        assertThat(c.progressEvents()).as("lean call events").isFalse();
+        assertThat(EdgeConfig.from(settings(Map.of("edge.events.progress", "true"))).progressEvents()).isTrue();
     }
 
     @Test
