@@ -40,9 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Appends are buffered; {@link #batch} writes a batch of them with one flush (the sink's
  * thread drains its work that way), a call outside a batch flushes at once. Nothing is fsynced
- * per event, as the file-per-call journal before it did not: a crashed process loses nothing
- * flushed, a crashed machine may lose the last seconds. A record cut short by a crash is skipped
- * with a warning.
+ * per event (the file-per-call journal before it did not fsync either): a crashed process loses
+ * nothing flushed, a crashed machine may lose the last seconds.
  *
  * <p>One journal per directory. A directory the file-per-call journal left ({@code *.call}) is
  * taken over by {@link #recoverLostCalls}, so an upgrade loses no call.
