@@ -28,6 +28,7 @@ public record EdgeConfig(
         Duration verdictTimeout,
         int retryAfterSeconds,
         Duration interimInterval,
+        boolean progressEvents,
         Path journalDir,
         Duration journalHeartbeat,
         Duration targetTimeout,
@@ -107,6 +108,8 @@ public record EdgeConfig(
                 s.string("sip.domain", "sipstream.local"), advertised,
                 keystore, keystorePassword, s.integer("sip.tls.port", port == 0 ? 0 : port + 1, 0, 65535),
                 verdictTimeout, s.integer("edge.retry.after", 5, 0, 3600), interim,
+                // ATTEMPT and RINGING of calls without a duration cap: nothing downstream needs them (docs/topics.md)
+                s.bool("edge.events.progress", false),
                 Path.of(s.string("edge.journal.dir", "data/edge-" + edgeId + "/journal")), heartbeat, targetTimeout, maxCallDuration,
                 s.integer("edge.sip.threads", 32, 2, 1024),
                 // JAIN-SIP allocates a receive buffer of this size for every UDP datagram (up to 64 KiB):

@@ -67,6 +67,7 @@ public final class EdgeService implements AutoCloseable {
     private CallRegistry calls;
     private TrunkDirectory trunks;
     private ScheduledThreadPoolExecutor timers;
+    private CallJournal journal;
 
     private EdgeService() {}
 
@@ -94,14 +95,13 @@ public final class EdgeService implements AutoCloseable {
         RedisKeys keys = new RedisKeys(config.redis().prefix());
 
         // calls a previous run lost get their closing events before anything new happens
-        CallJournal journal = new CallJournal(config.journalDir());
+        journal = new CallJournal(config.journalDir());
+        closers.push(journal::close); // after the publisher: its last acknowledgements forget calls
         KafkaCallEventPublisher publisher = new KafkaCallEventPublisher(config.kafka(), clientPrefix + "-events");
         closers.push(publisher);
         var lost = journal.recoverLostCalls(edgeId);
-        for (CallEvent e : lost) {
-            journal.record(e);
-            publisher.publish(e, () -> journal.forget(e));
-        }
+        journal.batch(() -> lost.forEach(journal::record));
+        for (CallEvent e : lost) publisher.publish(e, () -> journal.forget(e));
         publisher.flush();
         if (!lost.isEmpty()) log.warn("reported {} calls lost by the previous run as ended", lost.size());
         CallEventSink events = new CallEventSink(publisher, journal);
@@ -146,7 +146,7 @@ public final class EdgeService implements AutoCloseable {
         CallServices services = new CallServices(sip, responder, calls, blocks, events, timers, io, trunks, trunkCredentials,
                 bindings, attempts, metrics, overload, new CallServices.Settings(edgeId, config.edgeId(), config.verdictTimeout(),
                 config.targetTimeout(), config.interimInterval(), config.retryAfterSeconds(), 3,
-                config.maxCallDuration()));
+                config.maxCallDuration(), config.progressEvents()));
 
         NonceStore nonces = new NonceStore(config.nonceTtl());
         AuthBans bans = new AuthBans(config.banAfter(), config.banDuration());
@@ -230,6 +230,9 @@ public final class EdgeService implements AutoCloseable {
 
     /** Timer tasks queued (the edge's periodic ones and those of calls in progress; a call that ended leaves none). */
     public int queuedTimers() { return timers == null ? 0 : timers.getQueue().size(); }
+
+    /** Calls the journal holds: live, or ended and not yet acknowledged by Kafka. */
+    public int journalledCalls() { return journal == null ? 0 : journal.liveCalls(); }
 
     /** Ids (edge call ids, SIP Call-IDs, aliases) that still find a call; zero once every call has ended. */
     public int callIdsIndexed() { return calls == null ? 0 : calls.indexedIds(); }

@@ -35,6 +35,8 @@ class EdgeConfigTest {
         assertThat(c.maxCallDuration()).isEqualTo(Duration.ofHours(4));
         assertThat(c.registrarMaxContacts()).isEqualTo(10);
         assertThat(c.overload()).isEqualTo(new SetupLimiter.Settings(true, 10, 200, Duration.ofMillis(200)));
+        assertThat(c.progressEvents()).as("lean call events").isFalse();
+        assertThat(EdgeConfig.from(settings(Map.of("edge.events.progress", "true"))).progressEvents()).isTrue();
     }
 
     @Test

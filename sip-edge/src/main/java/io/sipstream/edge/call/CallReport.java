@@ -8,10 +8,14 @@ import io.sipstream.avro.RoutingVerdict;
 import java.time.Instant;
 
 /**
- * The call events of one call: ATTEMPT once the account is known (at once for an account's own
- * call, at the verdict for an inbound one), then RINGING, ANSWERED, INTERIM and the closing
- * ENDED or FAILED. A call never announced with ATTEMPT reports nothing, so billing never sees
- * an end without a start. Event ids are {@code callId:TYPE:sequence}: a repeat is a duplicate.
+ * The call events of one call: ANSWERED, INTERIM and the closing ENDED or FAILED, which carries
+ * all billing rates a call from (billing and the router need no more). ATTEMPT and RINGING go out
+ * only when the edge reports progress ({@code edge.events.progress}) or the verdict caps the call
+ * (a prepaid account, whose ringing calls billing counts in its live price): ATTEMPT once the
+ * account is known, with progress at once for an account's own call, else at the verdict.
+ * A call whose account never became known (an inbound call without a verdict) reports nothing:
+ * billing keys every event by account. Event ids are {@code callId:TYPE:sequence}: a repeat is a
+ * duplicate.
  */
 final class CallReport {
     private final CallServices s;
@@ -40,15 +44,19 @@ final class CallReport {
 
     Long answeredAt() { return answeredAt; }
 
-    /** ATTEMPT, once, as soon as the account is known. */
+    /** ATTEMPT, once, as soon as the account is known and the call reports its progress. */
     void attempt(long now) {
-        if (announced || accountId == null) return;
+        if (announced || accountId == null || !reportsProgress()) return;
         announced = true;
         emit(event(CallEventType.ATTEMPT, 0, now));
     }
 
+    private boolean reportsProgress() {
+        return s.settings().progressEvents() || verdict != null && verdict.getMaxDurationSeconds() != null;
+    }
+
     void ringing(long now) {
-        if (ringingSent) return;
+        if (ringingSent || !announced) return;
         ringingSent = true;
         emit(event(CallEventType.RINGING, 0, now));
     }
@@ -69,7 +77,7 @@ final class CallReport {
     }
 
     private void emit(CallEvent.Builder e) {
-        if (announced) s.events().emit(e.build());
+        if (accountId != null) s.events().emit(e.build());
     }
 
     private CallEvent.Builder event(CallEventType type, int sequence, long now) {

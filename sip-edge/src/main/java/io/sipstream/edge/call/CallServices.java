@@ -28,9 +28,11 @@ public record CallServices(SipEndpoint sip, SipResponder responder, CallRegistry
     /**
      * The call settings of the edge's config. {@code maxCallDuration}: the edge's own limit on an
      * answered call (zero: none), applied when the verdict gives none, the smaller when both do.
+     * {@code progressEvents}: ATTEMPT and RINGING for every call ({@link CallReport}).
      */
     public record Settings(String edgeId, int replyPartition, Duration verdictTimeout, Duration targetTimeout,
-                           Duration interimInterval, int retryAfterSeconds, int maxRedirects, Duration maxCallDuration) {}
+                           Duration interimInterval, int retryAfterSeconds, int maxRedirects, Duration maxCallDuration,
+                           boolean progressEvents) {}
 
     /** Runs a task after a delay; an exception is logged, never lost silently. */
     public ScheduledFuture<?> after(Duration delay, Runnable task) {

@@ -88,6 +88,7 @@ final class Transfer implements Hunt.Owner {
     private void routed(RoutingVerdict v) {
         verdict = v;
         report.verdict(v);
+        report.attempt(System.currentTimeMillis()); // a capped transfer announces itself at its verdict
         if (v.getAction() == VerdictAction.REJECT) {
             fail(B2buaCall.rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM);
             return;

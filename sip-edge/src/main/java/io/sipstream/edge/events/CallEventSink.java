@@ -2,8 +2,11 @@ package io.sipstream.edge.events;
 
 import io.sipstream.avro.CallEvent;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Takes call events from SIP and timer threads and, on one thread of its own (so a call's
  * events keep their order and no SIP thread waits on disk or Kafka), journals then publishes them.
+ * The thread takes what has queued up as one batch: it journals all of it with one write, then
+ * publishes it, so nothing reaches Kafka before its journal record is written.
  * A call's closing event (ENDED, FAILED) is journalled like the others and the call forgotten only
  * once Kafka has acknowledged it: an edge that dies in between re-emits it at its next start
  * (the same event id, which billing de-duplicates). One the bus gave up on (e.g. its metadata wait
@@ -22,14 +27,18 @@ import org.slf4j.LoggerFactory;
 public final class CallEventSink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallEventSink.class);
     private static final Duration RETRY_DELAY = Duration.ofSeconds(5);
+    private static final int MAX_BATCH = 1024;
+
+    /** What the sink's thread does: journal and publish an event, publish one again, forget a call, or beat. */
+    private enum Kind { EMIT, PUBLISH_AGAIN, FORGET, HEARTBEAT, STOP }
+
+    private record Work(Kind kind, CallEvent event, long millis) {}
+
     private final CallEventPublisher publisher;
     private final CallJournal journal;
     private final Duration retryDelay;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "edge-call-events");
-        t.setDaemon(true);
-        return t;
-    });
+    private final BlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+    private final Thread worker;
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "edge-call-events-retry");
         t.setDaemon(true);
@@ -45,18 +54,71 @@ public final class CallEventSink implements AutoCloseable {
         this.publisher = publisher;
         this.journal = journal;
         this.retryDelay = retryDelay;
+        this.worker = Thread.ofPlatform().name("edge-call-events").daemon().start(this::run);
     }
 
     public void emit(CallEvent event) {
-        worker.execute(() -> {
-            try {
-                journal.record(event);
-                if (CallJournal.closes(event)) publishClosing(event);
-                else publisher.publish(event);
-            } catch (RuntimeException e) {
-                log.error("call event {} not emitted", event.getEventId(), e);
+        if (closed) {
+            log.warn("call event {} not emitted: the edge is stopping", event.getEventId());
+            return;
+        }
+        queue.add(new Work(Kind.EMIT, event, 0));
+    }
+
+    public void heartbeat(long nowMillis) { queue.add(new Work(Kind.HEARTBEAT, null, nowMillis)); }
+
+    public CallJournal journal() { return journal; }
+
+    private void run() {
+        List<Work> batch = new ArrayList<>();
+        try {
+            while (true) {
+                batch.add(queue.take());
+                queue.drainTo(batch, MAX_BATCH - 1);
+                if (!handle(batch)) return;
+                batch.clear();
             }
-        });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Journals the whole batch with one flush, then publishes it; false once it held the stop. */
+    private boolean handle(List<Work> batch) {
+        journal.batch(() -> batch.forEach(this::journal));
+        boolean stop = false;
+        for (Work w : batch) {
+            try {
+                switch (w.kind()) {
+                    case EMIT -> {
+                        if (CallJournal.closes(w.event())) publishClosing(w.event());
+                        else publisher.publish(w.event());
+                    }
+                    case PUBLISH_AGAIN -> {
+                        log.info("call event {}: publishing it again", w.event().getEventId());
+                        publishClosing(w.event());
+                    }
+                    case STOP -> stop = true;
+                    case FORGET, HEARTBEAT -> { }
+                }
+            } catch (RuntimeException e) {
+                log.error("call event {} not emitted", w.event().getEventId(), e);
+            }
+        }
+        return !stop;
+    }
+
+    private void journal(Work w) {
+        try {
+            switch (w.kind()) {
+                case EMIT -> journal.record(w.event());
+                case FORGET -> journal.forget(w.event());
+                case HEARTBEAT -> journal.heartbeat(w.millis());
+                case PUBLISH_AGAIN, STOP -> { } // an event published again is in the journal already
+            }
+        } catch (RuntimeException e) {
+            log.error("call journal: {} of {} failed", w.kind(), w.event() == null ? "heartbeat" : w.event().getEventId(), e);
+        }
     }
 
     private void publishClosing(CallEvent closing) {
@@ -68,42 +130,32 @@ public final class CallEventSink implements AutoCloseable {
         if (closed) return;
         try {
             retries.schedule(() -> {
-                try {
-                    worker.execute(() -> {
-                        log.info("call event {}: publishing it again", closing.getEventId());
-                        publishClosing(closing);
-                    });
-                } catch (RejectedExecutionException stopping) {
-                    // the journal keeps it for the next start
-                }
+                if (!closed) queue.add(new Work(Kind.PUBLISH_AGAIN, closing, 0));
             }, retryDelay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopping) {
             // the journal keeps it for the next start
         }
     }
 
-    /** Called from the publisher's thread: the journal is written on the sink's own. */
+    /** Called from the publisher's thread: the journal is written on the sink's own while it runs. */
     private void forget(CallEvent closing) {
-        try {
-            worker.execute(() -> journal.forget(closing));
-        } catch (RejectedExecutionException stopping) {
-            journal.forget(closing);
-        }
+        if (closed) journal.forget(closing);
+        else queue.add(new Work(Kind.FORGET, closing, 0));
     }
-
-    public void heartbeat(long nowMillis) { worker.execute(() -> journal.heartbeat(nowMillis)); }
-
-    public CallJournal journal() { return journal; }
 
     @Override
     public void close() {
         closed = true;
         retries.shutdownNow();
-        worker.shutdown();
+        queue.add(new Work(Kind.STOP, null, 0));
         try {
-            worker.awaitTermination(5, TimeUnit.SECONDS);
+            worker.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // forgets queued after the stop: else the journal re-emits those calls at the next start
+        List<Work> late = new ArrayList<>();
+        queue.drainTo(late);
+        journal.batch(() -> late.stream().filter(w -> w.kind() == Kind.FORGET).forEach(this::journal));
     }
 }

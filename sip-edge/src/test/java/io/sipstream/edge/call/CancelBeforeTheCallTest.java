@@ -82,7 +82,10 @@ class CancelBeforeTheCallTest {
         var failed = shared.events().await(call.callId(), CallEventType.FAILED, WAIT);
         assertThat(failed.getSipStatus()).isEqualTo(487);
         assertThat(failed.getHangupBy()).isEqualTo(HangupParty.CALLER); // billing's CANCELLED
-        assertThat(shared.events().typesOf(call.callId())).containsExactly(CallEventType.ATTEMPT, CallEventType.FAILED);
+        assertThat(failed.getAccountId()).isEqualTo("cv-ann");
+        assertThat(failed.getStartedAt()).isNotNull();
+        assertThat(shared.events().typesOf(call.callId())).as("cancelled before its verdict: reported, as one FAILED")
+                .containsExactly(CallEventType.FAILED);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static io.sipstream.edge.support.FakeRouter.trunk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.Direction;
 import io.sipstream.edge.support.EdgeFixture;
@@ -100,8 +101,12 @@ class OutboundCallTest {
         assertThat(ended.getTrunkId()).isEqualTo("out-t1");
         assertThat(ended.getEventId()).isEqualTo(attempt.getCallId() + ":ENDED:0");
         assertThat(attempt.getCallId()).as("the edge's own id, which ends with the SIP Call-ID").endsWith(":" + call.callId());
-        assertThat(shared.events().typesOf(call.callId()))
-                .containsSubsequence(CallEventType.ATTEMPT, CallEventType.RINGING, CallEventType.ANSWERED, CallEventType.INTERIM, CallEventType.ENDED);
+        assertThat(ended.getDestination()).isEqualTo("+15557654321");
+        assertThat(ended.getCallerId()).isEqualTo("+15551230001");
+        assertThat(ended.getStartedAt()).isBeforeOrEqualTo(ended.getAnsweredAt());
+        assertThat(shared.events().typesOf(call.callId())).as("a postpaid call: no ATTEMPT, no RINGING (edge.events.progress is off)")
+                .contains(CallEventType.INTERIM).filteredOn(t -> t != CallEventType.INTERIM)
+                .containsExactly(CallEventType.ANSWERED, CallEventType.ENDED);
         org.awaitility.Awaitility.await().atMost(WAIT).until(() -> edge.edge.callsInProgress() == 0);
         assertThat(edge.edge.callIdsIndexed()).as("the ended call's ids are all gone").isZero();
         // its timers too: a cancelled 4-hour maximum-duration timer left queued would hold the whole call
@@ -265,11 +270,16 @@ class OutboundCallTest {
         assertThat(redirected.getCallerId()).isEqualTo("+15550008888");
         assertThat(redirected.getTrunkId()).isEqualTo("out-t2");
         assertThat(redirected.getDurationMillis()).isPositive();
-        assertThat(events.typesOf(redirect)).containsSubsequence(CallEventType.ATTEMPT, CallEventType.ANSWERED, CallEventType.ENDED);
+        assertThat(events.typesOf(redirect)).doesNotContain(CallEventType.ATTEMPT).containsSubsequence(CallEventType.ANSWERED, CallEventType.ENDED);
         var original = events.of(id).stream().filter(e -> e.getCallId().endsWith(":" + id) || e.getCallId().equals(id)).toList();
-        assertThat(original).extracting(e -> e.getType()).containsExactly(CallEventType.ATTEMPT, CallEventType.FAILED);
-        assertThat(original.get(1).getSipStatus()).isEqualTo(302);
-        assertThat(original.get(1).getDestination()).isEqualTo("+15557654321");
+        assertThat(original).extracting(e -> e.getType()).as("never announced, still reported").containsExactly(CallEventType.FAILED);
+        CallEvent failed = original.get(0);
+        assertThat(failed.getSipStatus()).isEqualTo(302);
+        assertThat(failed.getDestination()).isEqualTo("+15557654321");
+        assertThat(failed.getCallerId()).isEqualTo("+15551230001");
+        assertThat(failed.getTrunkId()).isEqualTo("out-t3");
+        assertThat(failed.getAccountId()).isEqualTo("ivy");
+        assertThat(failed.getStartedAt()).isNotNull();
     }
 
     @Test
@@ -408,6 +418,11 @@ class OutboundCallTest {
         assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
         assertThat(shared.events().await(call.callId(), CallEventType.ENDED, WAIT).getHangupBy())
                 .isEqualTo(io.sipstream.avro.HangupParty.SYSTEM);
+        assertThat(shared.events().typesOf(call.callId())).as("a capped (prepaid) call reports its progress")
+                .filteredOn(t -> t != CallEventType.INTERIM)
+                .containsExactly(CallEventType.ATTEMPT, CallEventType.RINGING, CallEventType.ANSWERED, CallEventType.ENDED);
+        assertThat(shared.events().await(call.callId(), CallEventType.ATTEMPT, WAIT).getDestination())
+                .as("announced at the verdict").isEqualTo("+15557654321");
     }
 
     @Test
