@@ -24,7 +24,9 @@ import java.time.Duration;
  *   <li>{@code billing.credit.confirm.timeout} how long POST credits waits to tell whether its
  *       record was applied (default 5s)</li>
  *   <li>{@code billing.stream.threads} stream threads (default 1)</li>
- *   <li>{@code billing.commit.interval} exactly-once commit interval (default 100ms)</li>
+ *   <li>{@code billing.commit.interval} exactly-once commit interval (default 1s): how long
+ *       the cached stores gather writes before they reach the changelogs, and how soon
+ *       read_committed readers see CDRs, usage and blocks</li>
  *   <li>{@code billing.cdr.store.retention}, {@code billing.cdr.store.max.per.account},
  *       {@code billing.usage.hour|day|month.retention}, {@code billing.credit.key.retention},
  *       {@code billing.purge.batch}: see {@link Retention}</li>
@@ -55,7 +57,7 @@ public record BillingConfig(KafkaSettings kafka, String applicationId, Path stat
         Duration retention = positive(settings, "billing.closed.call.retention", Duration.ofDays(7));
         Duration confirm = positive(settings, "billing.credit.confirm.timeout", Duration.ofSeconds(5));
         int threads = settings.integer("billing.stream.threads", 1, 1, 64);
-        Duration commit = positive(settings, "billing.commit.interval", Duration.ofMillis(100));
+        Duration commit = positive(settings, "billing.commit.interval", Duration.ofSeconds(1));
         return new BillingConfig(kafka, appId, stateDir, grace, maxAge, punctuate, retention, confirm, threads, commit,
                 Retention.from(settings), advertisedUrl(settings));
     }

@@ -152,7 +152,7 @@ public final class BillingProcessor implements Processor<String, Object, String,
             return;
         }
         accounts.put(id, account);
-        publish(id, account, state(id), record.timestamp(), now);
+        publish(id, account, state(id), false, record.timestamp(), now);
     }
 
     // ---- credits
@@ -194,7 +194,7 @@ public final class BillingProcessor implements Processor<String, Object, String,
         receipt.applied = true;
         state.currency = currency;
         state.credits = Money.of(state.credits.add(credit.getAmount()));
-        publish(id, account, state, record.timestamp(), now);
+        publish(id, account, state, true, record.timestamp(), now);
         // the REST API answers with the balance once it sees the receipt: the balance goes first
         receipts.put(receiptKey, receipt);
         expiry.add(ExpiryIndex.CREDIT_KEYS, now, receiptKey);
@@ -252,9 +252,9 @@ public final class BillingProcessor implements Processor<String, Object, String,
             close(call, account, state, endedAt, duration, event.getSipStatus(), event.getHangupBy(), record.timestamp(), now,
                     event);
         } else {
-            state.live.put(call.callId, liveCharge(call, call.durationMillis));
+            boolean changed = setLive(state, call.callId, liveCharge(call, call.durationMillis));
             calls.put(callKey, call);
-            publish(id, account, state, record.timestamp(), now);
+            publish(id, account, state, changed, record.timestamp(), now);
         }
     }
 
@@ -390,7 +390,7 @@ public final class BillingProcessor implements Processor<String, Object, String,
         calls.delete(callKey);
         endedCalls.put(callKey, now);
         expiry.add(ExpiryIndex.ENDED_CALLS, now, callKey);
-        publish(id, account, state, timestamp, now);
+        publish(id, account, state, true, timestamp, now);
 
         if (outbound && answered && rate == null) {
             String reason = "call " + call.callId + " of " + id + " was answered but not charged: " + call.unrated;
@@ -454,13 +454,12 @@ public final class BillingProcessor implements Processor<String, Object, String,
                 log.warn("closing ghost call {} of {}: open for {}, not heard of for {}", call.callId, call.accountId,
                         Duration.ofMillis(now - call.openedWall), Duration.ofMillis(silent));
                 close(call, account, state, Instant.ofEpochMilli(now), estimated, call.sipStatus, HangupParty.SYSTEM, now, now, null);
-            } else {
-                state.live.put(call.callId, liveCharge(call, estimated));
+            } else if (setLive(state, call.callId, liveCharge(call, estimated))) { // moves once an increment
                 balances.put(call.accountId, state);
                 touched.add(call.accountId);
             }
         }
-        for (String accountId : touched) publish(accountId, account(accountId), state(accountId), now, now);
+        for (String accountId : touched) publish(accountId, account(accountId), state(accountId), false, now, now);
 
         String month = BlockPolicy.month(Instant.ofEpochMilli(now));
         if (!month.equals(lastMonth)) { // allowances start again
@@ -469,7 +468,7 @@ public final class BillingProcessor implements Processor<String, Object, String,
             try (KeyValueIterator<String, BalanceState> it = balances.all()) {
                 while (it.hasNext()) ids.add(it.next().key);
             }
-            for (String id : ids) publish(id, account(id), state(id), now, now);
+            for (String id : ids) publish(id, account(id), state(id), false, now, now);
         }
     }
 
@@ -509,14 +508,27 @@ public final class BillingProcessor implements Processor<String, Object, String,
 
     // ---- helpers
 
-    private void publish(String accountId, Account account, BalanceState state, long timestamp, long now) {
+    /**
+     * Publishes the account's block decision when it says something new, and stores the balance
+     * when it or the decision changed ({@code changed}: the caller changed the state): an unchanged
+     * balance is not written again, since every write is a changelog record (or a cache entry).
+     */
+    private void publish(String accountId, Account account, BalanceState state, boolean changed, long timestamp, long now) {
         BlockDecision decision = BlockPolicy.decide(accountId, account, state, Instant.ofEpochMilli(now));
         String fingerprint = BlockPolicy.fingerprint(decision);
         if (!fingerprint.equals(state.lastDecision)) {
             state.lastDecision = fingerprint;
             context.forward(new Record<String, Object>(accountId, decision, timestamp), BLOCKS_SINK);
+            changed = true;
         }
-        balances.put(accountId, state);
+        if (changed) balances.put(accountId, state);
+    }
+
+    /** Sets a live call's charge; false when it is what the state held already (RINGING, a silent unanswered call). */
+    private static boolean setLive(BalanceState state, String callId, LiveCharge charge) {
+        LiveCharge before = state.live.put(callId, charge);
+        return before == null || before.billableSeconds != charge.billableSeconds || before.outbound != charge.outbound
+                || before.cost.compareTo(charge.cost) != 0 || before.pricePerMinute.compareTo(charge.pricePerMinute) != 0;
     }
 
     private Account account(String accountId) {

@@ -18,6 +18,13 @@ import org.apache.kafka.streams.state.Stores;
  * The billing topology, a pure function of the config. One sub-topology reads call.events,
  * billing.credits and registry.accounts (all keyed and partitioned by account id) into
  * {@link BillingProcessor}; the rate decks are a global store every task reads.
+ *
+ * <p>The stores whose keys are written again and again (balances, calls, usage) are cached: under
+ * exactly_once_v2 the cache is flushed to the store and its changelog at every commit, inside the
+ * transaction, so what a crash loses was never committed and is processed again. The processor
+ * and the interactive queries read through the cache, so they see every write at once. The other
+ * stores take each key once (a CDR, a finished call, an index entry, a receipt) or seldom (an
+ * account): a cache would only hold them until the commit.
  */
 public final class BillingTopology {
 
@@ -41,11 +48,13 @@ public final class BillingTopology {
         topology.addProcessor("billing", () -> new BillingProcessor(config), "events-source", "credits-source", "accounts-source");
 
         topology.addStateStore(store(StoreNames.ACCOUNTS, Topics.REGISTRY_ACCOUNTS.valueSerde(serdes)), "billing");
-        topology.addStateStore(store(StoreNames.BALANCES, StateSerde.balances()), "billing");
-        topology.addStateStore(store(StoreNames.CALLS, StateSerde.calls()), "billing");
+        // Cached: written for every event (the account's balance, the call) or every call (its usage
+        // windows), so the writes to one key between two commits reach the changelog as one record.
+        topology.addStateStore(store(StoreNames.BALANCES, StateSerde.balances()).withCachingEnabled(), "billing");
+        topology.addStateStore(store(StoreNames.CALLS, StateSerde.calls()).withCachingEnabled(), "billing");
         topology.addStateStore(store(StoreNames.ENDED_CALLS, Serdes.Long()), "billing");
         topology.addStateStore(store(StoreNames.CREDIT_RECEIPTS, StateSerde.creditReceipts()), "billing");
-        topology.addStateStore(store(StoreNames.USAGE, Topics.BILLING_USAGE.valueSerde(serdes)), "billing");
+        topology.addStateStore(store(StoreNames.USAGE, Topics.BILLING_USAGE.valueSerde(serdes)).withCachingEnabled(), "billing");
         topology.addStateStore(store(StoreNames.CDRS, Topics.BILLING_CDRS.valueSerde(serdes)), "billing");
         topology.addStateStore(store(StoreNames.EXPIRY, Serdes.Long()), "billing");
 

@@ -1,5 +1,6 @@
 package io.sipstream.billing.cdrs;
 
+import io.sipstream.billing.retention.ExpiryIndex;
 import java.time.Instant;
 
 /**
@@ -9,7 +10,7 @@ import java.time.Instant;
 public final class CdrKeys {
 
     public static String key(String accountId, Instant endedAt, String callId) {
-        return accountId + "|" + String.format("%019d", Long.MAX_VALUE - endedAt.toEpochMilli()) + "|" + callId;
+        return accountId + "|" + ExpiryIndex.zeroPadded(Long.MAX_VALUE - endedAt.toEpochMilli()) + "|" + callId;
     }
 
     /** The end time (epoch millis) a key of {@link #key} of this account was made with. */

@@ -118,6 +118,16 @@ public final class CallLimiter {
         return expired.size();
     }
 
+    /**
+     * Whether the store holds any call of the account. A prefix scan of the in-memory store copies
+     * the matching keys only, so for an account with none it costs a map lookup, not a scan.
+     */
+    public boolean tracksCallsOf(String accountId) {
+        try (KeyValueIterator<String, LiveCall> calls = live.prefixScan(accountId + SEPARATOR, KEYS)) {
+            return calls.hasNext();
+        }
+    }
+
     /** The live calls of an account, counting at most up to {@code enough}. */
     public int countLive(String accountId, long now, int enough) {
         int count = 0;

@@ -5,6 +5,8 @@ import io.sipstream.avro.CallEvent;
 import io.sipstream.router.limits.CallLimiter;
 import io.sipstream.router.limits.LiveCall;
 import io.sipstream.router.limits.RateWindow;
+import io.sipstream.schemas.Topics;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -16,14 +18,25 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * count. Only accounts with a concurrent-call limit are tracked: every tracked event is a store
  * write and a changelog record, and at 4-5 events a call that was a fifth of the broker's load
  * for accounts that have nothing to count.
+ *
+ * <p>Events arrive as bytes and are decoded only when the keyed account has a concurrency limit or
+ * still has tracked calls (its limit was removed while they were up: their end must remove them).
+ * An event of any other account is skipped unread, so for those accounts the router no longer
+ * notices an unreadable value, a tombstone or an event keyed by another account: billing reads the
+ * same records and dead-letters them. For a decoded event an unreadable value still goes to
+ * dead.letters, now through the processing exception handler instead of the deserialization one.
  */
-final class CallEventTracker implements Processor<String, CallEvent, Void, Void> {
+final class CallEventTracker implements Processor<String, byte[], Void, Void> {
     private final RouterOptions options;
+    private final Deserializer<CallEvent> events;
     private ProcessorContext<Void, Void> context;
     private CallLimiter limiter;
     private KeyValueStore<String, ValueAndTimestamp<Account>> accounts;
 
-    CallEventTracker(RouterOptions options) { this.options = options; }
+    CallEventTracker(RouterOptions options, Deserializer<CallEvent> events) {
+        this.options = options;
+        this.events = events;
+    }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
@@ -35,10 +48,15 @@ final class CallEventTracker implements Processor<String, CallEvent, Void, Void>
     }
 
     @Override
-    public void process(Record<String, CallEvent> record) {
-        CallEvent event = Attempts.valid(record.key(), record.value());
-        ValueAndTimestamp<Account> account = accounts.get(event.getAccountId());
-        boolean limited = account != null && account.value().getMaxConcurrentCalls() > 0;
+    public void process(Record<String, byte[]> record) {
+        String accountId = record.key();
+        boolean limited = false;
+        if (accountId != null) { // a record without key is read, to be dead-lettered as before
+            ValueAndTimestamp<Account> account = accounts.get(accountId);
+            limited = account != null && account.value().getMaxConcurrentCalls() > 0;
+            if (!limited && !limiter.tracksCallsOf(accountId)) return;
+        }
+        CallEvent event = Attempts.valid(accountId, events.deserialize(Topics.CALL_EVENTS.name(), record.value()));
         limiter.onEvent(event, context.currentSystemTimeMs(), limited);
     }
 }

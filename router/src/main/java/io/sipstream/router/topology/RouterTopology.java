@@ -3,6 +3,7 @@ package io.sipstream.router.topology;
 import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.Direction;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Rate;
@@ -15,6 +16,7 @@ import io.sipstream.schemas.serde.SerdeConfig;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -35,7 +37,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * registry.accounts -> table (router-accounts)  \   co-partitioned by account id
  * billing.blocks    -> table (router-blocks)     |  (Topics.ACCOUNT_PARTITIONS each)
- * call.events       -> live-call tracker ------- | -> router-live-calls
+ * call.events (bytes) -> live-call tracker ---- | -> router-live-calls
  * call.attempts --+- outbound -----------------------+-> route -> call.verdicts
  *                 '- inbound -> owner lookup -> repartition by owner (inbound-by-owner) -'   (partition = replyPartition)
  * registry.numbers, registry.trunks, billing.rates -> global tables
@@ -83,8 +85,10 @@ public final class RouterTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CALL_RATES_STORE), keys, RateWindow.serde())
                 .withLoggingDisabled());
 
-        builder.stream(Topics.CALL_EVENTS.name(), consumed(Topics.CALL_EVENTS, serdes, "call-events-source"))
-                .process(() -> new CallEventTracker(options), Named.as("live-call-tracker"),
+        // call.events are read as bytes: the tracker decodes only the events of accounts it tracks
+        Deserializer<CallEvent> events = Topics.CALL_EVENTS.valueSerde(serdes).deserializer();
+        builder.stream(Topics.CALL_EVENTS.name(), Consumed.with(keys, Serdes.ByteArray()).withName("call-events-source"))
+                .process(() -> new CallEventTracker(options, events), Named.as("live-call-tracker"),
                         LIVE_CALLS_STORE, CALL_RATES_STORE, ACCOUNTS_STORE);
 
         Serde<CallAttempt> attemptSerde = Topics.CALL_ATTEMPTS.valueSerde(serdes);

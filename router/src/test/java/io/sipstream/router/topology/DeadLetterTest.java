@@ -101,6 +101,7 @@ class DeadLetterTest {
 
     @Test
     void shouldDeadLetterACallEventKeyedByAnotherAccount() {
+        d.put(account("other").setMaxConcurrentCalls(1)); // the events of an account without a limit are not read
         d.events.pipeInput("other", CallEvent.newBuilder().setEventId("e1").setCallId("c1").setAccountId("acme")
                 .setType(CallEventType.ATTEMPT).setDirection(Direction.OUTBOUND)
                 .setOccurredAt(RouterDriver.START).setStartedAt(RouterDriver.START).build());

@@ -68,6 +68,54 @@ class LimitsTest {
     }
 
     @Test
+    void shouldNotReadTheEventsOfAnAccountWithoutAConcurrencyLimit() {
+        d.put(account("acme"));
+        d.rawEvents().pipeInput("acme", "not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        d.rawEvents().pipeInput("acme", (byte[]) null);
+        assertThat(d.deadLetters.isEmpty()).isTrue();
+        assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
+    }
+
+    @Test
+    void shouldStillDeadLetterAnUnreadableEventOfALimitedAccount() {
+        d.put(account("acme").setMaxConcurrentCalls(1));
+        d.rawEvents().pipeInput("acme", "not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        var letters = d.deadLetters.readValuesToList();
+        assertThat(letters).hasSize(1);
+        assertThat(letters.getFirst().getSourceTopic()).isEqualTo("call.events");
+        assertThat(letters.getFirst().getReason()).contains("not in the Confluent wire format");
+        assertThat(java.nio.charset.StandardCharsets.UTF_8.decode(letters.getFirst().getValue()).toString()).isEqualTo("not avro");
+        assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);
+    }
+
+    @Test
+    void shouldStillCountTheCallsOfALimitedAccountAmongUnlimitedOnes() {
+        d.put(account("acme").setMaxConcurrentCalls(1));
+        d.put(account("free"));
+        d.event("free", "f1", CallEventType.ANSWERED);
+        d.event("acme", "a1", CallEventType.ANSWERED);
+        assertThat(call("c1").getSipStatus()).isEqualTo(486);
+        d.event("acme", "a1", CallEventType.ENDED);
+        assertThat(call("c2").getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(d.driver.getKeyValueStore(RouterTopology.LIVE_CALLS_STORE).approximateNumEntries()).isEqualTo(1); // c2
+    }
+
+    @Test
+    void shouldRemoveTheTrackedCallsOfAnAccountWhoseLimitWasRemoved() {
+        d.put(account("acme").setMaxConcurrentCalls(2));
+        d.event("acme", "c1", CallEventType.ANSWERED);
+        d.event("acme", "c2", CallEventType.ANSWERED);
+        d.put(account("acme"));
+        d.event("acme", "c1", CallEventType.ENDED);
+        assertThat(d.driver.getKeyValueStore(RouterTopology.LIVE_CALLS_STORE).approximateNumEntries()).isEqualTo(1);
+        d.event("acme", "c2", CallEventType.FAILED);
+        assertThat(d.driver.getKeyValueStore(RouterTopology.LIVE_CALLS_STORE).approximateNumEntries()).isZero();
+        // with nothing tracked any more, the account's events are not read at all
+        d.rawEvents().pipeInput("acme", "not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(d.deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
     void shouldCountACallFromItsNextEventWhenALimitIsSetWhileItIsUp() {
         d.put(account("acme"));
         assertThat(call("c1").getAction()).isEqualTo(VerdictAction.ROUTE);

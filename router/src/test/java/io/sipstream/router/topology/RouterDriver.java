@@ -178,6 +178,12 @@ final class RouterDriver implements AutoCloseable {
         return out.getFirst().value();
     }
 
+    /** call.events as bytes, for values that are not events. */
+    TestInputTopic<String, byte[]> rawEvents() {
+        return driver.createInputTopic(Topics.CALL_EVENTS.name(), new StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+    }
+
     void event(String accountId, String callId, CallEventType type) {
         events.pipeInput(accountId, CallEvent.newBuilder()
                 .setEventId(callId + ":" + type + ":0")

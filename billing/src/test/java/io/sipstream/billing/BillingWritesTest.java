@@ -1,0 +1,99 @@
+package io.sipstream.billing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sipstream.avro.CallEventType;
+import io.sipstream.avro.HangupParty;
+import io.sipstream.schemas.Topics;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What one call costs billing in Kafka records: every record it writes to its changelogs and
+ * output topics. The driver commits after every input record, so this is the worst case, with no
+ * two writes of a key in one commit; in production the cached stores (balances, calls, usage) also
+ * merge the writes of one commit interval, e.g. every call of a busy account into one balance record.
+ */
+class BillingWritesTest {
+    private static final List<String> STORES = List.of(StoreNames.ACCOUNTS, StoreNames.BALANCES, StoreNames.CALLS,
+            StoreNames.ENDED_CALLS, StoreNames.CREDIT_RECEIPTS, StoreNames.USAGE, StoreNames.CDRS, StoreNames.EXPIRY);
+
+    private BillingDriver billing;
+    private final Map<String, TestOutputTopic<String, byte[]>> topics = new LinkedHashMap<>();
+
+    @BeforeEach
+    void start() {
+        billing = new BillingDriver();
+        for (String store : STORES) topic(billing.config.applicationId() + "-" + store + "-changelog");
+        for (var t : List.of(Topics.BILLING_CDRS, Topics.BILLING_USAGE, Topics.BILLING_BLOCKS, Topics.DEAD_LETTERS)) topic(t.name());
+        billing.rate("default", "1", "0.60", 60, 60);
+        billing.account(BillingDriver.account("acme"));
+        billing.call("acme", "warm-up", "+15551234567").talk(30_000); // the account's windows and decision exist
+        written();
+    }
+
+    @AfterEach
+    void stop() { billing.close(); }
+
+    private void topic(String name) {
+        topics.put(name, billing.driver.createOutputTopic(name, new StringDeserializer(), new ByteArrayDeserializer()));
+    }
+
+    /** Records written since the last call, by topic. */
+    private Map<String, Integer> written() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        topics.forEach((name, topic) -> {
+            int n = topic.readRecordsToList().size();
+            if (n > 0) out.put(name, n);
+        });
+        return out;
+    }
+
+    private static int total(Map<String, Integer> written) {
+        return written.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    @Test
+    void shouldWriteAFewRecordsForACallOfFourEvents() {
+        var call = billing.call("acme", "c1", "+15551234567");
+        billing.send(call.attempt());
+        billing.send(call.event(CallEventType.RINGING, 0, 1).build());
+        billing.send(call.answered(5));
+        billing.send(call.ended(60_000, 200, HangupParty.CALLER));
+        Map<String, Integer> written = written();
+        // before: 21 (the balance stored on every event, RINGING's and ANSWERED's unchanged ones too)
+        assertThat(total(written)).as("records for one call: %s", written).isLessThanOrEqualTo(19);
+        assertThat(written.get("sipstream-billing-balances-changelog")).isEqualTo(2);
+    }
+
+    @Test
+    void shouldWriteAFewRecordsForACallOfTwoEvents() {
+        var call = billing.call("acme", "c1", "+15551234567");
+        billing.send(call.answered(5));
+        billing.send(call.ended(60_000, 200, HangupParty.CALLER));
+        Map<String, Integer> written = written();
+        // 17 before too: each of these events changes the balance (per-record commits hide the cache)
+        assertThat(total(written)).as("records for one call: %s", written).isLessThanOrEqualTo(17);
+    }
+
+    @Test
+    void shouldNotStoreTheBalanceOfASilentCallAtEveryPunctuationOnlyWhenItsChargeMoves() {
+        var call = billing.call("acme", "c1", "+15551234567");
+        billing.send(call.answered(5));
+        written();
+        billing.advance(Duration.ofMinutes(3)); // past the 2 minute grace: charged as if it still ran
+        written();
+        for (int i = 0; i < 6; i++) billing.advance(Duration.ofSeconds(10)); // six punctuations, one minute
+        Map<String, Integer> written = written();
+        // before: 6 balance records (one per punctuation); now one when the estimate enters its next minute
+        assertThat(written.getOrDefault("sipstream-billing-balances-changelog", 0)).as("%s", written).isLessThanOrEqualTo(1);
+    }
+}
