@@ -1,5 +1,6 @@
 package io.sipstream.edge.call;
 
+import gov.nist.javax.sip.header.HeaderFactoryExt;
 import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.Trunk;
 import io.sipstream.edge.registrar.Binding;
@@ -101,10 +102,12 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         via.add(s.sip().via(transport));
         invite = s.sip().messages().createRequest(requestUri, Request.INVITE, callId, cseq, from, to, via, mf);
         invite.addHeader(s.sip().contact(transport));
+        // typed factories: createHeader(name, text) would print the URI only to parse it back (RFC 3325, RFC 3323)
+        var ext = (HeaderFactoryExt) h;
         if (fromUser != null) {
-            invite.addHeader(h.createHeader("P-Asserted-Identity", "<" + fromUri + ">"));
+            invite.addHeader(ext.createPAssertedIdentityHeader(a.createAddress(fromUri)));
         } else {
-            invite.addHeader(h.createHeader("Privacy", "id"));
+            invite.addHeader(ext.createPrivacyHeader("id"));
         }
         invite.addHeader(s.responder().allow());
         RouteHeader route = routeToTrunk();
