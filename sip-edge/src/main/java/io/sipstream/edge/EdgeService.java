@@ -12,6 +12,7 @@ import io.sipstream.edge.auth.SipAuthenticator;
 import io.sipstream.edge.auth.TrunkAllowList;
 import io.sipstream.edge.blocks.BlockListener;
 import io.sipstream.edge.call.AccountBlocks;
+import io.sipstream.edge.call.B2buaCall;
 import io.sipstream.edge.call.CallRegistry;
 import io.sipstream.edge.call.CallServices;
 import io.sipstream.edge.call.CancelHandler;
@@ -227,6 +228,9 @@ public final class EdgeService implements AutoCloseable {
     public int natPinnedCalls() { return sip == null ? 0 : sip.pinnedCalls(); }
 
     public int callsInProgress() { return calls == null ? 0 : calls.size(); }
+
+    /** The call in progress with this id (the edge's call id or the caller's SIP Call-ID), for tests and diagnostics. */
+    public B2buaCall call(String id) { return calls == null ? null : calls.get(id); }
 
     /** Timer tasks queued (the edge's periodic ones and those of calls in progress; a call that ended leaves none). */
     public int queuedTimers() { return timers == null ? 0 : timers.getQueue().size(); }

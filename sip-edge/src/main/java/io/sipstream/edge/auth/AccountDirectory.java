@@ -1,9 +1,13 @@
 package io.sipstream.edge.auth;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.sipstream.platform.credentials.SipCredentials;
 import io.sipstream.platform.http.Json;
 import io.sipstream.platform.redis.RedisKeys;
+import java.io.IOException;
+import redis.clients.jedis.PipelineBase;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -14,6 +18,9 @@ public final class AccountDirectory {
     private final UnifiedJedis redis;
     private final RedisKeys keys;
     private final String domain;
+
+    /** What authenticating a request needs of an account: its HA1 values (null when it has none) and whether it may call. */
+    public record Account(SipCredentials credentials, boolean enabled) {}
 
     public AccountDirectory(UnifiedJedis redis, RedisKeys keys, String domain) {
         this.redis = redis;
@@ -26,20 +33,56 @@ public final class AccountDirectory {
         return redis.get(keys.sipUser(domain, username));
     }
 
-    public SipCredentials credentials(String accountId) {
-        return SipCredentials.fromHash(redis.hgetAll(keys.credentials(accountId)));
+    /**
+     * The account's credentials and registry document, read in one round trip (a pipeline): on the INVITE's
+     * path every round trip is a wait for the caller. Not enabled when the document is gone or unreadable.
+     */
+    public Account account(String accountId) {
+        Response<java.util.Map<String, String>> credentials;
+        Response<String> document;
+        try (PipelineBase p = redis.pipelined()) {
+            credentials = p.hgetAll(keys.credentials(accountId));
+            document = p.get(keys.account(accountId));
+            p.sync();
+        }
+        return new Account(SipCredentials.fromHash(credentials.get()), enabledIn(document.get()));
     }
 
-    /** False when the account is gone or its registry document says enabled=false. */
-    public boolean enabled(String accountId) {
-        String json = redis.get(keys.account(accountId));
+    /**
+     * Whether a registry document lets the account call: its top-level {@code enabled} read as the tree model's
+     * {@code asBoolean(true)} read it (absent, null or not a boolean-like value: enabled), but with a streaming
+     * parse instead of a tree of the whole document. A gone or unreadable document never authorises.
+     */
+    static boolean enabledIn(String json) {
         if (json == null) return false;
-        try {
-            JsonNode node = Json.MAPPER.readTree(json);
-            JsonNode enabled = node.get("enabled");
-            return enabled == null || enabled.asBoolean(true);
-        } catch (Exception e) {
+        try (JsonParser p = Json.MAPPER.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return false;
+            boolean enabled = true;
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (name.equals("enabled")) enabled = asBoolean(p, value); // a repeated field: the last one counts
+                else p.skipChildren(); // still read to its end: a malformed document stays unreadable
+            }
+            return enabled;
+        } catch (IOException e) {
             return false; // an unreadable record never authorises calls
         }
+    }
+
+    /** JsonNode.asBoolean(true) for the value under the parser. */
+    private static boolean asBoolean(JsonParser p, JsonToken value) throws IOException {
+        return switch (value) {
+            case VALUE_TRUE -> true;
+            case VALUE_FALSE -> false;
+            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    ? p.getBigIntegerValue().signum() != 0 : p.getLongValue() != 0;
+            case VALUE_STRING -> !p.getText().trim().equals("false");
+            case START_OBJECT, START_ARRAY -> {
+                p.skipChildren();
+                yield true;
+            }
+            default -> true;
+        };
     }
 }

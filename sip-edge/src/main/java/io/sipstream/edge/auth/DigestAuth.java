@@ -1,7 +1,6 @@
 package io.sipstream.edge.auth;
 
 import gov.nist.javax.sip.header.ParametersHeader;
-import io.sipstream.platform.credentials.SipCredentials;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
@@ -82,8 +81,9 @@ public final class DigestAuth {
             return new AuthOutcome.Forbidden("nc '" + ncText + "' is not hexadecimal");
         }
         String accountId = accounts.accountOf(username);
-        SipCredentials credentials = accountId == null ? null : accounts.credentials(accountId);
-        String ha1 = credentials == null ? null : credentials.ha1For(algorithm);
+        // credentials and the enabled flag in one round trip, though the flag counts only once the password is right
+        AccountDirectory.Account account = accountId == null ? null : accounts.account(accountId);
+        String ha1 = account == null || account.credentials() == null ? null : account.credentials().ha1For(algorithm);
         if (ha1 == null) return new AuthOutcome.Forbidden("unknown user " + username);
         String expected = DigestMath.response(algorithm, ha1, nonce, ncText, cnonce, qop.toLowerCase(java.util.Locale.ROOT),
                 request.getMethod(), uri);
@@ -93,7 +93,7 @@ public final class DigestAuth {
         }
         // a reused count is a replay (UDP retransmissions never get here: the transaction layer absorbs them)
         if (!nonces.acceptCount(nonce, nc, nowMillis)) return new AuthOutcome.Challenge(true);
-        if (!accounts.enabled(accountId)) return new AuthOutcome.Forbidden("account " + accountId + " is disabled");
+        if (!account.enabled()) return new AuthOutcome.Forbidden("account " + accountId + " is disabled");
         return new AuthOutcome.Authenticated(accountId, username);
     }
 

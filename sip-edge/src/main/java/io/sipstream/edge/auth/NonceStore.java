@@ -24,6 +24,8 @@ public final class NonceStore {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int TAG_BYTES = 12;
     private final SecretKeySpec key;
+    /** Keyed once; only ever cloned (null when the provider's Mac cannot be). */
+    private final Mac prototype;
     private final long ttlMillis;
     private final Map<String, Long> highestCount = new ConcurrentHashMap<>();
     private final Map<String, Long> firstUse = new ConcurrentHashMap<>();
@@ -33,6 +35,11 @@ public final class NonceStore {
         RANDOM.nextBytes(k);
         this.key = new SecretKeySpec(k, "HmacSHA256");
         this.ttlMillis = ttl.toMillis();
+        try {
+            this.prototype = cloneablePrototype(keyed());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("no HmacSHA256 in this JDK", e);
+        }
     }
 
     public String issue(long nowMillis) {
@@ -87,13 +94,33 @@ public final class NonceStore {
 
     public int tracked() { return highestCount.size(); }
 
+    /**
+     * An HMAC of {@code data} by a clone of the keyed prototype: looking the algorithm up and keying it cost
+     * more than the HMAC of 16 bytes itself, on every challenge and every authenticated request. A Mac is not
+     * thread-safe and a ThreadLocal would key one per virtual thread, so each use gets its own clone; the
+     * prototype is never used itself. A provider whose Mac cannot be cloned gets one built per use.
+     */
     private byte[] mac(byte[] data) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
+            Mac mac = prototype != null ? (Mac) prototype.clone() : keyed();
             return mac.doFinal(data);
-        } catch (GeneralSecurityException e) {
+        } catch (CloneNotSupportedException | GeneralSecurityException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private Mac keyed() throws GeneralSecurityException {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(key);
+        return mac;
+    }
+
+    private static Mac cloneablePrototype(Mac mac) {
+        try {
+            mac.clone();
+            return mac;
+        } catch (CloneNotSupportedException e) {
+            return null;
         }
     }
 }

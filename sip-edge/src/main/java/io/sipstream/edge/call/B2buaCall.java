@@ -429,6 +429,21 @@ public final class B2buaCall {
         s.registry().remove(this);
         report.end(type, status, reason, by, System.currentTimeMillis());
         log.debug("call {} {}: {} {} by {}", callId, type, status, reason, by);
+        letGo();
+    }
+
+    /**
+     * The stack keeps an ended call's transactions and dialogs for up to 32 s (RFC 3261 Timers J and D); they must
+     * not keep the call, or every call's INVITEs, legs and Avro records reach the old generation. The legs leave
+     * their dialogs, and the call forgets what only a call in progress needs (a leg still waiting for the answer to
+     * its CANCEL keeps the call until then).
+     */
+    private void letGo() {
+        for (CallLeg leg : new CallLeg[] {caller, callerSide, calleeSide}) if (leg != null) leg.release();
+        callerSide = null;
+        calleeSide = null;
+        verdict = null;
+        question = null;
     }
 
     private void interim() {
@@ -439,6 +454,9 @@ public final class B2buaCall {
 
     @Override
     public String toString() { return "B2buaCall[" + callId + ", " + state + "]"; }
+
+    /** For tests: the dialogs of the two bridged legs, caller's side first (the stack keeps them after the call). */
+    synchronized List<javax.sip.Dialog> bridgedDialogs() { return List.of(callerSide.dialog(), calleeSide.dialog()); }
 
     /** For tests and /healthz: the kind of each target still to try. */
     synchronized List<TargetKind> remainingTargets() { return hunt.remaining(); }

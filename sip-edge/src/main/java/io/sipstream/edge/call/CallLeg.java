@@ -41,6 +41,7 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
             case Request.BYE -> {
                 s.responder().respond(st, Response.OK);
                 dialogOver();
+                release();
                 call.onBye(this);
             }
             case Request.INVITE, Request.UPDATE, Request.INFO -> call.onRelay(this, st);
@@ -66,10 +67,22 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
             log.debug("BYE on {} not sent: {}", call.callId(), e.toString());
         }
         dialogOver();
+        release();
     }
 
     /** This side's dialog has ended with a BYE (the stack keeps it a while longer; what the leg holds for it can go now). */
     protected void dialogOver() {}
+
+    /**
+     * This side is over: the stack keeps its dialog a while longer (the BYE's server transaction holds it for
+     * Timer J, 32 s on UDP), and with the leg as its application data it would keep the whole call, both parsed
+     * INVITEs and the other leg with it. A request arriving in the dialog later finds no owner and is answered by
+     * the listener (BYE 200, anything else 481); retransmissions are the transactions' to absorb.
+     */
+    void release() {
+        Dialog d = dialog;
+        if (d != null && d.getApplicationData() == this) d.setApplicationData(null);
+    }
 
     /** Sends the other side's in-dialog request (re-INVITE, UPDATE, INFO) on this side, body untouched. */
     void relay(ServerTransaction origin) throws Exception {

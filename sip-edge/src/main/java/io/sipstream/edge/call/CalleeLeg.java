@@ -1,5 +1,6 @@
 package io.sipstream.edge.call;
 
+import gov.nist.javax.sip.header.HeaderFactoryExt;
 import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.Trunk;
 import io.sipstream.edge.registrar.Binding;
@@ -53,6 +54,8 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private boolean authTried;
     private long answerCSeq = -1;
     private boolean acked;
+    /** The INVITE's transaction has its final failure: it needs nothing more from the leg. */
+    private boolean settled;
     private ScheduledFuture<?> noResponse;
 
     CalleeLeg(B2buaCall call, CallServices s, Hunt hunt, RouteTarget target, Trunk trunk, URI requestUri, String fromUser,
@@ -99,10 +102,12 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         via.add(s.sip().via(transport));
         invite = s.sip().messages().createRequest(requestUri, Request.INVITE, callId, cseq, from, to, via, mf);
         invite.addHeader(s.sip().contact(transport));
+        // typed factories: createHeader(name, text) would print the URI only to parse it back (RFC 3325, RFC 3323)
+        var ext = (HeaderFactoryExt) h;
         if (fromUser != null) {
-            invite.addHeader(h.createHeader("P-Asserted-Identity", "<" + fromUri + ">"));
+            invite.addHeader(ext.createPAssertedIdentityHeader(a.createAddress(fromUri)));
         } else {
-            invite.addHeader(h.createHeader("Privacy", "id"));
+            invite.addHeader(ext.createPrivacyHeader("id"));
         }
         invite.addHeader(s.responder().allow());
         RouteHeader route = routeToTrunk();
@@ -135,6 +140,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         }
         tx = s.sip().provider().getNewClientTransaction(request);
         tx.setApplicationData(this);
+        settled = false;
         Dialog d = s.sip().provider().getNewDialog(tx);
         d.setApplicationData(this);
         dialog = d;
@@ -160,6 +166,26 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private void done() {
         state = State.DONE;
         if (invite != null) s.sip().unpin(callIdOf(invite));
+    }
+
+    /** Its INVITE failed for good (a final failure, or no final response at all): the leg is over, the stack lets go of it. */
+    private void failed() {
+        done();
+        settled = true;
+        release();
+    }
+
+    /**
+     * Also the INVITE's client transaction lets go of the leg once nothing it may still hear needs the leg: its
+     * final failure came (the stack absorbs the retransmissions; Timer D keeps it 32 s on UDP) or its 2xx is
+     * acknowledged (the stack re-sends the ACK for a retransmitted 2xx). A leg cancelled while ringing keeps it:
+     * a 2xx crossing the CANCEL still needs its ACK and BYE.
+     */
+    @Override
+    void release() {
+        super.release();
+        ClientTransaction t = tx;
+        if (t != null && (settled || acked) && t.getApplicationData() == this) t.setApplicationData(null);
     }
 
     @Override
@@ -199,7 +225,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                 hunt.onAnswered(this, response);
                 return;
             }
-            done();
+            failed();
             if (cancelled) return;
             if ((status == Response.UNAUTHORIZED || status == Response.PROXY_AUTHENTICATION_REQUIRED)
                     && !authTried && trunk != null && trunk.getHasCredentials()) {
@@ -220,17 +246,17 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         var credentials = s.trunkCredentials().find(trunk.getTrunkId());
         synchronized (call) {
             if (cancelled) {
-                done();
+                failed();
                 return;
             }
             try {
                 if (credentials.isEmpty() || !retryWith(challenge, credentials.get())) {
-                    done();
+                    failed();
                     hunt.onFailed(this, challenge.getStatusCode(), "no credentials answer the trunk's challenge");
                 }
             } catch (Exception e) {
                 log.warn("call {}: answering trunk {}'s challenge failed: {}", call.callId(), trunk.getTrunkId(), e.toString());
-                done();
+                failed();
                 hunt.onFailed(this, 503, "trunk authentication failed");
             }
         }
@@ -253,7 +279,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     public void onTimeout() {
         synchronized (call) {
             if (state == State.CALLING || state == State.PROCEEDING) {
-                done();
+                failed();
                 if (!cancelled) hunt.onFailed(this, 0, "no final response");
             }
         }

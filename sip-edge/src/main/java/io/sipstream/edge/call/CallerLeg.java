@@ -13,8 +13,9 @@ import javax.sip.message.Response;
  * answers in. Everything the callee says reaches the caller through here, under one To tag.
  */
 public final class CallerLeg extends CallLeg {
-    private final ServerTransaction invite;
-    private final Request request;
+    /** The INVITE and its transaction, until the call is over (then only the stack needs them). */
+    private ServerTransaction invite;
+    private Request request;
     private final String toTag = UUID.randomUUID().toString().substring(0, 12);
     private boolean finalSent;
 
@@ -33,6 +34,16 @@ public final class CallerLeg extends CallLeg {
     boolean offeredSdp() { return Bodies.has(request); }
 
     boolean finalSent() { return finalSent; }
+
+    /** Once the call is over (its final response sent): the leg lets go of the dialog and the INVITE. */
+    @Override
+    void release() {
+        super.release();
+        if (finalSent) {
+            invite = null;
+            request = null;
+        }
+    }
 
     /** Relays a callee's 18x (with its early media SDP, if any). */
     void provisional(Response from) {

@@ -4,7 +4,7 @@ import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.ServerTransaction;
 
-/** The owner of a dialog (set as its application data): receives the dialog's requests. */
+/** The owner of a dialog (set as its application data): receives the dialog's requests. A dialog whose call has ended has none. */
 public interface DialogHandler {
     /** An in-dialog request; {@code transaction} is null for ACK. */
     void onDialogRequest(RequestEvent event, ServerTransaction transaction) throws Exception;

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import javax.sip.ClientTransaction;
 import javax.sip.Dialog;
+import javax.sip.DialogState;
 import javax.sip.DialogTerminatedEvent;
 import javax.sip.IOExceptionEvent;
 import javax.sip.RequestEvent;
@@ -79,9 +80,11 @@ public final class EdgeSipListener implements SipListenerExt {
             return;
         }
         ToHeader to = (ToHeader) request.getHeader(ToHeader.NAME);
-        if (to != null && to.getTag() != null) { // claims a dialog we do not have
+        if (to != null && to.getTag() != null) { // claims a dialog we do not have, or whose call has ended
             ServerTransaction st = serverTransaction(event);
-            if (st != null) responder.respond(st, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+            // a BYE crossing ours in a dialog the stack still has: the dialog ends either way (RFC 3261 15.1.2)
+            boolean crossingBye = method.equals(Request.BYE) && dialog != null && dialog.getState() != DialogState.TERMINATED;
+            if (st != null) responder.respond(st, crossingBye ? Response.OK : Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
             return;
         }
         MaxForwardsHeader mf = (MaxForwardsHeader) request.getHeader(MaxForwardsHeader.NAME);

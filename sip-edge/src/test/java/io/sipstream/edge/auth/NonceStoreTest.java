@@ -30,6 +30,19 @@ class NonceStoreTest {
     }
 
     @Test
+    void shouldIssueAndVerifyFromManyThreadsAtOnce() throws Exception {
+        // each use has its own Mac: threads sharing one would corrupt each other's HMACs
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var checks = new java.util.ArrayList<java.util.concurrent.Future<NonceStore.Check>>();
+            for (int i = 0; i < 2_000; i++) {
+                long now = 1_000_000 + i;
+                checks.add(pool.submit(() -> nonces.verify(nonces.issue(now), now)));
+            }
+            for (var check : checks) assertThat(check.get()).isEqualTo(NonceStore.Check.VALID);
+        }
+    }
+
+    @Test
     void shouldRefuseAReusedOrLowerNonceCount() {
         String nonce = nonces.issue(0);
         assertThat(nonces.acceptCount(nonce, 1, 0)).isTrue();

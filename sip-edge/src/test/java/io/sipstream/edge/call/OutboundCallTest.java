@@ -11,8 +11,11 @@ import io.sipstream.avro.Direction;
 import io.sipstream.edge.support.EdgeFixture;
 import io.sipstream.edge.support.SharedEdge;
 import io.sipstream.edge.support.TestUserAgent;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import javax.sip.Dialog;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
 import org.junit.jupiter.api.AfterEach;
@@ -111,6 +114,73 @@ class OutboundCallTest {
         assertThat(edge.edge.callIdsIndexed()).as("the ended call's ids are all gone").isZero();
         // its timers too: a cancelled 4-hour maximum-duration timer left queued would hold the whole call
         assertThat(edge.edge.queuedTimers()).as("timers queued after the call").isLessThanOrEqualTo(timersBefore);
+    }
+
+    @Test
+    void shouldLetGoOfAnEndedCallWhileTheStackStillHoldsItsDialogs() throws Exception {
+        edge.account("gone", "pw-gone", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "gone", "pw-gone");
+        Response answer = call.awaitFinal(WAIT);
+        assertThat(answer.getStatusCode()).isEqualTo(200);
+        assertThat(trunk1.receivedWithin(Request.ACK, null, WAIT)).isTrue();
+        B2buaCall live = edge.edge.call(call.callId());
+        // held here as the stack holds them after the call (the caller's BYE transaction keeps its dialog for Timer J)
+        List<Dialog> dialogs = live.bridgedDialogs();
+        assertThat(dialogs).allSatisfy(d -> assertThat(d.getApplicationData()).isNotNull());
+        WeakReference<B2buaCall> ended = new WeakReference<>(live);
+        live = null;
+
+        long byeAt = System.nanoTime();
+        call.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        shared.events().await(call.callId(), CallEventType.ENDED, WAIT);
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> edge.edge.callsInProgress() == 0);
+
+        assertThat(dialogs).allSatisfy(d -> assertThat(d.getApplicationData()).as("an ended call's dialog has no owner").isNull());
+        assertThat(((gov.nist.javax.sip.stack.SIPDialog) dialogs.get(1)).getFirstTransactionInt().getApplicationData()).as("the trunk leg's acknowledged INVITE").isNull();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (ended.get() != null && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(ended.get()).as("the ended call, unreachable from the stack's dialogs and transactions").isNull();
+        assertThat(Duration.ofNanos(System.nanoTime() - byeAt)).as("let go while the caller's BYE transaction is in Timer J")
+                .isLessThan(Duration.ofSeconds(32));
+
+        // a late request in the ended dialog is answered without the call
+        String fromTag = ((javax.sip.header.FromHeader) call.request().getHeader(javax.sip.header.FromHeader.NAME)).getTag();
+        String toTag = ((javax.sip.header.ToHeader) answer.getHeader(javax.sip.header.ToHeader.NAME)).getTag();
+        assertThat(sendRaw(inDialog("INFO", call.callId(), fromTag, toTag))).startsWith("SIP/2.0 481");
+    }
+
+    /** An in-dialog request from the caller's side, as raw text; its Via names the socket {@link #sendRaw} listens on. */
+    private String inDialog(String method, String callId, String fromTag, String toTag) {
+        return method + " sip:127.0.0.1:" + edge.sipPort + " SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:%PORT%;branch=z9hG4bK-late-" + System.nanoTime() + ";rport\r\n"
+                + "Max-Forwards: 70\r\n"
+                + "From: <sip:gone@sipstream.local>;tag=" + fromTag + "\r\n"
+                + "To: <sip:+15557654321@127.0.0.1>;tag=" + toTag + "\r\n"
+                + "Call-ID: " + callId + "\r\n"
+                + "CSeq: 900 " + method + "\r\n"
+                + "Content-Length: 0\r\n\r\n";
+    }
+
+    /** Sends one datagram to the edge and returns the status line of its final answer (empty if none comes). */
+    private String sendRaw(String message) throws Exception {
+        try (var socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            byte[] out = message.replace("%PORT%", Integer.toString(socket.getLocalPort())).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            socket.send(new java.net.DatagramPacket(out, out.length, java.net.InetAddress.getLoopbackAddress(), edge.sipPort));
+            socket.setSoTimeout((int) WAIT.toMillis());
+            byte[] in = new byte[65_535];
+            while (true) {
+                var p = new java.net.DatagramPacket(in, in.length);
+                socket.receive(p);
+                String text = new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8);
+                String status = text.substring(0, Math.max(0, text.indexOf("\r\n")));
+                if (!status.startsWith("SIP/2.0 1")) return status;
+            }
+        }
     }
 
     @Test
