@@ -31,6 +31,9 @@ BENCH = os.path.dirname(HERE)
 ROOT = os.path.dirname(BENCH)
 SCENARIOS = os.path.join(BENCH, "scenarios")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# SIPp's sockets get the buffers the edge asks for (edge.sip.udp.receive.buffer): with SIPp's 64 KiB
+# default a pause of the stack under test, then its burst of responses, overflowed SIPp's own socket
+SIPP_BUFFERS = ["-buff_size", str(4 << 20)]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -467,7 +470,7 @@ class Uas:
         self.name, self.port = name, port
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir, exist_ok=True)
-        cmd = ["sipp", "-sf", os.path.join(SCENARIOS, "uas-trunk.xml"), "-i", "127.0.0.1", "-p", str(port),
+        cmd = ["sipp", "-sf", os.path.join(SCENARIOS, "uas-trunk.xml"), "-i", "127.0.0.1", "-p", str(port), *SIPP_BUFFERS,
                "-nostdin", "-trace_stat", "-fd", "1", "-stf", os.path.join(self.dir, "stat.csv")]
         if trace_logs:
             cmd += ["-trace_logs", "-log_file", os.path.join(self.dir, "invites.log")]
@@ -632,7 +635,7 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
     hold_s = args.hold_ms / 1000.0
     limit = max(100, int(rate * (hold_s + 5) * 2))
     budget = duration + hold_s + args.recv_timeout + 30
-    cmd = ["sipp", f"127.0.0.1:{target_port}", "-sf", os.path.join(SCENARIOS, scenario), "-inf", callers,
+    cmd = ["sipp", f"127.0.0.1:{target_port}", "-sf", os.path.join(SCENARIOS, scenario), "-inf", callers, *SIPP_BUFFERS,
            "-key", "domain", args.domain, "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
            "-r", str(rate), "-rp", "1000", "-m", str(calls), "-l", str(limit), "-d", str(args.hold_ms),
            "-recv_timeout", str(args.recv_timeout * 1000), "-timeout", f"{int(budget)}s", "-timeout_error",

@@ -38,6 +38,7 @@ public record EdgeConfig(
         int maxServerTransactions,
         int maxClientTransactions,
         int maxTcpConnections,
+        int udpReceiveBuffer,
         Duration nonceTtl,
         List<String> authAlgorithms,
         int rateLimitPerSecond,
@@ -124,6 +125,10 @@ public record EdgeConfig(
                 s.integer("edge.sip.max.server.transactions", 10_000, 10, 1_000_000),
                 s.integer("edge.sip.max.client.transactions", 10_000, 10, 1_000_000),
                 s.integer("edge.sip.max.tcp.connections", 1024, 1, 100_000),
+                // the kernel's queue of datagrams not yet read: JAIN-SIP's default (64 KiB) overflowed at every
+                // young collection above 250 calls/s (the lost INVITEs and 200s came back as retransmissions
+                // and 408s); the kernel caps it at net.core.rmem_max, and the edge warns when it does
+                s.integer("edge.sip.udp.receive.buffer", 4 << 20, 65_536, 256 << 20),
                 nonceTtl, algorithms,
                 s.integer("edge.ratelimit.per.second", 50, 1, 1_000_000),
                 s.integer("edge.auth.ban.after", 10, 1, 1_000_000), banDuration,

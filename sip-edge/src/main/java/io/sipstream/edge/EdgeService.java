@@ -209,7 +209,13 @@ public final class EdgeService implements AutoCloseable {
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (String t : config.transports()) ports.put(t, config.sipPort());
         Properties props = SipStackProperties.build(new SipStackProperties.Limits(config.sipThreads(), config.maxMessageSize(),
-                config.maxServerTransactions(), config.maxClientTransactions(), config.maxTcpConnections()));
+                config.maxServerTransactions(), config.maxClientTransactions(), config.maxTcpConnections(), config.udpReceiveBuffer()));
+        int granted = SipStackProperties.grantedUdpReceiveBuffer(config.udpReceiveBuffer());
+        if (granted >= 0 && granted < config.udpReceiveBuffer()) {
+            log.warn("the kernel grants SIP's UDP socket a receive buffer of {} bytes, not the {} of edge.sip.udp.receive.buffer: "
+                    + "datagrams arriving during a pause are dropped (raise net.core.rmem_max, e.g. sysctl -w net.core.rmem_max={})",
+                    granted, config.udpReceiveBuffer(), config.udpReceiveBuffer());
+        }
         if (config.tlsEnabled()) {
             ports.put("tls", config.tlsPort());
             SipStackProperties.addTls(props, config.tlsKeystore(), config.tlsKeystorePassword());

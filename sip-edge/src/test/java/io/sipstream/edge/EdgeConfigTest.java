@@ -34,6 +34,10 @@ class EdgeConfigTest {
         assertThat(c.tlsEnabled()).isFalse();
         assertThat(c.maxCallDuration()).isEqualTo(Duration.ofHours(4));
         assertThat(c.registrarMaxContacts()).isEqualTo(10);
+        assertThat(c.udpReceiveBuffer()).as("room for the datagrams of a collection's pause").isEqualTo(4 << 20);
+        assertThat(c.sipThreads()).isEqualTo(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        assertThat(EdgeService.endpointSpec(c).stackProperties().getProperty("gov.nist.javax.sip.RECEIVE_UDP_BUFFER_SIZE"))
+                .isEqualTo(Integer.toString(4 << 20));
         assertThat(c.overload()).isEqualTo(new SetupLimiter.Settings(true, 10, 200, Duration.ofMillis(200)));
         assertThat(c.progressEvents()).as("lean call events").isFalse();
         assertThat(EdgeConfig.from(settings(Map.of("edge.events.progress", "true"))).progressEvents()).isTrue();

@@ -11,7 +11,7 @@ public final class SipStackProperties {
 
     /** The limits a stack runs with. */
     public record Limits(int threads, int maxMessageSize, int maxServerTransactions, int maxClientTransactions,
-                         int maxTcpConnections) {}
+                         int maxTcpConnections, int udpReceiveBuffer) {}
 
     public static Properties build(Limits limits) {
         Properties p = new Properties();
@@ -32,6 +32,7 @@ public final class SipStackProperties {
         p.setProperty("gov.nist.javax.sip.MAX_SERVER_TRANSACTIONS", Integer.toString(limits.maxServerTransactions()));
         p.setProperty("gov.nist.javax.sip.MAX_CLIENT_TRANSACTIONS", Integer.toString(limits.maxClientTransactions()));
         p.setProperty("gov.nist.javax.sip.MAX_CONNECTIONS", Integer.toString(limits.maxTcpConnections()));
+        p.setProperty("gov.nist.javax.sip.RECEIVE_UDP_BUFFER_SIZE", Integer.toString(limits.udpReceiveBuffer()));
         // seconds a listener callback may hold a transaction's lock; ours return at once
         p.setProperty("gov.nist.javax.sip.MAX_LISTENER_RESPONSE_TIME", "8");
         // a ringing call lives at most 10 minutes; a non-INVITE transaction 2
@@ -47,6 +48,19 @@ public final class SipStackProperties {
         p.setProperty("gov.nist.javax.sip.REJECT_STRAY_RESPONSES", "true");
         p.setProperty("gov.nist.javax.sip.CONGESTION_CONTROL_TIMEOUT", "4000");
         return p;
+    }
+
+    /**
+     * The receive buffer the kernel grants a UDP socket when asked for {@code wanted} bytes (it caps the
+     * request at net.core.rmem_max and reports twice what it keeps for its own bookkeeping).
+     */
+    public static int grantedUdpReceiveBuffer(int wanted) {
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(null)) {
+            probe.setReceiveBufferSize(wanted);
+            return probe.getReceiveBufferSize();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
     }
 
     /** Adds TLS (server side) with a JKS or PKCS12 keystore. */
