@@ -104,6 +104,16 @@ def proc_ticks(pid):
         return None
 
 
+def udp_rcvbuf_errors():
+    """Datagrams the kernel dropped because a UDP socket's receive queue was full (all sockets: SIPp's too)."""
+    try:
+        with open("/proc/net/snmp") as f:
+            rows = [line.split() for line in f if line.startswith("Udp:")]
+        return int(rows[1][rows[0].index("RcvbufErrors")])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def proc_rss(pid):
     try:
         with open(f"/proc/{pid}/statm") as f:
@@ -650,6 +660,7 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
     threads_before = threadcpu.snapshot(pid_groups["stack"]()) if "stack" in pid_groups else None
     jvm = jvm_fn() if jvm_fn else []
     gc = threadcpu.GcWatch(os.environ.get("JAVA_HOME"), jvm[0]) if jvm else None
+    drops_before = udp_rcvbuf_errors()
     t0 = time.time()
     with open(os.path.join(d, "sipp.out"), "w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=d, start_new_session=True)
@@ -689,9 +700,13 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
             threads_before, threadcpu.snapshot(pid_groups["stack"]()), t1 - t0, ok)
     if gc is not None:
         result["gc"] = gc.stop(ok)
+    drops_after = udp_rcvbuf_errors()
+    if drops_before is not None and drops_after is not None:
+        result["udp_datagrams_dropped"] = drops_after - drops_before
     a = result["setup_ms"]["answer_200"]
     log(f"{label}: exit {rc}, {ok} ok, {failed} failed, offered {result['offered_rate']}/s, "
-        f"INVITE->200 p50 {a.get('p50')} p99 {a.get('p99')} ms, stack CPU {result.get('stack_cpu_ms_per_call')} ms a call")
+        f"INVITE->200 p50 {a.get('p50')} p99 {a.get('p99')} ms, stack CPU {result.get('stack_cpu_ms_per_call')} ms a call, "
+        f"{result.get('retransmissions')} retransmissions, {result.get('udp_datagrams_dropped')} datagrams dropped")
     return result
 
 
