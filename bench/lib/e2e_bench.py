@@ -30,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = os.path.dirname(HERE)
 ROOT = os.path.dirname(BENCH)
 SCENARIOS = os.path.join(BENCH, "scenarios")
+LAUNCHER = os.path.join(ROOT, "bin", "sipstream")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # SIPp's sockets get the buffers the edge asks for (edge.sip.udp.receive.buffer): with SIPp's 64 KiB
 # default a pause of the stack under test, then its burst of responses, overflowed SIPp's own socket
@@ -252,6 +253,9 @@ class Stack:
         env.setdefault("SIPSTREAM_EDGE_SIP_MAX_CLIENT_TRANSACTIONS", "500000")
         # SIPp answers only the first challenge of a 401 and knows only MD5 digests
         env.setdefault("SIPSTREAM_EDGE_AUTH_ALGORITHMS", "MD5")
+        env["SIPSTREAM_JAR"] = self.jar
+        if self.args.java_opts:
+            env["SIPSTREAM_JAVA_OPTS"] = self.args.java_opts
         return env
 
     @staticmethod
@@ -318,7 +322,8 @@ class Stack:
                 p.wait()
 
     def start(self):
-        cmd = [self.java()] + self.args.java_opts.split() + ["-jar", self.jar, "local",
+        # the stack runs as a user runs it: through bin/sipstream, with its JVM options unless --java-opts
+        cmd = [LAUNCHER, "local",
                "--sip-port", str(self.sip_port), "--http-port", str(self.http_port),
                "--data-dir", self.data_dir, "--api-key", self.args.api_key, "--domain", self.args.domain]
         t0 = time.time()
@@ -987,7 +992,8 @@ def main():
     p.add_argument("--overload-held", type=int, help="take this as the highest rate held for --overload (skips the steps)")
     p.add_argument("--no-steps", action="store_true", help="skip the rate steps and baselines (with --faults, --soak or --overload)")
     p.add_argument("--jar", default=os.path.join(ROOT, "app", "target", "sipstream.jar"))
-    p.add_argument("--java-opts", default="-Xms1g -Xmx1g -XX:+UseParallelGC -XX:ReservedCodeCacheSize=512m -XX:MetaspaceSize=128m")
+    p.add_argument("--java-opts", default=None,
+                   help="JVM options of the stack instead of bin/sipstream's own (what a user gets)")
     p.add_argument("--api-key", default="bench-key-not-secret")
     p.add_argument("--domain", default="sipstream.local")
     p.add_argument("--sip-port", type=int, default=0)
@@ -1018,7 +1024,7 @@ def main():
     report = {"started_at": started.isoformat(timespec="seconds"), "machine": machine(),
               "command": " ".join([os.path.relpath(os.path.join(BENCH, "run-bench.sh"), ROOT)] + sys.argv[1:]),
               "config": {"rates": rates, "step_duration_s": args.duration, "hold_ms": args.hold_ms,
-                         "accounts": args.accounts, "java_opts": args.java_opts, "transport": "udp",
+                         "accounts": args.accounts, "java_opts": args.java_opts or "bin/sipstream's defaults", "transport": "udp",
                          "split": args.split, "stack_java_opts": args.stack_java_opts if args.split else None},
               "runs": []}
     stack = Stack(args, workdir)
