@@ -51,6 +51,7 @@ public record EdgeConfig(
         String secretsKey,
         boolean createTopics,
         SetupLimiter.Settings overload,
+        Duration overloadQueueDelay,
         RedisSettings redis,
         KafkaSettings kafka) {
 
@@ -136,7 +137,7 @@ public record EdgeConfig(
                 s.integer("edge.upstream.register.expires", 600, 60, 86_400),
                 secrets,
                 s.bool("edge.topics.create", true),
-                overload,
+                overload, queueDelay(s),
                 RedisSettings.from(s), KafkaSettings.from(s));
     }
 
@@ -147,6 +148,15 @@ public record EdgeConfig(
         Duration target = s.duration("edge.overload.target.latency", Duration.ofMillis(200));
         positive("edge.overload.target.latency", target);
         return new SetupLimiter.Settings(s.bool("edge.overload.enabled", true), min, max, target);
+    }
+
+    /** Refuse new INVITEs while datagrams wait longer than this for a SIP thread; 0 = never. */
+    private static Duration queueDelay(Settings s) {
+        String key = "edge.overload.queue.delay";
+        // a refused INVITE has waited at least this long: 20 ms leaves room under 50 ms from arrival to the 503
+        Duration d = "0".equals(s.string(key, "").trim()) ? Duration.ZERO : s.duration(key, Duration.ofMillis(20));
+        if (d.isNegative()) throw new ConfigException(key, "must not be negative (0 means never)");
+        return d;
     }
 
     private static void positive(String key, Duration d) {

@@ -21,11 +21,13 @@ import io.sipstream.edge.call.InviteHandler;
 import io.sipstream.edge.events.CallEventSink;
 import io.sipstream.edge.events.CallJournal;
 import io.sipstream.edge.events.KafkaCallEventPublisher;
+import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.kafka.TopicFollower;
 import io.sipstream.edge.registrar.Bindings;
 import io.sipstream.edge.registrar.Registrar;
 import io.sipstream.edge.sip.EdgeSipListener;
+import io.sipstream.edge.sip.QueueDelayValve;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipStackProperties;
@@ -141,6 +143,10 @@ public final class EdgeService implements AutoCloseable {
         sip = SipEndpoint.open(endpointSpec(config));
         closers.push(sip);
         SipResponder responder = new SipResponder(sip);
+        QueueDelayShedder queueShedder = new QueueDelayShedder(config.overloadQueueDelay());
+        QueueDelayValve valve = QueueDelayValve.of(sip.stack());
+        valve.start(queueShedder, responder, config.retryAfterSeconds());
+        metrics.sipLayer(queueShedder, valve);
         TrunkCredentialStore trunkCredentials = new TrunkCredentialStore(redis, keys,
                 config.secretsKey() == null ? null : new SecretBox(config.secretsKey()));
         Bindings bindings = new Bindings(redis, keys);

@@ -39,6 +39,9 @@ class EdgeConfigTest {
         assertThat(EdgeService.endpointSpec(c).stackProperties().getProperty("gov.nist.javax.sip.RECEIVE_UDP_BUFFER_SIZE"))
                 .isEqualTo(Integer.toString(4 << 20));
         assertThat(c.overload()).isEqualTo(new SetupLimiter.Settings(true, 10, 200, Duration.ofMillis(200)));
+        assertThat(c.overloadQueueDelay()).as("room under 50 ms from an INVITE's arrival to its 503").isEqualTo(Duration.ofMillis(20));
+        assertThat(EdgeService.endpointSpec(c).stackProperties().getProperty("gov.nist.javax.sip.SIP_MESSAGE_VALVE"))
+                .isEqualTo(io.sipstream.edge.sip.QueueDelayValve.class.getName());
         assertThat(c.progressEvents()).as("lean call events").isFalse();
         assertThat(EdgeConfig.from(settings(Map.of("edge.events.progress", "true"))).progressEvents()).isTrue();
     }
@@ -55,12 +58,20 @@ class EdgeConfigTest {
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.max.call.duration", "-1s")))).hasMessageContaining("edge.max.call.duration");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.min.setup", "300")))).hasMessageContaining("edge.overload.min.setup");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.target.latency", "0ms")))).hasMessageContaining("edge.overload.target.latency");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.queue.delay", "-5ms")))).hasMessageContaining("edge.overload.queue.delay");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.queue.delay", "fast")))).hasMessageContaining("edge.overload.queue.delay");
     }
 
     @Test
     void shouldReadNoLimitOnTheCallDurationAsZero() {
         assertThat(EdgeConfig.from(settings(Map.of("edge.max.call.duration", "0"))).maxCallDuration()).isZero();
         assertThat(EdgeConfig.from(settings(Map.of("edge.max.call.duration", "90m"))).maxCallDuration()).isEqualTo(Duration.ofMinutes(90));
+    }
+
+    @Test
+    void shouldReadNoRefusalForTheSipQueueDelayAsZero() {
+        assertThat(EdgeConfig.from(settings(Map.of("edge.overload.queue.delay", "0"))).overloadQueueDelay()).isZero();
+        assertThat(EdgeConfig.from(settings(Map.of("edge.overload.queue.delay", "35ms"))).overloadQueueDelay()).isEqualTo(Duration.ofMillis(35));
     }
 
     @Test

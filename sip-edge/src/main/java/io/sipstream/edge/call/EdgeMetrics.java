@@ -4,13 +4,18 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
+import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
+import io.sipstream.edge.sip.QueueDelayValve;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The edge's call metrics: calls in progress, attempts, the wait for a verdict, rejects by status;
- * and overload control: calls in set-up, their current limit, new calls refused for it.
+ * and overload control: calls in set-up, their current limit, new calls refused for it or by the SIP layer,
+ * the SIP layer's queueing delay.
  */
 public final class EdgeMetrics {
     private final MeterRegistry registry;
@@ -26,12 +31,20 @@ public final class EdgeMetrics {
         Gauge.builder("sipstream.edge.overload.limit", overload, SetupLimiter::limit)
                 .description("how many calls may be in set-up at once now (adaptive, up to edge.overload.max.setup)").register(registry);
         // a shed INVITE is counted here only, not in sipstream.edge.call.rejects: no call was started for it
-        FunctionCounter.builder("sipstream.edge.overload.shed", overload, SetupLimiter::refused)
-                .description("new INVITEs answered 503 at once because the calls in set-up were at their limit").register(registry);
+        FunctionCounter.builder("sipstream.edge.overload.shed", overload, SetupLimiter::refused).tag("layer", "setup")
+                .description("new INVITEs answered 503 at once, by the layer that refused them").register(registry);
         this.attempts = Counter.builder("sipstream.edge.call.attempts").description("CallAttempts sent to the router").register(registry);
         this.verdictWait = Timer.builder("sipstream.edge.verdict.wait").description("time from CallAttempt to RoutingVerdict")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(5))
                 .register(registry);
+    }
+
+    /** The SIP layer's shedding: new INVITEs refused while datagrams wait for a SIP thread, and that wait now. */
+    public void sipLayer(QueueDelayShedder shedder, QueueDelayValve valve) {
+        FunctionCounter.builder("sipstream.edge.overload.shed", shedder, QueueDelayShedder::shedCount).tag("layer", "sip")
+                .description("new INVITEs answered 503 at once, by the layer that refused them").register(registry);
+        TimeGauge.builder("sipstream.edge.sip.queue.delay", valve, TimeUnit.MILLISECONDS, QueueDelayValve::queueDelayMillis)
+                .description("how long the oldest UDP datagram still queued has waited for a SIP thread").register(registry);
     }
 
     public void attempt() { attempts.increment(); }

@@ -46,7 +46,13 @@ public final class SipStackProperties {
         p.setProperty("gov.nist.javax.sip.CACHE_CLIENT_CONNECTIONS", "true");
         p.setProperty("gov.nist.javax.sip.DELIVER_UNSOLICITED_NOTIFY", "false");
         p.setProperty("gov.nist.javax.sip.REJECT_STRAY_RESPONSES", "true");
-        p.setProperty("gov.nist.javax.sip.CONGESTION_CONTROL_TIMEOUT", "4000");
+        // A datagram that waited this long for a SIP thread has been retransmitted already (T1 is 500 ms; an
+        // INVITE goes again at 0.5 and 1.5 s, a 2xx until its ACK): handling it late is only load. The stack's
+        // auditor drops the queue's older entries every 2 s, so they go at 1 to 3 s. QueueDelayValve refuses new
+        // INVITEs long before; this is the backstop for the rest (a lost 180 is the only thing not sent again).
+        p.setProperty("gov.nist.javax.sip.CONGESTION_CONTROL_TIMEOUT", "1000");
+        // refuses new INVITEs while datagrams wait for a SIP thread (edge.overload.queue.delay), before any transaction
+        p.setProperty("gov.nist.javax.sip.SIP_MESSAGE_VALVE", QueueDelayValve.class.getName());
         return p;
     }
 

@@ -70,7 +70,7 @@ class OverloadTest {
             // Then they were refused at once (not after the 5 s verdict timeout), and the router never heard of them
             assertThat(answeredAfterMillis).allSatisfy(ms -> assertThat(ms).isLessThan(1000));
             for (var call : excess) assertThat(router.attemptsOf(call.callId())).isEmpty();
-            assertThat(edge.ctx.metrics().get("sipstream.edge.overload.shed").functionCounter().count()).isEqualTo(2.0);
+            assertThat(edge.ctx.metrics().get("sipstream.edge.overload.shed").tag("layer", "setup").functionCounter().count()).isEqualTo(2.0);
             assertThat(edge.ctx.metrics().get("sipstream.edge.calls.in.setup").gauge().value()).isEqualTo(3.0);
 
             // and the calls admitted complete once the router answers, late

@@ -1,0 +1,180 @@
+package io.sipstream.edge.sip;
+
+import gov.nist.javax.sip.ListeningPointImpl;
+import gov.nist.javax.sip.header.Via;
+import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
+import gov.nist.javax.sip.stack.MessageChannel;
+import gov.nist.javax.sip.stack.QueuedMessageDispatchBase;
+import gov.nist.javax.sip.stack.SIPMessageValve;
+import gov.nist.javax.sip.stack.UDPMessageProcessor;
+import io.sipstream.edge.overload.QueueDelayShedder;
+import java.lang.reflect.Field;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sip.SipStack;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JAIN-SIP's message valve (gov.nist.javax.sip.SIP_MESSAGE_VALVE): the first thing a SIP thread does
+ * with a parsed request, before any transaction is looked up or created. Here it refuses new INVITEs
+ * (no To tag) while datagrams wait too long for a SIP thread ({@link QueueDelayShedder}): 503 with
+ * Retry-After and a Reason, sent statelessly on the channel the INVITE came in on, and the INVITE
+ * dropped: no transaction, no 100 Trying, no listener. The ACK of such a 503 is recognised by the To
+ * tag the 503 gave (prefix {@value #SHED_TAG}) and dropped here too: it has no transaction to go to.
+ *
+ * <p>The wait measured is that of the oldest datagram in the UDP message processors' queues (JAIN-SIP's
+ * reader thread stamps each datagram when it takes it from the socket). The queue is a protected field,
+ * read by reflection; without it the edge warns once and refuses nothing for the queue's delay. TCP and
+ * TLS have no such queue (a reader thread per connection hands messages to a pool): their waits are not
+ * measured, but their new INVITEs are refused too while UDP's datagrams wait, the SIP threads being the
+ * same CPU.
+ *
+ * <p>The stack creates the valve by class name and calls {@link #init} from its constructor, before any
+ * listening point exists; the edge finds it by the stack's name ({@link #of}) and {@link #start}s it once
+ * the listening points are bound. Until then it lets everything through.
+ */
+public final class QueueDelayValve implements SIPMessageValve {
+    private static final Logger log = LoggerFactory.getLogger(QueueDelayValve.class);
+    /** To tag prefix of the 503s sent here; not hexadecimal, so no tag the edge gives otherwise has it. */
+    static final String SHED_TAG = "shed-";
+    public static final String OVERLOADED = "overloaded: SIP queue delay";
+    private static final Map<String, QueueDelayValve> BY_STACK = new ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicLong TAGS = new java.util.concurrent.atomic.AtomicLong(
+            new java.security.SecureRandom().nextLong());
+
+    private SipStack stack;
+    private volatile List<Queue<? extends QueuedMessageDispatchBase>> queues = List.of();
+    private volatile Shedding shedding;
+
+    private record Shedding(QueueDelayShedder shedder, SipResponder responder, int retryAfterSeconds) {}
+
+    /** For the stack, which creates its valve by class name. */
+    public QueueDelayValve() {}
+
+    /** The valve of a stack created with {@link SipStackProperties}. */
+    public static QueueDelayValve of(SipStack stack) {
+        QueueDelayValve v = BY_STACK.get(stack.getStackName());
+        if (v == null) throw new IllegalStateException("stack " + stack.getStackName() + " has no " + QueueDelayValve.class.getSimpleName());
+        return v;
+    }
+
+    @Override
+    public void init(SipStack stack) {
+        this.stack = stack;
+        BY_STACK.put(stack.getStackName(), this);
+    }
+
+    @Override
+    public void destroy() {
+        if (stack != null) BY_STACK.remove(stack.getStackName(), this);
+    }
+
+    /**
+     * Finds the UDP queues of the listening points bound by now, and from now refuses new INVITEs while the
+     * oldest queued datagram is older than the shedder's threshold (none when it is disabled).
+     */
+    public void start(QueueDelayShedder shedder, SipResponder responder, int retryAfterSeconds) {
+        queues = udpQueues(stack);
+        shedding = new Shedding(shedder, responder, retryAfterSeconds);
+    }
+
+    /** Milliseconds the oldest datagram still queued for a SIP thread has waited (0 when none waits). */
+    public long queueDelayMillis() { return queueDelayMillis(queues, System.currentTimeMillis()); }
+
+    static long queueDelayMillis(List<? extends Queue<? extends QueuedMessageDispatchBase>> queues, long nowMillis) {
+        long delay = 0;
+        for (Queue<? extends QueuedMessageDispatchBase> q : queues) {
+            QueuedMessageDispatchBase head = q.peek();
+            if (head != null) delay = Math.max(delay, nowMillis - head.getReceptionTime());
+        }
+        return delay;
+    }
+
+    @Override
+    public boolean processRequest(SIPRequest request, MessageChannel channel) {
+        String method = request.getMethod();
+        if (Request.ACK.equals(method)) return !isAckOfShed(request);
+        Shedding s = shedding;
+        if (s == null || !Request.INVITE.equals(method) || request.getToTag() != null) return true;
+        try {
+            if (!s.shedder().shed(queueDelayMillis())) return true;
+        } catch (RuntimeException e) { // JAIN-SIP not as expected: the stack works on without this valve
+            log.debug("queue delay not measured: {}", e.toString());
+            return true;
+        }
+        try {
+            send(refusal(request, s), request, channel);
+        } catch (Exception e) {
+            log.debug("503 to {} not sent: {}", request.getCallId().getCallId(), e.toString()); // its retransmission comes back
+        }
+        String report = s.shedder().report(System.nanoTime());
+        if (report != null) log.warn(report);
+        return false;
+    }
+
+    @Override
+    public boolean processResponse(Response response, MessageChannel channel) { return true; }
+
+    static boolean isAckOfShed(SIPRequest ack) {
+        String tag = ack.getToTag();
+        return tag != null && tag.startsWith(SHED_TAG);
+    }
+
+    private static SIPResponse refusal(SIPRequest request, Shedding s) throws java.text.ParseException {
+        SIPResponse r = request.createResponse(Response.SERVICE_UNAVAILABLE);
+        r.getTo().setTag(SHED_TAG + Long.toHexString(TAGS.incrementAndGet()));
+        s.responder().addReason(r, Response.SERVICE_UNAVAILABLE, OVERLOADED);
+        r.addHeader(s.responder().retryAfter(s.retryAfterSeconds()));
+        return r;
+    }
+
+    /**
+     * On the connection it came in on (TCP, TLS); over UDP to the source address, and to the source port when
+     * the Via asks for it with rport (RFC 3581), else to the Via's port (RFC 3261 18.2.2).
+     */
+    private static void send(SIPResponse r, SIPRequest request, MessageChannel channel) throws java.io.IOException {
+        if (channel.isReliable()) {
+            channel.sendMessage(r);
+            return;
+        }
+        Via via = request.getTopmostVia();
+        InetAddress to = request.getPeerPacketSourceAddress();
+        int port = via.hasParameter(Via.RPORT) ? request.getPeerPacketSourcePort() : via.getPort() > 0 ? via.getPort() : 5060;
+        channel.sendMessage(r, to, port);
+    }
+
+    private static List<Queue<? extends QueuedMessageDispatchBase>> udpQueues(SipStack stack) {
+        List<Queue<? extends QueuedMessageDispatchBase>> found = new ArrayList<>();
+        Field field;
+        try {
+            field = UDPMessageProcessor.class.getDeclaredField("messageQueue");
+            field.setAccessible(true);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.warn("cannot read JAIN-SIP's UDP message queue ({}): new INVITEs are not refused for the SIP layer's delay "
+                    + "(edge.overload.queue.delay), only by the limit on calls in set-up", e.toString());
+            return List.of();
+        }
+        for (Iterator<?> it = ((gov.nist.javax.sip.SipStackImpl) stack).getListeningPoints(); it.hasNext(); ) {
+            if (it.next() instanceof ListeningPointImpl lp && lp.getMessageProcessor() instanceof UDPMessageProcessor p) {
+                try {
+                    if (field.get(p) instanceof Queue<?> q) found.add(cast(q));
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    log.warn("cannot read JAIN-SIP's UDP message queue on port {} ({}): its delay is not measured", p.getPort(), e.toString());
+                }
+            }
+        }
+        return List.copyOf(found);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Queue<? extends QueuedMessageDispatchBase> cast(Queue<?> q) { return (Queue<? extends QueuedMessageDispatchBase>) q; }
+}

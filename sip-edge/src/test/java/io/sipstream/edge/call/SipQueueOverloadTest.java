@@ -1,0 +1,143 @@
+package io.sipstream.edge.call;
+
+import static io.sipstream.edge.support.FakeRouter.route;
+import static io.sipstream.edge.support.FakeRouter.trunk;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.edge.support.EdgeFixture;
+import io.sipstream.edge.support.FakeRouter;
+import io.sipstream.edge.support.TestUserAgent;
+import io.sipstream.localstack.LocalStack;
+import io.sipstream.localstack.LocalStackExtension;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import javax.sip.header.RetryAfterHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Overload of the SIP layer itself (edge.overload.queue.delay): while datagrams wait for a SIP thread,
+ * a new INVITE is answered 503 with Retry-After by the stack's message valve, before any transaction,
+ * 100 Trying or question to the router; a call admitted before completes. The SIP threads (two) are
+ * held by the test: each is handling an INFO of an answered call whose lock the test holds.
+ */
+@ExtendWith(LocalStackExtension.class)
+class SipQueueOverloadTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @Test
+    void shouldAnswerNewInvites503BeforeAnyTransactionWhileDatagramsWaitForASipThread(LocalStack stack) throws Exception {
+        try (EdgeFixture edge = EdgeFixture.start(stack, Map.of("edge.id", "3", "edge.sip.threads", "2",
+                "edge.overload.queue.delay", "50ms", "edge.verdict.timeout", "10s", "edge.retry.after", "7"));
+             FakeRouter router = new FakeRouter(edge.kafka, 3);
+             TestUserAgent phone = TestUserAgent.start("sq-phone");
+             TestUserAgent provider = TestUserAgent.start("sq-trunk");
+             ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
+            edge.account("sq", "pw-sq", true);
+            edge.publishTrunk(EdgeFixture.trunk("sq-t1", provider.port()).build());
+            String target = "sip:+15557654321@127.0.0.1:" + provider.port();
+
+            // Given two answered calls, whose locks will hold the two SIP threads
+            router.policy(a -> route(a, trunk("sq-t1", target, null)).build());
+            List<TestUserAgent.OutgoingCall> answered = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                var call = phone.call(edge.uri("+15557654321"), "sq", "pw-sq");
+                assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+                answered.add(call);
+            }
+            B2buaCall held1 = edge.edge.call(answered.get(0).callId());
+            B2buaCall held2 = edge.edge.call(answered.get(1).callId());
+            // and a call admitted, waiting for the router
+            router.policy(a -> null);
+            var admitted = phone.call(edge.uri("+15557654321"), "sq", "pw-sq");
+            CallAttempt asked = router.awaitAttempt(admitted.callId(), WAIT);
+
+            // When new INVITEs queue behind SIP threads that are busy
+            List<TestUserAgent.OutgoingCall> excess = new ArrayList<>();
+            List<CompletableFuture<Integer>> infos = new ArrayList<>();
+            List<CompletableFuture<Response>> options = new ArrayList<>();
+            long released;
+            synchronized (held1) {
+                synchronized (held2) {
+                    for (var call : answered) infos.add(CompletableFuture.supplyAsync(() -> info(call), senders));
+                    long me = Thread.currentThread().threadId();
+                    Awaitility.await().atMost(WAIT).until(() -> threadsWaitingFor(me) >= 2);
+                    for (int i = 0; i < 3; i++) excess.add(phone.call(edge.uri("+15557654321"), "sq", "pw-sq"));
+                    // more behind the last INVITE than there are SIP threads, so the queue is not empty when it is taken
+                    for (int i = 0; i < 4; i++) options.add(CompletableFuture.supplyAsync(() -> options(phone, edge.uri("ping")), senders));
+                    Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> queueDelayMillis(edge) >= 100);
+                    released = System.nanoTime();
+                }
+            }
+
+            // Then each is answered 503 with Retry-After as soon as a SIP thread is free, and nothing else
+            for (var call : excess) {
+                Response refused = call.awaitFinal(WAIT);
+                assertThat((System.nanoTime() - released) / 1_000_000).as("answered once the threads are free").isLessThan(1000);
+                assertThat(refused.getStatusCode()).isEqualTo(503);
+                assertThat(((RetryAfterHeader) refused.getHeader(RetryAfterHeader.NAME)).getRetryAfter()).isEqualTo(7);
+                assertThat(refused.getHeader("Reason").toString()).contains("SIP queue delay");
+                assertThat(call.statuses()).as("no 100 Trying, no challenge: no transaction").containsExactly(503);
+            }
+            for (var call : excess) assertThat(router.attemptsOf(call.callId())).isEmpty();
+            assertThat(edge.ctx.metrics().get("sipstream.edge.overload.shed").tag("layer", "sip").functionCounter().count())
+                    .isGreaterThanOrEqualTo(3.0);
+            assertThat(edge.ctx.metrics().get("sipstream.edge.overload.shed").tag("layer", "setup").functionCounter().count()).isZero();
+            // and what was in progress went on: the INFOs, the OPTIONS, the call admitted before
+            for (var info : infos) assertThat(info.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+            for (var o : options) assertThat(o.get(10, TimeUnit.SECONDS).getStatusCode()).isEqualTo(200);
+            router.answer(route(asked, trunk("sq-t1", target, null)).build());
+            assertThat(admitted.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+            admitted.bye();
+            for (var call : answered) call.bye();
+            Awaitility.await().atMost(WAIT).until(() -> edge.edge.callsInProgress() == 0);
+
+            // and with the queue drained, a new call is admitted
+            Awaitility.await().atMost(WAIT).until(() -> queueDelayMillis(edge) < 50);
+            router.policy(a -> route(a, trunk("sq-t1", target, null)).build());
+            var after = phone.call(edge.uri("+15557654321"), "sq", "pw-sq");
+            assertThat(after.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+            assertThat(after.statuses()).contains(100, 401);
+            after.bye();
+            assertThat(provider.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        }
+    }
+
+    private static int info(TestUserAgent.OutgoingCall call) {
+        try {
+            return call.sendInDialog(Request.INFO, Map.of());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Response options(TestUserAgent ua, String uri) {
+        try {
+            return ua.options(uri);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double queueDelayMillis(EdgeFixture edge) {
+        return edge.ctx.metrics().get("sipstream.edge.sip.queue.delay").timeGauge().value(TimeUnit.MILLISECONDS);
+    }
+
+    /** Threads blocked on a lock that thread holds. */
+    private static long threadsWaitingFor(long me) {
+        var mx = ManagementFactory.getThreadMXBean();
+        return Arrays.stream(mx.getThreadInfo(mx.getAllThreadIds())).filter(t -> t != null && t.getLockOwnerId() == me).count();
+    }
+}

@@ -1,0 +1,49 @@
+package io.sipstream.edge.sip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.parser.StringMsgParser;
+import gov.nist.javax.sip.stack.DatagramQueuedMessageDispatch;
+import java.net.DatagramPacket;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.junit.jupiter.api.Test;
+
+/** What the valve measures and what it recognises, without a stack. */
+class QueueDelayValveTest {
+
+    private static DatagramQueuedMessageDispatch receivedAt(long millis) {
+        return new DatagramQueuedMessageDispatch(new DatagramPacket(new byte[0], 0), millis);
+    }
+
+    @Test
+    void shouldMeasureTheWaitOfTheOldestDatagramOfAnyQueue() {
+        var a = new LinkedBlockingQueue<DatagramQueuedMessageDispatch>();
+        var b = new LinkedBlockingQueue<DatagramQueuedMessageDispatch>();
+        assertThat(QueueDelayValve.queueDelayMillis(List.of(a, b), 10_000)).as("nothing queued").isZero();
+
+        a.add(receivedAt(9_990));
+        a.add(receivedAt(9_995));
+        b.add(receivedAt(9_930));
+        assertThat(QueueDelayValve.queueDelayMillis(List.of(a, b), 10_000)).isEqualTo(70);
+        b.poll();
+        assertThat(QueueDelayValve.queueDelayMillis(List.of(a, b), 10_000)).isEqualTo(10);
+        assertThat(QueueDelayValve.queueDelayMillis(List.of(), 10_000)).as("no UDP queue found").isZero();
+    }
+
+    @Test
+    void shouldRecogniseTheAckOfItsOwn503ByItsToTag() throws Exception {
+        assertThat(QueueDelayValve.isAckOfShed(ack(QueueDelayValve.SHED_TAG + "1f"))).isTrue();
+        assertThat(QueueDelayValve.isAckOfShed(ack("3a9c01"))).as("the ACK of another answer").isFalse();
+    }
+
+    private static SIPRequest ack(String toTag) throws Exception {
+        String msg = "ACK sip:+15551234567@127.0.0.1:5060 SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\n"
+                + "From: <sip:alice@127.0.0.1>;tag=a1\r\n"
+                + "To: <sip:+15551234567@127.0.0.1>;tag=" + toTag + "\r\n"
+                + "Call-ID: c1\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+        return (SIPRequest) new StringMsgParser().parseSIPMessage(msg.getBytes(java.nio.charset.StandardCharsets.UTF_8), true, false, null);
+    }
+}
