@@ -657,7 +657,8 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
            "-max_socket", "1000", "-nostdin",
            "-trace_stat", "-fd", "1", "-stf", os.path.join(d, "stat.csv"),
            "-trace_rtt", "-rtt_freq", "100", "-trace_logs", "-log_file", os.path.join(d, "timings.log"),
-           "-trace_err", "-error_file", os.path.join(d, "errors.log")]
+           "-trace_err", "-error_file", os.path.join(d, "errors.log"),
+           "-trace_screen"]  # the final screen: messages, retransmissions and timeouts per scenario step
     log(f"{label}: {calls} calls at {rate}/s, hold {args.hold_ms} ms")
     jvm_fn = pid_groups.get("stack_jvm")  # the JVM alone, for its collections; not a CPU group of its own
     pid_groups = {k: v for k, v in pid_groups.items() if k != "stack_jvm"}
