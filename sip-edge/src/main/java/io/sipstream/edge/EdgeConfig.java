@@ -52,6 +52,7 @@ public record EdgeConfig(
         boolean createTopics,
         SetupLimiter.Settings overload,
         Duration overloadQueueDelay,
+        Duration overloadQueueDelaySustain,
         RedisSettings redis,
         KafkaSettings kafka) {
 
@@ -138,6 +139,9 @@ public record EdgeConfig(
                 secrets,
                 s.bool("edge.topics.create", true),
                 overload, queueDelay(s),
+                // a collection's pause leaves a burst the SIP threads drain in tens of ms (a full one's in a
+                // few hundred): refusing calls for that failed calls at rates the edge holds
+                nonNegative("edge.overload.queue.delay.sustain", s.duration("edge.overload.queue.delay.sustain", Duration.ofMillis(500))),
                 RedisSettings.from(s), KafkaSettings.from(s));
     }
 
@@ -156,6 +160,11 @@ public record EdgeConfig(
         // a refused INVITE has waited at least this long: 20 ms leaves room under 50 ms from arrival to the 503
         Duration d = "0".equals(s.string(key, "").trim()) ? Duration.ZERO : s.duration(key, Duration.ofMillis(20));
         if (d.isNegative()) throw new ConfigException(key, "must not be negative (0 means never)");
+        return d;
+    }
+
+    private static Duration nonNegative(String key, Duration d) {
+        if (d.isNegative()) throw new ConfigException(key, "must not be negative");
         return d;
     }
 

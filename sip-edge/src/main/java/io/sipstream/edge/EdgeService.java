@@ -143,7 +143,7 @@ public final class EdgeService implements AutoCloseable {
         sip = SipEndpoint.open(endpointSpec(config));
         closers.push(sip);
         SipResponder responder = new SipResponder(sip);
-        QueueDelayShedder queueShedder = new QueueDelayShedder(config.overloadQueueDelay());
+        QueueDelayShedder queueShedder = new QueueDelayShedder(config.overloadQueueDelay(), config.overloadQueueDelaySustain());
         QueueDelayValve valve = QueueDelayValve.of(sip.stack());
         valve.start(queueShedder, responder, config.retryAfterSeconds());
         metrics.sipLayer(queueShedder, valve);

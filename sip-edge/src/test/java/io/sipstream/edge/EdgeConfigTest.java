@@ -40,6 +40,7 @@ class EdgeConfigTest {
                 .isEqualTo(Integer.toString(4 << 20));
         assertThat(c.overload()).isEqualTo(new SetupLimiter.Settings(true, 10, 200, Duration.ofMillis(200)));
         assertThat(c.overloadQueueDelay()).as("room under 50 ms from an INVITE's arrival to its 503").isEqualTo(Duration.ofMillis(20));
+        assertThat(c.overloadQueueDelaySustain()).as("a collection's burst drains first").isEqualTo(Duration.ofMillis(500));
         assertThat(EdgeService.endpointSpec(c).stackProperties().getProperty("gov.nist.javax.sip.SIP_MESSAGE_VALVE"))
                 .isEqualTo(io.sipstream.edge.sip.QueueDelayValve.class.getName());
         assertThat(c.progressEvents()).as("lean call events").isFalse();

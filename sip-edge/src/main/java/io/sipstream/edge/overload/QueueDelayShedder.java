@@ -15,11 +15,22 @@ import java.time.Duration;
  * <p>A refused INVITE was ahead of the oldest queued datagram, so it has itself waited at least the
  * threshold: the threshold must leave room under the time a refusal may take (50 ms from arrival).
  *
+ * <p>Only a sustained delay is overload: a collection's pause leaves a burst that the SIP threads
+ * drain in tens of milliseconds (a full collection's in a few hundred), and refusing calls then
+ * failed calls at rates the edge holds. So refusing starts once the delay has stayed past the
+ * threshold for {@code sustain}, and while it goes on the low-water mark is half the threshold (the
+ * refusals hold the queue near it); it stops once the delay has stayed under that mark for
+ * {@code sustain}.
+ *
  * <p>Time is an input, so tests need no sleeps. Thread-safe: SIP threads call it.
  */
 public final class QueueDelayShedder {
     private static final long REPORT_EVERY_NANOS = 1_000_000_000L;
     private final long thresholdMillis;
+    private final long sustainNanos;
+    private boolean shedding;
+    /** When the delay last crossed the mark that changes the state (-1: it is on this state's side of it). */
+    private long crossedAt = -1;
     private long shed;
     private long shedSinceReport;
     private long worstDelaySinceReport;
@@ -27,9 +38,11 @@ public final class QueueDelayShedder {
     private boolean reported;
 
     /** {@code threshold} zero: nothing is refused (the delay is still measured). */
-    public QueueDelayShedder(Duration threshold) {
+    public QueueDelayShedder(Duration threshold, Duration sustain) {
         if (threshold.isNegative()) throw new IllegalArgumentException("threshold must not be negative");
+        if (sustain.isNegative()) throw new IllegalArgumentException("sustain must not be negative");
         this.thresholdMillis = threshold.toMillis();
+        this.sustainNanos = sustain.toNanos();
     }
 
     public boolean enabled() { return thresholdMillis > 0; }
@@ -37,13 +50,35 @@ public final class QueueDelayShedder {
     public long thresholdMillis() { return thresholdMillis; }
 
     /** Whether to refuse a new INVITE now, the oldest datagram still queued having waited {@code queueDelayMillis}. */
-    public synchronized boolean shed(long queueDelayMillis) {
-        if (!enabled() || queueDelayMillis <= thresholdMillis) return false;
+    public synchronized boolean shed(long queueDelayMillis, long nowNanos) {
+        if (!enabled()) return false;
+        if (!shedding) {
+            if (queueDelayMillis <= thresholdMillis) {
+                crossedAt = -1;
+                return false;
+            }
+            if (crossedAt < 0) crossedAt = nowNanos;
+            if (nowNanos - crossedAt < sustainNanos) return false; // a burst, perhaps: it may drain
+            shedding = true;
+            crossedAt = -1;
+        } else if (queueDelayMillis <= thresholdMillis / 2) {
+            if (crossedAt < 0) crossedAt = nowNanos;
+            if (nowNanos - crossedAt >= sustainNanos) {
+                shedding = false;
+                crossedAt = -1;
+            }
+            return false;
+        } else {
+            crossedAt = -1;
+        }
         shed++;
         shedSinceReport++;
         worstDelaySinceReport = Math.max(worstDelaySinceReport, queueDelayMillis);
         return true;
     }
+
+    /** Whether new INVITEs are being refused (the delay has stayed past the threshold). */
+    public synchronized boolean shedding() { return shedding; }
 
     /** New INVITEs refused since start. */
     public synchronized long shedCount() { return shed; }

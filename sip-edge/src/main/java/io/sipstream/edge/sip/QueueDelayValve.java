@@ -106,7 +106,7 @@ public final class QueueDelayValve implements SIPMessageValve {
         Shedding s = shedding;
         if (s == null || !Request.INVITE.equals(method) || request.getToTag() != null) return true;
         try {
-            if (!s.shedder().shed(queueDelayMillis())) return true;
+            if (!s.shedder().shed(queueDelayMillis(), System.nanoTime())) return true;
         } catch (RuntimeException e) { // JAIN-SIP not as expected: the stack works on without this valve
             log.debug("queue delay not measured: {}", e.toString());
             return true;

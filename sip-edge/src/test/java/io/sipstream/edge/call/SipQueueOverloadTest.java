@@ -40,7 +40,7 @@ class SipQueueOverloadTest {
     @Test
     void shouldAnswerNewInvites503BeforeAnyTransactionWhileDatagramsWaitForASipThread(LocalStack stack) throws Exception {
         try (EdgeFixture edge = EdgeFixture.start(stack, Map.of("edge.id", "3", "edge.sip.threads", "2",
-                "edge.overload.queue.delay", "50ms", "edge.verdict.timeout", "10s", "edge.retry.after", "7"));
+                "edge.overload.queue.delay", "50ms", "edge.overload.queue.delay.sustain", "0ms", "edge.verdict.timeout", "10s", "edge.retry.after", "7"));
              FakeRouter router = new FakeRouter(edge.kafka, 3);
              TestUserAgent phone = TestUserAgent.start("sq-phone");
              TestUserAgent provider = TestUserAgent.start("sq-trunk");
