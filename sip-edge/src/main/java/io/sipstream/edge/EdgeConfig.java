@@ -141,15 +141,17 @@ public record EdgeConfig(
                 overload, queueDelay(s),
                 // a collection's pause leaves a burst the SIP threads drain in tens of ms (a full one's in a
                 // few hundred): refusing calls for that failed calls at rates the edge holds
-                nonNegative("edge.overload.queue.delay.sustain", s.duration("edge.overload.queue.delay.sustain", Duration.ofMillis(500))),
+                nonNegative("edge.overload.queue.delay.sustain", s.duration("edge.overload.queue.delay.sustain", Duration.ofSeconds(1))),
                 RedisSettings.from(s), KafkaSettings.from(s));
     }
 
     private static SetupLimiter.Settings overload(Settings s) {
-        int max = s.integer("edge.overload.max.setup", 200, 1, 100_000);
+        // a full collection's pause (about 0.5 s) holds a second's arrivals in set-up at once: at 400 calls/s
+        // a cap of 200 and a 200 ms target refused calls the edge would have served a moment later
+        int max = s.integer("edge.overload.max.setup", 1000, 1, 100_000);
         int min = s.integer("edge.overload.min.setup", Math.min(10, max), 1, 100_000);
         if (min > max) throw new ConfigException("edge.overload.min.setup", "is above edge.overload.max.setup (" + max + ")");
-        Duration target = s.duration("edge.overload.target.latency", Duration.ofMillis(200));
+        Duration target = s.duration("edge.overload.target.latency", Duration.ofSeconds(1));
         positive("edge.overload.target.latency", target);
         return new SetupLimiter.Settings(s.bool("edge.overload.enabled", true), min, max, target);
     }

@@ -38,9 +38,9 @@ class EdgeConfigTest {
         assertThat(c.sipThreads()).isEqualTo(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
         assertThat(EdgeService.endpointSpec(c).stackProperties().getProperty("gov.nist.javax.sip.RECEIVE_UDP_BUFFER_SIZE"))
                 .isEqualTo(Integer.toString(4 << 20));
-        assertThat(c.overload()).isEqualTo(new SetupLimiter.Settings(true, 10, 200, Duration.ofMillis(200)));
+        assertThat(c.overload()).isEqualTo(new SetupLimiter.Settings(true, 10, 1000, Duration.ofSeconds(1)));
         assertThat(c.overloadQueueDelay()).as("room under 50 ms from an INVITE's arrival to its 503").isEqualTo(Duration.ofMillis(20));
-        assertThat(c.overloadQueueDelaySustain()).as("a collection's burst drains first").isEqualTo(Duration.ofMillis(500));
+        assertThat(c.overloadQueueDelaySustain()).as("a collection's burst drains first").isEqualTo(Duration.ofSeconds(1));
         assertThat(EdgeService.endpointSpec(c).stackProperties().getProperty("gov.nist.javax.sip.SIP_MESSAGE_VALVE"))
                 .isEqualTo(io.sipstream.edge.sip.QueueDelayValve.class.getName());
         assertThat(c.progressEvents()).as("lean call events").isFalse();
@@ -57,7 +57,7 @@ class EdgeConfigTest {
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.registrar.max.expires", "30")))).hasMessageContaining("edge.registrar.max.expires");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("secrets.key", "short")))).hasMessageContaining("secrets.key");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.max.call.duration", "-1s")))).hasMessageContaining("edge.max.call.duration");
-        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.min.setup", "300")))).hasMessageContaining("edge.overload.min.setup");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.min.setup", "2000")))).hasMessageContaining("edge.overload.min.setup");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.target.latency", "0ms")))).hasMessageContaining("edge.overload.target.latency");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.queue.delay", "-5ms")))).hasMessageContaining("edge.overload.queue.delay");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.queue.delay", "fast")))).hasMessageContaining("edge.overload.queue.delay");
