@@ -39,7 +39,7 @@ class EdgeConfigTest {
         assertThat(EdgeService.endpointSpec(c).stackProperties().getProperty("gov.nist.javax.sip.RECEIVE_UDP_BUFFER_SIZE"))
                 .isEqualTo(Integer.toString(4 << 20));
         assertThat(c.overload()).isEqualTo(new SetupLimiter.Settings(true, 10, 1000, Duration.ofSeconds(1)));
-        assertThat(c.overloadQueueDelay()).as("room under 50 ms from an INVITE's arrival to its 503").isEqualTo(Duration.ofMillis(20));
+        assertThat(c.overloadQueueDelay()).as("well before the peers' retransmissions at 500 ms").isEqualTo(Duration.ofMillis(200));
         assertThat(c.overloadQueueDelaySustain()).as("a collection's burst drains first").isEqualTo(Duration.ofSeconds(1));
         assertThat(EdgeService.endpointSpec(c).stackProperties().getProperty("gov.nist.javax.sip.SIP_MESSAGE_VALVE"))
                 .isEqualTo(io.sipstream.edge.sip.QueueDelayValve.class.getName());
