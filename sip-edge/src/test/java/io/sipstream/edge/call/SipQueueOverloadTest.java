@@ -75,6 +75,12 @@ class SipQueueOverloadTest {
                     long me = Thread.currentThread().threadId();
                     Awaitility.await().atMost(WAIT).until(() -> threadsWaitingFor(me) >= 2);
                     for (int i = 0; i < 3; i++) excess.add(phone.call(edge.uri("+15557654321"), "sq", "pw-sq"));
+                    // and a retransmission of the INVITE admitted before: its transaction's to absorb, never a 503
+                    // (the caller would drop a call the edge goes on to connect)
+                    byte[] again = admitted.request().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    try (java.net.DatagramSocket raw = new java.net.DatagramSocket()) {
+                        raw.send(new java.net.DatagramPacket(again, again.length, java.net.InetAddress.getLoopbackAddress(), edge.sipPort));
+                    }
                     // more behind the last INVITE than there are SIP threads, so the queue is not empty when it is taken
                     for (int i = 0; i < 4; i++) options.add(CompletableFuture.supplyAsync(() -> options(phone, edge.uri("ping")), senders));
                     Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> queueDelayMillis(edge) >= 100);
@@ -100,6 +106,7 @@ class SipQueueOverloadTest {
             for (var o : options) assertThat(o.get(10, TimeUnit.SECONDS).getStatusCode()).isEqualTo(200);
             router.answer(route(asked, trunk("sq-t1", target, null)).build());
             assertThat(admitted.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+            assertThat(admitted.statuses()).as("its retransmission was not refused").doesNotContain(503);
             admitted.bye();
             for (var call : answered) call.bye();
             Awaitility.await().atMost(WAIT).until(() -> edge.edge.callsInProgress() == 0);
