@@ -198,6 +198,9 @@ public final class B2buaCall {
     };
 
     private void answered(CalleeLeg leg, Response answer) {
+        // the answer's time is when the edge has the 200, before relaying it: a stamp taken after the sends
+        // could lag the caller's own clock (a thread descheduled between them) and bill less than was talked
+        long now = System.currentTimeMillis();
         if (noAnswerTimer != null) noAnswerTimer.cancel(false);
         report.trunk(hunt.trunkId());
         state = State.ANSWERED;
@@ -205,7 +208,6 @@ public final class B2buaCall {
         calleeSide = leg;
         caller.answer(answer);
         if (caller.offeredSdp()) leg.ack(null); // else the caller's ACK carries the answer to the offer in the 200
-        long now = System.currentTimeMillis();
         report.answered(now);
         timers.add(s.every(s.settings().interimInterval(), this::interim));
         limitDuration(verdict);
