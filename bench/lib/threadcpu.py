@@ -7,6 +7,7 @@ which a sampling profiler misses.
 """
 import os
 import re
+import subprocess
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -87,7 +88,6 @@ class GcWatch:
     samples: promotion, plus any array too large for the young generation)."""
 
     def __init__(self, java_home, pid):
-        import subprocess
         jstat = os.path.join(java_home, "bin", "jstat") if java_home else "jstat"
         try:
             self.proc = subprocess.Popen([jstat, "-gc", str(pid), "1000"], stdout=subprocess.PIPE,

@@ -49,8 +49,15 @@ public final class QueueDelayShedder {
 
     public long thresholdMillis() { return thresholdMillis; }
 
-    /** Whether to refuse a new INVITE now, the oldest datagram still queued having waited {@code queueDelayMillis}. */
+    /** {@link #refuses} and, when it does, {@link #refused}. */
     public synchronized boolean shed(long queueDelayMillis, long nowNanos) {
+        if (!refuses(queueDelayMillis, nowNanos)) return false;
+        refused(queueDelayMillis);
+        return true;
+    }
+
+    /** Whether to refuse a new INVITE now, the oldest datagram still queued having waited {@code queueDelayMillis}. */
+    public synchronized boolean refuses(long queueDelayMillis, long nowNanos) {
         if (!enabled()) return false;
         if (!shedding) {
             if (queueDelayMillis <= thresholdMillis) {
@@ -71,10 +78,14 @@ public final class QueueDelayShedder {
         } else {
             crossedAt = -1;
         }
+        return true;
+    }
+
+    /** Counts a new INVITE refused (not a retransmission of one being served, which the valve lets through). */
+    public synchronized void refused(long queueDelayMillis) {
         shed++;
         shedSinceReport++;
         worstDelaySinceReport = Math.max(worstDelaySinceReport, queueDelayMillis);
-        return true;
     }
 
     /** Whether new INVITEs are being refused (the delay has stayed past the threshold). */
