@@ -156,11 +156,13 @@ public final class EdgeService implements AutoCloseable {
                 config.maxCallDuration(), config.progressEvents()));
 
         NonceStore nonces = new NonceStore(config.nonceTtl());
-        AuthBans bans = new AuthBans(config.banAfter(), config.banDuration());
-        RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), bans);
+        AuthBans bans = new AuthBans(config.banAfter(), config.banSourceUsers(), config.banDuration());
+        RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), new RateLimiter(config.trunkRateLimitPerSecond()),
+                bans, allowList);
+        guard.register(ctx.metrics());
         DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers(),
                 config.authAlgorithms());
-        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, responder, System::currentTimeMillis);
+        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, allowList, responder, System::currentTimeMillis);
 
         EdgeSipListener listener = new EdgeSipListener(sip, guard)
                 .on(Request.INVITE, new InviteHandler(services, authenticator, allowList))

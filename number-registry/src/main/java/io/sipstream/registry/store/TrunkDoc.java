@@ -6,9 +6,10 @@ import java.util.List;
 /**
  * A trunk as kept in Redis under {@code trunk:<id>} (JSON) and shown by the API. The digest
  * password lives apart, sealed, in {@code trunkcred:<id>}; this record says only whether there is one.
+ * {@code allowAnySource} is false in documents written before it existed.
  */
 public record TrunkDoc(String id, String host, int port, String transport, boolean enabled, List<String> allowedCidrs,
-                       String callerIdFormat, String techPrefix, int maxChannels, boolean allowRefer,
+                       boolean allowAnySource, String callerIdFormat, String techPrefix, int maxChannels, boolean allowRefer,
                        boolean allowRedirect, List<Integer> finalCodes, boolean register, String username,
                        String realm, boolean hasCredentials, long version, Instant updatedAt) {
     public TrunkDoc {

@@ -11,19 +11,22 @@ import org.slf4j.LoggerFactory;
 /**
  * Authenticates a request of an account and answers it when it fails: 401 with a fresh
  * challenge, 400 when the digest was computed for another Request-URI, or 403 after wrong
- * credentials (both counted toward the source's ban). Blocking
- * (Redis): call off SIP threads.
+ * credentials (both counted toward a ban of the source and the user it claimed, {@link AuthBans};
+ * never from a source on a trunk's allow-list: forged requests must not get a carrier banned).
+ * Blocking (Redis): call off SIP threads.
  */
 public final class SipAuthenticator {
     private static final Logger log = LoggerFactory.getLogger(SipAuthenticator.class);
     private final DigestAuth digest;
     private final AuthBans bans;
+    private final TrunkAllowList trunks;
     private final SipResponder responder;
     private final LongSupplier clock;
 
-    public SipAuthenticator(DigestAuth digest, AuthBans bans, SipResponder responder, LongSupplier clock) {
+    public SipAuthenticator(DigestAuth digest, AuthBans bans, TrunkAllowList trunks, SipResponder responder, LongSupplier clock) {
         this.digest = digest;
         this.bans = bans;
+        this.trunks = trunks;
         this.responder = responder;
         this.clock = clock;
     }
@@ -34,7 +37,7 @@ public final class SipAuthenticator {
         AuthOutcome outcome = digest.check(st.getRequest(), now);
         switch (outcome) {
             case AuthOutcome.Authenticated ok -> {
-                bans.recordSuccess(source.ip());
+                bans.recordSuccess(source.ip(), ClaimedUser.of(st.getRequest()));
                 return ok;
             }
             case AuthOutcome.Challenge challenge -> {
@@ -44,18 +47,23 @@ public final class SipAuthenticator {
                 return null;
             }
             case AuthOutcome.BadRequest bad -> {
-                bans.recordFailure(source.ip(), now);
+                failed(st, source, now);
                 log.info("auth refused from {}:{}: {}", source.ip(), source.port(), bad.reason());
                 responder.reject(st, Response.BAD_REQUEST, bad.reason()); // says nothing about the account
                 return null;
             }
             case AuthOutcome.Forbidden forbidden -> {
-                bans.recordFailure(source.ip(), now);
+                failed(st, source, now);
                 log.info("auth failed from {}:{}: {}", source.ip(), source.port(), forbidden.reason());
                 // the reason stays in the log: telling the caller would tell a scanner which usernames exist
                 responder.respond(st, Response.FORBIDDEN);
                 return null;
             }
         }
+    }
+
+    private void failed(ServerTransaction st, SipSource source, long now) {
+        if (trunks.trunkIdOf(source.ip(), source.port()) != null) return;
+        bans.recordFailure(source.ip(), ClaimedUser.of(st.getRequest()), now);
     }
 }
