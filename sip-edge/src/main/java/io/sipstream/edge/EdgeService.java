@@ -26,6 +26,7 @@ import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.kafka.TopicFollower;
 import io.sipstream.edge.registrar.Bindings;
 import io.sipstream.edge.registrar.Registrar;
+import io.sipstream.edge.sip.CheckedMessageParserFactory;
 import io.sipstream.edge.sip.EdgeSipListener;
 import io.sipstream.edge.sip.QueueDelayValve;
 import io.sipstream.edge.sip.SipEndpoint;
@@ -147,6 +148,8 @@ public final class EdgeService implements AutoCloseable {
         QueueDelayValve valve = QueueDelayValve.of(sip.stack());
         valve.start(queueShedder, responder, config.retryAfterSeconds());
         metrics.sipLayer(queueShedder, valve);
+        CheckedMessageParserFactory parsers = CheckedMessageParserFactory.of(sip.stack());
+        if (parsers != null) parsers.malformed().register(ctx.metrics());
         TrunkCredentialStore trunkCredentials = new TrunkCredentialStore(redis, keys,
                 config.secretsKey() == null ? null : new SecretBox(config.secretsKey()));
         Bindings bindings = new Bindings(redis, keys);
