@@ -32,6 +32,9 @@ import io.sipstream.edge.sip.QueueDelayValve;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipStackProperties;
+import io.sipstream.edge.sip.tcp.ConnectionGuard;
+import io.sipstream.edge.sip.tcp.ConnectionLimits;
+import io.sipstream.edge.sip.tcp.GuardedProcessorFactory;
 import io.sipstream.edge.trunk.TrunkCredentialStore;
 import io.sipstream.edge.trunk.TrunkDirectory;
 import io.sipstream.edge.trunk.TrunkRegistrations;
@@ -150,6 +153,8 @@ public final class EdgeService implements AutoCloseable {
         metrics.sipLayer(queueShedder, valve);
         CheckedMessageParserFactory parsers = CheckedMessageParserFactory.of(sip.stack());
         if (parsers != null) parsers.malformed().register(ctx.metrics());
+        ConnectionGuard connections = GuardedProcessorFactory.guardOf(sip.stack());
+        if (connections != null) connections.register(ctx.metrics());
         TrunkCredentialStore trunkCredentials = new TrunkCredentialStore(redis, keys,
                 config.secretsKey() == null ? null : new SecretBox(config.secretsKey()));
         Bindings bindings = new Bindings(redis, keys);
@@ -220,7 +225,8 @@ public final class EdgeService implements AutoCloseable {
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (String t : config.transports()) ports.put(t, config.sipPort());
         Properties props = SipStackProperties.build(new SipStackProperties.Limits(config.sipThreads(), config.maxMessageSize(),
-                config.maxServerTransactions(), config.maxClientTransactions(), config.maxTcpConnections(), config.udpReceiveBuffer()));
+                config.maxServerTransactions(), config.maxClientTransactions(), withinDescriptorLimit(config.tcpConnections()),
+                config.udpReceiveBuffer()));
         int granted = SipStackProperties.grantedUdpReceiveBuffer(config.udpReceiveBuffer());
         if (granted >= 0 && granted < config.udpReceiveBuffer()) {
             log.warn("the kernel grants SIP's UDP socket a receive buffer of {} bytes, not the {} of edge.sip.udp.receive.buffer: "
@@ -233,6 +239,22 @@ public final class EdgeService implements AutoCloseable {
         }
         return new SipEndpoint.Spec("sipstream-edge-" + config.edgeId() + "-" + System.nanoTime(), config.sipHost(),
                 config.advertisedHost(), ports, props, "sipstream");
+    }
+
+    /**
+     * The connection limits, the total lowered to what the process' file descriptor limit leaves after a reserve
+     * for everything else (Kafka, Redis, the journal, connections to trunks): past it accept() fails, and JAIN-SIP's
+     * selector retries it in a loop.
+     */
+    static ConnectionLimits withinDescriptorLimit(ConnectionLimits limits) {
+        long descriptors = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
+        if (descriptors <= 0) return limits;
+        int room = (int) Math.min(Integer.MAX_VALUE, descriptors > 2048 ? descriptors - 1024 : descriptors / 2);
+        if (limits.maxConnections() <= room) return limits;
+        log.warn("edge.sip.max.tcp.connections is {}, but the process may open {} files: at most {} TCP and TLS connections are "
+                + "taken (raise the limit, e.g. ulimit -n or LimitNOFILE)", limits.maxConnections(), descriptors, room);
+        return new ConnectionLimits(room, limits.maxPerSource(), limits.messageTimeout(), limits.idleTimeout());
     }
 
     /** The ports SIP listens on, by transport. */

@@ -1,0 +1,128 @@
+package io.sipstream.edge.sip.tcp;
+
+import gov.nist.javax.sip.stack.NioTcpMessageChannel;
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * What the edge keeps about one connection a peer opened: its source, whether it was admitted,
+ * when a message is due on it, and the screen its bytes pass before JAIN-SIP parses them. The
+ * channel ({@link GuardedTcpChannel}, {@link GuardedTlsChannel}) calls in as bytes and messages
+ * arrive and when it closes; {@link ConnectionGuard} sweeps the deadlines.
+ *
+ * <p>A connection the edge ends is asked to close ({@link #askClose}): its input is shut down, so
+ * the selector thread, the one that reads and closes it otherwise too, finds it readable and closes
+ * it; only one that stays open regardless is closed by the sweeper itself.
+ */
+final class GuardedConnection {
+    private final ConnectionGuard guard;
+    private final NioTcpMessageChannel channel;
+    private final Runnable wakeSelector;
+    private final String source;
+    private final boolean admitted;
+    private final ContentLengthScreen screen;
+    private final long messageTimeoutNanos;
+    private volatile long deadlineNanos;   // when a message is due: the first from the connect, a later one from its first byte; 0: none
+    private volatile long closeAskedNanos; // 0: not asked
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    GuardedConnection(ConnectionGuard guard, NioTcpMessageChannel channel, Runnable wakeSelector, String source, boolean admitted,
+                      int maxMessageSize) {
+        this.guard = guard;
+        this.channel = channel;
+        this.wakeSelector = wakeSelector;
+        this.source = source;
+        this.admitted = admitted;
+        this.screen = new ContentLengthScreen(maxMessageSize);
+        this.messageTimeoutNanos = guard.limits().messageTimeout().toNanos();
+        this.deadlineNanos = System.nanoTime() + messageTimeoutNanos;
+        guard.opened(this);
+    }
+
+    String source() { return source; }
+
+    boolean admitted() { return admitted; }
+
+    NioTcpMessageChannel channel() { return channel; }
+
+    boolean closing() { return closeAskedNanos != 0; }
+
+    long closeAskedNanos() { return closeAskedNanos; }
+
+    long deadlineNanos() { return deadlineNanos; }
+
+    /** Reads what the socket holds into the processor's buffer: the bytes, or null when the connection is done. */
+    byte[] read(ByteBuffer buffer) throws IOException {
+        if (closing()) return null;
+        SocketChannel socket = channel.getSocketChannel();
+        buffer.clear();
+        int n = socket.read(buffer);
+        if (n <= 0) return null; // -1: the peer closed; 0 on a readable socket: stuck (JAIN-SIP closes those too)
+        buffer.flip();
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+    }
+
+    /**
+     * Plain bytes about to reach the parser. Throws (the channel then closes) when they declare a body over the
+     * largest message; starts the clock of a message when they are more than the CRLFs of a keep-alive.
+     */
+    void arrived(byte[] plain) {
+        if (!screen.accept(plain)) {
+            askClose(true); // and throw: nothing more reaches the parser, wherever the caller catches it
+            throw new TooLarge();
+        }
+        if (deadlineNanos == 0 && !onlyLineBreaks(plain)) deadlineNanos = System.nanoTime() + messageTimeoutNanos;
+    }
+
+    /** A complete message was parsed: none is due until more bytes come. */
+    void messageSeen() { deadlineNanos = 0; }
+
+    /**
+     * Ends the connection from any thread: its input is shut down, which wakes the selector thread to close it.
+     * {@code reset}: with an RST, so neither side keeps the connection's state (a refused or misbehaving peer).
+     */
+    void askClose(boolean reset) {
+        if (closeAskedNanos != 0) return;
+        closeAskedNanos = System.nanoTime();
+        SocketChannel socket = channel.getSocketChannel();
+        try {
+            if (reset) socket.setOption(StandardSocketOptions.SO_LINGER, 0);
+            socket.shutdownInput();
+        } catch (IOException | RuntimeException e) {
+            // closed meanwhile: the channel's close releases it
+        }
+    }
+
+    /**
+     * Closes the connection from the sweeper, when the selector thread did not. The socket of a channel registered with a
+     * selector is only released by that selector's next select: it is woken for it, or the socket stays open until some
+     * other connection's event.
+     */
+    void closeFromOutside() {
+        try {
+            channel.close();
+        } finally {
+            wakeSelector.run();
+        }
+    }
+
+    /** The channel closed: frees the connection's place (once, however often the stack closes it). */
+    void closed() {
+        if (released.compareAndSet(false, true)) guard.released(this);
+    }
+
+    private static boolean onlyLineBreaks(byte[] bytes) {
+        for (byte b : bytes) if (b != '\r' && b != '\n') return false;
+        return true;
+    }
+
+    /** Bytes that declare a body larger than the edge takes: the connection goes before the parser sees them. */
+    static final class TooLarge extends RuntimeException {
+        TooLarge() { super("a Content-Length larger than the largest message", null, false, false); }
+    }
+}

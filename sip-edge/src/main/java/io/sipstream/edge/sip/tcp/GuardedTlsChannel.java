@@ -1,0 +1,58 @@
+package io.sipstream.edge.sip.tcp;
+
+import gov.nist.javax.sip.message.SIPMessage;
+import gov.nist.javax.sip.stack.NioTcpMessageProcessor;
+import gov.nist.javax.sip.stack.NioTlsMessageChannel;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/** A TLS connection a peer opened, as {@link GuardedTcpChannel} is for TCP: the screen reads the decrypted bytes. */
+final class GuardedTlsChannel extends NioTlsMessageChannel {
+    private final GuardedConnection connection;
+    private final ByteBuffer readBuffer;
+
+    GuardedTlsChannel(NioTcpMessageProcessor processor, Runnable wakeSelector, SocketChannel socket, ConnectionGuard guard,
+                      ByteBuffer readBuffer, String source) throws IOException {
+        super(processor, socket);
+        this.readBuffer = readBuffer;
+        this.connection = new GuardedConnection(guard, this, wakeSelector, source, true, processor.getSIPStack().getMaxMessageSize());
+    }
+
+    @Override
+    public void readChannel() {
+        try {
+            byte[] bytes = connection.read(readBuffer);
+            if (bytes == null) {
+                close(true, false);
+                return;
+            }
+            isRunning = true;
+            lastActivityTimeStamp = System.currentTimeMillis();
+            addBytes(bytes); // decrypts, and hands the plain bytes to addPlaintextBytes
+        } catch (Exception e) {
+            close(true, false);
+        }
+    }
+
+    @Override
+    public void addPlaintextBytes(byte[] bytes) throws Exception {
+        connection.arrived(bytes);
+        super.addPlaintextBytes(bytes);
+    }
+
+    @Override
+    public void processMessage(SIPMessage message) throws Exception {
+        connection.messageSeen();
+        super.processMessage(message);
+    }
+
+    @Override
+    protected void close(boolean removeSocket, boolean stopKeepAliveTask) {
+        try {
+            super.close(removeSocket, stopKeepAliveTask);
+        } finally {
+            connection.closed();
+        }
+    }
+}
