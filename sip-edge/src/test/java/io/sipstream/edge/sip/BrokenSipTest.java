@@ -151,4 +151,39 @@ class BrokenSipTest {
             assertThat(status).isEqualTo("SIP/2.0 200 OK");
         }
     }
+
+    private String tcpOptions(java.net.Socket tcp, String branch, String contentLength) {
+        return "OPTIONS sip:edge@127.0.0.1:" + edge.sipPort + " SIP/2.0\r\n"
+                + "Via: SIP/2.0/TCP 127.0.0.1:" + tcp.getLocalPort() + ";branch=z9hG4bK" + branch + "\r\n"
+                + "From: <sip:tcp@sipstream.local>;tag=" + branch + "\r\nTo: <sip:edge@127.0.0.1>\r\nCall-ID: " + branch + "@127.0.0.1\r\n"
+                + "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: " + contentLength;
+    }
+
+    /** Whether the edge closed the connection (end of stream or reset) within 5 s, answering nothing. */
+    private static boolean closedUnanswered(java.net.Socket tcp) throws Exception {
+        tcp.setSoTimeout(5000);
+        try {
+            return tcp.getInputStream().read() < 0;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+            return false;
+        } catch (java.io.IOException reset) {
+            return true;
+        }
+    }
+
+    @Test
+    void shouldCloseATcpConnectionThatDeclaresAHugeBodyAndKeepServingTcp() throws Exception {
+        // JAIN-SIP's NIO parser allocates a declared body at once: 2 GB would be an OutOfMemoryError on the thread that reads TCP
+        try (java.net.Socket tcp = new java.net.Socket(InetAddress.getLoopbackAddress(), edge.sipPort)) {
+            tcp.getOutputStream().write((tcpOptions(tcp, "huge1", "2000000000") + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            assertThat(closedUnanswered(tcp)).isTrue();
+        }
+        // ... also when the peer ends the connection in the middle of that header line (JAIN-SIP completes the line itself then)
+        try (java.net.Socket tcp = new java.net.Socket(InetAddress.getLoopbackAddress(), edge.sipPort)) {
+            tcp.getOutputStream().write(tcpOptions(tcp, "huge2", "2000000000").getBytes(StandardCharsets.UTF_8));
+            tcp.shutdownOutput();
+            assertThat(closedUnanswered(tcp)).isTrue();
+        }
+        shouldServeTcpAsWellAsUdp();
+    }
 }

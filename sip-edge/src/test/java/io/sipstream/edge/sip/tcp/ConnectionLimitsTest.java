@@ -131,6 +131,7 @@ class ConnectionLimitsTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 300, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldServeRealCallersWhileOneHostHoldsThousandsOfSilentConnectionsAndCloseThemAll(LocalStack stack) throws Exception {
         List<Socket> flood = new ArrayList<>();
         List<Socket> fromMany = new ArrayList<>();
