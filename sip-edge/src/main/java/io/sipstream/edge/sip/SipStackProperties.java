@@ -29,8 +29,9 @@ public final class SipStackProperties {
         // Not gov.nist.javax.sip.AGGRESSIVE_CLEANUP: it lets finished transactions keep bytes instead of parsed
         // messages, but a dialog then drops state once an ACK has passed, and under load the ACK of a late-offer
         // re-INVITE reached the trunk without its SDP (OutboundCallTest, in CI). Measured on in docs/performance.md.
-        // UDP: this many threads take datagrams from the socket's queue; TCP and TLS: they parse and handle what the
-        // NIO selector thread read (JAIN-SIP's TCP_POST_PARSING_THREAD_POOL_SIZE is its blocking processors' only)
+        // UDP: this many threads take datagrams from the socket's queue; TCP and TLS: as many more (JAIN-SIP's
+        // self-routing executor) parse and handle what the NIO selector thread read. TCP_POST_PARSING_THREAD_POOL_SIZE
+        // is for JAIN-SIP's blocking processors only, and a static pool shared by every stack in the process: not set
         p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", Integer.toString(limits.threads()));
         p.setProperty("gov.nist.javax.sip.MAX_MESSAGE_SIZE", Integer.toString(limits.maxMessageSize()));
         p.setProperty("gov.nist.javax.sip.MAX_SERVER_TRANSACTIONS", Integer.toString(limits.maxServerTransactions()));

@@ -186,4 +186,20 @@ class BrokenSipTest {
         }
         shouldServeTcpAsWellAsUdp();
     }
+
+    @Test
+    void shouldCallATrunkOverTcp() throws Exception {
+        // the edge's own connections go through the same NIO processor (and the same screen) as those peers open
+        try (TestUserAgent phone = TestUserAgent.start("tcp-trunk-caller"); TestUserAgent carrier = TestUserAgent.startTcp("tcp-trunk", "127.0.0.1")) {
+            edge.account("tcptrunk", "pw-tt", true);
+            edge.publishTrunk(EdgeFixture.trunk("tcp-t", carrier.port()).setTransport(io.sipstream.avro.Transport.TCP).build());
+            shared.router().policy(a -> route(a, trunk("tcp-t", "sip:+15557654321@127.0.0.1:" + carrier.port() + ";transport=tcp", null)).build());
+            var call = phone.call(edge.uri("+15557654321"), "tcptrunk", "pw-tt");
+            assertThat(call.awaitFinal(Duration.ofSeconds(10)).getStatusCode()).isEqualTo(200);
+            assertThat(carrier.awaitRequest(javax.sip.message.Request.INVITE, Duration.ofSeconds(10)).getHeader("Via").toString())
+                    .containsIgnoringCase("/TCP");
+            call.bye();
+            assertThat(carrier.receivedWithin(javax.sip.message.Request.BYE, null, Duration.ofSeconds(10))).isTrue();
+        }
+    }
 }

@@ -8,10 +8,11 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * What the edge keeps about one connection a peer opened: its source, whether it was admitted,
- * when a message is due on it, and the screen its bytes pass before JAIN-SIP parses them. The
- * channel ({@link GuardedTcpChannel}, {@link GuardedTlsChannel}) calls in as bytes and messages
- * arrive and when it closes; {@link ConnectionGuard} sweeps the deadlines.
+ * What the edge keeps about one connection: for one a peer opened, its source, whether it was
+ * admitted and when a message is due on it ({@link ConnectionGuard} sweeps the deadlines); for
+ * every connection, the edge's own included, the screen its bytes pass before JAIN-SIP parses
+ * them. The channel ({@link GuardedTcpChannel}, {@link GuardedTlsChannel}) calls in as bytes and
+ * messages arrive and when it closes.
  *
  * <p>A connection the edge ends is asked to close ({@link #askClose}): its input is shut down, so
  * the selector thread, the one that reads and closes it otherwise too, finds it readable and closes
@@ -29,17 +30,29 @@ final class GuardedConnection {
     private volatile long closeAskedNanos; // 0: not asked
     private final AtomicBoolean released = new AtomicBoolean();
 
-    GuardedConnection(ConnectionGuard guard, NioTcpMessageChannel channel, Runnable wakeSelector, String source, boolean admitted,
-                      int maxMessageSize) {
+    private GuardedConnection(ConnectionGuard guard, NioTcpMessageChannel channel, Runnable wakeSelector, String source, boolean admitted,
+                              int maxMessageSize, long messageTimeoutNanos) {
         this.guard = guard;
         this.channel = channel;
         this.wakeSelector = wakeSelector;
         this.source = source;
         this.admitted = admitted;
         this.screen = new ContentLengthScreen(maxMessageSize);
-        this.messageTimeoutNanos = guard.limits().messageTimeout().toNanos();
-        this.deadlineNanos = System.nanoTime() + messageTimeoutNanos;
-        guard.opened(this);
+        this.messageTimeoutNanos = messageTimeoutNanos;
+        this.deadlineNanos = guard == null ? 0 : System.nanoTime() + messageTimeoutNanos;
+        if (guard != null) guard.opened(this);
+    }
+
+    /** A connection a peer opened, admitted or (to be closed at once) not. */
+    static GuardedConnection inbound(ConnectionGuard guard, NioTcpMessageChannel channel, Runnable wakeSelector, String source,
+                                     boolean admitted, int maxMessageSize) {
+        return new GuardedConnection(guard, channel, wakeSelector, source, admitted, maxMessageSize,
+                guard.limits().messageTimeout().toNanos());
+    }
+
+    /** A connection the edge opened (to a trunk, a phone's contact): only screened, neither counted nor swept. */
+    static GuardedConnection outbound(NioTcpMessageChannel channel, Runnable wakeSelector, String peer, int maxMessageSize) {
+        return new GuardedConnection(null, channel, wakeSelector, peer, false, maxMessageSize, 0);
     }
 
     String source() { return source; }
@@ -76,7 +89,7 @@ final class GuardedConnection {
             askClose(true); // and throw: nothing more reaches the parser, wherever the caller catches it
             throw new TooLarge();
         }
-        if (deadlineNanos == 0 && !onlyLineBreaks(plain)) deadlineNanos = System.nanoTime() + messageTimeoutNanos;
+        if (guard != null && deadlineNanos == 0 && !onlyLineBreaks(plain)) deadlineNanos = System.nanoTime() + messageTimeoutNanos;
     }
 
     /** A complete message was parsed: none is due until more bytes come. */
@@ -98,22 +111,21 @@ final class GuardedConnection {
         }
     }
 
+    /** Closes the connection from the sweeper, when the selector thread did not. */
+    void closeFromOutside() { channel.close(); }
+
     /**
-     * Closes the connection from the sweeper, when the selector thread did not. The socket of a channel registered with a
-     * selector is only released by that selector's next select: it is woken for it, or the socket stays open until some
-     * other connection's event.
+     * The channel closed (its socket, or one it replaced): frees the connection's place, once, however often the stack
+     * closes it, and wakes the selector. The socket of a channel registered with a selector is only released by that
+     * selector's next select: closed from another thread (the sweeper, a SIP thread replacing the socket of a connection
+     * the edge opened), it would stay open, the peer none the wiser, until some other connection's event.
      */
-    void closeFromOutside() {
+    void closed() {
         try {
-            channel.close();
+            if (guard != null && released.compareAndSet(false, true)) guard.released(this);
         } finally {
             wakeSelector.run();
         }
-    }
-
-    /** The channel closed: frees the connection's place (once, however often the stack closes it). */
-    void closed() {
-        if (released.compareAndSet(false, true)) guard.released(this);
     }
 
     private static boolean onlyLineBreaks(byte[] bytes) {

@@ -4,13 +4,14 @@ import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.stack.NioTcpMessageChannel;
 import gov.nist.javax.sip.stack.NioTcpMessageProcessor;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
 /**
- * A TCP connection a peer opened, as JAIN-SIP's NIO channel with the edge's guard on it (see
- * {@link GuardedConnection}); also the stand-in for a refused connection of either transport, which
- * it only closes. It reads the socket itself: JAIN-SIP's read feeds the parser CRLFs when a peer
+ * A TCP connection, as JAIN-SIP's NIO channel with the edge's guard on it (see {@link GuardedConnection}):
+ * one a peer opened, or one the edge opened; also the stand-in for a refused connection of either transport,
+ * which it only closes. It reads the socket itself: JAIN-SIP's read feeds the parser CRLFs when a peer
  * closes, which would complete a header block the screen has not seen whole.
  */
 final class GuardedTcpChannel extends NioTcpMessageChannel {
@@ -23,8 +24,17 @@ final class GuardedTcpChannel extends NioTcpMessageChannel {
         this.messageProcessor = processor;
         this.myClientInputStream = socket.socket().getInputStream();
         this.readBuffer = readBuffer;
-        this.connection = new GuardedConnection(guard, this, wakeSelector, source, admitted, processor.getSIPStack().getMaxMessageSize());
+        this.connection = GuardedConnection.inbound(guard, this, wakeSelector, source, admitted, processor.getSIPStack().getMaxMessageSize());
         if (!admitted) connection.askClose(true);
+    }
+
+    /** A connection the edge opens to this address (JAIN-SIP connects it now). */
+    GuardedTcpChannel(NioTcpMessageProcessor processor, Runnable wakeSelector, InetAddress peer, int port, ByteBuffer readBuffer)
+            throws IOException {
+        super(peer, port, processor.getSIPStack(), processor);
+        this.readBuffer = readBuffer;
+        this.isCached = true;
+        this.connection = GuardedConnection.outbound(this, wakeSelector, peer.getHostAddress(), processor.getSIPStack().getMaxMessageSize());
     }
 
     @Override
