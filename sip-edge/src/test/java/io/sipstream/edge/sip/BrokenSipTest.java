@@ -189,7 +189,7 @@ class BrokenSipTest {
 
     @Test
     void shouldCallATrunkOverTcp() throws Exception {
-        // the edge's own connections go through the same NIO processor (and the same screen) as those peers open
+        // the edge's own connections go through the same NIO processor as those peers open
         try (TestUserAgent phone = TestUserAgent.start("tcp-trunk-caller"); TestUserAgent carrier = TestUserAgent.startTcp("tcp-trunk", "127.0.0.1")) {
             edge.account("tcptrunk", "pw-tt", true);
             edge.publishTrunk(EdgeFixture.trunk("tcp-t", carrier.port()).setTransport(io.sipstream.avro.Transport.TCP).build());

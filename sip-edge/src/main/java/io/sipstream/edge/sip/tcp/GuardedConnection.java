@@ -8,10 +8,10 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * What the edge keeps about one connection: for one a peer opened, its source, whether it was
- * admitted and when a message is due on it ({@link ConnectionGuard} sweeps the deadlines); for
- * every connection, the edge's own included, the screen its bytes pass before JAIN-SIP parses
- * them. The channel ({@link GuardedTcpChannel}, {@link GuardedTlsChannel}) calls in as bytes and
+ * What the edge keeps about one connection a peer opened: its source, whether it was admitted,
+ * when a message is due on it ({@link ConnectionGuard} sweeps the deadlines), and the screen its
+ * bytes pass before JAIN-SIP parses them. Connections the edge opens itself (to trunks, to a
+ * phone's contact) are JAIN-SIP's own channels, not screened. The channel ({@link GuardedTcpChannel}, {@link GuardedTlsChannel}) calls in as bytes and
  * messages arrive and when it closes.
  *
  * <p>A connection the edge ends is asked to close ({@link #askClose}): its input is shut down, so
@@ -39,8 +39,8 @@ final class GuardedConnection {
         this.admitted = admitted;
         this.screen = new ContentLengthScreen(maxMessageSize);
         this.messageTimeoutNanos = messageTimeoutNanos;
-        this.deadlineNanos = guard == null ? 0 : System.nanoTime() + messageTimeoutNanos;
-        if (guard != null) guard.opened(this);
+        this.deadlineNanos = System.nanoTime() + messageTimeoutNanos;
+        guard.opened(this);
     }
 
     /** A connection a peer opened, admitted or (to be closed at once) not. */
@@ -48,11 +48,6 @@ final class GuardedConnection {
                                      boolean admitted, int maxMessageSize) {
         return new GuardedConnection(guard, channel, wakeSelector, source, admitted, maxMessageSize,
                 guard.limits().messageTimeout().toNanos());
-    }
-
-    /** A connection the edge opened (to a trunk, a phone's contact): only screened, neither counted nor swept. */
-    static GuardedConnection outbound(NioTcpMessageChannel channel, Runnable wakeSelector, String peer, int maxMessageSize) {
-        return new GuardedConnection(null, channel, wakeSelector, peer, false, maxMessageSize, 0);
     }
 
     String source() { return source; }
@@ -89,7 +84,7 @@ final class GuardedConnection {
             askClose(true); // and throw: nothing more reaches the parser, wherever the caller catches it
             throw new TooLarge();
         }
-        if (guard != null && deadlineNanos == 0 && !onlyLineBreaks(plain)) deadlineNanos = System.nanoTime() + messageTimeoutNanos;
+        if (deadlineNanos == 0 && !onlyLineBreaks(plain)) deadlineNanos = System.nanoTime() + messageTimeoutNanos;
     }
 
     /** A complete message was parsed: none is due until more bytes come. */
@@ -115,14 +110,14 @@ final class GuardedConnection {
     void closeFromOutside() { channel.close(); }
 
     /**
-     * The channel closed (its socket, or one it replaced): frees the connection's place, once, however often the stack
-     * closes it, and wakes the selector. The socket of a channel registered with a selector is only released by that
-     * selector's next select: closed from another thread (the sweeper, a SIP thread replacing the socket of a connection
-     * the edge opened), it would stay open, the peer none the wiser, until some other connection's event.
+     * The channel closed: frees the connection's place, once, however often the stack closes it, and wakes the selector.
+     * The socket of a channel registered with a selector is only released by that selector's next select: closed from
+     * another thread (the sweeper, a SIP thread), it would stay open, the peer none the wiser, until some other
+     * connection's event.
      */
     void closed() {
         try {
-            if (guard != null && released.compareAndSet(false, true)) guard.released(this);
+            if (released.compareAndSet(false, true)) guard.released(this);
         } finally {
             wakeSelector.run();
         }

@@ -4,14 +4,13 @@ import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.stack.NioTcpMessageChannel;
 import gov.nist.javax.sip.stack.NioTcpMessageProcessor;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
 /**
- * A TCP connection, as JAIN-SIP's NIO channel with the edge's guard on it (see {@link GuardedConnection}):
- * one a peer opened, or one the edge opened; also the stand-in for a refused connection of either transport,
- * which it only closes. It reads the socket itself: JAIN-SIP's read feeds the parser CRLFs when a peer
+ * A TCP connection a peer opened, as JAIN-SIP's NIO channel with the edge's guard on it (see
+ * {@link GuardedConnection}); also the stand-in for a refused connection of either transport, which
+ * it only closes. It reads the socket itself: JAIN-SIP's read feeds the parser CRLFs when a peer
  * closes, which would complete a header block the screen has not seen whole.
  */
 final class GuardedTcpChannel extends NioTcpMessageChannel {
@@ -26,15 +25,6 @@ final class GuardedTcpChannel extends NioTcpMessageChannel {
         this.readBuffer = readBuffer;
         this.connection = GuardedConnection.inbound(guard, this, wakeSelector, source, admitted, processor.getSIPStack().getMaxMessageSize());
         if (!admitted) connection.askClose(true);
-    }
-
-    /** A connection the edge opens to this address (JAIN-SIP connects it now). */
-    GuardedTcpChannel(NioTcpMessageProcessor processor, Runnable wakeSelector, InetAddress peer, int port, ByteBuffer readBuffer)
-            throws IOException {
-        super(peer, port, processor.getSIPStack(), processor);
-        this.readBuffer = readBuffer;
-        this.isCached = true;
-        this.connection = GuardedConnection.outbound(this, wakeSelector, peer.getHostAddress(), processor.getSIPStack().getMaxMessageSize());
     }
 
     @Override

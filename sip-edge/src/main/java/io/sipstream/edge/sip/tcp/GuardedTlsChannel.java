@@ -4,11 +4,10 @@ import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.stack.NioTcpMessageProcessor;
 import gov.nist.javax.sip.stack.NioTlsMessageChannel;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
-/** A TLS connection, one a peer opened or one the edge opened, as {@link GuardedTcpChannel} is for TCP: the screen reads the decrypted bytes. */
+/** A TLS connection a peer opened, as {@link GuardedTcpChannel} is for TCP: the screen reads the decrypted bytes. */
 final class GuardedTlsChannel extends NioTlsMessageChannel {
     private final GuardedConnection connection;
     private final ByteBuffer readBuffer;
@@ -18,15 +17,6 @@ final class GuardedTlsChannel extends NioTlsMessageChannel {
         super(processor, socket);
         this.readBuffer = readBuffer;
         this.connection = GuardedConnection.inbound(guard, this, wakeSelector, source, true, processor.getSIPStack().getMaxMessageSize());
-    }
-
-    /** A connection the edge opens to this address (JAIN-SIP connects it now). */
-    GuardedTlsChannel(NioTcpMessageProcessor processor, Runnable wakeSelector, InetAddress peer, int port, ByteBuffer readBuffer)
-            throws IOException {
-        super(peer, port, processor.getSIPStack(), processor);
-        this.readBuffer = readBuffer;
-        this.isCached = true;
-        this.connection = GuardedConnection.outbound(this, wakeSelector, peer.getHostAddress(), processor.getSIPStack().getMaxMessageSize());
     }
 
     @Override

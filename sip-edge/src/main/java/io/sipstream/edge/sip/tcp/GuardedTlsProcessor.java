@@ -1,8 +1,5 @@
 package io.sipstream.edge.sip.tcp;
 
-import gov.nist.core.HostPort;
-import gov.nist.javax.sip.stack.ConnectionOrientedMessageChannel;
-import gov.nist.javax.sip.stack.MessageChannel;
 import gov.nist.javax.sip.stack.NioTcpMessageChannel;
 import gov.nist.javax.sip.stack.NioTcpMessageProcessor;
 import gov.nist.javax.sip.stack.NioTlsMessageProcessor;
@@ -28,30 +25,6 @@ final class GuardedTlsProcessor extends NioTlsMessageProcessor {
     GuardedTlsProcessor(InetAddress address, SIPTransactionStack stack, int port, ConnectionGuard guard) {
         super(address, stack, port);
         this.guard = guard;
-    }
-
-    /**
-     * A connection the edge opens, screened like those peers open: JAIN-SIP would make its own channel, whose reads
-     * allocate whatever body a response declares.
-     */
-    @Override
-    public MessageChannel createMessageChannel(HostPort target) throws IOException {
-        return outbound(MessageChannel.getKey(target, transport), target.getInetAddress(), target.getPort());
-    }
-
-    @Override
-    public MessageChannel createMessageChannel(InetAddress host, int port) throws IOException {
-        return outbound(MessageChannel.getKey(host, port, transport), host, port);
-    }
-
-    // as JAIN-SIP's own: one channel a peer address, made under the processor's lock
-    private synchronized MessageChannel outbound(String key, InetAddress host, int port) throws IOException {
-        ConnectionOrientedMessageChannel known = messageChannels.get(key);
-        if (known != null) return known;
-        NioTcpMessageChannel channel = new GuardedTlsChannel(this, wakeSelector, host, port, readBuffer);
-        messageChannels.put(key, channel);
-        selector.wakeup(); // registers the connection (blocking mode connects at once; the selector picks it up)
-        return channel;
     }
 
     /** Makes the selector thread run a select now (it releases the sockets of channels closed by other threads then). */
