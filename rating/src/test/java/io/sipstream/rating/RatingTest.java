@@ -1,4 +1,4 @@
-package io.sipstream.billing.rating;
+package io.sipstream.rating;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
