@@ -1,10 +1,9 @@
 package io.sipstream.rating;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sipstream.avro.Rate;
 import io.sipstream.schemas.Money;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RatingTest {
@@ -37,22 +36,32 @@ class RatingTest {
     }
 
     @Test
-    void shouldFindTheLongestPrefixAndRefuseAnotherCurrency() {
-        Map<String, Rate> rows = Map.of(
-                "default:1", rate("default", "1", "0.01", "USD"),
-                "default:1555", rate("default", "1555", "0.05", "USD"),
-                "eu:33", rate("eu", "33", "0.02", "EUR"));
-        RateLookup lookup = new RateLookup(rows::get);
-        assertThat(lookup.find(null, "+15551234567", "USD").rate().prefix()).isEqualTo("1555");
-        assertThat(lookup.find("eu", "+15561234567", "USD").rate().prefix()).isEqualTo("1");
-        assertThat(lookup.find("eu", "+33140000000", "USD").refusal()).contains("is in EUR");
-        assertThat(lookup.find(null, "+33140000000", "USD").refusal()).contains("no rate for +33140000000");
-        assertThat(lookup.find(null, "sip:+1555000@example.com", "USD").rate().prefix()).isEqualTo("1555");
-        assertThat(lookup.find(null, null, "USD").rated()).isFalse();
+    void shouldBillTheFirstIncrementWholeThenWholeNextIncrements() {
+        // the whole-second durations the router's prepaid cap prices
+        assertThat(Rating.billableSeconds(30_000, 30, 6)).isEqualTo(30);
+        assertThat(Rating.billableSeconds(31_000, 30, 6)).isEqualTo(36);
+        assertThat(Rating.billableSeconds(36_000, 30, 6)).isEqualTo(36);
+        assertThat(Rating.billableSeconds(37_000, 30, 6)).isEqualTo(42);
+        // no first increment: whole next increments from the first millisecond
+        assertThat(Rating.billableSeconds(1_000, 0, 6)).isEqualTo(6);
+        assertThat(Rating.billableSeconds(6_000, 0, 6)).isEqualTo(6);
+        assertThat(Rating.billableSeconds(6_001, 0, 6)).isEqualTo(12);
+        assertThat(Rating.billableSeconds(5_000, -5, 1)).isEqualTo(5);
+        assertThat(Rating.billableSeconds(-1, 30, 6)).isZero();
     }
 
-    private static Rate rate(String deck, String prefix, String price, String currency) {
-        return Rate.newBuilder().setDeckId(deck).setPrefix(prefix).setPricePerMinute(Money.parse(price)).setCurrency(currency)
-                .setConnectionFee(Money.ZERO).build();
+    @Test
+    void shouldRefuseANextIncrementBelowOneSecond() {
+        assertThatThrownBy(() -> Rating.billableSeconds(1_000, 60, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("next increment");
+    }
+
+    @Test
+    void shouldRoundAMinutesCostHalfEvenToSixDecimals() {
+        // 0.00001 per minute: 62 s cost 0.00001033.. and 63 s exactly 0.0000105, both 0.000010 as billed
+        assertThat(Rating.minutesCost(Money.parse("0.00001"), 62)).isEqualTo(Money.parse("0.000010"));
+        assertThat(Rating.minutesCost(Money.parse("0.00001"), 63)).isEqualTo(Money.parse("0.000010"));
+        assertThat(Rating.minutesCost(Money.parse("0.00001"), 64)).isEqualTo(Money.parse("0.000011"));
+        assertThat(Rating.minutesCost(Money.parse("1.00"), 0)).isEqualTo(Money.ZERO);
     }
 }
