@@ -515,6 +515,17 @@ class OutboundRoutingTest {
     }
 
     @Test
+    void shouldCapThePrepaidCallByWhatBillingChargesAfterRounding() {
+        // 0.00001 per minute at 1/1: billing charges 63 s as 0.0000105 -> 0.000010 (half-even), so 0.000010
+        // buys 63 s, not the 60 s of exact arithmetic; 64 s cost 0.000011
+        d.block("acme", false, true, "0.000010", "0");
+        d.put(RouterDriver.rateRow("default", "1", "0.00001").setFirstIncrement(1).setNextIncrement(1));
+        int cap = d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds();
+        assertThat(cap).isEqualTo(62);
+        assertAffordable(cap, "0.000010", "0", "0.00001", 1, 1, "0");
+    }
+
+    @Test
     void shouldRejectThePrepaidCallWhenTheBalanceDoesNotCoverTheConnectionFee() {
         d.block("acme", false, true, "0.25", "0");
         d.put(RouterDriver.rateRow("default", "1", "0.01").setConnectionFee(io.sipstream.schemas.Money.of(new BigDecimal("0.25"))));
