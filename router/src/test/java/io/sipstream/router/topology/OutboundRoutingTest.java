@@ -440,7 +440,7 @@ class OutboundRoutingTest {
     // ---- (7) billing's cap on the duration
 
     /**
-     * What billing charges for a call of this many milliseconds (see billing's Rating): the fee, the
+     * What billing charges for a call of this many milliseconds (see rating's Rating): the fee, the
      * first increment whole, then whole next increments; plus the live calls' burn over the time.
      */
     private static BigDecimal cost(String fee, String perMinute, int first, int next, String livePerMinute, long millis) {
