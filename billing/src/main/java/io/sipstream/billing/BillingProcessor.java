@@ -19,13 +19,14 @@ import io.sipstream.billing.blocks.BlockPolicy;
 import io.sipstream.billing.calls.CallState;
 import io.sipstream.billing.cdrs.CdrKeys;
 import io.sipstream.billing.cdrs.Dispositions;
-import io.sipstream.billing.rating.RateLookup;
-import io.sipstream.billing.rating.RateSnapshot;
-import io.sipstream.billing.rating.Rating;
 import io.sipstream.billing.retention.ExpiryIndex;
 import io.sipstream.billing.retention.Retention;
 import io.sipstream.billing.usage.UsageWindows;
 import io.sipstream.platform.deadletter.DeadLetters;
+import io.sipstream.rating.AccountCurrency;
+import io.sipstream.rating.RateLookup;
+import io.sipstream.rating.RateSnapshot;
+import io.sipstream.rating.Rating;
 import io.sipstream.schemas.Money;
 import io.sipstream.schemas.Topics;
 import java.math.BigDecimal;
@@ -548,7 +549,7 @@ public final class BillingProcessor implements Processor<String, Object, String,
 
     /** The currency of the balance: fixed by its first money movement, else the account's. */
     private static String currency(Account account, BalanceState state) {
-        return state.currency != null ? state.currency : account.getCurrency();
+        return AccountCurrency.billedIn(state.currency, account.getCurrency());
     }
 
     private static String accountKey(String key, String valueAccountId, String what) {
