@@ -105,28 +105,26 @@ public final class B2buaCall {
     }
 
     /**
-     * Takes over the caller's INVITE (already answered 100 Trying) and asks the router. Null when
+     * Takes over the caller's INVITE (already answered 100 Trying) and asks the router. False when
      * a call with this Call-ID is already in progress (a loop or a merged request) or the caller
      * cancelled the INVITE while it was being authenticated.
      */
-    static B2buaCall start(B2buaCall call, PendingInvite pending, long now) throws Exception {
+    synchronized boolean start(PendingInvite pending, long now) throws Exception {
         ServerTransaction invite = pending.invite();
-        synchronized (call) {
-            if (!call.registry.add(call, pending.callId())) {
-                call.responder.reject(invite, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
-                return null;
-            }
-            if (!pending.handOver()) { // the caller's CANCEL came first and has answered the INVITE 487
-                call.state = State.ENDED; // whoever found it in the registry meanwhile (a block, a shutdown) finds it over
-                call.registry.remove(call);
-                return null;
-            }
-            call.caller = new CallerLeg(call, call.sip, call.responder, invite, call.attempt.getTransport());
-            call.hunt = new Hunt(call, call.dialling, call.huntOwner, call.caller.request(), call::callerIdFor);
-            call.report.attempt(now);
-            call.ask(call.attempt, pending.takeAdmission());
+        if (!registry.add(this, pending.callId())) {
+            responder.reject(invite, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
+            return false;
         }
-        return call;
+        if (!pending.handOver()) { // the caller's CANCEL came first and has answered the INVITE 487
+            state = State.ENDED; // whoever found it in the registry meanwhile (a block, a shutdown) finds it over
+            registry.remove(this);
+            return false;
+        }
+        caller = new CallerLeg(this, sip, responder, invite, attempt.getTransport());
+        hunt = new Hunt(this, dialling, huntOwner, caller.request(), this::callerIdFor);
+        report.attempt(now);
+        ask(attempt, pending.takeAdmission());
+        return true;
     }
 
     public String callId() { return callId; }

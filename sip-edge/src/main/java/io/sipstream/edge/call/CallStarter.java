@@ -16,9 +16,9 @@ public record CallStarter(SipEndpoint sip, SipResponder responder, CallRegistry 
                           CallScheduler scheduler, EdgeMetrics metrics, RouterClient router, CallReports reports,
                           Dialling dialling, int retryAfterSeconds, Duration interimInterval, Duration maxCallDuration) {
 
-    /** See {@link B2buaCall#start}: null when the INVITE was answered instead (a loop, or cancelled meanwhile). */
-    B2buaCall start(CallAttempt attempt, PendingInvite pending, long now) throws Exception {
-        return B2buaCall.start(new B2buaCall(attempt, now, sip, responder, registry, blocks, scheduler, metrics, router, reports,
-                dialling, retryAfterSeconds, interimInterval, maxCallDuration), pending, now);
+    /** Takes over the INVITE with its call; false when the INVITE was answered instead ({@link B2buaCall#start}). */
+    boolean start(CallAttempt attempt, PendingInvite pending, long now) throws Exception {
+        return new B2buaCall(attempt, now, sip, responder, registry, blocks, scheduler, metrics, router, reports, dialling,
+                retryAfterSeconds, interimInterval, maxCallDuration).start(pending, now);
     }
 }
