@@ -61,7 +61,7 @@ class ComposeFileTest {
             ServiceContext.create(settings); // the admin server's settings: http.host, http.port, api.key
             config.apply(settings);
             for (String key : settings.unread()) {
-                problems.add(name + ": " + "SIPSTREAM_" + key.toUpperCase(Locale.ROOT).replace('.', '_')
+                problems.add(name + ": SIPSTREAM_" + key.toUpperCase(Locale.ROOT).replace('.', '_')
                         + " is no setting that " + command.get(0) + " reads (docs/configuration.md)");
             }
         });
@@ -80,18 +80,18 @@ class ComposeFileTest {
     void envExampleNamesTheVariablesComposeReads() {
         Set<String> interpolated = interpolated(COMPOSE_TEXT);
         Set<String> example = new TreeSet<>();
-        Set<String> exampleSet = new TreeSet<>();
+        Set<String> uncommented = new TreeSet<>();
         Matcher m = Pattern.compile("(?m)^(#?)([A-Z][A-Z0-9_]*)=").matcher(read(ROOT.resolve(".env.example")));
         while (m.find()) {
             example.add(m.group(2));
-            if (m.group(1).isEmpty()) exampleSet.add(m.group(2));
+            if (m.group(1).isEmpty()) uncommented.add(m.group(2));
         }
         Set<String> required = new TreeSet<>();
         Matcher r = INTERPOLATION.matcher(COMPOSE_TEXT);
         while (r.find()) if (r.group(2) != null && r.group(2).endsWith("?")) required.add(r.group(1));
 
         assertThat(interpolated).as("variables docker-compose.yml reads").containsExactlyInAnyOrderElementsOf(example);
-        assertThat(exampleSet).as("variables .env.example asks for").containsExactlyInAnyOrderElementsOf(required);
+        assertThat(uncommented).as("variables .env.example asks for").containsExactlyInAnyOrderElementsOf(required);
     }
 
     @Test
