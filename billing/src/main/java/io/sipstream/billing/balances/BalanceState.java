@@ -1,5 +1,6 @@
 package io.sipstream.billing.balances;
 
+import io.sipstream.avro.Account;
 import io.sipstream.schemas.Money;
 import java.math.BigDecimal;
 import java.util.Map;
@@ -25,6 +26,12 @@ public final class BalanceState {
     public String allowanceMonth;
     public long allowanceSeconds;
     public String lastDecision;
+
+    /**
+     * The currency of the balance: fixed by its first money movement (credit or charge), else the
+     * account's. Credits and rates in another currency are refused, never converted.
+     */
+    public String billedIn(Account account) { return currency != null ? currency : account.getCurrency(); }
 
     public BigDecimal liveCost() {
         BigDecimal sum = Money.ZERO;
