@@ -88,4 +88,7 @@ public final class DeckWatch {
     public synchronized void applied(String key, Rate value) {
         for (Wait wait : waits) wait.saw(key, value);
     }
+
+    /** Requests waiting now, for tests. */
+    synchronized int waiting() { return waits.size(); }
 }
