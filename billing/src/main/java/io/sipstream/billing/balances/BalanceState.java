@@ -1,6 +1,7 @@
 package io.sipstream.billing.balances;
 
 import io.sipstream.avro.Account;
+import io.sipstream.rating.AccountCurrency;
 import io.sipstream.schemas.Money;
 import java.math.BigDecimal;
 import java.util.Map;
@@ -28,10 +29,10 @@ public final class BalanceState {
     public String lastDecision;
 
     /**
-     * The currency of the balance: fixed by its first money movement (credit or charge), else the
-     * account's. Credits and rates in another currency are refused, never converted.
+     * The currency of the balance ({@link AccountCurrency}: fixed by its first money movement, else
+     * the account's). Credits and rates in another currency are refused, never converted.
      */
-    public String billedIn(Account account) { return currency != null ? currency : account.getCurrency(); }
+    public String billedIn(Account account) { return AccountCurrency.billedIn(currency, account.getCurrency()); }
 
     public BigDecimal liveCost() {
         BigDecimal sum = Money.ZERO;

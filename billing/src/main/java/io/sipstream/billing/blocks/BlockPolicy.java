@@ -4,6 +4,7 @@ import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
 import io.sipstream.billing.balances.BalanceState;
 import io.sipstream.billing.balances.LiveCharge;
+import io.sipstream.rating.AccountCurrency;
 import io.sipstream.schemas.Money;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -20,7 +21,7 @@ public final class BlockPolicy {
     public static final int PAYMENT_REQUIRED = 402;
 
     public static BlockDecision decide(String accountId, Account account, BalanceState state, Instant now) {
-        String currency = state.billedIn(account);
+        String currency = AccountCurrency.billedIn(state.currency, account.getCurrency());
         BigDecimal balance = state.balance();
         Long minutesLeft = null;
         boolean allowanceUsed = false;

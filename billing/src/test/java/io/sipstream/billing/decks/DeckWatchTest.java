@@ -3,7 +3,7 @@ package io.sipstream.billing.decks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sipstream.avro.Rate;
-import io.sipstream.billing.rating.RateKeys;
+import io.sipstream.rating.RateKeys;
 import io.sipstream.schemas.Money;
 import java.time.Duration;
 import java.util.HashMap;

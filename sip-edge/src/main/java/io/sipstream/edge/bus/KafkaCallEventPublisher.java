@@ -1,4 +1,4 @@
-package io.sipstream.edge.events;
+package io.sipstream.edge.bus;
 
 import io.sipstream.avro.CallEvent;
 import io.sipstream.platform.kafka.KafkaSettings;
@@ -15,13 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Call events to call.events keyed by account id, acks=all with idempotence (billing counts on each one), linger 5 ms. */
-public final class KafkaCallEventPublisher implements CallEventPublisher {
+final class KafkaCallEventPublisher implements CallEventPublisher {
     private static final Logger log = LoggerFactory.getLogger(KafkaCallEventPublisher.class);
     private final KafkaProducer<String, CallEvent> producer;
     private final AtomicLong lastFailureMillis = new AtomicLong();
     private volatile long lastSuccessMillis;
 
-    public KafkaCallEventPublisher(KafkaSettings kafka, String clientId) {
+    KafkaCallEventPublisher(KafkaSettings kafka, String clientId) {
         Map<String, Object> props = kafka.lowLatencyProducer(clientId);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000); // ride out a broker restart
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
@@ -53,7 +53,7 @@ public final class KafkaCallEventPublisher implements CallEventPublisher {
     }
 
     /** Waits until every event sent so far is acknowledged (or failed). */
-    public void flush() { producer.flush(); }
+    void flush() { producer.flush(); }
 
     @Override
     public boolean healthy() {

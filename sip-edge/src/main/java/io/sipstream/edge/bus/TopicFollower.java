@@ -1,4 +1,4 @@
-package io.sipstream.edge.kafka;
+package io.sipstream.edge.bus;
 
 import io.sipstream.platform.kafka.KafkaSettings;
 import io.sipstream.schemas.Topic;
@@ -26,15 +26,15 @@ import org.slf4j.LoggerFactory;
  * that does not deserialize is logged and skipped, never stopping the thread; a handler that
  * throws is logged and the next record goes on.
  */
-public final class TopicFollower<V extends SpecificRecord> implements AutoCloseable {
+final class TopicFollower<V extends SpecificRecord> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicFollower.class);
 
     /** Where reading starts. */
-    public enum StartAt { BEGINNING, END }
+    enum StartAt { BEGINNING, END }
 
     /** Receives each record; value null is a tombstone. */
     @FunctionalInterface
-    public interface Handler<V> {
+    interface Handler<V> {
         void accept(String key, V value);
     }
 
@@ -51,7 +51,7 @@ public final class TopicFollower<V extends SpecificRecord> implements AutoClosea
     private volatile Map<TopicPartition, Long> targetEnds = Map.of();
 
     /** partitions null means every partition of the topic. */
-    public TopicFollower(String name, KafkaSettings kafka, Topic<V> topic, List<Integer> partitions, StartAt startAt,
+    TopicFollower(String name, KafkaSettings kafka, Topic<V> topic, List<Integer> partitions, StartAt startAt,
                          Handler<V> handler) {
         this.topic = topic;
         this.partitions = partitions;
@@ -75,7 +75,7 @@ public final class TopicFollower<V extends SpecificRecord> implements AutoClosea
      * Assigns, positions (synchronously, so nothing written after this returns is missed) and starts
      * the thread; with {@link StartAt#BEGINNING} waits until what the topic held at start is read.
      */
-    public TopicFollower<V> start(Duration catchUpTimeout) throws InterruptedException {
+    TopicFollower<V> start(Duration catchUpTimeout) throws InterruptedException {
         List<TopicPartition> tps = (partitions != null ? partitions
                 : consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream().map(p -> p.partition()).toList())
                 .stream().map(p -> new TopicPartition(topic.name(), p)).toList();
@@ -130,11 +130,11 @@ public final class TopicFollower<V extends SpecificRecord> implements AutoClosea
     }
 
     /** Up while the thread runs and has polled recently. */
-    public boolean healthy() {
+    boolean healthy() {
         return thread.isAlive() && System.currentTimeMillis() - lastPollMillis < 30_000;
     }
 
-    public boolean caughtUp() { return caughtUp.getCount() == 0; }
+    boolean caughtUp() { return caughtUp.getCount() == 0; }
 
     @Override
     public void close() {

@@ -1,4 +1,4 @@
-package io.sipstream.edge.events;
+package io.sipstream.edge.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -167,7 +167,7 @@ class CallJournalTest {
         CallJournal journal = new CallJournal(dir);
         CallEvent ended = CallEvent.newBuilder(event("c-1", CallEventType.ENDED, 5_000L)).setReason("caller hung up")
                 .setHangupBy(HangupParty.CALLER).build();
-        try (CallEventSink sink = new CallEventSink(bus, journal)) {
+        try (JournalledEventSink sink = new JournalledEventSink(bus, journal)) {
             sink.emit(event("c-1", CallEventType.ANSWERED, 5_000L));
             sink.emit(ended);
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bus.published.size() == 2);
@@ -176,7 +176,7 @@ class CallJournalTest {
         List<CallEvent> recovered = new CallJournal(dir).recoverLostCalls("1");
         assertThat(recovered).containsExactly(ended); // the same event id: billing keeps one
 
-        try (CallEventSink sink = new CallEventSink(bus, journal)) {
+        try (JournalledEventSink sink = new JournalledEventSink(bus, journal)) {
             sink.emit(ended);
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bus.deliveries.size() == 2);
             bus.deliveries.get(1).run();

@@ -1,10 +1,8 @@
-package io.sipstream.edge.blocks;
+package io.sipstream.edge.bus;
 
 import io.sipstream.avro.BlockDecision;
-import io.sipstream.edge.call.AccountBlocks;
 import io.sipstream.edge.call.B2buaCall;
 import io.sipstream.edge.call.CallRegistry;
-import io.sipstream.edge.kafka.TopicFollower;
 import io.sipstream.platform.kafka.KafkaSettings;
 import io.sipstream.schemas.Topics;
 import java.time.Duration;
@@ -15,16 +13,16 @@ import org.slf4j.LoggerFactory;
  * Billing's block decisions (compacted billing.blocks, read whole): a blocked account's new calls
  * are refused at once, and its live calls are ended on both legs.
  */
-public final class BlockListener implements AutoCloseable {
+final class BlockListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BlockListener.class);
     private final TopicFollower<BlockDecision> follower;
 
-    public BlockListener(KafkaSettings kafka, String clientId, AccountBlocks blocks, CallRegistry calls) {
+    BlockListener(KafkaSettings kafka, String clientId, BlockedAccounts blocks, CallRegistry calls) {
         this.follower = new TopicFollower<>(clientId, kafka, Topics.BILLING_BLOCKS, null, TopicFollower.StartAt.BEGINNING,
                 (accountId, decision) -> apply(accountId, decision, blocks, calls));
     }
 
-    static void apply(String accountId, BlockDecision decision, AccountBlocks blocks, CallRegistry calls) {
+    static void apply(String accountId, BlockDecision decision, BlockedAccounts blocks, CallRegistry calls) {
         if (accountId == null) return;
         if (decision == null || !decision.getBlocked()) {
             blocks.unblock(accountId);
@@ -38,12 +36,12 @@ public final class BlockListener implements AutoCloseable {
         }
     }
 
-    public BlockListener start(Duration catchUp) throws InterruptedException {
+    BlockListener start(Duration catchUp) throws InterruptedException {
         follower.start(catchUp);
         return this;
     }
 
-    public boolean healthy() { return follower.healthy(); }
+    boolean healthy() { return follower.healthy(); }
 
     @Override
     public void close() { follower.close(); }

@@ -1,9 +1,8 @@
-package io.sipstream.edge.verdicts;
+package io.sipstream.edge.bus;
 
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.edge.call.B2buaCall;
 import io.sipstream.edge.call.CallRegistry;
-import io.sipstream.edge.kafka.TopicFollower;
 import io.sipstream.platform.kafka.KafkaSettings;
 import io.sipstream.schemas.Topics;
 import java.time.Duration;
@@ -14,10 +13,10 @@ import java.util.List;
  * since verdicts for calls of an earlier run have no call to go to) and continues each call on
  * this thread. A verdict for a call the edge no longer has is ignored.
  */
-public final class VerdictConsumer implements AutoCloseable {
+final class VerdictConsumer implements AutoCloseable {
     private final TopicFollower<RoutingVerdict> follower;
 
-    public VerdictConsumer(KafkaSettings kafka, int partition, String clientId, CallRegistry calls) {
+    VerdictConsumer(KafkaSettings kafka, int partition, String clientId, CallRegistry calls) {
         this.follower = new TopicFollower<>(clientId, kafka, Topics.CALL_VERDICTS, List.of(partition),
                 TopicFollower.StartAt.END, (key, verdict) -> {
                     if (verdict == null) return;
@@ -26,12 +25,12 @@ public final class VerdictConsumer implements AutoCloseable {
                 });
     }
 
-    public VerdictConsumer start() throws InterruptedException {
+    VerdictConsumer start() throws InterruptedException {
         follower.start(Duration.ofSeconds(30));
         return this;
     }
 
-    public boolean healthy() { return follower.healthy(); }
+    boolean healthy() { return follower.healthy(); }
 
     @Override
     public void close() { follower.close(); }

@@ -1,4 +1,4 @@
-package io.sipstream.edge.events;
+package io.sipstream.edge.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A call's closing event that the bus gave up on while the edge runs (found under a broker restart:
  * the producer's metadata wait ran out) is published again, not left for the edge's next start.
  */
-class CallEventSinkRetryTest {
+class JournalledEventSinkRetryTest {
 
     /** A bus that gives up on the first {@code failures} closing events, then delivers. */
     private static final class FlakyBus implements CallEventPublisher {
@@ -53,7 +53,7 @@ class CallEventSinkRetryTest {
         FlakyBus bus = new FlakyBus(2);
         CallJournal journal = new CallJournal(dir);
         CallEvent end = ended("c-1");
-        try (CallEventSink sink = new CallEventSink(bus, journal, Duration.ofMillis(50))) {
+        try (JournalledEventSink sink = new JournalledEventSink(bus, journal, Duration.ofMillis(50))) {
             sink.emit(end);
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> journal.liveCalls() == 0);
         }
@@ -64,7 +64,7 @@ class CallEventSinkRetryTest {
     void shouldKeepAClosingEventInTheJournalWhenStoppedBeforeItIsDelivered(@TempDir Path dir) throws Exception {
         FlakyBus bus = new FlakyBus(Integer.MAX_VALUE);
         CallJournal journal = new CallJournal(dir);
-        try (CallEventSink sink = new CallEventSink(bus, journal, Duration.ofHours(1))) {
+        try (JournalledEventSink sink = new JournalledEventSink(bus, journal, Duration.ofHours(1))) {
             sink.emit(ended("c-2"));
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bus.attempts.size() == 1);
         }

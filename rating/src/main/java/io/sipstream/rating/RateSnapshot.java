@@ -1,4 +1,4 @@
-package io.sipstream.billing.rating;
+package io.sipstream.rating;
 
 import io.sipstream.avro.Rate;
 import io.sipstream.schemas.Money;

@@ -1,6 +1,7 @@
-package io.sipstream.edge.events;
+package io.sipstream.edge.bus;
 
 import io.sipstream.avro.CallEvent;
+import io.sipstream.edge.call.CallEventSink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * ran out while the broker restarted) is published again every {@code retryDelay} while the edge
  * runs: otherwise billing would not hear of the call's end before the edge's next start.
  */
-public final class CallEventSink implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(CallEventSink.class);
+final class JournalledEventSink implements CallEventSink, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(JournalledEventSink.class);
     private static final Duration RETRY_DELAY = Duration.ofSeconds(5);
     private static final int MAX_BATCH = 1024;
 
@@ -46,17 +47,18 @@ public final class CallEventSink implements AutoCloseable {
     });
     private volatile boolean closed;
 
-    public CallEventSink(CallEventPublisher publisher, CallJournal journal) {
+    JournalledEventSink(CallEventPublisher publisher, CallJournal journal) {
         this(publisher, journal, RETRY_DELAY);
     }
 
-    CallEventSink(CallEventPublisher publisher, CallJournal journal, Duration retryDelay) {
+    JournalledEventSink(CallEventPublisher publisher, CallJournal journal, Duration retryDelay) {
         this.publisher = publisher;
         this.journal = journal;
         this.retryDelay = retryDelay;
         this.worker = Thread.ofPlatform().name("edge-call-events").daemon().start(this::run);
     }
 
+    @Override
     public void emit(CallEvent event) {
         if (closed) {
             log.warn("call event {} not emitted: the edge is stopping", event.getEventId());
@@ -65,9 +67,8 @@ public final class CallEventSink implements AutoCloseable {
         queue.add(new Work(Kind.EMIT, event, 0));
     }
 
-    public void heartbeat(long nowMillis) { queue.add(new Work(Kind.HEARTBEAT, null, nowMillis)); }
-
-    public CallJournal journal() { return journal; }
+    /** Marks the journal's live calls alive now (on the sink's thread, in order with their events). */
+    void heartbeat(long nowMillis) { queue.add(new Work(Kind.HEARTBEAT, null, nowMillis)); }
 
     private void run() {
         List<Work> batch = new ArrayList<>();

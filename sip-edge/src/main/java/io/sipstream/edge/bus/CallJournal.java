@@ -1,4 +1,4 @@
-package io.sipstream.edge.events;
+package io.sipstream.edge.bus;
 
 import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CallEventType;
@@ -45,6 +45,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One journal per directory. A directory the file-per-call journal left ({@code *.call}) is
  * taken over by {@link #recoverLostCalls}, so an upgrade loses no call.
+ *
+ * <p>It lives with the bus although it knows no Kafka type: it is call.events' outbox, written
+ * before an event is published, forgotten when Kafka acknowledges it and replayed to Kafka at start,
+ * so its rules are the bus's delivery rules and nothing but the bus uses it. The SIP code only emits
+ * events ({@link io.sipstream.edge.call.CallEventSink}).
  */
 public final class CallJournal {
     private static final Logger log = LoggerFactory.getLogger(CallJournal.class);

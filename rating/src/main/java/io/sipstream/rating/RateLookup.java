@@ -1,4 +1,4 @@
-package io.sipstream.billing.rating;
+package io.sipstream.rating;
 
 import io.sipstream.avro.Rate;
 import java.util.function.Function;
@@ -7,6 +7,8 @@ import java.util.function.Function;
  * Finds the rate of a destination: the longest prefix of the account's own deck, else of the deck
  * {@code default}. A match whose currency is not the account's refuses the rating (see
  * docs: billing rates only in the account's currency) instead of falling through to a shorter one.
+ * Billing rates calls with it and the router prices the prepaid cap with it, so the two agree on
+ * which row, if any, a call is charged by.
  */
 public final class RateLookup {
 
@@ -20,10 +22,15 @@ public final class RateLookup {
     /** @param rows the rate of a {@code deckId:prefix} key, or null */
     public RateLookup(Function<String, Rate> rows) { this.rows = rows; }
 
+    /**
+     * @param accountDeckId the account's rate deck; null or blank for the deck {@code default}
+     * @param destination an E.164 number or a SIP URI whose user part is one
+     * @param accountCurrency the currency the account is billed in ({@link AccountCurrency})
+     */
     public Result find(String accountDeckId, String destination, String accountCurrency) {
         String digits = digits(destination);
         if (digits.isEmpty()) return new Result(null, "no destination number to rate");
-        String own = accountDeckId == null || accountDeckId.isBlank() ? RateKeys.DEFAULT_DECK : accountDeckId;
+        String own = deckOf(accountDeckId);
         Rate match = longest(own, digits);
         if (match == null && !own.equals(RateKeys.DEFAULT_DECK)) match = longest(RateKeys.DEFAULT_DECK, digits);
         if (match == null) {
@@ -35,6 +42,11 @@ public final class RateLookup {
                     + " but the account is billed in " + accountCurrency);
         }
         return new Result(RateSnapshot.of(match), null);
+    }
+
+    /** The deck an account is rated by: its own, else {@code default} when it names none. */
+    private static String deckOf(String accountDeckId) {
+        return accountDeckId == null || accountDeckId.isBlank() ? RateKeys.DEFAULT_DECK : accountDeckId;
     }
 
     private Rate longest(String deckId, String digits) {

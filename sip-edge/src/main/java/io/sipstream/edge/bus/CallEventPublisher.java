@@ -1,10 +1,13 @@
-package io.sipstream.edge.events;
+package io.sipstream.edge.bus;
 
 import io.sipstream.avro.CallEvent;
 import java.util.function.Consumer;
 
-/** Where call events go; the SIP code knows this interface, not Kafka. Must not block. */
-public interface CallEventPublisher extends AutoCloseable {
+/**
+ * Where the journalled sink sends call events: Kafka ({@link KafkaCallEventPublisher}), or in tests a
+ * bus that fails or holds deliveries, so the journalling and retries are tested without a broker. Must not block.
+ */
+interface CallEventPublisher extends AutoCloseable {
     void publish(CallEvent event);
 
     /** Publishes, and runs {@code onDelivered} once the bus has the event (never, if it is not delivered). */

@@ -1,4 +1,4 @@
-package io.sipstream.edge.verdicts;
+package io.sipstream.edge.bus;
 
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.edge.call.AttemptSink;
@@ -17,12 +17,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * number for an inbound call), linger.ms=0. Never waits for the broker: a failure is reported
  * to the callback, and a slow broker shows as the call's verdict timeout.
  */
-public final class AttemptPublisher implements AttemptSink, AutoCloseable {
+final class AttemptPublisher implements AttemptSink, AutoCloseable {
     private final KafkaProducer<String, CallAttempt> producer;
     private volatile long lastFailureMillis;
     private volatile long lastSuccessMillis;
 
-    public AttemptPublisher(KafkaSettings kafka, String clientId, Duration maxBlock) {
+    AttemptPublisher(KafkaSettings kafka, String clientId, Duration maxBlock) {
         Map<String, Object> props = kafka.lowLatencyProducer(clientId);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.max(100, maxBlock.toMillis()));
         // an attempt older than the verdict timeout is useless to deliver
@@ -33,7 +33,7 @@ public final class AttemptPublisher implements AttemptSink, AutoCloseable {
     }
 
     /** Key of an attempt: the account, or for an inbound call the dialled number until the router resolves it. */
-    public static String keyOf(CallAttempt attempt) {
+    static String keyOf(CallAttempt attempt) {
         return attempt.getAccountId() != null ? attempt.getAccountId() : attempt.getDialled();
     }
 
@@ -55,7 +55,7 @@ public final class AttemptPublisher implements AttemptSink, AutoCloseable {
     }
 
     /** Up again at the first attempt delivered after a failure, or 30 s after the last failure when none is sent. */
-    public boolean healthy() {
+    boolean healthy() {
         long failed = lastFailureMillis;
         return lastSuccessMillis > failed || System.currentTimeMillis() - failed > 30_000;
     }

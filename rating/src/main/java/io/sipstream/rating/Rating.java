@@ -1,4 +1,4 @@
-package io.sipstream.billing.rating;
+package io.sipstream.rating;
 
 import io.sipstream.schemas.Money;
 import java.math.BigDecimal;

@@ -1,4 +1,4 @@
-package io.sipstream.billing.rating;
+package io.sipstream.rating;
 
 /** Keys of billing.rates: {@code deckId:prefix}. */
 public final class RateKeys {
