@@ -17,7 +17,8 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The billing topology, a pure function of the config. One sub-topology reads call.events,
+ * The billing topology, a pure function of the config (and of where this process's REST requests
+ * wait for what the processors apply). One sub-topology reads call.events,
  * billing.credits and registry.accounts (all keyed and partitioned by account id), each into a
  * processor of its own type ({@link CallEventsProcessor}, {@link CreditsProcessor},
  * {@link AccountsProcessor}) over the same stores; the rate decks are a global store every task reads.
