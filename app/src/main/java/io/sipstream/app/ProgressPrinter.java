@@ -2,7 +2,7 @@ package io.sipstream.app;
 
 import io.sipstream.platform.progress.JobProgress;
 import java.io.Console;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,12 +19,12 @@ final class ProgressPrinter implements AutoCloseable {
 
     private final String job;
     private final JobProgress progress;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final boolean bar;
     private final ScheduledExecutorService timer;
     private String last = "";
 
-    ProgressPrinter(String job, JobProgress progress, PrintStream out, boolean bar, Duration every) {
+    ProgressPrinter(String job, JobProgress progress, PrintWriter out, boolean bar, Duration every) {
         this.job = job;
         this.progress = progress;
         this.out = out;
@@ -33,10 +33,10 @@ final class ProgressPrinter implements AutoCloseable {
         timer.scheduleAtFixedRate(this::print, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Progress on stderr: a bar on a terminal, else lines every {@link #LINE_EVERY}. */
-    static ProgressPrinter onStderr(String job, JobProgress progress) {
+    /** Progress on the command's stderr: a bar on a terminal, else lines every {@link #LINE_EVERY}. */
+    static ProgressPrinter onStderr(String job, JobProgress progress, PrintWriter err) {
         boolean terminal = terminal();
-        return new ProgressPrinter(job, progress, System.err, terminal, terminal ? BAR_EVERY : LINE_EVERY);
+        return new ProgressPrinter(job, progress, err, terminal, terminal ? BAR_EVERY : LINE_EVERY);
     }
 
     @Override

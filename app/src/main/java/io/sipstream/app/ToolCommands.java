@@ -58,7 +58,7 @@ final class ToolCommands {
             try (RedisImporter importer = RegistryService.openImporter(RegistryConfig.from(s))) {
                 JobProgress progress = new JobProgress();
                 Report report;
-                try (ProgressPrinter printer = ProgressPrinter.onStderr("import-redis", progress)) {
+                try (ProgressPrinter printer = ProgressPrinter.onStderr("import-redis", progress, spec.commandLine().getErr())) {
                     report = importer.run(new ImportOptions(source, pattern, keyRegex, accountId, region, dryRun), progress);
                 }
                 System.out.println(report.summary());
@@ -89,7 +89,7 @@ final class ToolCommands {
             JobProgress progress = new JobProgress();
             RateDeckLoader.Result result;
             try (RateDeckLoader loader = new RateDeckLoader(KafkaSettings.from(s), "sipstream-load-rates");
-                 ProgressPrinter printer = ProgressPrinter.onStderr("load-rates", progress)) {
+                 ProgressPrinter printer = ProgressPrinter.onStderr("load-rates", progress, spec.commandLine().getErr())) {
                 result = loader.load(deck, file, progress);
             }
             System.out.println("deck " + result.deckId() + ": " + result.rows() + " rows, " + result.written() + " written, "
