@@ -88,6 +88,11 @@ public final class LocalCommand implements Callable<Integer> {
     /** Stands in for the embedded stack's endpoints while the settings are checked, before it starts. */
     private static final Endpoints NOT_YET_STARTED = new Endpoints("127.0.0.1:9092", "http://127.0.0.1:8081", "redis://127.0.0.1:6379");
 
+    /** The flags of this command that set a setting, to name the flag when the setting's value is wrong. */
+    private static final Map<String, String> FLAGS = Map.of("sip.port", "--sip-port", "sip.host", "--sip-host",
+            "sip.advertised.host", "--sip-advertised-host", "http.port", "--http-port", "http.host", "--http-host",
+            "sip.domain", "--domain", "kafka.bootstrap", "--kafka", "schema.registry.url", "--schema-registry", "redis.url", "--redis");
+
     /** The admin API key and where it came from: a flag, a variable, or the file that keeps it. */
     record ApiKey(String value, String source, KeptSecret kept) {
         /** What the start prints: the key only the one time it was made, else where it comes from. */
@@ -184,11 +189,6 @@ public final class LocalCommand implements Callable<Integer> {
         }
     }
 
-    /** The flags of this command that set a setting, to name the flag when the setting's value is wrong. */
-    private static final Map<String, String> FLAGS = Map.of("sip.port", "--sip-port", "sip.host", "--sip-host",
-            "sip.advertised.host", "--sip-advertised-host", "http.port", "--http-port", "http.host", "--http-host",
-            "sip.domain", "--domain", "kafka.bootstrap", "--kafka", "schema.registry.url", "--schema-registry", "redis.url", "--redis");
-
     /** Refuses to start when the SIP or HTTP port is taken: found now, not after the embedded stack has started. */
     void requireFreePorts(Settings settings) {
         EdgeConfig edge = EdgeConfig.from(settings);
@@ -205,9 +205,7 @@ public final class LocalCommand implements Callable<Integer> {
         InetSocketAddress address = new InetSocketAddress(host, port);
         try {
             if (transport.equals("udp")) {
-                try (DatagramSocket udp = new DatagramSocket(address)) {
-                    udp.getLocalPort();
-                }
+                new DatagramSocket(address).close();
             } else {
                 try (ServerSocket tcp = new ServerSocket()) {
                     tcp.setReuseAddress(true); // as the servers bind: a port in TIME_WAIT is free for them
