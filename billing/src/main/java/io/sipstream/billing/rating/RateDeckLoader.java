@@ -4,6 +4,7 @@ import io.sipstream.avro.Rate;
 import io.sipstream.platform.StandaloneMain;
 import io.sipstream.platform.kafka.KafkaSettings;
 import io.sipstream.platform.progress.JobProgress;
+import io.sipstream.rating.RateKeys;
 import io.sipstream.schemas.Topics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
