@@ -34,6 +34,13 @@ final class KnownSettings {
     /** SIPSTREAM_* variables that are not settings: bin/sipstream's and logback.xml's. */
     static final Set<String> LAUNCHER_VARIABLES = Set.of("SIPSTREAM_JAVA_OPTS", "SIPSTREAM_JAR", "SIPSTREAM_LOG_LEVEL");
 
+    /**
+     * docker-compose's .env names of two settings, which docker-compose.yml hands on under the settings' names:
+     * exported in a shell, they are not refused, only said to be unused.
+     */
+    static final Map<String, String> COMPOSE_VARIABLES = Map.of("SIPSTREAM_DOMAIN", "SIPSTREAM_SIP_DOMAIN",
+            "SIPSTREAM_PUBLIC_HOST", "SIPSTREAM_SIP_ADVERTISED_HOST");
+
     /** What reads settings in a process: the admin server every process has, and each service. */
     enum Reader {
         ADMIN_SERVER("the admin server", ServiceContext::create),
@@ -169,18 +176,29 @@ final class KnownSettings {
         }
         Map<String, String> variables = settingVariables(env);
         Settings settings = Settings.load(arguments.file(), variables, arguments.overrides());
-        for (String warning : check(settings, readers, new Sources(arguments.overrides(), variables, arguments.file()), command)) {
-            err.println(command + ": warning: " + warning);
-        }
+        List<String> warnings = new ArrayList<>(composeVariables(env));
+        warnings.addAll(check(settings, readers, new Sources(arguments.overrides(), variables, arguments.file()), command));
+        for (String warning : warnings) err.println(command + ": warning: " + warning);
         err.flush();
         return settings;
     }
 
-    /** The SIPSTREAM_* variables of an environment that are settings: all but the launcher's own. */
+    /** The SIPSTREAM_* variables of an environment that are settings: all but the launcher's and docker-compose's own. */
     static Map<String, String> settingVariables(Map<String, String> env) {
         Map<String, String> out = new TreeMap<>();
         env.forEach((name, value) -> {
-            if (name.startsWith("SIPSTREAM_") && !LAUNCHER_VARIABLES.contains(name)) out.put(name, value);
+            if (name.startsWith("SIPSTREAM_") && !LAUNCHER_VARIABLES.contains(name) && !COMPOSE_VARIABLES.containsKey(name)) {
+                out.put(name, value);
+            }
+        });
+        return out;
+    }
+
+    /** A warning for each of docker-compose's .env variables in the environment: they set nothing here. */
+    static List<String> composeVariables(Map<String, String> env) {
+        List<String> out = new ArrayList<>();
+        new TreeMap<>(COMPOSE_VARIABLES).forEach((name, setting) -> {
+            if (env.containsKey(name)) out.add(name + " is docker-compose's .env name of " + setting + ": not used here");
         });
         return out;
     }

@@ -169,7 +169,8 @@ public final class LocalCommand implements Callable<Integer> {
     Settings check(Settings settings, PrintWriter err) throws IOException {
         Map<String, String> variables = KnownSettings.settingVariables(env);
         try {
-            List<String> warnings = new ArrayList<>(KnownSettings.check(settings, EnumSet.allOf(KnownSettings.Reader.class),
+            List<String> warnings = new ArrayList<>(KnownSettings.composeVariables(env));
+            warnings.addAll(KnownSettings.check(settings, EnumSet.allOf(KnownSettings.Reader.class),
                     KnownSettings.Sources.environment(variables), "sipstream local"));
             Map<String, String> fromVariables = Settings.load(null, variables, Map.of()).asMap();
             Map<String, String> fromFlags = launcherSettings(NOT_YET_STARTED);

@@ -103,6 +103,26 @@ class KnownSettingsTest {
     }
 
     @Test
+    void shouldRefuseNoVariableThatDockerComposeOrItsEnvFileNames() throws IOException {
+        // an operator who exported .env for docker-compose can still run bin/sipstream in that shell
+        Set<String> named = new TreeSet<>();
+        for (Path file : List.of(ROOT.resolve("docker-compose.yml"), ROOT.resolve(".env.example"))) {
+            Matcher m = Pattern.compile("SIPSTREAM_[A-Z0-9_]+").matcher(Files.readString(file));
+            while (m.find()) named.add(m.group());
+        }
+        Set<String> refused = new TreeSet<>();
+        for (String name : named) {
+            boolean setting = KnownSettings.settingVariables(Map.of(name, "x")).containsKey(name);
+            if (setting && !KnownSettings.all().knows(Settings.keyOfVariable(name))) refused.add(name);
+        }
+
+        assertThat(named).contains("SIPSTREAM_API_KEY", "SIPSTREAM_DOMAIN");
+        assertThat(refused).as("SIPSTREAM_* names in docker-compose.yml or .env.example that sipstream would refuse").isEmpty();
+        assertThat(KnownSettings.composeVariables(Map.of("SIPSTREAM_DOMAIN", "example.net")))
+                .containsExactly("SIPSTREAM_DOMAIN is docker-compose's .env name of SIPSTREAM_SIP_DOMAIN: not used here");
+    }
+
+    @Test
     void shouldFindEveryKnownKeyInTheConfigurationDocs() throws IOException {
         String docs = Files.readString(ROOT.resolve("docs/configuration.md"));
         Set<String> undocumented = new TreeSet<>();
