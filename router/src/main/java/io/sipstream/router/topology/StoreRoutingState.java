@@ -5,6 +5,7 @@ import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Rate;
 import io.sipstream.avro.Trunk;
+import io.sipstream.avro.TrunkLoad;
 import io.sipstream.router.verdicts.RoutingState;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -17,6 +18,7 @@ final class StoreRoutingState implements RoutingState {
     private final KeyValueStore<String, ValueAndTimestamp<NumberAssignment>> numbers;
     private final KeyValueStore<String, ValueAndTimestamp<Trunk>> trunks;
     private final KeyValueStore<String, ValueAndTimestamp<Rate>> rates;
+    private final KeyValueStore<String, ValueAndTimestamp<TrunkLoad>> trunkLoads;
 
     StoreRoutingState(ProcessorContext<?, ?> context) {
         accounts = context.getStateStore(RouterTopology.ACCOUNTS_STORE);
@@ -24,6 +26,7 @@ final class StoreRoutingState implements RoutingState {
         numbers = context.getStateStore(RouterTopology.NUMBERS_STORE);
         trunks = context.getStateStore(RouterTopology.TRUNKS_STORE);
         rates = context.getStateStore(RouterTopology.RATES_STORE);
+        trunkLoads = context.getStateStore(RouterTopology.TRUNK_LOADS_STORE);
     }
 
     @Override
@@ -40,6 +43,12 @@ final class StoreRoutingState implements RoutingState {
 
     @Override
     public Trunk trunk(String trunkId) { return value(trunks.get(trunkId)); }
+
+    @Override
+    public int trunkCalls(String trunkId) {
+        TrunkLoad load = value(trunkLoads.get(trunkId));
+        return load == null ? 0 : load.getLiveCalls();
+    }
 
     @Override
     public Rate rate(String key) { return value(rates.get(key)); }
