@@ -168,7 +168,8 @@ public final class B2buaCall {
         }
         report.attempt(now);
         if (v.getAction() == VerdictAction.REJECT) {
-            fail(rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM);
+            fail(rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM,
+                    responder.q850Reason(v.getQ850Cause()));
             return;
         }
         List<RouteTarget> targets = v.getTargets();

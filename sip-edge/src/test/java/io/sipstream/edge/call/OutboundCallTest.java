@@ -607,6 +607,22 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldTellTheCallerTheVerdictsQ850CauseInASecondReason() throws Exception {
+        // every trunk full: 503 with Q.850 cause 34 (no circuit/channel available) beside the SIP reason and its reference
+        edge.account("quin", "pw-q", true);
+        shared.router().policy(a -> io.sipstream.avro.RoutingVerdict.newBuilder(io.sipstream.edge.support.FakeRouter.reject(a, 503,
+                "no route to +15557654321: trunk out-t1 is full (1 calls on 1 channels)")).setQ850Cause(34).build());
+        var call = phone.call(edge.uri("+15557654321"), "quin", "pw-q");
+        Response r = call.awaitFinal(WAIT);
+        assertThat(r.getStatusCode()).isEqualTo(503);
+        List<String> reasons = new java.util.ArrayList<>();
+        r.getHeaders("Reason").forEachRemaining(h -> reasons.add(h.toString().trim()));
+        assertThat(reasons).hasSize(2);
+        assertThat(reasons.get(0)).contains("SIP", "cause=503", "ref=").doesNotContain("out-t1");
+        assertThat(reasons.get(1)).contains("Q.850", "cause=34", "No circuit/channel available");
+    }
+
+    @Test
     void shouldEndBothLegsWhenTheMaxDurationIsReached() throws Exception {
         edge.account("olga", "pw-o", true);
         shared.router().policy(a -> route(a, trunk("out-t1", "sip:+15557654321@127.0.0.1:" + trunk1.port(), null))
