@@ -84,7 +84,7 @@ final class RouteResolver {
         } else if (!trunk.getEnabled()) {
             skipped.add("trunk " + id + " is disabled");
         } else if (trunk.getMaxChannels() > 0 && state.trunkCalls(id) >= trunk.getMaxChannels()) {
-            skipped.add("trunk " + id + " is full (" + state.trunkCalls(id) + " calls on " + trunk.getMaxChannels() + " channels)");
+            skipped.add("trunk " + id + " is full (" + state.trunkCalls(id) + " of " + trunk.getMaxChannels() + " channels)");
             return true;
         } else {
             targets.add(Targets.trunk(trunk, destination, caller));

@@ -61,7 +61,7 @@ class TrunkChannelsTest {
         assertThat(full.getAction()).isEqualTo(VerdictAction.REJECT);
         assertThat(full.getSipStatus()).isEqualTo(503);
         assertThat(full.getQ850Cause()).isEqualTo(34);
-        assertThat(full.getReason()).contains("trunk t1 is full (1 calls on 1 channels)", "trunk t2 is full");
+        assertThat(full.getReason()).contains("trunk t1 is full (1 of 1 channels)", "trunk t2 is full");
 
         d.event("acme", "c1", CallEventType.ENDED, "t1");
         RoutingVerdict freed = call("beta", "c4");

@@ -611,7 +611,7 @@ class OutboundCallTest {
         // every trunk full: 503 with Q.850 cause 34 (no circuit/channel available) beside the SIP reason and its reference
         edge.account("quin", "pw-q", true);
         shared.router().policy(a -> io.sipstream.avro.RoutingVerdict.newBuilder(io.sipstream.edge.support.FakeRouter.reject(a, 503,
-                "no route to +15557654321: trunk out-t1 is full (1 calls on 1 channels)")).setQ850Cause(34).build());
+                "no route to +15557654321: trunk out-t1 is full (1 of 1 channels)")).setQ850Cause(34).build());
         var call = phone.call(edge.uri("+15557654321"), "quin", "pw-q");
         Response r = call.awaitFinal(WAIT);
         assertThat(r.getStatusCode()).isEqualTo(503);
