@@ -369,7 +369,7 @@ public final class B2buaCall {
             }
             SessionTimer.Answer a = timer.peerRefresh(request, System.currentTimeMillis());
             if (a.refused()) {
-                SessionTimer.refuse(responder, st, a.tooSmall());
+                SessionHeaders.refuse(responder, st, a.tooSmall());
                 return;
             }
             if (method.equals(Request.UPDATE) && !Bodies.has(request)) {

@@ -120,7 +120,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         SessionTimer.Settings timers = call.sessionTimers();
         if (timers.enabled()) {
             askedInterval = timers.expires();
-            SessionTimer.offer(invite, askedInterval, timers.minSe(), h);
+            SessionHeaders.offer(invite, askedInterval, null, timers.minSe(), h);
         }
         if (offer != null) Bodies.copy(offer, invite);
         sentBody(invite);
@@ -247,7 +247,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                 dialling.scheduler().offload(() -> answerChallenge(response));
                 return;
             }
-            if (status == SessionTimer.SESSION_INTERVAL_TOO_SMALL && raiseInterval(response)) return;
+            if (status == SessionHeaders.SESSION_INTERVAL_TOO_SMALL && raiseInterval(response)) return;
             if (status >= 300 && status < 400) {
                 hunt.onRedirect(this, response);
                 return;
@@ -288,12 +288,12 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
      * is no longer than the INVITE asked for, or longer than the edge takes (then the 422 fails the target).
      */
     private boolean raiseInterval(Response tooSmall) {
-        int theirMin = SessionTimer.minSe(tooSmall);
+        int theirMin = SessionHeaders.minSe(tooSmall);
         if (intervalRaised || askedInterval == 0 || theirMin <= askedInterval || theirMin > SessionTimer.MAX_INTERVAL) return false;
         intervalRaised = true;
         try {
             Request retry = nextInvite();
-            SessionTimer.offer(retry, theirMin, Math.max(theirMin, call.sessionTimers().minSe()), sip.headers());
+            SessionHeaders.offer(retry, theirMin, null, Math.max(theirMin, call.sessionTimers().minSe()), sip.headers());
             askedInterval = theirMin;
             state = State.CALLING;
             resend(retry);

@@ -87,7 +87,7 @@ public final class InviteHandler implements RequestHandler {
         }
         int minSe = SessionTimer.tooSmall(request, calls.sessionTimers());
         if (minSe > 0) { // RFC 4028: a caller that supports timers asks again with at least the edge's Min-SE
-            SessionTimer.refuse(responder, st, minSe);
+            SessionHeaders.refuse(responder, st, minSe);
             return;
         }
         String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();

@@ -1,20 +1,12 @@
 package io.sipstream.edge.call;
 
-import gov.nist.javax.sip.header.extensions.MinSE;
 import gov.nist.javax.sip.header.extensions.SessionExpiresHeader;
 import io.sipstream.edge.sip.ClientHandler;
-import io.sipstream.edge.sip.SipResponder;
 import java.time.Duration;
-import java.util.ListIterator;
 import java.util.concurrent.ScheduledFuture;
-import javax.sip.InvalidArgumentException;
 import javax.sip.ResponseEvent;
-import javax.sip.ServerTransaction;
-import javax.sip.header.AllowHeader;
 import javax.sip.header.CSeqHeader;
 import javax.sip.header.HeaderFactory;
-import javax.sip.header.SupportedHeader;
-import javax.sip.message.Message;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
 import org.slf4j.Logger;
@@ -31,18 +23,15 @@ import org.slf4j.LoggerFactory;
  * answer to one the edge sent), so it is billed to that point, not to the edge's maximum duration.
  *
  * <p>One task at a time on the edge's timers, re-armed only when a deadline moves earlier (a refresh
- * moves it later: the task then finds it has not come yet and waits again). Runs under the call's lock;
- * {@link #heard} alone is called without it.
+ * moves it later: the task then finds it has not come yet and waits again). Runs under the call's lock
+ * ({@link #stop} takes it itself; {@link #heard} needs none).
  */
 public final class SessionTimer implements ClientHandler {
     private static final Logger log = LoggerFactory.getLogger(SessionTimer.class);
-    /** RFC 4028 section 4: no session interval below 90 s. Tests run shorter ones ({@code EdgeConfig.from(Settings, int)}). */
+    /** RFC 4028: no session interval below 90 s. Tests run shorter ones ({@code EdgeConfig.from(Settings, int)}). */
     public static final int RFC_MIN_SE = 90;
     /** The longest interval the edge grants or takes from a peer: a day. */
     public static final int MAX_INTERVAL = 86_400;
-    static final String TIMER = "timer";
-    /** RFC 4028's 422 Session Interval Too Small (not among JAIN-SIP's constants). */
-    static final int SESSION_INTERVAL_TOO_SMALL = 422;
     /** A refresh that crossed another request (491) or could not be sent is tried again this much later. */
     private static final long RETRY_MILLIS = 2_000;
     /** RFC 3261's T1: a transaction times out after 64 of them (32 s). */
@@ -97,13 +86,13 @@ public final class SessionTimer implements ClientHandler {
     /** The caller's leg, answered: the timer its INVITE negotiates (a Session-Expires below the edge's Min-SE was refused 422 before). */
     static SessionTimer answering(B2buaCall call, CallLeg leg, Request invite, Settings settings) {
         Answer a = answer(invite, settings);
-        int interval = a.refused() ? Math.max(a.tooSmall(), settings.minSe()) : a.interval();
-        return new SessionTimer(call, leg, settings, interval, a.edgeRefreshes(), a.peerSupports(), allowsUpdate(invite));
+        int interval = a.refused() ? settings.minSe() : a.interval();
+        return new SessionTimer(call, leg, settings, interval, a.edgeRefreshes(), a.peerSupports(), SessionHeaders.allowsUpdate(invite));
     }
 
     /** A dialled leg, answered: the timer its 2xx says, to an INVITE that asked for {@code asked} seconds. */
     static SessionTimer answered(B2buaCall call, CallLeg leg, Response ok, int asked, Settings settings) {
-        SessionTimer t = new SessionTimer(call, leg, settings, asked, true, supports(ok), allowsUpdate(ok));
+        SessionTimer t = new SessionTimer(call, leg, settings, asked, true, SessionHeaders.supports(ok), SessionHeaders.allowsUpdate(ok));
         t.adopt(ok);
         return t;
     }
@@ -115,11 +104,11 @@ public final class SessionTimer implements ClientHandler {
      * refreshes when it asks to (refresher=uac); otherwise the edge does, so it learns itself when the peer is gone.
      */
     static Answer answer(Request request, Settings settings) {
-        boolean supports = supports(request);
-        SessionExpiresHeader se = sessionExpires(request);
+        boolean supports = SessionHeaders.supports(request);
+        SessionExpiresHeader se = SessionHeaders.sessionExpires(request);
         if (se != null && se.getExpires() < settings.minSe() && supports) return new Answer(0, true, true, settings.minSe());
         int asked = se == null ? settings.expires() : se.getExpires();
-        int floor = Math.max(settings.minSe(), Math.min(minSe(request), MAX_INTERVAL));
+        int floor = Math.max(settings.minSe(), Math.min(SessionHeaders.minSe(request), MAX_INTERVAL));
         int interval = Math.min(Math.max(Math.min(asked, settings.expires()), floor), MAX_INTERVAL);
         boolean peerRefreshes = supports && se != null && "uac".equalsIgnoreCase(se.getRefresher());
         return new Answer(interval, !peerRefreshes, supports, 0);
@@ -136,7 +125,7 @@ public final class SessionTimer implements ClientHandler {
      * One without Session-Expires comes from a peer that runs no timer: the edge refreshes, at the interval it asked.
      */
     private void adopt(Response ok) {
-        SessionExpiresHeader se = sessionExpires(ok);
+        SessionExpiresHeader se = SessionHeaders.sessionExpires(ok);
         if (se != null) {
             interval = Math.min(Math.max(se.getExpires(), settings.minSe()), MAX_INTERVAL);
             edgeRefreshes = !"uas".equalsIgnoreCase(se.getRefresher());
@@ -144,83 +133,21 @@ public final class SessionTimer implements ClientHandler {
         } else {
             edgeRefreshes = true; // the peer runs no timer: the edge keeps checking the leg itself
         }
-        if (ok.getHeader(AllowHeader.NAME) != null) peerAllowsUpdate = allowsUpdate(ok);
+        if (SessionHeaders.hasAllow(ok)) peerAllowsUpdate = SessionHeaders.allowsUpdate(ok);
     }
 
     // ---- the headers
 
-    /** Session-Expires (no refresher: the answer chooses), Min-SE and Supported: timer, for an INVITE that dials a leg. */
-    static void offer(Request invite, int interval, int minSe, HeaderFactory headers) throws InvalidArgumentException, java.text.ParseException {
-        invite.setHeader(((gov.nist.javax.sip.header.HeaderFactoryExt) headers).createSessionExpiresHeader(interval));
-        invite.setHeader(minSeHeader(minSe));
-        invite.setHeader(headers.createSupportedHeader(TIMER));
-    }
-
-    /** Refuses a request asking for less than the edge's Min-SE: 422 Session Interval Too Small with the Min-SE to ask for. */
-    static void refuse(SipResponder responder, ServerTransaction st, int minSe) {
-        Response r = responder.response(SESSION_INTERVAL_TOO_SMALL, st.getRequest());
-        try {
-            r.setReasonPhrase("Session Interval Too Small"); // JAIN-SIP knows no phrase for 422
-        } catch (java.text.ParseException e) {
-            throw new IllegalStateException(e);
-        }
-        responder.addReason(r, SESSION_INTERVAL_TOO_SMALL, "Session-Expires is below the edge's Min-SE of " + minSe + " s");
-        r.setHeader(minSeHeader(minSe));
-        responder.send(st, r);
-    }
-
-    /** The Min-SE header of a request or a 422. */
-    static MinSE minSeHeader(int seconds) {
-        MinSE h = new MinSE();
-        try {
-            h.setExpires(seconds);
-        } catch (InvalidArgumentException e) {
-            throw new IllegalStateException("no Min-SE of " + seconds, e);
-        }
-        return h;
-    }
-
     /** This leg's Session-Expires, Min-SE and Supported: timer on a request the edge sends in the dialog (the edge is its UAC). */
-    void addTo(Request request, HeaderFactory headers) throws InvalidArgumentException, java.text.ParseException {
-        SessionExpiresHeader se = ((gov.nist.javax.sip.header.HeaderFactoryExt) headers).createSessionExpiresHeader(interval);
-        se.setRefresher(edgeRefreshes ? "uac" : "uas");
-        request.setHeader(se);
-        request.setHeader(minSeHeader(settings.minSe()));
-        request.setHeader(headers.createSupportedHeader(TIMER));
+    void addTo(Request request, HeaderFactory headers) {
+        SessionHeaders.offer(request, interval, edgeRefreshes ? "uac" : "uas", settings.minSe(), headers);
     }
 
     /** This leg's Session-Expires on a 2xx the edge answers the peer with (the edge is its UAS); Require: timer when the peer supports it. */
     void addTo(Response ok, HeaderFactory headers) {
-        try {
-            SessionExpiresHeader se = ((gov.nist.javax.sip.header.HeaderFactoryExt) headers).createSessionExpiresHeader(interval);
-            se.setRefresher(edgeRefreshes ? "uas" : "uac");
-            ok.setHeader(se);
-            ok.setHeader(headers.createSupportedHeader(TIMER));
-            // a must when the peer refreshes (it has to know it does), and what RFC 4028 asks whenever it supports timers
-            if (peerSupports) ok.setHeader(headers.createRequireHeader(TIMER));
-        } catch (InvalidArgumentException | java.text.ParseException e) {
-            throw new IllegalStateException("cannot add a Session-Expires of " + interval, e);
-        }
+        // Require: a must when the peer refreshes (it has to know it does), and what RFC 4028 asks whenever it supports timers
+        SessionHeaders.grant(ok, interval, edgeRefreshes ? "uas" : "uac", peerSupports, headers);
     }
-
-    static boolean supports(Message m) {
-        ListIterator<?> it = m.getHeaders(SupportedHeader.NAME);
-        while (it.hasNext()) if (it.next() instanceof SupportedHeader s && TIMER.equalsIgnoreCase(s.getOptionTag())) return true;
-        return false;
-    }
-
-    static boolean allowsUpdate(Message m) {
-        ListIterator<?> it = m.getHeaders(AllowHeader.NAME);
-        while (it.hasNext()) if (it.next() instanceof AllowHeader a && Request.UPDATE.equalsIgnoreCase(a.getMethod())) return true;
-        return false;
-    }
-
-    static SessionExpiresHeader sessionExpires(Message m) {
-        return m.getHeader(SessionExpiresHeader.NAME) instanceof SessionExpiresHeader se ? se : null;
-    }
-
-    /** A message's Min-SE in seconds; 0 without one. */
-    static int minSe(Message m) { return m.getHeader(MinSE.NAME) instanceof MinSE h ? Math.max(0, h.getExpires()) : 0; }
 
     // ---- what the leg hears
 
@@ -237,7 +164,7 @@ public final class SessionTimer implements ClientHandler {
 
     /**
      * A re-INVITE or UPDATE from the peer: a refresh, negotiated like an INVITE (section 9). Refused when it asks
-     * for less than the edge's Min-SE (the caller answers the 422); else the leg's timer starts over from now.
+     * for less than the edge's Min-SE (the answer names the 422's Min-SE); else the leg's timer starts over from now.
      */
     Answer peerRefresh(Request request, long now) {
         Answer a = answer(request, settings);
@@ -246,7 +173,7 @@ public final class SessionTimer implements ClientHandler {
         interval = a.interval();
         edgeRefreshes = a.edgeRefreshes();
         peerSupports = a.peerSupports();
-        if (request.getHeader(AllowHeader.NAME) != null) peerAllowsUpdate = allowsUpdate(request);
+        if (SessionHeaders.hasAllow(request)) peerAllowsUpdate = SessionHeaders.allowsUpdate(request);
         refreshed(now);
         return a;
     }
@@ -265,18 +192,20 @@ public final class SessionTimer implements ClientHandler {
 
     /** Arms the timer from the answer ({@code now}). */
     void start(long now) {
-        if (started) return;
+        if (started || stopped) return;
         started = true;
         lastRefresh = now;
         heard(now);
         arm(dueAt(), now);
     }
 
-    /** The leg is over: no more refreshes or deadline. */
+    /** The leg is over: no more refreshes or deadline. Also from a SIP thread (a BYE from the peer). */
     void stop() {
-        stopped = true;
-        if (task != null) task.cancel(false);
-        task = null;
+        synchronized (call) {
+            stopped = true;
+            if (task != null) task.cancel(false);
+            task = null;
+        }
     }
 
     private void refreshed(long now) {
@@ -360,8 +289,8 @@ public final class SessionTimer implements ClientHandler {
                 return;
             }
             heard(now);
-            int theirMin = minSe(response);
-            if (status == SESSION_INTERVAL_TOO_SMALL && theirMin > interval && theirMin <= MAX_INTERVAL) {
+            int theirMin = SessionHeaders.minSe(response);
+            if (status == SessionHeaders.SESSION_INTERVAL_TOO_SMALL && theirMin > interval && theirMin <= MAX_INTERVAL) {
                 interval = theirMin; // RFC 4028 section 7.4: ask again with the peer's minimum
                 refresh(now);
             } else if (!invite && (status == Response.METHOD_NOT_ALLOWED || status == Response.NOT_IMPLEMENTED)) {

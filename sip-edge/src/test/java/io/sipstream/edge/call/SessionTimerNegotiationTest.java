@@ -67,9 +67,9 @@ class SessionTimerNegotiationTest {
 
     @Test
     void shouldReadWhetherAPeerAllowsUpdate() throws Exception {
-        assertThat(SessionTimer.allowsUpdate(invite("Allow: INVITE, ACK, BYE, UPDATE"))).isTrue();
-        assertThat(SessionTimer.allowsUpdate(invite("Allow: INVITE, ACK, BYE"))).isFalse();
-        assertThat(SessionTimer.allowsUpdate(invite())).isFalse();
+        assertThat(SessionHeaders.allowsUpdate(invite("Allow: INVITE, ACK, BYE, UPDATE"))).isTrue();
+        assertThat(SessionHeaders.allowsUpdate(invite("Allow: INVITE, ACK, BYE"))).isFalse();
+        assertThat(SessionHeaders.allowsUpdate(invite())).isFalse();
     }
 
     @Test
