@@ -131,7 +131,7 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
     void sentBody(Message m) {
         byte[] raw = m.getRawContent();
         if (raw == null || raw.length == 0 || !(m.getHeader(ContentTypeHeader.NAME) instanceof ContentTypeHeader type)) return;
-        if (!"application".equalsIgnoreCase(type.getContentType()) || !"sdp".equalsIgnoreCase(type.getContentSubType())) return;
+        if (!Bodies.isSdp(type)) return;
         sentSdp = raw;
         sentSdpType = type;
     }

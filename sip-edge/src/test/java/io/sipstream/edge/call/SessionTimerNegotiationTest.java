@@ -81,7 +81,7 @@ class SessionTimerNegotiationTest {
                 .setTransport("udp").setReceivedAt(Instant.ofEpochMilli(0)).build();
         CallReport report = new CallReport(sent::add, "1", false, attempt, 0);
         report.answered(1_000);
-        report.end(CallEventType.ENDED, 408, "session timer", HangupParty.SYSTEM, 10_000, 4_000);
+        report.end(CallEventType.ENDED, 408, "session timer", null, HangupParty.SYSTEM, 10_000, 4_000);
         CallEvent ended = sent.getLast();
         assertThat(ended.getEndedAt()).isEqualTo(Instant.ofEpochMilli(4_000));
         assertThat(ended.getDurationMillis()).isEqualTo(3_000);
@@ -89,7 +89,7 @@ class SessionTimerNegotiationTest {
 
         CallReport early = new CallReport(sent::add, "1", false, attempt, 0);
         early.answered(5_000);
-        early.end(CallEventType.ENDED, 408, "session timer", HangupParty.SYSTEM, 10_000, 4_000);
+        early.end(CallEventType.ENDED, 408, "session timer", null, HangupParty.SYSTEM, 10_000, 4_000);
         assertThat(sent.getLast().getEndedAt()).isEqualTo(Instant.ofEpochMilli(5_000));
         assertThat(sent.getLast().getDurationMillis()).isZero();
     }
