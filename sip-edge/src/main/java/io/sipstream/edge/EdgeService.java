@@ -40,6 +40,7 @@ import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.health.HealthRegistry.Status;
 import io.sipstream.platform.redis.RedisKeys;
 import io.sipstream.platform.secrets.SecretBox;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.TopicBootstrapper;
 import io.sipstream.schemas.Topics;
 import java.time.Duration;
@@ -93,6 +94,8 @@ public final class EdgeService implements AutoCloseable {
                 new TopicBootstrapper(admin, config.kafka().replicationFactor()).ensureAll();
             }
         }
+        // before the first call (and the lost calls' events): no call waits on the Schema Registry
+        SchemaIds.resolveAll(config.kafka().serdes(), SchemaIds.of(Topics.CALL_ATTEMPTS, Topics.CALL_EVENTS));
         UnifiedJedis redis = config.redis().connect();
         closers.push(redis);
         RedisKeys keys = new RedisKeys(config.redis().prefix());
