@@ -52,7 +52,10 @@ public final class SchemaIds {
     }
 
     /** The values of these catalogue topics. */
-    public static List<Writer> of(Topic<?>... topics) { return Arrays.stream(topics).map(Writer::of).toList(); }
+    public static List<Writer> of(Topic<?>... topics) { return of(Arrays.asList(topics)); }
+
+    /** The values of these catalogue topics. */
+    public static List<Writer> of(Collection<? extends Topic<?>> topics) { return topics.stream().map(Writer::of).toList(); }
 
     /** {@link #resolveAll(SerdeConfig, Collection, Retry)} with {@link Retry#STARTUP}. */
     public static Map<String, Integer> resolveAll(SerdeConfig serdes, Collection<Writer> writers) {
