@@ -6,7 +6,7 @@ import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.Direction;
 import io.sipstream.avro.HangupParty;
-import io.sipstream.edge.events.CallJournal;
+import io.sipstream.edge.bus.CallJournal;
 import io.sipstream.edge.support.EdgeFixture;
 import io.sipstream.edge.support.EventTap;
 import io.sipstream.edge.support.FakeRouter;

@@ -3,6 +3,7 @@ package io.sipstream.billing.rating;
 import io.sipstream.avro.Rate;
 import io.sipstream.platform.StandaloneMain;
 import io.sipstream.platform.kafka.KafkaSettings;
+import io.sipstream.rating.RateKeys;
 import io.sipstream.schemas.Topics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -58,6 +58,37 @@ class RateDeckCsvTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deck id");
     }
 
+    @Test
+    void shouldKeepAQuotedCommaInsideItsCell() {
+        // one cell "0,5", not two: the row keeps its 5 columns and the price is what is wrong
+        assertError("1,0.01,USD,60,60\n44,\"0,5\",USD,60,60\n", 2, 2, "'0,5' is not a decimal number");
+        List<Rate> rows = RateDeckCsv.parse("d", "\"prefix\",\"price_per_minute\",\"currency\",\"first_increment\",\"next_increment\"\n"
+                + "\"44\", \"0.5\" ,\"gbp\",\"60\",\"60\"\n");
+        assertThat(rows).singleElement().satisfies(r -> {
+            assertThat(r.getPrefix()).isEqualTo("44");
+            assertThat(r.getPricePerMinute()).isEqualTo(Money.parse("0.5"));
+            assertThat(r.getCurrency()).isEqualTo("GBP");
+        });
+    }
+
+    @Test
+    void shouldNameTheRowAndCellOfBrokenQuoting() {
+        assertError("1,0.01,USD,60,60\n44,0.02,\"USD,60,60\n", 2, 3, "quote");
+        assertError("1,0.01,USD,60,60\n44,\"0.02\"x,USD,60,60\n", 2, 2, "separator");
+    }
+
+    @Test
+    void shouldSkipAByteOrderMarkAndBlankOrIndentedCommentLinesAndCountThemAsLines() {
+        String csv = "\uFEFFprefix,price_per_minute,currency,first_increment,next_increment\n"
+                + "\t\n"
+                + "  # spaces\n"
+                + "\t# a tab\n"
+                + "1,0.01,USD,60,60\r"
+                + "44,0.02,USD,60,sixty\n";
+        assertError(csv, 6, 5, "'sixty' is not a whole number of seconds");
+        assertThat(RateDeckCsv.parse("d", csv.replace("sixty", "60"))).hasSize(2);
+    }
+
     private static void assertError(String csv, int line, int column, String text) {
         assertThatThrownBy(() -> RateDeckCsv.parse("d", csv))
                 .isInstanceOfSatisfying(RateDeckCsv.CsvException.class, e -> {

@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -23,6 +26,9 @@ import java.util.stream.Stream;
 public final class Settings {
     private static final String ENV_PREFIX = "SIPSTREAM_";
     private final Map<String, String> values;
+    // what code has asked for, so that a setting nothing reads (misspelt, or given to the wrong service) can be found
+    private final Set<String> askedKeys = ConcurrentHashMap.newKeySet();
+    private final Set<String> askedPrefixes = ConcurrentHashMap.newKeySet();
 
     public Settings(Map<String, String> values) { this.values = Map.copyOf(values); }
 
@@ -53,21 +59,37 @@ public final class Settings {
         return new Settings(merged);
     }
 
+    /** Every value; what is read through this map is not counted by {@link #unread()}. */
     public Map<String, String> asMap() { return values; }
+
+    /**
+     * The keys given that no code has asked for so far, by name or under a prefix ({@link #under}):
+     * after a service's config has been read, a misspelt setting or one the service does not use.
+     */
+    public Set<String> unread() {
+        Set<String> out = new TreeSet<>();
+        for (String key : values.keySet()) {
+            if (!askedKeys.contains(key) && askedPrefixes.stream().noneMatch(key::startsWith)) out.add(key);
+        }
+        return out;
+    }
 
     /** Every value under a prefix, with the prefix cut off: {@code kafka.producer.} for pass-through client configs. */
     public Map<String, String> under(String prefix) {
+        askedPrefixes.add(prefix);
         Map<String, String> out = new LinkedHashMap<>();
         values.forEach((k, v) -> { if (k.startsWith(prefix)) out.put(k.substring(prefix.length()), v); });
         return out;
     }
 
     public boolean has(String key) {
+        askedKeys.add(key);
         String v = values.get(key);
         return v != null && !v.isBlank();
     }
 
     public String string(String key, String fallback) {
+        askedKeys.add(key);
         String v = values.get(key);
         return v == null || v.isBlank() ? fallback : v.trim();
     }

@@ -12,8 +12,6 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /** The routing state as the topology's table stores hold it. */
 final class StoreRoutingState implements RoutingState {
-    private static final int MAX_E164_DIGITS = 15;
-
     private final KeyValueStore<String, ValueAndTimestamp<Account>> accounts;
     private final KeyValueStore<String, ValueAndTimestamp<BlockDecision>> blocks;
     private final KeyValueStore<String, ValueAndTimestamp<NumberAssignment>> numbers;
@@ -44,14 +42,7 @@ final class StoreRoutingState implements RoutingState {
     public Trunk trunk(String trunkId) { return value(trunks.get(trunkId)); }
 
     @Override
-    public Rate rate(String deckId, String digits) {
-        String deck = deckId + ':';
-        for (int len = Math.min(digits.length(), MAX_E164_DIGITS); len > 0; len--) {
-            Rate rate = value(rates.get(deck + digits.substring(0, len)));
-            if (rate != null) return rate;
-        }
-        return null;
-    }
+    public Rate rate(String key) { return value(rates.get(key)); }
 
     private static <V> V value(ValueAndTimestamp<V> v) { return v == null ? null : v.value(); }
 }

@@ -2,19 +2,26 @@ package io.sipstream.router.verdicts;
 
 import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
-import io.sipstream.avro.Rate;
+import io.sipstream.rating.AccountCurrency;
+import io.sipstream.rating.RateLookup;
+import io.sipstream.rating.RateSnapshot;
+import io.sipstream.rating.Rating;
 import io.sipstream.router.numbers.E164Number;
+import io.sipstream.schemas.Money;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 
 /**
  * The account's money controls on a call that leaves over a trunk: billing's block, a prepaid
- * balance, and what that balance buys of the destination, priced as billing will rate it (the
- * longest prefix in the account's deck, else in deck {@code default}, in the account's currency).
+ * balance, and what that balance buys of the destination, priced as billing will rate it: the same
+ * {@link RateLookup} (the longest prefix in the account's deck, else in deck {@code default}, in
+ * the account's currency) and the same {@link Rating} arithmetic, from the rating module.
  */
 final class MoneyControls {
     private static final BigDecimal SIXTY = BigDecimal.valueOf(60);
     private static final long SAFETY_SECONDS = 1;
+    /** The smallest amount the schemas hold (6 decimals). */
+    private static final BigDecimal ONE_UNIT = BigDecimal.ONE.movePointLeft(Money.SCALE);
 
     /** A cap on the duration (null: none), or the SIP status and reason of a refusal. */
     record Outcome(Integer maxDurationSeconds, int sipStatus, String reason) {
@@ -25,8 +32,12 @@ final class MoneyControls {
     }
 
     private final RoutingState state;
+    private final RateLookup rates;
 
-    MoneyControls(RoutingState state) { this.state = state; }
+    MoneyControls(RoutingState state) {
+        this.state = state;
+        this.rates = new RateLookup(state::rate);
+    }
 
     /** Prepaid when the registry says so or billing does: either alone is enough. */
     static boolean prepaid(Account account, BlockDecision block) {
@@ -70,8 +81,7 @@ final class MoneyControls {
 
     /** The currency the account is billed in: its balance's (billing's decision), else the registry's. */
     static String currency(Account account, BlockDecision block) {
-        return block != null && block.getCurrency() != null && !block.getCurrency().isBlank()
-                ? block.getCurrency() : account.getCurrency();
+        return AccountCurrency.billedIn(block == null ? null : block.getCurrency(), account.getCurrency());
     }
 
     /**
@@ -84,22 +94,12 @@ final class MoneyControls {
         if (!prepaid(account, block)) return Outcome.NO_CAP;
         String accountId = account.getAccountId();
         String currency = currency(account, block);
-        String deck = account.getRateDeckId() == null || account.getRateDeckId().isBlank()
-                ? RoutingState.DEFAULT_RATE_DECK : account.getRateDeckId();
-        Rate rate = state.rate(deck, destination.digits());
-        if (rate == null && !deck.equals(RoutingState.DEFAULT_RATE_DECK)) {
-            rate = state.rate(RoutingState.DEFAULT_RATE_DECK, destination.digits());
+        RateLookup.Result rated = rates.find(account.getRateDeckId(), destination.e164(), currency);
+        if (!rated.rated()) {
+            // billing would not rate such a call, so it would be free: refuse it here
+            return Outcome.refuse(Verdicts.FORBIDDEN, "destination not rated for prepaid: " + rated.refusal());
         }
-        if (rate == null) {
-            return Outcome.refuse(Verdicts.FORBIDDEN, "destination not rated for prepaid: no rate for " + destination.e164()
-                    + " in deck '" + deck + "'" + (deck.equals(RoutingState.DEFAULT_RATE_DECK) ? "" : " nor in deck 'default'"));
-        }
-        if (!currency.equals(rate.getCurrency())) {
-            // billing refuses to rate such a call, so it would be free: refuse it here
-            return Outcome.refuse(Verdicts.FORBIDDEN, "destination not rated for prepaid: rate " + rate.getDeckId() + ":"
-                    + rate.getPrefix() + " is in " + rate.getCurrency() + " but account " + accountId + " is billed in " + currency);
-        }
-        return cap(accountId, block.getBalance(), currency, rate, block.getLivePerMinute());
+        return cap(accountId, block.getBalance(), currency, rated.rate(), block.getLivePerMinute());
     }
 
     /**
@@ -108,23 +108,24 @@ final class MoneyControls {
      * {@code livePerMinute} over the same time; less a safety second (billing counts milliseconds,
      * and the edge needs a moment to hang up). No cap when nothing is charged per minute.
      */
-    static Outcome cap(String accountId, BigDecimal balance, String currency, Rate rate, BigDecimal livePerMinute) {
-        BigDecimal fee = rate.getConnectionFee() == null ? BigDecimal.ZERO : rate.getConnectionFee();
+    static Outcome cap(String accountId, BigDecimal balance, String currency, RateSnapshot rate, BigDecimal livePerMinute) {
+        BigDecimal fee = rate.connectionFee();
         BigDecimal spendable = balance.subtract(fee);
         String what = "prepaid balance of account " + accountId + " (" + balance.toPlainString() + " " + currency + ")";
         if (spendable.signum() <= 0) {
             return Outcome.refuse(Verdicts.PAYMENT_REQUIRED, what + " does not cover the connection fee of "
-                    + fee.stripTrailingZeros().toPlainString() + " (rate " + rate.getDeckId() + ":" + rate.getPrefix() + ")");
+                    + fee.stripTrailingZeros().toPlainString() + " (rate " + rate.deckId() + ":" + rate.prefix() + ")");
         }
-        BigDecimal price = rate.getPricePerMinute().max(BigDecimal.ZERO);
+        BigDecimal price = rate.pricePerMinute().max(BigDecimal.ZERO);
         BigDecimal live = livePerMinute == null ? BigDecimal.ZERO : livePerMinute.max(BigDecimal.ZERO);
         if (price.signum() == 0 && live.signum() == 0) return Outcome.NO_CAP;
-        long affordable = affordableSeconds(spendable, price, Math.max(0, rate.getFirstIncrement()),
-                Math.max(1, rate.getNextIncrement()), live);
+        // a row written to billing.rates by hand may hold increments the CSV refuses: price it as 0/1, never fail
+        long affordable = affordableSeconds(spendable, price, Math.max(0, rate.firstIncrement()),
+                Math.max(1, rate.nextIncrement()), live);
         long seconds = affordable - SAFETY_SECONDS;
         if (seconds < 1) {
             return Outcome.refuse(Verdicts.PAYMENT_REQUIRED, what + " does not buy the first increment ("
-                    + Math.max(0, rate.getFirstIncrement()) + " s at " + price.stripTrailingZeros().toPlainString()
+                    + Math.max(0, rate.firstIncrement()) + " s at " + price.stripTrailingZeros().toPlainString()
                     + " per minute plus a connection fee of " + fee.stripTrailingZeros().toPlainString()
                     + (live.signum() == 0 ? "" : ", live calls " + live.stripTrailingZeros().toPlainString() + " per minute")
                     + ") with a second to spare");
@@ -133,30 +134,25 @@ final class MoneyControls {
     }
 
     /**
-     * The most whole seconds t with {@code price * billed(t) + live * t <= spendable * 60}, where
-     * billed(t) is t after billing's increments (at least the first, then whole next ones); 0 when
-     * not even the first increment is paid for. The cost grows with t, so a binary search finds it.
+     * The most whole seconds t whose minutes, as billing charges them ({@link Rating#minutesCost} of
+     * {@link Rating#billableSeconds}), plus the live calls' burn {@code live * t / 60}, fit in
+     * {@code spendable}; 0 when not even the first increment is paid for. The cost grows with t, so
+     * a binary search finds it.
      */
     static long affordableSeconds(BigDecimal spendable, BigDecimal pricePerMinute, int first, int next, BigDecimal livePerMinute) {
         BigDecimal budget = spendable.multiply(SIXTY);
-        // billed(t) >= t, so t <= budget / (price + live)
-        long hi = budget.divide(pricePerMinute.add(livePerMinute), 0, RoundingMode.FLOOR)
+        // billed(t) >= t, and billing rounds a cost down by at most half its last decimal (one unit more
+        // here), so t <= (spendable + 0.000001) * 60 / (price + live)
+        long hi = spendable.add(ONE_UNIT).multiply(SIXTY).divide(pricePerMinute.add(livePerMinute), 0, RoundingMode.FLOOR)
                 .min(BigDecimal.valueOf(Integer.MAX_VALUE)).longValueExact();
         long lo = 0; // cost(0) = 0 fits
         while (lo < hi) {
             long mid = lo + (hi - lo + 1) / 2;
-            BigDecimal cost = pricePerMinute.multiply(BigDecimal.valueOf(billedSeconds(mid, first, next)))
-                    .add(livePerMinute.multiply(BigDecimal.valueOf(mid)));
+            BigDecimal minutes = Rating.minutesCost(pricePerMinute, Rating.billableSeconds(mid * 1000L, first, next));
+            BigDecimal cost = minutes.multiply(SIXTY).add(livePerMinute.multiply(BigDecimal.valueOf(mid)));
             if (cost.compareTo(budget) <= 0) lo = mid;
             else hi = mid - 1;
         }
         return lo;
-    }
-
-    /** Billing's billable seconds of a whole-second duration (its Rating.billableSeconds). */
-    static long billedSeconds(long seconds, int first, int next) {
-        if (seconds <= 0) return 0;
-        if (seconds <= first) return first;
-        return first + (seconds - first + next - 1) / next * next;
     }
 }

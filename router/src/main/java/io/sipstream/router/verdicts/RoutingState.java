@@ -7,9 +7,6 @@ import io.sipstream.avro.Trunk;
 
 /** What a routing decision reads: the registry and billing tables as this router instance sees them. */
 public interface RoutingState {
-    /** The deck that rates every account without its own. */
-    String DEFAULT_RATE_DECK = "default";
-
     /** An account of this instance's partitions (the one the attempt is keyed by), or null. */
     Account account(String accountId);
 
@@ -21,6 +18,6 @@ public interface RoutingState {
 
     Trunk trunk(String trunkId);
 
-    /** The deck's row with the longest prefix of the E.164 digits (no '+'), or null. */
-    Rate rate(String deckId, String digits);
+    /** The billing.rates row of a {@code deckId:prefix} key ({@link io.sipstream.rating.RateKeys}), or null. */
+    Rate rate(String key);
 }

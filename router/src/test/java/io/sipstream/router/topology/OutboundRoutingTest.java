@@ -440,7 +440,7 @@ class OutboundRoutingTest {
     // ---- (7) billing's cap on the duration
 
     /**
-     * What billing charges for a call of this many milliseconds (see billing's Rating): the fee, the
+     * What billing charges for a call of this many milliseconds (see rating's Rating): the fee, the
      * first increment whole, then whole next increments; plus the live calls' burn over the time.
      */
     private static BigDecimal cost(String fee, String perMinute, int first, int next, String livePerMinute, long millis) {
@@ -512,6 +512,17 @@ class OutboundRoutingTest {
         int cap = d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds();
         assertThat(cap).isEqualTo(97);
         assertAffordable(cap, "2.00", "0", "0.60", 30, 6, "0.60");
+    }
+
+    @Test
+    void shouldCapThePrepaidCallByWhatBillingChargesAfterRounding() {
+        // 0.00001 per minute at 1/1: billing charges 63 s as 0.0000105 -> 0.000010 (half-even), so 0.000010
+        // buys 63 s, not the 60 s of exact arithmetic; 64 s cost 0.000011
+        d.block("acme", false, true, "0.000010", "0");
+        d.put(RouterDriver.rateRow("default", "1", "0.00001").setFirstIncrement(1).setNextIncrement(1));
+        int cap = d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds();
+        assertThat(cap).isEqualTo(62);
+        assertAffordable(cap, "0.000010", "0", "0.00001", 1, 1, "0");
     }
 
     @Test

@@ -10,6 +10,8 @@ import io.sipstream.avro.TargetKind;
 import io.sipstream.avro.Trunk;
 import io.sipstream.avro.VerdictAction;
 import io.sipstream.edge.overload.SetupLimiter;
+import io.sipstream.edge.sip.SipEndpoint;
+import io.sipstream.edge.sip.SipResponder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,14 +36,31 @@ import org.slf4j.LoggerFactory;
  * ({@link Transfer}). Each step is reported as a call event ({@link CallReport}).
  *
  * <p>Every method runs under the call's lock: SIP threads, the verdict consumer and timers all
- * call in, and nothing here waits on Redis or Kafka (lookups go through {@code s.offload}).
+ * call in, and nothing here waits on Redis or Kafka (lookups go through {@link CallScheduler#offload}).
  */
 public final class B2buaCall {
     private static final Logger log = LoggerFactory.getLogger(B2buaCall.class);
 
+    /**
+     * 3xx responses a call follows at most: each one is a new question to the router and a new call for
+     * billing, and a longer chain is a loop between trunks or a trunk bouncing calls, not a forward of a forward.
+     */
+    static final int MAX_REDIRECTS = 3;
+
     enum State { AWAITING_VERDICT, DIALLING, ANSWERED, ENDED }
 
-    private final CallServices s;
+    private final SipEndpoint sip;
+    private final SipResponder responder;
+    private final CallRegistry registry;
+    private final AccountBlocks blocks;
+    private final CallScheduler scheduler;
+    private final EdgeMetrics metrics;
+    private final RouterClient router;
+    private final CallReports reports;
+    private final Dialling dialling;
+    private final int retryAfterSeconds;
+    private final Duration interimInterval;
+    private final Duration maxCallDuration;
     private final String callId;
     private final CallAttempt attempt;
     /** The events of the call as billing sees it now: the caller's attempt, then a followed redirect's or a transfer's. */
@@ -63,38 +82,49 @@ public final class B2buaCall {
     private CallLeg callerSide;
     private CallLeg calleeSide;
 
-    private B2buaCall(CallServices s, CallAttempt attempt, long startedAt) {
-        this.s = s;
+    /** See {@link CallStarter} for what the edge's settings among these mean. */
+    B2buaCall(CallAttempt attempt, long startedAt, SipEndpoint sip, SipResponder responder, CallRegistry registry,
+              AccountBlocks blocks, CallScheduler scheduler, EdgeMetrics metrics, RouterClient router, CallReports reports,
+              Dialling dialling, int retryAfterSeconds, Duration interimInterval, Duration maxCallDuration) {
+        this.sip = sip;
+        this.responder = responder;
+        this.registry = registry;
+        this.blocks = blocks;
+        this.scheduler = scheduler;
+        this.metrics = metrics;
+        this.router = router;
+        this.reports = reports;
+        this.dialling = dialling;
+        this.retryAfterSeconds = retryAfterSeconds;
+        this.interimInterval = interimInterval;
+        this.maxCallDuration = maxCallDuration;
         this.attempt = attempt;
         this.callId = attempt.getCallId();
         this.accountId = attempt.getAccountId();
-        this.report = new CallReport(s, attempt, startedAt);
+        this.report = reports.of(attempt, startedAt);
     }
 
     /**
-     * Takes over the caller's INVITE (already answered 100 Trying) and asks the router. Null when
+     * Takes over the caller's INVITE (already answered 100 Trying) and asks the router. False when
      * a call with this Call-ID is already in progress (a loop or a merged request) or the caller
      * cancelled the INVITE while it was being authenticated.
      */
-    static B2buaCall start(CallServices s, CallAttempt attempt, PendingInvite pending, long now) throws Exception {
+    synchronized boolean start(PendingInvite pending, long now) throws Exception {
         ServerTransaction invite = pending.invite();
-        B2buaCall call = new B2buaCall(s, attempt, now);
-        synchronized (call) {
-            if (!s.registry().add(call, pending.callId())) {
-                s.responder().reject(invite, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
-                return null;
-            }
-            if (!pending.handOver()) { // the caller's CANCEL came first and has answered the INVITE 487
-                call.state = State.ENDED; // whoever found it in the registry meanwhile (a block, a shutdown) finds it over
-                s.registry().remove(call);
-                return null;
-            }
-            call.caller = new CallerLeg(call, s, invite, attempt.getTransport());
-            call.hunt = new Hunt(call, s, call.dialling, call.caller.request(), call::callerIdFor);
-            call.report.attempt(now);
-            call.ask(attempt, pending.takeAdmission());
+        if (!registry.add(this, pending.callId())) {
+            responder.reject(invite, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
+            return false;
         }
-        return call;
+        if (!pending.handOver()) { // the caller's CANCEL came first and has answered the INVITE 487
+            state = State.ENDED; // whoever found it in the registry meanwhile (a block, a shutdown) finds it over
+            registry.remove(this);
+            return false;
+        }
+        caller = new CallerLeg(this, sip, responder, invite, attempt.getTransport());
+        hunt = new Hunt(this, dialling, huntOwner, caller.request(), this::callerIdFor);
+        report.attempt(now);
+        ask(attempt, pending.takeAdmission());
+        return true;
     }
 
     public String callId() { return callId; }
@@ -105,7 +135,7 @@ public final class B2buaCall {
 
     /** {@code admission}: the caller's INVITE's place in set-up, which the verdict ends (null for a redirect's question). */
     private void ask(CallAttempt a, SetupLimiter.Admission admission) {
-        question = RouterQuestion.ask(this, s, a, admission, new RouterQuestion.Answer() {
+        question = router.ask(this, a, admission, new RouterQuestion.Answer() {
             @Override
             public void onVerdict(RoutingVerdict v) { routed(v); }
 
@@ -113,7 +143,7 @@ public final class B2buaCall {
             public void onNoVerdict(String reason) {
                 // a call no verdict allowed is never routed
                 if (state == State.AWAITING_VERDICT) {
-                    fail(Response.SERVICE_UNAVAILABLE, reason, HangupParty.SYSTEM, s.responder().retryAfter(s.settings().retryAfterSeconds()));
+                    fail(Response.SERVICE_UNAVAILABLE, reason, HangupParty.SYSTEM, responder.retryAfter(retryAfterSeconds));
                 }
             }
         });
@@ -140,14 +170,14 @@ public final class B2buaCall {
             fail(rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM);
             return;
         }
-        AccountBlocks.Block block = s.blocks().blockOf(accountId);
+        AccountBlocks.Block block = blocks.blockOf(accountId);
         if (block != null) {
             fail(block.sipStatus(), block.reason(), HangupParty.SYSTEM);
             return;
         }
         state = State.DIALLING;
         if (v.getNoAnswerSeconds() > 0 && !v.getNoAnswerTargets().isEmpty() && noAnswerTimer == null) {
-            noAnswerTimer = s.after(Duration.ofSeconds(v.getNoAnswerSeconds()), this::onNoAnswer);
+            noAnswerTimer = scheduler.after(Duration.ofSeconds(v.getNoAnswerSeconds()), this::onNoAnswer);
             timers.add(noAnswerTimer);
         }
         hunt.start(v.getTargets(), accountId);
@@ -168,7 +198,7 @@ public final class B2buaCall {
 
     // ---- what the hunt for the verdict's targets says
 
-    private final Hunt.Owner dialling = new Hunt.Owner() {
+    private final Hunt.Owner huntOwner = new Hunt.Owner() {
         @Override
         public void onProgress(CalleeLeg leg, Response provisional) {
             if (state != State.DIALLING || caller.finalSent()) return; // no 1xx after the caller's final response
@@ -209,7 +239,7 @@ public final class B2buaCall {
         caller.answer(answer);
         if (caller.offeredSdp()) leg.ack(null); // else the caller's ACK carries the answer to the offer in the 200
         report.answered(now);
-        timers.add(s.every(s.settings().interimInterval(), this::interim));
+        timers.add(scheduler.every(interimInterval, this::interim));
         limitDuration(verdict);
     }
 
@@ -217,9 +247,9 @@ public final class B2buaCall {
     private void limitDuration(RoutingVerdict v) {
         if (maxDurationTimer != null) maxDurationTimer.cancel(false);
         maxDurationTimer = null;
-        Duration max = maxDuration(v == null ? null : v.getMaxDurationSeconds(), s.settings().maxCallDuration());
+        Duration max = maxDuration(v == null ? null : v.getMaxDurationSeconds(), maxCallDuration);
         if (max != null) {
-            maxDurationTimer = s.after(max, () -> terminate(Response.FORBIDDEN, "maximum call duration reached"));
+            maxDurationTimer = scheduler.after(max, () -> terminate(Response.FORBIDDEN, "maximum call duration reached"));
             timers.add(maxDurationTimer);
         }
     }
@@ -242,7 +272,7 @@ public final class B2buaCall {
         Trunk trunk = leg.trunk();
         ContactHeader contact = (ContactHeader) response.getHeader(ContactHeader.NAME);
         if (state != State.DIALLING || trunk == null || !trunk.getAllowRedirect() || contact == null
-                || redirects >= s.settings().maxRedirects()) {
+                || redirects >= MAX_REDIRECTS) {
             return false;
         }
         redirects++;
@@ -253,7 +283,7 @@ public final class B2buaCall {
         long now = System.currentTimeMillis();
         report.trunk(trunk.getTrunkId());
         report.end(CallEventType.FAILED, response.getStatusCode(), "redirected: " + response.getReasonPhrase(), HangupParty.CALLEE, now);
-        report = new CallReport(s, redirect, now);
+        report = reports.of(redirect, now);
         report.attempt(now);
         ask(redirect, null);
         return true;
@@ -308,7 +338,7 @@ public final class B2buaCall {
 
     synchronized void onRelay(CallLeg from, ServerTransaction st) throws Exception {
         if (state != State.ANSWERED || (from != callerSide && from != calleeSide) || transfer != null && transfer.busy()) {
-            s.responder().respond(st, Response.REQUEST_PENDING);
+            responder.respond(st, Response.REQUEST_PENDING);
             return;
         }
         peerOf(from).relay(st);
@@ -321,33 +351,33 @@ public final class B2buaCall {
     synchronized void onRefer(CallLeg from, ServerTransaction st) {
         Trunk trunk = trunkOf(from);
         if (trunk == null || !trunk.getAllowRefer()) {
-            s.responder().reject(st, Response.FORBIDDEN, "REFER is not allowed");
+            responder.reject(st, Response.FORBIDDEN, "REFER is not allowed");
             return;
         }
         if (state != State.ANSWERED || (from != callerSide && from != calleeSide)) {
-            s.responder().reject(st, Response.REQUEST_PENDING, "the call is not established");
+            responder.reject(st, Response.REQUEST_PENDING, "the call is not established");
             return;
         }
         if (transfer != null) {
-            s.responder().reject(st, Response.REQUEST_PENDING, "a transfer is in progress");
+            responder.reject(st, Response.REQUEST_PENDING, "a transfer is in progress");
             return;
         }
         ReferToHeader referTo = (ReferToHeader) st.getRequest().getHeader(ReferToHeader.NAME);
         if (referTo == null || referTo.getAddress() == null) {
-            s.responder().reject(st, Response.BAD_REQUEST, "REFER without Refer-To");
+            responder.reject(st, Response.BAD_REQUEST, "REFER without Refer-To");
             return;
         }
         transfers++;
         CallAttempt a = newAttempt(callId + ";refer-" + transfers, referTo.getAddress().getURI(), Direction.OUTBOUND);
-        s.responder().respond(st, Response.ACCEPTED);
-        transfer = new Transfer(this, s, from, peerOf(from), a, new CallReport(s, a, System.currentTimeMillis()));
+        responder.respond(st, Response.ACCEPTED);
+        transfer = new Transfer(this, router, dialling, blocks, from, peerOf(from), a, reports.of(a, System.currentTimeMillis()));
         transfer.start();
     }
 
     /** The trunk a leg talks to: the dialled trunk, or for an inbound call's caller the trunk it came from. */
     private Trunk trunkOf(CallLeg leg) {
         if (leg instanceof CalleeLeg callee) return callee.trunk();
-        return attempt.getDirection() == Direction.INBOUND ? s.trunks().get(attempt.getSourceTrunkId()) : null;
+        return attempt.getDirection() == Direction.INBOUND ? dialling.trunks().get(attempt.getSourceTrunkId()) : null;
     }
 
     /**
@@ -416,7 +446,7 @@ public final class B2buaCall {
         hunt.cancelAll();
         report.trunk(hunt.trunkId());
         caller.reject(status, reason, extra);
-        s.metrics().reject(status);
+        metrics.reject(status);
         end(CallEventType.FAILED, status, reason, by);
     }
 
@@ -428,7 +458,7 @@ public final class B2buaCall {
         if (question != null) question.close();
         if (transfer != null) transfer.abort(by);
         transfer = null;
-        s.registry().remove(this);
+        registry.remove(this);
         report.end(type, status, reason, by, System.currentTimeMillis());
         log.debug("call {} {}: {} {} by {}", callId, type, status, reason, by);
         letGo();

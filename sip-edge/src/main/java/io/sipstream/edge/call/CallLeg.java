@@ -2,6 +2,8 @@ package io.sipstream.edge.call;
 
 import io.sipstream.edge.sip.ClientHandler;
 import io.sipstream.edge.sip.DialogHandler;
+import io.sipstream.edge.sip.SipEndpoint;
+import io.sipstream.edge.sip.SipResponder;
 import javax.sip.ClientTransaction;
 import javax.sip.Dialog;
 import javax.sip.DialogState;
@@ -23,13 +25,15 @@ import org.slf4j.LoggerFactory;
 public abstract sealed class CallLeg implements DialogHandler permits CallerLeg, CalleeLeg {
     private static final Logger log = LoggerFactory.getLogger(CallLeg.class);
     protected final B2buaCall call;
-    protected final CallServices s;
+    protected final SipEndpoint sip;
+    protected final SipResponder responder;
     protected final String transport;
     protected volatile Dialog dialog;
 
-    protected CallLeg(B2buaCall call, CallServices s, String transport) {
+    protected CallLeg(B2buaCall call, SipEndpoint sip, SipResponder responder, String transport) {
         this.call = call;
-        this.s = s;
+        this.sip = sip;
+        this.responder = responder;
         this.transport = transport;
     }
 
@@ -39,15 +43,15 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         switch (request.getMethod()) {
             case Request.ACK -> call.onAck(this, request);
             case Request.BYE -> {
-                s.responder().respond(st, Response.OK);
+                responder.respond(st, Response.OK);
                 dialogOver();
                 release();
                 call.onBye(this);
             }
             case Request.INVITE, Request.UPDATE, Request.INFO -> call.onRelay(this, st);
             case Request.REFER -> call.onRefer(this, st);
-            case Request.OPTIONS -> s.responder().respond(st, Response.OK, s.responder().allow());
-            default -> s.responder().respond(st, Response.METHOD_NOT_ALLOWED, s.responder().allow());
+            case Request.OPTIONS -> responder.respond(st, Response.OK, responder.allow());
+            default -> responder.respond(st, Response.METHOD_NOT_ALLOWED, responder.allow());
         }
     }
 
@@ -60,7 +64,7 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         if (d == null || d.getState() != DialogState.CONFIRMED) return;
         try {
             Request bye = d.createRequest(Request.BYE);
-            ClientTransaction ct = s.sip().provider().getNewClientTransaction(bye);
+            ClientTransaction ct = sip.provider().getNewClientTransaction(bye);
             ct.setApplicationData(ClientHandler.IGNORE);
             d.sendRequest(ct);
         } catch (Exception e) {
@@ -90,10 +94,10 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         Request out = dialog.createRequest(in.getMethod());
         Bodies.copy(in, out);
         if (in.getMethod().equals(Request.INVITE) || in.getMethod().equals(Request.UPDATE)) {
-            out.setHeader(s.sip().contact(transport));
+            out.setHeader(sip.contact(transport));
         }
-        ClientTransaction ct = s.sip().provider().getNewClientTransaction(out);
-        ct.setApplicationData(new RelayedRequest(s, origin, this));
+        ClientTransaction ct = sip.provider().getNewClientTransaction(out);
+        ct.setApplicationData(new RelayedRequest(sip, responder, origin, this));
         dialog.sendRequest(ct);
     }
 
@@ -120,8 +124,8 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
     void reinvite(Message offer, ClientHandler handler) throws Exception {
         Request out = dialog.createRequest(Request.INVITE);
         Bodies.copy(offer, out);
-        out.setHeader(s.sip().contact(transport));
-        ClientTransaction ct = s.sip().provider().getNewClientTransaction(out);
+        out.setHeader(sip.contact(transport));
+        ClientTransaction ct = sip.provider().getNewClientTransaction(out);
         ct.setApplicationData(handler);
         dialog.sendRequest(ct);
     }
@@ -137,7 +141,7 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
             return;
         }
         try {
-            var h = s.sip().headers();
+            var h = sip.headers();
             Request notify = d.createRequest(Request.NOTIFY);
             notify.setHeader(h.createEventHeader("refer"));
             SubscriptionStateHeader subscription = h.createSubscriptionStateHeader(
@@ -145,12 +149,12 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
             if (last) subscription.setReasonCode("noresource");
             else subscription.setExpires(60);
             notify.setHeader(subscription);
-            notify.setHeader(s.sip().contact(transport));
+            notify.setHeader(sip.contact(transport));
             ContentTypeHeader type = h.createContentTypeHeader("message", "sipfrag");
             type.setParameter("version", "2.0");
             String phrase = reason == null || reason.isBlank() ? "" : " " + reason.replaceAll("[\\r\\n]", " ");
             notify.setContent("SIP/2.0 " + status + phrase + "\r\n", type);
-            ClientTransaction ct = s.sip().provider().getNewClientTransaction(notify);
+            ClientTransaction ct = sip.provider().getNewClientTransaction(notify);
             ct.setApplicationData(new ClientHandler() {
                 @Override
                 public void onResponse(javax.sip.ResponseEvent event) {

@@ -18,7 +18,9 @@ import java.time.Instant;
  * duplicate.
  */
 final class CallReport {
-    private final CallServices s;
+    private final CallEventSink events;
+    private final String edgeId;
+    private final boolean progressEvents;
     private final CallAttempt attempt;
     private final long startedAt;
     private String accountId;
@@ -29,8 +31,10 @@ final class CallReport {
     private boolean ringingSent;
     private int interims;
 
-    CallReport(CallServices s, CallAttempt attempt, long startedAt) {
-        this.s = s;
+    CallReport(CallEventSink events, String edgeId, boolean progressEvents, CallAttempt attempt, long startedAt) {
+        this.events = events;
+        this.edgeId = edgeId;
+        this.progressEvents = progressEvents;
         this.attempt = attempt;
         this.startedAt = startedAt;
         this.accountId = attempt.getAccountId();
@@ -52,7 +56,7 @@ final class CallReport {
     }
 
     private boolean reportsProgress() {
-        return s.settings().progressEvents() || verdict != null && verdict.getMaxDurationSeconds() != null;
+        return progressEvents || verdict != null && verdict.getMaxDurationSeconds() != null;
     }
 
     void ringing(long now) {
@@ -77,7 +81,7 @@ final class CallReport {
     }
 
     private void emit(CallEvent.Builder e) {
-        if (accountId != null) s.events().emit(e.build());
+        if (accountId != null) events.emit(e.build());
     }
 
     private CallEvent.Builder event(CallEventType type, int sequence, long now) {
@@ -88,7 +92,7 @@ final class CallReport {
                 .setType(type)
                 .setSequence(sequence)
                 .setDirection(attempt.getDirection())
-                .setEdgeId(s.settings().edgeId())
+                .setEdgeId(edgeId)
                 .setTrunkId(trunkId != null ? trunkId : attempt.getSourceTrunkId())
                 .setCallerId(verdict != null ? verdict.getCallerId() : null) // the From user is no caller ID until the router chose one
                 .setDestination(verdict != null ? verdict.getDestination() : null)

@@ -40,6 +40,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
 
     enum State { CALLING, PROCEEDING, ANSWERED, DONE }
 
+    private final Dialling dialling;
     private final Hunt hunt;
     private final RouteTarget target;
     private final Trunk trunk;
@@ -58,9 +59,10 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private boolean settled;
     private ScheduledFuture<?> noResponse;
 
-    CalleeLeg(B2buaCall call, CallServices s, Hunt hunt, RouteTarget target, Trunk trunk, URI requestUri, String fromUser,
+    CalleeLeg(B2buaCall call, Dialling dialling, Hunt hunt, RouteTarget target, Trunk trunk, URI requestUri, String fromUser,
               Binding binding) {
-        super(call, s, transportOf(trunk, requestUri));
+        super(call, dialling.sip(), dialling.responder(), transportOf(trunk, requestUri));
+        this.dialling = dialling;
         this.hunt = hunt;
         this.target = target;
         this.trunk = trunk;
@@ -85,23 +87,23 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
 
     /** Builds and sends the INVITE: the offer's SDP (none for a late offer), the router's caller ID. */
     void send(Request offer) throws Exception {
-        var h = s.sip().headers();
-        var a = s.sip().addresses();
+        var h = sip.headers();
+        var a = sip.addresses();
         // no caller ID chosen: anonymous (RFC 3323), never an identity the edge did not choose
-        SipURI fromUri = fromUser == null ? a.createSipURI("anonymous", "anonymous.invalid") : a.createSipURI(fromUser, s.sip().advertisedHost());
+        SipURI fromUri = fromUser == null ? a.createSipURI("anonymous", "anonymous.invalid") : a.createSipURI(fromUser, sip.advertisedHost());
         Address fromAddress = a.createAddress(fromUri);
         if (fromUser == null) fromAddress.setDisplayName("Anonymous");
         FromHeader from = h.createFromHeader(fromAddress, UUID.randomUUID().toString().substring(0, 12));
         URI toUri = requestUri instanceof SipURI r ? a.createSipURI(r.getUser(), r.getHost()) : requestUri;
         ToHeader to = h.createToHeader(a.createAddress(toUri), null);
-        CallIdHeader callId = h.createCallIdHeader(s.sip().newCallId());
+        CallIdHeader callId = h.createCallIdHeader(sip.newCallId());
         CSeqHeader cseq = h.createCSeqHeader(1L, Request.INVITE);
         MaxForwardsHeader callerMf = offer == null ? null : (MaxForwardsHeader) offer.getHeader(MaxForwardsHeader.NAME);
         MaxForwardsHeader mf = h.createMaxForwardsHeader(callerMf == null ? 70 : Math.max(1, Math.min(70, callerMf.getMaxForwards() - 1)));
         java.util.List<ViaHeader> via = new java.util.ArrayList<>();
-        via.add(s.sip().via(transport));
-        invite = s.sip().messages().createRequest(requestUri, Request.INVITE, callId, cseq, from, to, via, mf);
-        invite.addHeader(s.sip().contact(transport));
+        via.add(sip.via(transport));
+        invite = sip.messages().createRequest(requestUri, Request.INVITE, callId, cseq, from, to, via, mf);
+        invite.addHeader(sip.contact(transport));
         // typed factories: createHeader(name, text) would print the URI only to parse it back (RFC 3325, RFC 3323)
         var ext = (HeaderFactoryExt) h;
         if (fromUser != null) {
@@ -109,12 +111,12 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         } else {
             invite.addHeader(ext.createPrivacyHeader("id"));
         }
-        invite.addHeader(s.responder().allow());
+        invite.addHeader(responder.allow());
         RouteHeader route = routeToTrunk();
         if (route != null) invite.addHeader(route);
         if (offer != null) Bodies.copy(offer, invite);
         sendInvite(invite);
-        noResponse = s.after(s.settings().targetTimeout(), this::onNoResponse);
+        noResponse = dialling.scheduler().after(dialling.targetTimeout(), this::onNoResponse);
     }
 
     /** A trunk whose address is not the request-URI's host gets the INVITE through a loose route. */
@@ -125,23 +127,23 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
             if (!transport.equals("udp") && uri.getTransportParam() == null) uri.setTransportParam(transport);
             return null;
         }
-        SipURI hop = s.sip().addresses().createSipURI(null, trunk.getHost());
+        SipURI hop = sip.addresses().createSipURI(null, trunk.getHost());
         hop.setPort(trunk.getPort());
         hop.setLrParam();
         if (!transport.equals("udp")) hop.setTransportParam(transport);
-        Address address = s.sip().addresses().createAddress(hop);
-        return s.sip().headers().createRouteHeader(address);
+        Address address = sip.addresses().createAddress(hop);
+        return sip.headers().createRouteHeader(address);
     }
 
     private void sendInvite(Request request) throws Exception {
         if (behindNat()) {
             // RFC 3261 18.2.2 / RFC 5626: reach the phone where its REGISTER came from, keep its Contact as the request-URI
-            s.sip().pin(callIdOf(request), binding.sourceIp(), binding.sourcePort(), binding.transport());
+            sip.pin(callIdOf(request), binding.sourceIp(), binding.sourcePort(), binding.transport());
         }
-        tx = s.sip().provider().getNewClientTransaction(request);
+        tx = sip.provider().getNewClientTransaction(request);
         tx.setApplicationData(this);
         settled = false;
-        Dialog d = s.sip().provider().getNewDialog(tx);
+        Dialog d = sip.provider().getNewDialog(tx);
         d.setApplicationData(this);
         dialog = d;
         tx.sendRequest();
@@ -159,13 +161,13 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
 
     @Override
     protected void dialogOver() {
-        if (invite != null) s.sip().unpin(callIdOf(invite));
+        if (invite != null) sip.unpin(callIdOf(invite));
     }
 
     /** The leg is over without a dialog: its route pin (if any) goes. */
     private void done() {
         state = State.DONE;
-        if (invite != null) s.sip().unpin(callIdOf(invite));
+        if (invite != null) sip.unpin(callIdOf(invite));
     }
 
     /** Its INVITE failed for good (a final failure, or no final response at all): the leg is over, the stack lets go of it. */
@@ -195,7 +197,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         int status = response.getStatusCode();
         // One call's responses are handled one at a time, in the order they take the call's lock: JAIN-SIP's reentrant
         // listener hands them to its pool threads, so a 180 and the 200 behind it may race to this point. Nothing under the
-        // lock waits on I/O (Redis goes through s.offload), so the lock is held for the time of a send.
+        // lock waits on I/O (Redis goes through the scheduler's offload), so the lock is held for the time of a send.
         synchronized (call) {
             if (status < 200) {
                 // a 1xx handled after this leg's final response (overtaken by it on another SIP thread) is stale:
@@ -231,7 +233,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                     && !authTried && trunk != null && trunk.getHasCredentials()) {
                 authTried = true;
                 state = State.CALLING;
-                s.offload(() -> answerChallenge(response));
+                dialling.scheduler().offload(() -> answerChallenge(response));
                 return;
             }
             if (status >= 300 && status < 400) {
@@ -243,7 +245,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     }
 
     private void answerChallenge(Response challenge) {
-        var credentials = s.trunkCredentials().find(trunk.getTrunkId());
+        var credentials = dialling.trunkCredentials().find(trunk.getTrunkId());
         synchronized (call) {
             if (cancelled) {
                 failed();
@@ -265,13 +267,13 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private boolean retryWith(Response challenge, TrunkCredentials credentials) throws Exception {
         Request retry = (Request) invite.clone();
         retry.removeHeader(ViaHeader.NAME);
-        retry.addHeader(s.sip().via(transport));
+        retry.addHeader(sip.via(transport));
         CSeqHeader cseq = (CSeqHeader) retry.getHeader(CSeqHeader.NAME);
         cseq.setSeqNumber(cseq.getSeqNumber() + 1);
-        if (!ClientDigest.authorize(retry, challenge, credentials, s.sip().headers())) return false;
+        if (!ClientDigest.authorize(retry, challenge, credentials, sip.headers())) return false;
         invite = retry;
         sendInvite(retry);
-        noResponse = s.after(s.settings().targetTimeout(), this::onNoResponse);
+        noResponse = dialling.scheduler().after(dialling.targetTimeout(), this::onNoResponse);
         return true;
     }
 
@@ -294,7 +296,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
             } catch (Exception ignored) {
                 // already gone
             }
-            if (!cancelled) hunt.onFailed(this, 0, "no response within " + s.settings().targetTimeout().toMillis() + " ms");
+            if (!cancelled) hunt.onFailed(this, 0, "no response within " + dialling.targetTimeout().toMillis() + " ms");
         }
     }
 
@@ -314,7 +316,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private void sendCancel() {
         try {
             Request cancel = tx.createCancel();
-            ClientTransaction ct = s.sip().provider().getNewClientTransaction(cancel);
+            ClientTransaction ct = sip.provider().getNewClientTransaction(cancel);
             ct.setApplicationData(ClientHandler.IGNORE);
             ct.sendRequest();
         } catch (Exception e) {

@@ -1,6 +1,8 @@
 package io.sipstream.edge.call;
 
 import io.sipstream.edge.sip.ClientHandler;
+import io.sipstream.edge.sip.SipEndpoint;
+import io.sipstream.edge.sip.SipResponder;
 import javax.sip.ResponseEvent;
 import javax.sip.ServerTransaction;
 import javax.sip.header.CSeqHeader;
@@ -15,12 +17,14 @@ import javax.sip.message.Response;
  * answered gets its ACK when the originator's ACK brings the answer.
  */
 final class RelayedRequest implements ClientHandler {
-    private final CallServices s;
+    private final SipEndpoint sip;
+    private final SipResponder responder;
     private final ServerTransaction origin;
     private final CallLeg sentOn;
 
-    RelayedRequest(CallServices s, ServerTransaction origin, CallLeg sentOn) {
-        this.s = s;
+    RelayedRequest(SipEndpoint sip, SipResponder responder, ServerTransaction origin, CallLeg sentOn) {
+        this.sip = sip;
+        this.responder = responder;
         this.origin = origin;
         this.sentOn = sentOn;
     }
@@ -36,10 +40,10 @@ final class RelayedRequest implements ClientHandler {
             if (Bodies.has(origin.getRequest())) event.getDialog().sendAck(event.getDialog().createAck(cseq.getSeqNumber()));
             else sentOn.oweAck(cseq.getSeqNumber()); // before the 2xx reaches the originator, whose ACK settles it
         }
-        Response out = s.responder().response(status, origin.getRequest());
+        Response out = responder.response(status, origin.getRequest());
         Bodies.copy(in, out);
-        if (invite && status < 300) out.setHeader(s.sip().contact(sentOn == null ? "udp" : originTransport()));
-        s.responder().send(origin, out);
+        if (invite && status < 300) out.setHeader(sip.contact(sentOn == null ? "udp" : originTransport()));
+        responder.send(origin, out);
     }
 
     private String originTransport() {
@@ -48,5 +52,5 @@ final class RelayedRequest implements ClientHandler {
     }
 
     @Override
-    public void onTimeout() { s.responder().respond(origin, Response.REQUEST_TIMEOUT); }
+    public void onTimeout() { responder.respond(origin, Response.REQUEST_TIMEOUT); }
 }

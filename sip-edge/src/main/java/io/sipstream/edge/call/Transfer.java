@@ -35,7 +35,9 @@ final class Transfer implements Hunt.Owner {
     private enum State { ASKING, DIALLING, CONNECTING, DONE }
 
     private final B2buaCall call;
-    private final CallServices s;
+    private final RouterClient router;
+    private final Dialling dialling;
+    private final AccountBlocks blocks;
     private final CallLeg referrer;
     private final CallLeg transferee;
     private final CallAttempt attempt;
@@ -47,10 +49,13 @@ final class Transfer implements Hunt.Owner {
     private CalleeLeg target;
     private boolean referrerGone;
 
-    Transfer(B2buaCall call, CallServices s, CallLeg referrer, CallLeg transferee, CallAttempt attempt, CallReport report) {
+    Transfer(B2buaCall call, RouterClient router, Dialling dialling, AccountBlocks blocks, CallLeg referrer, CallLeg transferee,
+             CallAttempt attempt, CallReport report) {
         this.call = call;
         this.report = report;
-        this.s = s;
+        this.router = router;
+        this.dialling = dialling;
+        this.blocks = blocks;
         this.referrer = referrer;
         this.transferee = transferee;
         this.attempt = attempt;
@@ -69,7 +74,7 @@ final class Transfer implements Hunt.Owner {
     void start() {
         notifyReferrer(Response.TRYING, "Trying", false);
         report.attempt(System.currentTimeMillis());
-        question = RouterQuestion.ask(call, s, attempt, null, new RouterQuestion.Answer() {
+        question = router.ask(call, attempt, null, new RouterQuestion.Answer() {
             @Override
             public void onVerdict(RoutingVerdict v) { routed(v); }
 
@@ -93,13 +98,13 @@ final class Transfer implements Hunt.Owner {
             fail(B2buaCall.rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM);
             return;
         }
-        AccountBlocks.Block block = s.blocks().blockOf(call.accountId());
+        AccountBlocks.Block block = blocks.blockOf(call.accountId());
         if (block != null) {
             fail(block.sipStatus(), block.reason(), HangupParty.SYSTEM);
             return;
         }
         state = State.DIALLING;
-        hunt = new Hunt(call, s, this, null, this::callerIdFor);
+        hunt = new Hunt(call, dialling, this, null, this::callerIdFor);
         hunt.start(v.getTargets(), call.accountId());
     }
 

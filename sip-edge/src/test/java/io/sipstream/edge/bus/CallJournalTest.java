@@ -1,0 +1,187 @@
+package io.sipstream.edge.bus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sipstream.avro.CallEvent;
+import io.sipstream.avro.CallEventType;
+import io.sipstream.avro.Direction;
+import io.sipstream.avro.HangupParty;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CallJournalTest {
+    private static CallEvent event(String callId, CallEventType type, Long answeredAt) {
+        return CallEvent.newBuilder().setEventId(callId + ":" + type + ":0").setCallId(callId).setAccountId("acc")
+                .setType(type).setDirection(Direction.OUTBOUND).setOccurredAt(Instant.ofEpochMilli(10_000))
+                .setStartedAt(Instant.ofEpochMilli(1_000)).setAnsweredAt(answeredAt == null ? null : Instant.ofEpochMilli(answeredAt))
+                .build();
+    }
+
+    private static byte[] bytes(CallEvent e) throws Exception {
+        var b = e.toByteBuffer();
+        byte[] array = new byte[b.remaining()];
+        b.get(array);
+        return array;
+    }
+
+    @Test
+    void shouldCloseTheCallsAPreviousRunLostAtTheLastHeartbeat(@TempDir Path dir) throws Exception {
+        CallJournal journal = new CallJournal(dir);
+        journal.record(event("answered/1", CallEventType.ANSWERED, 5_000L));
+        journal.record(event("ringing-2", CallEventType.ATTEMPT, null));
+        journal.record(event("done-3", CallEventType.ANSWERED, 5_000L));
+        journal.record(event("done-3", CallEventType.ENDED, 5_000L));
+        journal.heartbeat(65_000);
+
+        var closing = new CallJournal(dir).recoverLostCalls("7");
+        assertThat(closing).hasSize(3);
+        assertThat(closing).as("a closing event journalled but maybe not delivered comes back as it was")
+                .contains(event("done-3", CallEventType.ENDED, 5_000L));
+        CallEvent ended = closing.stream().filter(e -> e.getCallId().equals("answered/1")).findFirst().orElseThrow();
+        assertThat(ended.getType()).isEqualTo(CallEventType.ENDED);
+        assertThat(ended.getEventId()).isEqualTo("answered/1:ENDED:0");
+        assertThat(ended.getDurationMillis()).isEqualTo(60_000);
+        assertThat(ended.getHangupBy()).isEqualTo(HangupParty.SYSTEM);
+        assertThat(ended.getEdgeId()).isEqualTo("7");
+        CallEvent failed = closing.stream().filter(e -> e.getCallId().equals("ringing-2")).findFirst().orElseThrow();
+        assertThat(failed.getType()).isEqualTo(CallEventType.FAILED);
+
+        closing.forEach(journal::record);
+        assertThat(journal.liveCalls()).as("kept until delivered").isEqualTo(3);
+        closing.forEach(journal::forget);
+        assertThat(journal.liveCalls()).isZero();
+        assertThat(new CallJournal(dir).recoverLostCalls("7")).isEmpty();
+    }
+
+    @Test
+    void shouldEndALostCallAtTheLastHeartbeat(@TempDir Path dir) throws Exception {
+        CallJournal journal = new CallJournal(dir);
+        journal.record(event("c-1", CallEventType.ANSWERED, 5_000L));
+        journal.heartbeat(40_000);
+        journal.heartbeat(50_000);
+
+        CallEvent ended = new CallJournal(dir).recoverLostCalls("1").getFirst();
+        assertThat(ended.getEndedAt()).isEqualTo(Instant.ofEpochMilli(50_000));
+        assertThat(ended.getDurationMillis()).isEqualTo(45_000);
+    }
+
+    @Test
+    void shouldRewriteTheJournalWithTheLiveCallsOnlyOnceItOutgrowsItsSize(@TempDir Path dir) throws Exception {
+        CallJournal journal = new CallJournal(dir, 4096);
+        journal.record(event("live-1", CallEventType.ANSWERED, 5_000L));
+        for (int i = 0; i < 200; i++) {
+            CallEvent end = event("gone-" + i, CallEventType.ENDED, 5_000L);
+            journal.record(event("gone-" + i, CallEventType.ANSWERED, 5_000L));
+            journal.record(end);
+            journal.forget(end);
+        }
+        journal.record(event("live-2", CallEventType.ATTEMPT, null));
+        journal.heartbeat(70_000);
+        journal.record(event("live-3", CallEventType.ENDED, 5_000L));
+
+        assertThat(Files.size(dir.resolve(CallJournal.FILE))).as("rewritten, not grown with every call").isLessThan(8192);
+        assertThat(Files.list(dir)).as("the old journal replaced, not left beside").hasSize(1);
+        List<CallEvent> recovered = new CallJournal(dir).recoverLostCalls("1");
+        assertThat(recovered).extracting(CallEvent::getCallId).containsExactlyInAnyOrder("live-1", "live-2", "live-3");
+        assertThat(recovered).filteredOn(e -> e.getCallId().equals("live-1")).extracting(CallEvent::getEndedAt)
+                .as("the heartbeat survives the rewrite").containsExactly(Instant.ofEpochMilli(70_000));
+        assertThat(recovered).contains(event("live-3", CallEventType.ENDED, 5_000L));
+    }
+
+    @Test
+    void shouldSkipARecordACrashCutShortAndAppendAfterTheLastWholeOne(@TempDir Path dir) throws Exception {
+        CallJournal journal = new CallJournal(dir);
+        journal.record(event("c-1", CallEventType.ANSWERED, 5_000L));
+        journal.record(event("c-2", CallEventType.ANSWERED, 5_000L));
+        Path file = dir.resolve(CallJournal.FILE);
+        byte[] bytes = Files.readAllBytes(file);
+        Files.write(file, Arrays.copyOf(bytes, bytes.length - 7)); // the crash came in the middle of c-2's record
+
+        CallJournal restarted = new CallJournal(dir);
+        assertThat(restarted.recoverLostCalls("1")).extracting(CallEvent::getCallId).containsExactly("c-1");
+        restarted.record(event("c-3", CallEventType.ANSWERED, 5_000L));
+        assertThat(new CallJournal(dir).recoverLostCalls("1")).extracting(CallEvent::getCallId).containsExactly("c-1", "c-3");
+    }
+
+    @Test
+    void shouldTakeOverTheCallsOfAFilePerCallJournal(@TempDir Path dir) throws Exception {
+        // the layout before the append-only journal: <hex of the call id>.call holding the latest event, touched by heartbeats
+        CallEvent answered = event("old/1", CallEventType.ANSWERED, 5_000L);
+        Path oldFile = dir.resolve(HexFormat.of().formatHex("old/1".getBytes(StandardCharsets.UTF_8)) + ".call");
+        Files.write(oldFile, bytes(answered));
+        Files.setLastModifiedTime(oldFile, FileTime.fromMillis(65_000));
+        CallEvent ended = event("old-2", CallEventType.ENDED, 5_000L);
+        Files.write(dir.resolve(HexFormat.of().formatHex("old-2".getBytes(StandardCharsets.UTF_8)) + ".call"), bytes(ended));
+        Files.write(dir.resolve("6f6c642d33.call.tmp"), new byte[] {1, 2, 3});
+
+        CallJournal journal = new CallJournal(dir);
+        List<CallEvent> recovered = journal.recoverLostCalls("7");
+        assertThat(recovered).contains(ended);
+        CallEvent lost = recovered.stream().filter(e -> e.getCallId().equals("old/1")).findFirst().orElseThrow();
+        assertThat(lost.getType()).isEqualTo(CallEventType.ENDED);
+        assertThat(lost.getDurationMillis()).as("ended at the file's last heartbeat").isEqualTo(60_000);
+        assertThat(Files.list(dir)).extracting(p -> p.getFileName().toString()).containsExactly(CallJournal.FILE);
+
+        assertThat(new CallJournal(dir).recoverLostCalls("8")).as("in the new journal until delivered").containsExactlyInAnyOrder(lost, ended);
+        recovered.forEach(journal::forget);
+        assertThat(new CallJournal(dir).recoverLostCalls("8")).isEmpty();
+    }
+
+    @Test
+    void shouldNotJournalTheFailureOfACallItNeverHeardOf(@TempDir Path dir) throws Exception {
+        CallJournal journal = new CallJournal(dir);
+        journal.record(event("lean-1", CallEventType.FAILED, null));
+        journal.record(event("announced-2", CallEventType.ATTEMPT, null));
+        journal.record(event("announced-2", CallEventType.FAILED, null));
+        assertThat(new CallJournal(dir).recoverLostCalls("1")).extracting(CallEvent::getCallId).containsExactly("announced-2");
+    }
+
+    /** A bus that holds every event until the test says it is delivered. */
+    private static final class SlowBus implements CallEventPublisher {
+        final List<CallEvent> published = new CopyOnWriteArrayList<>();
+        final List<Runnable> deliveries = new CopyOnWriteArrayList<>();
+
+        @Override public void publish(CallEvent event) { published.add(event); }
+
+        @Override
+        public void publish(CallEvent event, Runnable onDelivered) {
+            published.add(event);
+            deliveries.add(onDelivered);
+        }
+    }
+
+    @Test
+    void shouldForgetACallOnlyOnceItsEndIsDeliveredSoACrashReEmitsIt(@TempDir Path dir) throws Exception {
+        SlowBus bus = new SlowBus();
+        CallJournal journal = new CallJournal(dir);
+        CallEvent ended = CallEvent.newBuilder(event("c-1", CallEventType.ENDED, 5_000L)).setReason("caller hung up")
+                .setHangupBy(HangupParty.CALLER).build();
+        try (JournalledEventSink sink = new JournalledEventSink(bus, journal)) {
+            sink.emit(event("c-1", CallEventType.ANSWERED, 5_000L));
+            sink.emit(ended);
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bus.published.size() == 2);
+        }
+        // the edge dies here: published, never acknowledged
+        List<CallEvent> recovered = new CallJournal(dir).recoverLostCalls("1");
+        assertThat(recovered).containsExactly(ended); // the same event id: billing keeps one
+
+        try (JournalledEventSink sink = new JournalledEventSink(bus, journal)) {
+            sink.emit(ended);
+            // the first run's ANSWERED and ENDED, then this run's ENDED
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bus.deliveries.size() == 3);
+            bus.deliveries.get(2).run();
+        }
+        assertThat(journal.liveCalls()).isZero();
+    }
+}
