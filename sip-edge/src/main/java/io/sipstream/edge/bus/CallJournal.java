@@ -124,6 +124,12 @@ public final class CallJournal {
         append(EVENT, entry.payload());
     }
 
+    /** Whether {@code event} is the latest this journal holds of its call (a later event, or the call's end, replaces it). */
+    public synchronized boolean holdsLatest(CallEvent event) {
+        Entry entry = live.get(event.getCallId());
+        return entry != null && Arrays.equals(entry.event(), bytes(event));
+    }
+
     /** The call's closing event has been delivered: nothing about it is left to tell. */
     public synchronized void forget(CallEvent closing) {
         if (!drop(closing.getCallId())) return;
