@@ -117,7 +117,7 @@ public final class EdgeService implements AutoCloseable {
                 new RouterClient(bus.attempts(), calls, metrics, scheduler, config.verdictTimeout()),
                 new CallReports(bus.events(), edgeId, config.progressEvents()),
                 new Dialling(sip, responder, trunks, trunkCredentials, bindings, scheduler, config.targetTimeout()),
-                config.retryAfterSeconds(), config.interimInterval(), config.maxCallDuration());
+                config.retryAfterSeconds(), config.interimInterval(), config.maxCallDuration(), config.sessionTimers());
 
         NonceStore nonces = new NonceStore(config.nonceTtl());
         AuthBans bans = new AuthBans(config.banAfter(), config.banDuration());

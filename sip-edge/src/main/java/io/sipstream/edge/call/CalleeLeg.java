@@ -58,6 +58,9 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     /** The INVITE's transaction has its final failure: it needs nothing more from the leg. */
     private boolean settled;
     private ScheduledFuture<?> noResponse;
+    /** The Session-Expires the INVITE asks for (raised once by a 422's Min-SE). */
+    private int askedInterval;
+    private boolean intervalRaised;
 
     CalleeLeg(B2buaCall call, Dialling dialling, Hunt hunt, RouteTarget target, Trunk trunk, URI requestUri, String fromUser,
               Binding binding) {
@@ -113,7 +116,13 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         invite.addHeader(responder.allow());
         RouteHeader route = routeToTrunk();
         if (route != null) invite.addHeader(route);
+        SessionTimer.Settings timers = call.sessionTimers();
+        if (timers.enabled()) {
+            askedInterval = timers.expires();
+            SessionHeaders.offer(invite, askedInterval, null, timers.minSe(), h);
+        }
         if (offer != null) Bodies.copy(offer, invite);
+        sentBody(invite);
         sendInvite(invite);
         noResponse = dialling.scheduler().after(dialling.targetTimeout(), this::onNoResponse);
     }
@@ -233,6 +242,8 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                     ackAndBye();
                     return;
                 }
+                SessionTimer.Settings timers = call.sessionTimers();
+                if (timers.enabled()) session = SessionTimer.answered(call, this, response, askedInterval, timers);
                 hunt.onAnswered(this, response);
                 return;
             }
@@ -245,6 +256,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                 dialling.scheduler().offload(() -> answerChallenge(response));
                 return;
             }
+            if (status == SessionHeaders.SESSION_INTERVAL_TOO_SMALL && raiseInterval(response)) return;
             if (status >= 300 && status < 400) {
                 hunt.onRedirect(this, response);
                 return;
@@ -274,16 +286,52 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     }
 
     private boolean retryWith(Response challenge, TrunkCredentials credentials) throws Exception {
+        Request retry = nextInvite();
+        if (!ClientDigest.authorize(retry, challenge, credentials, sip.headers())) return false;
+        resend(retry);
+        return true;
+    }
+
+    /**
+     * A 422 (RFC 4028 section 7.4): the INVITE goes again, once, asking for the target's Min-SE; false when that
+     * is no longer than the INVITE asked for, or longer than the edge takes (then the 422 fails the target).
+     */
+    private boolean raiseInterval(Response tooSmall) {
+        int theirMin = SessionHeaders.minSe(tooSmall);
+        if (intervalRaised || askedInterval == 0 || theirMin <= askedInterval || theirMin > SessionTimer.MAX_INTERVAL) return false;
+        intervalRaised = true;
+        try {
+            Request retry = nextInvite();
+            SessionHeaders.offer(retry, theirMin, null, Math.max(theirMin, call.sessionTimers().minSe()), sip.headers());
+            askedInterval = theirMin;
+            state = State.CALLING;
+            resend(retry);
+            return true;
+        } catch (Exception e) {
+            log.warn("call {}: INVITE not sent again with Session-Expires {}: {}", call.callId(), theirMin, e.toString());
+            failed();
+            return false;
+        }
+    }
+
+    /** The INVITE again, in a new transaction (the next CSeq, a new branch), for a retry. */
+    private Request nextInvite() {
         Request retry = (Request) invite.clone();
         retry.removeHeader(ViaHeader.NAME);
         retry.addHeader(sip.via(transport));
         CSeqHeader cseq = (CSeqHeader) retry.getHeader(CSeqHeader.NAME);
-        cseq.setSeqNumber(cseq.getSeqNumber() + 1);
-        if (!ClientDigest.authorize(retry, challenge, credentials, sip.headers())) return false;
+        try {
+            cseq.setSeqNumber(cseq.getSeqNumber() + 1);
+        } catch (javax.sip.InvalidArgumentException e) {
+            throw new IllegalStateException(e);
+        }
+        return retry;
+    }
+
+    private void resend(Request retry) throws Exception {
         invite = retry;
         sendInvite(retry);
         noResponse = dialling.scheduler().after(dialling.targetTimeout(), this::onNoResponse);
-        return true;
     }
 
     @Override
@@ -340,6 +388,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         try {
             Request ack = dialog.createAck(answerCSeq);
             if (answer != null) Bodies.copy(answer, ack);
+            sentBody(ack);
             dialog.sendAck(ack);
         } catch (Exception e) {
             log.warn("ACK on {} not sent: {}", call.callId(), e.toString());

@@ -86,6 +86,11 @@ public final class InviteHandler implements RequestHandler {
             responder.reject(st, Response.ADDRESS_INCOMPLETE, "the request-URI has no number");
             return;
         }
+        int minSe = SessionTimer.tooSmall(request, calls.sessionTimers());
+        if (minSe > 0) { // RFC 4028: a caller that supports timers asks again with at least the edge's Min-SE
+            SessionHeaders.refuse(responder, st, minSe);
+            return;
+        }
         String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
         if (registry.contains(callId)) {
             responder.reject(st, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
