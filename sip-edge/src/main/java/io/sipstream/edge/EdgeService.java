@@ -28,6 +28,7 @@ import io.sipstream.edge.sip.QueueDelayValve;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipStackProperties;
+import io.sipstream.edge.sip.StoreExecutor;
 import io.sipstream.edge.trunk.TrunkCredentialStore;
 import io.sipstream.edge.trunk.TrunkDirectory;
 import io.sipstream.edge.trunk.TrunkRegistrations;
@@ -40,8 +41,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import javax.sip.message.Request;
@@ -95,8 +94,8 @@ public final class EdgeService implements AutoCloseable {
         // memory that grew with every call for 4 hours.
         timers.setRemoveOnCancelPolicy(true);
         closers.push(timers::shutdownNow);
-        ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("edge-io-", 0).factory());
-        closers.push(io::shutdownNow);
+        StoreExecutor io = new StoreExecutor(config.ioMaxTasks());
+        closers.push(io);
         closers.push(bus::stopFollowing); // before the executors a verdict or a block would schedule on
         CallScheduler scheduler = new CallScheduler(timers, io);
 

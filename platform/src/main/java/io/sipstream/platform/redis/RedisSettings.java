@@ -26,13 +26,38 @@ import redis.clients.jedis.UnifiedJedis;
  * </ul>
  * {@code redis.password} overrides a password in the URL (so the URL can be logged);
  * {@code redis.prefix} namespaces every key (default {@code sipstream:}).
+ *
+ * <p>{@code redis.timeout} bounds a command (and a connect), {@code redis.pool.max.wait} how long a
+ * command waits for a free connection: with neither bound, a Redis that stops answering holds
+ * every caller, and every caller after them, instead of failing them.
  */
-public record RedisSettings(String url, String password, String prefix, int poolSize, Duration timeout) {
+public record RedisSettings(String url, String password, String prefix, int poolSize, Duration timeout, Duration poolMaxWait) {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+    /** All connections busy this long means Redis is not answering: a command never takes that long. */
+    public static final Duration DEFAULT_POOL_MAX_WAIT = Duration.ofMillis(500);
 
-    public static RedisSettings from(Settings settings) {
+    /** A pool that waits for a connection as long as a command may take. */
+    public RedisSettings(String url, String password, String prefix, int poolSize, Duration timeout) {
+        this(url, password, prefix, poolSize, timeout, timeout);
+    }
+
+    public RedisSettings {
+        positive("redis.timeout", timeout);
+        positive("redis.pool.max.wait", poolMaxWait);
+    }
+
+    public static RedisSettings from(Settings settings) { return from(settings, DEFAULT_TIMEOUT); }
+
+    /** As {@link #from(Settings)}, for a service whose callers cannot wait {@link #DEFAULT_TIMEOUT} for a command. */
+    public static RedisSettings from(Settings settings, Duration defaultTimeout) {
         return new RedisSettings(settings.required("redis.url"), settings.string("redis.password", null),
                 settings.string("redis.prefix", "sipstream:"), settings.integer("redis.pool.size", 16, 1, 512),
-                settings.duration("redis.timeout", Duration.ofSeconds(2)));
+                settings.duration("redis.timeout", defaultTimeout),
+                settings.duration("redis.pool.max.wait", DEFAULT_POOL_MAX_WAIT));
+    }
+
+    private static void positive(String key, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) throw new ConfigException(key, "must be longer than zero");
     }
 
     /** Connects per the URL's scheme; every kind is a UnifiedJedis, so callers do not care which. */
@@ -53,6 +78,7 @@ public record RedisSettings(String url, String password, String prefix, int pool
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(poolSize);
         pool.setMaxIdle(poolSize);
+        pool.setMaxWait(poolMaxWait); // else a caller waits for a connection forever: JedisException once it has waited this long
         // the idle check only runs with an eviction interval: without one, connections broken by a
         // Redis restart stay in the pool and fail the next requests
         pool.setTestWhileIdle(true);
@@ -90,6 +116,7 @@ public record RedisSettings(String url, String password, String prefix, int pool
 
     @Override
     public String toString() {
-        return "RedisSettings[url=" + redacted() + ", prefix=" + prefix + ", poolSize=" + poolSize + "]";
+        return "RedisSettings[url=" + redacted() + ", prefix=" + prefix + ", poolSize=" + poolSize + ", timeout=" + timeout
+                + ", poolMaxWait=" + poolMaxWait + "]";
     }
 }
