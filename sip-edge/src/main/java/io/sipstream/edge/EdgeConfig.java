@@ -149,8 +149,8 @@ public record EdgeConfig(
                 // requests waiting on Redis at once: at 400 calls/s a stalled Redis fails each within a second, so more
                 // than this only holds memory; in normal running a handful wait, for a millisecond
                 s.integer("edge.io.max.tasks", 256, 1, 100_000),
-                // a caller waits on every command: with the pool's wait (redis.pool.max.wait, 500 ms) a stalled Redis
-                // answers it 503 within a second, not after the 2 s the other services allow a command
+                // a caller waits on every command: with the pool's wait (redis.pool.max.wait, half of this) a stalled
+                // Redis costs it a 503 within a second, not the 2 s the other services allow a command
                 RedisSettings.from(s, REDIS_TIMEOUT), KafkaSettings.from(s));
     }
 

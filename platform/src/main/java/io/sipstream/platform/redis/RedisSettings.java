@@ -33,12 +33,10 @@ import redis.clients.jedis.UnifiedJedis;
  */
 public record RedisSettings(String url, String password, String prefix, int poolSize, Duration timeout, Duration poolMaxWait) {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
-    /** All connections busy this long means Redis is not answering: a command never takes that long. */
-    public static final Duration DEFAULT_POOL_MAX_WAIT = Duration.ofMillis(500);
 
-    /** A pool that waits for a connection as long as a command may take. */
+    /** A pool that waits for a connection half as long as a command may take ({@link #from}'s default). */
     public RedisSettings(String url, String password, String prefix, int poolSize, Duration timeout) {
-        this(url, password, prefix, poolSize, timeout, timeout);
+        this(url, password, prefix, poolSize, timeout, timeout.dividedBy(2));
     }
 
     public RedisSettings {
@@ -48,12 +46,17 @@ public record RedisSettings(String url, String password, String prefix, int pool
 
     public static RedisSettings from(Settings settings) { return from(settings, DEFAULT_TIMEOUT); }
 
-    /** As {@link #from(Settings)}, for a service whose callers cannot wait {@link #DEFAULT_TIMEOUT} for a command. */
+    /**
+     * As {@link #from(Settings)}, for a service whose callers cannot wait {@link #DEFAULT_TIMEOUT} for a command.
+     * {@code redis.pool.max.wait} is by default half of {@code redis.timeout}: every connection busy that long
+     * means Redis is not answering (its commands take a millisecond), and a command then fails within one and a
+     * half timeouts in all.
+     */
     public static RedisSettings from(Settings settings, Duration defaultTimeout) {
+        Duration timeout = settings.duration("redis.timeout", defaultTimeout);
         return new RedisSettings(settings.required("redis.url"), settings.string("redis.password", null),
-                settings.string("redis.prefix", "sipstream:"), settings.integer("redis.pool.size", 16, 1, 512),
-                settings.duration("redis.timeout", defaultTimeout),
-                settings.duration("redis.pool.max.wait", DEFAULT_POOL_MAX_WAIT));
+                settings.string("redis.prefix", "sipstream:"), settings.integer("redis.pool.size", 16, 1, 512), timeout,
+                settings.duration("redis.pool.max.wait", timeout.dividedBy(2)));
     }
 
     private static void positive(String key, Duration d) {
