@@ -238,7 +238,7 @@ public final class B2buaCall {
         calleeSide = leg;
         caller.answer(answer);
         if (caller.offeredSdp()) leg.ack(null); // else the caller's ACK carries the answer to the offer in the 200
-        report.answered(now);
+        report.answered(now, caller.legDialog(), leg.legDialog());
         timers.add(scheduler.every(interimInterval, this::interim));
         limitDuration(verdict);
     }
@@ -395,7 +395,7 @@ public final class B2buaCall {
         if (replacement.trunk() != null) newReport.trunk(replacement.trunk().getTrunkId());
         report = newReport;
         verdict = newVerdict;
-        report.answered(now);
+        report.answered(now, callerSide.legDialog(), calleeSide.legDialog());
         limitDuration(newVerdict);
         transfer = null;
     }

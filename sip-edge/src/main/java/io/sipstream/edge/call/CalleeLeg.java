@@ -159,6 +159,9 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         return !uri.getHost().equals(binding.sourceIp()) || port != binding.sourcePort();
     }
 
+    @Override
+    String nextHop() { return behindNat() ? binding.sourceIp() + ":" + binding.sourcePort() + "/" + binding.transport() : null; }
+
     private static String callIdOf(Request request) { return ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId(); }
 
     @Override
