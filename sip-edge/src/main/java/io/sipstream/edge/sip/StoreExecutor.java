@@ -41,9 +41,6 @@ public final class StoreExecutor implements Executor, AutoCloseable {
         }
     }
 
-    /** Tasks running or waiting on the store now. */
-    public int inFlight() { return maxTasks - slots.availablePermits(); }
-
     @Override
     public void close() { threads.shutdownNow(); }
 }
