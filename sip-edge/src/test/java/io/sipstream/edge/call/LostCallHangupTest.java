@@ -53,8 +53,9 @@ class LostCallHangupTest {
 
     @Test
     void shouldSendAByeOnBothLegsOfACallTheCrashedEdgeHeld() throws Exception {
-        crashed = EdgeFixture.start(stack, Map.of());
-        router = new FakeRouter(crashed.kafka, 1);
+        // an edge id of its own: the shared edge's router answers partition 1 for the whole run
+        crashed = EdgeFixture.start(stack, Map.of("edge.id", "2"));
+        router = new FakeRouter(crashed.kafka, 2);
         events = new EventTap(crashed.kafka);
         phone = TestUserAgent.start("crash-phone");
         carrier = TestUserAgent.start("crash-carrier");
@@ -76,6 +77,7 @@ class LostCallHangupTest {
         crashed.crash();
         assertThat(phone.receivedWithin(Request.BYE, null, Duration.ofMillis(500))).as("a crash sends no BYE").isFalse();
         restarted = EdgeFixture.start(stack, Map.of(
+                "edge.id", "2",
                 "edge.journal.dir", crashed.journalDir().toString(),
                 "sip.port", Integer.toString(crashed.sipPort)));
 

@@ -46,11 +46,12 @@ class StoreStallTest {
         stack = LocalStackExtension.stack();
         redis = RedisServer.start(Files.createTempDirectory("stalling-redis"), 0, stack.redisPassword().orElse(null));
         edge = EdgeFixture.start(stack, Map.of(
+                "edge.id", "3", // the shared edge's router answers partition 1 for the whole run
                 "redis.url", "redis://127.0.0.1:" + redis.port(),
                 "redis.pool.size", "2",
                 "edge.io.max.tasks", "4",
                 "edge.retry.after", "7"));
-        router = new FakeRouter(edge.kafka, 1);
+        router = new FakeRouter(edge.kafka, 3);
         phone = TestUserAgent.start("stall-phone");
         edge.account("alice", "secret-a", true);
     }
