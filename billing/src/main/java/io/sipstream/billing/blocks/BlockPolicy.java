@@ -10,6 +10,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.util.Optional;
 
 /**
  * Whether an account may call: a prepaid account is blocked once its balance (credits minus rated
@@ -64,6 +65,18 @@ public final class BlockPolicy {
     }
 
     public static String month(Instant at) { return YearMonth.from(at.atZone(ZoneOffset.UTC)).toString(); }
+
+    /**
+     * The account's decision now when it says something the last published one did not, recorded
+     * in the state as the last published; empty when nothing changed (not published again).
+     */
+    public static Optional<BlockDecision> changed(String accountId, Account account, BalanceState state, Instant now) {
+        BlockDecision decision = decide(accountId, account, state, now);
+        String fingerprint = fingerprint(decision);
+        if (fingerprint.equals(state.lastDecision)) return Optional.empty();
+        state.lastDecision = fingerprint;
+        return Optional.of(decision);
+    }
 
     /** What a decision says, without when: an unchanged fingerprint is not published again. */
     public static String fingerprint(BlockDecision d) {

@@ -2,6 +2,7 @@ package io.sipstream.registry.accounts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sipstream.platform.accounts.AccountDoc;
 import io.sipstream.platform.http.ApiException;
 import io.sipstream.registry.numbers.PhoneNumbers;
 import io.sipstream.registry.numbers.PhoneNumbers.InvalidNumberException;
@@ -9,7 +10,6 @@ import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.Hosts;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
-import io.sipstream.registry.store.AccountDoc;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.Written;
@@ -58,11 +58,7 @@ public final class AccountService {
 
     public String domain() { return domain; }
 
-    public AccountDoc get(String id) {
-        AccountDoc doc = store.read(store.keys().account(Ids.path(id, "id")), AccountDoc.class);
-        if (doc == null) throw ApiException.notFound("account " + id);
-        return doc;
-    }
+    public AccountDoc get(String id) { return store.account(Ids.path(id, "id")); }
 
     public boolean exists(String id) { return store.exists(store.keys().account(id)); }
 
@@ -77,15 +73,14 @@ public final class AccountService {
         Ids.path(id, "id");
         Body body = Body.parse(bodyText, FIELDS);
         return store.update(() -> {
-            String key = store.keys().account(id);
-            String currentJson = store.get(key);
-            AccountDoc current = RegistryStore.decode(currentJson, AccountDoc.class);
+            RegistryStore.AccountRead read = store.readAccount(id);
+            AccountDoc current = read.doc();
             ifMatch.check(current == null ? null : current.version());
             checkReadOnly(body, id, current);
             AccountDoc fields = fromBody(body, id, current);
             long version = store.nextVersion();
             AccountDoc next = fields.withVersion(version, clock.instant());
-            Change change = new Change().expect(key, currentJson).set(key, RegistryStore.encode(next))
+            Change change = read.change().set(read.key(), RegistryStore.encode(next))
                     .sadd(store.keys().accounts(), id);
             String userKey = store.keys().sipUser(domain, next.sipUsername());
             if (current == null || !current.sipUsername().equals(next.sipUsername())) {
@@ -111,12 +106,9 @@ public final class AccountService {
     public void delete(String id, IfMatch ifMatch) {
         Ids.path(id, "id");
         store.update(() -> {
-            String key = store.keys().account(id);
-            String currentJson = store.get(key);
-            AccountDoc current = RegistryStore.decode(currentJson, AccountDoc.class);
-            if (current == null) throw ApiException.notFound("account " + id);
-            ifMatch.check(current.version());
-            Change change = new Change().expect(key, currentJson);
+            RegistryStore.AccountRead read = store.accountToChange(id, ifMatch);
+            AccountDoc current = read.doc();
+            Change change = read.change();
             for (String number : current.numbers()) {
                 String numberKey = store.keys().number(number);
                 if (id.equals(store.get(numberKey))) {
@@ -126,7 +118,7 @@ public final class AccountService {
             }
             String userKey = store.keys().sipUser(domain, current.sipUsername());
             if (id.equals(store.get(userKey))) change.expect(userKey, id).del(userKey);
-            change.del(store.keys().credentials(id)).del(key).srem(store.keys().accounts(), id);
+            change.del(store.keys().credentials(id)).del(read.key()).srem(store.keys().accounts(), id);
             change.publish(Topics.REGISTRY_ACCOUNTS.name(), id, null);
             store.commit(change);
             return null;

@@ -5,6 +5,8 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sipstream.platform.config.ConfigException;
+import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.health.HealthRegistry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,6 +24,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+    /**
+     * Where {@code http.host} is not set. Every interface, because a service in a container is reached from
+     * outside it; {@code sipstream local} sets 127.0.0.1 itself (its {@code --http-host}).
+     */
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_PORT = 8080;
+    static final int MIN_API_KEY = 16;
     private static final Set<String> OPEN_PATHS = Set.of("/healthz", "/metrics");
 
     private final Javalin app;
@@ -32,8 +41,19 @@ public final class AdminServer implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private boolean started;
 
+    /**
+     * The admin server the settings describe: {@code http.host} (default {@value #DEFAULT_HOST}),
+     * {@code http.port} (default {@value #DEFAULT_PORT}) and {@code api.key}. Every process builds its server here.
+     */
+    public static AdminServer from(Settings settings, HealthRegistry health, PrometheusMeterRegistry metrics) {
+        String apiKey = settings.required("api.key");
+        if (apiKey.length() < MIN_API_KEY) throw new ConfigException("api.key", "must have at least " + MIN_API_KEY + " characters");
+        return new AdminServer(settings.string("http.host", DEFAULT_HOST), settings.integer("http.port", DEFAULT_PORT, 0, 65535),
+                apiKey, health, metrics);
+    }
+
     public AdminServer(String host, int port, String apiKey, HealthRegistry health, PrometheusMeterRegistry metrics) {
-        if (apiKey == null || apiKey.length() < 16) {
+        if (apiKey == null || apiKey.length() < MIN_API_KEY) {
             throw new IllegalArgumentException("the admin API key must have at least 16 characters");
         }
         this.host = host;
@@ -74,6 +94,9 @@ public final class AdminServer implements AutoCloseable {
 
     /** The bound port (useful when configured with 0). */
     public int port() { return app.port(); }
+
+    /** The listen address. */
+    public String host() { return host; }
 
     public String url() { return "http://" + host + ":" + port(); }
 

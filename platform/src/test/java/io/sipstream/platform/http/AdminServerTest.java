@@ -1,0 +1,62 @@
+package io.sipstream.platform.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sipstream.platform.ServiceContext;
+import io.sipstream.platform.config.ConfigException;
+import io.sipstream.platform.config.Settings;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The one way a process builds its admin server from its settings. */
+class AdminServerTest {
+    private static final String KEY = "admin-test-api-key-0123";
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void shouldListenOnEveryInterfaceWhenHttpHostIsNotSet() throws Exception {
+        ServiceContext context = ServiceContext.create(settings(Map.of("http.port", "0")));
+        assertThat(context.admin().host()).isEqualTo(AdminServer.DEFAULT_HOST).isEqualTo("0.0.0.0");
+        try (AdminServer admin = context.admin().start()) {
+            assertThat(get("http://127.0.0.1:" + admin.port() + "/healthz", null).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void shouldListenWhereHttpHostSaysAndGuardEveryPathButHealthWithTheKey() throws Exception {
+        ServiceContext context = ServiceContext.create(settings(Map.of("http.host", "127.0.0.1", "http.port", "0")));
+        try (AdminServer admin = context.admin().start()) {
+            assertThat(admin.url()).isEqualTo("http://127.0.0.1:" + admin.port());
+            assertThat(get(admin.url() + "/v1/anything", null).statusCode()).isEqualTo(401);
+            assertThat(get(admin.url() + "/v1/anything", "wrong-key-of-some-length").statusCode()).isEqualTo(403);
+            assertThat(get(admin.url() + "/v1/anything", KEY).statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void shouldNameTheSettingOfAShortOrMissingApiKey() {
+        Map<String, String> shortKey = new HashMap<>(Map.of("api.key", "too-short"));
+        assertThatThrownBy(() -> ServiceContext.create(Settings.of(shortKey)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("api.key").hasMessageContaining("16");
+        assertThatThrownBy(() -> ServiceContext.create(Settings.of(Map.of())))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("api.key");
+    }
+
+    private static Settings settings(Map<String, String> values) {
+        Map<String, String> all = new HashMap<>(values);
+        all.put("api.key", KEY);
+        return Settings.of(all);
+    }
+
+    private HttpResponse<String> get(String url, String key) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).GET();
+        if (key != null) request.header("Authorization", "Bearer " + key);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
