@@ -55,8 +55,12 @@ public record EdgeConfig(
         SetupLimiter.Settings overload,
         Duration overloadQueueDelay,
         Duration overloadQueueDelaySustain,
+        int ioMaxTasks,
         RedisSettings redis,
         KafkaSettings kafka) {
+
+    /** The edge's default {@code redis.timeout}. */
+    static final Duration REDIS_TIMEOUT = Duration.ofMillis(500);
 
     /** Two SIP threads a core, at least four. */
     static final int DEFAULT_SIP_THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
@@ -151,7 +155,12 @@ public record EdgeConfig(
                 // a collection's pause leaves a burst the SIP threads drain in tens of ms (a full one's in a
                 // few hundred): refusing calls for that failed calls at rates the edge holds
                 nonNegative("edge.overload.queue.delay.sustain", s.duration("edge.overload.queue.delay.sustain", Duration.ofSeconds(1))),
-                RedisSettings.from(s), KafkaSettings.from(s));
+                // requests waiting on Redis at once: at 400 calls/s a stalled Redis fails each within a second, so more
+                // than this only holds memory; in normal running a handful wait, for a millisecond
+                s.integer("edge.io.max.tasks", 256, 1, 100_000),
+                // a caller waits on every command: with the pool's wait (redis.pool.max.wait, half of this) a stalled
+                // Redis costs it a 503 within a second, not the 2 s the other services allow a command
+                RedisSettings.from(s, REDIS_TIMEOUT), KafkaSettings.from(s));
     }
 
     private static SetupLimiter.Settings overload(Settings s) {

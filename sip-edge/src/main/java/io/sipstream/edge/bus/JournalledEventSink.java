@@ -1,6 +1,7 @@
 package io.sipstream.edge.bus;
 
 import io.sipstream.avro.CallEvent;
+import io.sipstream.edge.call.CallDialogs;
 import io.sipstream.edge.call.CallEventSink;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +38,10 @@ final class JournalledEventSink implements CallEventSink, AutoCloseable {
     /** What the sink's thread does: journal and publish an event, publish one again, forget a call, or beat. */
     private enum Kind { EMIT, PUBLISH_AGAIN, FORGET, HEARTBEAT, STOP }
 
-    private record Work(Kind kind, CallEvent event, long millis) {}
+    /** {@code dialogs}: an answered call's, journalled with its ANSWERED event. */
+    private record Work(Kind kind, CallEvent event, long millis, CallDialogs dialogs) {
+        Work(Kind kind, CallEvent event, long millis) { this(kind, event, millis, null); }
+    }
 
     private final CallEventPublisher publisher;
     private final CallJournal journal;
@@ -63,12 +67,15 @@ final class JournalledEventSink implements CallEventSink, AutoCloseable {
     }
 
     @Override
-    public void emit(CallEvent event) {
+    public void emit(CallEvent event) { emit(event, null); }
+
+    @Override
+    public void emit(CallEvent event, CallDialogs dialogs) {
         if (closed) {
             log.warn("call event {} not emitted: the edge is stopping", event.getEventId());
             return;
         }
-        queue.add(new Work(Kind.EMIT, event, 0));
+        queue.add(new Work(Kind.EMIT, event, 0, dialogs));
     }
 
     /** Marks the journal's live calls alive now (on the sink's thread, in order with their events). */
@@ -121,7 +128,7 @@ final class JournalledEventSink implements CallEventSink, AutoCloseable {
     private void journal(Work w) {
         try {
             switch (w.kind()) {
-                case EMIT -> journal.record(w.event());
+                case EMIT -> journal.record(w.event(), w.dialogs());
                 case FORGET -> journal.forget(w.event());
                 case HEARTBEAT -> journal.heartbeat(w.millis());
                 case PUBLISH_AGAIN, STOP -> { } // an event published again is in the journal already

@@ -250,7 +250,7 @@ public final class B2buaCall {
         if (caller.offeredSdp()) leg.ack(null); // else the caller's ACK carries the answer to the offer in the 200
         caller.startSessionTimer(now);
         leg.startSessionTimer(now);
-        report.answered(now);
+        report.answered(now, caller.legDialog(), leg.legDialog());
         timers.add(scheduler.every(interimInterval, this::interim));
         limitDuration(verdict);
     }
@@ -450,7 +450,7 @@ public final class B2buaCall {
         if (replacement.trunk() != null) newReport.trunk(replacement.trunk().getTrunkId());
         report = newReport;
         verdict = newVerdict;
-        report.answered(now);
+        report.answered(now, callerSide.legDialog(), calleeSide.legDialog());
         limitDuration(newVerdict);
         transfer = null;
     }

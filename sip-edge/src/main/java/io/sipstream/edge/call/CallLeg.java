@@ -229,4 +229,17 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
     }
 
     Dialog dialog() { return dialog; }
+
+    /** This side's dialog as a BYE after a crash needs it; null when it cannot be told (never fails the call). */
+    LegDialog legDialog() {
+        try {
+            return LegDialog.of(dialog, transport, nextHop());
+        } catch (RuntimeException e) {
+            log.warn("call {}: its dialog cannot be journalled, a crash would leave it up: {}", call.callId(), e.toString());
+            return null;
+        }
+    }
+
+    /** {@code host:port/transport} this side's requests go to whatever the dialog's URIs say; null: routed by them. */
+    String nextHop() { return null; }
 }

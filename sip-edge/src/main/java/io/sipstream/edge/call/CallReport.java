@@ -65,9 +65,12 @@ final class CallReport {
         emit(event(CallEventType.RINGING, 0, now));
     }
 
-    void answered(long now) {
+    /** The answer, with the two sides' dialogs (either null when unknown) for the journal. */
+    void answered(long now, LegDialog callerSide, LegDialog calleeSide) {
         answeredAt = now;
-        emit(event(CallEventType.ANSWERED, 0, now));
+        CallDialogs dialogs = callerSide == null && calleeSide == null ? null
+                : new CallDialogs(attempt.getCallId(), callerSide, calleeSide);
+        if (accountId != null) events.emit(event(CallEventType.ANSWERED, 0, now).build(), dialogs);
     }
 
     void interim(long now) {

@@ -5,9 +5,11 @@ import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.Trunk;
 import io.sipstream.edge.registrar.Binding;
 import io.sipstream.edge.sip.ClientHandler;
+import io.sipstream.edge.sip.StoreOutage;
 import io.sipstream.edge.trunk.ClientDigest;
 import io.sipstream.edge.trunk.TrunkCredentials;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import javax.sip.ClientTransaction;
@@ -175,6 +177,9 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         return !uri.getHost().equals(binding.sourceIp()) || port != binding.sourcePort();
     }
 
+    @Override
+    String nextHop() { return behindNat() ? binding.sourceIp() + ":" + binding.sourcePort() + "/" + binding.transport() : null; }
+
     private static String callIdOf(Request request) { return ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId(); }
 
     @Override
@@ -253,7 +258,8 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                     && !authTried && trunk != null && trunk.getHasCredentials()) {
                 authTried = true;
                 state = State.CALLING;
-                dialling.scheduler().offload(() -> answerChallenge(response));
+                dialling.scheduler().offload(() -> answerChallenge(response),
+                        () -> credentialsUnavailable(response, "the edge's store is busy"));
                 return;
             }
             if (status == SessionHeaders.SESSION_INTERVAL_TOO_SMALL && raiseInterval(response)) return;
@@ -266,7 +272,15 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     }
 
     private void answerChallenge(Response challenge) {
-        var credentials = dialling.trunkCredentials().find(trunk.getTrunkId());
+        Optional<TrunkCredentials> credentials;
+        try {
+            credentials = dialling.trunkCredentials().find(trunk.getTrunkId());
+        } catch (RuntimeException e) {
+            if (StoreOutage.is(e)) log.warn("call {}: trunk {}'s credentials unknown: {}", call.callId(), trunk.getTrunkId(), e.toString());
+            else log.error("call {}: reading trunk {}'s credentials failed", call.callId(), trunk.getTrunkId(), e);
+            credentialsUnavailable(challenge, StoreOutage.REASON);
+            return;
+        }
         synchronized (call) {
             if (cancelled) {
                 failed();
@@ -282,6 +296,18 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                 failed();
                 hunt.onFailed(this, 503, "trunk authentication failed");
             }
+        }
+    }
+
+    /**
+     * The trunk's challenge cannot be answered now (its credentials could not be read): the leg fails as
+     * the challenge did, so the hunt moves on to the next target or answers the caller. Left waiting, the
+     * call would get no final answer, no failover, and stay in the registry for good.
+     */
+    private void credentialsUnavailable(Response challenge, String reason) {
+        synchronized (call) {
+            failed();
+            if (!cancelled) hunt.onFailed(this, challenge.getStatusCode(), reason);
         }
     }
 

@@ -113,17 +113,29 @@ public final class InviteHandler implements RequestHandler {
             } catch (Exception e) {
                 if (StoreOutage.is(e)) { // Redis down or too slow: temporary, the caller may retry (not a bug: no 500)
                     log.warn("INVITE {} refused 503: {}", callId, e.toString());
-                    metrics.reject(Response.SERVICE_UNAVAILABLE);
-                    responder.storeUnavailable(st, retryAfterSeconds);
+                    storeUnavailable(st);
                 } else {
                     log.error("INVITE {} failed", callId, e);
                     responder.respond(st, Response.SERVER_INTERNAL_ERROR);
                 }
             } finally {
-                pending.releaseAdmission();
-                registry.settled(pending);
+                settle(pending);
             }
+        }, () -> { // too many requests wait on Redis already: this one is not queued behind them
+            log.warn("INVITE {} refused 503: the edge's store is busy", callId);
+            storeUnavailable(st);
+            settle(pending);
         });
+    }
+
+    private void storeUnavailable(ServerTransaction st) {
+        metrics.reject(Response.SERVICE_UNAVAILABLE);
+        responder.storeUnavailable(st, retryAfterSeconds);
+    }
+
+    private void settle(PendingInvite pending) {
+        pending.releaseAdmission();
+        registry.settled(pending);
     }
 
     private void startOutbound(PendingInvite pending, SipSource source) throws Exception {

@@ -80,7 +80,7 @@ class SessionTimerNegotiationTest {
                 .setDialled("+15557654321").setRequestUri("sip:+15557654321@edge").setSourceIp("127.0.0.1").setSourcePort(5070)
                 .setTransport("udp").setReceivedAt(Instant.ofEpochMilli(0)).build();
         CallReport report = new CallReport(sent::add, "1", false, attempt, 0);
-        report.answered(1_000);
+        report.answered(1_000, null, null);
         report.end(CallEventType.ENDED, 408, "session timer", null, HangupParty.SYSTEM, 10_000, 4_000);
         CallEvent ended = sent.getLast();
         assertThat(ended.getEndedAt()).isEqualTo(Instant.ofEpochMilli(4_000));
@@ -88,7 +88,7 @@ class SessionTimerNegotiationTest {
         assertThat(ended.getOccurredAt()).as("when the edge found out").isEqualTo(Instant.ofEpochMilli(10_000));
 
         CallReport early = new CallReport(sent::add, "1", false, attempt, 0);
-        early.answered(5_000);
+        early.answered(5_000, null, null);
         early.end(CallEventType.ENDED, 408, "session timer", null, HangupParty.SYSTEM, 10_000, 4_000);
         assertThat(sent.getLast().getEndedAt()).isEqualTo(Instant.ofEpochMilli(5_000));
         assertThat(sent.getLast().getDurationMillis()).isZero();

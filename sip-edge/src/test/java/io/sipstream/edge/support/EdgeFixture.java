@@ -136,4 +136,12 @@ public final class EdgeFixture implements AutoCloseable {
         edge.close();
         redis.close();
     }
+
+    /** Stops the edge as a crash would: its calls are neither hung up nor reported ended (see EdgeService#closeAsIfCrashed). */
+    public void crash() {
+        trunks.close(Duration.ofSeconds(2));
+        blocks.close(Duration.ofSeconds(2));
+        edge.closeAsIfCrashed();
+        redis.close();
+    }
 }

@@ -425,6 +425,9 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
 
         public Request invite() { return invite; }
 
+        /** The tag this agent answers with (its side of the dialog). */
+        public String toTag() { return toTag; }
+
         public String callId() { return TestUserAgent.callId(invite); }
 
         public boolean cancelled() { return cancelled; }
