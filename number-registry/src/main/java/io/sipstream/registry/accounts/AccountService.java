@@ -13,7 +13,6 @@ import io.sipstream.registry.rest.Ids;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.Written;
-import io.sipstream.schemas.Money;
 import io.sipstream.schemas.Topics;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -184,15 +183,10 @@ public final class AccountService {
         }
         boolean prepaid = b.bool("prepaid", false);
         String creditLimit = null;
-        BigDecimal limit = b.decimal("creditLimit");
+        BigDecimal limit = b.amount("creditLimit"); // bounded: its plain form is short
         if (limit != null) {
             if (prepaid) throw ApiException.unprocessable("creditLimit", "is for postpaid accounts; a prepaid account spends its balance");
             if (limit.signum() < 0) throw ApiException.unprocessable("creditLimit", "must not be negative");
-            try {
-                Money.parse(limit.toPlainString());
-            } catch (IllegalArgumentException e) {
-                throw ApiException.unprocessable("creditLimit", e.getMessage());
-            }
             creditLimit = limit.toPlainString();
         }
         String currency = b.string("currency");
