@@ -134,6 +134,17 @@ class BillingRestTest {
                 "{\"amount\": \"10.00\", \"currency\": \"USD\", \"idempotencyKey\": \"k1\"}");
         assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
         assertThat(json(unknown).get("error").asText()).contains("the registry has not issued it");
+
+        // an account issued while its first credit is on its way: the credit waits for it
+        String late = StackSupport.unique("late");
+        var pending = http.sendAsync(HttpRequest.newBuilder(URI.create(admin.url().replace("0.0.0.0", "127.0.0.1")
+                        + "/v1/accounts/" + late + "/credits")).header("Authorization", "Bearer " + KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": \"1.00\", \"currency\": \"USD\", \"idempotencyKey\": \"k1\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(500);
+        issued(late);
+        var applied = pending.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(applied.statusCode()).as(applied.body()).isEqualTo(201);
     }
 
     @Test

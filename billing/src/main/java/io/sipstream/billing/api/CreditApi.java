@@ -10,6 +10,7 @@ import io.sipstream.avro.Account;
 import io.sipstream.avro.CreditChange;
 import io.sipstream.avro.CreditType;
 import io.sipstream.billing.StoreNames;
+import io.sipstream.billing.accounts.AccountArrivals;
 import io.sipstream.billing.accounts.AccountDefaults;
 import io.sipstream.billing.balances.BalanceState;
 import io.sipstream.billing.balances.CreditConfirmations;
@@ -45,21 +46,21 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 public final class CreditApi {
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     private static final Set<String> CREDIT_FIELDS = Set.of("amount", "currency", "idempotencyKey", "reason", "type");
-    /** How often a credit for an account billing does not know yet looks again: the registry may have just issued it. */
-    private static final long ACCOUNT_POLL_MILLIS = 25;
 
     private final Producer<String, CreditChange> credits;
     private final AccountRouter router;
     private final CreditConfirmations confirmations;
+    private final AccountArrivals arrivals;
     private final Duration confirmTimeout;
     private final Clock clock;
     private final MeterRegistry metrics;
 
     public CreditApi(Producer<String, CreditChange> credits, AccountRouter router, CreditConfirmations confirmations,
-                     Duration confirmTimeout, Clock clock, MeterRegistry metrics) {
+                     AccountArrivals arrivals, Duration confirmTimeout, Clock clock, MeterRegistry metrics) {
         this.credits = credits;
         this.router = router;
         this.confirmations = confirmations;
+        this.arrivals = arrivals;
         this.confirmTimeout = confirmTimeout;
         this.clock = clock;
         this.metrics = metrics;
@@ -129,19 +130,27 @@ public final class CreditApi {
 
     /**
      * Returns once billing knows the account: the registry issued it (billing has its registry.accounts
-     * record) or billing holds money of it. An account created a moment ago is on its way through
-     * registry.accounts, so an unknown one is looked up again until {@code billing.credit.confirm.timeout}
-     * before the 404.
+     * record) or billing holds money of it. An account created a moment ago may be on its way through
+     * registry.accounts: the request waits for the accounts processor to store it ({@link AccountArrivals}),
+     * at most {@code billing.credit.confirm.timeout}, before the 404.
      */
     private void awaitIssued(String accountId, BillingQueries queries) throws InterruptedException {
-        long deadline = System.nanoTime() + confirmTimeout.toNanos();
-        while (queries.get(StoreNames.ACCOUNTS, accountId) == null && !holdsMoney(queries.get(StoreNames.BALANCES, accountId))) {
-            if (System.nanoTime() >= deadline) {
-                metrics.counter("billing_credits_total", "outcome", "refused").increment();
-                throw new ApiException(404, null, "account " + accountId + " not found: the registry has not issued it");
-            }
-            Thread.sleep(ACCOUNT_POLL_MILLIS);
+        if (known(accountId, queries)) return;
+        CompletableFuture<Void> arrival = arrivals.expect(accountId);
+        try {
+            if (known(accountId, queries)) return; // stored between the first look and the registration
+            arrival.get(confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            if (known(accountId, queries)) return; // stored on another instance, should the partition have moved
+            metrics.counter("billing_credits_total", "outcome", "refused").increment();
+            throw new ApiException(404, null, "account " + accountId + " not found: the registry has not issued it");
+        } finally {
+            arrivals.forget(accountId, arrival);
         }
+    }
+
+    private static boolean known(String accountId, BillingQueries queries) {
+        return queries.get(StoreNames.ACCOUNTS, accountId) != null || holdsMoney(queries.get(StoreNames.BALANCES, accountId));
     }
 
     private static boolean holdsMoney(BalanceState state) { return state != null && state.currency != null; }
