@@ -117,12 +117,23 @@ final class MoneyControls {
         RateLookup.Result rated = rates.find(account.getRateDeckId(), verdict.getDestination(), currency(account, block));
         if (!rated.rated()) return null;
         RateSnapshot rate = rated.rate();
-        Integer cap = verdict.getMaxDurationSeconds();
-        int seconds = cap == null ? maxCapSeconds : cap; // uncapped: a free call, costing its fee
-        long billed = Rating.billableSeconds((seconds + SAFETY_SECONDS) * 1000L, Math.max(0, rate.firstIncrement()),
-                Math.max(1, rate.nextIncrement()));
         BigDecimal price = rate.pricePerMinute().max(BigDecimal.ZERO);
-        BigDecimal amount = Money.of(Rating.minutesCost(price, billed).add(rate.connectionFee().max(BigDecimal.ZERO)));
+        BigDecimal fee = rate.connectionFee().max(BigDecimal.ZERO);
+        Integer cap = verdict.getMaxDurationSeconds();
+        BigDecimal amount;
+        int seconds;
+        if (cap != null) {
+            seconds = cap;
+            long billed = Rating.billableSeconds((cap + SAFETY_SECONDS) * 1000L, Math.max(0, rate.firstIncrement()),
+                    Math.max(1, rate.nextIncrement()));
+            amount = Money.of(Rating.minutesCost(price, billed).add(fee));
+        } else {
+            // uncapped: a free destination, whose calls still cost their fee; else a call not priced
+            // here at all (a dial plan's extension to another account), which holds nothing
+            if (price.signum() != 0) return null;
+            seconds = maxCapSeconds;
+            amount = Money.of(fee);
+        }
         return amount.signum() > 0 ? new PrepaidHold(amount, Money.of(price), seconds) : null;
     }
 

@@ -149,6 +149,18 @@ class PrepaidHoldsTest {
     }
 
     @Test
+    void shouldNotHoldForACallToAnotherAccountsPhones() {
+        // a dial plan extension is not priced here: it holds nothing, and the next call has the balance
+        d.put(account("acme").setPrepaid(true).setDialPlan(List.of(io.sipstream.avro.DialPlanRule.newBuilder()
+                .setType(io.sipstream.avro.DialPlanRuleType.EXACT).setPattern("100").setReplace("+15551239999")
+                .setTargetAccount("office").build())));
+        RoutingVerdict extension = d.decide(d.outbound("acme", "100"));
+        assertThat(extension.getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(extension.getMaxDurationSeconds()).isNull();
+        assertThat(d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds()).isEqualTo(59);
+    }
+
+    @Test
     void shouldHoldTheConnectionFeeOfAFreeCall() {
         // a free destination with a fee has no cap, but each call still costs its fee
         d.put(RouterDriver.rateRow("default", "1800", "0").setConnectionFee(Money.parse("0.25")));
