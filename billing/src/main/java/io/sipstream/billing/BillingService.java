@@ -14,6 +14,7 @@ import io.sipstream.billing.decks.DeckWatch;
 import io.sipstream.billing.rating.RateDeckLoader;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.health.HealthRegistry;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.TopicBootstrapper;
 import io.sipstream.schemas.Topics;
 import java.net.URI;
@@ -68,6 +69,8 @@ public final class BillingService implements AutoCloseable {
         try (Admin admin = config.kafka().admin()) {
             new TopicBootstrapper(admin, config.kafka().replicationFactor()).ensureAll();
         }
+        // before the streams and the REST API run: no stream thread or request waits on the Schema Registry
+        SchemaIds.resolveAll(config.kafka().serdes(), BillingTopology.writers(config.applicationId()));
         RateDeckLoader decks = new RateDeckLoader(config.kafka(), config.applicationId());
         KafkaProducer<String, CreditChange> credits = new KafkaProducer<>(
                 config.kafka().lowLatencyProducer(config.applicationId() + "-credits"), new StringSerializer(),

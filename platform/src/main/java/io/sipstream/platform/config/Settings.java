@@ -46,7 +46,8 @@ public final class Settings {
             props.stringPropertyNames().forEach(k -> merged.put(k, props.getProperty(k).trim()));
         }
         env.forEach((k, v) -> {
-            if (k.startsWith(ENV_PREFIX)) merged.put(k.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+            String key = keyOfVariable(k);
+            if (key != null) merged.put(key, v);
         });
         merged.putAll(overrides);
         return new Settings(merged);
@@ -146,5 +147,24 @@ public final class Settings {
         String v = string(key, null);
         if (v == null) return fallback;
         return Stream.of(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** The keys code has asked for so far, given or not: once every reader of a process has run, the settings it has. */
+    public Set<String> askedKeys() { return new TreeSet<>(askedKeys); }
+
+    /** The prefixes code has taken every key under so far ({@link #under}): {@code kafka.client.} ... */
+    public Set<String> askedPrefixes() { return new TreeSet<>(askedPrefixes); }
+
+    /** The setting an environment variable sets ({@code SIPSTREAM_KAFKA_BOOTSTRAP}: {@code kafka.bootstrap}), or null. */
+    public static String keyOfVariable(String name) {
+        return name.startsWith(ENV_PREFIX) ? name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.') : null;
+    }
+
+    /**
+     * The environment variable that sets a key ({@code kafka.bootstrap}: {@code SIPSTREAM_KAFKA_BOOTSTRAP}), or null
+     * for a key no variable can set: one with a character other than letters, digits and dots.
+     */
+    public static String variableOf(String key) {
+        return key.matches("[a-z0-9]+(\\.[a-z0-9]+)*") ? ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_') : null;
     }
 }

@@ -11,9 +11,12 @@ import io.sipstream.avro.Trunk;
 import io.sipstream.router.limits.LiveCall;
 import io.sipstream.router.limits.RateWindow;
 import io.sipstream.router.prepaid.Reservation;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.Topic;
 import io.sipstream.schemas.Topics;
 import io.sipstream.schemas.serde.SerdeConfig;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
@@ -119,6 +122,19 @@ public final class RouterTopology {
         props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE); // tables restore from their source topics
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // as the service runs it
         return builder.build(props);
+    }
+
+    /**
+     * The subjects the topology writes Avro values under, for the start-up step that gets their
+     * schema ids ({@link SchemaIds}): the verdicts, inbound attempts on their repartition topic, dead
+     * letters, and the tables' values, which their stores serialise again under their changelogs, the
+     * source topics.
+     */
+    public static List<SchemaIds.Writer> writers(String applicationId) {
+        List<SchemaIds.Writer> writers = new ArrayList<>(SchemaIds.of(Topics.CALL_VERDICTS, Topics.DEAD_LETTERS,
+                Topics.REGISTRY_ACCOUNTS, Topics.BILLING_BLOCKS, Topics.REGISTRY_NUMBERS, Topics.REGISTRY_TRUNKS, Topics.BILLING_RATES));
+        writers.add(SchemaIds.Writer.of(applicationId + "-" + INBOUND_BY_OWNER + "-repartition", CallAttempt.class));
+        return writers;
     }
 
     /** Tables and global tables add "-source" to the name themselves. */

@@ -6,6 +6,7 @@ import io.sipstream.avro.HangupParty;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -22,6 +23,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
+import org.apache.avro.Schema;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.SchemaStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +61,14 @@ public final class CallJournal {
     static final long REWRITE_AT_BYTES = 8L << 20;
     private static final int MAGIC = 0x53534a31; // "SSJ1"
     private static final byte EVENT = 1, FORGET = 2, HEARTBEAT = 3;
+    /**
+     * The CallEvent schemas earlier releases wrote journals with (resources beside this class): a journal an older
+     * edge left is read after an upgrade, its events resolved to the current schema. A change to CallEvent adds the
+     * schema it replaces here (CallJournalTest checks every released one is known).
+     */
+    static final List<String> EARLIER_SCHEMAS = List.of("CallEvent-0.1.0.avsc");
+    /** Single-object encoding names the writer's schema by fingerprint; this decoder knows the current one and the earlier ones. */
+    private static final BinaryMessageDecoder<CallEvent> DECODER = CallEvent.createDecoder(earlierSchemas());
     /** A record's frame: its length (type and payload) and the CRC-32C of both. */
     private static final int FRAME = 8;
     private static final String LEGACY_SUFFIX = ".call";
@@ -110,6 +122,12 @@ public final class CallJournal {
         Entry entry = new Entry(bytes(event), System.currentTimeMillis(), ++records);
         keep(event.getCallId(), entry);
         append(EVENT, entry.payload());
+    }
+
+    /** Whether {@code event} is the latest this journal holds of its call (a later event, or the call's end, replaces it). */
+    public synchronized boolean holdsLatest(CallEvent event) {
+        Entry entry = live.get(event.getCallId());
+        return entry != null && Arrays.equals(entry.event(), bytes(event));
     }
 
     /** The call's closing event has been delivered: nothing about it is left to tell. */
@@ -342,7 +360,7 @@ public final class CallJournal {
                 files.add(f);
                 if (!f.toString().endsWith(LEGACY_SUFFIX)) continue; // a write the old journal never finished
                 try {
-                    CallEvent last = CallEvent.fromByteBuffer(ByteBuffer.wrap(Files.readAllBytes(f)));
+                    CallEvent last = event(Files.readAllBytes(f));
                     long endedAt = Math.max(Files.getLastModifiedTime(f).toMillis(), last.getOccurredAt().toEpochMilli());
                     keep(last.getCallId(), new Entry(bytes(closes(last) ? last : closingEvent(last, endedAt, edgeId)), endedAt, ++records));
                     calls++;
@@ -401,9 +419,22 @@ public final class CallJournal {
         }
     }
 
+    private static SchemaStore.Cache earlierSchemas() {
+        SchemaStore.Cache schemas = new SchemaStore.Cache();
+        for (String name : EARLIER_SCHEMAS) {
+            try (InputStream in = CallJournal.class.getResourceAsStream(name)) {
+                if (in == null) throw new IllegalStateException("the call event schema " + name + " is missing from the jar");
+                schemas.addSchema(new Schema.Parser().parse(in));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read the call event schema " + name, e);
+            }
+        }
+        return schemas;
+    }
+
     private static CallEvent event(byte[] bytes) {
         try {
-            return CallEvent.fromByteBuffer(ByteBuffer.wrap(bytes));
+            return DECODER.decode(ByteBuffer.wrap(bytes));
         } catch (IOException e) {
             throw new IllegalStateException("unreadable call event", e);
         }

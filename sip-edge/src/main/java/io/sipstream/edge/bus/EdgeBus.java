@@ -9,6 +9,7 @@ import io.sipstream.edge.call.CallRegistry;
 import io.sipstream.edge.trunk.TrunkDirectory;
 import io.sipstream.platform.health.HealthRegistry.Status;
 import io.sipstream.platform.kafka.KafkaSettings;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.TopicBootstrapper;
 import io.sipstream.schemas.Topics;
 import java.nio.file.Path;
@@ -29,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * io.sipstream.edge.call; each follower calls into the calls on its own thread, as the verdict
  * consumer always has (no hand-off per call).
  *
- * <p>{@link #start} returns with the calls a previous run lost reported, the verdict partition
- * positioned and the trunk and block tables read.
+ * <p>{@link #start} returns with the schema ids of what it writes got from the registry, the calls a
+ * previous run lost reported, the verdict partition positioned and the trunk and block tables read.
  */
 public final class EdgeBus implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EdgeBus.class);
@@ -77,6 +78,8 @@ public final class EdgeBus implements AutoCloseable {
                 new TopicBootstrapper(admin, kafka.replicationFactor()).ensureAll();
             }
         }
+        // before the first call (and the lost calls' events): no call waits on the Schema Registry
+        SchemaIds.resolveAll(kafka.serdes(), SchemaIds.of(Topics.CALL_ATTEMPTS, Topics.CALL_EVENTS));
 
         // calls a previous run lost get their closing events before anything new happens
         journal = new CallJournal(journalDir);

@@ -22,8 +22,12 @@ import org.slf4j.LoggerFactory;
  * A call's closing event (ENDED, FAILED) is journalled like the others and the call forgotten only
  * once Kafka has acknowledged it: an edge that dies in between re-emits it at its next start
  * (the same event id, which billing de-duplicates). One the bus gave up on (e.g. its metadata wait
- * ran out while the broker restarted) is published again every {@code retryDelay} while the edge
- * runs: otherwise billing would not hear of the call's end before the edge's next start.
+ * ran out while the broker restarted, or the Schema Registry failed to give its schema id) is
+ * published again every {@code retryDelay} while the edge runs: otherwise billing would not hear of
+ * the call's end before the edge's next start. So is any other event of a live call the bus gave up
+ * on, as long as it is the latest the journal holds of its call (each event carries all its call's
+ * earlier ones did: an ATTEMPT lost to a failing registry left billing a call without caller,
+ * destination or trunk).
  */
 final class JournalledEventSink implements CallEventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JournalledEventSink.class);
@@ -93,11 +97,16 @@ final class JournalledEventSink implements CallEventSink, AutoCloseable {
                 switch (w.kind()) {
                     case EMIT -> {
                         if (CallJournal.closes(w.event())) publishClosing(w.event());
-                        else publisher.publish(w.event());
+                        else publishLive(w.event());
                     }
                     case PUBLISH_AGAIN -> {
-                        log.info("call event {}: publishing it again", w.event().getEventId());
-                        publishClosing(w.event());
+                        if (CallJournal.closes(w.event())) {
+                            log.info("call event {}: publishing it again", w.event().getEventId());
+                            publishClosing(w.event());
+                        } else if (journal.holdsLatest(w.event())) {
+                            log.info("call event {}: publishing it again", w.event().getEventId());
+                            publishLive(w.event());
+                        } // else a later event of the call, or its end, carries what this one did
                     }
                     case STOP -> stop = true;
                     case FORGET, HEARTBEAT -> { }
@@ -126,12 +135,16 @@ final class JournalledEventSink implements CallEventSink, AutoCloseable {
         publisher.publish(closing, () -> forget(closing), failure -> retryLater(closing));
     }
 
+    private void publishLive(CallEvent event) {
+        publisher.publish(event, () -> { }, failure -> retryLater(event));
+    }
+
     /** Called from the publisher's thread; the journal still holds the event, so a stop in between loses nothing. */
-    private void retryLater(CallEvent closing) {
+    private void retryLater(CallEvent event) {
         if (closed) return;
         try {
             retries.schedule(() -> {
-                if (!closed) queue.add(new Work(Kind.PUBLISH_AGAIN, closing, 0));
+                if (!closed) queue.add(new Work(Kind.PUBLISH_AGAIN, event, 0));
             }, retryDelay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopping) {
             // the journal keeps it for the next start

@@ -12,6 +12,7 @@ import io.sipstream.avro.VerdictAction;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
+import io.sipstream.edge.sip.Withheld;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -412,6 +413,9 @@ public final class B2buaCall {
         }
     }
 
+    /** Whether this CANCEL is for the caller's INVITE (its transaction, not only its Call-ID: {@link CancelHandler#matches}). */
+    synchronized boolean isCancelledBy(Request cancel) { return caller != null && CancelHandler.matches(cancel, caller.request()); }
+
     /** The caller's CANCEL: the dialled legs are cancelled and the INVITE answered 487. */
     public synchronized void onCallerCancel() {
         if (state == State.ANSWERED || state == State.ENDED) return;
@@ -442,15 +446,24 @@ public final class B2buaCall {
 
     // ---- the end
 
+    /**
+     * The call fails before it is answered. Its reason may be the router's, billing's or about a trunk, so the
+     * caller gets the status and a reference; the log line and the FAILED event get the reason with the reference.
+     */
     private void fail(int status, String reason, HangupParty by, Header... extra) {
         hunt.cancelAll();
         report.trunk(hunt.trunkId());
-        caller.reject(status, reason, extra);
+        Withheld why = Withheld.of(reason);
+        log.info("call {} failed {} ref={}: {}", callId, status, why.ref(), reason);
+        caller.reject(status, why, extra);
         metrics.reject(status);
-        end(CallEventType.FAILED, status, reason, by);
+        end(CallEventType.FAILED, status, reason, why.ref(), by);
     }
 
-    private void end(CallEventType type, int status, String reason, HangupParty by) {
+    private void end(CallEventType type, int status, String reason, HangupParty by) { end(type, status, reason, null, by); }
+
+    /** {@code ref}: the reference the caller was given for the reason (a failure), else null. */
+    private void end(CallEventType type, int status, String reason, String ref, HangupParty by) {
         if (state == State.ENDED) return;
         state = State.ENDED;
         timers.forEach(t -> t.cancel(false));
@@ -459,7 +472,7 @@ public final class B2buaCall {
         if (transfer != null) transfer.abort(by);
         transfer = null;
         registry.remove(this);
-        report.end(type, status, reason, by, System.currentTimeMillis());
+        report.end(type, status, reason, ref, by, System.currentTimeMillis());
         log.debug("call {} {}: {} {} by {}", callId, type, status, reason, by);
         letGo();
     }

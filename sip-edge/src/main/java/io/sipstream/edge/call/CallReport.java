@@ -75,9 +75,12 @@ final class CallReport {
         emit(event(CallEventType.INTERIM, interims, now));
     }
 
-    void end(CallEventType type, int status, String reason, HangupParty by, long now) {
-        emit(event(type, 0, now).setEndedAt(Instant.ofEpochMilli(now)).setSipStatus(status).setReason(reason).setHangupBy(by)
-                .setDurationMillis(answeredAt == null ? 0 : now - answeredAt));
+    void end(CallEventType type, int status, String reason, HangupParty by, long now) { end(type, status, reason, null, by, now); }
+
+    /** {@code ref}: the reference a peer was given instead of the reason (a failure the edge answered), else null. */
+    void end(CallEventType type, int status, String reason, String ref, HangupParty by, long now) {
+        emit(event(type, 0, now).setEndedAt(Instant.ofEpochMilli(now)).setSipStatus(status).setReason(reason).setRef(ref)
+                .setHangupBy(by).setDurationMillis(answeredAt == null ? 0 : now - answeredAt));
     }
 
     private void emit(CallEvent.Builder e) {

@@ -98,8 +98,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         ToHeader to = h.createToHeader(a.createAddress(toUri), null);
         CallIdHeader callId = h.createCallIdHeader(sip.newCallId());
         CSeqHeader cseq = h.createCSeqHeader(1L, Request.INVITE);
-        MaxForwardsHeader callerMf = offer == null ? null : (MaxForwardsHeader) offer.getHeader(MaxForwardsHeader.NAME);
-        MaxForwardsHeader mf = h.createMaxForwardsHeader(callerMf == null ? 70 : Math.max(1, Math.min(70, callerMf.getMaxForwards() - 1)));
+        MaxForwardsHeader mf = h.createMaxForwardsHeader(maxForwards(offer));
         java.util.List<ViaHeader> via = new java.util.ArrayList<>();
         via.add(sip.via(transport));
         invite = sip.messages().createRequest(requestUri, Request.INVITE, callId, cseq, from, to, via, mf);
@@ -117,6 +116,16 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         if (offer != null) Bodies.copy(offer, invite);
         sendInvite(invite);
         noResponse = dialling.scheduler().after(dialling.targetTimeout(), this::onNoResponse);
+    }
+
+    /**
+     * The B-leg's Max-Forwards: one less than the caller's INVITE had (at most 70), down to 0, so a loop through
+     * the edge ends: an INVITE arriving with 0 is answered 483 (EdgeSipListener). A leg the edge starts itself
+     * (a transfer's new leg) starts at 70.
+     */
+    static int maxForwards(Request offer) {
+        MaxForwardsHeader callers = offer == null ? null : (MaxForwardsHeader) offer.getHeader(MaxForwardsHeader.NAME);
+        return callers == null ? 70 : Math.max(0, Math.min(70, callers.getMaxForwards() - 1));
     }
 
     /** A trunk whose address is not the request-URI's host gets the INVITE through a loose route. */

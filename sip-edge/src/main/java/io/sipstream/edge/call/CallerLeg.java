@@ -2,6 +2,7 @@ package io.sipstream.edge.call;
 
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
+import io.sipstream.edge.sip.Withheld;
 import java.text.ParseException;
 import java.util.UUID;
 import javax.sip.ServerTransaction;
@@ -64,8 +65,8 @@ public final class CallerLeg extends CallLeg {
         responder.send(invite, r);
     }
 
-    /** Ends the call attempt with a final failure whose reason goes in Reason and Warning. */
-    void reject(int status, String reason, Header... extra) {
+    /** Ends the call attempt with a final failure: Reason and Warning give the withheld reason's reference, not the reason. */
+    void reject(int status, Withheld reason, Header... extra) {
         if (finalSent) return;
         finalSent = true;
         Response r = tagged(status);

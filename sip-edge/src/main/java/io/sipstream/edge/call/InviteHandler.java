@@ -12,6 +12,7 @@ import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipSource;
 import io.sipstream.edge.sip.StoreOutage;
+import io.sipstream.edge.sip.Withheld;
 import java.time.Instant;
 import java.util.Optional;
 import javax.sip.RequestEvent;
@@ -126,8 +127,12 @@ public final class InviteHandler implements RequestHandler {
         if (who == null || pending.cancelled()) return;
         AccountBlocks.Block block = blocks.blockOf(who.accountId());
         if (block != null) {
+            // billing's reason names the balance or the limit: the caller gets a reference to it
+            Withheld why = Withheld.of(block.reason().isBlank() ? "account blocked" : block.reason());
+            log.info("INVITE {} of account {} refused {} ref={}: {}", pending.callId(), who.accountId(), block.sipStatus(),
+                    why.ref(), why.reason());
             metrics.reject(block.sipStatus());
-            responder.reject(st, block.sipStatus(), block.reason().isBlank() ? "account blocked" : block.reason());
+            responder.reject(st, block.sipStatus(), why);
             return;
         }
         long now = System.currentTimeMillis();

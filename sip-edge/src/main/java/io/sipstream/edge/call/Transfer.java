@@ -1,5 +1,6 @@
 package io.sipstream.edge.call;
 
+import gov.nist.javax.sip.message.SIPResponse;
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.HangupParty;
@@ -7,6 +8,7 @@ import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.VerdictAction;
 import io.sipstream.edge.sip.ClientHandler;
+import io.sipstream.edge.sip.Withheld;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import javax.sip.Dialog;
@@ -121,7 +123,7 @@ final class Transfer implements Hunt.Owner {
         report.trunk(hunt.trunkId());
         if (status == Response.RINGING || status == Response.SESSION_PROGRESS) {
             report.ringing(System.currentTimeMillis());
-            notifyReferrer(status, provisional.getReasonPhrase(), false);
+            notifyReferrer(status, SIPResponse.getReasonPhrase(status), false); // the target's own phrase is not the referrer's business
         }
     }
 
@@ -201,15 +203,17 @@ final class Transfer implements Hunt.Owner {
         target.sendBye();
     }
 
+    /** The referrer (a carrier) hears the status and a reference; the reason, maybe the router's, goes to the log and the event. */
     private void fail(int status, String reason, HangupParty by) {
         state = State.DONE;
         if (question != null) question.close();
         if (hunt != null) hunt.cancelAll();
         if (hunt != null) report.trunk(hunt.trunkId());
-        report.end(CallEventType.FAILED, status, reason, by, System.currentTimeMillis());
-        notifyReferrer(status, reason, true);
+        Withheld why = Withheld.of(reason);
+        log.info("call {}: transfer to {} failed {} ref={}: {}", call.callId(), attempt.getRequestUri(), status, why.ref(), reason);
+        report.end(CallEventType.FAILED, status, reason, why.ref(), by, System.currentTimeMillis());
+        notifyReferrer(status, why.publicText(status), true);
         call.transferFailed(this);
-        log.debug("call {}: transfer to {} failed: {} {}", call.callId(), attempt.getRequestUri(), status, reason);
     }
 
     /** The call ended (hung up by {@code by}) while the transfer was under way: the new leg never connected. */

@@ -59,13 +59,26 @@ public final class SipResponder {
         return send(st, r);
     }
 
-    /** A response that says why: Reason (RFC 3326) and a Warning 399 with the text. */
+    /**
+     * A response that says why: Reason (RFC 3326) and a Warning 399 with the text. Only for the edge's own
+     * words about the request itself; a reason from the router, billing or a trunk goes as {@link Withheld}.
+     */
     public boolean reject(ServerTransaction st, int status, String reason, Header... extra) {
         Response r = response(status, st.getRequest());
         addReason(r, status, reason);
         for (Header h : extra) if (h != null) r.addHeader(h);
         return send(st, r);
     }
+
+    /** A response that gives only the status's phrase and the withheld reason's reference (in Reason and Warning). */
+    public boolean reject(ServerTransaction st, int status, Withheld reason, Header... extra) {
+        Response r = response(status, st.getRequest());
+        addReason(r, status, reason);
+        for (Header h : extra) if (h != null) r.addHeader(h);
+        return send(st, r);
+    }
+
+    public void addReason(Response r, int status, Withheld reason) { addReason(r, status, reason.publicText(status)); }
 
     public void addReason(Response r, int status, String reason) {
         if (reason == null || reason.isBlank()) return;

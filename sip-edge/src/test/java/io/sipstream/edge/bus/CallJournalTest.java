@@ -6,6 +6,7 @@ import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.Direction;
 import io.sipstream.avro.HangupParty;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,11 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.zip.CRC32C;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,6 +153,61 @@ class CallJournalTest {
         assertThat(new CallJournal(dir).recoverLostCalls("1")).extracting(CallEvent::getCallId).containsExactly("announced-2");
     }
 
+    /**
+     * After an upgrade the journal an earlier release left must still be read: its events carry that release's
+     * CallEvent schema (single-object encoding names it by fingerprint). Every released schema is tried, as the
+     * edge of that release wrote it, in the journal's own record format.
+     */
+    @Test
+    void shouldRecoverTheCallsAJournalOfEveryEarlierReleaseHolds(@TempDir Path dir) throws Exception {
+        Path released = Path.of("../schemas/src/test/resources/released");
+        List<Path> releases;
+        try (var dirs = Files.list(released)) {
+            releases = dirs.sorted().toList();
+        }
+        assertThat(releases).as("the released schemas of the schemas module").isNotEmpty();
+        for (Path release : releases) {
+            Schema.Parser parser = new Schema.Parser();
+            parser.parse(release.resolve("CallAttempt.avsc").toFile()); // defines Direction, which CallEvent names
+            Schema schema = parser.parse(release.resolve("CallEvent.avsc").toFile());
+            GenericRecord answered = new GenericData.Record(schema);
+            answered.put("eventId", "old-1:ANSWERED:0");
+            answered.put("callId", "old-1");
+            answered.put("accountId", "acc");
+            answered.put("type", new GenericData.EnumSymbol(schema.getField("type").schema(), "ANSWERED"));
+            answered.put("sequence", 0);
+            answered.put("direction", new GenericData.EnumSymbol(schema.getField("direction").schema(), "OUTBOUND"));
+            answered.put("edgeId", "1");
+            answered.put("occurredAt", 10_000L);
+            answered.put("startedAt", 1_000L);
+            answered.put("answeredAt", 5_000L);
+            answered.put("durationMillis", 0L);
+            answered.put("sipStatus", 0);
+            answered.put("hangupBy", new GenericData.EnumSymbol(schema.getField("hangupBy").schema(), "UNKNOWN"));
+            ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(answered);
+            byte[] event = new byte[encoded.remaining()];
+            encoded.get(event);
+            Path journalDir = Files.createDirectories(dir.resolve(release.getFileName().toString()));
+            Files.write(journalDir.resolve(CallJournal.FILE), journalOf(event, 5_000L));
+
+            List<CallEvent> recovered = new CallJournal(journalDir).recoverLostCalls("1");
+            assertThat(recovered).as("a call of a %s journal", release.getFileName()).singleElement().satisfies(e -> {
+                assertThat(e.getCallId()).isEqualTo("old-1");
+                assertThat(e.getType()).isEqualTo(CallEventType.ENDED);
+                assertThat(e.getAnsweredAt()).isEqualTo(Instant.ofEpochMilli(5_000));
+            });
+        }
+    }
+
+    /** A journal file holding one event record, framed as CallJournal frames it: length, CRC-32C, type, written-at, event. */
+    private static byte[] journalOf(byte[] event, long writtenAt) {
+        ByteBuffer record = ByteBuffer.allocate(1 + 8 + event.length).put((byte) 1).putLong(writtenAt).put(event);
+        CRC32C crc = new CRC32C();
+        crc.update(record.array());
+        return ByteBuffer.allocate(4 + 8 + record.capacity()).putInt(0x53534a31).putInt(record.capacity())
+                .putInt((int) crc.getValue()).put(record.array()).array();
+    }
+
     /** A bus that holds every event until the test says it is delivered. */
     private static final class SlowBus implements CallEventPublisher {
         final List<CallEvent> published = new CopyOnWriteArrayList<>();
@@ -178,8 +239,9 @@ class CallJournalTest {
 
         try (JournalledEventSink sink = new JournalledEventSink(bus, journal)) {
             sink.emit(ended);
-            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bus.deliveries.size() == 2);
-            bus.deliveries.get(1).run();
+            // the first run's ANSWERED and ENDED, then this run's ENDED
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bus.deliveries.size() == 3);
+            bus.deliveries.get(2).run();
         }
         assertThat(journal.liveCalls()).isZero();
     }

@@ -167,21 +167,7 @@ class OutboundCallTest {
     }
 
     /** Sends one datagram to the edge and returns the status line of its final answer (empty if none comes). */
-    private String sendRaw(String message) throws Exception {
-        try (var socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
-            byte[] out = message.replace("%PORT%", Integer.toString(socket.getLocalPort())).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            socket.send(new java.net.DatagramPacket(out, out.length, java.net.InetAddress.getLoopbackAddress(), edge.sipPort));
-            socket.setSoTimeout((int) WAIT.toMillis());
-            byte[] in = new byte[65_535];
-            while (true) {
-                var p = new java.net.DatagramPacket(in, in.length);
-                socket.receive(p);
-                String text = new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8);
-                String status = text.substring(0, Math.max(0, text.indexOf("\r\n")));
-                if (!status.startsWith("SIP/2.0 1")) return status;
-            }
-        }
-    }
+    private String sendRaw(String message) throws Exception { return io.sipstream.edge.support.RawSip.send(edge.sipPort, message, WAIT); }
 
     @Test
     void shouldSendAnAnonymousFromAndNoAssertedIdentityWhenTheVerdictHasNoCallerId() throws Exception {
@@ -268,6 +254,86 @@ class OutboundCallTest {
         var failed = shared.events().await(call.callId(), CallEventType.FAILED, WAIT);
         assertThat(failed.getSipStatus()).isEqualTo(487);
         assertThat(failed.getHangupBy()).isEqualTo(io.sipstream.avro.HangupParty.CALLER);
+    }
+
+    @Test
+    void shouldRefuseWith481ACancelThatSharesOnlyTheCallIdAndKeepTheCallRinging() throws Exception {
+        edge.account("forged", "pw-fc", true);
+        routeTo("out-t1");
+        trunk1.onInvite(TestUserAgent.IncomingCall::ring);
+        var call = phone.call(edge.uri("+15557654321"), "forged", "pw-fc");
+        call.awaitStatus(180, WAIT);
+        var atTrunk = trunk1.awaitIncoming(WAIT);
+        Request invite = call.request();
+        long cseq = ((javax.sip.header.CSeqHeader) invite.getHeader("CSeq")).getSeqNumber();
+        // someone who learnt the Call-ID, the tags and the CSeq, but did not send the INVITE: its own top Via
+        String forged = "CANCEL " + invite.getRequestURI() + " SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:%PORT%;branch=z9hG4bK-forged-" + System.nanoTime() + ";rport\r\n"
+                + "Max-Forwards: 70\r\n" + invite.getHeader("From") + invite.getHeader("To") + invite.getHeader("Call-ID")
+                + "CSeq: " + cseq + " CANCEL\r\nContent-Length: 0\r\n\r\n";
+        String unknown = forged.replace(call.callId(), "no-such-call-" + System.nanoTime()).replace("z9hG4bK-forged-", "z9hG4bK-unknown-");
+        try {
+            assertThat(io.sipstream.edge.support.RawSip.send(edge.sipPort, forged, WAIT)).startsWith("SIP/2.0 481");
+            assertThat(io.sipstream.edge.support.RawSip.send(edge.sipPort, unknown, WAIT)).as("a CANCEL of no transaction")
+                    .startsWith("SIP/2.0 481");
+            assertThat(trunk1.receivedWithin(Request.CANCEL, atTrunk.callId(), Duration.ofMillis(500))).as("the call rings on").isFalse();
+        } finally {
+            call.cancel(); // the caller's own CANCEL (and no call left ringing, whatever failed above)
+        }
+        assertThat(call.awaitCancelAnswer(WAIT)).isEqualTo(200);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(487);
+        assertThat(trunk1.receivedWithin(Request.CANCEL, atTrunk.callId(), WAIT)).isTrue();
+    }
+
+    @Test
+    void shouldSendTheTrunkOneHopLessAndAnswer483WhenNoHopIsLeft() throws Exception {
+        edge.account("hops", "pw-hops", true);
+        routeTo("out-t1");
+        var lastHop = phone.call(edge.uri("+15557654321"), "hops", "pw-hops", Map.of(), c -> maxForwards(c.request(), 1));
+        assertThat(lastHop.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        Request atTrunk = trunk1.awaitRequest(Request.INVITE, WAIT);
+        lastHop.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        assertThat(((javax.sip.header.MaxForwardsHeader) atTrunk.getHeader("Max-Forwards")).getMaxForwards())
+                .as("a loop back into the edge would be answered 483").isZero();
+
+        var looped = phone.call(edge.uri("+15557654321"), "hops", "pw-hops", Map.of(), c -> maxForwards(c.request(), 0));
+        assertThat(looped.awaitFinal(WAIT).getStatusCode()).isEqualTo(483);
+        assertThat(shared.router().attemptsOf(looped.callId())).isEmpty();
+    }
+
+    private static void maxForwards(Request r, int hops) {
+        try {
+            r.setHeader(javax.sip.SipFactory.getInstance().createHeaderFactory().createMaxForwardsHeader(hops));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void shouldReplaceTheSdpOriginsUserNameTowardsTheTrunkAndTheCaller() throws Exception {
+        edge.account("origin", "pw-or", true);
+        routeTo("out-t1");
+        String phoneSdp = TestUserAgent.SDP.replace("o=- 1 1 ", "o=alice-laptop 2890844526 2890844527 ");
+        String trunkSdp = TestUserAgent.SDP.replace("o=- 1 1 ", "o=carrier-sbc-7 4711 12 ").replace("40000", "50000");
+        trunk1.onInvite(c -> c.respond(200, Map.of(), trunkSdp));
+        var call = phone.call(edge.uri("+15557654321"), "origin", "pw-or", Map.of(), c -> {
+            try {
+                c.request().setContent(phoneSdp, javax.sip.SipFactory.getInstance().createHeaderFactory()
+                        .createContentTypeHeader("application", "sdp"));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Response answer = call.awaitFinal(WAIT);
+        assertThat(answer.getStatusCode()).isEqualTo(200);
+        Request atTrunk = trunk1.awaitRequest(Request.INVITE, WAIT);
+        call.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        assertThat(TestUserAgent.body(atTrunk)).as("the offer: only the origin's user name replaced")
+                .isEqualTo(phoneSdp.replace("o=alice-laptop ", "o=- "));
+        assertThat(TestUserAgent.body(answer)).as("the answer: only the origin's user name replaced")
+                .isEqualTo(trunkSdp.replace("o=carrier-sbc-7 ", "o=- "));
     }
 
     @Test
@@ -467,14 +533,18 @@ class OutboundCallTest {
     }
 
     @Test
-    void shouldAnswerARejectWithTheVerdictsStatusAndReason() throws Exception {
+    void shouldAnswerARejectWithTheVerdictsStatusAndAReferenceToItsReason() throws Exception {
+        // the router's reason stays inside (issue 19): the caller gets the status and a reference, the event the reason
         edge.account("nick", "pw-n", true);
         shared.router().policy(a -> io.sipstream.edge.support.FakeRouter.reject(a, 404, "no route to +15557654321"));
         var call = phone.call(edge.uri("+15557654321"), "nick", "pw-n");
         Response r = call.awaitFinal(WAIT);
         assertThat(r.getStatusCode()).isEqualTo(404);
-        assertThat(r.getHeader("Reason").toString()).contains("no route to +15557654321");
-        assertThat(shared.events().await(call.callId(), CallEventType.FAILED, WAIT).getSipStatus()).isEqualTo(404);
+        assertThat(r.getHeader("Reason").toString()).contains("Not found; ref=").doesNotContain("no route");
+        var failed = shared.events().await(call.callId(), CallEventType.FAILED, WAIT);
+        assertThat(failed.getSipStatus()).isEqualTo(404);
+        assertThat(failed.getReason()).isEqualTo("no route to +15557654321");
+        assertThat(r.getHeader("Reason").toString()).contains("ref=" + failed.getRef());
     }
 
     @Test

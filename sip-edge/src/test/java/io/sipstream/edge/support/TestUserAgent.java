@@ -414,12 +414,17 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         public void respond(int status) { respond(status, Map.of()); }
 
         public void respond(int status, Map<String, String> extra) {
+            respond(status, extra, status >= 200 && status < 300 ? SDP.replace("40000", "50000") : null);
+        }
+
+        /** A response carrying this SDP (none when null). */
+        public void respond(int status, Map<String, String> extra, String sdp) {
             try {
                 Response r = messages.createResponse(status, invite);
                 if (status > 100) ((ToHeader) r.getHeader(ToHeader.NAME)).setTag(toTag);
                 if (status < 300) r.addHeader(headers.createContactHeader(addresses.createAddress(myContact())));
                 for (var e : extra.entrySet()) r.addHeader(headers.createHeader(e.getKey(), e.getValue()));
-                if (status >= 200 && status < 300) r.setContent(SDP.replace("40000", "50000"), headers.createContentTypeHeader("application", "sdp"));
+                if (sdp != null) r.setContent(sdp, headers.createContentTypeHeader("application", "sdp"));
                 st.sendResponse(r);
             } catch (Exception e) {
                 throw new IllegalStateException(name + " cannot answer " + status + ": " + e, e);
