@@ -1,12 +1,19 @@
 package io.sipstream.billing;
 
+import io.sipstream.avro.Account;
 import io.sipstream.avro.Rate;
+import io.sipstream.avro.RatedCdr;
+import io.sipstream.avro.Usage;
+import io.sipstream.billing.accounts.AccountArrivals;
 import io.sipstream.billing.balances.CreditConfirmations;
 import io.sipstream.billing.decks.DeckWatch;
 import io.sipstream.billing.decks.RatesUpdater;
 import io.sipstream.billing.state.StateSerde;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.Topics;
 import io.sipstream.schemas.serde.SerdeConfig;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -42,14 +49,16 @@ public final class BillingTopology {
 
     /** The topology alone, with nobody waiting on what it applies (tests). */
     public static Topology build(BillingConfig config) {
-        return build(config, new CreditConfirmations(), new DeckWatch());
+        return build(config, new CreditConfirmations(), new DeckWatch(), new AccountArrivals());
     }
 
     /**
      * @param confirmations where this process's credit POSTs wait for their receipts
      * @param decks         where this process's rate deck PUTs wait for their rows
+     * @param arrivals      where this process's credit POSTs wait for an account the registry just issued
      */
-    public static Topology build(BillingConfig config, CreditConfirmations confirmations, DeckWatch decks) {
+    public static Topology build(BillingConfig config, CreditConfirmations confirmations, DeckWatch decks,
+                                 AccountArrivals arrivals) {
         SerdeConfig serdes = config.kafka().serdes();
         Serde<Rate> rateSerde = Topics.BILLING_RATES.valueSerde(serdes);
         StringDeserializer keys = new StringDeserializer();
@@ -69,7 +78,7 @@ public final class BillingTopology {
                 Topics.REGISTRY_ACCOUNTS.name());
         topology.addProcessor(EVENTS, () -> new CallEventsProcessor(config), "events-source");
         topology.addProcessor(CREDITS, () -> new CreditsProcessor(config, confirmations), "credits-source");
-        topology.addProcessor(ACCOUNTS, () -> new AccountsProcessor(config), "accounts-source");
+        topology.addProcessor(ACCOUNTS, () -> new AccountsProcessor(config, arrivals), "accounts-source");
 
         String[] all = {EVENTS, CREDITS, ACCOUNTS};
         topology.addStateStore(store(StoreNames.ACCOUNTS, Topics.REGISTRY_ACCOUNTS.valueSerde(serdes)), all);
@@ -92,6 +101,23 @@ public final class BillingTopology {
                 EVENTS, CREDITS);
         return topology;
     }
+
+    /**
+     * The subjects billing writes Avro values under, for the start-up step that gets their schema ids
+     * ({@link SchemaIds}): its outputs, the changelogs of its Avro stores, the rate decks' global store
+     * (under billing.rates, its changelog, which the REST API's loader writes too), and the credits
+     * (also written by the REST API) and events it copies into dead letters.
+     */
+    public static List<SchemaIds.Writer> writers(String applicationId) {
+        List<SchemaIds.Writer> writers = new ArrayList<>(SchemaIds.of(Topics.BILLING_CDRS, Topics.BILLING_USAGE,
+                Topics.BILLING_BLOCKS, Topics.DEAD_LETTERS, Topics.BILLING_RATES, Topics.BILLING_CREDITS, Topics.CALL_EVENTS));
+        writers.add(SchemaIds.Writer.of(changelog(applicationId, StoreNames.ACCOUNTS), Account.class));
+        writers.add(SchemaIds.Writer.of(changelog(applicationId, StoreNames.USAGE), Usage.class));
+        writers.add(SchemaIds.Writer.of(changelog(applicationId, StoreNames.CDRS), RatedCdr.class));
+        return writers;
+    }
+
+    private static String changelog(String applicationId, String store) { return applicationId + "-" + store + "-changelog"; }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> values) {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values);

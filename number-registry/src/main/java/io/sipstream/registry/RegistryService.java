@@ -20,6 +20,7 @@ import io.sipstream.registry.publish.Reconciler;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.trunks.TrunkRoutes;
 import io.sipstream.registry.trunks.TrunkService;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.Topic;
 import io.sipstream.schemas.TopicBootstrapper;
 import io.sipstream.schemas.Topics;
@@ -164,6 +165,12 @@ public final class RegistryService implements AutoCloseable {
             @Override
             public void ensureTopics() {
                 if (config.createTopics()) new TopicBootstrapper(admin, kafka.replicationFactor()).ensure(TOPICS);
+            }
+
+            @Override
+            public void resolveSchemaIds() {
+                // one try: the publisher's loop retries with its own backoff, and the REST API keeps taking writes meanwhile
+                SchemaIds.resolveAll(kafka.serdes(), SchemaIds.of(TOPICS), SchemaIds.Retry.ONCE);
             }
         };
     }

@@ -9,6 +9,7 @@ import io.sipstream.platform.deadletter.DeadLetterHandler;
 import io.sipstream.platform.health.HealthRegistry;
 import io.sipstream.router.topology.RouterTopology;
 import io.sipstream.router.verdicts.VerdictListener;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.TopicBootstrapper;
 import java.time.Duration;
 import java.util.Map;
@@ -25,9 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running router: makes sure the topics exist, runs the routing topology on Kafka Streams,
- * reports its health (up while the streams are RUNNING or REBALANCING) and its metrics (verdicts
- * by action and status, and Kafka Streams' own).
+ * The running router: makes sure the topics exist and gets the schema ids it writes, runs the
+ * routing topology on Kafka Streams, reports its health (up while the streams are RUNNING or
+ * REBALANCING) and its metrics (verdicts by action and status, and Kafka Streams' own).
  */
 public final class RouterService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RouterService.class);
@@ -49,6 +50,8 @@ public final class RouterService implements AutoCloseable {
         try (Admin admin = config.kafka().admin()) {
             new TopicBootstrapper(admin, config.kafka().replicationFactor()).ensureAll();
         }
+        // before the streams run: no stream thread, and so no call's verdict, waits on the Schema Registry
+        SchemaIds.resolveAll(config.kafka().serdes(), RouterTopology.writers(config.applicationId()));
         VerdictListener counters = verdictCounters(ctx.metrics());
         KafkaStreams streams = new KafkaStreams(RouterTopology.build(config.options(counters)), streamsProperties(config));
         streams.setUncaughtExceptionHandler(e -> {

@@ -51,6 +51,8 @@ public final class OutboxPublisher implements AutoCloseable {
         /** Throws when the cluster does not answer. */
         void probe();
         void ensureTopics();
+        /** Gets the schema ids of the values it publishes; throws while the Schema Registry cannot give them. */
+        void resolveSchemaIds();
     }
 
     private final RegistryStore store;
@@ -164,6 +166,7 @@ public final class OutboxPublisher implements AutoCloseable {
         leader = true;
         if (!topicsReady) {
             kafka.ensureTopics();
+            kafka.resolveSchemaIds(); // before the first record, and before the publisher reports up
             topicsReady = true;
         }
         if (reconcileNeeded || !store.exists(store.epochKey())) {

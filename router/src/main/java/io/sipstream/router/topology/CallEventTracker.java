@@ -9,6 +9,7 @@ import io.sipstream.router.channels.TrunkSeats;
 import io.sipstream.router.limits.CallLimiter;
 import io.sipstream.router.limits.LiveCall;
 import io.sipstream.router.limits.RateWindow;
+import io.sipstream.router.prepaid.Reservations;
 import io.sipstream.schemas.Topics;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -19,19 +20,19 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
  * Follows call.events (keyed by account, like the attempts) into the live-call store the limits
- * count, and into the trunks' channel count (the claims it forwards, see {@link TrunkSeats}). Only
- * accounts with a concurrent-call limit are tracked: every tracked event is a store write and a
- * changelog record, and at 4-5 events a call that was a fifth of the broker's load for accounts
- * that have nothing to count.
+ * count, into the trunks' channel count (the claims it forwards, see {@link TrunkSeats}), and ends
+ * the prepaid holds of calls that end ({@link Reservations}). Only accounts with a concurrent-call
+ * limit are tracked: every tracked event is a store write and a changelog record, and at 4-5 events
+ * a call that was a fifth of the broker's load for accounts that have nothing to count.
  *
- * <p>Events arrive as bytes and are decoded only when the keyed account has a concurrency limit or
- * still has tracked calls (its limit was removed while they were up: their end must remove them),
- * or when some trunk has a channel limit or a call of the account holds a seat on one. An event of
- * any other account is skipped unread, so for those accounts the router no longer notices an
- * unreadable value, a tombstone or an event keyed by another account: billing reads the same
- * records and dead-letters them (an event read only for the trunks' count is skipped alike). For an
- * event of a tracked account an unreadable value still goes to dead.letters, now through the
- * processing exception handler instead of the deserialization one.
+ * <p>Events arrive as bytes and are decoded only when the keyed account has a concurrency limit,
+ * still has tracked calls (its limit was removed while they were up: their end must remove them)
+ * or has calls holding part of its prepaid balance, or when some trunk has a channel limit or a
+ * call of the account holds a seat on one. An event of any other account is skipped unread, so for
+ * those accounts the router no longer notices an unreadable value, a tombstone or an event keyed by
+ * another account: billing reads the same records and dead-letters them (an event read only for the
+ * trunks' count is skipped alike). For an event of a tracked account an unreadable value still goes
+ * to dead.letters, now through the processing exception handler instead of the deserialization one.
  */
 final class CallEventTracker implements Processor<String, byte[], String, TrunkClaim> {
     private final RouterOptions options;
@@ -41,6 +42,7 @@ final class CallEventTracker implements Processor<String, byte[], String, TrunkC
     private TrunkSeats seats;
     private TrunkLimits trunks;
     private KeyValueStore<String, ValueAndTimestamp<Account>> accounts;
+    private Reservations reservations;
 
     CallEventTracker(RouterOptions options, Deserializer<CallEvent> events) {
         this.options = options;
@@ -57,6 +59,7 @@ final class CallEventTracker implements Processor<String, byte[], String, TrunkC
         trunks = new TrunkLimits(context.getStateStore(RouterTopology.TRUNKS_STORE));
         seats = new TrunkSeats(seatStore, trunks, options.pendingMaxAge(), options.liveMaxAge());
         accounts = context.getStateStore(RouterTopology.ACCOUNTS_STORE);
+        reservations = new Reservations(context.getStateStore(RouterTopology.RESERVATIONS_STORE), options.pendingMaxAge());
     }
 
     @Override
@@ -67,13 +70,14 @@ final class CallEventTracker implements Processor<String, byte[], String, TrunkC
         if (accountId != null) { // a record without key is read, to be dead-lettered as before
             ValueAndTimestamp<Account> account = accounts.get(accountId);
             limited = account != null && account.value().getMaxConcurrentCalls() > 0;
-            if (!limited && !limiter.tracksCallsOf(accountId)) {
+            if (!limited && !limiter.tracksCallsOf(accountId) && !reservations.holdsCallsOf(accountId)) {
                 if (trunks.anyLimited(now) || seats.seatsCallsOf(accountId)) claim(readForTrunks(accountId, record.value()), record, now);
                 return;
             }
         }
         CallEvent event = Attempts.valid(accountId, events.deserialize(Topics.CALL_EVENTS.name(), record.value()));
         limiter.onEvent(event, now, limited);
+        reservations.onEvent(event);
         claim(event, record, now);
     }
 

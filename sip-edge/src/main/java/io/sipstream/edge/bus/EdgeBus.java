@@ -4,11 +4,13 @@ import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.Trunk;
 import io.sipstream.edge.call.AccountBlocks;
 import io.sipstream.edge.call.AttemptSink;
+import io.sipstream.edge.call.CallDialogs;
 import io.sipstream.edge.call.CallEventSink;
 import io.sipstream.edge.call.CallRegistry;
 import io.sipstream.edge.trunk.TrunkDirectory;
 import io.sipstream.platform.health.HealthRegistry.Status;
 import io.sipstream.platform.kafka.KafkaSettings;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.TopicBootstrapper;
 import io.sipstream.schemas.Topics;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -29,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * io.sipstream.edge.call; each follower calls into the calls on its own thread, as the verdict
  * consumer always has (no hand-off per call).
  *
- * <p>{@link #start} returns with the calls a previous run lost reported, the verdict partition
- * positioned and the trunk and block tables read.
+ * <p>{@link #start} returns with the schema ids of what it writes got from the registry, the calls a
+ * previous run lost reported (their dialogs, to be hung up, in {@link #lostCallDialogs}), the verdict
+ * partition positioned and the trunk and block tables read.
  */
 public final class EdgeBus implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EdgeBus.class);
@@ -48,6 +52,7 @@ public final class EdgeBus implements AutoCloseable {
     private AttemptPublisher attempts;
     private VerdictConsumer verdicts;
     private BlockListener blockListener;
+    private List<CallDialogs> lostCallDialogs = List.of();
 
     private EdgeBus() {}
 
@@ -77,6 +82,8 @@ public final class EdgeBus implements AutoCloseable {
                 new TopicBootstrapper(admin, kafka.replicationFactor()).ensureAll();
             }
         }
+        // before the first call (and the lost calls' events): no call waits on the Schema Registry
+        SchemaIds.resolveAll(kafka.serdes(), SchemaIds.of(Topics.CALL_ATTEMPTS, Topics.CALL_EVENTS));
 
         // calls a previous run lost get their closing events before anything new happens
         journal = new CallJournal(journalDir);
@@ -84,6 +91,7 @@ public final class EdgeBus implements AutoCloseable {
         publisher = new KafkaCallEventPublisher(kafka, clientPrefix + "-events");
         outbound.push(publisher);
         var lost = journal.recoverLostCalls(edge);
+        lostCallDialogs = journal.lostCallDialogs(); // before the closing events, which drop them
         journal.batch(() -> lost.forEach(journal::record));
         for (CallEvent e : lost) publisher.publish(e, () -> journal.forget(e));
         publisher.flush();
@@ -104,6 +112,12 @@ public final class EdgeBus implements AutoCloseable {
         following.push(blockListener);
         blockListener.start(CATCH_UP);
     }
+
+    /**
+     * The dialogs of the answered calls the previous run left up (it crashed): the SIP side hangs them up once
+     * it listens. Billing already has their ENDED from {@link #start}.
+     */
+    public List<CallDialogs> lostCallDialogs() { return lostCallDialogs; }
 
     /** Where calls ask the router (call.attempts). */
     public AttemptSink attempts() { return attempts; }

@@ -1,6 +1,7 @@
 package io.sipstream.edge.bus;
 
 import io.sipstream.avro.CallEvent;
+import io.sipstream.edge.call.CallDialogs;
 import io.sipstream.edge.call.CallEventSink;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,8 +23,12 @@ import org.slf4j.LoggerFactory;
  * A call's closing event (ENDED, FAILED) is journalled like the others and the call forgotten only
  * once Kafka has acknowledged it: an edge that dies in between re-emits it at its next start
  * (the same event id, which billing de-duplicates). One the bus gave up on (e.g. its metadata wait
- * ran out while the broker restarted) is published again every {@code retryDelay} while the edge
- * runs: otherwise billing would not hear of the call's end before the edge's next start.
+ * ran out while the broker restarted, or the Schema Registry failed to give its schema id) is
+ * published again every {@code retryDelay} while the edge runs: otherwise billing would not hear of
+ * the call's end before the edge's next start. So is any other event of a live call the bus gave up
+ * on, as long as it is the latest the journal holds of its call (each event carries all its call's
+ * earlier ones did: an ATTEMPT lost to a failing registry left billing a call without caller,
+ * destination or trunk).
  */
 final class JournalledEventSink implements CallEventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JournalledEventSink.class);
@@ -33,7 +38,10 @@ final class JournalledEventSink implements CallEventSink, AutoCloseable {
     /** What the sink's thread does: journal and publish an event, publish one again, forget a call, or beat. */
     private enum Kind { EMIT, PUBLISH_AGAIN, FORGET, HEARTBEAT, STOP }
 
-    private record Work(Kind kind, CallEvent event, long millis) {}
+    /** {@code dialogs}: an answered call's, journalled with its ANSWERED event. */
+    private record Work(Kind kind, CallEvent event, long millis, CallDialogs dialogs) {
+        Work(Kind kind, CallEvent event, long millis) { this(kind, event, millis, null); }
+    }
 
     private final CallEventPublisher publisher;
     private final CallJournal journal;
@@ -59,12 +67,15 @@ final class JournalledEventSink implements CallEventSink, AutoCloseable {
     }
 
     @Override
-    public void emit(CallEvent event) {
+    public void emit(CallEvent event) { emit(event, null); }
+
+    @Override
+    public void emit(CallEvent event, CallDialogs dialogs) {
         if (closed) {
             log.warn("call event {} not emitted: the edge is stopping", event.getEventId());
             return;
         }
-        queue.add(new Work(Kind.EMIT, event, 0));
+        queue.add(new Work(Kind.EMIT, event, 0, dialogs));
     }
 
     /** Marks the journal's live calls alive now (on the sink's thread, in order with their events). */
@@ -93,11 +104,16 @@ final class JournalledEventSink implements CallEventSink, AutoCloseable {
                 switch (w.kind()) {
                     case EMIT -> {
                         if (CallJournal.closes(w.event())) publishClosing(w.event());
-                        else publisher.publish(w.event());
+                        else publishLive(w.event());
                     }
                     case PUBLISH_AGAIN -> {
-                        log.info("call event {}: publishing it again", w.event().getEventId());
-                        publishClosing(w.event());
+                        if (CallJournal.closes(w.event())) {
+                            log.info("call event {}: publishing it again", w.event().getEventId());
+                            publishClosing(w.event());
+                        } else if (journal.holdsLatest(w.event())) {
+                            log.info("call event {}: publishing it again", w.event().getEventId());
+                            publishLive(w.event());
+                        } // else a later event of the call, or its end, carries what this one did
                     }
                     case STOP -> stop = true;
                     case FORGET, HEARTBEAT -> { }
@@ -112,7 +128,7 @@ final class JournalledEventSink implements CallEventSink, AutoCloseable {
     private void journal(Work w) {
         try {
             switch (w.kind()) {
-                case EMIT -> journal.record(w.event());
+                case EMIT -> journal.record(w.event(), w.dialogs());
                 case FORGET -> journal.forget(w.event());
                 case HEARTBEAT -> journal.heartbeat(w.millis());
                 case PUBLISH_AGAIN, STOP -> { } // an event published again is in the journal already
@@ -126,12 +142,16 @@ final class JournalledEventSink implements CallEventSink, AutoCloseable {
         publisher.publish(closing, () -> forget(closing), failure -> retryLater(closing));
     }
 
+    private void publishLive(CallEvent event) {
+        publisher.publish(event, () -> { }, failure -> retryLater(event));
+    }
+
     /** Called from the publisher's thread; the journal still holds the event, so a stop in between loses nothing. */
-    private void retryLater(CallEvent closing) {
+    private void retryLater(CallEvent event) {
         if (closed) return;
         try {
             retries.schedule(() -> {
-                if (!closed) queue.add(new Work(Kind.PUBLISH_AGAIN, closing, 0));
+                if (!closed) queue.add(new Work(Kind.PUBLISH_AGAIN, event, 0));
             }, retryDelay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopping) {
             // the journal keeps it for the next start

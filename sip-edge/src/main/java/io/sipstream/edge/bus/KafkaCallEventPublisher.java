@@ -3,13 +3,16 @@ package io.sipstream.edge.bus;
 import io.sipstream.avro.CallEvent;
 import io.sipstream.platform.kafka.KafkaSettings;
 import io.sipstream.schemas.Topics;
+import io.sipstream.schemas.registry.SchemaRegistryException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +43,7 @@ final class KafkaCallEventPublisher implements CallEventPublisher {
 
     @Override
     public void publish(CallEvent event, Runnable onDelivered, Consumer<Exception> onFailed) {
-        producer.send(new ProducerRecord<>(Topics.CALL_EVENTS.name(), event.getAccountId(), event), (md, e) -> {
+        Callback done = (md, e) -> {
             if (e != null) {
                 lastFailureMillis.set(System.currentTimeMillis());
                 log.error("call event {} not delivered: {}", event.getEventId(), e.toString());
@@ -49,7 +52,14 @@ final class KafkaCallEventPublisher implements CallEventPublisher {
                 lastSuccessMillis = System.currentTimeMillis();
                 onDelivered.run();
             }
-        });
+        };
+        try {
+            producer.send(new ProducerRecord<>(Topics.CALL_EVENTS.name(), event.getAccountId(), event), done);
+        } catch (SerializationException e) {
+            // the registry failing is an outage like the broker's, not a bad event: the same way back
+            if (!SchemaRegistryException.causedRetriably(e)) throw e;
+            done.onCompletion(null, e);
+        }
     }
 
     /** Waits until every event sent so far is acknowledged (or failed). */

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A call's closing event that the bus gave up on while the edge runs (found under a broker restart:
- * the producer's metadata wait ran out) is published again, not left for the edge's next start.
+ * the producer's metadata wait ran out) is published again, not left for the edge's next start; so
+ * is a live call's latest event.
  */
 class JournalledEventSinkRetryTest {
 
@@ -58,6 +59,42 @@ class JournalledEventSinkRetryTest {
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> journal.liveCalls() == 0);
         }
         assertThat(bus.attempts).as("the same event, id and all, until the bus took it").containsExactly(end, end, end);
+    }
+
+    private static CallEvent progress(String callId, CallEventType type) {
+        return CallEvent.newBuilder().setEventId(callId + ":" + type + ":0").setCallId(callId).setAccountId("acc")
+                .setType(type).setDirection(Direction.OUTBOUND).setOccurredAt(Instant.ofEpochMilli(2_000))
+                .setStartedAt(Instant.ofEpochMilli(1_000)).setCallerId("+15551230001").setDestination("+15557654321")
+                .setTrunkId("t1").build();
+    }
+
+    @Test
+    void shouldPublishALiveCallsEventAgainUntilDelivered(@TempDir Path dir) throws Exception {
+        FlakyBus bus = new FlakyBus(2);
+        CallJournal journal = new CallJournal(dir);
+        CallEvent attempt = progress("c-3", CallEventType.ATTEMPT);
+        try (JournalledEventSink sink = new JournalledEventSink(bus, journal, Duration.ofMillis(50))) {
+            sink.emit(attempt);
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bus.attempts.size() == 3);
+            Thread.sleep(200); // nothing to wait for: delivered, it is not published again
+        }
+        assertThat(bus.attempts).as("the caller, destination and trunk reach billing").containsExactly(attempt, attempt, attempt);
+        assertThat(journal.liveCalls()).as("the call is live: only its end lets it go").isEqualTo(1);
+    }
+
+    @Test
+    void shouldNotPublishAgainAnEventALaterOneOfItsCallReplaced(@TempDir Path dir) throws Exception {
+        FlakyBus bus = new FlakyBus(1);
+        CallJournal journal = new CallJournal(dir);
+        CallEvent attempt = progress("c-4", CallEventType.ATTEMPT);
+        CallEvent ringing = progress("c-4", CallEventType.RINGING);
+        try (JournalledEventSink sink = new JournalledEventSink(bus, journal, Duration.ofMillis(200))) {
+            sink.emit(attempt); // given up on by the bus
+            sink.emit(ringing); // delivered, well before the ATTEMPT's retry
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bus.attempts.size() == 2);
+            Thread.sleep(600); // nothing to wait for: three retry delays in which the ATTEMPT must not come back
+        }
+        assertThat(bus.attempts).as("RINGING carries all the ATTEMPT did").containsExactly(attempt, ringing);
     }
 
     @Test
