@@ -323,7 +323,7 @@ class RegistryApiTest {
         assertThat(r.redis.exists(r.key("trunkcred:tr1"))).isFalse();
         JsonNode plain = json(r.get("/v1/trunks/tr1"));
         assertThat(plain.get("port").asInt()).isEqualTo(5060);
-        assertThat(plain.get("finalCodes").toString()).isEqualTo("[486,600,603]");
+        assertThat(plain.get("finalCodes").toString()).isEqualTo("[486,600,603,404,484,485]");
 
         assertError(r.put("/v1/trunks/tr2", "{\"port\": 5060}"), 400, "host", "required");
         assertError(r.put("/v1/trunks/tr2", "{\"host\": \"bad host\"}"), 422, "host", "host name");

@@ -28,7 +28,7 @@ import java.util.Set;
  * username is unchanged, so a read-modify-write of a trunk does not lose it.
  */
 public final class TrunkService {
-    public static final List<Integer> DEFAULT_FINAL_CODES = List.of(486, 600, 603);
+    public static final List<Integer> DEFAULT_FINAL_CODES = List.of(486, 600, 603, 404, 484, 485);
     private static final Set<String> FIELDS = Set.of("host", "port", "transport", "enabled", "allowedCidrs",
             "callerIdFormat", "techPrefix", "maxChannels", "allowRefer", "allowRedirect", "finalCodes", "register",
             "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials");

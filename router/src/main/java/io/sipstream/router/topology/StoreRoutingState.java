@@ -5,6 +5,7 @@ import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Rate;
 import io.sipstream.avro.Trunk;
+import io.sipstream.avro.TrunkLoad;
 import io.sipstream.router.prepaid.Held;
 import io.sipstream.router.prepaid.Reservations;
 import io.sipstream.router.verdicts.RoutingState;
@@ -19,6 +20,7 @@ final class StoreRoutingState implements RoutingState {
     private final KeyValueStore<String, ValueAndTimestamp<NumberAssignment>> numbers;
     private final KeyValueStore<String, ValueAndTimestamp<Trunk>> trunks;
     private final KeyValueStore<String, ValueAndTimestamp<Rate>> rates;
+    private final KeyValueStore<String, ValueAndTimestamp<TrunkLoad>> trunkLoads;
     private final ProcessorContext<?, ?> context;
     private final Reservations reservations;
 
@@ -30,6 +32,7 @@ final class StoreRoutingState implements RoutingState {
         numbers = context.getStateStore(RouterTopology.NUMBERS_STORE);
         trunks = context.getStateStore(RouterTopology.TRUNKS_STORE);
         rates = context.getStateStore(RouterTopology.RATES_STORE);
+        trunkLoads = context.getStateStore(RouterTopology.TRUNK_LOADS_STORE);
     }
 
     @Override
@@ -46,6 +49,12 @@ final class StoreRoutingState implements RoutingState {
 
     @Override
     public Trunk trunk(String trunkId) { return value(trunks.get(trunkId)); }
+
+    @Override
+    public int trunkCalls(String trunkId) {
+        TrunkLoad load = value(trunkLoads.get(trunkId));
+        return load == null ? 0 : load.getLiveCalls();
+    }
 
     @Override
     public Rate rate(String key) { return value(rates.get(key)); }

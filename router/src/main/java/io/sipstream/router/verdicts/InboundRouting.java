@@ -64,7 +64,9 @@ public final class InboundRouting {
                         .setMaxDurationSeconds(route.maxDurationSeconds()).build();
             }
             // Billing stops the forward over a trunk, not the call: the owner's own phones still ring.
-            if (!route.billing()) return Verdicts.reject(attempt, ownerId, route.sipStatus(), route.reason(), called, now);
+            if (!route.billing()) {
+                return Verdicts.reject(attempt, ownerId, route.sipStatus(), route.reason(), route.q850Cause(), called, now);
+            }
             skipped = "forward target skipped: " + route.reason();
         }
         RoutingVerdict.Builder verdict = verdict(attempt, ownerId, called, caller, List.of(Targets.registered(owner, caller)), now);

@@ -99,7 +99,9 @@ public final class OutboundRouting {
 
         List<String> trunks = match == null ? null : match.rule().getTrunks();
         Resolution route = routes.outbound(trunks, account, destination, caller);
-        if (!route.ok()) return Verdicts.reject(attempt, accountId, route.sipStatus(), route.reason(), destination, now);
+        if (!route.ok()) {
+            return Verdicts.reject(attempt, accountId, route.sipStatus(), route.reason(), route.q850Cause(), destination, now);
+        }
         return Verdicts.route(attempt, accountId, route.targets(), now)
                 .setDestination(destination.e164())
                 .setDestinationRegion(destination.region())

@@ -19,6 +19,9 @@ public interface RoutingState {
 
     Trunk trunk(String trunkId);
 
+    /** The calls a trunk with a channel limit carries now, as every router instance's count says (0: none known). */
+    int trunkCalls(String trunkId);
+
     /** The billing.rates row of a {@code deckId:prefix} key ({@link io.sipstream.rating.RateKeys}), or null. */
     Rate rate(String key);
 

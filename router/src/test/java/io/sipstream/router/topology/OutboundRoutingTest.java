@@ -253,6 +253,50 @@ class OutboundRoutingTest {
     }
 
     @Test
+    void shouldMatchAPrefixRuleAgainstTheE164FormOfWhatWasDialled() {
+        // issue 15: a 1900 rule catches the number however it is dialled
+        dialPlan(rule(DialPlanRuleType.PREFIX, "1900.").setRejectStatus(603));
+        for (String dialled : List.of("19005551234", "+1 900 555 1234", "011 1 900 555 1234", "(900) 555-1234", "tel:+19005551234")) {
+            assertRejected(d.decide(d.outbound("acme", dialled)), 603, "dial plan rule 1 (prefix 1900.)");
+        }
+        assertThat(d.decide(d.outbound("acme", "+12125551234")).getAction()).isEqualTo(VerdictAction.ROUTE);
+    }
+
+    @Test
+    void shouldMatchAPlusPatternAgainstTheE164FormWithItsPlus() {
+        dialPlan(rule(DialPlanRuleType.PREFIX, "+44.").setTrunks(List.of("t2")));
+        for (String dialled : List.of("+44 20 7946 0000", "011 44 20 7946 0000", "00442079460000")) {
+            RoutingVerdict v = d.decide(d.outbound("acme", dialled));
+            assertThat(trunkIds(v)).as(dialled).containsExactly("t2");
+            assertThat(v.getDestination()).isEqualTo("+442079460000");
+        }
+        assertThat(trunkIds(d.decide(d.outbound("acme", "+15551234567")))).containsExactly("t1");
+    }
+
+    @Test
+    void shouldMatchAnExactRuleAgainstTheE164FormToo() {
+        dialPlan(rule(DialPlanRuleType.EXACT, "+15559990000").setReplace("+15559876543"),
+                rule(DialPlanRuleType.EXACT, "18005551212").setTrunks(List.of("t2")));
+        assertThat(d.decide(d.outbound("acme", "(555) 999-0000")).getDestination()).isEqualTo("+15559876543");
+        RoutingVerdict tollFree = d.decide(d.outbound("acme", "+1 800 555 1212"));
+        assertThat(trunkIds(tollFree)).containsExactly("t2");
+        assertThat(tollFree.getDestination()).isEqualTo("+18005551212");
+    }
+
+    @Test
+    void shouldMatchARuleThatRewritesOnlyAgainstWhatWasDialled() {
+        // a rewrite made for dialling habits would turn a complete number into another one: +65 6987 6543 is
+        // ten E.164 digits that "NXXNXXXXXX" would make +1 656 987 6543; "9." would strip India's country code
+        dialPlan(rule(DialPlanRuleType.PREFIX, "NXXNXXXXXX").setPrepend("+1").setTrunks(List.of("t2")),
+                rule(DialPlanRuleType.PREFIX, "9.").setStrip(1));
+        RoutingVerdict singapore = d.decide(d.outbound("acme", "+6569876543"));
+        assertThat(singapore.getDestination()).isEqualTo("+6569876543");
+        assertThat(trunkIds(singapore)).containsExactly("t1");
+        assertThat(d.decide(d.outbound("acme", "+919876543210")).getDestination()).isEqualTo("+919876543210");
+        assertThat(d.decide(d.outbound("acme", "2125551234")).getDestination()).isEqualTo("+12125551234");
+    }
+
+    @Test
     void shouldRouteDialPlanTargetAccountToItsRegisteredContacts() {
         dialPlan(rule(DialPlanRuleType.EXACT, "200").setTargetAccount("bob"));
         RoutingVerdict v = d.decide(d.outbound("acme", "200"));

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Billing's block decisions (compacted billing.blocks, read whole): a blocked account's new calls
- * are refused at once, and its live calls are ended on both legs.
+ * are refused at once, and its live calls that it pays for are ended on both legs (calls it
+ * receives go on: {@code B2buaCall#onBlocked}).
  */
 final class BlockListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BlockListener.class);
@@ -30,9 +31,10 @@ final class BlockListener implements AutoCloseable {
         }
         String reason = decision.getReason().isBlank() ? "account blocked by billing" : decision.getReason();
         blocks.block(accountId, decision.getSipStatus(), reason);
+        int status = blocks.blockOf(accountId).sipStatus(); // billing's status when it is a failure, else 402
         for (B2buaCall call : calls.ofAccount(accountId)) {
-            log.info("ending call {} of blocked account {}: {}", call.callId(), accountId, reason);
-            call.terminate(decision.getSipStatus(), reason);
+            log.info("account {} blocked, call {}: {}", accountId, call.callId(), reason);
+            call.onBlocked(status, reason);
         }
     }
 

@@ -177,20 +177,25 @@ public final class B2buaCall {
         }
         report.attempt(now);
         if (v.getAction() == VerdictAction.REJECT) {
-            fail(rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM);
+            fail(rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM,
+                    responder.q850Reason(v.getQ850Cause()));
             return;
         }
+        List<RouteTarget> targets = v.getTargets();
         AccountBlocks.Block block = blocks.blockOf(accountId);
         if (block != null) {
-            fail(block.sipStatus(), block.reason(), HangupParty.SYSTEM);
-            return;
+            targets = BlockScope.left(attempt.getDirection(), targets); // a blocked account still receives calls
+            if (targets.isEmpty()) {
+                fail(block.sipStatus(), block.reason(), HangupParty.SYSTEM);
+                return;
+            }
         }
         state = State.DIALLING;
         if (v.getNoAnswerSeconds() > 0 && !v.getNoAnswerTargets().isEmpty() && noAnswerTimer == null) {
             noAnswerTimer = scheduler.after(Duration.ofSeconds(v.getNoAnswerSeconds()), this::onNoAnswer);
             timers.add(noAnswerTimer);
         }
-        hunt.start(v.getTargets(), accountId);
+        hunt.start(targets, accountId);
     }
 
     static int rejectStatus(RoutingVerdict v) { return v.getSipStatus() >= 300 && v.getSipStatus() < 700 ? v.getSipStatus() : 403; }
@@ -317,7 +322,10 @@ public final class B2buaCall {
     private synchronized void onNoAnswer() {
         if (state != State.DIALLING || noAnswerPhase) return;
         noAnswerPhase = true;
-        hunt.replace(verdict.getNoAnswerTargets(), Response.TEMPORARILY_UNAVAILABLE, "no answer");
+        List<RouteTarget> targets = verdict.getNoAnswerTargets();
+        if (blocks.blockOf(accountId) != null) targets = BlockScope.left(attempt.getDirection(), targets);
+        if (targets.isEmpty()) return; // blocked since the verdict: the phones ring on
+        hunt.replace(targets, Response.TEMPORARILY_UNAVAILABLE, "no answer");
     }
 
     // ---- in-dialog traffic
@@ -484,6 +492,25 @@ public final class B2buaCall {
             end(CallEventType.ENDED, Response.REQUEST_TIMEOUT, "a leg was lost", HangupParty.SYSTEM);
         }
     }
+
+    /**
+     * Billing blocked the account: the call ends ({@link #terminate}) if the account pays for it (see
+     * {@link BlockScope}): an outbound call, a received call forwarded over a trunk or being transferred;
+     * a call it receives on its phones goes on.
+     */
+    public synchronized void onBlocked(int status, String reason) {
+        boolean received = attempt.getDirection() == Direction.INBOUND;
+        boolean paid = switch (state) {
+            case AWAITING_VERDICT -> !received; // a received call's verdict meets the block in routed()
+            case DIALLING -> !received || hunt.ringsTrunk();
+            case ANSWERED -> !received || transfer != null || dialledTrunk(callerSide) || dialledTrunk(calleeSide);
+            case ENDED -> false;
+        };
+        if (paid) terminate(status, reason);
+    }
+
+    /** A leg the edge dialled over a trunk (a transfer may have put one on either side). */
+    private static boolean dialledTrunk(CallLeg leg) { return leg instanceof CalleeLeg dialled && dialled.trunk() != null; }
 
     /** Ends the call from the edge's side (billing block, max duration): BYE on both legs, or a final failure before the answer. */
     public synchronized void terminate(int status, String reason) {

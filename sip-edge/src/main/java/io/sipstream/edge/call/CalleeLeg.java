@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A side the edge dials (the edge as UAC): a trunk, a registered contact or an outside URI.
- * Sends the INVITE with the caller ID the router chose (From and P-Asserted-Identity; none chosen:
- * an anonymous From, Privacy: id and no P-Asserted-Identity) and the
+ * Sends the INVITE with the caller ID the router chose (From and P-Asserted-Identity, as
+ * {@link Identities#presentation} shows it: anonymous when none was chosen or the caller asked for privacy) and the
  * caller's SDP, answers the trunk's digest challenge once, and reports what happens to its call.
  */
 public final class CalleeLeg extends CallLeg implements ClientHandler {
@@ -94,10 +94,12 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     void send(Request offer) throws Exception {
         var h = sip.headers();
         var a = sip.addresses();
-        // no caller ID chosen: anonymous (RFC 3323), never an identity the edge did not choose
-        SipURI fromUri = fromUser == null ? a.createSipURI("anonymous", "anonymous.invalid") : a.createSipURI(fromUser, sip.advertisedHost());
+        // no caller ID chosen, or the caller asked for privacy: anonymous (RFC 3323)
+        Identities.Presentation shown = Identities.presentation(fromUser, offer, trunk != null);
+        SipURI fromUri = shown.fromUser() == null ? a.createSipURI("anonymous", "anonymous.invalid")
+                : a.createSipURI(shown.fromUser(), sip.advertisedHost());
         Address fromAddress = a.createAddress(fromUri);
-        if (fromUser == null) fromAddress.setDisplayName("Anonymous");
+        if (shown.fromUser() == null) fromAddress.setDisplayName("Anonymous");
         FromHeader from = h.createFromHeader(fromAddress, UUID.randomUUID().toString().substring(0, 12));
         URI toUri = requestUri instanceof SipURI r ? a.createSipURI(r.getUser(), r.getHost()) : requestUri;
         ToHeader to = h.createToHeader(a.createAddress(toUri), null);
@@ -110,11 +112,10 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         invite.addHeader(sip.contact(transport));
         // typed factories: createHeader(name, text) would print the URI only to parse it back (RFC 3325, RFC 3323)
         var ext = (HeaderFactoryExt) h;
-        if (fromUser != null) {
-            invite.addHeader(ext.createPAssertedIdentityHeader(a.createAddress(fromUri)));
-        } else {
-            invite.addHeader(ext.createPrivacyHeader("id"));
+        if (shown.assertedUser() != null) {
+            invite.addHeader(ext.createPAssertedIdentityHeader(a.createAddress(a.createSipURI(shown.assertedUser(), sip.advertisedHost()))));
         }
+        if (shown.privacyId()) invite.addHeader(ext.createPrivacyHeader("id"));
         invite.addHeader(responder.allow());
         RouteHeader route = routeToTrunk();
         if (route != null) invite.addHeader(route);

@@ -98,6 +98,9 @@ final class Hunt {
 
     List<TargetKind> remaining() { return targets.stream().map(RouteTarget::getKind).toList(); }
 
+    /** Whether a leg ringing now goes over a trunk. */
+    boolean ringsTrunk() { return ringing.stream().anyMatch(leg -> leg.trunk() != null); }
+
     private void dialNext() {
         while (!over) {
             RouteTarget target = targets.poll();

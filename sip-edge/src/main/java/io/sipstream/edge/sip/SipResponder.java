@@ -107,6 +107,20 @@ public final class SipResponder {
         }
     }
 
+    /**
+     * A second Reason header (RFC 3326) with an ITU-T Q.850 cause the router gave, e.g. 34 when every trunk
+     * is full: a standard code callers and PBXs act on, with no word of ours in it. Null for no cause or a bad one.
+     */
+    public Header q850Reason(Integer cause) {
+        if (cause == null || cause < 1 || cause > 127) return null;
+        try {
+            return sip.headers().createReasonHeader("Q.850", cause, cause == 34 ? "No circuit/channel available" : "cause " + cause);
+        } catch (ParseException | InvalidArgumentException e) {
+            log.debug("Q.850 cause {} not added: {}", cause, e.toString());
+            return null;
+        }
+    }
+
     public Header allow() {
         try {
             return sip.headers().createAllowHeader(ALLOW);

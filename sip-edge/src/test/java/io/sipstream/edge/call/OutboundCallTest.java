@@ -192,6 +192,25 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldSendAnAnonymousFromButAssertTheNumberToTheTrunkWhenTheCallerAsksForPrivacy() throws Exception {
+        // RFC 3325: the trunk (trust domain) still learns the owned number, with Privacy: id to withhold it further
+        edge.account("priv", "pw-pr", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "priv", "pw-pr", Map.of("Privacy", "id"));
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+
+        Request atTrunk = trunk1.awaitRequest(Request.INVITE, WAIT);
+        var from = (javax.sip.header.FromHeader) atTrunk.getHeader(javax.sip.header.FromHeader.NAME);
+        assertThat(from.getAddress().getDisplayName()).isEqualTo("Anonymous");
+        assertThat(from.getAddress().getURI().toString()).isEqualTo("sip:anonymous@anonymous.invalid");
+        assertThat(TestUserAgent.userOf(atTrunk, "P-Asserted-Identity")).isEqualTo("+15551230001");
+        assertThat(atTrunk.getHeader("Privacy").toString()).contains("id");
+        assertThat(atTrunk.toString()).doesNotContain("sip:priv@");
+        call.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    @Test
     void shouldRefuseAnUnknownAccountWith403AfterTheChallenge() throws Exception {
         routeTo("out-t1");
         var call = phone.call(edge.uri("+15557654321"), "nobody", "whatever");
@@ -374,6 +393,46 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldFailOverOnAFailureThatIsNotAmongTheTrunksFinalCodes() throws Exception {
+        // the trunk carries the default final codes (486, 600, 603, 404, 484, 485): a 480 or a 403 tries the next trunk
+        edge.account("fern", "pw-fe", true);
+        routeTo("out-t1", "out-t2");
+        for (int status : new int[] {480, 403}) {
+            trunk1.clear();
+            trunk2.clear();
+            trunk1.onInvite(c -> c.respond(status));
+            var call = phone.call(edge.uri("+15557654321"), "fern", "pw-fe");
+            assertThat(call.awaitFinal(WAIT).getStatusCode()).as("after %s", status).isEqualTo(200);
+            assertThat(trunk1.receivedWithin(Request.INVITE, null, WAIT)).isTrue();
+            assertThat(shared.events().await(call.callId(), CallEventType.ANSWERED, WAIT).getTrunkId()).isEqualTo("out-t2");
+            call.bye();
+            assertThat(trunk2.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        }
+    }
+
+    @Test
+    void shouldStopTheHuntOnAFinalCodeOfTheTrunk() throws Exception {
+        edge.account("gus", "pw-gu", true);
+        routeTo("out-t1", "out-t2");
+        trunk1.onInvite(c -> c.respond(404)); // one of the default final codes
+        var call = phone.call(edge.uri("+15557654321"), "gus", "pw-gu");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(404);
+        assertThat(trunk2.receivedWithin(Request.INVITE, null, Duration.ofMillis(500))).isFalse();
+
+        // a trunk's own list replaces the default: its 503 stops the hunt, its 404 moves on
+        edge.publishTrunk(EdgeFixture.trunk("out-t1", trunk1.port()).setFinalCodes(List.of(503)).build());
+        trunk1.onInvite(c -> c.respond(503));
+        var stopped = phone.call(edge.uri("+15557654321"), "gus", "pw-gu");
+        assertThat(stopped.awaitFinal(WAIT).getStatusCode()).isEqualTo(503);
+        assertThat(trunk2.receivedWithin(Request.INVITE, null, Duration.ofMillis(500))).isFalse();
+        trunk1.onInvite(c -> c.respond(404));
+        var moved = phone.call(edge.uri("+15557654321"), "gus", "pw-gu");
+        assertThat(moved.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        assertThat(trunk2.receivedWithin(Request.INVITE, null, WAIT)).isTrue();
+        moved.bye();
+    }
+
+    @Test
     void shouldNotFollowARedirectFromATrunk() throws Exception {
         edge.account("ivan", "pw-i", true);
         routeTo("out-t1");
@@ -545,6 +604,22 @@ class OutboundCallTest {
         assertThat(failed.getSipStatus()).isEqualTo(404);
         assertThat(failed.getReason()).isEqualTo("no route to +15557654321");
         assertThat(r.getHeader("Reason").toString()).contains("ref=" + failed.getRef());
+    }
+
+    @Test
+    void shouldTellTheCallerTheVerdictsQ850CauseInASecondReason() throws Exception {
+        // every trunk full: 503 with Q.850 cause 34 (no circuit/channel available) beside the SIP reason and its reference
+        edge.account("quin", "pw-q", true);
+        shared.router().policy(a -> io.sipstream.avro.RoutingVerdict.newBuilder(io.sipstream.edge.support.FakeRouter.reject(a, 503,
+                "no route to +15557654321: trunk out-t1 is full (1 of 1 channels)")).setQ850Cause(34).build());
+        var call = phone.call(edge.uri("+15557654321"), "quin", "pw-q");
+        Response r = call.awaitFinal(WAIT);
+        assertThat(r.getStatusCode()).isEqualTo(503);
+        List<String> reasons = new java.util.ArrayList<>();
+        r.getHeaders("Reason").forEachRemaining(h -> reasons.add(h.toString().trim()));
+        assertThat(reasons).hasSize(2);
+        assertThat(reasons.get(0)).contains("SIP", "cause=503", "ref=").doesNotContain("out-t1");
+        assertThat(reasons.get(1)).contains("Q.850", "cause=34", "No circuit/channel available");
     }
 
     @Test
