@@ -112,13 +112,20 @@ public final class CallCharging {
         return event.getType() == CallEventType.ENDED || event.getType() == CallEventType.FAILED;
     }
 
-    /** The answered time an ending event closes its call with: the longest any event reported. */
+    /**
+     * The answered time an ending event closes its call with: the longest any event reported, unless the
+     * edge found out about the end after it happened (a session timer that expired: endedAt, the peer's
+     * last proof of life, is before the event's time). INTERIMs sent in between counted time nobody was
+     * on the call, and the ENDED's own duration is the one to bill.
+     */
     public static long endedDuration(CallState call, CallEvent event) {
         long duration = event.getDurationMillis();
         if (duration <= 0 && call.answeredAt != null && event.getEndedAt() != null) {
             duration = Math.max(0, event.getEndedAt().toEpochMilli() - call.answeredAt);
         }
-        duration = Math.max(duration, call.durationMillis);
+        boolean endedEarlier = event.getEndedAt() != null && event.getOccurredAt() != null
+                && event.getEndedAt().isBefore(event.getOccurredAt()) && event.getDurationMillis() > 0;
+        if (!endedEarlier) duration = Math.max(duration, call.durationMillis);
         if (duration > MAX_CALL_MILLIS) {
             throw new BadRecordException("call " + call.callId + " would last " + duration + " ms (answered "
                     + call.answeredAt + ", ended " + event.getEndedAt() + "), more than 48 h: not billed");

@@ -177,6 +177,10 @@ class CallChargingTest {
         assertThat(CallCharging.endedDuration(call, endedWithout)).as("from answer to end").isEqualTo(100_000);
         CallEvent endedShort = event("c1", CallEventType.ENDED, 0, T0.plusSeconds(100)).setDurationMillis(60_000).build();
         assertThat(CallCharging.endedDuration(call, endedShort)).as("an INTERIM said more").isEqualTo(90_000);
+        CallEvent expired = event("c1", CallEventType.ENDED, 0, T0.plusSeconds(100)).setDurationMillis(50_000)
+                .setEndedAt(T0.plusSeconds(50)).build();
+        assertThat(CallCharging.endedDuration(call, expired))
+                .as("a session timer's end: the last proof of life, not the INTERIMs after it").isEqualTo(50_000);
         assertThat(CallCharging.ends(endedShort)).isTrue();
         assertThat(CallCharging.ends(event("c1", CallEventType.FAILED, 0, T0).build())).isTrue();
         assertThat(CallCharging.ends(event("c1", CallEventType.INTERIM, 1, T0).build())).isFalse();
