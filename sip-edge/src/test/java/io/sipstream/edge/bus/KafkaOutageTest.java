@@ -83,6 +83,8 @@ class KafkaOutageTest {
                 assertThat(kafka.detail()).contains("call events unpublished");
             });
             assertThat(edge.edge.journalledCalls()).as("both ends journalled, neither acknowledged").isEqualTo(2);
+            assertThat(unpublished(edge)).as("at least the two ends wait for Kafka").isGreaterThanOrEqualTo(2);
+            assertThat(edge.ctx.metrics().get("sipstream.edge.events.queued").gauge().value()).as("none waits for the journal").isZero();
 
             // When the broker is back
             stack.restartKafka();
@@ -94,8 +96,13 @@ class KafkaOutageTest {
                 assertThat(ended.getDurationMillis()).isPositive();
             }
             Awaitility.await().atMost(WAIT).until(() -> edge.edge.journalledCalls() == 0);
+            Awaitility.await().atMost(WAIT).until(() -> unpublished(edge) == 0);
             Awaitility.await().atMost(WAIT).until(() -> edge.ctx.health().check().checks().get("sip-edge.kafka").up());
         }
+    }
+
+    private static double unpublished(EdgeFixture edge) {
+        return edge.ctx.metrics().get("sipstream.edge.events.unpublished").gauge().value();
     }
 
     /**
