@@ -931,7 +931,8 @@ def table(report):
                 add(f"  Kafka down {o.get('down_s')} s: {o.get('calls_ended_during_outage')} of {o.get('calls')} calls ended during it; "
                     f"OPTIONS answered {o.get('options_answered')} of {o.get('options_sent')} (max {o.get('options_max_ms')} ms); "
                     f"/healthz down during it: {o.get('healthz_down_checks')}; call events waiting for Kafka at most "
-                    f"{o.get('edge_events_unpublished_max')} ({'passed' if f.get('passed') else 'FAILED'})")
+                    f"{o.get('edge_events_unpublished_max')}, all published {o.get('events_published_after_stack_up_s')} s "
+                    f"after the stack was up ({'passed' if f.get('passed') else 'FAILED'})")
             b = f.get("billing_after")
             if b:
                 add(f"  billing so far: {b['billing_answered_calls']} answered of {b['sipp_answered_so_far']} SIPp saw "
@@ -1498,8 +1499,22 @@ def sip_options_ms(port, timeout=1.0):
 def kafka_outage(stack, args, trunk, probes):
     """The inject of the Kafka outage (--split): once the run's calls are all up, the `sipstream stack` process is
     SIGTERMed (Kafka, the Schema Registry and Redis stop cleanly) and stays down --kafka-down-s while the calls
-    end, then starts again on its data dir and ports. While it is down the edge is asked OPTIONS, and /healthz
-    and its call events waiting for Kafka are read, once a second."""
+    end, then starts again on its data dir and ports. Until it is up again the edge is asked OPTIONS, and
+    /healthz and the edge's call events waiting for Kafka are read, once a second; then marks when those events
+    are all published (`events_published`) and /healthz is 200 again (`healthz_back`)."""
+
+    def unpublished():
+        m = scrape_metrics(stack.http_port, args.api_key, ("sipstream_edge_events_unpublished",))
+        return sum(m.values()) if m else None
+
+    def probe(stop):
+        while not stop.is_set():
+            probes["options_ms"].append(sip_options_ms(stack.sip_port))
+            probes["healthz_down"].append(stack.failing_checks())
+            n = unpublished()
+            if n is not None:
+                probes["unpublished"].append(n)
+            stop.wait(1.0)
 
     def inject(marks):
         base = trunk.incoming()
@@ -1512,23 +1527,24 @@ def kafka_outage(stack, args, trunk, probes):
         marks["stack_down"] = time.time()
         log(f"fault: sipstream stack SIGTERMed with {trunk.incoming() - base} calls up, down in "
             f"{marks['stack_down'] - marks['fault']:.1f} s; starting it again in {args.kafka_down_s} s")
-        back = marks["stack_down"] + args.kafka_down_s
-        while time.time() < back:
-            probes["options_ms"].append(sip_options_ms(stack.sip_port))
-            probes["healthz_down"].append(stack.failing_checks())
-            m = scrape_metrics(stack.http_port, args.api_key, ("sipstream_edge_events_unpublished",))
-            if m:
-                probes["unpublished"].append(sum(m.values()))
-            time.sleep(max(0.0, min(1.0, back - time.time())))
-        marks["restarting"] = time.time()
-        took = stack.start_infra()
-        marks["stack_up"] = time.time()
+        stop = threading.Event()
+        prober = threading.Thread(target=probe, args=(stop,), daemon=True)
+        prober.start()
+        try:
+            time.sleep(max(0.0, marks["stack_down"] + args.kafka_down_s - time.time()))
+            marks["restarting"] = time.time()
+            took = stack.start_infra()
+            marks["stack_up"] = time.time()
+        finally:
+            stop.set()
+            prober.join()
         log(f"fault: sipstream stack started again, up in {took:.1f} s")
         t1 = time.time()
-        while time.time() - t1 < 120:
-            if stack.failing_checks() == []:
+        while time.time() - t1 < 120 and not {"events_published", "healthz_back"} <= marks.keys():
+            if "events_published" not in marks and unpublished() == 0:
+                marks["events_published"] = time.time()
+            if "healthz_back" not in marks and stack.failing_checks() == []:
                 marks["healthz_back"] = time.time()
-                break
             time.sleep(0.5)
 
     return inject
@@ -1551,7 +1567,7 @@ def kafka_outage_run(stack, args, callers, workdir, sampler, groups, gateway_run
     finally:
         args.fault_rate, args.hold_ms = saved
     marks = f.get("marks", {})
-    down, back = marks.get("stack_down"), marks.get("restarting")
+    down, back = marks.get("stack_down"), marks.get("stack_up")  # Kafka answers again once the stack is up
     ends = []
     try:
         with open(os.path.join(workdir, "fault-kafka-outage", "timings.log")) as tl:
@@ -1565,9 +1581,12 @@ def kafka_outage_run(stack, args, callers, workdir, sampler, groups, gateway_run
     answered = [ms for ms in options if ms is not None]
     f["how"] = (f"`sipstream stack` (the Kafka broker, and with it the Schema Registry and Redis) SIGTERMed once the "
                 f"{args.outage_calls} calls were up, started again {args.kafka_down_s} s after it was gone; the calls "
-                f"(held {hold_s:.0f} s) ended while it was down; the edge was asked OPTIONS once a second meanwhile")
+                f"(held {hold_s:.0f} s) ended while it was down (`down_s`: from gone to up again); the edge was asked "
+                "OPTIONS once a second meanwhile")
     f["outage"] = {
         "calls": f["calls"], "down_s": round(back - down, 1) if down and back else None, "hold_s": hold_s,
+        "events_published_after_stack_up_s": round(marks["events_published"] - back, 1)
+        if back and "events_published" in marks else None,
         "calls_ended_during_outage": sum(1 for t in ends if down and back and down <= t <= back),
         "options_sent": len(options), "options_answered": len(answered),
         "options_max_ms": max(answered) if answered else None,
