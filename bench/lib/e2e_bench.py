@@ -506,6 +506,11 @@ class Uas:
         last = read_stat(os.path.join(self.dir, "stat.csv"))
         return int(last.get("FailedCall(C)", 0)) if last else 0
 
+    def successful(self):
+        """Calls this UAS has completed so far: each ended by a BYE it received and answered."""
+        last = read_stat(os.path.join(self.dir, "stat.csv"))
+        return int(last.get("SuccessfulCall(C)", 0)) if last else 0
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -917,7 +922,11 @@ def table(report):
             f"(expected {b['expected_billable_seconds']} s with 1 s increments); "
             f"CDR durations {b.get('cdr_duration_seconds', '?')} s")
     for name, f in (report.get("faults") or {}).items():
-        if isinstance(f, dict):
+        if isinstance(f, dict) and name == "edge_crash":
+            add(f"fault {name}: {f.get('answered_before_crash')} of {f['calls']} calls up at the SIGKILL; after the restart "
+                f"a BYE reached {f.get('caller_legs_bye')} callers and {f.get('trunk_legs_bye')} trunk legs "
+                f"({'passed' if f.get('passed') else 'FAILED'}); edge up again in {f.get('edge_restart_s')} s")
+        elif isinstance(f, dict):
             add(f"fault {name}: {f['failed']} of {f['calls']} calls failed at {f['rate']}/s, failures during "
                 f"{f['seconds_with_failures']} s (from {f.get('first_failure_after_fault_s')} s to "
                 f"{f.get('last_failure_after_fault_s')} s after the fault); trunk calls minus answered: "
@@ -980,9 +989,11 @@ def main():
     p.add_argument("--soak-rate", type=int, help="soak at this rate instead of half the highest (skips the steps)")
     p.add_argument("--faults", action="store_true", help="Redis restart and router failover under load, with --split the broker restarts too (see README)")
     p.add_argument("--fault-rate", type=int, default=100, help="call rate during each fault run (default 100)")
-    p.add_argument("--fault-list", default="redis,router,broker,kafka",
-                   help="which faults --faults runs, comma-separated: redis, router, broker and kafka (both need --split) "
-                        "(default all)")
+    p.add_argument("--fault-list", default="redis,router,broker,edge,kafka",
+                   help="which faults --faults runs, comma-separated: redis, router, broker (needs --split), edge, "
+                        "kafka (needs --split) (default all)")
+    p.add_argument("--edge-crash-calls", type=int, default=5, help="calls held up when the edge is SIGKILLed (default 5)")
+    p.add_argument("--edge-down-s", type=float, default=2, help="seconds the crashed edge stays down (default 2)")
     p.add_argument("--kafka-down-s", type=float, default=20,
                    help="seconds the Kafka outage lasts, the calls held across it ending meanwhile (default 20)")
     p.add_argument("--outage-calls", type=int, default=20, help="calls up when the Kafka outage begins (default 20)")
@@ -1349,6 +1360,132 @@ class ExtraRouter:
         self.proc.wait()
 
 
+class ExtraEdge:
+    """An edge process of its own (`sipstream edge`, edge.id 1) on the stack's broker, Schema Registry and
+    Redis, beside the one inside `sipstream local`: it can be SIGKILLed alone and started again on the same
+    journal dir and SIP port."""
+
+    def __init__(self, stack, args, workdir):
+        self.stack, self.args, self.workdir = stack, args, workdir
+        self.addresses = launcher_addresses(stack)
+        self.sip_port = free_port(both=True)
+        self.http_port = free_port()
+        self.journal = os.path.join(workdir, "edge1-journal")
+        self.proc = None
+        self.starts = 0
+
+    def start(self):
+        java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+        a = self.addresses
+        cmd = [java, "-Xmx256m", "-XX:+UseParallelGC", "-jar", self.args.jar, "edge",
+               f"--kafka.bootstrap={a['kafka']}", f"--schema.registry.url={a['registry']}", f"--redis.url={a['redis']}",
+               f"--http.port={self.http_port}", f"--api.key={self.args.api_key}", f"--sip.domain={self.args.domain}",
+               "--edge.id=1", f"--sip.port={self.sip_port}", f"--edge.journal.dir={self.journal}"]
+        self.starts += 1
+        self.log_path = os.path.join(self.workdir, f"edge1-{self.starts}.log")
+        out = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=self.stack.env(), start_new_session=True)
+        self.stack.extra.append(self.proc)
+        t0 = time.time()
+        while time.time() - t0 < 90:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"edge 1 exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return time.time() - t0
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"edge 1 not healthy in 90 s; see {self.log_path}")
+
+    def kill(self):
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def edge_crash(stack, args, workdir):
+    """An edge SIGKILLed with calls up, started again on its journal and port: both legs of every call must get
+    a BYE from the edge started next. The calls are an account and a trunk of their own (a SIPp UAS), so
+    neither the other runs' figures nor the billing check at the end count them; the caller (uac-auth-held.xml)
+    never hangs up, so each of its calls succeeds only when the network's BYE came."""
+    n = args.edge_crash_calls
+    out = {"calls": n, "how": "`sipstream edge` (edge.id 1, a JVM of its own on the stack) SIGKILLed with "
+                              f"{n} answered calls, started again {args.edge_down_s} s later on the same journal dir "
+                              "and SIP port; SIPp's caller (uac-auth-held.xml) and trunk (uas-trunk.xml) each wait "
+                              "for a BYE"}
+    uas = Uas("edge-crash-uas", workdir, free_port(socket.SOCK_DGRAM))
+    edge = ExtraEdge(stack, args, workdir)
+    uac = None
+    try:
+        api = stack.api
+        api.call("PUT", "/v1/trunks/t-crash", {"host": "127.0.0.1", "port": uas.port, "transport": "udp"})
+        api.call("PUT", "/v1/accounts/edgecrash", {"displayName": "Edge crash", "enabled": True, "region": "US",
+                                                   "defaultCallerId": "+15552999999", "outboundTrunk": "t-crash",
+                                                   "prepaid": False})
+        api.call("PUT", "/v1/accounts/edgecrash/numbers/+15552999999", {})
+        api.call("PUT", "/v1/accounts/edgecrash/password", {"password": "pw-edge-crash"})
+        callers = os.path.join(workdir, "edge-crash-callers.csv")
+        with open(callers, "w") as f:
+            f.write("SEQUENTIAL\n" + "".join(f"edgecrash;pw-edge-crash;+1555799{i:04d}\n" for i in range(n)))
+        out["edge_start_s"] = round(edge.start(), 1)
+        d = os.path.join(workdir, "edge-crash-uac")
+        os.makedirs(d, exist_ok=True)
+        cmd = ["sipp", f"127.0.0.1:{edge.sip_port}", "-sf", os.path.join(SCENARIOS, "uac-auth-held.xml"), "-inf", callers,
+               *SIPP_BUFFERS, "-key", "domain", args.domain, "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
+               "-r", str(n), "-m", str(n), "-recv_timeout", str(args.recv_timeout * 1000), "-timeout", "360s",
+               "-timeout_error", "-nostdin", "-trace_stat", "-fd", "1", "-stf", os.path.join(d, "stat.csv"),
+               "-trace_logs", "-log_file", os.path.join(d, "byes.log"), "-trace_err", "-error_file", os.path.join(d, "errors.log")]
+        log(f"edge crash: {n} held calls through edge 1 (sip {edge.sip_port})")
+        uac = subprocess.Popen(cmd, stdout=open(os.path.join(d, "sipp.out"), "w"), stderr=subprocess.STDOUT, cwd=d,
+                               start_new_session=True)
+        # the router must have read the new account and trunk first: until then calls are refused, and the
+        # caller gives up on them (they are counted as failed)
+        t0 = time.time()
+        while uas.incoming() < n and uac.poll() is None and time.time() - t0 < 60:
+            time.sleep(0.5)
+        time.sleep(3)  # the calls answered and acknowledged, their ANSWERED and dialogs in the journal
+        out["answered_before_crash"] = uas.incoming()
+        edge.kill()
+        crash = time.time()
+        log(f"edge crash: edge 1 SIGKILLed with {out['answered_before_crash']} calls up")
+        time.sleep(args.edge_down_s)
+        out["edge_restart_s"] = round(edge.start(), 1)
+        try:
+            out["sipp_uac_exit_code"] = uac.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            uac.kill()
+            out["sipp_uac_exit_code"] = uac.wait()
+        byes_at_caller = time.time()
+        t1 = time.time()
+        while uas.successful() < out["answered_before_crash"] and time.time() - t1 < 15:  # its stat file: every second
+            time.sleep(0.5)
+        stat = read_stat(os.path.join(d, "stat.csv")) or {}
+        out["caller_legs_bye"] = int(stat.get("SuccessfulCall(C)", 0))
+        out["caller_calls_failed"] = int(stat.get("FailedCall(C)", 0))
+        out["trunk_legs_bye"] = uas.successful()
+        out["trunk_calls_failed"] = uas.failed()
+        out["caller_byes_done_after_crash_s"] = round(byes_at_caller - crash, 1)
+        out["passed"] = (out["answered_before_crash"] == n and out["caller_legs_bye"] == n and out["trunk_legs_bye"] == n)
+        log(f"edge crash: BYE at {out['caller_legs_bye']} of {n} callers and {out['trunk_legs_bye']} of {n} trunk legs "
+            f"after the restart ({'passed' if out['passed'] else 'FAILED'}); see {d} and {edge.log_path}")
+    finally:
+        if uac and uac.poll() is None:
+            uac.kill()
+        edge.stop()
+        uas.stop()
+    return out
+
+
 def fault_run(name, stack, args, callers, workdir, sampler, groups, gateway_runs, trunk, inject, seconds=60):
     """A run of `seconds` at --fault-rate with `inject(marks)` called on its own thread; what failed and when.
 
@@ -1606,10 +1743,16 @@ def kafka_outage_run(stack, args, callers, workdir, sampler, groups, gateway_run
 
 
 def faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
-    """Faults under load (see README): Redis, a router process, and with --split the whole stack process restarted
-    under load, and a Kafka outage under calls held across it; --fault-list picks some."""
+    """Faults under load (see README): Redis, a router process, an edge process crashed under held calls, and
+    with --split the whole stack process restarted under load and a Kafka outage under calls held across it;
+    --fault-list picks some."""
     out = {}
     chosen = {f.strip() for f in args.fault_list.split(",") if f.strip()}
+    if "edge" in chosen:
+        try:
+            out["edge_crash"] = edge_crash(stack, args, workdir)
+        except (RuntimeError, KeyError, OSError) as e:
+            out["edge_crash"] = f"not run: {e}"
 
     def redis(marks):
         time.sleep(20)

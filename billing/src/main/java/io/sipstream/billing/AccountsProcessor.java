@@ -1,6 +1,7 @@
 package io.sipstream.billing;
 
 import io.sipstream.avro.Account;
+import io.sipstream.billing.accounts.AccountArrivals;
 import io.sipstream.billing.balances.BalanceState;
 import io.sipstream.billing.inputs.BadRecordException;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -8,15 +9,20 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * registry.accounts: keeps each account billing rates and decides on, and decides its block again
+ * registry.accounts: keeps each account billing rates and decides on (and tells a credit POST
+ * waiting for it, {@link AccountArrivals}), and decides its block again
  * (a changed prepaid flag, credit limit or allowance may block or free it). A deleted account's
  * block is removed (a tombstone), and should it come back its decision is published afresh.
  */
 final class AccountsProcessor implements Processor<String, Account, String, Object> {
     private final BillingConfig config;
+    private final AccountArrivals arrivals;
     private Ledger ledger;
 
-    AccountsProcessor(BillingConfig config) { this.config = config; }
+    AccountsProcessor(BillingConfig config, AccountArrivals arrivals) {
+        this.config = config;
+        this.arrivals = arrivals;
+    }
 
     @Override
     public void init(ProcessorContext<String, Object> context) { ledger = new Ledger(context, config); }
@@ -38,6 +44,7 @@ final class AccountsProcessor implements Processor<String, Account, String, Obje
             return;
         }
         ledger.accounts.put(id, account);
+        arrivals.arrived(id); // a credit POST for the account may be waiting for it
         ledger.publish(id, account, ledger.balance(id), false, record.timestamp(), now);
     }
 }

@@ -8,6 +8,7 @@ import io.sipstream.billing.api.AccountViewsApi;
 import io.sipstream.billing.api.BillingQueries;
 import io.sipstream.billing.api.CreditApi;
 import io.sipstream.billing.api.RateDeckApi;
+import io.sipstream.billing.accounts.AccountArrivals;
 import io.sipstream.billing.balances.CreditConfirmations;
 import io.sipstream.billing.decks.DeckWatch;
 import io.sipstream.billing.rating.RateDeckLoader;
@@ -47,9 +48,10 @@ public final class BillingService implements AutoCloseable {
     private final ServiceContext ctx;
     private final RateDeckLoader decks;
     private final KafkaProducer<String, CreditChange> credits;
-    /** What the topology tells the REST API of this process: credits decided, deck rows applied. */
+    /** What the topology tells the REST API of this process: credits decided, deck rows applied, accounts stored. */
     private final CreditConfirmations confirmations = new CreditConfirmations();
     private final DeckWatch deckWatch = new DeckWatch();
+    private final AccountArrivals arrivals = new AccountArrivals();
     private volatile KafkaStreams streams;
     private volatile HostInfo self;
     private KafkaStreamsMetrics streamsMetrics;
@@ -81,8 +83,8 @@ public final class BillingService implements AutoCloseable {
                 advertised == null ? "http" : advertised.getScheme(), queries,
                 config.creditConfirmTimeout().plusSeconds(15), ctx.metrics());
         ctx.admin().routes(new RateDeckApi(decks, queries, service.deckWatch, config.creditConfirmTimeout(), ctx.metrics())::mount);
-        ctx.admin().routes(new CreditApi(credits, router, service.confirmations, config.creditConfirmTimeout(), Clock.systemUTC(),
-                ctx.metrics())::mount);
+        ctx.admin().routes(new CreditApi(credits, router, service.confirmations, service.arrivals, config.creditConfirmTimeout(),
+                Clock.systemUTC(), ctx.metrics())::mount);
         ctx.admin().routes(new AccountViewsApi(router, Clock.systemUTC())::mount);
         ctx.health().register(HEALTH_CHECK, () -> {
             KafkaStreams s = service.streams;
@@ -110,7 +112,7 @@ public final class BillingService implements AutoCloseable {
             self = new HostInfo(advertised.getHost(), port);
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertised.getHost() + ":" + port);
         }
-        KafkaStreams s = new KafkaStreams(BillingTopology.build(config, confirmations, deckWatch), props);
+        KafkaStreams s = new KafkaStreams(BillingTopology.build(config, confirmations, deckWatch, arrivals), props);
         s.setUncaughtExceptionHandler(e -> {
             log.error("billing stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

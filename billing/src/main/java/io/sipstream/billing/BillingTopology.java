@@ -4,6 +4,7 @@ import io.sipstream.avro.Account;
 import io.sipstream.avro.Rate;
 import io.sipstream.avro.RatedCdr;
 import io.sipstream.avro.Usage;
+import io.sipstream.billing.accounts.AccountArrivals;
 import io.sipstream.billing.balances.CreditConfirmations;
 import io.sipstream.billing.decks.DeckWatch;
 import io.sipstream.billing.decks.RatesUpdater;
@@ -48,14 +49,16 @@ public final class BillingTopology {
 
     /** The topology alone, with nobody waiting on what it applies (tests). */
     public static Topology build(BillingConfig config) {
-        return build(config, new CreditConfirmations(), new DeckWatch());
+        return build(config, new CreditConfirmations(), new DeckWatch(), new AccountArrivals());
     }
 
     /**
      * @param confirmations where this process's credit POSTs wait for their receipts
      * @param decks         where this process's rate deck PUTs wait for their rows
+     * @param arrivals      where this process's credit POSTs wait for an account the registry just issued
      */
-    public static Topology build(BillingConfig config, CreditConfirmations confirmations, DeckWatch decks) {
+    public static Topology build(BillingConfig config, CreditConfirmations confirmations, DeckWatch decks,
+                                 AccountArrivals arrivals) {
         SerdeConfig serdes = config.kafka().serdes();
         Serde<Rate> rateSerde = Topics.BILLING_RATES.valueSerde(serdes);
         StringDeserializer keys = new StringDeserializer();
@@ -75,7 +78,7 @@ public final class BillingTopology {
                 Topics.REGISTRY_ACCOUNTS.name());
         topology.addProcessor(EVENTS, () -> new CallEventsProcessor(config), "events-source");
         topology.addProcessor(CREDITS, () -> new CreditsProcessor(config, confirmations), "credits-source");
-        topology.addProcessor(ACCOUNTS, () -> new AccountsProcessor(config), "accounts-source");
+        topology.addProcessor(ACCOUNTS, () -> new AccountsProcessor(config, arrivals), "accounts-source");
 
         String[] all = {EVENTS, CREDITS, ACCOUNTS};
         topology.addStateStore(store(StoreNames.ACCOUNTS, Topics.REGISTRY_ACCOUNTS.valueSerde(serdes)), all);

@@ -18,6 +18,7 @@ import io.sipstream.edge.call.CancelHandler;
 import io.sipstream.edge.call.Dialling;
 import io.sipstream.edge.call.EdgeMetrics;
 import io.sipstream.edge.call.InviteHandler;
+import io.sipstream.edge.call.LostCallHangup;
 import io.sipstream.edge.call.RouterClient;
 import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
@@ -28,6 +29,7 @@ import io.sipstream.edge.sip.QueueDelayValve;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipStackProperties;
+import io.sipstream.edge.sip.StoreExecutor;
 import io.sipstream.edge.trunk.TrunkCredentialStore;
 import io.sipstream.edge.trunk.TrunkDirectory;
 import io.sipstream.edge.trunk.TrunkRegistrations;
@@ -40,8 +42,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import javax.sip.message.Request;
@@ -62,6 +62,7 @@ public final class EdgeService implements AutoCloseable {
     private TrunkDirectory trunks;
     private ScheduledThreadPoolExecutor timers;
     private EdgeBus bus;
+    private volatile boolean crashed;
 
     private EdgeService() {}
 
@@ -95,8 +96,8 @@ public final class EdgeService implements AutoCloseable {
         // memory that grew with every call for 4 hours.
         timers.setRemoveOnCancelPolicy(true);
         closers.push(timers::shutdownNow);
-        ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("edge-io-", 0).factory());
-        closers.push(io::shutdownNow);
+        StoreExecutor io = new StoreExecutor(config.ioMaxTasks());
+        closers.push(io);
         closers.push(bus::stopFollowing); // before the executors a verdict or a block would schedule on
         CallScheduler scheduler = new CallScheduler(timers, io);
 
@@ -118,7 +119,7 @@ public final class EdgeService implements AutoCloseable {
                 new RouterClient(bus.attempts(), calls, metrics, scheduler, config.verdictTimeout()),
                 new CallReports(bus.events(), edgeId, config.progressEvents()),
                 new Dialling(sip, responder, trunks, trunkCredentials, bindings, scheduler, config.targetTimeout()),
-                config.retryAfterSeconds(), config.interimInterval(), config.maxCallDuration());
+                config.retryAfterSeconds(), config.interimInterval(), config.maxCallDuration(), config.sessionTimers());
 
         NonceStore nonces = new NonceStore(config.nonceTtl());
         AuthBans bans = new AuthBans(config.banAfter(), config.banDuration());
@@ -136,6 +137,7 @@ public final class EdgeService implements AutoCloseable {
                         config.retryAfterSeconds()));
         sip.start(listener);
         closers.push(this::endAllCalls);
+        new LostCallHangup(sip).hangUp(bus.lostCallDialogs()); // the carriers' legs a crash left running
 
         TrunkRegistrations registrations = new TrunkRegistrations(sip, trunkCredentials, timers, io, config.upstreamRegisterExpires());
         closers.push(registrations);
@@ -211,8 +213,18 @@ public final class EdgeService implements AutoCloseable {
     public int callIdsIndexed() { return calls == null ? 0 : calls.indexedIds(); }
 
     private void endAllCalls() {
+        if (crashed) return;
         // a clean stop hangs up: the calls' ENDED events go out instead of waiting for a restart's journal
         calls.all().forEach(c -> c.terminate(503, "edge shutting down"));
+    }
+
+    /**
+     * Stops as a crash leaves things (for tests of the recovery at the next start): no call is hung up or
+     * reported ended, the journal keeps them as they were; only the ports and threads are let go.
+     */
+    public void closeAsIfCrashed() {
+        crashed = true;
+        close();
     }
 
     @Override

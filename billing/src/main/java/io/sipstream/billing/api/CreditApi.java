@@ -8,7 +8,9 @@ import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sipstream.avro.Account;
 import io.sipstream.avro.CreditChange;
+import io.sipstream.avro.CreditType;
 import io.sipstream.billing.StoreNames;
+import io.sipstream.billing.accounts.AccountArrivals;
 import io.sipstream.billing.accounts.AccountDefaults;
 import io.sipstream.billing.balances.BalanceState;
 import io.sipstream.billing.balances.CreditConfirmations;
@@ -38,24 +40,27 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * most {@code billing.credit.confirm.timeout}) for the credits processor to decide on it: 201 when
  * this request's record was applied, 200 for a key applied before, 422 when refused, 202 when
  * billing did not decide in time. Runs on the instance that owns the account ({@link AccountRouter}),
- * where the processor confirms it.
+ * where the processor confirms it. An account the registry never issued gets 404: billing has no
+ * record of it and no money of it (a deleted account's balance can still be refunded).
  */
 public final class CreditApi {
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
-    private static final Set<String> CREDIT_FIELDS = Set.of("amount", "currency", "idempotencyKey", "reason");
+    private static final Set<String> CREDIT_FIELDS = Set.of("amount", "currency", "idempotencyKey", "reason", "type");
 
     private final Producer<String, CreditChange> credits;
     private final AccountRouter router;
     private final CreditConfirmations confirmations;
+    private final AccountArrivals arrivals;
     private final Duration confirmTimeout;
     private final Clock clock;
     private final MeterRegistry metrics;
 
     public CreditApi(Producer<String, CreditChange> credits, AccountRouter router, CreditConfirmations confirmations,
-                     Duration confirmTimeout, Clock clock, MeterRegistry metrics) {
+                     AccountArrivals arrivals, Duration confirmTimeout, Clock clock, MeterRegistry metrics) {
         this.credits = credits;
         this.router = router;
         this.confirmations = confirmations;
+        this.arrivals = arrivals;
         this.confirmTimeout = confirmTimeout;
         this.clock = clock;
         this.metrics = metrics;
@@ -79,6 +84,7 @@ public final class CreditApi {
         if (key.length() > 200) throw ApiException.badRequest("idempotencyKey", "is longer than 200 characters");
         String reason = text(body, "reason", false);
         if (reason != null && reason.length() > 500) throw ApiException.badRequest("reason", "is longer than 500 characters");
+        CreditType type = type(body);
 
         String receiptKey = CreditReceipt.key(accountId, key);
         CreditReceipt earlier = queries.get(StoreNames.CREDIT_RECEIPTS, receiptKey);
@@ -86,6 +92,7 @@ public final class CreditApi {
             answer(ctx, queries, accountId, key, amount, currency, earlier, false);
             return;
         }
+        awaitIssued(accountId, queries);
         String billed = knownCurrency(accountId, queries);
         if (billed != null && !billed.equals(currency)) {
             metrics.counter("billing_credits_total", "outcome", "refused").increment();
@@ -94,7 +101,7 @@ public final class CreditApi {
 
         CreditChange change = CreditChange.newBuilder()
                 .setAccountId(accountId).setIdempotencyKey(key).setAmount(Money.of(amount)).setCurrency(currency)
-                .setReason(reason).setCreatedAt(clock.instant()).build();
+                .setReason(reason).setCreatedAt(clock.instant()).setType(type).build();
         // waiting before the record exists: the processor cannot decide on it unseen
         CompletableFuture<CreditReceipt> decided = confirmations.expect(receiptKey);
         CreditReceipt receipt;
@@ -120,6 +127,33 @@ public final class CreditApi {
         boolean ours = receipt.partition == sent.partition() && receipt.offset == sent.offset();
         answer(ctx, queries, accountId, key, amount, currency, receipt, ours);
     }
+
+    /**
+     * Returns once billing knows the account: the registry issued it (billing has its registry.accounts
+     * record) or billing holds money of it. An account created a moment ago may be on its way through
+     * registry.accounts: the request waits for the accounts processor to store it ({@link AccountArrivals}),
+     * at most {@code billing.credit.confirm.timeout}, before the 404.
+     */
+    private void awaitIssued(String accountId, BillingQueries queries) throws InterruptedException {
+        if (known(accountId, queries)) return;
+        CompletableFuture<Void> arrival = arrivals.expect(accountId);
+        try {
+            if (known(accountId, queries)) return; // stored between the first look and the registration
+            arrival.get(confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            if (known(accountId, queries)) return; // stored on another instance, should the partition have moved
+            metrics.counter("billing_credits_total", "outcome", "refused").increment();
+            throw new ApiException(404, null, "account " + accountId + " not found: the registry has not issued it");
+        } finally {
+            arrivals.forget(accountId, arrival);
+        }
+    }
+
+    private static boolean known(String accountId, BillingQueries queries) {
+        return queries.get(StoreNames.ACCOUNTS, accountId) != null || holdsMoney(queries.get(StoreNames.BALANCES, accountId));
+    }
+
+    private static boolean holdsMoney(BalanceState state) { return state != null && state.currency != null; }
 
     /**
      * The currency billing knows the account's balance in, by the processor's own rule; null when it
@@ -160,7 +194,7 @@ public final class CreditApi {
         }
         if (!receipt.applied) {
             metrics.counter("billing_credits_total", "outcome", "refused").increment();
-            throw ApiException.unprocessable("currency", receipt.refusal);
+            throw ApiException.unprocessable(Credits.refusedAmount(receipt) ? "amount" : "currency", receipt.refusal);
         }
         metrics.counter("billing_credits_total", "outcome", isNew ? "applied" : "duplicate").increment();
         Map<String, Object> out = creditBody(accountId, key, amount, currency);
@@ -182,15 +216,24 @@ public final class CreditApi {
     private static BigDecimal amount(JsonNode node) {
         if (node == null || node.isNull()) throw ApiException.badRequest("amount", "amount is required, e.g. \"10.00\"");
         if (!node.isTextual() && !node.isNumber()) throw ApiException.badRequest("amount", "amount must be a decimal string");
-        String text = node.isNumber() ? node.decimalValue().toPlainString() : node.asText();
         BigDecimal amount;
         try {
-            amount = Money.parse(text);
+            // a JSON number is checked as the parser made it: its plain text may be a billion digits long
+            amount = node.isNumber() ? Money.of(Money.check(node.decimalValue())) : Money.parse(node.asText());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("amount", e.getMessage());
         }
         if (amount.signum() == 0) throw ApiException.badRequest("amount", "amount must not be zero");
         return amount;
+    }
+
+    /** {@code credit} (the default: a top-up, or a refund when negative) or {@code adjustment}. */
+    private static CreditType type(JsonNode body) {
+        String type = text(body, "type", false);
+        if (type == null || type.equalsIgnoreCase("credit")) return CreditType.CREDIT;
+        if (type.equalsIgnoreCase("adjustment")) return CreditType.ADJUSTMENT;
+        throw ApiException.badRequest("type", "'" + (type.length() > 40 ? type.substring(0, 40) + "..." : type)
+                + "' is not a credit type: credit (a top-up, or a refund of credits received) or adjustment");
     }
 
     private static String text(JsonNode body, String field, boolean required) {

@@ -2,16 +2,22 @@ package io.sipstream.billing.balances;
 
 import io.sipstream.avro.Account;
 import io.sipstream.avro.CreditChange;
+import io.sipstream.avro.CreditType;
 import io.sipstream.billing.inputs.BadRecordException;
 import io.sipstream.schemas.Money;
 import java.math.BigDecimal;
 
 /**
- * Applies a credit (a top-up, or a negative correction) to an account's balance once per
+ * Applies a credit (a top-up, a refund, or an adjustment) to an account's balance once per
  * idempotency key: the first CreditChange with a key leaves a {@link CreditReceipt}, and any later
  * one with the key is a repeat, ignored while the receipt is kept ({@code billing.credit.key.retention}).
  * A credit in another currency than the balance's ({@link BalanceState#billedIn}) is refused, never
  * converted; its receipt says why.
+ *
+ * <p>A negative credit of type CREDIT is a refund: it may take back at most the credits the account
+ * holds (received, less what earlier refunds and adjustments took), so a refund never takes more
+ * than was paid in. A debit beyond that is an explicit ADJUSTMENT. The rule is applied here, where
+ * an account's credits are handled one at a time, so two refunds sent together cannot both pass.
  */
 public final class Credits {
 
@@ -26,6 +32,9 @@ public final class Credits {
 
     /** Not applied; {@link CreditReceipt#refusal} says why. */
     public record Refused(CreditReceipt receipt) implements Outcome {}
+
+    /** How the refusal of a refund larger than the credits begins: the REST API names the amount for it. */
+    private static final String REFUND_REFUSED = "refund of ";
 
     /** The key of the credit's receipt, once the record is known to be a credit billing can apply or refuse. */
     public static String receiptKey(String accountId, CreditChange credit) {
@@ -58,10 +67,23 @@ public final class Credits {
             receipt.refusal = "credit in " + credit.getCurrency() + " refused: account " + accountId + " is billed in " + currency;
             return new Refused(receipt);
         }
+        BigDecimal amount = Money.of(credit.getAmount());
+        if (credit.getType() != CreditType.ADJUSTMENT && amount.signum() < 0 && amount.negate().compareTo(state.credits) > 0) {
+            receipt.applied = false;
+            receipt.refusal = REFUND_REFUSED + amount.negate().toPlainString() + " " + currency + " refused: account " + accountId
+                    + " holds " + state.credits.toPlainString() + " " + currency + " of credits, and a refund takes back no more;"
+                    + " a larger debit is an adjustment (type ADJUSTMENT)";
+            return new Refused(receipt);
+        }
         receipt.applied = true;
         state.currency = currency;
         state.credits = Money.of(state.credits.add(credit.getAmount()));
         return new Applied(receipt);
+    }
+
+    /** Whether a refusal is about the amount (a refund larger than the credits), else about the currency. */
+    public static boolean refusedAmount(CreditReceipt receipt) {
+        return receipt.refusal != null && receipt.refusal.startsWith(REFUND_REFUSED);
     }
 
     /** Whether a repeated key asks for what its first use did: else the REST API answers 409. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sipstream.avro.Account;
 import io.sipstream.avro.CreditChange;
+import io.sipstream.avro.CreditType;
 import io.sipstream.billing.inputs.BadRecordException;
 import io.sipstream.schemas.Money;
 import java.time.Instant;
@@ -52,6 +53,44 @@ class CreditsTest {
         assertThat(((Credits.Refused) outcome).receipt().refusal).isEqualTo("credit in USD refused: account acme is billed in EUR");
         assertThat(state.credits).isEqualByComparingTo("5");
         assertThat(state.currency).isEqualTo("EUR");
+    }
+
+    @Test
+    void shouldRefundNoMoreThanTheCreditsReceived() {
+        BalanceState state = new BalanceState();
+        Credits.apply("acme", credit("10.00", "USD", "k1"), null, account("USD"), state, 0, 0, NOW);
+        assertThat(Credits.apply("acme", credit("-4.00", "USD", "r1"), null, account("USD"), state, 0, 1, NOW))
+                .isInstanceOf(Credits.Applied.class);
+
+        // 6.00 of credits are left to refund: 6.01 is more than was paid in
+        var outcome = Credits.apply("acme", credit("-6.01", "USD", "r2"), null, account("USD"), state, 0, 2, NOW);
+
+        assertThat(outcome).isInstanceOf(Credits.Refused.class);
+        CreditReceipt receipt = ((Credits.Refused) outcome).receipt();
+        assertThat(receipt.applied).isFalse();
+        assertThat(receipt.refusal).isEqualTo("refund of 6.010000 USD refused: account acme holds 6.000000 USD of credits,"
+                + " and a refund takes back no more; a larger debit is an adjustment (type ADJUSTMENT)");
+        assertThat(Credits.refusedAmount(receipt)).isTrue();
+        assertThat(state.credits).isEqualByComparingTo("6.00");
+        assertThat(Credits.apply("acme", credit("-6.00", "USD", "r3"), null, account("USD"), state, 0, 3, NOW))
+                .isInstanceOf(Credits.Applied.class);
+        assertThat(state.balance()).isEqualByComparingTo("0");
+    }
+
+    @Test
+    void shouldRefuseARefundOfAnAccountThatReceivedNothingButTakeAnExplicitAdjustment() {
+        BalanceState state = new BalanceState();
+        assertThat(Credits.apply("acme", credit("-1000000", "USD", "r1"), null, account("USD"), state, 0, 0, NOW))
+                .isInstanceOf(Credits.Refused.class);
+        assertThat(state.credits).isEqualByComparingTo("0");
+
+        CreditChange adjustment = credit("-25.00", "USD", "a1");
+        adjustment.setType(CreditType.ADJUSTMENT);
+        assertThat(Credits.apply("acme", adjustment, null, account("USD"), state, 0, 1, NOW)).isInstanceOf(Credits.Applied.class);
+        assertThat(state.balance()).isEqualByComparingTo("-25.00");
+        // a refusal for the currency is not about the amount
+        var euro = Credits.apply("acme", credit("-1", "EUR", "r2"), null, account("USD"), state, 0, 2, NOW);
+        assertThat(Credits.refusedAmount(((Credits.Refused) euro).receipt())).isFalse();
     }
 
     @Test

@@ -2,9 +2,11 @@ package io.sipstream.billing.rating;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.sipstream.avro.Rate;
 import io.sipstream.schemas.Money;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +46,16 @@ class RateDeckCsvTest {
         assertError("1,0.01,USD,60,60,-1\n", 1, 6, "connection_fee");
         assertError("1,0.0000001,USD,60,60\n", 1, 2, "more than 6 decimal places");
         assertError("1,0.01,USD,60,60\n1,0.02,USD,60,60\n", 2, 1, "already on line 1");
+    }
+
+    @Test
+    void shouldRefuseAnAmountTooLargeOrTooLongBeforeReadingItOut() {
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+            assertError("1,1e999999999,USD,60,60\n", 1, 2, "'1e999999999' is out of range");
+            assertError("1,0.01,USD,60,60,1e-999999999\n", 1, 6, "more than 6 decimal places");
+            // BigDecimal reads digits in time that grows with their square: a cell of 900,000 is refused unread
+            assertError("1," + "9".repeat(900_000) + ",USD,60,60\n", 1, 2, "longer than 40 characters");
+        });
     }
 
     @Test

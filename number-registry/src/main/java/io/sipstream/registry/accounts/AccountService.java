@@ -13,7 +13,6 @@ import io.sipstream.registry.rest.Ids;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.Written;
-import io.sipstream.schemas.Money;
 import io.sipstream.schemas.Topics;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -30,7 +29,7 @@ import java.util.regex.Pattern;
 public final class AccountService {
     public static final Set<String> WRITABLE = Set.of("displayName", "enabled", "region", "defaultCallerId",
             "outboundTrunk", "prepaid", "sipUsername", "outboundHost", "allowedCountries", "maxConcurrentCalls",
-            "maxCallsPerSecond", "creditLimit", "currency", "rateDeckId", "monthlyMinutes", "forwardTarget",
+            "maxCallsPerSecond", "creditLimit", "allowUnratedCalls", "currency", "rateDeckId", "monthlyMinutes", "forwardTarget",
             "noAnswerTarget", "noAnswerSeconds");
     /** Fields of a GET that a PUT may carry back unchanged (a read-modify-write). */
     public static final Set<String> READ_ONLY = Set.of("id", "sipDomain", "numbers", "dialPlan", "version", "updatedAt");
@@ -66,6 +65,7 @@ public final class AccountService {
     public ObjectNode view(AccountDoc doc) {
         ObjectNode node = (ObjectNode) RegistryStore.tree(doc);
         node.put("sipDomain", domain);
+        node.put("allowUnratedCalls", doc.allowUnratedCalls()); // stored only when true, shown always
         return node;
     }
 
@@ -184,16 +184,15 @@ public final class AccountService {
         }
         boolean prepaid = b.bool("prepaid", false);
         String creditLimit = null;
-        BigDecimal limit = b.decimal("creditLimit");
+        BigDecimal limit = b.amount("creditLimit"); // bounded: its plain form is short
         if (limit != null) {
             if (prepaid) throw ApiException.unprocessable("creditLimit", "is for postpaid accounts; a prepaid account spends its balance");
             if (limit.signum() < 0) throw ApiException.unprocessable("creditLimit", "must not be negative");
-            try {
-                Money.parse(limit.toPlainString());
-            } catch (IllegalArgumentException e) {
-                throw ApiException.unprocessable("creditLimit", e.getMessage());
-            }
             creditLimit = limit.toPlainString();
+        }
+        boolean allowUnrated = b.bool("allowUnratedCalls", false);
+        if (allowUnrated && prepaid) {
+            throw ApiException.unprocessable("allowUnratedCalls", "is for postpaid accounts; a prepaid call needs a rate to be capped by");
         }
         String currency = b.string("currency");
         currency = currency == null ? "USD" : currency.toUpperCase(Locale.ROOT);
@@ -202,7 +201,7 @@ public final class AccountService {
         return new AccountDoc(id, displayName == null ? "" : displayName, b.bool("enabled", true), sipUsername, region,
                 callerId, owned, Ids.ref(b.string("outboundTrunk"), "outboundTrunk"), outboundHost, countries,
                 orZero(b.integer("maxConcurrentCalls", 0, 1_000_000)), orZero(b.integer("maxCallsPerSecond", 0, 100_000)),
-                prepaid, creditLimit, currency, Ids.ref(b.string("rateDeckId"), "rateDeckId"),
+                prepaid, creditLimit, allowUnrated, currency, Ids.ref(b.string("rateDeckId"), "rateDeckId"),
                 b.integer("monthlyMinutes", 0, 100_000_000), target(b.string("forwardTarget"), region, "forwardTarget"),
                 target(b.string("noAnswerTarget"), region, "noAnswerTarget"), noAnswer == null ? 25 : noAnswer,
                 current == null ? List.of() : current.dialPlan(), 0, null);

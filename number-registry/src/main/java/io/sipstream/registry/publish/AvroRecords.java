@@ -57,6 +57,7 @@ public final class AvroRecords {
                 .setMaxCallsPerSecond(d.maxCallsPerSecond())
                 .setPrepaid(d.prepaid())
                 .setCreditLimit(d.creditLimit() == null ? null : Money.of(new BigDecimal(d.creditLimit())))
+                .setAllowUnratedCalls(d.allowUnratedCalls())
                 .setCurrency(d.currency() == null ? "USD" : d.currency())
                 .setRateDeckId(d.rateDeckId())
                 .setMonthlyMinutes(d.monthlyMinutes())

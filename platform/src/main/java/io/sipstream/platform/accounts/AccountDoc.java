@@ -1,5 +1,6 @@
 package io.sipstream.platform.accounts;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonView;
 import com.fasterxml.jackson.core.JsonParser;
@@ -20,7 +21,8 @@ import java.util.List;
  * its API, and as the edge reads it for every INVITE: the shape both agree on. The component names
  * are the stored field names; renaming one would leave existing records unread. Maps 1:1 to the
  * Avro {@code io.sipstream.avro.Account} except {@code sipDomain}, which comes from the
- * configuration. Never holds a secret.
+ * configuration. Never holds a secret. {@code allowUnratedCalls} is written only when true, so the
+ * records of every account without it read and write as before it existed.
  */
 @JsonPropertyOrder(alphabetic = false)
 public record AccountDoc(String id, String displayName,
@@ -28,7 +30,8 @@ public record AccountDoc(String id, String displayName,
                          String sipUsername, String region,
                          String defaultCallerId, List<String> numbers, String outboundTrunk, String outboundHost,
                          List<String> allowedCountries, int maxConcurrentCalls, int maxCallsPerSecond, boolean prepaid,
-                         String creditLimit, String currency, String rateDeckId, Integer monthlyMinutes,
+                         String creditLimit, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean allowUnratedCalls,
+                         String currency, String rateDeckId, Integer monthlyMinutes,
                          String forwardTarget, String noAnswerTarget, int noAnswerSeconds, List<DialRule> dialPlan,
                          long version, Instant updatedAt) {
 
@@ -66,19 +69,19 @@ public record AccountDoc(String id, String displayName,
 
     public AccountDoc withNumbers(List<String> newNumbers) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, newNumbers, outboundTrunk,
-                outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, currency,
+                outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
                 rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, version, updatedAt);
     }
 
     public AccountDoc withDialPlan(List<DialRule> rules) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, numbers, outboundTrunk,
-                outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, currency,
+                outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
                 rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, rules, version, updatedAt);
     }
 
     public AccountDoc withVersion(long newVersion, Instant at) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, numbers, outboundTrunk,
-                outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, currency,
+                outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
                 rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, newVersion, at);
     }
 

@@ -8,12 +8,15 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sipstream.platform.config.ConfigException;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.health.HealthRegistry;
+import jakarta.servlet.DispatcherType;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,8 @@ public final class AdminServer implements AutoCloseable {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     static final int MIN_API_KEY = 16;
+    /** The largest request body, whatever its framing (a rate deck of some 20,000 rows). */
+    public static final long MAX_BODY_BYTES = 1_000_000L;
     private static final Set<String> OPEN_PATHS = Set.of("/healthz", "/metrics");
 
     private final Javalin app;
@@ -63,13 +68,18 @@ public final class AdminServer implements AutoCloseable {
         this.metrics = metrics;
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            config.http.maxRequestSize = 1_000_000L;
+            config.http.maxRequestSize = MAX_BODY_BYTES; // checked against Content-Length only: BodyLimit counts the stream
+            config.jetty.modifyServletContextHandler(handler -> handler.addFilter(new FilterHolder(new BodyLimit(MAX_BODY_BYTES)),
+                    "/*", EnumSet.of(DispatcherType.REQUEST)));
             config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
         });
         app.before(this::authenticate);
         app.get("/healthz", this::healthz);
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
-        app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.field(), e.getMessage()));
+        app.exception(ApiException.class, (e, ctx) -> {
+            if (e.status() == 413) tooLarge(ctx, e.getMessage());
+            else error(ctx, e.status(), e.field(), e.getMessage());
+        });
         app.exception(Exception.class, (e, ctx) -> {
             log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
             error(ctx, 500, null, "internal error: " + e.getClass().getSimpleName());
@@ -119,11 +129,33 @@ public final class AdminServer implements AutoCloseable {
     }
 
     static void error(Context ctx, int status, String field, String message) {
+        ctx.status(status).json(errorBody(status, field, message));
+    }
+
+    private static Map<String, Object> errorBody(int status, String field, String message) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", message);
         if (field != null) body.put("field", field);
         body.put("status", status);
-        ctx.status(status).json(body);
+        return body;
+    }
+
+    /**
+     * The 413 of a body over the limit, sent at once with {@code Connection: close}. Jetty 11 reads an
+     * unread body to its end after an uncommitted response, to keep the connection: for a chunked body
+     * that is as long as the client cares to send. A committed response skips that, and the connection
+     * is closed instead.
+     */
+    private static void tooLarge(Context ctx, String message) {
+        try {
+            byte[] body = Json.MAPPER.writeValueAsBytes(errorBody(413, null, message));
+            ctx.status(413).header("Connection", "close").contentType("application/json");
+            ctx.res().setContentLength(body.length);
+            ctx.res().getOutputStream().write(body);
+            ctx.res().flushBuffer();
+        } catch (java.io.IOException e) {
+            log.debug("could not send 413 on {}: {}", ctx.path(), e.toString()); // the client is gone
+        }
     }
 
     @Override

@@ -21,7 +21,7 @@ class AccountDocTest {
             + "\"trunks\":[\"t1\"],\"targetAccount\":null,\"reject\":null}],\"version\":7,\"updatedAt\":\"2025-01-02T03:04:05.123Z\"}";
 
     private static final AccountDoc ALICE = new AccountDoc("acc-1", "Alice", true, "alice", "US", "+15551230001",
-            List.of("+15551230001"), "t1", null, List.of("US", "CA"), 2, 0, false, "10.5", "USD", null, 100, null,
+            List.of("+15551230001"), "t1", null, List.of("US", "CA"), 2, 0, false, "10.5", false, "USD", null, 100, null,
             "sip:vm@example.com", 25, List.of(new DialRule("prefix", "00", 2, "+", null, List.of("t1"), null, null)), 7L,
             Instant.parse("2025-01-02T03:04:05.123Z"));
 
@@ -36,6 +36,17 @@ class AccountDocTest {
         assertThat(AccountDoc.read(null)).isNull();
         // a field a newer registry added is skipped, not an error
         assertThat(AccountDoc.read(STORED.replace("{\"id\"", "{\"futureField\":{\"x\":[1]},\"id\""))).isEqualTo(ALICE);
+    }
+
+    @Test
+    void shouldWriteAllowUnratedCallsOnlyWhenSet() throws Exception {
+        AccountDoc allowing = new AccountDoc("acc-1", "Alice", true, "alice", "US", "+15551230001",
+                List.of("+15551230001"), "t1", null, List.of("US", "CA"), 2, 0, false, "10.5", true, "USD", null, 100, null,
+                "sip:vm@example.com", 25, ALICE.dialPlan(), 7L, ALICE.updatedAt());
+        String written = Json.MAPPER.writeValueAsString(allowing);
+        assertThat(written).isEqualTo(STORED.replace("\"creditLimit\":\"10.5\",", "\"creditLimit\":\"10.5\",\"allowUnratedCalls\":true,"));
+        assertThat(AccountDoc.read(written)).isEqualTo(allowing);
+        assertThat(AccountDoc.read(STORED).allowUnratedCalls()).as("a record from before the field").isFalse();
     }
 
     @Test

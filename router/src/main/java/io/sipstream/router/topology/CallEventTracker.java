@@ -5,6 +5,7 @@ import io.sipstream.avro.CallEvent;
 import io.sipstream.router.limits.CallLimiter;
 import io.sipstream.router.limits.LiveCall;
 import io.sipstream.router.limits.RateWindow;
+import io.sipstream.router.prepaid.Reservations;
 import io.sipstream.schemas.Topics;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -15,12 +16,13 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
  * Follows call.events (keyed by account, like the attempts) into the live-call store the limits
- * count. Only accounts with a concurrent-call limit are tracked: every tracked event is a store
- * write and a changelog record, and at 4-5 events a call that was a fifth of the broker's load
- * for accounts that have nothing to count.
+ * count, and ends the prepaid holds of calls that end ({@link Reservations}). Only accounts with a
+ * concurrent-call limit are tracked: every tracked event is a store write and a changelog record,
+ * and at 4-5 events a call that was a fifth of the broker's load for accounts that have nothing to count.
  *
- * <p>Events arrive as bytes and are decoded only when the keyed account has a concurrency limit or
- * still has tracked calls (its limit was removed while they were up: their end must remove them).
+ * <p>Events arrive as bytes and are decoded only when the keyed account has a concurrency limit,
+ * still has tracked calls (its limit was removed while they were up: their end must remove them)
+ * or has calls holding part of its prepaid balance.
  * An event of any other account is skipped unread, so for those accounts the router no longer
  * notices an unreadable value, a tombstone or an event keyed by another account: billing reads the
  * same records and dead-letters them. For a decoded event an unreadable value still goes to
@@ -32,6 +34,7 @@ final class CallEventTracker implements Processor<String, byte[], Void, Void> {
     private ProcessorContext<Void, Void> context;
     private CallLimiter limiter;
     private KeyValueStore<String, ValueAndTimestamp<Account>> accounts;
+    private Reservations reservations;
 
     CallEventTracker(RouterOptions options, Deserializer<CallEvent> events) {
         this.options = options;
@@ -45,6 +48,7 @@ final class CallEventTracker implements Processor<String, byte[], Void, Void> {
         KeyValueStore<String, RateWindow> rates = context.getStateStore(RouterTopology.CALL_RATES_STORE);
         limiter = new CallLimiter(live, rates, options.pendingMaxAge(), options.liveMaxAge());
         accounts = context.getStateStore(RouterTopology.ACCOUNTS_STORE);
+        reservations = new Reservations(context.getStateStore(RouterTopology.RESERVATIONS_STORE), options.pendingMaxAge());
     }
 
     @Override
@@ -54,9 +58,10 @@ final class CallEventTracker implements Processor<String, byte[], Void, Void> {
         if (accountId != null) { // a record without key is read, to be dead-lettered as before
             ValueAndTimestamp<Account> account = accounts.get(accountId);
             limited = account != null && account.value().getMaxConcurrentCalls() > 0;
-            if (!limited && !limiter.tracksCallsOf(accountId)) return;
+            if (!limited && !limiter.tracksCallsOf(accountId) && !reservations.holdsCallsOf(accountId)) return;
         }
         CallEvent event = Attempts.valid(accountId, events.deserialize(Topics.CALL_EVENTS.name(), record.value()));
         limiter.onEvent(event, context.currentSystemTimeMs(), limited);
+        reservations.onEvent(event);
     }
 }

@@ -10,6 +10,7 @@ import io.sipstream.avro.Rate;
 import io.sipstream.avro.Trunk;
 import io.sipstream.router.limits.LiveCall;
 import io.sipstream.router.limits.RateWindow;
+import io.sipstream.router.prepaid.Reservation;
 import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.Topic;
 import io.sipstream.schemas.Topics;
@@ -40,7 +41,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * registry.accounts -> table (router-accounts)  \   co-partitioned by account id
  * billing.blocks    -> table (router-blocks)     |  (Topics.ACCOUNT_PARTITIONS each)
- * call.events (bytes) -> live-call tracker ---- | -> router-live-calls
+ * call.events (bytes) -> live-call tracker ---- | -> router-live-calls, router-reservations
  * call.attempts --+- outbound -----------------------+-> route -> call.verdicts
  *                 '- inbound -> owner lookup -> repartition by owner (inbound-by-owner) -'   (partition = replyPartition)
  * registry.numbers, registry.trunks, billing.rates -> global tables
@@ -49,8 +50,9 @@ import org.apache.kafka.streams.state.Stores;
  * Inbound attempts are keyed by the dialled number; they are re-keyed by the number's owner and
  * repartitioned so that the owner's account, limits and live calls are local to the task that
  * decides them (one extra hop, on inbound calls only). All stores are in memory, the tables'
- * changelogs are their compacted source topics (topology optimisation), the live calls have a
- * changelog of their own, and the per-second rate windows none (they are worthless a second later).
+ * changelogs are their compacted source topics (topology optimisation), the live calls and the
+ * prepaid holds have changelogs of their own, and the per-second rate windows none (they are
+ * worthless a second later).
  */
 public final class RouterTopology {
     public static final String ACCOUNTS_STORE = "router-accounts";
@@ -60,6 +62,8 @@ public final class RouterTopology {
     public static final String RATES_STORE = "router-rates";
     public static final String LIVE_CALLS_STORE = "router-live-calls";
     public static final String CALL_RATES_STORE = "router-call-rates";
+    /** What routed prepaid calls hold of their accounts' balances ({@link io.sipstream.router.prepaid.Reservations}). */
+    public static final String RESERVATIONS_STORE = "router-reservations";
     /** Name of the repartition of inbound attempts (topic {@code <application.id>-inbound-by-owner-repartition}). */
     public static final String INBOUND_BY_OWNER = "inbound-by-owner";
 
@@ -87,12 +91,14 @@ public final class RouterTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIVE_CALLS_STORE), keys, LiveCall.serde()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CALL_RATES_STORE), keys, RateWindow.serde())
                 .withLoggingDisabled());
+        // changelogged: a restart or a moved task must not forget what running calls hold
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RESERVATIONS_STORE), keys, Reservation.serde()));
 
         // call.events are read as bytes: the tracker decodes only the events of accounts it tracks
         Deserializer<CallEvent> events = Topics.CALL_EVENTS.valueSerde(serdes).deserializer();
         builder.stream(Topics.CALL_EVENTS.name(), Consumed.with(keys, Serdes.ByteArray()).withName("call-events-source"))
                 .process(() -> new CallEventTracker(options, events), Named.as("live-call-tracker"),
-                        LIVE_CALLS_STORE, CALL_RATES_STORE, ACCOUNTS_STORE);
+                        LIVE_CALLS_STORE, CALL_RATES_STORE, ACCOUNTS_STORE, RESERVATIONS_STORE);
 
         Serde<CallAttempt> attemptSerde = Topics.CALL_ATTEMPTS.valueSerde(serdes);
         Map<String, KStream<String, CallAttempt>> byDirection = builder
@@ -107,7 +113,7 @@ public final class RouterTopology {
         byDirection.get("direction-outbound")
                 .merge(inboundByOwner, Named.as("attempts-by-account"))
                 .process(() -> new RoutingProcessor(options), Named.as("route"),
-                        ACCOUNTS_STORE, BLOCKS_STORE, LIVE_CALLS_STORE, CALL_RATES_STORE)
+                        ACCOUNTS_STORE, BLOCKS_STORE, LIVE_CALLS_STORE, CALL_RATES_STORE, RESERVATIONS_STORE)
                 .to(Topics.CALL_VERDICTS.name(), Produced.with(keys, AddressedVerdict.serde(Topics.CALL_VERDICTS.valueSerde(serdes)))
                         .withStreamPartitioner(AddressedVerdict.partitioner())
                         .withName("verdicts"));

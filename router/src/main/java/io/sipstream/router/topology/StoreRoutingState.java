@@ -5,20 +5,26 @@ import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Rate;
 import io.sipstream.avro.Trunk;
+import io.sipstream.router.prepaid.Held;
+import io.sipstream.router.prepaid.Reservations;
 import io.sipstream.router.verdicts.RoutingState;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
-/** The routing state as the topology's table stores hold it. */
+/** The routing state as the topology's table stores hold it, and the prepaid holds as of the wall clock. */
 final class StoreRoutingState implements RoutingState {
     private final KeyValueStore<String, ValueAndTimestamp<Account>> accounts;
     private final KeyValueStore<String, ValueAndTimestamp<BlockDecision>> blocks;
     private final KeyValueStore<String, ValueAndTimestamp<NumberAssignment>> numbers;
     private final KeyValueStore<String, ValueAndTimestamp<Trunk>> trunks;
     private final KeyValueStore<String, ValueAndTimestamp<Rate>> rates;
+    private final ProcessorContext<?, ?> context;
+    private final Reservations reservations;
 
-    StoreRoutingState(ProcessorContext<?, ?> context) {
+    StoreRoutingState(ProcessorContext<?, ?> context, Reservations reservations) {
+        this.context = context;
+        this.reservations = reservations;
         accounts = context.getStateStore(RouterTopology.ACCOUNTS_STORE);
         blocks = context.getStateStore(RouterTopology.BLOCKS_STORE);
         numbers = context.getStateStore(RouterTopology.NUMBERS_STORE);
@@ -43,6 +49,11 @@ final class StoreRoutingState implements RoutingState {
 
     @Override
     public Rate rate(String key) { return value(rates.get(key)); }
+
+    @Override
+    public Held held(String accountId, String exceptCallId) {
+        return reservations.held(accountId, exceptCallId, context.currentSystemTimeMs());
+    }
 
     private static <V> V value(ValueAndTimestamp<V> v) { return v == null ? null : v.value(); }
 }

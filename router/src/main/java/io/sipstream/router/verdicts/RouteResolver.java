@@ -33,11 +33,11 @@ final class RouteResolver {
     private final BarredPrefixes barred;
     private final MoneyControls money;
 
-    RouteResolver(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred) {
+    RouteResolver(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred, MoneyControls money) {
         this.state = state;
         this.numbers = numbers;
         this.barred = barred;
-        this.money = new MoneyControls(state);
+        this.money = money;
     }
 
     RoutingState state() { return state; }

@@ -4,6 +4,7 @@ import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.Rate;
 import io.sipstream.avro.Trunk;
+import io.sipstream.router.prepaid.Held;
 
 /** What a routing decision reads: the registry and billing tables as this router instance sees them. */
 public interface RoutingState {
@@ -20,4 +21,10 @@ public interface RoutingState {
 
     /** The billing.rates row of a {@code deckId:prefix} key ({@link io.sipstream.rating.RateKeys}), or null. */
     Rate rate(String key);
+
+    /**
+     * What the router holds of a prepaid account's balance for its calls routed and not ended
+     * ({@link io.sipstream.router.prepaid.Reservations}), but the call {@code exceptCallId}'s own.
+     */
+    Held held(String accountId, String exceptCallId);
 }

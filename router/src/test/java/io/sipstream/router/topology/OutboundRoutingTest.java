@@ -1,5 +1,6 @@
 package io.sipstream.router.topology;
 
+import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.CallerIdFormat;
 import io.sipstream.avro.DialPlanRule;
 import io.sipstream.avro.DialPlanRuleType;
@@ -467,7 +468,9 @@ class OutboundRoutingTest {
         d.rate("default", "1", "0.10");
         d.rate("default", "1555", "0.05");
         // (0.05 live + 0.05 for +1555) per minute, billed in whole minutes: 10 minutes, less the safety second
-        assertThat(d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds()).isEqualTo(599);
+        RoutingVerdict first = d.decide(d.outbound("acme", "+15551234567"));
+        assertThat(first.getMaxDurationSeconds()).isEqualTo(599);
+        d.event("acme", first.getCallId(), CallEventType.FAILED); // one call after the other: the first holds nothing now
         // 0.05 live + 0.10 for +1: 6 whole minutes (0.60 + 0.30 live); a 7th would cost 0.70 + 0.30 and more
         assertThat(d.decide(d.outbound("acme", "+12125551234")).getMaxDurationSeconds()).isEqualTo(359);
         assertAffordable(359, "1.00", "0", "0.10", 60, 60, "0.05");
@@ -480,7 +483,9 @@ class OutboundRoutingTest {
         d.rate("gold", "1555", "0.02");
         d.rate("default", "1", "0.50");
         d.rate("default", "44", "0.30");
-        assertThat(d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds()).isEqualTo(8999);
+        RoutingVerdict first = d.decide(d.outbound("acme", "+15551234567"));
+        assertThat(first.getMaxDurationSeconds()).isEqualTo(8999);
+        d.event("acme", first.getCallId(), CallEventType.FAILED); // one call after the other: the first holds nothing now
         assertThat(d.decide(d.outbound("acme", "+442079460000")).getMaxDurationSeconds()).isEqualTo(599);
     }
 
@@ -578,7 +583,29 @@ class OutboundRoutingTest {
     }
 
     @Test
-    void shouldRoutePostpaidCallsToUnratedDestinations() {
+    void shouldRejectAPostpaidCallToAnUnratedDestinationUnlessTheAccountAllowsIt() {
+        d.put(account("acme").setAllowUnratedCalls(false)); // the registry's default
+        d.rate("default", "44", "0.10");
+        RoutingVerdict v = d.decide(d.outbound("acme", "+15551234567"));
+        assertRejected(v, 403, "destination not rated: no rate for +15551234567 in deck 'default'");
+        assertThat(v.getReason()).endsWith("account acme does not allow unrated calls (allowUnratedCalls)");
+        assertThat(v.getDestination()).isEqualTo("+15551234567");
+
+        // a rate in the account's currency routes it, uncapped
+        d.rate("default", "1", "0.10");
+        RoutingVerdict rated = d.decide(d.outbound("acme", "+15551234567"));
+        assertThat(rated.getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(rated.getMaxDurationSeconds()).isNull();
+
+        // a rate in another currency is no rate: billing refuses to rate the call
+        d.put(account("acme").setAllowUnratedCalls(false).setRateDeckId("euro"));
+        d.put(RouterDriver.rateRow("euro", "1555", "0.02").setCurrency("EUR"));
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 403, "euro:1555 is in EUR");
+    }
+
+    @Test
+    void shouldRoutePostpaidCallsToUnratedDestinationsWhenTheAccountAllowsIt() {
+        d.put(account("acme").setAllowUnratedCalls(true));
         d.block("acme", false, false, "10.00", "0");
         RoutingVerdict v = d.decide(d.outbound("acme", "+15551234567"));
         assertThat(v.getAction()).isEqualTo(VerdictAction.ROUTE);

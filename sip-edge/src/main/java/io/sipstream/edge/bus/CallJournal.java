@@ -3,6 +3,7 @@ package io.sipstream.edge.bus;
 import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.HangupParty;
+import io.sipstream.edge.call.CallDialogs;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * {@code calls.journal}: a record per event (the time it was written and the event's Avro
  * single-object bytes), a forget record once a call's closing event is delivered, and heartbeat
  * records. A lost call ended when the edge last knew it alive: at the last heartbeat after its
- * latest record, else when that record was written. Once the file is {@code rewriteAtBytes} and at
+ * latest record, else when that record was written. An answered call's two dialogs are recorded
+ * after its ANSWERED event ({@link CallDialogs}) and dropped with its closing event, so a restart
+ * can hang up what the previous run left answered ({@link #lostCallDialogs}). Once the file is {@code rewriteAtBytes} and at
  * least twice what the live calls hold, it is rewritten with only their latest events (fsynced,
  * then renamed over the old: a crash at any step leaves one whole journal).
  *
@@ -60,7 +64,7 @@ public final class CallJournal {
     static final String FILE = "calls.journal";
     static final long REWRITE_AT_BYTES = 8L << 20;
     private static final int MAGIC = 0x53534a31; // "SSJ1"
-    private static final byte EVENT = 1, FORGET = 2, HEARTBEAT = 3;
+    private static final byte EVENT = 1, FORGET = 2, HEARTBEAT = 3, DIALOGS = 4;
     /**
      * The CallEvent schemas earlier releases wrote journals with (resources beside this class): a journal an older
      * edge left is read after an upgrade, its events resolved to the current schema. A change to CallEvent adds the
@@ -78,6 +82,8 @@ public final class CallJournal {
     private final long rewriteAtBytes;
     /** Each live call's latest event as journalled, by call id. */
     private final Map<String, Entry> live = new LinkedHashMap<>();
+    /** The dialogs of the live calls that are answered, as journalled ({@link JournalledDialogs}), by call id. */
+    private final Map<String, byte[]> dialogs = new HashMap<>();
     private long liveBytes;
     /** Records appended or read so far: orders events against heartbeats. */
     private long records;
@@ -121,7 +127,17 @@ public final class CallJournal {
         if (event.getType() == CallEventType.FAILED && !live.containsKey(event.getCallId())) return;
         Entry entry = new Entry(bytes(event), System.currentTimeMillis(), ++records);
         keep(event.getCallId(), entry);
+        if (closes(event)) dropDialogs(event.getCallId()); // its legs are hung up (or never were answered)
         append(EVENT, entry.payload());
+    }
+
+    /** Records an event (the call's ANSWERED) and the dialogs the call bridges from now; null dialogs: the event only. */
+    public synchronized void record(CallEvent event, CallDialogs callDialogs) {
+        record(event);
+        if (callDialogs == null || closes(event) || !live.containsKey(event.getCallId())) return;
+        byte[] payload = JournalledDialogs.encode(callDialogs);
+        keepDialogs(event.getCallId(), payload);
+        append(DIALOGS, payload);
     }
 
     /** Whether {@code event} is the latest this journal holds of its call (a later event, or the call's end, replaces it). */
@@ -168,6 +184,23 @@ public final class CallJournal {
             else closing.add(closingEvent(last, Math.max(aliveAt(entry), last.getOccurredAt().toEpochMilli()), edgeId));
         }
         return closing;
+    }
+
+    /**
+     * The dialogs of the answered calls a previous run left up, to be hung up. Call it before the closing events
+     * of {@link #recoverLostCalls} are recorded: a closing event drops its call's dialogs.
+     */
+    public synchronized List<CallDialogs> lostCallDialogs() {
+        List<CallDialogs> lost = new ArrayList<>();
+        for (var e : dialogs.entrySet()) {
+            try {
+                lost.add(JournalledDialogs.decode(e.getValue()));
+            } catch (IllegalArgumentException unreadable) {
+                log.warn("call journal: the dialogs of call {} are unreadable, its legs are not hung up: {}", e.getKey(),
+                        unreadable.getMessage());
+            }
+        }
+        return lost;
     }
 
     private long aliveAt(Entry entry) { return entry.record() < lastBeatRecord ? lastBeat : entry.writtenAt(); }
@@ -251,9 +284,9 @@ public final class CallJournal {
                  DataOutputStream o = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16))) {
                 o.writeInt(MAGIC);
                 // the calls recorded before the last heartbeat, the heartbeat, the others: each call keeps its time alive
-                for (Entry e : live.values()) if (e.record() < lastBeatRecord) written += write(o, EVENT, e.payload());
+                for (var e : live.entrySet()) if (e.getValue().record() < lastBeatRecord) written += writeCall(o, e.getKey(), e.getValue());
                 if (lastBeatRecord > 0) written += write(o, HEARTBEAT, beat(lastBeat));
-                for (Entry e : live.values()) if (e.record() > lastBeatRecord) written += write(o, EVENT, e.payload());
+                for (var e : live.entrySet()) if (e.getValue().record() > lastBeatRecord) written += writeCall(o, e.getKey(), e.getValue());
                 o.flush();
                 ch.force(true);
             }
@@ -266,6 +299,13 @@ public final class CallJournal {
             damaged = true;
             log.warn("call journal: cannot rewrite {}: {}; the live calls stay in memory until it can", file, e.toString());
         }
+    }
+
+    /** A live call's latest event, and its dialogs when it has them. */
+    private int writeCall(DataOutputStream o, String callId, Entry entry) throws IOException {
+        int written = write(o, EVENT, entry.payload());
+        byte[] d = dialogs.get(callId);
+        return d == null ? written : written + write(o, DIALOGS, d);
     }
 
     private void open() throws IOException {
@@ -318,12 +358,23 @@ public final class CallJournal {
                     try {
                         long writtenAt = payload.getLong();
                         byte[] event = Arrays.copyOfRange(record, 9, record.length);
-                        keep(event(event).getCallId(), new Entry(event, writtenAt, records));
+                        CallEvent e = event(event);
+                        keep(e.getCallId(), new Entry(event, writtenAt, records));
+                        if (closes(e)) dropDialogs(e.getCallId());
                     } catch (RuntimeException e) {
                         log.warn("call journal: unreadable event at byte {} of {} skipped: {}", at, file, e.toString());
                     }
                 }
                 case FORGET -> drop(new String(record, 1, record.length - 1, StandardCharsets.UTF_8));
+                case DIALOGS -> {
+                    byte[] d = Arrays.copyOfRange(record, 1, record.length);
+                    try {
+                        String callId = JournalledDialogs.decode(d).callId();
+                        if (live.containsKey(callId)) keepDialogs(callId, d);
+                    } catch (IllegalArgumentException e) {
+                        log.warn("call journal: unreadable dialogs at byte {} of {} skipped: {}", at, file, e.getMessage());
+                    }
+                }
                 case HEARTBEAT -> {
                     lastBeat = payload.getLong();
                     lastBeatRecord = records;
@@ -398,7 +449,18 @@ public final class CallJournal {
     private boolean drop(String callId) {
         Entry before = live.remove(callId);
         if (before != null) liveBytes -= before.event().length;
+        dropDialogs(callId);
         return before != null;
+    }
+
+    private void keepDialogs(String callId, byte[] payload) {
+        byte[] before = dialogs.put(callId, payload);
+        liveBytes += payload.length - (before == null ? 0 : before.length);
+    }
+
+    private void dropDialogs(String callId) {
+        byte[] before = dialogs.remove(callId);
+        if (before != null) liveBytes -= before.length;
     }
 
     private static byte[] beat(long millis) { return ByteBuffer.allocate(8).putLong(0, millis).array(); }

@@ -4,6 +4,7 @@ import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.Trunk;
 import io.sipstream.edge.call.AccountBlocks;
 import io.sipstream.edge.call.AttemptSink;
+import io.sipstream.edge.call.CallDialogs;
 import io.sipstream.edge.call.CallEventSink;
 import io.sipstream.edge.call.CallRegistry;
 import io.sipstream.edge.overload.Backlog;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -32,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * consumer always has (no hand-off per call).
  *
  * <p>{@link #start} returns with the schema ids of what it writes got from the registry, the calls a
- * previous run lost reported, the verdict partition positioned and the trunk and block tables read.
+ * previous run lost reported (their dialogs, to be hung up, in {@link #lostCallDialogs}), the verdict
+ * partition positioned and the trunk and block tables read.
  */
 public final class EdgeBus implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EdgeBus.class);
@@ -50,6 +53,7 @@ public final class EdgeBus implements AutoCloseable {
     private AttemptPublisher attempts;
     private VerdictConsumer verdicts;
     private BlockListener blockListener;
+    private List<CallDialogs> lostCallDialogs = List.of();
 
     private EdgeBus() {}
 
@@ -89,6 +93,7 @@ public final class EdgeBus implements AutoCloseable {
         publisher = new KafkaCallEventPublisher(kafka, clientPrefix + "-events");
         outbound.push(publisher);
         var lost = journal.recoverLostCalls(edge);
+        lostCallDialogs = journal.lostCallDialogs(); // before the closing events, which drop them
         journal.batch(() -> lost.forEach(journal::record));
         for (CallEvent e : lost) publisher.publish(e, () -> journal.forget(e));
         publisher.flush();
@@ -109,6 +114,12 @@ public final class EdgeBus implements AutoCloseable {
         following.push(blockListener);
         blockListener.start(CATCH_UP);
     }
+
+    /**
+     * The dialogs of the answered calls the previous run left up (it crashed): the SIP side hangs them up once
+     * it listens. Billing already has their ENDED from {@link #start}.
+     */
+    public List<CallDialogs> lostCallDialogs() { return lostCallDialogs; }
 
     /** Where calls ask the router (call.attempts). */
     public AttemptSink attempts() { return attempts; }

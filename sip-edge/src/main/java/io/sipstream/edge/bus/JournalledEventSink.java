@@ -1,6 +1,7 @@
 package io.sipstream.edge.bus;
 
 import io.sipstream.avro.CallEvent;
+import io.sipstream.edge.call.CallDialogs;
 import io.sipstream.edge.call.CallEventSink;
 import io.sipstream.edge.overload.Backlog;
 import java.time.Duration;
@@ -37,12 +38,16 @@ final class JournalledEventSink implements CallEventSink, Backlog, AutoCloseable
     static final int DEFAULT_CAPACITY = 10_000;
     private static final int MAX_BATCH = 1024;
     private static final long WARN_EVERY_MILLIS = 10_000;
+
+    /** An event to journal, with an answered call's dialogs (journalled with its ANSWERED event), or a marker. */
+    private record Queued(CallEvent event, CallDialogs dialogs) {}
+
     /** Markers among the events, told apart by identity: wake the thread (forgets, a heartbeat), or stop it. */
-    private static final CallEvent WAKE = new CallEvent(), STOP = new CallEvent();
+    private static final Queued WAKE = new Queued(null, null), STOP = new Queued(null, null);
 
     private final CallJournal journal;
     private final CallEventRelay relay;
-    private final BlockingQueue<CallEvent> queue;
+    private final BlockingQueue<Queued> queue;
     private final int refuseAt;
     /** Closing events Kafka acknowledged: their calls are forgotten on this sink's thread. */
     private final Queue<CallEvent> delivered = new ConcurrentLinkedQueue<>();
@@ -75,19 +80,24 @@ final class JournalledEventSink implements CallEventSink, Backlog, AutoCloseable
      * call's earlier events still queued.
      */
     @Override
-    public void emit(CallEvent event) {
+    public void emit(CallEvent event) { emit(event, null); }
+
+    /** As {@link #emit(CallEvent)}, an answered call's ANSWERED with the dialogs it bridges (kept until it ends). */
+    @Override
+    public void emit(CallEvent event, CallDialogs dialogs) {
         if (closed) {
             log.warn("call event {} not emitted: the edge is stopping", event.getEventId());
             return;
         }
-        if (queue.offer(event)) return;
+        Queued q = new Queued(event, dialogs);
+        if (queue.offer(q)) return;
         long now = System.currentTimeMillis();
         long warned = lastFullWarning.get();
         if (now - warned >= WARN_EVERY_MILLIS && lastFullWarning.compareAndSet(warned, now)) {
             log.warn("call events: the journal's queue is full ({} events): calls wait for the journal to write", queue.size());
         }
         try {
-            queue.put(event);
+            queue.put(q);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             log.error("call event {} not journalled: interrupted while the journal's queue was full", event.getEventId());
@@ -118,7 +128,8 @@ final class JournalledEventSink implements CallEventSink, Backlog, AutoCloseable
     }
 
     private void run() {
-        List<CallEvent> batch = new ArrayList<>(MAX_BATCH);
+        List<Queued> batch = new ArrayList<>(MAX_BATCH);
+        List<Queued> events = new ArrayList<>(MAX_BATCH);
         List<CallEvent> journalled = new ArrayList<>(MAX_BATCH);
         try {
             boolean stop = false;
@@ -126,12 +137,15 @@ final class JournalledEventSink implements CallEventSink, Backlog, AutoCloseable
                 batch.add(queue.take());
                 queue.drainTo(batch, MAX_BATCH - 1);
                 woken.set(false);
-                for (CallEvent e : batch) {
-                    if (e == STOP) stop = true;
-                    else if (e != WAKE) journalled.add(e);
+                for (Queued q : batch) {
+                    if (q == STOP) stop = true;
+                    else if (q != WAKE) events.add(q);
                 }
                 journal.batch(() -> {
-                    for (CallEvent e : journalled) journal(() -> journal.record(e), e.getEventId());
+                    for (Queued q : events) {
+                        journal(() -> journal.record(q.event(), q.dialogs()), q.event().getEventId());
+                        journalled.add(q.event());
+                    }
                     forgetDelivered();
                     // after the batch's events: their calls were up when it beat (one begun since ends no earlier than its event)
                     long at = beat.getAndSet(0);
@@ -139,6 +153,7 @@ final class JournalledEventSink implements CallEventSink, Backlog, AutoCloseable
                 });
                 relay.handOff(journalled);
                 batch.clear();
+                events.clear();
                 journalled.clear();
             }
         } catch (InterruptedException e) {

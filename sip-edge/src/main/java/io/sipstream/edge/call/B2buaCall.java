@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * them. It waits for the router's verdict (no verdict in time: 503, never routed), has the
  * verdict's targets dialled ({@link Hunt}), relays progress and the answer, then bridges two
  * legs: in-dialog requests cross over, and BYE, CANCEL, the maximum duration or a billing block
- * end both. A REFER from a trunk that allows it hands one side over to a new target
- * ({@link Transfer}). Each step is reported as a call event ({@link CallReport}).
+ * end both, and so does a side whose peer stops refreshing or answering its session timer
+ * ({@link SessionTimer}: the call ends at that peer's last proof of life). A REFER from a trunk that
+ * allows it hands one side over to a new target ({@link Transfer}). Each step is reported as a call
+ * event ({@link CallReport}).
  *
  * <p>Every method runs under the call's lock: SIP threads, the verdict consumer and timers all
  * call in, and nothing here waits on Redis or Kafka (lookups go through {@link CallScheduler#offload}).
@@ -62,6 +64,7 @@ public final class B2buaCall {
     private final int retryAfterSeconds;
     private final Duration interimInterval;
     private final Duration maxCallDuration;
+    private final SessionTimer.Settings sessionTimers;
     private final String callId;
     private final CallAttempt attempt;
     /** The events of the call as billing sees it now: the caller's attempt, then a followed redirect's or a transfer's. */
@@ -86,7 +89,8 @@ public final class B2buaCall {
     /** See {@link CallStarter} for what the edge's settings among these mean. */
     B2buaCall(CallAttempt attempt, long startedAt, SipEndpoint sip, SipResponder responder, CallRegistry registry,
               AccountBlocks blocks, CallScheduler scheduler, EdgeMetrics metrics, RouterClient router, CallReports reports,
-              Dialling dialling, int retryAfterSeconds, Duration interimInterval, Duration maxCallDuration) {
+              Dialling dialling, int retryAfterSeconds, Duration interimInterval, Duration maxCallDuration,
+              SessionTimer.Settings sessionTimers) {
         this.sip = sip;
         this.responder = responder;
         this.registry = registry;
@@ -99,6 +103,7 @@ public final class B2buaCall {
         this.retryAfterSeconds = retryAfterSeconds;
         this.interimInterval = interimInterval;
         this.maxCallDuration = maxCallDuration;
+        this.sessionTimers = sessionTimers;
         this.attempt = attempt;
         this.callId = attempt.getCallId();
         this.accountId = attempt.getAccountId();
@@ -133,6 +138,10 @@ public final class B2buaCall {
     public String accountId() { return accountId; }
 
     synchronized State state() { return state; }
+
+    SessionTimer.Settings sessionTimers() { return sessionTimers; }
+
+    CallScheduler scheduler() { return scheduler; }
 
     /** {@code admission}: the caller's INVITE's place in set-up, which the verdict ends (null for a redirect's question). */
     private void ask(CallAttempt a, SetupLimiter.Admission admission) {
@@ -239,7 +248,9 @@ public final class B2buaCall {
         calleeSide = leg;
         caller.answer(answer);
         if (caller.offeredSdp()) leg.ack(null); // else the caller's ACK carries the answer to the offer in the 200
-        report.answered(now);
+        caller.startSessionTimer(now);
+        leg.startSessionTimer(now);
+        report.answered(now, caller.legDialog(), leg.legDialog());
         timers.add(scheduler.every(interimInterval, this::interim));
         limitDuration(verdict);
     }
@@ -337,12 +348,53 @@ public final class B2buaCall {
     /** The other side of the bridge. */
     CallLeg peerOf(CallLeg leg) { return leg == callerSide ? calleeSide : callerSide; }
 
+    /**
+     * A re-INVITE, UPDATE or INFO from one side, relayed to the other. A re-INVITE or UPDATE refreshes the session
+     * of the side it came on (RFC 4028): one asking for less than the edge's Min-SE is refused 422, and an UPDATE
+     * without a body, a session refresh and nothing else, is answered here (each side's timer is its own).
+     */
     synchronized void onRelay(CallLeg from, ServerTransaction st) throws Exception {
         if (state != State.ANSWERED || (from != callerSide && from != calleeSide) || transfer != null && transfer.busy()) {
             responder.respond(st, Response.REQUEST_PENDING);
             return;
         }
-        peerOf(from).relay(st);
+        Request request = st.getRequest();
+        String method = request.getMethod();
+        CallLeg to = peerOf(from);
+        SessionTimer timer = from.sessionTimer();
+        if (timer != null && (method.equals(Request.INVITE) || method.equals(Request.UPDATE))) {
+            SessionTimer there = to.sessionTimer();
+            if (method.equals(Request.INVITE) && (timer.reinviting() || there != null && there.reinviting())) {
+                responder.respond(st, Response.REQUEST_PENDING); // it would cross a refresh of the edge's re-INVITE
+                return;
+            }
+            SessionTimer.Answer a = timer.peerRefresh(request, System.currentTimeMillis());
+            if (a.refused()) {
+                SessionHeaders.refuse(responder, st, a.tooSmall());
+                return;
+            }
+            if (method.equals(Request.UPDATE) && !Bodies.has(request)) {
+                Response ok = responder.response(Response.OK, request);
+                timer.addTo(ok, sip.headers());
+                responder.send(st, ok);
+                return;
+            }
+        }
+        to.relay(st, from);
+    }
+
+    /**
+     * A side's session timer ran out (RFC 4028): its peer stopped refreshing, or did not answer the edge's refresh.
+     * Both sides get a BYE, and the call ends at that peer's last proof of life ({@code lastHeard}), which is what
+     * billing charges to: a phone that vanished is not billed until the edge's maximum duration.
+     */
+    synchronized void sessionExpired(CallLeg leg, long lastHeard, String why) {
+        if (state != State.ANSWERED || (leg != callerSide && leg != calleeSide)) return;
+        String side = leg == callerSide ? "caller" : "callee";
+        calleeSide.sendBye();
+        callerSide.sendBye();
+        end(CallEventType.ENDED, Response.REQUEST_TIMEOUT, "session timer: the " + side + " " + why, null, HangupParty.SYSTEM,
+                System.currentTimeMillis(), lastHeard);
     }
 
     /**
@@ -393,10 +445,12 @@ public final class B2buaCall {
         report.end(CallEventType.ENDED, Response.OK, "transferred", left, now);
         callerSide = t.transferee();
         calleeSide = replacement;
+        t.referrer().stopSessionTimer(); // hung up once it has the last NOTIFY
+        replacement.startSessionTimer(now);
         if (replacement.trunk() != null) newReport.trunk(replacement.trunk().getTrunkId());
         report = newReport;
         verdict = newVerdict;
-        report.answered(now);
+        report.answered(now, callerSide.legDialog(), calleeSide.legDialog());
         limitDuration(newVerdict);
         transfer = null;
     }
@@ -464,6 +518,12 @@ public final class B2buaCall {
 
     /** {@code ref}: the reference the caller was given for the reason (a failure), else null. */
     private void end(CallEventType type, int status, String reason, String ref, HangupParty by) {
+        long now = System.currentTimeMillis();
+        end(type, status, reason, ref, by, now, now);
+    }
+
+    /** {@code endedAt}: when the call ended as billing counts it (a vanished peer's last proof of life; else {@code now}). */
+    private void end(CallEventType type, int status, String reason, String ref, HangupParty by, long now, long endedAt) {
         if (state == State.ENDED) return;
         state = State.ENDED;
         timers.forEach(t -> t.cancel(false));
@@ -472,7 +532,7 @@ public final class B2buaCall {
         if (transfer != null) transfer.abort(by);
         transfer = null;
         registry.remove(this);
-        report.end(type, status, reason, ref, by, System.currentTimeMillis());
+        report.end(type, status, reason, ref, by, now, endedAt);
         log.debug("call {} {}: {} {} by {}", callId, type, status, reason, by);
         letGo();
     }
@@ -502,6 +562,9 @@ public final class B2buaCall {
 
     /** For tests: the dialogs of the two bridged legs, caller's side first (the stack keeps them after the call). */
     synchronized List<javax.sip.Dialog> bridgedDialogs() { return List.of(callerSide.dialog(), calleeSide.dialog()); }
+
+    /** For tests: the two bridged legs, caller's side first. */
+    synchronized List<CallLeg> bridgedLegs() { return List.of(callerSide, calleeSide); }
 
     /** For tests and /healthz: the kind of each target still to try. */
     synchronized List<TargetKind> remainingTargets() { return hunt.remaining(); }

@@ -42,7 +42,7 @@ final class Bodies {
         return rewritten.equals(text) ? sdp : rewritten.getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    private static boolean isSdp(ContentTypeHeader type) {
+    static boolean isSdp(ContentTypeHeader type) {
         return "application".equalsIgnoreCase(type.getContentType()) && "sdp".equalsIgnoreCase(type.getContentSubType());
     }
 

@@ -11,4 +11,10 @@ import io.sipstream.avro.CallEvent;
 @FunctionalInterface
 public interface CallEventSink {
     void emit(CallEvent event);
+
+    /**
+     * An answered call's ANSWERED event with the two dialogs it bridges (null when they are not known), kept
+     * until the call ends so that an edge restarted after a crash can hang them up.
+     */
+    default void emit(CallEvent event, CallDialogs dialogs) { emit(event); }
 }

@@ -65,9 +65,12 @@ final class CallReport {
         emit(event(CallEventType.RINGING, 0, now));
     }
 
-    void answered(long now) {
+    /** The answer, with the two sides' dialogs (either null when unknown) for the journal. */
+    void answered(long now, LegDialog callerSide, LegDialog calleeSide) {
         answeredAt = now;
-        emit(event(CallEventType.ANSWERED, 0, now));
+        CallDialogs dialogs = callerSide == null && calleeSide == null ? null
+                : new CallDialogs(attempt.getCallId(), callerSide, calleeSide);
+        if (accountId != null) events.emit(event(CallEventType.ANSWERED, 0, now).build(), dialogs);
     }
 
     void interim(long now) {
@@ -75,12 +78,21 @@ final class CallReport {
         emit(event(CallEventType.INTERIM, interims, now));
     }
 
-    void end(CallEventType type, int status, String reason, HangupParty by, long now) { end(type, status, reason, null, by, now); }
+    void end(CallEventType type, int status, String reason, HangupParty by, long now) { end(type, status, reason, null, by, now, now); }
 
     /** {@code ref}: the reference a peer was given instead of the reason (a failure the edge answered), else null. */
     void end(CallEventType type, int status, String reason, String ref, HangupParty by, long now) {
-        emit(event(type, 0, now).setEndedAt(Instant.ofEpochMilli(now)).setSipStatus(status).setReason(reason).setRef(ref)
-                .setHangupBy(by).setDurationMillis(answeredAt == null ? 0 : now - answeredAt));
+        end(type, status, reason, ref, by, now, now);
+    }
+
+    /**
+     * The closing event, sent {@code now}, of a call that ended at {@code endedAt}: earlier when the edge learnt of
+     * the end late (a peer that stopped answering its session timer ends at its last proof of life), never before the answer.
+     */
+    void end(CallEventType type, int status, String reason, String ref, HangupParty by, long now, long endedAt) {
+        long ended = Math.min(now, answeredAt == null ? endedAt : Math.max(endedAt, answeredAt));
+        emit(event(type, 0, now).setEndedAt(Instant.ofEpochMilli(ended)).setSipStatus(status).setReason(reason).setRef(ref)
+                .setHangupBy(by).setDurationMillis(answeredAt == null ? 0 : ended - answeredAt));
     }
 
     private void emit(CallEvent.Builder e) {

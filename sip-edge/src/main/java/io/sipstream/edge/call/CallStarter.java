@@ -10,15 +10,16 @@ import java.time.Duration;
  * {@code retryAfterSeconds}: the Retry-After of the 503 a call gets without a verdict;
  * {@code interimInterval}: how often an answered call sends INTERIM; {@code maxCallDuration}: the
  * edge's own limit on an answered call (zero: none), applied when the verdict gives none, the smaller
- * when both do.
+ * when both do; {@code sessionTimers}: what each leg's session timer is negotiated with (RFC 4028).
  */
 public record CallStarter(SipEndpoint sip, SipResponder responder, CallRegistry registry, AccountBlocks blocks,
                           CallScheduler scheduler, EdgeMetrics metrics, RouterClient router, CallReports reports,
-                          Dialling dialling, int retryAfterSeconds, Duration interimInterval, Duration maxCallDuration) {
+                          Dialling dialling, int retryAfterSeconds, Duration interimInterval, Duration maxCallDuration,
+                          SessionTimer.Settings sessionTimers) {
 
     /** Takes over the INVITE with its call; false when the INVITE was answered instead ({@link B2buaCall#start}). */
     boolean start(CallAttempt attempt, PendingInvite pending, long now) throws Exception {
         return new B2buaCall(attempt, now, sip, responder, registry, blocks, scheduler, metrics, router, reports, dialling,
-                retryAfterSeconds, interimInterval, maxCallDuration).start(pending, now);
+                retryAfterSeconds, interimInterval, maxCallDuration, sessionTimers).start(pending, now);
     }
 }

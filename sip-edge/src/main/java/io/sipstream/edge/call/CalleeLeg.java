@@ -5,9 +5,11 @@ import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.Trunk;
 import io.sipstream.edge.registrar.Binding;
 import io.sipstream.edge.sip.ClientHandler;
+import io.sipstream.edge.sip.StoreOutage;
 import io.sipstream.edge.trunk.ClientDigest;
 import io.sipstream.edge.trunk.TrunkCredentials;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import javax.sip.ClientTransaction;
@@ -58,6 +60,9 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     /** The INVITE's transaction has its final failure: it needs nothing more from the leg. */
     private boolean settled;
     private ScheduledFuture<?> noResponse;
+    /** The Session-Expires the INVITE asks for (raised once by a 422's Min-SE). */
+    private int askedInterval;
+    private boolean intervalRaised;
 
     CalleeLeg(B2buaCall call, Dialling dialling, Hunt hunt, RouteTarget target, Trunk trunk, URI requestUri, String fromUser,
               Binding binding) {
@@ -113,7 +118,13 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         invite.addHeader(responder.allow());
         RouteHeader route = routeToTrunk();
         if (route != null) invite.addHeader(route);
+        SessionTimer.Settings timers = call.sessionTimers();
+        if (timers.enabled()) {
+            askedInterval = timers.expires();
+            SessionHeaders.offer(invite, askedInterval, null, timers.minSe(), h);
+        }
         if (offer != null) Bodies.copy(offer, invite);
+        sentBody(invite);
         sendInvite(invite);
         noResponse = dialling.scheduler().after(dialling.targetTimeout(), this::onNoResponse);
     }
@@ -165,6 +176,9 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         int port = uri.getPort() > 0 ? uri.getPort() : 5060;
         return !uri.getHost().equals(binding.sourceIp()) || port != binding.sourcePort();
     }
+
+    @Override
+    String nextHop() { return behindNat() ? binding.sourceIp() + ":" + binding.sourcePort() + "/" + binding.transport() : null; }
 
     private static String callIdOf(Request request) { return ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId(); }
 
@@ -233,6 +247,8 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                     ackAndBye();
                     return;
                 }
+                SessionTimer.Settings timers = call.sessionTimers();
+                if (timers.enabled()) session = SessionTimer.answered(call, this, response, askedInterval, timers);
                 hunt.onAnswered(this, response);
                 return;
             }
@@ -242,9 +258,11 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                     && !authTried && trunk != null && trunk.getHasCredentials()) {
                 authTried = true;
                 state = State.CALLING;
-                dialling.scheduler().offload(() -> answerChallenge(response));
+                dialling.scheduler().offload(() -> answerChallenge(response),
+                        () -> credentialsUnavailable(response, "the edge's store is busy"));
                 return;
             }
+            if (status == SessionHeaders.SESSION_INTERVAL_TOO_SMALL && raiseInterval(response)) return;
             if (status >= 300 && status < 400) {
                 hunt.onRedirect(this, response);
                 return;
@@ -254,7 +272,15 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     }
 
     private void answerChallenge(Response challenge) {
-        var credentials = dialling.trunkCredentials().find(trunk.getTrunkId());
+        Optional<TrunkCredentials> credentials;
+        try {
+            credentials = dialling.trunkCredentials().find(trunk.getTrunkId());
+        } catch (RuntimeException e) {
+            if (StoreOutage.is(e)) log.warn("call {}: trunk {}'s credentials unknown: {}", call.callId(), trunk.getTrunkId(), e.toString());
+            else log.error("call {}: reading trunk {}'s credentials failed", call.callId(), trunk.getTrunkId(), e);
+            credentialsUnavailable(challenge, StoreOutage.REASON);
+            return;
+        }
         synchronized (call) {
             if (cancelled) {
                 failed();
@@ -273,17 +299,65 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         }
     }
 
+    /**
+     * The trunk's challenge cannot be answered now (its credentials could not be read): the leg fails as
+     * the challenge did, so the hunt moves on to the next target or answers the caller. Left waiting, the
+     * call would get no final answer, no failover, and stay in the registry for good.
+     */
+    private void credentialsUnavailable(Response challenge, String reason) {
+        synchronized (call) {
+            failed();
+            if (!cancelled) hunt.onFailed(this, challenge.getStatusCode(), reason);
+        }
+    }
+
     private boolean retryWith(Response challenge, TrunkCredentials credentials) throws Exception {
+        Request retry = nextInvite();
+        if (!ClientDigest.authorize(retry, challenge, credentials, sip.headers())) return false;
+        resend(retry);
+        return true;
+    }
+
+    /**
+     * A 422 (RFC 4028 section 7.4): the INVITE goes again, once, asking for the target's Min-SE; false when that
+     * is no longer than the INVITE asked for, or longer than the edge takes (then the 422 fails the target).
+     */
+    private boolean raiseInterval(Response tooSmall) {
+        int theirMin = SessionHeaders.minSe(tooSmall);
+        if (intervalRaised || askedInterval == 0 || theirMin <= askedInterval || theirMin > SessionTimer.MAX_INTERVAL) return false;
+        intervalRaised = true;
+        try {
+            Request retry = nextInvite();
+            SessionHeaders.offer(retry, theirMin, null, Math.max(theirMin, call.sessionTimers().minSe()), sip.headers());
+            askedInterval = theirMin;
+            state = State.CALLING;
+            resend(retry);
+            return true;
+        } catch (Exception e) {
+            log.warn("call {}: INVITE not sent again with Session-Expires {}: {}", call.callId(), theirMin, e.toString());
+            failed();
+            return false;
+        }
+    }
+
+    /** The INVITE again, in a new transaction (the next CSeq, a new branch), for a retry. */
+    private Request nextInvite() {
         Request retry = (Request) invite.clone();
         retry.removeHeader(ViaHeader.NAME);
         retry.addHeader(sip.via(transport));
         CSeqHeader cseq = (CSeqHeader) retry.getHeader(CSeqHeader.NAME);
-        cseq.setSeqNumber(cseq.getSeqNumber() + 1);
-        if (!ClientDigest.authorize(retry, challenge, credentials, sip.headers())) return false;
+        try {
+            cseq.setSeqNumber(cseq.getSeqNumber() + 1);
+        } catch (javax.sip.InvalidArgumentException e) {
+            throw new IllegalStateException(e);
+        }
+        return retry;
+    }
+
+    private void resend(Request retry) throws Exception {
         invite = retry;
         sendInvite(retry);
         noResponse = dialling.scheduler().after(dialling.targetTimeout(), this::onNoResponse);
-        return true;
     }
 
     @Override
@@ -340,6 +414,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         try {
             Request ack = dialog.createAck(answerCSeq);
             if (answer != null) Bodies.copy(answer, ack);
+            sentBody(ack);
             dialog.sendAck(ack);
         } catch (Exception e) {
             log.warn("ACK on {} not sent: {}", call.callId(), e.toString());

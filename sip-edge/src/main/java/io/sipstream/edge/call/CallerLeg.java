@@ -56,12 +56,23 @@ public final class CallerLeg extends CallLeg {
         responder.send(invite, r);
     }
 
-    /** Relays the callee's 2xx, with its SDP. */
+    /**
+     * Relays the callee's 2xx, with its SDP, and the session timer the caller's INVITE negotiates with the edge
+     * (Session-Expires; Allow, so the caller may refresh with UPDATE).
+     */
     void answer(Response from) {
         if (finalSent) return;
         finalSent = true;
         Response r = tagged(from.getStatusCode());
         Bodies.copy(from, r);
+        SessionTimer.Settings timers = call.sessionTimers();
+        if (timers.enabled()) {
+            SessionTimer timer = SessionTimer.answering(call, this, request, timers);
+            timer.addTo(r, sip.headers());
+            r.setHeader(responder.allow());
+            session = timer;
+        }
+        sentBody(r);
         responder.send(invite, r);
     }
 

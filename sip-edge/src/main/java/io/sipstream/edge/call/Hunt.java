@@ -149,7 +149,7 @@ final class Hunt {
                         synchronized (call) {
                             onContacts(target, contacts);
                         }
-                    });
+                    }, () -> noContacts(target, Response.SERVICE_UNAVAILABLE, StoreOutage.REASON)); // under the call's lock still
                     return true;
                 }
             }

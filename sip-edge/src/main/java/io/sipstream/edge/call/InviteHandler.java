@@ -90,6 +90,11 @@ public final class InviteHandler implements RequestHandler {
             responder.reject(st, Response.ADDRESS_INCOMPLETE, "the request-URI has no number");
             return;
         }
+        int minSe = SessionTimer.tooSmall(request, calls.sessionTimers());
+        if (minSe > 0) { // RFC 4028: a caller that supports timers asks again with at least the edge's Min-SE
+            SessionHeaders.refuse(responder, st, minSe);
+            return;
+        }
         String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
         if (registry.contains(callId)) {
             responder.reject(st, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
@@ -119,17 +124,29 @@ public final class InviteHandler implements RequestHandler {
             } catch (Exception e) {
                 if (StoreOutage.is(e)) { // Redis down or too slow: temporary, the caller may retry (not a bug: no 500)
                     log.warn("INVITE {} refused 503: {}", callId, e.toString());
-                    metrics.reject(Response.SERVICE_UNAVAILABLE);
-                    responder.storeUnavailable(st, retryAfterSeconds);
+                    storeUnavailable(st);
                 } else {
                     log.error("INVITE {} failed", callId, e);
                     responder.respond(st, Response.SERVER_INTERNAL_ERROR);
                 }
             } finally {
-                pending.releaseAdmission();
-                registry.settled(pending);
+                settle(pending);
             }
+        }, () -> { // too many requests wait on Redis already: this one is not queued behind them
+            log.warn("INVITE {} refused 503: the edge's store is busy", callId);
+            storeUnavailable(st);
+            settle(pending);
         });
+    }
+
+    private void storeUnavailable(ServerTransaction st) {
+        metrics.reject(Response.SERVICE_UNAVAILABLE);
+        responder.storeUnavailable(st, retryAfterSeconds);
+    }
+
+    private void settle(PendingInvite pending) {
+        pending.releaseAdmission();
+        registry.settled(pending);
     }
 
     private void startOutbound(PendingInvite pending, SipSource source) throws Exception {

@@ -174,6 +174,7 @@ final class Transfer implements Hunt.Owner {
                     fail(status, "the transferee refused the new media: " + response.getReasonPhrase(), HangupParty.CALLER);
                     return;
                 }
+                transferee.sentBody(event.getClientTransaction().getRequest()); // the offer a session refresh repeats
                 target.ack(response); // the transferee's answer to the target's offer
                 connected();
             }

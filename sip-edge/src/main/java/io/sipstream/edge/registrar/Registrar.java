@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ListIterator;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import javax.sip.InvalidArgumentException;
 import javax.sip.RequestEvent;
 import javax.sip.ServerTransaction;
@@ -66,19 +67,26 @@ public final class Registrar implements RequestHandler {
     public void onRequest(RequestEvent event, SipSource source) {
         ServerTransaction st = EdgeSipListener.serverTransaction(event, sip);
         if (st == null) return;
-        io.execute(() -> {
-            try {
-                register(st, source);
-            } catch (Exception e) {
-                if (StoreOutage.is(e)) { // Redis down or too slow: the phone retries later, nothing was bound
-                    log.warn("REGISTER from {}:{} refused 503: {}", source.ip(), source.port(), e.toString());
-                    responder.storeUnavailable(st, retryAfterSeconds);
-                } else {
-                    log.error("REGISTER from {}:{} failed", source.ip(), source.port(), e);
-                    responder.respond(st, Response.SERVER_INTERNAL_ERROR);
-                }
+        try {
+            io.execute(() -> handle(st, source));
+        } catch (RejectedExecutionException e) { // too many requests wait on Redis already: not queued behind them
+            log.warn("REGISTER from {}:{} refused 503: {}", source.ip(), source.port(), e.getMessage());
+            responder.storeUnavailable(st, retryAfterSeconds);
+        }
+    }
+
+    private void handle(ServerTransaction st, SipSource source) {
+        try {
+            register(st, source);
+        } catch (Exception e) {
+            if (StoreOutage.is(e)) { // Redis down or too slow: the phone retries later, nothing was bound
+                log.warn("REGISTER from {}:{} refused 503: {}", source.ip(), source.port(), e.toString());
+                responder.storeUnavailable(st, retryAfterSeconds);
+            } else {
+                log.error("REGISTER from {}:{} failed", source.ip(), source.port(), e);
+                responder.respond(st, Response.SERVER_INTERNAL_ERROR);
             }
-        });
+        }
     }
 
     private void register(ServerTransaction st, SipSource source) throws ParseException, InvalidArgumentException {

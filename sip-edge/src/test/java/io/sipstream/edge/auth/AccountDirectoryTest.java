@@ -100,7 +100,7 @@ class AccountDirectoryTest {
     /** An account as number-registry writes it, numbers and dial plan included. */
     private static AccountDoc registryRecord(boolean enabled) {
         return new AccountDoc("acc-2", "Bob", enabled, "bob", "US", null, List.of("+15551230002"), "t1", null, List.of(),
-                0, 0, true, null, "USD", null, null, null, null, 25,
+                0, 0, true, null, false, "USD", null, null, null, null, 25,
                 List.of(new DialRule("prefix", "00", 2, "+", null, List.of("t1"), null, null)), 3L, Instant.now());
     }
 

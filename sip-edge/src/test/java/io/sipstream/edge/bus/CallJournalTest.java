@@ -6,6 +6,8 @@ import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.Direction;
 import io.sipstream.avro.HangupParty;
+import io.sipstream.edge.call.CallDialogs;
+import io.sipstream.edge.call.LegDialog;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -151,6 +153,91 @@ class CallJournalTest {
         journal.record(event("announced-2", CallEventType.ATTEMPT, null));
         journal.record(event("announced-2", CallEventType.FAILED, null));
         assertThat(new CallJournal(dir).recoverLostCalls("1")).extracting(CallEvent::getCallId).containsExactly("announced-2");
+    }
+
+    @Test
+    void shouldJournalAndRecoverACallWhoseCallIdIsLongerThanAFileNameMayBe(@TempDir Path dir) throws Exception {
+        // the journal is one file whatever the calls' ids: a 300-character Call-ID names no file (255 bytes at most)
+        String longId = "1-0011223344556677:" + "c".repeat(300);
+        CallJournal journal = new CallJournal(dir);
+        journal.record(event(longId, CallEventType.ANSWERED, 5_000L), dialogs(longId));
+        journal.heartbeat(35_000);
+
+        CallJournal restarted = new CallJournal(dir);
+        assertThat(restarted.lostCallDialogs()).containsExactly(dialogs(longId));
+        List<CallEvent> recovered = restarted.recoverLostCalls("1");
+        assertThat(recovered).extracting(CallEvent::getCallId).containsExactly(longId);
+        assertThat(recovered.getFirst().getType()).isEqualTo(CallEventType.ENDED);
+        recovered.forEach(restarted::forget);
+        assertThat(new CallJournal(dir).recoverLostCalls("1")).isEmpty();
+        assertThat(Files.list(dir)).extracting(p -> p.getFileName().toString()).containsExactly(CallJournal.FILE);
+    }
+
+    private static CallDialogs dialogs(String callId) {
+        return new CallDialogs(callId,
+                new LegDialog("sip-" + "c".repeat(300), "edge-tag", "phone-tag", "<sip:+15557654321@sipstream.local>",
+                        "\"Alice\" <sip:alice@sipstream.local>", "sip:alice@10.0.0.7:5062;transport=tcp",
+                        List.of("<sip:proxy.example;lr>", "<sip:edge2.example;lr>"), 0, "tcp", null),
+                new LegDialog("b-leg@127.0.0.1", "edge-b", "carrier-b", "<sip:+15551230001@127.0.0.1>",
+                        "<sip:+15557654321@127.0.0.1>", "sip:carrier@127.0.0.1:5090", List.of(), 2, "udp", "192.0.2.1:5099/udp"));
+    }
+
+    @Test
+    void shouldKeepAnAnsweredCallsDialogsUntilItsClosingEventOnlyAndThroughARewrite(@TempDir Path dir) throws Exception {
+        CallJournal journal = new CallJournal(dir, 4096);
+        journal.record(event("up-1", CallEventType.ANSWERED, 5_000L), dialogs("up-1"));
+        journal.record(event("up-1", CallEventType.INTERIM, 5_000L));
+        journal.record(event("done-2", CallEventType.ANSWERED, 5_000L), dialogs("done-2"));
+        journal.record(event("done-2", CallEventType.ENDED, 5_000L)); // hung up, not yet delivered: nothing to hang up
+        for (int i = 0; i < 200; i++) { // past 4 KiB: rewritten
+            CallEvent end = event("gone-" + i, CallEventType.ENDED, 5_000L);
+            journal.record(event("gone-" + i, CallEventType.ANSWERED, 5_000L), dialogs("gone-" + i));
+            journal.record(end);
+            journal.forget(end);
+        }
+        assertThat(Files.size(dir.resolve(CallJournal.FILE))).as("rewritten").isLessThan(8192);
+
+        CallJournal restarted = new CallJournal(dir);
+        assertThat(restarted.lostCallDialogs()).containsExactly(dialogs("up-1"));
+        List<CallEvent> closing = restarted.recoverLostCalls("1");
+        restarted.batch(() -> closing.forEach(restarted::record));
+        assertThat(restarted.lostCallDialogs()).as("dropped with the closing events").isEmpty();
+        assertThat(new CallJournal(dir).lostCallDialogs()).isEmpty();
+    }
+
+    @Test
+    void shouldSkipUnreadableDialogsAndKeepTheCall(@TempDir Path dir) throws Exception {
+        CallJournal journal = new CallJournal(dir);
+        journal.record(event("c-1", CallEventType.ANSWERED, 5_000L), dialogs("c-1"));
+        Path file = dir.resolve(CallJournal.FILE);
+        byte[] bytes = Files.readAllBytes(file);
+        int version = indexOf(bytes, JournalledDialogs.encode(dialogs("c-1")));
+        bytes[version] = 9; // a version this edge cannot read (a downgrade), its record's CRC made whole again
+        Files.write(file, reframe(bytes, version));
+
+        CallJournal restarted = new CallJournal(dir);
+        assertThat(restarted.lostCallDialogs()).isEmpty();
+        assertThat(restarted.recoverLostCalls("1")).extracting(CallEvent::getCallId).containsExactly("c-1");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (haystack[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    /** The journal with the CRC of the record whose payload starts at {@code payloadAt} computed again. */
+    private static byte[] reframe(byte[] journal, int payloadAt) {
+        int typeAt = payloadAt - 1;
+        ByteBuffer b = ByteBuffer.wrap(journal);
+        int length = b.getInt(typeAt - 8);
+        CRC32C crc = new CRC32C();
+        crc.update(journal, typeAt, length);
+        b.putInt(typeAt - 4, (int) crc.getValue());
+        return journal;
     }
 
     /**
