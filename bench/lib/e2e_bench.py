@@ -1796,8 +1796,10 @@ def faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
     if not ({"broker", "kafka"} & chosen):
         return out
     if not stack.split:
-        out["broker_restart"] = ("not run: in `sipstream local` the broker runs inside the services' JVM; "
-                                 "run with --split (see bench/README.md)")
+        for name, fault in (("broker_restart", "broker"), ("kafka_outage", "kafka")):
+            if fault in chosen:
+                out[name] = ("not run: in `sipstream local` the broker runs inside the services' JVM; "
+                             "run with --split (see bench/README.md)")
         return out
     if router and router.proc and router.proc.poll() is None:
         # the broker faults measure the one services process: the second router leaves the group first
