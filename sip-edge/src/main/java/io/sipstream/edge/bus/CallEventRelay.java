@@ -55,6 +55,7 @@ final class CallEventRelay implements AutoCloseable {
 
     /** Events the bus gave up on, from the producer's thread: sorted out on the relay's, which may ask the journal. */
     private final Queue<CallEvent> failed = new ConcurrentLinkedQueue<>();
+    /** Taken to be sent (those of a batch behind a send that waits too) and not yet acknowledged or failed. */
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long progressMillis = System.currentTimeMillis();
 
@@ -97,9 +98,12 @@ final class CallEventRelay implements AutoCloseable {
         List<CallEvent> batch = new ArrayList<>(MAX_BATCH);
         try {
             while (next(batch)) {
-                for (CallEvent e : batch) {
-                    if (Thread.currentThread().isInterrupted()) return; // stopped while a send waited: the rest stays journalled
-                    send(e);
+                for (int i = 0; i < batch.size(); i++) {
+                    if (Thread.currentThread().isInterrupted()) { // stopped while a send waited: the rest stays journalled
+                        inFlight.addAndGet(i - batch.size());
+                        return;
+                    }
+                    send(batch.get(i));
                 }
                 batch.clear();
             }
@@ -114,12 +118,14 @@ final class CallEventRelay implements AutoCloseable {
             sortOutFailures();
             if (!ready.isEmpty()) {
                 for (int i = 0; i < MAX_BATCH && !ready.isEmpty(); i++) batch.add(ready.poll());
+                inFlight.addAndGet(batch.size());
                 return true;
             }
             long now = System.nanoTime();
             if (!coalesced.isEmpty() && (stopping || now - retryAt >= 0)) {
                 batch.addAll(coalesced.values());
                 coalesced.clear();
+                inFlight.addAndGet(batch.size());
                 return true;
             }
             if (stopping) return false;
@@ -140,7 +146,6 @@ final class CallEventRelay implements AutoCloseable {
     }
 
     private void send(CallEvent e) {
-        inFlight.incrementAndGet();
         try {
             publisher.publish(e, () -> delivered(e), failure -> failed(e));
         } catch (RuntimeException ex) {

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.awaitility.Awaitility;
@@ -29,11 +29,15 @@ import org.junit.jupiter.api.io.TempDir;
 class JournalledEventSinkOutageTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
 
-    /** A bus whose sends wait until the test opens it, then deliver. */
+    /** A bus whose sends wait until the test lets one through ({@link #letOneThrough}) or opens it, then deliver. */
     private static final class StuckBus implements CallEventPublisher {
-        final CountDownLatch open = new CountDownLatch(1);
+        final Semaphore passes = new Semaphore(0);
         final List<CallEvent> sent = new CopyOnWriteArrayList<>();
         final List<CallEvent> waiting = new CopyOnWriteArrayList<>();
+
+        void letOneThrough() { passes.release(); }
+
+        void open() { passes.release(1_000_000); }
 
         @Override public void publish(CallEvent event) { publish(event, () -> { }, e -> { }); }
 
@@ -41,7 +45,7 @@ class JournalledEventSinkOutageTest {
         public void publish(CallEvent event, Runnable onDelivered, Consumer<Exception> onFailed) {
             waiting.add(event);
             try {
-                open.await();
+                passes.acquire();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
@@ -88,10 +92,32 @@ class JournalledEventSinkOutageTest {
             assertThat(sink.unpublished()).isEqualTo(3);
             assertThat(bus.sent).isEmpty();
 
-            bus.open.countDown();
+            bus.open();
             Awaitility.await().atMost(WAIT).until(() -> journal.liveCalls() == 1); // c-1 forgotten once its end is delivered
             assertThat(bus.sent).extracting(CallEvent::getEventId).containsExactly("c-1:ANSWERED:0", "c-2:ANSWERED:0", "c-1:ENDED:0");
             assertThat(sink.unpublished()).isZero();
+        }
+    }
+
+    @Test
+    void shouldCountAsUnpublishedTheEventsTakenToBeSentBehindASendThatWaits(@TempDir Path dir) throws Exception {
+        StuckBus bus = new StuckBus();
+        CallJournal journal = new CallJournal(dir);
+        try (JournalledEventSink sink = new JournalledEventSink(bus, journal)) {
+            sink.emit(event("c-1", CallEventType.ANSWERED, 0));
+            Awaitility.await().atMost(WAIT).until(() -> bus.waiting.size() == 1);
+            sink.emit(event("c-2", CallEventType.ANSWERED, 0));
+            sink.emit(event("c-3", CallEventType.ANSWERED, 0));
+            Awaitility.await().atMost(WAIT).until(() -> sink.unpublished() == 3); // journalled and handed to the relay
+
+            // the first delivered: the other two are taken together, and the first of them waits
+            bus.letOneThrough();
+            Awaitility.await().atMost(WAIT).until(() -> bus.waiting.size() == 2);
+            assertThat(sink.unpublished()).as("the one sending and the one behind it").isEqualTo(2);
+
+            bus.open();
+            Awaitility.await().atMost(WAIT).until(() -> sink.unpublished() == 0);
+            assertThat(bus.sent).extracting(CallEvent::getCallId).containsExactly("c-1", "c-2", "c-3");
         }
     }
 
@@ -108,7 +134,7 @@ class JournalledEventSinkOutageTest {
             Awaitility.await().atMost(WAIT).until(() -> sink.queued() == 0);
             assertThat(sink.unpublished()).as("the send waiting, the queue full, the latest of the call").isEqualTo(1 + capacity + 1);
 
-            bus.open.countDown();
+            bus.open();
             Awaitility.await().atMost(WAIT).until(() -> journal.liveCalls() == 0);
         }
         List<String> sent = bus.sent.stream().map(CallEvent::getEventId).toList();
@@ -119,7 +145,7 @@ class JournalledEventSinkOutageTest {
     @Test
     void shouldRefuseNewCallsNearlyFullAndMakeACallsEventWaitForRoomRatherThanDropIt(@TempDir Path dir) throws Exception {
         StuckBus bus = new StuckBus();
-        bus.open.countDown();
+        bus.open();
         CallJournal journal = new CallJournal(dir);
         int capacity = 10;
         List<CallEvent> emitted = new ArrayList<>();
