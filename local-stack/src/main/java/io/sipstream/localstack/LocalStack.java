@@ -53,6 +53,7 @@ public final class LocalStack implements AutoCloseable {
     private State state = State.NEW;
     private DataDirLock lock;
     private KafkaBroker kafka;
+    private boolean kafkaStopped;
     private SchemaRegistryServer registry;
     private RedisServer redis;
     private Duration startupTime;
@@ -134,6 +135,28 @@ public final class LocalStack implements AutoCloseable {
         }
         if (deleteDataDirOnClose) deleteRecursively(dataDir);
         log.info("local stack stopped in {} ms", Duration.ofNanos(System.nanoTime() - started).toMillis());
+    }
+
+    /**
+     * Stops the broker alone, as in a Kafka outage: the registry and Redis keep running, and the broker's clients
+     * are left to find it gone (tests of what they do meanwhile). {@link #restartKafka} brings it back.
+     */
+    public synchronized void stopKafka() {
+        KafkaBroker broker = running().kafka;
+        if (kafkaStopped) throw new IllegalStateException("Kafka is stopped already");
+        kafkaStopped = true;
+        broker.close();
+    }
+
+    /**
+     * Starts the broker {@link #stopKafka} stopped, on the same ports and log dir: its clients reconnect to the
+     * address they had, and find its topics and records.
+     */
+    public synchronized void restartKafka() {
+        KafkaBroker stopped = running().kafka;
+        if (!kafkaStopped) throw new IllegalStateException("Kafka is running");
+        kafka = KafkaBroker.start(stopped.logDir(), stopped.port(), stopped.controllerPort(), brokerOverrides);
+        kafkaStopped = false;
     }
 
     /** host:port for Kafka clients' {@code bootstrap.servers}. */

@@ -32,6 +32,7 @@ public record EdgeConfig(
         boolean progressEvents,
         Path journalDir,
         Duration journalHeartbeat,
+        int eventsQueueCapacity,
         Duration targetTimeout,
         Duration maxCallDuration,
         SessionTimer.Settings sessionTimers,
@@ -128,7 +129,11 @@ public record EdgeConfig(
                 verdictTimeout, s.integer("edge.retry.after", 5, 0, 3600), interim,
                 // ATTEMPT and RINGING of calls without a duration cap: nothing downstream needs them (docs/topics.md)
                 s.bool("edge.events.progress", false),
-                Path.of(s.string("edge.journal.dir", "data/edge-" + edgeId + "/journal")), heartbeat, targetTimeout, maxCallDuration,
+                Path.of(s.string("edge.journal.dir", "data/edge-" + edgeId + "/journal")), heartbeat,
+                // ten seconds of a busy edge's events (400 calls/s): the journal writes them in milliseconds unless its
+                // disk stalls, and Kafka never holds them up (an outage waits in the journal, per call)
+                s.integer("edge.events.queue.capacity", 10_000, 16, 10_000_000),
+                targetTimeout, maxCallDuration,
                 sessionTimers(s, minSessionMinSe),
                 // no listener callback blocks (Redis and Kafka are off the SIP threads), so threads beyond the
                 // cores only switch: on 2 cores 32 threads cost 15 % more CPU a call than 4 and held 250 calls/s, not 350

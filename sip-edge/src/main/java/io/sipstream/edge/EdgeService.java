@@ -83,8 +83,8 @@ public final class EdgeService implements AutoCloseable {
         trunks = new TrunkDirectory();
         TrunkAllowList allowList = new TrunkAllowList();
         trunks.onChange(d -> allowList.rebuild(d.all()));
-        bus = EdgeBus.start(config.kafka(), config.edgeId(), config.createTopics(), config.journalDir(), config.verdictTimeout(),
-                calls, trunks);
+        bus = EdgeBus.start(config.kafka(), config.edgeId(), config.createTopics(), config.journalDir(), config.eventsQueueCapacity(),
+                config.verdictTimeout(), calls, trunks);
         closers.push(bus); // last: the events of the calls a stop ends go out before it
         UnifiedJedis redis = config.redis().connect();
         closers.push(redis);
@@ -103,6 +103,7 @@ public final class EdgeService implements AutoCloseable {
 
         SetupLimiter overload = new SetupLimiter(config.overload());
         EdgeMetrics metrics = new EdgeMetrics(ctx.metrics(), calls, overload);
+        metrics.callEvents(bus.eventBacklog(), bus::eventsUnpublished);
 
         sip = SipEndpoint.open(endpointSpec(config));
         closers.push(sip);
@@ -128,8 +129,8 @@ public final class EdgeService implements AutoCloseable {
         SipAuthenticator authenticator = new SipAuthenticator(digest, bans, responder, System::currentTimeMillis);
 
         EdgeSipListener listener = new EdgeSipListener(sip, guard)
-                .on(Request.INVITE, new InviteHandler(sip, responder, calls, overload, scheduler, metrics, bus.blocks(), starter,
-                        authenticator, allowList, edgeId, config.edgeId(), config.retryAfterSeconds()))
+                .on(Request.INVITE, new InviteHandler(sip, responder, calls, overload, bus.eventBacklog(), scheduler, metrics,
+                        bus.blocks(), starter, authenticator, allowList, edgeId, config.edgeId(), config.retryAfterSeconds()))
                 .on(Request.CANCEL, new CancelHandler(sip, responder, calls, metrics))
                 .on(Request.REGISTER, new Registrar(sip, authenticator, bindings, io,
                         config.registrarMinExpires(), config.registrarMaxExpires(), config.registrarMaxContacts(),

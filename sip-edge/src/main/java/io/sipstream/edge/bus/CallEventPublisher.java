@@ -4,8 +4,9 @@ import io.sipstream.avro.CallEvent;
 import java.util.function.Consumer;
 
 /**
- * Where the journalled sink sends call events: Kafka ({@link KafkaCallEventPublisher}), or in tests a
- * bus that fails or holds deliveries, so the journalling and retries are tested without a broker. Must not block.
+ * Where the journalled sink's relay sends call events: Kafka ({@link KafkaCallEventPublisher}), or in tests a
+ * bus that fails or holds deliveries, so the journalling and retries are tested without a broker. May wait (Kafka's
+ * send waits for the topic's metadata): the sink calls it on its relay's thread only ({@link CallEventRelay}).
  */
 interface CallEventPublisher extends AutoCloseable {
     void publish(CallEvent event);
@@ -20,9 +21,6 @@ interface CallEventPublisher extends AutoCloseable {
     default void publish(CallEvent event, Runnable onDelivered, Consumer<Exception> onFailed) {
         publish(event, onDelivered);
     }
-
-    /** Up when events are being delivered. */
-    default boolean healthy() { return true; }
 
     @Override
     default void close() {}

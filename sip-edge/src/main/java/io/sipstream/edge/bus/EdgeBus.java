@@ -7,6 +7,7 @@ import io.sipstream.edge.call.AttemptSink;
 import io.sipstream.edge.call.CallDialogs;
 import io.sipstream.edge.call.CallEventSink;
 import io.sipstream.edge.call.CallRegistry;
+import io.sipstream.edge.overload.Backlog;
 import io.sipstream.edge.trunk.TrunkDirectory;
 import io.sipstream.platform.health.HealthRegistry.Status;
 import io.sipstream.platform.kafka.KafkaSettings;
@@ -59,13 +60,14 @@ public final class EdgeBus implements AutoCloseable {
     /**
      * Opens the edge's producers and followers. {@code edgeId} names the clients and picks the verdict
      * partition; {@code verdictTimeout} bounds how long an attempt may wait for the broker;
-     * {@code createTopics} creates and verifies every topic first.
+     * {@code createTopics} creates and verifies every topic first; {@code eventsQueueCapacity} bounds the call
+     * events waiting for the journal, and again those waiting for Kafka one by one.
      */
-    public static EdgeBus start(KafkaSettings kafka, int edgeId, boolean createTopics, Path journalDir, Duration verdictTimeout,
-                                CallRegistry calls, TrunkDirectory trunks) throws Exception {
+    public static EdgeBus start(KafkaSettings kafka, int edgeId, boolean createTopics, Path journalDir, int eventsQueueCapacity,
+                                Duration verdictTimeout, CallRegistry calls, TrunkDirectory trunks) throws Exception {
         EdgeBus bus = new EdgeBus();
         try {
-            bus.open(kafka, edgeId, createTopics, journalDir, verdictTimeout, calls, trunks);
+            bus.open(kafka, edgeId, createTopics, journalDir, eventsQueueCapacity, verdictTimeout, calls, trunks);
             return bus;
         } catch (Exception e) {
             bus.close();
@@ -73,8 +75,8 @@ public final class EdgeBus implements AutoCloseable {
         }
     }
 
-    private void open(KafkaSettings kafka, int edgeId, boolean createTopics, Path journalDir, Duration verdictTimeout,
-                      CallRegistry calls, TrunkDirectory trunks) throws Exception {
+    private void open(KafkaSettings kafka, int edgeId, boolean createTopics, Path journalDir, int eventsQueueCapacity,
+                      Duration verdictTimeout, CallRegistry calls, TrunkDirectory trunks) throws Exception {
         String edge = Integer.toString(edgeId);
         String clientPrefix = "sip-edge-" + edge;
         if (createTopics) {
@@ -96,7 +98,7 @@ public final class EdgeBus implements AutoCloseable {
         for (CallEvent e : lost) publisher.publish(e, () -> journal.forget(e));
         publisher.flush();
         if (!lost.isEmpty()) log.warn("reported {} calls lost by the previous run as ended", lost.size());
-        events = new JournalledEventSink(publisher, journal);
+        events = new JournalledEventSink(publisher, journal, JournalledEventSink.RETRY_DELAY, eventsQueueCapacity);
         outbound.push(events);
 
         trunkFollower = new TopicFollower<>(clientPrefix + "-trunks", kafka, Topics.REGISTRY_TRUNKS, null,
@@ -125,6 +127,12 @@ public final class EdgeBus implements AutoCloseable {
     /** Where calls report (call.events, journalled first). */
     public CallEventSink events() { return events; }
 
+    /** The call events' queue to the journal: nearly full, it refuses new calls. */
+    public Backlog eventBacklog() { return events; }
+
+    /** Call events journalled and not yet acknowledged by Kafka (a call whose events wait coalesced counts one). */
+    public int eventsUnpublished() { return events == null ? 0 : events.unpublished(); }
+
     /** The accounts billing has blocked. */
     public AccountBlocks blocks() { return blocks; }
 
@@ -134,15 +142,23 @@ public final class EdgeBus implements AutoCloseable {
     /** Calls the journal holds: live, or ended and not yet acknowledged by Kafka. */
     public int journalledCalls() { return journal == null ? 0 : journal.liveCalls(); }
 
-    /** Up when every follower polls and both producers deliver. */
+    /**
+     * Up when every follower polls, attempts are delivered, and call events are: down while journalled events have
+     * waited {@link CallEventRelay#STALLED} with none delivered (a broker outage), with how many wait.
+     */
     public Status health() {
         Map<String, Boolean> parts = new LinkedHashMap<>();
         parts.put("verdicts", verdicts.healthy());
         parts.put("trunks", trunkFollower.healthy());
         parts.put("blocks", blockListener.healthy());
         parts.put("attempts", attempts.healthy());
-        parts.put("events", publisher.healthy());
-        return new Status(!parts.containsValue(false), parts.toString());
+        Duration stalled = events.stalledFor();
+        parts.put("events", stalled.isZero());
+        String detail = parts.toString();
+        if (!stalled.isZero()) {
+            detail += "; " + events.unpublished() + " call events unpublished, none delivered for " + stalled.toSeconds() + " s";
+        }
+        return new Status(!parts.containsValue(false), detail);
     }
 
     /**

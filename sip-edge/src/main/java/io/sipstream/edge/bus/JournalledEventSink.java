@@ -3,180 +3,200 @@ package io.sipstream.edge.bus;
 import io.sipstream.avro.CallEvent;
 import io.sipstream.edge.call.CallDialogs;
 import io.sipstream.edge.call.CallEventSink;
+import io.sipstream.edge.overload.Backlog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes call events from SIP and timer threads and, on one thread of its own (so a call's
- * events keep their order and no SIP thread waits on disk or Kafka), journals then publishes them.
- * The thread takes what has queued up as one batch: it journals all of it with one write, then
- * publishes it, so nothing reaches Kafka before its journal record is written.
- * A call's closing event (ENDED, FAILED) is journalled like the others and the call forgotten only
- * once Kafka has acknowledged it: an edge that dies in between re-emits it at its next start
- * (the same event id, which billing de-duplicates). One the bus gave up on (e.g. its metadata wait
- * ran out while the broker restarted, or the Schema Registry failed to give its schema id) is
- * published again every {@code retryDelay} while the edge runs: otherwise billing would not hear of
- * the call's end before the edge's next start. So is any other event of a live call the bus gave up
- * on, as long as it is the latest the journal holds of its call (each event carries all its call's
- * earlier ones did: an ATTEMPT lost to a failing registry left billing a call without caller,
- * destination or trunk).
+ * Takes call events from SIP and timer threads into a bounded queue and journals them on one thread of its own
+ * (so a call's events keep their order and no SIP thread waits on disk), then hands them to the
+ * {@link CallEventRelay}, which sends them to Kafka on another: this thread never waits on Kafka, so events and
+ * heartbeats are journalled at once through a broker outage. It takes what has queued up as one batch and
+ * journals all of it with one write, so nothing reaches Kafka before its journal record is written.
+ *
+ * <p>A call's closing event (ENDED, FAILED) is journalled like the others and the call forgotten only once
+ * Kafka has acknowledged it: an edge that dies in between re-emits it at its next start (the same event id,
+ * which billing de-duplicates). One the bus gave up on is sent again from the journal while the edge runs
+ * ({@link CallEventRelay}).
+ *
+ * <p>The queue holds {@code capacity} events. Past nine tenths of that, new calls are refused ({@link Backlog});
+ * the last tenth is for the events of calls already up, which are never dropped: when even that is full, the
+ * emitting thread waits for room (see {@link #emit}).
  */
-final class JournalledEventSink implements CallEventSink, AutoCloseable {
+final class JournalledEventSink implements CallEventSink, Backlog, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JournalledEventSink.class);
-    private static final Duration RETRY_DELAY = Duration.ofSeconds(5);
+    static final Duration RETRY_DELAY = Duration.ofSeconds(5);
+    static final int DEFAULT_CAPACITY = 10_000;
     private static final int MAX_BATCH = 1024;
+    private static final long WARN_EVERY_MILLIS = 10_000;
 
-    /** What the sink's thread does: journal and publish an event, publish one again, forget a call, or beat. */
-    private enum Kind { EMIT, PUBLISH_AGAIN, FORGET, HEARTBEAT, STOP }
+    /** An event to journal, with an answered call's dialogs (journalled with its ANSWERED event), or a marker. */
+    private record Queued(CallEvent event, CallDialogs dialogs) {}
 
-    /** {@code dialogs}: an answered call's, journalled with its ANSWERED event. */
-    private record Work(Kind kind, CallEvent event, long millis, CallDialogs dialogs) {
-        Work(Kind kind, CallEvent event, long millis) { this(kind, event, millis, null); }
-    }
+    /** Markers among the events, told apart by identity: wake the thread (forgets, a heartbeat), or stop it. */
+    private static final Queued WAKE = new Queued(null, null), STOP = new Queued(null, null);
 
-    private final CallEventPublisher publisher;
     private final CallJournal journal;
-    private final Duration retryDelay;
-    private final BlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+    private final CallEventRelay relay;
+    private final BlockingQueue<Queued> queue;
+    private final int refuseAt;
+    /** Closing events Kafka acknowledged: their calls are forgotten on this sink's thread. */
+    private final Queue<CallEvent> delivered = new ConcurrentLinkedQueue<>();
+    private final AtomicLong beat = new AtomicLong();
+    private final AtomicBoolean woken = new AtomicBoolean();
+    private final AtomicLong lastFullWarning = new AtomicLong();
     private final Thread worker;
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "edge-call-events-retry");
-        t.setDaemon(true);
-        return t;
-    });
     private volatile boolean closed;
 
-    JournalledEventSink(CallEventPublisher publisher, CallJournal journal) {
-        this(publisher, journal, RETRY_DELAY);
-    }
+    JournalledEventSink(CallEventPublisher publisher, CallJournal journal) { this(publisher, journal, RETRY_DELAY, DEFAULT_CAPACITY); }
 
     JournalledEventSink(CallEventPublisher publisher, CallJournal journal, Duration retryDelay) {
-        this.publisher = publisher;
+        this(publisher, journal, retryDelay, DEFAULT_CAPACITY);
+    }
+
+    JournalledEventSink(CallEventPublisher publisher, CallJournal journal, Duration retryDelay, int capacity) {
+        if (capacity < 1) throw new IllegalArgumentException("capacity must be positive: " + capacity);
         this.journal = journal;
-        this.retryDelay = retryDelay;
+        this.queue = new LinkedBlockingQueue<>(capacity);
+        this.refuseAt = capacity - capacity / 10;
+        this.relay = new CallEventRelay(publisher, journal, capacity, retryDelay, this::forgetOnceDelivered);
         this.worker = Thread.ofPlatform().name("edge-call-events").daemon().start(this::run);
     }
 
+    /**
+     * Queues the event for the journal. When the queue is full (the journal's disk stalled or far slower than the
+     * calls: Kafka never holds it up), new calls are being refused and this is an event of a call already up,
+     * which must not be lost: the caller waits for room, as it would for a write of its own to that disk. Writing
+     * it here instead would not wait less (the same disk, the journal's lock) and would journal it before its
+     * call's earlier events still queued.
+     */
     @Override
     public void emit(CallEvent event) { emit(event, null); }
 
+    /** As {@link #emit(CallEvent)}, an answered call's ANSWERED with the dialogs it bridges (kept until it ends). */
     @Override
     public void emit(CallEvent event, CallDialogs dialogs) {
         if (closed) {
             log.warn("call event {} not emitted: the edge is stopping", event.getEventId());
             return;
         }
-        queue.add(new Work(Kind.EMIT, event, 0, dialogs));
+        Queued q = new Queued(event, dialogs);
+        if (queue.offer(q)) return;
+        long now = System.currentTimeMillis();
+        long warned = lastFullWarning.get();
+        if (now - warned >= WARN_EVERY_MILLIS && lastFullWarning.compareAndSet(warned, now)) {
+            log.warn("call events: the journal's queue is full ({} events): calls wait for the journal to write", queue.size());
+        }
+        try {
+            queue.put(q);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.error("call event {} not journalled: interrupted while the journal's queue was full", event.getEventId());
+        }
     }
 
-    /** Marks the journal's live calls alive now (on the sink's thread, in order with their events). */
-    void heartbeat(long nowMillis) { queue.add(new Work(Kind.HEARTBEAT, null, nowMillis)); }
+    /** Marks the journal's live calls alive at {@code nowMillis}, written with the next batch. */
+    void heartbeat(long nowMillis) {
+        beat.set(nowMillis);
+        wake();
+    }
+
+    @Override
+    public int queued() { return queue.size(); }
+
+    @Override
+    public boolean refusesNewCalls() { return queue.size() >= refuseAt; }
+
+    /** Events journalled and not yet acknowledged by Kafka. */
+    int unpublished() { return relay.unpublished(); }
+
+    /** How long journalled events have waited for Kafka with none delivered (zero while deliveries go on). */
+    Duration stalledFor() { return relay.stalledFor(); }
+
+    private void wake() {
+        // a marker only when none is pending: a full queue wakes the thread anyway
+        if (woken.compareAndSet(false, true) && !queue.offer(WAKE)) woken.set(false);
+    }
 
     private void run() {
-        List<Work> batch = new ArrayList<>();
+        List<Queued> batch = new ArrayList<>(MAX_BATCH);
+        List<Queued> events = new ArrayList<>(MAX_BATCH);
+        List<CallEvent> journalled = new ArrayList<>(MAX_BATCH);
         try {
-            while (true) {
+            boolean stop = false;
+            while (!stop) {
                 batch.add(queue.take());
                 queue.drainTo(batch, MAX_BATCH - 1);
-                if (!handle(batch)) return;
+                woken.set(false);
+                for (Queued q : batch) {
+                    if (q == STOP) stop = true;
+                    else if (q != WAKE) events.add(q);
+                }
+                journal.batch(() -> {
+                    for (Queued q : events) {
+                        journal(() -> journal.record(q.event(), q.dialogs()), q.event().getEventId());
+                        journalled.add(q.event());
+                    }
+                    forgetDelivered();
+                    // after the batch's events: their calls were up when it beat (one begun since ends no earlier than its event)
+                    long at = beat.getAndSet(0);
+                    if (at != 0) journal(() -> journal.heartbeat(at), "heartbeat");
+                });
+                relay.handOff(journalled);
                 batch.clear();
+                events.clear();
+                journalled.clear();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Journals the whole batch with one flush, then publishes it; false once it held the stop. */
-    private boolean handle(List<Work> batch) {
-        journal.batch(() -> batch.forEach(this::journal));
-        boolean stop = false;
-        for (Work w : batch) {
-            try {
-                switch (w.kind()) {
-                    case EMIT -> {
-                        if (CallJournal.closes(w.event())) publishClosing(w.event());
-                        else publishLive(w.event());
-                    }
-                    case PUBLISH_AGAIN -> {
-                        if (CallJournal.closes(w.event())) {
-                            log.info("call event {}: publishing it again", w.event().getEventId());
-                            publishClosing(w.event());
-                        } else if (journal.holdsLatest(w.event())) {
-                            log.info("call event {}: publishing it again", w.event().getEventId());
-                            publishLive(w.event());
-                        } // else a later event of the call, or its end, carries what this one did
-                    }
-                    case STOP -> stop = true;
-                    case FORGET, HEARTBEAT -> { }
-                }
-            } catch (RuntimeException e) {
-                log.error("call event {} not emitted", w.event().getEventId(), e);
-            }
-        }
-        return !stop;
-    }
-
-    private void journal(Work w) {
+    private void journal(Runnable write, String what) {
         try {
-            switch (w.kind()) {
-                case EMIT -> journal.record(w.event(), w.dialogs());
-                case FORGET -> journal.forget(w.event());
-                case HEARTBEAT -> journal.heartbeat(w.millis());
-                case PUBLISH_AGAIN, STOP -> { } // an event published again is in the journal already
-            }
+            write.run();
         } catch (RuntimeException e) {
-            log.error("call journal: {} of {} failed", w.kind(), w.event() == null ? "heartbeat" : w.event().getEventId(), e);
+            log.error("call journal: {} not written", what, e);
         }
     }
 
-    private void publishClosing(CallEvent closing) {
-        publisher.publish(closing, () -> forget(closing), failure -> retryLater(closing));
-    }
-
-    private void publishLive(CallEvent event) {
-        publisher.publish(event, () -> { }, failure -> retryLater(event));
-    }
-
-    /** Called from the publisher's thread; the journal still holds the event, so a stop in between loses nothing. */
-    private void retryLater(CallEvent event) {
-        if (closed) return;
-        try {
-            retries.schedule(() -> {
-                if (!closed) queue.add(new Work(Kind.PUBLISH_AGAIN, event, 0));
-            }, retryDelay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException stopping) {
-            // the journal keeps it for the next start
+    private void forgetDelivered() {
+        for (CallEvent closing; (closing = delivered.poll()) != null; ) {
+            CallEvent c = closing;
+            journal(() -> journal.forget(c), "forget of " + c.getCallId());
         }
     }
 
-    /** Called from the publisher's thread: the journal is written on the sink's own while it runs. */
-    private void forget(CallEvent closing) {
-        if (closed) journal.forget(closing);
-        else queue.add(new Work(Kind.FORGET, closing, 0));
+    /** From the producer's thread: the journal is written on the sink's own while it runs. */
+    private void forgetOnceDelivered(CallEvent closing) {
+        if (closed) {
+            journal.forget(closing);
+        } else {
+            delivered.add(closing);
+            wake();
+        }
     }
 
     @Override
     public void close() {
         closed = true;
-        retries.shutdownNow();
-        queue.add(new Work(Kind.STOP, null, 0));
         try {
+            queue.put(STOP); // after every event queued before the stop: they are journalled and handed on
             worker.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // forgets queued after the stop: else the journal re-emits those calls at the next start
-        List<Work> late = new ArrayList<>();
-        queue.drainTo(late);
-        journal.batch(() -> late.stream().filter(w -> w.kind() == Kind.FORGET).forEach(this::journal));
+        relay.close();
+        // forgets that came after the worker stopped: else the journal re-emits those calls at the next start
+        journal.batch(this::forgetDelivered);
     }
 }

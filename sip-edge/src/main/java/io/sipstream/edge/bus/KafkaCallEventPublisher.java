@@ -6,7 +6,6 @@ import io.sipstream.schemas.Topics;
 import io.sipstream.schemas.registry.SchemaRegistryException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -21,8 +20,6 @@ import org.slf4j.LoggerFactory;
 final class KafkaCallEventPublisher implements CallEventPublisher {
     private static final Logger log = LoggerFactory.getLogger(KafkaCallEventPublisher.class);
     private final KafkaProducer<String, CallEvent> producer;
-    private final AtomicLong lastFailureMillis = new AtomicLong();
-    private volatile long lastSuccessMillis;
 
     KafkaCallEventPublisher(KafkaSettings kafka, String clientId) {
         Map<String, Object> props = kafka.lowLatencyProducer(clientId);
@@ -45,11 +42,9 @@ final class KafkaCallEventPublisher implements CallEventPublisher {
     public void publish(CallEvent event, Runnable onDelivered, Consumer<Exception> onFailed) {
         Callback done = (md, e) -> {
             if (e != null) {
-                lastFailureMillis.set(System.currentTimeMillis());
                 log.error("call event {} not delivered: {}", event.getEventId(), e.toString());
                 onFailed.accept(e);
             } else {
-                lastSuccessMillis = System.currentTimeMillis();
                 onDelivered.run();
             }
         };
@@ -64,13 +59,6 @@ final class KafkaCallEventPublisher implements CallEventPublisher {
 
     /** Waits until every event sent so far is acknowledged (or failed). */
     void flush() { producer.flush(); }
-
-    @Override
-    public boolean healthy() {
-        // up again at the first event delivered after a failure, or 60 s after it when none is sent
-        long failed = lastFailureMillis.get();
-        return lastSuccessMillis > failed || System.currentTimeMillis() - failed > 60_000;
-    }
 
     @Override
     public void close() { producer.close(Duration.ofSeconds(5)); }

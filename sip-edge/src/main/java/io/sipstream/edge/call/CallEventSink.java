@@ -4,7 +4,9 @@ import io.sipstream.avro.CallEvent;
 
 /**
  * Where a call's events go (call.events, through the edge's journal: edge.bus). Called on SIP and
- * timer threads under the call's lock, so it must not block.
+ * timer threads under the call's lock, so it must not block: it queues, and waits only when the
+ * journal's bounded queue is full (its disk stalled; new calls are refused by then), since an event
+ * of a call that is up is never dropped.
  */
 @FunctionalInterface
 public interface CallEventSink {

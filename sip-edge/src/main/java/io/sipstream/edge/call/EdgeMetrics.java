@@ -6,21 +6,25 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
+import io.sipstream.edge.overload.Backlog;
 import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.QueueDelayValve;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 /**
  * The edge's call metrics: calls in progress, attempts, the wait for a verdict, rejects by status;
- * and overload control: calls in set-up, their current limit, new calls refused for it or by the SIP layer,
- * the SIP layer's queueing delay.
+ * and overload control: calls in set-up, their current limit, new calls refused for it, by the SIP layer or for
+ * the call events' backlog, the SIP layer's queueing delay; the call events waiting for the journal and for Kafka.
  */
 public final class EdgeMetrics {
     private final MeterRegistry registry;
     private final Counter attempts;
     private final Timer verdictWait;
+    private final AtomicLong shedForEvents = new AtomicLong();
 
     public EdgeMetrics(MeterRegistry registry, CallRegistry calls, SetupLimiter overload) {
         this.registry = registry;
@@ -46,6 +50,20 @@ public final class EdgeMetrics {
         TimeGauge.builder("sipstream.edge.sip.queue.delay", valve, TimeUnit.MILLISECONDS, QueueDelayValve::queueDelayMillis)
                 .description("how long the oldest UDP datagram still queued has waited for a SIP thread").register(registry);
     }
+
+    /** The call events' way out: queued for the journal, journalled and not yet acknowledged by Kafka, new INVITEs refused for them. */
+    public void callEvents(Backlog queue, IntSupplier unpublished) {
+        Gauge.builder("sipstream.edge.events.queued", queue, Backlog::queued)
+                .description("call events waiting for the journal (at most edge.events.queue.capacity)").register(registry);
+        Gauge.builder("sipstream.edge.events.unpublished", unpublished, IntSupplier::getAsInt).strongReference(true)
+                .description("call events journalled and not yet acknowledged by Kafka (a call whose events wait coalesced counts one)")
+                .register(registry);
+        FunctionCounter.builder("sipstream.edge.overload.shed", shedForEvents, AtomicLong::get).tag("layer", "events")
+                .description("new INVITEs answered 503 at once, by the layer that refused them").register(registry);
+    }
+
+    /** A new INVITE refused 503 while the call events' queue to the journal is nearly full. */
+    public void shedForEvents() { shedForEvents.incrementAndGet(); }
 
     public void attempt() { attempts.increment(); }
 

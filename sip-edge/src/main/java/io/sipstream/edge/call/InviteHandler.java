@@ -5,6 +5,7 @@ import io.sipstream.avro.Direction;
 import io.sipstream.edge.auth.AuthOutcome;
 import io.sipstream.edge.auth.SipAuthenticator;
 import io.sipstream.edge.auth.TrunkAllowList;
+import io.sipstream.edge.overload.Backlog;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.EdgeSipListener;
 import io.sipstream.edge.sip.RequestHandler;
@@ -26,19 +27,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A new INVITE: admitted into set-up or refused 503 ({@link SetupLimiter}), 100 Trying at once on
- * the SIP thread, then off it (Redis): a source on a trunk's allow-list makes an inbound call;
- * anyone else must authenticate as an account (digest), and a blocked account is refused before
- * the router is asked. A retransmitted INVITE never gets here (its transaction answers it), so
- * no call is admitted twice.
+ * A new INVITE: admitted into set-up or refused 503 (the call events' {@link Backlog} nearly full, or the
+ * {@link SetupLimiter}), 100 Trying at once on the SIP thread, then off it (Redis): a source on a trunk's
+ * allow-list makes an inbound call; anyone else must authenticate as an account (digest), and a blocked
+ * account is refused before the router is asked. A retransmitted INVITE never gets here (its transaction
+ * answers it), so no call is admitted twice.
  */
 public final class InviteHandler implements RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(InviteHandler.class);
     static final String OVERLOADED = "overloaded: too many calls in set-up";
+    static final String EVENTS_BEHIND = "overloaded: call events not yet journalled";
     private final SipEndpoint sip;
     private final SipResponder responder;
     private final CallRegistry registry;
     private final SetupLimiter overload;
+    private final Backlog events;
     private final CallScheduler scheduler;
     private final EdgeMetrics metrics;
     private final AccountBlocks blocks;
@@ -53,7 +56,7 @@ public final class InviteHandler implements RequestHandler {
      * {@code edgeId} and {@code replyPartition}: what the edge's attempts say of it (their ids' prefix, and
      * the partition of call.verdicts it reads); {@code retryAfterSeconds}: the Retry-After of the 503s it answers.
      */
-    public InviteHandler(SipEndpoint sip, SipResponder responder, CallRegistry registry, SetupLimiter overload,
+    public InviteHandler(SipEndpoint sip, SipResponder responder, CallRegistry registry, SetupLimiter overload, Backlog events,
                          CallScheduler scheduler, EdgeMetrics metrics, AccountBlocks blocks, CallStarter calls,
                          SipAuthenticator authenticator, TrunkAllowList allowList, String edgeId, int replyPartition,
                          int retryAfterSeconds) {
@@ -61,6 +64,7 @@ public final class InviteHandler implements RequestHandler {
         this.responder = responder;
         this.registry = registry;
         this.overload = overload;
+        this.events = events;
         this.scheduler = scheduler;
         this.metrics = metrics;
         this.blocks = blocks;
@@ -94,6 +98,13 @@ public final class InviteHandler implements RequestHandler {
         String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
         if (registry.contains(callId)) {
             responder.reject(st, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
+            return;
+        }
+        // the journal is behind with the call events (its disk): the room left is for the calls already up
+        if (events.refusesNewCalls()) {
+            log.debug("INVITE {} refused 503: {} call events wait for the journal", callId, events.queued());
+            metrics.shedForEvents();
+            responder.reject(st, Response.SERVICE_UNAVAILABLE, EVENTS_BEHIND, responder.retryAfter(retryAfterSeconds));
             return;
         }
         // past the limit on calls in set-up, refused here on the SIP thread: no Redis, no Kafka, no 100 Trying
