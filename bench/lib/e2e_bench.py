@@ -1342,22 +1342,27 @@ class ExtraRouter:
         out = open(os.path.join(self.workdir, f"router2-{self.starts}.log"), "w")
         self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.stack.extra.append(self.proc)
-        t0 = time.time()
-        while time.time() - t0 < 90:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"second router exited with {self.proc.returncode}; see {out.name}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return time.time() - t0
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.5)
-        raise RuntimeError("second router not healthy in 90 s")
+        return wait_healthy(self.proc, self.http_port, "second router", out.name)
 
     def kill(self):
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+
+
+def wait_healthy(proc, http_port, name, log_path, limit_s=90):
+    """Seconds until a service process of its own answers /healthz 200; raises if it exits or takes too long."""
+    t0 = time.time()
+    while time.time() - t0 < limit_s:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return time.time() - t0
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{name} not healthy in {limit_s} s; see {log_path}")
 
 
 class ExtraEdge:
@@ -1386,18 +1391,7 @@ class ExtraEdge:
         out = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=self.stack.env(), start_new_session=True)
         self.stack.extra.append(self.proc)
-        t0 = time.time()
-        while time.time() - t0 < 90:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"edge 1 exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return time.time() - t0
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"edge 1 not healthy in 90 s; see {self.log_path}")
+        return wait_healthy(self.proc, self.http_port, "edge 1", self.log_path)
 
     def kill(self):
         os.kill(self.proc.pid, signal.SIGKILL)
