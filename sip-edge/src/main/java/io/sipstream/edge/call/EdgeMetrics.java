@@ -49,6 +49,8 @@ public final class EdgeMetrics {
                 .description("new INVITEs answered 503 at once, by the layer that refused them").register(registry);
         TimeGauge.builder("sipstream.edge.sip.queue.delay", valve, TimeUnit.MILLISECONDS, QueueDelayValve::queueDelayMillis)
                 .description("how long the oldest UDP datagram still queued has waited for a SIP thread").register(registry);
+        Gauge.builder("sipstream.edge.sip.queue.datagrams", valve, QueueDelayValve::queuedDatagrams)
+                .description("UDP datagrams read and waiting for a SIP thread").register(registry);
     }
 
     /** The call events' way out: queued for the journal, journalled and not yet acknowledged by Kafka, new INVITEs refused for them. */
