@@ -45,6 +45,8 @@ final class BlockListener implements AutoCloseable {
 
     boolean healthy() { return follower.healthy(); }
 
+    TopicFollower<BlockDecision> follower() { return follower; }
+
     @Override
     public void close() { follower.close(); }
 }

@@ -32,6 +32,8 @@ final class VerdictConsumer implements AutoCloseable {
 
     boolean healthy() { return follower.healthy(); }
 
+    TopicFollower<RoutingVerdict> follower() { return follower; }
+
     @Override
     public void close() { follower.close(); }
 }

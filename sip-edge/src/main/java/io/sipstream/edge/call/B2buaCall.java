@@ -85,6 +85,8 @@ public final class B2buaCall {
     /** Once answered, the two bridged legs: the caller's side and the callee's side (a transfer may replace either). */
     private CallLeg callerSide;
     private CallLeg calleeSide;
+    /** The meters of the trunk an inbound call came from (null for an account's call). */
+    private TrunkMetrics.Trunk inboundMeters;
 
     /** See {@link CallStarter} for what the edge's settings among these mean. */
     B2buaCall(CallAttempt attempt, long startedAt, SipEndpoint sip, SipResponder responder, CallRegistry registry,
@@ -127,6 +129,10 @@ public final class B2buaCall {
             return false;
         }
         caller = new CallerLeg(this, sip, responder, invite, attempt.getTransport());
+        if (attempt.getDirection() == Direction.INBOUND) {
+            inboundMeters = metrics.trunks().inbound(attempt.getSourceTrunkId());
+            inboundMeters.attempt();
+        }
         hunt = new Hunt(this, dialling, huntOwner, caller.request(), this::callerIdFor);
         report.attempt(now);
         ask(attempt, pending.takeAdmission());
@@ -136,6 +142,8 @@ public final class B2buaCall {
     public String callId() { return callId; }
 
     public String accountId() { return accountId; }
+
+    EdgeMetrics metrics() { return metrics; }
 
     synchronized State state() { return state; }
 
@@ -249,6 +257,7 @@ public final class B2buaCall {
         if (noAnswerTimer != null) noAnswerTimer.cancel(false);
         report.trunk(hunt.trunkId());
         state = State.ANSWERED;
+        if (inboundMeters != null) inboundMeters.outcome(answer.getStatusCode());
         callerSide = caller;
         calleeSide = leg;
         caller.answer(answer);
@@ -538,6 +547,7 @@ public final class B2buaCall {
         log.info("call {} failed {} ref={}: {}", callId, status, why.ref(), reason);
         caller.reject(status, why, extra);
         metrics.reject(status);
+        if (inboundMeters != null && state != State.ENDED) inboundMeters.outcome(status);
         end(CallEventType.FAILED, status, reason, why.ref(), by);
     }
 
