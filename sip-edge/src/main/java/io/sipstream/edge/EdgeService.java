@@ -21,6 +21,7 @@ import io.sipstream.edge.call.EdgeMetrics;
 import io.sipstream.edge.call.InviteHandler;
 import io.sipstream.edge.call.LostCallHangup;
 import io.sipstream.edge.call.RouterClient;
+import io.sipstream.edge.log.CallMdc;
 import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.registrar.Bindings;
@@ -220,7 +221,7 @@ public final class EdgeService implements AutoCloseable {
     private void endAllCalls() {
         if (crashed) return;
         // a clean stop hangs up: the calls' ENDED events go out instead of waiting for a restart's journal
-        calls.all().forEach(c -> c.terminate(503, "edge shutting down"));
+        calls.all().forEach(c -> CallMdc.run(c.callId(), () -> c.terminate(503, "edge shutting down")));
     }
 
     /**

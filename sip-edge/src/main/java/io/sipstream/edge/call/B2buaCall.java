@@ -9,6 +9,7 @@ import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.TargetKind;
 import io.sipstream.avro.Trunk;
 import io.sipstream.avro.VerdictAction;
+import io.sipstream.edge.log.CallMdc;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
@@ -118,6 +119,7 @@ public final class B2buaCall {
      * cancelled the INVITE while it was being authenticated.
      */
     synchronized boolean start(PendingInvite pending, long now) throws Exception {
+        CallMdc.put(callId); // from here the thread works for this call (its scheduler clears the tag)
         ServerTransaction invite = pending.invite();
         if (!registry.add(this, pending.callId())) {
             responder.reject(invite, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
@@ -184,6 +186,7 @@ public final class B2buaCall {
             report.account(accountId);
         }
         report.attempt(now);
+        log.debug("call {}: verdict {} {}, {} targets", callId, v.getAction(), v.getSipStatus(), v.getTargets().size());
         if (v.getAction() == VerdictAction.REJECT) {
             fail(rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM,
                     responder.q850Reason(v.getQ850Cause()));
