@@ -168,6 +168,37 @@ class EdgeWithRealRouterTest {
     }
 
     @Test
+    void shouldShowEveryServicesMetersUnderTheSipstreamPrefixBesideTheJvmAndKafkaBinders() throws Exception {
+        assertThat(api.status("/livez")).isEqualTo(200);
+        assertThat(api.status("/readyz")).isEqualTo(200);
+        String dialled = "+15557000009";
+        var call = phone.call(edge(dialled), account, password);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        Request atTrunk = invite(trunkMain, dialled);
+        call.bye();
+        await("BYE at the trunk").atMost(WAIT).until(() -> requests(trunkMain, Request.BYE, atTrunk).size() == 1);
+
+        String metrics = api.text("/metrics");
+
+        String main = "trunk=\"" + trunkId("main") + "\"";
+        assertThat(metrics).as("each service's own meters").contains(
+                "sipstream_edge_trunk_answers_total{direction=\"outbound\"," + main + "}",
+                "sipstream_edge_call_duration_seconds_count{direction=\"outbound\"," + main + "}",
+                "sipstream_edge_verdict_wait_seconds_bucket", "sipstream_edge_auth_challenges_total",
+                "sipstream_router_verdicts_total{action=\"ROUTE\"", "sipstream_billing_streams_running 1.0",
+                "sipstream_registry_outbox_depth",
+                "sipstream_http_server_requests_seconds_count{method=\"PUT\",route=\"/v1/trunks/{id}\",status=\"201\"}");
+        assertThat(metrics).as("the JVM, process and Kafka binders").contains("jvm_memory_used_bytes", "jvm_gc_pause_seconds",
+                "jvm_threads_live_threads", "process_cpu_usage", "process_uptime_seconds", "kafka_producer_", "kafka_consumer_",
+                "kafka_stream_");
+        List<String> families = metrics.lines().filter(l -> l.startsWith("# TYPE ")).map(l -> l.split(" ")[2]).toList();
+        assertThat(families).as("a meter of ours outside sipstream_, or a binder's outside its usual names")
+                .allMatch(n -> n.startsWith("sipstream_") || n.startsWith("jvm_") || n.startsWith("process_")
+                        || n.startsWith("system_") || n.startsWith("kafka_"));
+        assertThat(metrics).as("no number and no account is a tag").doesNotContain("5557000009", "\"" + account + "\"");
+    }
+
+    @Test
     void shouldRefuseAnUnknownAccountWith403AfterTheChallenge() throws Exception {
         String dialled = "+15557000002";
         var call = phone.call(edge(dialled), "nobody-" + run, "whatever");
