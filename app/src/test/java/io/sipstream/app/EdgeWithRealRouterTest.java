@@ -171,19 +171,24 @@ class EdgeWithRealRouterTest {
     void shouldShowEveryServicesMetersUnderTheSipstreamPrefixBesideTheJvmAndKafkaBinders() throws Exception {
         assertThat(api.status("/livez")).isEqualTo(200);
         assertThat(api.status("/readyz")).isEqualTo(200);
-        String dialled = "+15557000009";
+        // a call failed over from a trunk answering 503 to one that answers, and a call the router refuses
+        String dialled = "+15551000009";
         var call = phone.call(edge(dialled), account, password);
         assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
-        Request atTrunk = invite(trunkMain, dialled);
+        Request answered = invite(trunk200, dialled);
         call.bye();
-        await("BYE at the trunk").atMost(WAIT).until(() -> requests(trunkMain, Request.BYE, atTrunk).size() == 1);
+        await("BYE at the trunk").atMost(WAIT).until(() -> requests(trunk200, Request.BYE, answered).size() == 1);
+        assertThat(phone.call(edge("+19005550199"), account, password).awaitFinal(WAIT).getStatusCode()).isEqualTo(403);
 
         String metrics = api.text("/metrics");
 
-        String main = "trunk=\"" + trunkId("main") + "\"";
+        String t503 = "trunk=\"" + trunkId("503") + "\"";
+        String t200 = "trunk=\"" + trunkId("200") + "\"";
         assertThat(metrics).as("each service's own meters").contains(
-                "sipstream_edge_trunk_answers_total{direction=\"outbound\"," + main + "}",
-                "sipstream_edge_call_duration_seconds_count{direction=\"outbound\"," + main + "}",
+                "sipstream_edge_trunk_failures_total{direction=\"outbound\",status=\"503\"," + t503 + "}",
+                "sipstream_edge_trunk_answers_total{direction=\"outbound\"," + t200 + "}",
+                "sipstream_edge_call_duration_seconds_count{direction=\"outbound\"," + t200 + "}",
+                "sipstream_edge_call_rejects_total{status=\"403\"}",
                 "sipstream_edge_verdict_wait_seconds_bucket", "sipstream_edge_auth_challenges_total",
                 "sipstream_router_verdicts_total{action=\"ROUTE\"", "sipstream_billing_streams_running 1.0",
                 "sipstream_registry_outbox_depth",
@@ -195,7 +200,12 @@ class EdgeWithRealRouterTest {
         assertThat(families).as("a meter of ours outside sipstream_, or a binder's outside its usual names")
                 .allMatch(n -> n.startsWith("sipstream_") || n.startsWith("jvm_") || n.startsWith("process_")
                         || n.startsWith("system_") || n.startsWith("kafka_"));
-        assertThat(metrics).as("no number and no account is a tag").doesNotContain("5557000009", "\"" + account + "\"");
+        assertThat(metrics).as("no number and no account is a tag").doesNotContain("5551000009", "9005550199", "\"" + account + "\"");
+
+        // every series the Grafana dashboard queries is one a running stack serves
+        java.util.Set<String> served = metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank())
+                .map(l -> l.split("[{ ]")[0]).collect(java.util.stream.Collectors.toSet());
+        assertThat(MonitoringFilesTest.dashboardMetrics()).isNotEmpty().allSatisfy(name -> assertThat(served).as(name).contains(name));
     }
 
     @Test
