@@ -29,13 +29,13 @@ class CallSchedulerTest {
     @Test
     void shouldRunATaskWithTheCallItWasScheduledForAndClearTheThreadAfterIt() throws Exception {
         CallMdc.put("edge-1:call-a");
-        scheduler.offload(() -> seen.add(tagOf()));
+        scheduler.offload(() -> seen.add(tagOf()), () -> seen.add("refused"));
         scheduler.after(Duration.ofMillis(1), () -> seen.add(tagOf()));
         assertThat(next()).isEqualTo("edge-1:call-a");
         assertThat(next()).isEqualTo("edge-1:call-a");
 
         CallMdc.clear();
-        scheduler.offload(() -> seen.add(tagOf()));
+        scheduler.offload(() -> seen.add(tagOf()), () -> seen.add("refused"));
         scheduler.after(Duration.ofMillis(1), () -> seen.add(tagOf()));
         assertThat(next()).as("the pooled thread kept no tag").isEqualTo("none");
         assertThat(next()).isEqualTo("none");
@@ -46,8 +46,8 @@ class CallSchedulerTest {
         scheduler.offload(() -> {
             CallMdc.put("edge-1:call-b"); // a task that starts a call tags the thread with it
             throw new IllegalStateException("a bug in one call");
-        });
-        scheduler.offload(() -> seen.add(tagOf()));
+        }, () -> seen.add("refused"));
+        scheduler.offload(() -> seen.add(tagOf()), () -> seen.add("refused"));
         assertThat(next()).isEqualTo("none");
     }
 
