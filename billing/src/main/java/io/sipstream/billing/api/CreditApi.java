@@ -142,7 +142,7 @@ public final class CreditApi {
             arrival.get(confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             if (known(accountId, queries)) return; // stored on another instance, should the partition have moved
-            metrics.counter("billing_credits_total", "outcome", "refused").increment();
+            metrics.counter("sipstream.billing.credits", "outcome", "refused").increment();
             throw new ApiException(404, null, "account " + accountId + " not found: the registry has not issued it");
         } finally {
             arrivals.forget(accountId, arrival);
