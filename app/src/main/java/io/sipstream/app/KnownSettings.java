@@ -32,7 +32,8 @@ import org.apache.commons.text.similarity.LevenshteinDistance;
  */
 final class KnownSettings {
     /** SIPSTREAM_* variables that are not settings: bin/sipstream's and logback.xml's. */
-    static final Set<String> LAUNCHER_VARIABLES = Set.of("SIPSTREAM_JAVA_OPTS", "SIPSTREAM_JAR", "SIPSTREAM_LOG_LEVEL");
+    static final Set<String> LAUNCHER_VARIABLES = Set.of("SIPSTREAM_JAVA_OPTS", "SIPSTREAM_JAR", "SIPSTREAM_LOG_LEVEL",
+            "SIPSTREAM_LOG_FORMAT", "SIPSTREAM_SIP_TRACE");
 
     /**
      * docker-compose's .env names of two settings, which docker-compose.yml hands on under the settings' names:

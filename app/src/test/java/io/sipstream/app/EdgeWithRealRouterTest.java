@@ -168,6 +168,47 @@ class EdgeWithRealRouterTest {
     }
 
     @Test
+    void shouldShowEveryServicesMetersUnderTheSipstreamPrefixBesideTheJvmAndKafkaBinders() throws Exception {
+        assertThat(api.status("/livez")).isEqualTo(200);
+        assertThat(api.status("/readyz")).isEqualTo(200);
+        // a call failed over from a trunk answering 503 to one that answers, and a call the router refuses
+        String dialled = "+15551000009";
+        var call = phone.call(edge(dialled), account, password);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        Request answered = invite(trunk200, dialled);
+        call.bye();
+        await("BYE at the trunk").atMost(WAIT).until(() -> requests(trunk200, Request.BYE, answered).size() == 1);
+        assertThat(phone.call(edge("+19005550199"), account, password).awaitFinal(WAIT).getStatusCode()).isEqualTo(403);
+
+        String metrics = api.text("/metrics");
+
+        String t503 = "trunk=\"" + trunkId("503") + "\"";
+        String t200 = "trunk=\"" + trunkId("200") + "\"";
+        assertThat(metrics).as("each service's own meters").contains(
+                "sipstream_edge_trunk_failures_total{direction=\"outbound\",status=\"503\"," + t503 + "}",
+                "sipstream_edge_trunk_answers_total{direction=\"outbound\"," + t200 + "}",
+                "sipstream_edge_call_duration_seconds_count{direction=\"outbound\"," + t200 + "}",
+                "sipstream_edge_call_rejects_total{status=\"403\"}",
+                "sipstream_edge_verdict_wait_seconds_bucket", "sipstream_edge_auth_challenges_total",
+                "sipstream_router_verdicts_total{action=\"ROUTE\"", "sipstream_billing_streams_running 1.0",
+                "sipstream_registry_outbox_depth",
+                "sipstream_http_server_requests_seconds_count{method=\"PUT\",route=\"/v1/trunks/{id}\",status=\"201\"}");
+        assertThat(metrics).as("the JVM, process and Kafka binders").contains("jvm_memory_used_bytes", "jvm_gc_pause_seconds",
+                "jvm_threads_live_threads", "process_cpu_usage", "process_uptime_seconds", "kafka_producer_", "kafka_consumer_",
+                "kafka_stream_");
+        List<String> families = metrics.lines().filter(l -> l.startsWith("# TYPE ")).map(l -> l.split(" ")[2]).toList();
+        assertThat(families).as("a meter of ours outside sipstream_, or a binder's outside its usual names")
+                .allMatch(n -> n.startsWith("sipstream_") || n.startsWith("jvm_") || n.startsWith("process_")
+                        || n.startsWith("system_") || n.startsWith("kafka_"));
+        assertThat(metrics).as("no number and no account is a tag").doesNotContain("5551000009", "9005550199", "\"" + account + "\"");
+
+        // every series the Grafana dashboard queries is one a running stack serves
+        java.util.Set<String> served = metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank())
+                .map(l -> l.split("[{ ]")[0]).collect(java.util.stream.Collectors.toSet());
+        assertThat(MonitoringFilesTest.dashboardMetrics()).isNotEmpty().allSatisfy(name -> assertThat(served).as(name).contains(name));
+    }
+
+    @Test
     void shouldRefuseAnUnknownAccountWith403AfterTheChallenge() throws Exception {
         String dialled = "+15557000002";
         var call = phone.call(edge(dialled), "nobody-" + run, "whatever");

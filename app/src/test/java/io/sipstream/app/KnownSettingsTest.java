@@ -96,7 +96,7 @@ class KnownSettingsTest {
             while (m.find()) used.add(m.group());
         }
 
-        assertThat(used).contains("SIPSTREAM_JAVA_OPTS", "SIPSTREAM_LOG_LEVEL");
+        assertThat(used).contains("SIPSTREAM_JAVA_OPTS", "SIPSTREAM_LOG_LEVEL", "SIPSTREAM_LOG_FORMAT", "SIPSTREAM_SIP_TRACE");
         assertThat(KnownSettings.LAUNCHER_VARIABLES).containsAll(used);
         assertThat(KnownSettings.settingVariables(Map.of("SIPSTREAM_JAVA_OPTS", "-Xmx1g", "SIPSTREAM_SIP_PORT", "5070", "PATH", "/bin")))
                 .containsOnlyKeys("SIPSTREAM_SIP_PORT");

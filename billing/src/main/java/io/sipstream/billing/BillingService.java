@@ -14,6 +14,7 @@ import io.sipstream.billing.decks.DeckWatch;
 import io.sipstream.billing.rating.RateDeckLoader;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.health.HealthRegistry;
+import io.sipstream.platform.health.StreamsLiveness;
 import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.TopicBootstrapper;
 import io.sipstream.schemas.Topics;
@@ -43,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class BillingService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BillingService.class);
     public static final String HEALTH_CHECK = "billing";
+    /** Down only once the streams app has stopped for good (/livez): a restart mends it, a broker outage does not. */
+    public static final String LIVENESS_CHECK = "billing.alive";
 
     private final BillingConfig config;
     private final ServiceContext ctx;
@@ -93,7 +96,8 @@ public final class BillingService implements AutoCloseable {
                     ? HealthRegistry.Status.up("streams " + s.state())
                     : HealthRegistry.Status.down("streams " + s.state());
         });
-        Gauge.builder("billing_streams_running", service, s -> s.streams != null && s.streams.state() == KafkaStreams.State.RUNNING ? 1 : 0)
+        ctx.health().registerLiveness(LIVENESS_CHECK, () -> StreamsLiveness.of(service.streams));
+        Gauge.builder("sipstream.billing.streams.running", service, s -> s.streams != null && s.streams.state() == KafkaStreams.State.RUNNING ? 1 : 0)
                 .description("1 while the billing streams app is RUNNING").register(ctx.metrics());
 
         if (advertised != null && advertised.getPort() == 0) {
@@ -131,6 +135,7 @@ public final class BillingService implements AutoCloseable {
     @Override
     public void close() {
         ctx.health().unregister(HEALTH_CHECK);
+        ctx.health().unregister(LIVENESS_CHECK);
         synchronized (this) {
             closed = true;
             if (streams != null) {

@@ -233,7 +233,7 @@ class BillingRestTest {
         assertBadQuery("/v1/accounts/a%7Cb/usage", "id");
         JsonNode none = json(call("GET", "/v1/accounts/" + StackSupport.unique("nobody") + "/cdrs", null));
         assertThat(none.get("total").asInt()).isZero();
-        assertThat(call("GET", "/metrics", null).body()).contains("billing_credits_total");
+        assertThat(call("GET", "/metrics", null).body()).contains("sipstream_billing_credits_total");
     }
 
     @Test

@@ -123,6 +123,6 @@ class PublishingTest {
             assertThat(r.topic(Topics.REGISTRY_ACCOUNTS)).containsKey("after-poison").doesNotContainKey("poison");
             assertThat(r.redis.llen(outbox)).isZero();
         });
-        assertThat(r.get("/metrics", "Authorization", null).body()).contains("registry_outbox_dropped_total 2.0");
+        assertThat(r.get("/metrics", "Authorization", null).body()).contains("sipstream_registry_outbox_dropped_total 2.0");
     }
 }

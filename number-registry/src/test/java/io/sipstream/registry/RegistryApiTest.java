@@ -49,7 +49,7 @@ class RegistryApiTest {
         assertThat(r.get("/v1/accounts/nobody", "Authorization", "Bearer wrong-key-wrong-key").statusCode()).isEqualTo(403);
         assertThat(r.put("/v1/trunks/x", "{}", "Authorization", "Basic abc").statusCode()).isEqualTo(401);
         assertThat(r.get("/healthz", "Authorization", null).statusCode()).isIn(200, 503);
-        assertThat(r.get("/metrics", "Authorization", null).body()).contains("registry_outbox_depth");
+        assertThat(r.get("/metrics", "Authorization", null).body()).contains("sipstream_registry_outbox_depth");
     }
 
     @Test

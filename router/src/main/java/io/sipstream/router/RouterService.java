@@ -7,6 +7,7 @@ import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.deadletter.DeadLetterHandler;
 import io.sipstream.platform.health.HealthRegistry;
+import io.sipstream.platform.health.StreamsLiveness;
 import io.sipstream.router.topology.RouterTopology;
 import io.sipstream.router.verdicts.VerdictListener;
 import io.sipstream.schemas.SchemaIds;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class RouterService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RouterService.class);
     public static final String HEALTH_CHECK = "router";
+    /** Down only once the streams app has stopped for good (/livez): a restart mends it, a broker outage does not. */
+    public static final String LIVENESS_CHECK = "router.alive";
     public static final String VERDICTS_METER = "sipstream.router.verdicts";
 
     private final KafkaStreams streams;
@@ -66,6 +69,7 @@ public final class RouterService implements AutoCloseable {
             boolean up = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
             return up ? HealthRegistry.Status.up(state.name()) : HealthRegistry.Status.down(state.name());
         });
+        ctx.health().registerLiveness(LIVENESS_CHECK, () -> StreamsLiveness.of(streams));
         streams.start();
         log.info("router {} started with {} threads, state in {}", config.applicationId(), config.threads(), config.stateDir());
         return new RouterService(streams, metrics, ctx.health());
@@ -122,6 +126,7 @@ public final class RouterService implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         health.unregister(HEALTH_CHECK);
+        health.unregister(LIVENESS_CHECK);
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         streamsMetrics.close();

@@ -2,6 +2,7 @@ package io.sipstream.edge;
 
 import io.sipstream.edge.auth.AccountDirectory;
 import io.sipstream.edge.auth.AuthBans;
+import io.sipstream.edge.auth.AuthMetrics;
 import io.sipstream.edge.auth.DigestAuth;
 import io.sipstream.edge.auth.NonceStore;
 import io.sipstream.edge.auth.RateLimiter;
@@ -20,10 +21,12 @@ import io.sipstream.edge.call.EdgeMetrics;
 import io.sipstream.edge.call.InviteHandler;
 import io.sipstream.edge.call.LostCallHangup;
 import io.sipstream.edge.call.RouterClient;
+import io.sipstream.edge.log.CallMdc;
 import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.registrar.Bindings;
 import io.sipstream.edge.registrar.Registrar;
+import io.sipstream.edge.registrar.RegistrarMetrics;
 import io.sipstream.edge.sip.EdgeSipListener;
 import io.sipstream.edge.sip.QueueDelayValve;
 import io.sipstream.edge.sip.SipEndpoint;
@@ -86,6 +89,7 @@ public final class EdgeService implements AutoCloseable {
         bus = EdgeBus.start(config.kafka(), config.edgeId(), config.createTopics(), config.journalDir(), config.eventsQueueCapacity(),
                 config.verdictTimeout(), calls, trunks);
         closers.push(bus); // last: the events of the calls a stop ends go out before it
+        bus.bindMetrics(ctx.metrics());
         UnifiedJedis redis = config.redis().connect();
         closers.push(redis);
         RedisKeys keys = new RedisKeys(config.redis().prefix());
@@ -117,7 +121,7 @@ public final class EdgeService implements AutoCloseable {
         Bindings bindings = new Bindings(redis, keys);
         CallStarter starter = new CallStarter(sip, responder, calls, bus.blocks(), scheduler, metrics,
                 new RouterClient(bus.attempts(), calls, metrics, scheduler, config.verdictTimeout()),
-                new CallReports(bus.events(), edgeId, config.progressEvents()),
+                new CallReports(bus.events(), edgeId, config.progressEvents(), metrics.trunks()),
                 new Dialling(sip, responder, trunks, trunkCredentials, bindings, scheduler, config.targetTimeout()),
                 config.retryAfterSeconds(), config.interimInterval(), config.maxCallDuration(), config.sessionTimers());
 
@@ -126,7 +130,8 @@ public final class EdgeService implements AutoCloseable {
         RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), bans);
         DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers(),
                 config.authAlgorithms());
-        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, responder, System::currentTimeMillis);
+        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, responder, System::currentTimeMillis,
+                new AuthMetrics(ctx.metrics(), bans, guard));
 
         EdgeSipListener listener = new EdgeSipListener(sip, guard)
                 .on(Request.INVITE, new InviteHandler(sip, responder, calls, overload, bus.eventBacklog(), scheduler, metrics,
@@ -134,7 +139,7 @@ public final class EdgeService implements AutoCloseable {
                 .on(Request.CANCEL, new CancelHandler(sip, responder, calls, metrics))
                 .on(Request.REGISTER, new Registrar(sip, authenticator, bindings, io,
                         config.registrarMinExpires(), config.registrarMaxExpires(), config.registrarMaxContacts(),
-                        config.retryAfterSeconds()));
+                        config.retryAfterSeconds(), new RegistrarMetrics(ctx.metrics())));
         sip.start(listener);
         closers.push(this::endAllCalls);
         new LostCallHangup(sip).hangUp(bus.lostCallDialogs()); // the carriers' legs a crash left running
@@ -153,7 +158,8 @@ public final class EdgeService implements AutoCloseable {
         long beat = config.journalHeartbeat().toMillis();
         timers.scheduleAtFixedRate(() -> bus.heartbeat(System.currentTimeMillis()), beat, beat, TimeUnit.MILLISECONDS);
 
-        ctx.health().register("sip-edge.sip", () -> Status.up("listening on " + sip.ports() + " at " + sip.advertisedHost()));
+        // the one check a restart mends is SIP itself; Kafka or Redis down makes the edge unready, not dead
+        ctx.health().registerLiveness("sip-edge.sip", () -> Status.up("listening on " + sip.ports() + " at " + sip.advertisedHost()));
         ctx.health().register("sip-edge.kafka", bus::health);
         ctx.health().register("sip-edge.redis", () -> {
             String pong = redis.ping();
@@ -215,7 +221,7 @@ public final class EdgeService implements AutoCloseable {
     private void endAllCalls() {
         if (crashed) return;
         // a clean stop hangs up: the calls' ENDED events go out instead of waiting for a restart's journal
-        calls.all().forEach(c -> c.terminate(503, "edge shutting down"));
+        calls.all().forEach(c -> CallMdc.run(c.callId(), () -> c.terminate(503, "edge shutting down")));
     }
 
     /**

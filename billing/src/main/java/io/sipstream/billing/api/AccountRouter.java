@@ -133,12 +133,12 @@ public final class AccountRouter {
         try {
             answer = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            metrics.counter("billing_forwarded_requests_total", "outcome", "failed").increment();
+            metrics.counter("sipstream.billing.forwarded.requests", "outcome", "failed").increment();
             String why = e instanceof HttpTimeoutException ? "no answer within " + timeout : e.toString();
             throw ApiException.unavailable("account " + accountId + " (partition " + there.partition()
                     + ") is served by the billing instance at " + url(there.owner()) + ", which cannot be reached: " + why);
         }
-        metrics.counter("billing_forwarded_requests_total", "outcome", "relayed").increment();
+        metrics.counter("sipstream.billing.forwarded.requests", "outcome", "relayed").increment();
         ctx.status(answer.statusCode());
         answer.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
         answer.headers().firstValue("ETag").ifPresent(v -> ctx.header("ETag", v));

@@ -95,7 +95,7 @@ public final class CreditApi {
         awaitIssued(accountId, queries);
         String billed = knownCurrency(accountId, queries);
         if (billed != null && !billed.equals(currency)) {
-            metrics.counter("billing_credits_total", "outcome", "refused").increment();
+            metrics.counter("sipstream.billing.credits", "outcome", "refused").increment();
             throw ApiException.unprocessable("currency", "account " + accountId + " is billed in " + billed + ", not " + currency);
         }
 
@@ -117,7 +117,7 @@ public final class CreditApi {
             confirmations.forget(receiptKey, decided);
         }
         if (receipt == null) {
-            metrics.counter("billing_credits_total", "outcome", "accepted").increment();
+            metrics.counter("sipstream.billing.credits", "outcome", "accepted").increment();
             Map<String, Object> out = creditBody(accountId, key, amount, currency);
             out.put("new", null);
             out.put("status", "accepted: billing has not applied it yet");
@@ -142,7 +142,7 @@ public final class CreditApi {
             arrival.get(confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             if (known(accountId, queries)) return; // stored on another instance, should the partition have moved
-            metrics.counter("billing_credits_total", "outcome", "refused").increment();
+            metrics.counter("sipstream.billing.credits", "outcome", "refused").increment();
             throw new ApiException(404, null, "account " + accountId + " not found: the registry has not issued it");
         } finally {
             arrivals.forget(accountId, arrival);
@@ -193,10 +193,10 @@ public final class CreditApi {
                     + plain(receipt.amount) + " " + receipt.currency);
         }
         if (!receipt.applied) {
-            metrics.counter("billing_credits_total", "outcome", "refused").increment();
+            metrics.counter("sipstream.billing.credits", "outcome", "refused").increment();
             throw ApiException.unprocessable(Credits.refusedAmount(receipt) ? "amount" : "currency", receipt.refusal);
         }
-        metrics.counter("billing_credits_total", "outcome", isNew ? "applied" : "duplicate").increment();
+        metrics.counter("sipstream.billing.credits", "outcome", isNew ? "applied" : "duplicate").increment();
         Map<String, Object> out = creditBody(accountId, key, amount, currency);
         out.put("new", isNew);
         BalanceState state = queries.get(StoreNames.BALANCES, accountId);

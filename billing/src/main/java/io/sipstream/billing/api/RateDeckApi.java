@@ -56,7 +56,7 @@ public final class RateDeckApi {
         try {
             rows = RateDeckCsv.parse(deckId, ctx.body());
         } catch (RateDeckCsv.CsvException e) {
-            metrics.counter("billing_ratedeck_loads_total", "outcome", "invalid").increment();
+            metrics.counter("sipstream.billing.ratedeck.loads", "outcome", "invalid").increment();
             throw ApiException.unprocessable(e.where(), e.getMessage());
         }
         RateDeckLoader.Result result;
@@ -67,7 +67,7 @@ public final class RateDeckApi {
         } catch (KafkaException e) {
             throw ApiException.unavailable("cannot write the deck to " + Topics.BILLING_RATES.name() + ": " + e.getMessage());
         }
-        metrics.counter("billing_ratedeck_loads_total", "outcome", "loaded").increment();
+        metrics.counter("sipstream.billing.ratedeck.loads", "outcome", "loaded").increment();
         // so that calls after the answer are rated with the new deck
         boolean applied = watch.await(result.deck(), result.removedKeys(), this::rates, confirmTimeout);
         Map<String, Object> body = new LinkedHashMap<>();

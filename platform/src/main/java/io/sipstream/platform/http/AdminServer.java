@@ -8,6 +8,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sipstream.platform.config.ConfigException;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.health.HealthRegistry;
+import io.sipstream.platform.metrics.HttpServerMetrics;
+import io.sipstream.platform.metrics.ProcessMetrics;
 import jakarta.servlet.DispatcherType;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,8 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP server of a service process: every service mounts its REST routes on it before it
- * starts. Every path but /healthz and /metrics needs {@code Authorization: Bearer <api key>};
- * errors are JSON {@code {"error": ..., "field": ...}} with a 4xx or 5xx status.
+ * starts. Every path but the probes (/livez, /readyz, /healthz) and /metrics needs
+ * {@code Authorization: Bearer <api key>}; errors are JSON {@code {"error": ..., "field": ...}} with a
+ * 4xx or 5xx status. While it runs, /metrics shows the JVM's and the process' meters too
+ * ({@link ProcessMetrics}) and every request is timed ({@link HttpServerMetrics}).
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -36,7 +40,7 @@ public final class AdminServer implements AutoCloseable {
     static final int MIN_API_KEY = 16;
     /** The largest request body, whatever its framing (a rate deck of some 20,000 rows). */
     public static final long MAX_BODY_BYTES = 1_000_000L;
-    private static final Set<String> OPEN_PATHS = Set.of("/healthz", "/metrics");
+    private static final Set<String> OPEN_PATHS = Set.of("/livez", "/readyz", "/healthz", "/metrics");
 
     private final Javalin app;
     private final String host;
@@ -44,6 +48,7 @@ public final class AdminServer implements AutoCloseable {
     private final byte[] apiKey;
     private final HealthRegistry health;
     private final PrometheusMeterRegistry metrics;
+    private ProcessMetrics processMetrics;
     private boolean started;
 
     /**
@@ -72,9 +77,14 @@ public final class AdminServer implements AutoCloseable {
             config.jetty.modifyServletContextHandler(handler -> handler.addFilter(new FilterHolder(new BodyLimit(MAX_BODY_BYTES)),
                     "/*", EnumSet.of(DispatcherType.REQUEST)));
             config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            config.requestLogger.http(new HttpServerMetrics(metrics)::record);
         });
         app.before(this::authenticate);
-        app.get("/healthz", this::healthz);
+        // liveness apart from readiness: an orchestrator restarts a process that is not alive, and only stops
+        // sending work to one that is not ready (a Redis outage makes every instance unready at once)
+        app.get("/livez", ctx -> probe(ctx, health.liveness()));
+        app.get("/readyz", ctx -> probe(ctx, health.check()));
+        app.get("/healthz", ctx -> probe(ctx, health.check())); // /readyz's older name: docker-compose's healthchecks
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         app.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 413) tooLarge(ctx, e.getMessage());
@@ -96,6 +106,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     public AdminServer start() {
+        processMetrics = ProcessMetrics.bindTo(metrics);
         app.start(host, port);
         started = true;
         log.info("admin REST API on http://{}:{}", host, app.port());
@@ -123,8 +134,7 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    private void healthz(Context ctx) {
-        HealthRegistry.Report report = health.check();
+    private static void probe(Context ctx, HealthRegistry.Report report) {
         ctx.status(report.up() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(report);
     }
 
@@ -161,5 +171,6 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        if (processMetrics != null) processMetrics.close();
     }
 }

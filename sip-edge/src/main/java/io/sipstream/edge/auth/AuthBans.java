@@ -21,12 +21,16 @@ public final class AuthBans {
         this.banMillis = banDuration.toMillis();
     }
 
-    public void recordFailure(String ip, long nowMillis) {
+    /** Counts a failure; true when it bans the source (it was not banned before). */
+    public boolean recordFailure(String ip, long nowMillis) {
+        boolean[] banned = new boolean[1];
         failures.compute(ip, (k, f) -> {
             int count = f == null || nowMillis - f.lastMillis() > banMillis ? 1 : f.count() + 1;
             long until = count >= banAfter ? nowMillis + banMillis : f == null ? 0 : f.bannedUntil();
+            banned[0] = until > nowMillis && (f == null || f.bannedUntil() <= nowMillis);
             return new Failures(count, nowMillis, until);
         });
+        return banned[0];
     }
 
     public void recordSuccess(String ip) { failures.remove(ip); }
@@ -34,6 +38,11 @@ public final class AuthBans {
     public boolean isBanned(String ip, long nowMillis) {
         Failures f = failures.get(ip);
         return f != null && f.bannedUntil() > nowMillis;
+    }
+
+    /** Sources banned now. */
+    public long bannedCount(long nowMillis) {
+        return failures.values().stream().filter(f -> f.bannedUntil() > nowMillis).count();
     }
 
     public void purge(long nowMillis) {

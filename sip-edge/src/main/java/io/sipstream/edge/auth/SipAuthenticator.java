@@ -20,12 +20,14 @@ public final class SipAuthenticator {
     private final AuthBans bans;
     private final SipResponder responder;
     private final LongSupplier clock;
+    private final AuthMetrics metrics;
 
-    public SipAuthenticator(DigestAuth digest, AuthBans bans, SipResponder responder, LongSupplier clock) {
+    public SipAuthenticator(DigestAuth digest, AuthBans bans, SipResponder responder, LongSupplier clock, AuthMetrics metrics) {
         this.digest = digest;
         this.bans = bans;
         this.responder = responder;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /** The authenticated account, or null when the request has been answered with 401 or 403. */
@@ -41,21 +43,29 @@ public final class SipAuthenticator {
                 Response r = responder.response(Response.UNAUTHORIZED, st.getRequest());
                 digest.challenge(r, challenge.stale(), now);
                 responder.send(st, r);
+                metrics.challenge();
                 return null;
             }
             case AuthOutcome.BadRequest bad -> {
-                bans.recordFailure(source.ip(), now);
+                metrics.badRequest();
+                if (bans.recordFailure(source.ip(), now)) banned(source);
                 log.info("auth refused from {}:{}: {}", source.ip(), source.port(), bad.reason());
                 responder.reject(st, Response.BAD_REQUEST, bad.reason()); // says nothing about the account
                 return null;
             }
             case AuthOutcome.Forbidden forbidden -> {
-                bans.recordFailure(source.ip(), now);
+                metrics.forbidden();
+                if (bans.recordFailure(source.ip(), now)) banned(source);
                 log.info("auth failed from {}:{}: {}", source.ip(), source.port(), forbidden.reason());
                 // the reason stays in the log: telling the caller would tell a scanner which usernames exist
                 responder.respond(st, Response.FORBIDDEN);
                 return null;
             }
         }
+    }
+
+    private void banned(SipSource source) {
+        metrics.banned();
+        log.warn("source {} banned after repeated authentication failures", source.ip());
     }
 }

@@ -60,6 +60,9 @@ final class AttemptPublisher implements AttemptSink, AutoCloseable {
         return lastSuccessMillis > failed || System.currentTimeMillis() - failed > 30_000;
     }
 
+    /** Its producer, for its meters ({@link EdgeBus#bindMetrics}). */
+    KafkaProducer<String, CallAttempt> client() { return producer; }
+
     @Override
     public void close() { producer.close(Duration.ofSeconds(2)); }
 }

@@ -3,6 +3,7 @@ package io.sipstream.edge.bus;
 import io.sipstream.avro.BlockDecision;
 import io.sipstream.edge.call.B2buaCall;
 import io.sipstream.edge.call.CallRegistry;
+import io.sipstream.edge.log.CallMdc;
 import io.sipstream.platform.kafka.KafkaSettings;
 import io.sipstream.schemas.Topics;
 import java.time.Duration;
@@ -33,8 +34,10 @@ final class BlockListener implements AutoCloseable {
         blocks.block(accountId, decision.getSipStatus(), reason);
         int status = blocks.blockOf(accountId).sipStatus(); // billing's status when it is a failure, else 402
         for (B2buaCall call : calls.ofAccount(accountId)) {
-            log.info("account {} blocked, call {}: {}", accountId, call.callId(), reason);
-            call.onBlocked(status, reason);
+            CallMdc.run(call.callId(), () -> {
+                log.info("account {} blocked, call {}: {}", accountId, call.callId(), reason);
+                call.onBlocked(status, reason);
+            });
         }
     }
 
@@ -44,6 +47,8 @@ final class BlockListener implements AutoCloseable {
     }
 
     boolean healthy() { return follower.healthy(); }
+
+    TopicFollower<BlockDecision> follower() { return follower; }
 
     @Override
     public void close() { follower.close(); }

@@ -1,5 +1,6 @@
 package io.sipstream.edge.bus;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.Trunk;
 import io.sipstream.edge.call.AccountBlocks;
@@ -11,6 +12,7 @@ import io.sipstream.edge.overload.Backlog;
 import io.sipstream.edge.trunk.TrunkDirectory;
 import io.sipstream.platform.health.HealthRegistry.Status;
 import io.sipstream.platform.kafka.KafkaSettings;
+import io.sipstream.platform.metrics.KafkaClientMeters;
 import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.TopicBootstrapper;
 import io.sipstream.schemas.Topics;
@@ -120,6 +122,18 @@ public final class EdgeBus implements AutoCloseable {
      * it listens. Billing already has their ENDED from {@link #start}.
      */
     public List<CallDialogs> lostCallDialogs() { return lostCallDialogs; }
+
+    /**
+     * The Kafka clients' own meters ({@code kafka_producer_*}, {@code kafka_consumer_*} by client id), each
+     * taken off before its client closes.
+     */
+    public void bindMetrics(MeterRegistry registry) {
+        outbound.push(KafkaClientMeters.bind(registry, publisher.client()));
+        following.push(KafkaClientMeters.bind(registry, attempts.client()));
+        following.push(KafkaClientMeters.bind(registry, trunkFollower.client()));
+        following.push(KafkaClientMeters.bind(registry, verdicts.follower().client()));
+        following.push(KafkaClientMeters.bind(registry, blockListener.follower().client()));
+    }
 
     /** Where calls ask the router (call.attempts). */
     public AttemptSink attempts() { return attempts; }

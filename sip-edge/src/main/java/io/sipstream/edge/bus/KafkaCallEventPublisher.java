@@ -57,6 +57,9 @@ final class KafkaCallEventPublisher implements CallEventPublisher {
         }
     }
 
+    /** Its producer, for its meters ({@link EdgeBus#bindMetrics}). */
+    KafkaProducer<String, CallEvent> client() { return producer; }
+
     /** Waits until every event sent so far is acknowledged (or failed). */
     void flush() { producer.flush(); }
 

@@ -136,6 +136,9 @@ final class TopicFollower<V extends SpecificRecord> implements AutoCloseable {
 
     boolean caughtUp() { return caughtUp.getCount() == 0; }
 
+    /** Its consumer, for its meters ({@link EdgeBus#bindMetrics}); only its thread-safe {@code metrics()} is read. */
+    KafkaConsumer<String, byte[]> client() { return consumer; }
+
     @Override
     public void close() {
         running = false;

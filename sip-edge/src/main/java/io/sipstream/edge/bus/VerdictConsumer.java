@@ -3,6 +3,7 @@ package io.sipstream.edge.bus;
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.edge.call.B2buaCall;
 import io.sipstream.edge.call.CallRegistry;
+import io.sipstream.edge.log.CallMdc;
 import io.sipstream.platform.kafka.KafkaSettings;
 import io.sipstream.schemas.Topics;
 import java.time.Duration;
@@ -21,7 +22,13 @@ final class VerdictConsumer implements AutoCloseable {
                 TopicFollower.StartAt.END, (key, verdict) -> {
                     if (verdict == null) return;
                     B2buaCall call = calls.get(verdict.getCallId());
-                    if (call != null) call.onVerdict(verdict);
+                    if (call == null) return;
+                    CallMdc.put(call.callId());
+                    try {
+                        call.onVerdict(verdict);
+                    } finally {
+                        CallMdc.clear();
+                    }
                 });
     }
 
@@ -31,6 +38,8 @@ final class VerdictConsumer implements AutoCloseable {
     }
 
     boolean healthy() { return follower.healthy(); }
+
+    TopicFollower<RoutingVerdict> follower() { return follower; }
 
     @Override
     public void close() { follower.close(); }

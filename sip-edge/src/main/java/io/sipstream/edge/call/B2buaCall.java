@@ -9,6 +9,7 @@ import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.TargetKind;
 import io.sipstream.avro.Trunk;
 import io.sipstream.avro.VerdictAction;
+import io.sipstream.edge.log.CallMdc;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
@@ -85,6 +86,8 @@ public final class B2buaCall {
     /** Once answered, the two bridged legs: the caller's side and the callee's side (a transfer may replace either). */
     private CallLeg callerSide;
     private CallLeg calleeSide;
+    /** The meters of the trunk an inbound call came from (null for an account's call). */
+    private TrunkMetrics.Trunk inboundMeters;
 
     /** See {@link CallStarter} for what the edge's settings among these mean. */
     B2buaCall(CallAttempt attempt, long startedAt, SipEndpoint sip, SipResponder responder, CallRegistry registry,
@@ -116,6 +119,7 @@ public final class B2buaCall {
      * cancelled the INVITE while it was being authenticated.
      */
     synchronized boolean start(PendingInvite pending, long now) throws Exception {
+        CallMdc.put(callId); // from here the thread works for this call (its scheduler clears the tag)
         ServerTransaction invite = pending.invite();
         if (!registry.add(this, pending.callId())) {
             responder.reject(invite, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
@@ -127,6 +131,10 @@ public final class B2buaCall {
             return false;
         }
         caller = new CallerLeg(this, sip, responder, invite, attempt.getTransport());
+        if (attempt.getDirection() == Direction.INBOUND) {
+            inboundMeters = metrics.trunks().inbound(attempt.getSourceTrunkId());
+            inboundMeters.attempt();
+        }
         hunt = new Hunt(this, dialling, huntOwner, caller.request(), this::callerIdFor);
         report.attempt(now);
         ask(attempt, pending.takeAdmission());
@@ -136,6 +144,8 @@ public final class B2buaCall {
     public String callId() { return callId; }
 
     public String accountId() { return accountId; }
+
+    EdgeMetrics metrics() { return metrics; }
 
     synchronized State state() { return state; }
 
@@ -176,6 +186,7 @@ public final class B2buaCall {
             report.account(accountId);
         }
         report.attempt(now);
+        log.debug("call {}: verdict {} {}, {} targets", callId, v.getAction(), v.getSipStatus(), v.getTargets().size());
         if (v.getAction() == VerdictAction.REJECT) {
             fail(rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM,
                     responder.q850Reason(v.getQ850Cause()));
@@ -249,6 +260,7 @@ public final class B2buaCall {
         if (noAnswerTimer != null) noAnswerTimer.cancel(false);
         report.trunk(hunt.trunkId());
         state = State.ANSWERED;
+        if (inboundMeters != null) inboundMeters.outcome(answer.getStatusCode());
         callerSide = caller;
         calleeSide = leg;
         caller.answer(answer);
@@ -538,6 +550,7 @@ public final class B2buaCall {
         log.info("call {} failed {} ref={}: {}", callId, status, why.ref(), reason);
         caller.reject(status, why, extra);
         metrics.reject(status);
+        if (inboundMeters != null && state != State.ENDED) inboundMeters.outcome(status);
         end(CallEventType.FAILED, status, reason, why.ref(), by);
     }
 

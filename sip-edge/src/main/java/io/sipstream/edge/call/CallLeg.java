@@ -65,6 +65,9 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
     @Override
     public void onDialogTimeout() { call.onLegLost(this); }
 
+    @Override
+    public String callId() { return call.callId(); }
+
     /** Ends this side's dialog with a BYE (answers do not matter). */
     void sendBye() {
         Dialog d = dialog;

@@ -23,6 +23,7 @@ final class CallReport {
     private final boolean progressEvents;
     private final CallAttempt attempt;
     private final long startedAt;
+    private final TrunkMetrics trunks;
     private String accountId;
     private RoutingVerdict verdict;
     private String trunkId;
@@ -31,12 +32,13 @@ final class CallReport {
     private boolean ringingSent;
     private int interims;
 
-    CallReport(CallEventSink events, String edgeId, boolean progressEvents, CallAttempt attempt, long startedAt) {
+    CallReport(CallEventSink events, String edgeId, boolean progressEvents, CallAttempt attempt, long startedAt, TrunkMetrics trunks) {
         this.events = events;
         this.edgeId = edgeId;
         this.progressEvents = progressEvents;
         this.attempt = attempt;
         this.startedAt = startedAt;
+        this.trunks = trunks;
         this.accountId = attempt.getAccountId();
     }
 
@@ -91,6 +93,10 @@ final class CallReport {
      */
     void end(CallEventType type, int status, String reason, String ref, HangupParty by, long now, long endedAt) {
         long ended = Math.min(now, answeredAt == null ? endedAt : Math.max(endedAt, answeredAt));
+        // each call billing rates is timed once, a transfer's or a redirect's apart from the call before it
+        if (answeredAt != null) {
+            trunks.callDuration(attempt.getDirection(), trunkId != null ? trunkId : attempt.getSourceTrunkId(), ended - answeredAt);
+        }
         emit(event(type, 0, now).setEndedAt(Instant.ofEpochMilli(ended)).setSipStatus(status).setReason(reason).setRef(ref)
                 .setHangupBy(by).setDurationMillis(answeredAt == null ? 0 : ended - answeredAt));
     }

@@ -1,5 +1,6 @@
 package io.sipstream.edge.call;
 
+import io.sipstream.edge.log.CallMdc;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -12,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the calls' deadlines ({@code timers}) and, off the SIP threads, what may block: Redis
  * ({@code io}, bounded: {@link io.sipstream.edge.sip.StoreExecutor}). A task's exception is logged,
- * never lost silently.
+ * never lost silently. A task runs tagged with the call its scheduler worked for ({@link CallMdc}),
+ * so its log lines name the call too.
  */
 public final class CallScheduler {
     private static final Logger log = LoggerFactory.getLogger(CallScheduler.class);
@@ -26,11 +28,13 @@ public final class CallScheduler {
 
     /** Runs a task after a delay. */
     public ScheduledFuture<?> after(Duration delay, Runnable task) {
-        return timers.schedule(() -> guarded(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+        String callId = CallMdc.current();
+        return timers.schedule(() -> guarded(callId, task), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public ScheduledFuture<?> every(Duration period, Runnable task) {
-        return timers.scheduleAtFixedRate(() -> guarded(task), period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        String callId = CallMdc.current();
+        return timers.scheduleAtFixedRate(() -> guarded(callId, task), period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -39,15 +43,25 @@ public final class CallScheduler {
      * task must still get an answer.
      */
     public void offload(Runnable task, Runnable refused) {
+        String callId = CallMdc.current();
         try {
-            io.execute(() -> guarded(task));
+            io.execute(() -> guarded(callId, task));
         } catch (RejectedExecutionException e) {
             log.debug("store work refused: {}", e.getMessage()); // the refusal's answer says so
-            guarded(refused);
+            runHere(refused); // this thread keeps its own tag
         }
     }
 
-    private static void guarded(Runnable task) {
+    private static void guarded(String callId, Runnable task) {
+        CallMdc.put(callId);
+        try {
+            runHere(task);
+        } finally {
+            CallMdc.clear(); // also what the task itself tagged (a call it started)
+        }
+    }
+
+    private static void runHere(Runnable task) {
         try {
             task.run();
         } catch (Throwable t) {

@@ -63,6 +63,9 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     /** The Session-Expires the INVITE asks for (raised once by a 422's Min-SE). */
     private int askedInterval;
     private boolean intervalRaised;
+    /** Its trunk's meters (null for a leg to a phone or a URI): the trunk's answer or failure is counted once. */
+    private final TrunkMetrics.Trunk trunkMeters;
+    private boolean outcomeCounted;
 
     CalleeLeg(B2buaCall call, Dialling dialling, Hunt hunt, RouteTarget target, Trunk trunk, URI requestUri, String fromUser,
               Binding binding) {
@@ -74,6 +77,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         this.binding = binding;
         this.requestUri = requestUri;
         this.fromUser = fromUser;
+        this.trunkMeters = trunk == null ? null : call.metrics().trunks().outbound(trunk.getTrunkId());
     }
 
     private static String transportOf(Trunk trunk, URI uri) {
@@ -127,6 +131,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         if (offer != null) Bodies.copy(offer, invite);
         sentBody(invite);
         sendInvite(invite);
+        if (trunkMeters != null) trunkMeters.attempt();
         noResponse = dialling.scheduler().after(dialling.targetTimeout(), this::onNoResponse);
     }
 
@@ -244,6 +249,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                 answerCSeq = ((CSeqHeader) response.getHeader(CSeqHeader.NAME)).getSeqNumber();
                 if (state == State.ANSWERED) return;
                 state = State.ANSWERED;
+                trunkSaid(status);
                 if (cancelled) {
                     ackAndBye();
                     return;
@@ -254,9 +260,11 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                 return;
             }
             failed();
+            boolean challenged = (status == Response.UNAUTHORIZED || status == Response.PROXY_AUTHENTICATION_REQUIRED)
+                    && !authTried && trunk != null && trunk.getHasCredentials();
+            if (!challenged || cancelled) trunkSaid(status); // a challenge answered is no failure: its retry's outcome counts
             if (cancelled) return;
-            if ((status == Response.UNAUTHORIZED || status == Response.PROXY_AUTHENTICATION_REQUIRED)
-                    && !authTried && trunk != null && trunk.getHasCredentials()) {
+            if (challenged) {
                 authTried = true;
                 state = State.CALLING;
                 dialling.scheduler().offload(() -> answerChallenge(response),
@@ -284,16 +292,19 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         }
         synchronized (call) {
             if (cancelled) {
+                trunkSaid(challenge.getStatusCode());
                 failed();
                 return;
             }
             try {
                 if (credentials.isEmpty() || !retryWith(challenge, credentials.get())) {
+                    trunkSaid(challenge.getStatusCode());
                     failed();
                     hunt.onFailed(this, challenge.getStatusCode(), "no credentials answer the trunk's challenge");
                 }
             } catch (Exception e) {
                 log.warn("call {}: answering trunk {}'s challenge failed: {}", call.callId(), trunk.getTrunkId(), e.toString());
+                trunkSaid(challenge.getStatusCode());
                 failed();
                 hunt.onFailed(this, 503, "trunk authentication failed");
             }
@@ -365,6 +376,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     public void onTimeout() {
         synchronized (call) {
             if (state == State.CALLING || state == State.PROCEEDING) {
+                trunkSaid(Response.REQUEST_TIMEOUT);
                 failed();
                 if (!cancelled) hunt.onFailed(this, 0, "no final response");
             }
@@ -374,6 +386,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private void onNoResponse() {
         synchronized (call) {
             if (state != State.CALLING) return;
+            trunkSaid(Response.REQUEST_TIMEOUT);
             done();
             try {
                 tx.terminate();
@@ -382,6 +395,13 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
             }
             if (!cancelled) hunt.onFailed(this, 0, "no response within " + dialling.targetTimeout().toMillis() + " ms");
         }
+    }
+
+    /** The trunk's final word on this leg's INVITE (its meters: an answer, or a failure by status). */
+    private void trunkSaid(int status) {
+        if (trunkMeters == null || outcomeCounted) return;
+        outcomeCounted = true;
+        trunkMeters.outcome(status);
     }
 
     /** Stops this side: CANCEL while it rings, BYE once answered. */

@@ -1,5 +1,6 @@
 package io.sipstream.edge.call;
 
+import io.sipstream.edge.log.CallMdc;
 import io.sipstream.edge.sip.EdgeSipListener;
 import io.sipstream.edge.sip.RequestHandler;
 import io.sipstream.edge.sip.SipEndpoint;
@@ -56,6 +57,7 @@ public final class CancelHandler implements RequestHandler {
             return;
         }
         responder.respond(st, Response.OK);
+        CallMdc.put(call.callId()); // the SIP listener clears it
         call.onCallerCancel();
     }
 

@@ -85,4 +85,7 @@ final class RelayedRequest implements ClientHandler {
             sentOn.call.sessionExpired(sentOn, there.lastHeard(), "did not answer a relayed session refresh");
         }
     }
+
+    @Override
+    public String callId() { return sentOn == null ? null : sentOn.callId(); }
 }

@@ -188,6 +188,9 @@ final class Transfer implements Hunt.Owner {
                 fail(Response.REQUEST_TIMEOUT, "the transferee did not answer the re-INVITE", HangupParty.CALLER);
             }
         }
+
+        @Override
+        public String callId() { return call.callId(); }
     }
 
     private void connected() {

@@ -35,6 +35,17 @@ class RateLimiterAndBansTest {
     }
 
     @Test
+    void shouldTellTheFailureThatBansASourceAndCountTheSourcesBannedNow() {
+        AuthBans bans = new AuthBans(2, Duration.ofMinutes(1));
+        assertThat(bans.recordFailure("192.0.2.1", 0)).isFalse();
+        assertThat(bans.recordFailure("192.0.2.1", 10)).as("the second failure bans").isTrue();
+        assertThat(bans.recordFailure("192.0.2.1", 20)).as("already banned: no new ban").isFalse();
+        assertThat(bans.recordFailure("192.0.2.2", 20)).isFalse();
+        assertThat(bans.bannedCount(30)).isEqualTo(1);
+        assertThat(bans.bannedCount(60_021)).as("the ban has expired").isZero();
+    }
+
+    @Test
     void shouldForgetFailuresAfterASuccess() {
         AuthBans bans = new AuthBans(2, Duration.ofMinutes(1));
         bans.recordFailure("192.0.2.1", 0);

@@ -2,6 +2,7 @@ package io.sipstream.edge.call;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CallEventType;
@@ -79,7 +80,7 @@ class SessionTimerNegotiationTest {
                 .setDirection(Direction.OUTBOUND).setAccountId("acme").setFromUser("alice").setFromUri("sip:alice@sipstream.local")
                 .setDialled("+15557654321").setRequestUri("sip:+15557654321@edge").setSourceIp("127.0.0.1").setSourcePort(5070)
                 .setTransport("udp").setReceivedAt(Instant.ofEpochMilli(0)).build();
-        CallReport report = new CallReport(sent::add, "1", false, attempt, 0);
+        CallReport report = new CallReport(sent::add, "1", false, attempt, 0, new TrunkMetrics(new SimpleMeterRegistry()));
         report.answered(1_000, null, null);
         report.end(CallEventType.ENDED, 408, "session timer", null, HangupParty.SYSTEM, 10_000, 4_000);
         CallEvent ended = sent.getLast();
@@ -87,7 +88,7 @@ class SessionTimerNegotiationTest {
         assertThat(ended.getDurationMillis()).isEqualTo(3_000);
         assertThat(ended.getOccurredAt()).as("when the edge found out").isEqualTo(Instant.ofEpochMilli(10_000));
 
-        CallReport early = new CallReport(sent::add, "1", false, attempt, 0);
+        CallReport early = new CallReport(sent::add, "1", false, attempt, 0, new TrunkMetrics(new SimpleMeterRegistry()));
         early.answered(5_000, null, null);
         early.end(CallEventType.ENDED, 408, "session timer", null, HangupParty.SYSTEM, 10_000, 4_000);
         assertThat(sent.getLast().getEndedAt()).isEqualTo(Instant.ofEpochMilli(5_000));
