@@ -506,6 +506,11 @@ class Uas:
         last = read_stat(os.path.join(self.dir, "stat.csv"))
         return int(last.get("FailedCall(C)", 0)) if last else 0
 
+    def successful(self):
+        """Calls this UAS has completed so far: each ended by a BYE it received and answered."""
+        last = read_stat(os.path.join(self.dir, "stat.csv"))
+        return int(last.get("SuccessfulCall(C)", 0)) if last else 0
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -692,7 +697,7 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
         "passed": rc == 0 and failed == 0 and ok == calls,
         "setup_ms": {"first_response": summary(first), "ringing_180": summary(ringing), "answer_200": summary(answer)},
         "sipp_rtd_ms": parse_rtt(os.path.join(d, rtt_files[0])) if rtt_files else {},
-        "wall_s": round(t1 - t0, 1), "held_seconds": round(ok * args.hold_ms / 1000.0, 3),
+        "wall_s": round(t1 - t0, 1), "hold_ms": args.hold_ms, "held_seconds": round(ok * args.hold_ms / 1000.0, 3),
         "resources": sampler.window(t0, t1), "dir": d,
     }
     cpu_after = {name: sum(proc_ticks(p) or 0 for p in fn()) for name, fn in pid_groups.items()}
@@ -917,7 +922,11 @@ def table(report):
             f"(expected {b['expected_billable_seconds']} s with 1 s increments); "
             f"CDR durations {b.get('cdr_duration_seconds', '?')} s")
     for name, f in (report.get("faults") or {}).items():
-        if isinstance(f, dict):
+        if isinstance(f, dict) and name == "edge_crash":
+            add(f"fault {name}: {f.get('answered_before_crash')} of {f['calls']} calls up at the SIGKILL; after the restart "
+                f"a BYE reached {f.get('caller_legs_bye')} callers and {f.get('trunk_legs_bye')} trunk legs "
+                f"({'passed' if f.get('passed') else 'FAILED'}); edge up again in {f.get('edge_restart_s')} s")
+        elif isinstance(f, dict):
             add(f"fault {name}: {f['failed']} of {f['calls']} calls failed at {f['rate']}/s, failures during "
                 f"{f['seconds_with_failures']} s (from {f.get('first_failure_after_fault_s')} s to "
                 f"{f.get('last_failure_after_fault_s')} s after the fault); trunk calls minus answered: "
@@ -926,6 +935,13 @@ def table(report):
                 add(f"  first clean second {f['first_clean_second_after_restart_s']} s after the restart began "
                     f"({f.get('first_clean_second_after_fault_s')} s after the fault); timeline "
                     f"{f.get('timeline_after_fault_s')}")
+            o = f.get("outage")
+            if o:
+                add(f"  Kafka down {o.get('down_s')} s: {o.get('calls_ended_during_outage')} of {o.get('calls')} calls ended during it; "
+                    f"OPTIONS answered {o.get('options_answered')} of {o.get('options_sent')} (max {o.get('options_max_ms')} ms); "
+                    f"/healthz down during it: {o.get('healthz_down_checks')}; call events waiting for Kafka at most "
+                    f"{o.get('edge_events_unpublished_max')}, all published {o.get('events_published_after_stack_up_s')} s "
+                    f"after the stack was up ({'passed' if f.get('passed') else 'FAILED'})")
             b = f.get("billing_after")
             if b:
                 add(f"  billing so far: {b['billing_answered_calls']} answered of {b['sipp_answered_so_far']} SIPp saw "
@@ -973,6 +989,14 @@ def main():
     p.add_argument("--soak-rate", type=int, help="soak at this rate instead of half the highest (skips the steps)")
     p.add_argument("--faults", action="store_true", help="Redis restart and router failover under load, with --split the broker restarts too (see README)")
     p.add_argument("--fault-rate", type=int, default=100, help="call rate during each fault run (default 100)")
+    p.add_argument("--fault-list", default="redis,router,broker,edge,kafka",
+                   help="which faults --faults runs, comma-separated: redis, router, broker (needs --split), edge, "
+                        "kafka (needs --split) (default all)")
+    p.add_argument("--edge-crash-calls", type=int, default=5, help="calls held up when the edge is SIGKILLed (default 5)")
+    p.add_argument("--edge-down-s", type=float, default=2, help="seconds the crashed edge stays down (default 2)")
+    p.add_argument("--kafka-down-s", type=float, default=20,
+                   help="seconds the Kafka outage lasts, the calls held across it ending meanwhile (default 20)")
+    p.add_argument("--outage-calls", type=int, default=20, help="calls up when the Kafka outage begins (default 20)")
     p.add_argument("--split", action="store_true",
                    help="run `sipstream stack` (Kafka, Schema Registry, Redis) and the services (`sipstream local "
                         "--kafka ... --schema-registry ... --redis ...`) as two JVMs; with --faults adds the broker restarts")
@@ -1155,10 +1179,11 @@ def main():
         held = sum(r["held_seconds"] for r in gateway_runs)
         log(f"waiting for billing to rate {answered} answered calls")
         totals = settle_billing(stack.api, args, answered)
-        per_call = math.ceil(args.hold_ms / 1000.0)
+        # each run's own hold (the Kafka outage's calls are held longer), whole seconds billed per call
+        expected_billable = sum(r["successful"] * math.ceil(r.get("hold_ms", args.hold_ms) / 1000.0) for r in gateway_runs)
         billing = dict(totals)
         billing.update({"expected_answered_calls": answered, "sipp_held_seconds": round(held, 3),
-                        "expected_billable_seconds": answered * per_call,
+                        "expected_billable_seconds": expected_billable,
                         "answered_sipp_minus_billing": answered - totals["usage_answered_calls"]})
         if totals["cdrs"] <= 500_000:
             scan = scan_cdrs(stack.api, args.accounts)
@@ -1317,22 +1342,142 @@ class ExtraRouter:
         out = open(os.path.join(self.workdir, f"router2-{self.starts}.log"), "w")
         self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.stack.extra.append(self.proc)
-        t0 = time.time()
-        while time.time() - t0 < 90:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"second router exited with {self.proc.returncode}; see {out.name}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return time.time() - t0
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.5)
-        raise RuntimeError("second router not healthy in 90 s")
+        return wait_healthy(self.proc, self.http_port, "second router", out.name)
 
     def kill(self):
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+
+
+def wait_healthy(proc, http_port, name, log_path, limit_s=90):
+    """Seconds until a service process of its own answers /healthz 200; raises if it exits or takes too long."""
+    t0 = time.time()
+    while time.time() - t0 < limit_s:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return time.time() - t0
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{name} not healthy in {limit_s} s; see {log_path}")
+
+
+class ExtraEdge:
+    """An edge process of its own (`sipstream edge`, edge.id 1) on the stack's broker, Schema Registry and
+    Redis, beside the one inside `sipstream local`: it can be SIGKILLed alone and started again on the same
+    journal dir and SIP port."""
+
+    def __init__(self, stack, args, workdir):
+        self.stack, self.args, self.workdir = stack, args, workdir
+        self.addresses = launcher_addresses(stack)
+        self.sip_port = free_port(both=True)
+        self.http_port = free_port()
+        self.journal = os.path.join(workdir, "edge1-journal")
+        self.proc = None
+        self.starts = 0
+
+    def start(self):
+        java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+        a = self.addresses
+        cmd = [java, "-Xmx256m", "-XX:+UseParallelGC", "-jar", self.args.jar, "edge",
+               f"--kafka.bootstrap={a['kafka']}", f"--schema.registry.url={a['registry']}", f"--redis.url={a['redis']}",
+               f"--http.port={self.http_port}", f"--api.key={self.args.api_key}", f"--sip.domain={self.args.domain}",
+               "--edge.id=1", f"--sip.port={self.sip_port}", f"--edge.journal.dir={self.journal}"]
+        self.starts += 1
+        self.log_path = os.path.join(self.workdir, f"edge1-{self.starts}.log")
+        out = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=self.stack.env(), start_new_session=True)
+        self.stack.extra.append(self.proc)
+        return wait_healthy(self.proc, self.http_port, "edge 1", self.log_path)
+
+    def kill(self):
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def edge_crash(stack, args, workdir):
+    """An edge SIGKILLed with calls up, started again on its journal and port: both legs of every call must get
+    a BYE from the edge started next. The calls are an account and a trunk of their own (a SIPp UAS), so
+    neither the other runs' figures nor the billing check at the end count them; the caller (uac-auth-held.xml)
+    never hangs up, so each of its calls succeeds only when the network's BYE came."""
+    n = args.edge_crash_calls
+    out = {"calls": n, "how": "`sipstream edge` (edge.id 1, a JVM of its own on the stack) SIGKILLed with "
+                              f"{n} answered calls, started again {args.edge_down_s} s later on the same journal dir "
+                              "and SIP port; SIPp's caller (uac-auth-held.xml) and trunk (uas-trunk.xml) each wait "
+                              "for a BYE"}
+    uas = Uas("edge-crash-uas", workdir, free_port(socket.SOCK_DGRAM))
+    edge = ExtraEdge(stack, args, workdir)
+    uac = None
+    try:
+        api = stack.api
+        api.call("PUT", "/v1/trunks/t-crash", {"host": "127.0.0.1", "port": uas.port, "transport": "udp"})
+        api.call("PUT", "/v1/accounts/edgecrash", {"displayName": "Edge crash", "enabled": True, "region": "US",
+                                                   "defaultCallerId": "+15552999999", "outboundTrunk": "t-crash",
+                                                   "prepaid": False})
+        api.call("PUT", "/v1/accounts/edgecrash/numbers/+15552999999", {})
+        api.call("PUT", "/v1/accounts/edgecrash/password", {"password": "pw-edge-crash"})
+        callers = os.path.join(workdir, "edge-crash-callers.csv")
+        with open(callers, "w") as f:
+            f.write("SEQUENTIAL\n" + "".join(f"edgecrash;pw-edge-crash;+1555799{i:04d}\n" for i in range(n)))
+        out["edge_start_s"] = round(edge.start(), 1)
+        d = os.path.join(workdir, "edge-crash-uac")
+        os.makedirs(d, exist_ok=True)
+        cmd = ["sipp", f"127.0.0.1:{edge.sip_port}", "-sf", os.path.join(SCENARIOS, "uac-auth-held.xml"), "-inf", callers,
+               *SIPP_BUFFERS, "-key", "domain", args.domain, "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
+               "-r", str(n), "-m", str(n), "-recv_timeout", str(args.recv_timeout * 1000), "-timeout", "360s",
+               "-timeout_error", "-nostdin", "-trace_stat", "-fd", "1", "-stf", os.path.join(d, "stat.csv"),
+               "-trace_logs", "-log_file", os.path.join(d, "byes.log"), "-trace_err", "-error_file", os.path.join(d, "errors.log")]
+        log(f"edge crash: {n} held calls through edge 1 (sip {edge.sip_port})")
+        uac = subprocess.Popen(cmd, stdout=open(os.path.join(d, "sipp.out"), "w"), stderr=subprocess.STDOUT, cwd=d,
+                               start_new_session=True)
+        # the router must have read the new account and trunk first: until then calls are refused, and the
+        # caller gives up on them (they are counted as failed)
+        t0 = time.time()
+        while uas.incoming() < n and uac.poll() is None and time.time() - t0 < 60:
+            time.sleep(0.5)
+        time.sleep(3)  # the calls answered and acknowledged, their ANSWERED and dialogs in the journal
+        out["answered_before_crash"] = uas.incoming()
+        edge.kill()
+        crash = time.time()
+        log(f"edge crash: edge 1 SIGKILLed with {out['answered_before_crash']} calls up")
+        time.sleep(args.edge_down_s)
+        out["edge_restart_s"] = round(edge.start(), 1)
+        try:
+            out["sipp_uac_exit_code"] = uac.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            uac.kill()
+            out["sipp_uac_exit_code"] = uac.wait()
+        byes_at_caller = time.time()
+        t1 = time.time()
+        while uas.successful() < out["answered_before_crash"] and time.time() - t1 < 15:  # its stat file: every second
+            time.sleep(0.5)
+        stat = read_stat(os.path.join(d, "stat.csv")) or {}
+        out["caller_legs_bye"] = int(stat.get("SuccessfulCall(C)", 0))
+        out["caller_calls_failed"] = int(stat.get("FailedCall(C)", 0))
+        out["trunk_legs_bye"] = uas.successful()
+        out["trunk_calls_failed"] = uas.failed()
+        out["caller_byes_done_after_crash_s"] = round(byes_at_caller - crash, 1)
+        out["passed"] = (out["answered_before_crash"] == n and out["caller_legs_bye"] == n and out["trunk_legs_bye"] == n)
+        log(f"edge crash: BYE at {out['caller_legs_bye']} of {n} callers and {out['trunk_legs_bye']} of {n} trunk legs "
+            f"after the restart ({'passed' if out['passed'] else 'FAILED'}); see {d} and {edge.log_path}")
+    finally:
+        if uac and uac.poll() is None:
+            uac.kill()
+        edge.stop()
+        uas.stop()
+    return out
 
 
 def fault_run(name, stack, args, callers, workdir, sampler, groups, gateway_runs, trunk, inject, seconds=60):
@@ -1458,9 +1603,150 @@ def broker_restart(stack, args, sig):
     return inject
 
 
+def sip_options_ms(port, timeout=1.0):
+    """Milliseconds until the edge answers an OPTIONS over UDP with a final response, or None without one in `timeout`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        tag = f"{random.getrandbits(32):08x}"
+        msg = (f"OPTIONS sip:probe@127.0.0.1:{port} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP 127.0.0.1:{s.getsockname()[1]};branch=z9hG4bK{tag}{random.getrandbits(32):08x};rport\r\n"
+               f"From: <sip:probe@127.0.0.1>;tag={tag}\r\nTo: <sip:probe@127.0.0.1>\r\nCall-ID: probe-{tag}@127.0.0.1\r\n"
+               "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+        t0 = time.time()
+        s.sendto(msg.encode(), ("127.0.0.1", port))
+        while True:
+            left = t0 + timeout - time.time()
+            if left <= 0:
+                return None
+            s.settimeout(left)
+            try:
+                data = s.recv(65535)
+            except socket.timeout:
+                return None
+            if data.startswith(b"SIP/2.0 ") and not data[8:9] == b"1":  # a final response, not 100 Trying
+                return round((time.time() - t0) * 1000, 1)
+
+
+def kafka_outage(stack, args, trunk, probes):
+    """The inject of the Kafka outage (--split): once the run's calls are all up, the `sipstream stack` process is
+    SIGTERMed (Kafka, the Schema Registry and Redis stop cleanly) and stays down --kafka-down-s while the calls
+    end, then starts again on its data dir and ports. Until it is up again the edge is asked OPTIONS, and
+    /healthz and the edge's call events waiting for Kafka are read, once a second; then marks when those events
+    are all published (`events_published`) and /healthz is 200 again (`healthz_back`)."""
+
+    def unpublished():
+        m = scrape_metrics(stack.http_port, args.api_key, ("sipstream_edge_events_unpublished",))
+        return sum(m.values()) if m else None
+
+    def probe(stop):
+        while not stop.is_set():
+            probes["options_ms"].append(sip_options_ms(stack.sip_port))
+            probes["healthz_down"].append(stack.failing_checks())
+            n = unpublished()
+            if n is not None:
+                probes["unpublished"].append(n)
+            stop.wait(1.0)
+
+    def inject(marks):
+        base = trunk.incoming()
+        t0 = time.time()
+        while trunk.incoming() - base < args.outage_calls and time.time() - t0 < 60:
+            time.sleep(0.2)
+        time.sleep(1)  # answered and acknowledged, their ANSWERED published
+        marks["fault"] = time.time()
+        stack.stop_infra(signal.SIGTERM)
+        marks["stack_down"] = time.time()
+        log(f"fault: sipstream stack SIGTERMed with {trunk.incoming() - base} calls up, down in "
+            f"{marks['stack_down'] - marks['fault']:.1f} s; starting it again in {args.kafka_down_s} s")
+        stop = threading.Event()
+        prober = threading.Thread(target=probe, args=(stop,), daemon=True)
+        prober.start()
+        try:
+            time.sleep(max(0.0, marks["stack_down"] + args.kafka_down_s - time.time()))
+            marks["restarting"] = time.time()
+            took = stack.start_infra()
+            marks["stack_up"] = time.time()
+        finally:
+            stop.set()
+            prober.join()
+        log(f"fault: sipstream stack started again, up in {took:.1f} s")
+        t1 = time.time()
+        while time.time() - t1 < 120 and not {"events_published", "healthz_back"} <= marks.keys():
+            if "events_published" not in marks and unpublished() == 0:
+                marks["events_published"] = time.time()
+            if "healthz_back" not in marks and stack.failing_checks() == []:
+                marks["healthz_back"] = time.time()
+            time.sleep(0.5)
+
+    return inject
+
+
+def kafka_outage_run(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
+    """Calls up across a Kafka outage at the edge: --outage-calls calls at 10/s, each held until well inside the
+    outage (the stack is stopped once they are all up and stays down --kafka-down-s). Passed when every call
+    completed, all of them ended while Kafka was down, the edge answered OPTIONS throughout, and billing, once
+    Kafka is back, has every answered call once (`billing_after`)."""
+    probes = {"options_ms": [], "healthz_down": [], "unpublished": []}
+    saved = args.fault_rate, args.hold_ms
+    rate = 10
+    # held past the stop (up to 60 s after the first call, a few seconds to go down) into the outage's middle
+    args.fault_rate, args.hold_ms = rate, int(1000 * (args.outage_calls / rate + 8 + args.kafka_down_s / 2))
+    try:
+        f = fault_run("kafka-outage", stack, args, callers, workdir, sampler, groups, gateway_runs, trunk,
+                      kafka_outage(stack, args, trunk, probes), seconds=max(1, math.ceil(args.outage_calls / rate)))
+        hold_s = args.hold_ms / 1000.0
+    finally:
+        args.fault_rate, args.hold_ms = saved
+    marks = f.get("marks", {})
+    down, back = marks.get("stack_down"), marks.get("stack_up")  # Kafka answers again once the stack is up
+    ends = []
+    try:
+        with open(os.path.join(workdir, "fault-kafka-outage", "timings.log")) as tl:
+            for line in tl:
+                parts = line.strip().split("|")
+                if line.startswith("T|") and len(parts) >= 6 and stamp(parts[5]) > 0:
+                    ends.append(stamp(parts[5]) + hold_s)  # answered, then held: SIPp's BYE
+    except OSError:
+        pass
+    options = probes["options_ms"]
+    answered = [ms for ms in options if ms is not None]
+    f["how"] = (f"`sipstream stack` (the Kafka broker, and with it the Schema Registry and Redis) SIGTERMed once the "
+                f"{args.outage_calls} calls were up, started again {args.kafka_down_s} s after it was gone; the calls "
+                f"(held {hold_s:.0f} s) ended while it was down (`down_s`: from gone to up again); the edge was asked "
+                "OPTIONS once a second meanwhile")
+    f["outage"] = {
+        "calls": f["calls"], "down_s": round(back - down, 1) if down and back else None, "hold_s": hold_s,
+        "events_published_after_stack_up_s": round(marks["events_published"] - back, 1)
+        if back and "events_published" in marks else None,
+        "calls_ended_during_outage": sum(1 for t in ends if down and back and down <= t <= back),
+        "options_sent": len(options), "options_answered": len(answered),
+        "options_max_ms": max(answered) if answered else None,
+        "healthz_down_checks": sorted({c for d in probes["healthz_down"] if d for c in d}),
+        "edge_events_unpublished_max": max(probes["unpublished"]) if probes["unpublished"] else None,
+    }
+    if wait_healthy(stack, 180) is not None:
+        f["billing_after"] = billing_so_far(stack, args, gateway_runs)
+    b, o = f.get("billing_after") or {}, f["outage"]
+    f["passed"] = (f["failed"] == 0 and f["successful"] == f["calls"] and o["calls_ended_during_outage"] == f["calls"]
+                   and o["options_sent"] > 0 and o["options_answered"] == o["options_sent"]
+                   and b.get("answered_sipp_minus_billing") == 0 and b.get("duplicate_call_ids") == 0)
+    log(f"fault kafka_outage: {o['calls_ended_during_outage']} of {f['calls']} calls ended during the outage, "
+        f"OPTIONS {o['options_answered']}/{o['options_sent']} answered (max {o['options_max_ms']} ms), billing lost "
+        f"{b.get('answered_sipp_minus_billing')} answered calls: {'passed' if f['passed'] else 'FAILED'}")
+    return f
+
+
 def faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
-    """Faults under load (see README): Redis, a router process, and with --split the whole stack process."""
+    """Faults under load (see README): Redis, a router process, an edge process crashed under held calls, and
+    with --split the whole stack process restarted under load and a Kafka outage under calls held across it;
+    --fault-list picks some."""
     out = {}
+    chosen = {f.strip() for f in args.fault_list.split(",") if f.strip()}
+    if "edge" in chosen:
+        try:
+            out["edge_crash"] = edge_crash(stack, args, workdir)
+        except (RuntimeError, KeyError, OSError) as e:
+            out["edge_crash"] = f"not run: {e}"
 
     def redis(marks):
         time.sleep(20)
@@ -1472,44 +1758,55 @@ def faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
         marks["recovered"] = time.time()
         log("fault: Redis killed, started again 5 s later")
 
-    out["redis_restart"] = fault_run("redis", stack, args, callers, workdir, sampler, groups, gateway_runs, trunk, redis)
+    if "redis" in chosen:
+        out["redis_restart"] = fault_run("redis", stack, args, callers, workdir, sampler, groups, gateway_runs, trunk, redis)
 
     router = None
-    try:
-        router = ExtraRouter(stack, args, workdir)
-        took = router.start()
-        log(f"second router healthy in {took:.1f} s; letting the group settle")
-        time.sleep(15)
-
-        def kill_router(marks):
-            time.sleep(20)
-            router.kill()
-            marks["fault"] = time.time()
-            log("fault: second router SIGKILLed")
+    if "router" in chosen:
+        try:
+            router = ExtraRouter(stack, args, workdir)
+            took = router.start()
+            log(f"second router healthy in {took:.1f} s; letting the group settle")
             time.sleep(15)
-            marks["restarting"] = time.time()
-            router.start()
-            marks["recovered"] = time.time()
-            log("fault: second router started again")
 
-        out["router_kill_restart"] = fault_run("router", stack, args, callers, workdir, sampler, groups, gateway_runs,
-                                               trunk, kill_router)
-        out["router_kill_restart"]["how"] = ("a second router process (same application id) took part of "
-                                             "call.attempts; SIGKILLed 20 s in, started again 15 s later")
-    except (RuntimeError, KeyError, OSError) as e:
-        out["router_kill_restart"] = f"not run: {e}"
+            def kill_router(marks):
+                time.sleep(20)
+                router.kill()
+                marks["fault"] = time.time()
+                log("fault: second router SIGKILLed")
+                time.sleep(15)
+                marks["restarting"] = time.time()
+                router.start()
+                marks["recovered"] = time.time()
+                log("fault: second router started again")
 
+            out["router_kill_restart"] = fault_run("router", stack, args, callers, workdir, sampler, groups, gateway_runs,
+                                                   trunk, kill_router)
+            out["router_kill_restart"]["how"] = ("a second router process (same application id) took part of "
+                                                 "call.attempts; SIGKILLed 20 s in, started again 15 s later")
+        except (RuntimeError, KeyError, OSError) as e:
+            out["router_kill_restart"] = f"not run: {e}"
+
+    if not ({"broker", "kafka"} & chosen):
+        return out
     if not stack.split:
-        out["broker_restart"] = ("not run: in `sipstream local` the broker runs inside the services' JVM; "
-                                 "run with --split (see bench/README.md)")
+        for name, fault in (("broker_restart", "broker"), ("kafka_outage", "kafka")):
+            if fault in chosen:
+                out[name] = ("not run: in `sipstream local` the broker runs inside the services' JVM; "
+                             "run with --split (see bench/README.md)")
         return out
     if router and router.proc and router.proc.poll() is None:
         # the broker faults measure the one services process: the second router leaves the group first
         router.proc.terminate()
         router.proc.wait(timeout=60)
         time.sleep(10)
+    if "kafka" in chosen:
+        if wait_healthy(stack, 180) is None:
+            out["kafka_outage"] = "not run: /healthz was not 200 before the fault"
+        else:
+            out["kafka_outage"] = kafka_outage_run(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk)
     for kind, sig in (("sigterm", signal.SIGTERM), ("sigkill", signal.SIGKILL)):
-        if args.broker_faults not in ("both", kind):
+        if "broker" not in chosen or args.broker_faults not in ("both", kind):
             continue
         name = f"broker_restart_{kind}"
         waited = wait_healthy(stack, 180)

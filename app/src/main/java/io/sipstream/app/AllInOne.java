@@ -1,14 +1,11 @@
 package io.sipstream.app;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sipstream.billing.BillingConfig;
 import io.sipstream.billing.BillingService;
 import io.sipstream.edge.EdgeConfig;
 import io.sipstream.edge.EdgeService;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.config.Settings;
-import io.sipstream.platform.health.HealthRegistry;
 import io.sipstream.platform.http.AdminServer;
 import io.sipstream.registry.RegistryConfig;
 import io.sipstream.registry.RegistryService;
@@ -33,11 +30,8 @@ public final class AllInOne implements AutoCloseable {
     private AllInOne(ServiceContext context) { this.context = context; }
 
     public static AllInOne start(Settings settings) throws Exception {
-        HealthRegistry health = new HealthRegistry();
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        AdminServer admin = new AdminServer(settings.string("http.host", "127.0.0.1"),
-                settings.integer("http.port", 8080, 0, 65535), settings.required("api.key"), health, metrics);
-        AllInOne all = new AllInOne(new ServiceContext(settings, admin, health, metrics));
+        AllInOne all = new AllInOne(ServiceContext.create(settings));
+        AdminServer admin = all.context.admin();
         try {
             all.started.push(RegistryService.start(RegistryConfig.from(settings), all.context));
             all.started.push(RouterService.start(RouterConfig.from(settings), all.context));

@@ -2,19 +2,23 @@ package io.sipstream.app;
 
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.platform.config.Settings;
+import io.sipstream.edge.EdgeConfig;
+import io.sipstream.platform.config.ConfigException;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,8 +42,13 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--sip-port", defaultValue = "5060", description = "SIP port, UDP and TCP (default ${DEFAULT-VALUE})")
     int sipPort;
 
-    @Option(names = "--sip-host", defaultValue = "127.0.0.1", description = "SIP listen address (default ${DEFAULT-VALUE})")
+    @Option(names = "--sip-host", defaultValue = "127.0.0.1", description = "SIP listen address (default ${DEFAULT-VALUE}; 0.0.0.0 for every interface)")
     String sipHost;
+
+    @Option(names = "--sip-advertised-host", paramLabel = "HOST",
+            description = "address peers reach SIP at, put in Via and Contact; else SIPSTREAM_SIP_ADVERTISED_HOST; "
+                    + "else --sip-host, or this host's primary address when --sip-host is 0.0.0.0")
+    String sipAdvertisedHost;
 
     @Option(names = "--http-port", defaultValue = "8080", description = "admin REST API, /healthz and /metrics (default ${DEFAULT-VALUE})")
     int httpPort;
@@ -50,7 +59,8 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "./data", description = "Kafka, Redis and state data (default ${DEFAULT-VALUE})")
     Path dataDir;
 
-    @Option(names = "--api-key", description = "admin API key; else SIPSTREAM_API_KEY; else one is generated and printed")
+    @Option(names = "--api-key", description = "admin API key (16+ characters); else SIPSTREAM_API_KEY; else the one kept in "
+            + "DATA_DIR/api.key, made and printed at the first start")
     String apiKey;
 
     @Option(names = "--domain", defaultValue = "sipstream.local", description = "SIP domain and digest realm (default ${DEFAULT-VALUE})")
@@ -66,39 +76,148 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--redis", paramLabel = "URL", description = "an outside Redis, e.g. redis://127.0.0.1:6379")
     String redis;
 
+    /** The environment SIPSTREAM_* settings come from (a test's own). */
+    Map<String, String> env = System.getenv();
+
+    /** How the services stop: the services, then the embedded stack (a test stops it itself). */
+    final ShutdownSequence shutdown = new ShutdownSequence();
+
     /** Where the services find Kafka, the Schema Registry and Redis. */
     record Endpoints(String kafka, String schemaRegistry, String redis) {}
+
+    /** Stands in for the embedded stack's endpoints while the settings are checked, before it starts. */
+    private static final Endpoints NOT_YET_STARTED = new Endpoints("127.0.0.1:9092", "http://127.0.0.1:8081", "redis://127.0.0.1:6379");
+
+    /** The flags of this command that set a setting, to name the flag when the setting's value is wrong. */
+    private static final Map<String, String> FLAGS = Map.of("sip.port", "--sip-port", "sip.host", "--sip-host",
+            "sip.advertised.host", "--sip-advertised-host", "http.port", "--http-port", "http.host", "--http-host",
+            "sip.domain", "--domain", "kafka.bootstrap", "--kafka", "schema.registry.url", "--schema-registry", "redis.url", "--redis");
+
+    /** The admin API key and where it came from: a flag, a variable, or the file that keeps it. */
+    record ApiKey(String value, String source, KeptSecret kept) {
+        /** What the start prints: the key only the one time it was made, else where it comes from. */
+        String describe() {
+            if (kept == null) return "from " + source;
+            if (kept.created()) {
+                return value + "   (generated, kept in " + source + " for the next starts; --api-key or SIPSTREAM_API_KEY choose another)";
+            }
+            return "kept in " + source + "   (--api-key or SIPSTREAM_API_KEY choose another)";
+        }
+
+        @Override
+        public String toString() { // never the value
+            return "ApiKey[from " + source + "]";
+        }
+    }
+
+    private ApiKey key;
+    private String advertisedHost;
 
     @Override
     public Integer call() throws Exception {
         Endpoints outside = outsideEndpoints();
         dataDir = dataDir.toAbsolutePath().normalize(); // the services' state dirs are printed and handed on absolute
         Files.createDirectories(dataDir);
-        boolean generatedKey = false;
-        if (apiKey == null) apiKey = System.getenv("SIPSTREAM_API_KEY");
-        if (apiKey == null || apiKey.isBlank()) {
-            apiKey = randomKey();
-            generatedKey = true;
+        key = apiKey(env, dataDir);
+        Settings checked = check(settings(outside != null ? outside : NOT_YET_STARTED), spec.commandLine().getErr());
+        requireFreePorts(checked);
+
+        Runtime.getRuntime().addShutdownHook(shutdown.hook());
+        LocalStack stack = null;
+        if (outside == null) {
+            // the stack stops after the services, in the sequence, not from a hook of its own running beside it
+            stack = LocalStack.builder().dataDir(dataDir.resolve("stack")).stopOnJvmExit(false).build();
+            shutdown.add("the embedded Kafka, Schema Registry and Redis", stack);
+            stack.start();
         }
-        LocalStack stack = outside == null ? LocalStack.builder().dataDir(dataDir.resolve("stack")).build().start() : null;
         Endpoints endpoints = stack == null ? outside
                 : new Endpoints(stack.bootstrapServers(), stack.schemaRegistryUrl(), stack.redisUrl());
         AllInOne all;
         try {
             all = AllInOne.start(settings(endpoints));
         } catch (Exception e) {
-            if (stack != null) stack.close();
+            shutdown.stop();
             throw e;
         }
-        printWhereItListens(System.out, endpoints, stack == null, all, generatedKey);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            all.close();
-            if (stack != null) stack.close();
-            stopped.countDown();
-        }, "sipstream-shutdown"));
-        stopped.await();
+        shutdown.add("the services (admin API, SIP edge, billing, router, registry)", all);
+        printWhereItListens(spec.commandLine().getOut(), endpoints, stack == null, all);
+        shutdown.awaitStopped();
         return 0;
+    }
+
+    /**
+     * The admin API key: --api-key, else SIPSTREAM_API_KEY, else the one kept in the data dir (made there, readable
+     * by the owner only, at the first start), so that it does not change at every start.
+     */
+    static ApiKey apiKey(String flag, Map<String, String> env, Path dataDir) throws IOException {
+        if (flag != null) return new ApiKey(flag, "--api-key", null);
+        String variable = env.get("SIPSTREAM_API_KEY");
+        if (variable != null && !variable.isBlank()) return new ApiKey(variable, "SIPSTREAM_API_KEY", null);
+        KeptSecret kept = KeptSecret.readOrCreate(dataDir.resolve("api.key"), randomKey());
+        return new ApiKey(kept.value(), kept.file().toString(), kept);
+    }
+
+    private ApiKey apiKey(Map<String, String> env, Path dataDir) throws IOException {
+        return apiKey(apiKey, env, dataDir);
+    }
+
+    /**
+     * Reads the settings as every service will, before anything starts: a bad value names the flag that set it,
+     * an unknown SIPSTREAM_* variable is refused with the nearest setting, and a variable for a setting that a
+     * flag of this command sets (and so is not used) is a warning.
+     */
+    Settings check(Settings settings, PrintWriter err) throws IOException {
+        Map<String, String> variables = KnownSettings.settingVariables(env);
+        try {
+            List<String> warnings = new ArrayList<>(KnownSettings.composeVariables(env));
+            warnings.addAll(KnownSettings.check(settings, EnumSet.allOf(KnownSettings.Reader.class),
+                    KnownSettings.Sources.environment(variables), "sipstream local"));
+            Map<String, String> fromVariables = Settings.load(null, variables, Map.of()).asMap();
+            Map<String, String> fromFlags = launcherSettings(NOT_YET_STARTED);
+            for (String setting : fromVariables.keySet()) {
+                if (fromFlags.containsKey(setting) && !setting.equals("api.key") && !setting.equals("sip.advertised.host")) {
+                    String how = FLAGS.containsKey(setting) ? "from " + FLAGS.get(setting)
+                            : setting.endsWith(".dir") || setting.equals("secrets.key") ? "from --data-dir" : "itself";
+                    warnings.add(Settings.variableOf(setting) + " is not used: sipstream local sets " + setting + " " + how);
+                }
+            }
+            for (String warning : warnings) err.println("sipstream local: warning: " + warning);
+            err.flush();
+            return settings;
+        } catch (ConfigException e) {
+            String flag = e.key().equals("api.key") ? key.source() : FLAGS.get(e.key());
+            throw flag == null ? e : new UsageException(flag + ": " + e.problem());
+        }
+    }
+
+    /** Refuses to start when the SIP or HTTP port is taken: found now, not after the embedded stack has started. */
+    void requireFreePorts(Settings settings) {
+        EdgeConfig edge = EdgeConfig.from(settings);
+        if (edge.sipPort() != 0) {
+            for (String transport : edge.transports()) {
+                requireFree("--sip-port", transport, edge.sipHost(), edge.sipPort());
+            }
+        }
+        int http = settings.integer("http.port", 8080, 0, 65535);
+        if (http != 0) requireFree("--http-port", "tcp", settings.string("http.host", "127.0.0.1"), http);
+    }
+
+    static void requireFree(String flag, String transport, String host, int port) {
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        try {
+            if (transport.equals("udp")) {
+                new DatagramSocket(address).close();
+            } else {
+                try (ServerSocket tcp = new ServerSocket()) {
+                    tcp.setReuseAddress(true); // as the servers bind: a port in TIME_WAIT is free for them
+                    tcp.bind(address);
+                }
+            }
+        } catch (IOException e) {
+            throw new UsageException(flag + " " + port + ": " + transport + " port " + port + " on " + host
+                    + " is in use (another sipstream, or another SIP or HTTP server?): choose another with " + flag
+                    + " (" + e.getMessage() + ")");
+        }
     }
 
     /** The endpoints of --kafka, --schema-registry and --redis; null when none is given; all three or none. */
@@ -133,37 +252,60 @@ public final class LocalCommand implements Callable<Integer> {
     }
 
     Settings settings(Endpoints endpoints) throws IOException {
+        if (key == null) key = apiKey(env, dataDir);
+        // SIPSTREAM_* variables may add or change any other setting; the flags below win.
+        return Settings.load(null, KnownSettings.settingVariables(env), Map.of()).with(launcherSettings(endpoints));
+    }
+
+    /** What this command's flags set. */
+    private Map<String, String> launcherSettings(Endpoints endpoints) throws IOException {
         Map<String, String> values = new HashMap<>();
         values.put("kafka.bootstrap", endpoints.kafka());
         values.put("schema.registry.url", endpoints.schemaRegistry());
         values.put("redis.url", endpoints.redis());
-        values.put("api.key", apiKey);
+        values.put("api.key", key == null ? "" : key.value());
         values.put("http.host", httpHost);
         values.put("http.port", Integer.toString(httpPort));
         values.put("sip.host", sipHost);
         values.put("sip.port", Integer.toString(sipPort));
-        values.put("sip.advertised.host", sipHost.equals("0.0.0.0") ? "127.0.0.1" : sipHost);
+        values.put("sip.advertised.host", advertisedHost());
         values.put("sip.domain", domain);
         values.put("secrets.key", secretsKey(dataDir));
         values.put("edge.id", "0");
         values.put("router.state.dir", dataDir.resolve("router-state").toString());
         values.put("billing.state.dir", dataDir.resolve("billing-state").toString());
         values.put("edge.journal.dir", dataDir.resolve("edge-journal").toString());
-        // SIPSTREAM_* variables may add or change any other setting; the flags above win.
-        return Settings.load(null, System.getenv(), Map.of()).with(values);
+        return values;
     }
 
-    private void printWhereItListens(PrintStream out, Endpoints endpoints, boolean outside, AllInOne all, boolean generatedKey) {
+    /**
+     * The address SIP advertises: --sip-advertised-host; else SIPSTREAM_SIP_ADVERTISED_HOST; else --sip-host, or, when
+     * that is every interface, this host's primary address (peers cannot reach 0.0.0.0, and 127.0.0.1 only from here).
+     */
+    String advertisedHost() {
+        if (advertisedHost == null) {
+            String variable = env.get("SIPSTREAM_SIP_ADVERTISED_HOST");
+            if (sipAdvertisedHost != null) advertisedHost = sipAdvertisedHost;
+            else if (variable != null && !variable.isBlank()) advertisedHost = variable.trim();
+            else if (PrimaryAddress.isWildcard(sipHost)) advertisedHost = PrimaryAddress.find().orElse("127.0.0.1");
+            else advertisedHost = sipHost;
+        }
+        return advertisedHost;
+    }
+
+    private void printWhereItListens(PrintWriter out, Endpoints endpoints, boolean outside, AllInOne all) {
         String where = outside ? "  (outside)" : "";
+        String advertised = advertisedHost().equals(sipHost) ? "" : ", advertised as " + advertisedHost();
         out.println();
         out.println("sipstream is running");
-        out.println("  SIP              udp://" + sipHost + ":" + sipPort + "  tcp://" + sipHost + ":" + sipPort + "  (domain " + domain + ")");
+        out.println("  SIP              udp://" + sipHost + ":" + sipPort + "  tcp://" + sipHost + ":" + sipPort + "  (domain " + domain
+                + advertised + ")");
         out.println("  admin REST API   http://" + httpHost + ":" + all.httpPort() + "/v1  (/healthz, /metrics)");
         out.println("  Kafka bootstrap  " + endpoints.kafka() + where);
         out.println("  Schema Registry  " + endpoints.schemaRegistry() + where);
         out.println("  Redis            " + redactPassword(endpoints.redis()) + where);
         out.println("  data             " + dataDir.toAbsolutePath().normalize());
-        if (generatedKey) out.println("  API key          " + apiKey + "   (generated: pass --api-key or SIPSTREAM_API_KEY to choose one)");
+        out.println("  API key          " + key.describe());
         out.println();
         out.flush();
     }
@@ -181,17 +323,8 @@ public final class LocalCommand implements Callable<Integer> {
 
     /** The key that seals trunk passwords: made once per data dir and kept there, readable by the owner only. */
     static String secretsKey(Path dataDir) throws IOException {
-        Path file = dataDir.resolve("secrets.key");
-        if (Files.exists(file)) return Files.readString(file).trim();
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        String encoded = Base64.getEncoder().encodeToString(key);
-        Files.writeString(file, encoded);
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException notPosix) {
-            // Windows: the file system's ACLs apply
-        }
-        return encoded;
+        return KeptSecret.readOrCreate(dataDir.resolve("secrets.key"), Base64.getEncoder().encodeToString(key)).value();
     }
 }

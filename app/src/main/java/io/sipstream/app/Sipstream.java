@@ -2,6 +2,8 @@ package io.sipstream.app;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The sipstream command line: {@code local} runs everything in one process; {@code stack} only the
@@ -14,9 +16,19 @@ import picocli.CommandLine.Command;
                 ToolCommands.LoadRates.class})
 public final class Sipstream implements Runnable {
 
+    @Option(names = CommandErrors.VERBOSE, scope = ScopeType.INHERIT,
+            description = "on an error, print its stack trace too (without it: one line that says what is wrong)")
+    boolean verbose;
+
     public static void main(String[] args) {
-        int exit = new CommandLine(new Sipstream()).execute(args);
+        int exit = commandLine().execute(args);
         if (exit != 0) System.exit(exit);
+    }
+
+    /** The command line with sipstream's error reporting ({@link CommandErrors}). */
+    static CommandLine commandLine() {
+        CommandErrors errors = new CommandErrors();
+        return new CommandLine(new Sipstream()).setParameterExceptionHandler(errors).setExecutionExceptionHandler(errors);
     }
 
     @Override

@@ -1,9 +1,10 @@
 package io.sipstream.app;
 
 import io.sipstream.billing.rating.RateDeckLoader;
-import io.sipstream.platform.StandaloneMain;
+import io.sipstream.app.KnownSettings.Reader;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.kafka.KafkaSettings;
+import io.sipstream.platform.progress.JobProgress;
 import io.sipstream.registry.RegistryConfig;
 import io.sipstream.registry.RegistryService;
 import io.sipstream.registry.importer.ImportOptions;
@@ -11,10 +12,13 @@ import io.sipstream.registry.importer.RedisImporter;
 import io.sipstream.registry.importer.Report;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
 
 /** One-shot operator tools; they take the services' settings (--config FILE, --key=value, SIPSTREAM_*). */
@@ -44,11 +48,19 @@ final class ToolCommands {
         @Unmatched
         List<String> settings = new ArrayList<>();
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
-            Settings s = StandaloneMain.parse(settings.toArray(String[]::new), System.getenv());
+            Settings s = KnownSettings.read(spec.qualifiedName(), settings.toArray(String[]::new), System.getenv(),
+                    EnumSet.of(Reader.REGISTRY), spec.commandLine().getErr());
             try (RedisImporter importer = RegistryService.openImporter(RegistryConfig.from(s))) {
-                Report report = importer.run(new ImportOptions(source, pattern, keyRegex, accountId, region, dryRun));
+                JobProgress progress = new JobProgress();
+                Report report;
+                try (ProgressPrinter printer = ProgressPrinter.onStderr("import-redis", progress, spec.commandLine().getErr())) {
+                    report = importer.run(new ImportOptions(source, pattern, keyRegex, accountId, region, dryRun), progress);
+                }
                 System.out.println(report.summary());
                 return report.skipped().isEmpty() ? 0 : 2;
             }
@@ -67,10 +79,19 @@ final class ToolCommands {
         @Unmatched
         List<String> settings = new ArrayList<>();
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
-            Settings s = StandaloneMain.parse(settings.toArray(String[]::new), System.getenv());
-            RateDeckLoader.Result result = new RateDeckLoader(KafkaSettings.from(s), "sipstream-load-rates").load(deck, file);
+            Settings s = KnownSettings.read(spec.qualifiedName(), settings.toArray(String[]::new), System.getenv(),
+                    EnumSet.of(Reader.KAFKA), spec.commandLine().getErr());
+            JobProgress progress = new JobProgress();
+            RateDeckLoader.Result result;
+            try (RateDeckLoader loader = new RateDeckLoader(KafkaSettings.from(s), "sipstream-load-rates");
+                 ProgressPrinter printer = ProgressPrinter.onStderr("load-rates", progress, spec.commandLine().getErr())) {
+                result = loader.load(deck, file, progress);
+            }
             System.out.println("deck " + result.deckId() + ": " + result.rows() + " rows, " + result.written() + " written, "
                     + result.removed() + " removed");
             return 0;

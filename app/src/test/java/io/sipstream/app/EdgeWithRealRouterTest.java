@@ -50,6 +50,11 @@ class EdgeWithRealRouterTest {
     private TestUserAgent trunk200;  // second of the failover rule: answers
     private TestUserAgent trunk486;  // first of the busy rule: 486
     private TestUserAgent trunkSpare; // second of the busy rule: must never see the call
+    private TestUserAgent trunkFail;  // first of the failover rule: fails with the status its dialled number ends in
+    private TestUserAgent trunkCap;   // one channel (maxChannels 1): answers
+    private TestUserAgent carrier;    // a carrier on its trunk's allow-list: inbound calls
+    private TestUserAgent desk;       // the blocked prepaid account's registered phone
+    private LocalStack stack;
 
     private String account;
     private String callerId;
@@ -57,6 +62,9 @@ class EdgeWithRealRouterTest {
     private String prepaid;
     private String prepaidCallerId;
     private String prepaidPassword;
+    private String blocked;
+    private String blockedNumber;
+    private String blockedPassword;
 
     @BeforeAll
     void start(LocalStack stack) throws Exception {
@@ -67,6 +75,11 @@ class EdgeWithRealRouterTest {
         trunk200 = TestUserAgent.start("trunk-200");
         trunk486 = TestUserAgent.start("trunk-486").onInvite(c -> c.respond(486));
         trunkSpare = TestUserAgent.start("trunk-spare");
+        trunkFail = TestUserAgent.start("trunk-fail").onInvite(c -> c.respond(statusDialled(c.invite())));
+        trunkCap = TestUserAgent.start("trunk-cap");
+        carrier = TestUserAgent.start("carrier");
+        desk = TestUserAgent.start("desk");
+        this.stack = stack;
         sipPort = TestUserAgent.freeUdpPort();
         all = AllInOne.start(settings(stack));
         base = "http://127.0.0.1:" + all.httpPort();
@@ -80,18 +93,27 @@ class EdgeWithRealRouterTest {
         trunk("200", trunk200);
         trunk("486", trunk486);
         trunk("spare", trunkSpare);
+        trunk("fail", trunkFail); // without finalCodes: the registry's default
+        api.put("/v1/trunks/" + trunkId("cap"), "{\"host\": \"127.0.0.1\", \"port\": " + trunkCap.port()
+                + ", \"transport\": \"udp\", \"maxChannels\": 1}");
+        api.put("/v1/trunks/" + trunkId("carrier"), "{\"host\": \"127.0.0.1\", \"port\": " + carrier.port()
+                + ", \"transport\": \"udp\", \"allowedCidrs\": [\"127.0.0.1:" + carrier.port() + "\"]}");
         api.send("PUT", "/v1/ratedecks/default",
                 "prefix,price_per_minute,currency,first_increment,next_increment\n1,0.6000,USD,1,1\n", "text/csv");
 
         // a postpaid account whose dial plan sends +1555100... over [t503, t200], +1555200... over
-        // [t486, tspare], and everything else over its outbound trunk
+        // [t486, tspare], 1555300... (no '+': the rule sees the E.164 form too) over [tfail, t200], +1555400...
+        // over [tcap, t200], +1555500... over [tcap] alone, and everything else over its outbound trunk
         account = "rr-" + run;
         callerId = "+15553100001";
         password = "secret-" + run;
         account(account, callerId, password, false);
         api.put("/v1/accounts/" + account + "/dialplan", "{\"rules\": ["
                 + "{\"type\": \"prefix\", \"pattern\": \"+1555100.\", \"trunks\": [\"" + trunkId("503") + "\", \"" + trunkId("200") + "\"]},"
-                + "{\"type\": \"prefix\", \"pattern\": \"+1555200.\", \"trunks\": [\"" + trunkId("486") + "\", \"" + trunkId("spare") + "\"]}"
+                + "{\"type\": \"prefix\", \"pattern\": \"+1555200.\", \"trunks\": [\"" + trunkId("486") + "\", \"" + trunkId("spare") + "\"]},"
+                + "{\"type\": \"prefix\", \"pattern\": \"1555300.\", \"trunks\": [\"" + trunkId("fail") + "\", \"" + trunkId("200") + "\"]},"
+                + "{\"type\": \"prefix\", \"pattern\": \"+1555400.\", \"trunks\": [\"" + trunkId("cap") + "\", \"" + trunkId("200") + "\"]},"
+                + "{\"type\": \"prefix\", \"pattern\": \"+1555500.\", \"trunks\": [\"" + trunkId("cap") + "\"]}"
                 + "]}");
 
         // a prepaid account whose balance buys 4 s of talk at 0.01 USD a second
@@ -102,6 +124,13 @@ class EdgeWithRealRouterTest {
         api.send("POST", "/v1/accounts/" + prepaid + "/credits",
                 "{\"amount\": \"0.04\", \"currency\": \"USD\", \"idempotencyKey\": \"rr-" + run + "\"}", "application/json");
 
+        // a prepaid account without credit (billing blocks it), whose desk phone takes the calls to its number
+        blocked = "rr-blk-" + run;
+        blockedNumber = "+15553100003";
+        blockedPassword = "blocked-" + run;
+        account(blocked, blockedNumber, blockedPassword, true);
+        assertThat(desk.register(edge(blocked), blocked, blockedPassword, 300, null).getStatusCode()).isEqualTo(200);
+
         // the router learns accounts, dial plans and trunks from the registry's topics: a first call
         // that the dial plan routes proves the account and its plan have arrived
         await("the router knows the account and its dial plan").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
@@ -111,13 +140,14 @@ class EdgeWithRealRouterTest {
                     if (s == 200) warm.bye();
                     return s == 200;
                 });
-        for (TestUserAgent ua : List.of(trunkMain, trunk503, trunk200, trunk486, trunkSpare)) ua.clear();
+        for (TestUserAgent ua : List.of(trunkMain, trunk503, trunk200, trunk486, trunkSpare, trunkFail, trunkCap)) ua.clear();
     }
 
     @AfterAll
     void stop() {
         if (all != null) all.close();
-        for (TestUserAgent ua : new TestUserAgent[] {phone, trunkMain, trunk503, trunk200, trunk486, trunkSpare}) {
+        for (TestUserAgent ua : new TestUserAgent[] {phone, trunkMain, trunk503, trunk200, trunk486, trunkSpare, trunkFail, trunkCap,
+                carrier, desk}) {
             if (ua != null) ua.close();
         }
     }
@@ -135,6 +165,47 @@ class EdgeWithRealRouterTest {
         assertThat(atTrunk.getHeader("Authorization")).isNull();
         call.bye();
         await("BYE at the trunk").atMost(WAIT).until(() -> requests(trunkMain, Request.BYE, atTrunk).size() == 1);
+    }
+
+    @Test
+    void shouldShowEveryServicesMetersUnderTheSipstreamPrefixBesideTheJvmAndKafkaBinders() throws Exception {
+        assertThat(api.status("/livez")).isEqualTo(200);
+        assertThat(api.status("/readyz")).isEqualTo(200);
+        // a call failed over from a trunk answering 503 to one that answers, and a call the router refuses
+        String dialled = "+15551000009";
+        var call = phone.call(edge(dialled), account, password);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        Request answered = invite(trunk200, dialled);
+        call.bye();
+        await("BYE at the trunk").atMost(WAIT).until(() -> requests(trunk200, Request.BYE, answered).size() == 1);
+        assertThat(phone.call(edge("+19005550199"), account, password).awaitFinal(WAIT).getStatusCode()).isEqualTo(403);
+
+        String metrics = api.text("/metrics");
+
+        String t503 = "trunk=\"" + trunkId("503") + "\"";
+        String t200 = "trunk=\"" + trunkId("200") + "\"";
+        assertThat(metrics).as("each service's own meters").contains(
+                "sipstream_edge_trunk_failures_total{direction=\"outbound\",status=\"503\"," + t503 + "}",
+                "sipstream_edge_trunk_answers_total{direction=\"outbound\"," + t200 + "}",
+                "sipstream_edge_call_duration_seconds_count{direction=\"outbound\"," + t200 + "}",
+                "sipstream_edge_call_rejects_total{status=\"403\"}",
+                "sipstream_edge_verdict_wait_seconds_bucket", "sipstream_edge_auth_challenges_total",
+                "sipstream_router_verdicts_total{action=\"ROUTE\"", "sipstream_billing_streams_running 1.0",
+                "sipstream_registry_outbox_depth",
+                "sipstream_http_server_requests_seconds_count{method=\"PUT\",route=\"/v1/trunks/{id}\",status=\"201\"}");
+        assertThat(metrics).as("the JVM, process and Kafka binders").contains("jvm_memory_used_bytes", "jvm_gc_pause_seconds",
+                "jvm_threads_live_threads", "process_cpu_usage", "process_uptime_seconds", "kafka_producer_", "kafka_consumer_",
+                "kafka_stream_");
+        List<String> families = metrics.lines().filter(l -> l.startsWith("# TYPE ")).map(l -> l.split(" ")[2]).toList();
+        assertThat(families).as("a meter of ours outside sipstream_, or a binder's outside its usual names")
+                .allMatch(n -> n.startsWith("sipstream_") || n.startsWith("jvm_") || n.startsWith("process_")
+                        || n.startsWith("system_") || n.startsWith("kafka_"));
+        assertThat(metrics).as("no number and no account is a tag").doesNotContain("5551000009", "9005550199", "\"" + account + "\"");
+
+        // every series the Grafana dashboard queries is one a running stack serves
+        java.util.Set<String> served = metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank())
+                .map(l -> l.split("[{ ]")[0]).collect(java.util.stream.Collectors.toSet());
+        assertThat(MonitoringFilesTest.dashboardMetrics()).isNotEmpty().allSatisfy(name -> assertThat(served).as(name).contains(name));
     }
 
     @Test
@@ -229,7 +300,147 @@ class EdgeWithRealRouterTest {
                 .as("the prepaid balance is spent, not overdrawn").isNotNegative();
     }
 
+    @Test
+    void shouldFailOverOnEveryFailureButTheFinalCodesTheRegistryGaveTheTrunk() throws Exception {
+        // trunk fail has the registry's default final codes (486, 600, 603, 404, 484, 485); the rule "1555300."
+        // takes numbers dialled with '+' through their E.164 form (else they would leave on the outbound trunk)
+        for (int status : new int[] {480, 403}) {
+            String dialled = "+15553000" + status;
+            var call = phone.call(edge(dialled), account, password);
+            assertThat(call.awaitFinal(WAIT).getStatusCode()).as("%s: %s", status, call.statuses()).isEqualTo(200);
+            invite(trunkFail, dialled);
+            Request answered = invite(trunk200, dialled);
+            call.bye();
+            await("BYE at the second trunk").atMost(WAIT).until(() -> requests(trunk200, Request.BYE, answered).size() == 1);
+        }
+        String notFound = "+15553000404";
+        var call = phone.call(edge(notFound), account, password);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).as("%s", call.statuses()).isEqualTo(404);
+        invite(trunkFail, notFound);
+        assertNoInvite(notFound, trunk200, trunkMain);
+    }
+
+    @Test
+    void shouldSkipATrunkWhoseChannelsAreTakenAndRefuse503WithCause34WhenNoTrunkIsLeft() throws Exception {
+        // Given: a call held on trunk cap, its one channel, counted by the router
+        String first = "+15554000001";
+        var held = phone.call(edge(first), account, password);
+        assertThat(held.awaitFinal(WAIT).getStatusCode()).as("%s", held.statuses()).isEqualTo(200);
+        Request heldAtCap = invite(trunkCap, first);
+        await("the router counts the call on trunk cap").atMost(WAIT).pollInterval(Duration.ofMillis(200))
+                .until(() -> trunkCalls(trunkId("cap")) == 1);
+
+        // When / Then: a call of the rule [cap, 200] leaves on 200
+        String second = "+15554000002";
+        var next = phone.call(edge(second), account, password);
+        assertThat(next.awaitFinal(WAIT).getStatusCode()).as("%s", next.statuses()).isEqualTo(200);
+        invite(trunk200, second);
+        assertThat(requests(trunkCap, Request.INVITE, second)).isEmpty();
+        next.bye();
+
+        // and one of the rule [cap] is refused: 503 with Q.850 cause 34, at no trunk
+        String third = "+15555000003";
+        var refused = phone.call(edge(third), account, password);
+        Response r = refused.awaitFinal(WAIT);
+        assertThat(r.getStatusCode()).isEqualTo(503);
+        List<String> reasons = new java.util.ArrayList<>();
+        r.getHeaders("Reason").forEachRemaining(h -> reasons.add(h.toString()));
+        assertThat(reasons).anySatisfy(h -> assertThat(h).contains("Q.850", "cause=34"));
+        assertThat(String.join(" ", reasons)).doesNotContain(trunkId("cap"));
+        assertNoInvite(third, trunkCap);
+
+        // once the held call ends, its channel takes calls again
+        held.bye();
+        await("BYE at trunk cap").atMost(WAIT).until(() -> requests(trunkCap, Request.BYE, heldAtCap).size() == 1);
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        await("a call over the freed channel").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            String dialled = "+1555500010" + tries.incrementAndGet();
+            var again = phone.call(edge(dialled), account, password);
+            int s = again.awaitFinal(WAIT).getStatusCode();
+            assertThat(s).as("%s", again.statuses()).isIn(200, 503);
+            if (s == 200) again.bye();
+            return s == 200;
+        });
+    }
+
+    @Test
+    void shouldSendAnAnonymousFromButAssertTheAccountsNumberToTheTrunkWhenTheCallerAsksForPrivacy() throws Exception {
+        String dialled = "+15557000010";
+        var call = phone.call(edge(dialled), account, password, Map.of("Privacy", "id"));
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).as("%s", call.statuses()).isEqualTo(200);
+        Request atTrunk = invite(trunkMain, dialled);
+        var from = (javax.sip.header.FromHeader) atTrunk.getHeader(javax.sip.header.FromHeader.NAME);
+        assertThat(from.getAddress().getDisplayName()).isEqualTo("Anonymous");
+        assertThat(from.getAddress().getURI().toString()).isEqualTo("sip:anonymous@anonymous.invalid");
+        assertThat(TestUserAgent.userOf(atTrunk, "P-Asserted-Identity")).isEqualTo(callerId);
+        assertThat(atTrunk.getHeader("Privacy").toString()).contains("id");
+        call.bye();
+        await("BYE at the trunk").atMost(WAIT).until(() -> requests(trunkMain, Request.BYE, atTrunk).size() == 1);
+    }
+
+    @Test
+    void shouldRingABlockedPrepaidAccountsPhoneAndKeepTheCallItReceivesWhenBillingDecidesAgain() throws Exception {
+        // Given: a prepaid account without credit, which billing blocks
+        await("billing blocks the account").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> api.get("/v1/accounts/" + blocked + "/usage").path("blocked").asBoolean());
+
+        // When: a carrier calls its number
+        AtomicReference<TestUserAgent.OutgoingCall> received = new AtomicReference<>();
+        await("the router knows the number's owner").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    var call = carrier.call(edge(blockedNumber), "+15559990001", null);
+                    int s = call.awaitFinal(WAIT).getStatusCode();
+                    assertThat(s).as("a blocked account still receives calls: %s", call.statuses()).isIn(200, 404);
+                    if (s == 200) received.set(call);
+                    return s == 200;
+                });
+        var inbound = received.get();
+
+        // Then: its desk phone rang and answered, and billing's next decision (the live call it counts) hangs nothing up
+        assertThat(desk.awaitRequest(Request.INVITE, WAIT).getRequestURI().toString()).contains(blocked);
+        await("billing counts the received call").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250))
+                .until(() -> api.get("/v1/accounts/" + blocked + "/usage").path("liveCalls").asInt() == 1);
+        assertThat(carrier.receivedWithin(Request.BYE, inbound.callId(), Duration.ofSeconds(2))).isFalse();
+        assertThat(desk.receivedWithin(Request.BYE, null, Duration.ofMillis(100))).isFalse();
+        inbound.bye();
+        assertThat(desk.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+
+        // and what it would pay for stays refused
+        var out = phone.call(edge("+15557000012"), blocked, blockedPassword);
+        assertThat(out.awaitFinal(WAIT).getStatusCode()).isEqualTo(402);
+        assertThat(requests(trunkMain, Request.INVITE, "+15557000012")).isEmpty();
+    }
+
     // ---------------------------------------------------------------- SIP helpers
+
+    /** A failing trunk's answer: the status its dialled number ends in (+15553000404: 404). */
+    private static int statusDialled(Request invite) {
+        String user = ((javax.sip.address.SipURI) invite.getRequestURI()).getUser();
+        return Integer.parseInt(user.substring(user.length() - 3));
+    }
+
+    /** The live calls the router last published for a trunk (router.trunk.calls), 0 when none. */
+    private int trunkCalls(String trunkId) {
+        Map<String, Object> props = Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        var values = io.sipstream.schemas.Topics.ROUTER_TRUNK_CALLS
+                .valueSerde(new io.sipstream.schemas.serde.SerdeConfig(stack.schemaRegistryUrl(), null, false)).deserializer();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+                new org.apache.kafka.common.serialization.StringDeserializer(), values)) {
+            var partitions = consumer.partitionsFor(io.sipstream.schemas.Topics.ROUTER_TRUNK_CALLS.name(), WAIT).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            var end = consumer.endOffsets(partitions);
+            int calls = 0;
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    if (trunkId.equals(record.key())) calls = record.value().getLiveCalls();
+                }
+            }
+            return calls;
+        }
+    }
+
 
     private String edge(String user) { return "sip:" + user + "@127.0.0.1:" + sipPort; }
 

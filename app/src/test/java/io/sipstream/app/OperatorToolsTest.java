@@ -7,6 +7,8 @@ import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
 import io.sipstream.schemas.Topics;
 import io.sipstream.schemas.serde.SerdeConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,10 +48,12 @@ class OperatorToolsTest {
         Path csv = dir.resolve("rates.csv");
         Files.writeString(csv, "prefix,price_per_minute,currency,first_increment,next_increment\n1,0.0100,USD,60,60\n44,0.0200,USD,30,6\n");
 
-        int exit = new CommandLine(new Sipstream()).execute(args(new String[] {"load-rates", "--deck", deck, "--file", csv.toString()},
-                settings(stack)));
+        StringWriter progress = new StringWriter();
+        int exit = new CommandLine(new Sipstream()).setErr(new PrintWriter(progress, true))
+                .execute(args(new String[] {"load-rates", "--deck", deck, "--file", csv.toString()}, settings(stack)));
 
         assertThat(exit).isZero();
+        assertThat(progress.toString()).as("progress on stderr").contains("load-rates: writing, 2 of 2 read, 2 written, 0 skipped");
         Map<String, Rate> rows = readDeck(stack, deck);
         assertThat(rows).containsOnlyKeys(deck + ":1", deck + ":44");
         assertThat(rows.get(deck + ":44").getNextIncrement()).isEqualTo(6);
@@ -69,12 +73,18 @@ class OperatorToolsTest {
             String[] importArgs = {"import-redis", "--source", source, "--pattern", "legacy_jid-*" + tag + "@*",
                     "--key-regex", "legacy_jid-([^@]+)@.*"};
 
-            int dryRun = new CommandLine(new Sipstream()).execute(args(append(importArgs, "--dry-run"), settings(stack)));
+            StringWriter progress = new StringWriter();
+            int dryRun = new CommandLine(new Sipstream()).setErr(new PrintWriter(progress, true))
+                    .execute(args(append(importArgs, "--dry-run"), settings(stack)));
             assertThat(dryRun).as("a skipped record makes exit code 2").isEqualTo(2);
+            assertThat(progress.toString()).as("progress on stderr")
+                    .contains("import-redis: checking (dry run), 2 of 2 read, 0 written, 1 skipped");
             assertThat(other.exists("sipstream:account:dana" + tag)).as("a dry run writes nothing").isFalse();
 
-            int real = new CommandLine(new Sipstream()).execute(args(importArgs, settings(stack)));
+            StringWriter realProgress = new StringWriter();
+            int real = new CommandLine(new Sipstream()).setErr(new PrintWriter(realProgress, true)).execute(args(importArgs, settings(stack)));
             assertThat(real).isEqualTo(2);
+            assertThat(realProgress.toString()).contains("import-redis: writing, 2 of 2 read, 1 written, 1 skipped");
             assertThat(other.get("sipstream:account:dana" + tag)).contains("\"numbers\":[\"+155571");
             assertThat(other.exists("sipstream:account:bad" + tag)).isFalse();
         }

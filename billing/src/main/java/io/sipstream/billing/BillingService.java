@@ -4,11 +4,18 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.sipstream.avro.CreditChange;
 import io.sipstream.billing.api.AccountRouter;
-import io.sipstream.billing.api.BillingApi;
+import io.sipstream.billing.api.AccountViewsApi;
 import io.sipstream.billing.api.BillingQueries;
+import io.sipstream.billing.api.CreditApi;
+import io.sipstream.billing.api.RateDeckApi;
+import io.sipstream.billing.accounts.AccountArrivals;
+import io.sipstream.billing.balances.CreditConfirmations;
+import io.sipstream.billing.decks.DeckWatch;
 import io.sipstream.billing.rating.RateDeckLoader;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.health.HealthRegistry;
+import io.sipstream.platform.health.StreamsLiveness;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.TopicBootstrapper;
 import io.sipstream.schemas.Topics;
 import java.net.URI;
@@ -37,11 +44,17 @@ import org.slf4j.LoggerFactory;
 public final class BillingService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BillingService.class);
     public static final String HEALTH_CHECK = "billing";
+    /** Down only once the streams app has stopped for good (/livez): a restart mends it, a broker outage does not. */
+    public static final String LIVENESS_CHECK = "billing.alive";
 
     private final BillingConfig config;
     private final ServiceContext ctx;
     private final RateDeckLoader decks;
     private final KafkaProducer<String, CreditChange> credits;
+    /** What the topology tells the REST API of this process: credits decided, deck rows applied, accounts stored. */
+    private final CreditConfirmations confirmations = new CreditConfirmations();
+    private final DeckWatch deckWatch = new DeckWatch();
+    private final AccountArrivals arrivals = new AccountArrivals();
     private volatile KafkaStreams streams;
     private volatile HostInfo self;
     private KafkaStreamsMetrics streamsMetrics;
@@ -59,6 +72,8 @@ public final class BillingService implements AutoCloseable {
         try (Admin admin = config.kafka().admin()) {
             new TopicBootstrapper(admin, config.kafka().replicationFactor()).ensureAll();
         }
+        // before the streams and the REST API run: no stream thread or request waits on the Schema Registry
+        SchemaIds.resolveAll(config.kafka().serdes(), BillingTopology.writers(config.applicationId()));
         RateDeckLoader decks = new RateDeckLoader(config.kafka(), config.applicationId());
         KafkaProducer<String, CreditChange> credits = new KafkaProducer<>(
                 config.kafka().lowLatencyProducer(config.applicationId() + "-credits"), new StringSerializer(),
@@ -70,9 +85,10 @@ public final class BillingService implements AutoCloseable {
         AccountRouter router = new AccountRouter(service::streams, advertised == null ? null : () -> service.self,
                 advertised == null ? "http" : advertised.getScheme(), queries,
                 config.creditConfirmTimeout().plusSeconds(15), ctx.metrics());
-        BillingApi api = new BillingApi(decks, credits, queries, router, config.creditConfirmTimeout(), Clock.systemUTC(),
-                ctx.metrics());
-        ctx.admin().routes(api::mount);
+        ctx.admin().routes(new RateDeckApi(decks, queries, service.deckWatch, config.creditConfirmTimeout(), ctx.metrics())::mount);
+        ctx.admin().routes(new CreditApi(credits, router, service.confirmations, service.arrivals, config.creditConfirmTimeout(),
+                Clock.systemUTC(), ctx.metrics())::mount);
+        ctx.admin().routes(new AccountViewsApi(router, Clock.systemUTC())::mount);
         ctx.health().register(HEALTH_CHECK, () -> {
             KafkaStreams s = service.streams;
             if (s == null) return HealthRegistry.Status.down("streams not started: waiting for the admin server");
@@ -80,7 +96,8 @@ public final class BillingService implements AutoCloseable {
                     ? HealthRegistry.Status.up("streams " + s.state())
                     : HealthRegistry.Status.down("streams " + s.state());
         });
-        Gauge.builder("billing_streams_running", service, s -> s.streams != null && s.streams.state() == KafkaStreams.State.RUNNING ? 1 : 0)
+        ctx.health().registerLiveness(LIVENESS_CHECK, () -> StreamsLiveness.of(service.streams));
+        Gauge.builder("sipstream.billing.streams.running", service, s -> s.streams != null && s.streams.state() == KafkaStreams.State.RUNNING ? 1 : 0)
                 .description("1 while the billing streams app is RUNNING").register(ctx.metrics());
 
         if (advertised != null && advertised.getPort() == 0) {
@@ -99,7 +116,7 @@ public final class BillingService implements AutoCloseable {
             self = new HostInfo(advertised.getHost(), port);
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertised.getHost() + ":" + port);
         }
-        KafkaStreams s = new KafkaStreams(BillingTopology.build(config), props);
+        KafkaStreams s = new KafkaStreams(BillingTopology.build(config, confirmations, deckWatch, arrivals), props);
         s.setUncaughtExceptionHandler(e -> {
             log.error("billing stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -118,6 +135,7 @@ public final class BillingService implements AutoCloseable {
     @Override
     public void close() {
         ctx.health().unregister(HEALTH_CHECK);
+        ctx.health().unregister(LIVENESS_CHECK);
         synchronized (this) {
             closed = true;
             if (streams != null) {

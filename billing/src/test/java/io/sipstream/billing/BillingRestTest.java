@@ -2,6 +2,7 @@ package io.sipstream.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -97,7 +98,7 @@ class BillingRestTest {
 
     @Test
     void shouldApplyACreditOnceAndSayWhetherItWasNew() throws Exception {
-        String account = StackSupport.unique("acc");
+        String account = issued(StackSupport.unique("acc"));
         String body = "{\"amount\": \"10.00\", \"currency\": \"USD\", \"idempotencyKey\": \"topup-1\"}";
         var first = call("POST", "/v1/accounts/" + account + "/credits", body);
         assertThat(first.statusCode()).isEqualTo(201);
@@ -125,6 +126,58 @@ class BillingRestTest {
                 "{\"amount\": \"5.00\", \"currency\": \"EUR\", \"idempotencyKey\": \"eur-1\"}");
         assertThat(euro.statusCode()).isEqualTo(422);
         assertThat(json(euro).get("field").asText()).isEqualTo("currency");
+    }
+
+    @Test
+    void shouldRefuseCreditsForAnAccountTheRegistryNeverIssued() throws Exception {
+        var unknown = call("POST", "/v1/accounts/" + StackSupport.unique("never") + "/credits",
+                "{\"amount\": \"10.00\", \"currency\": \"USD\", \"idempotencyKey\": \"k1\"}");
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+        assertThat(json(unknown).get("error").asText()).contains("the registry has not issued it");
+
+        // an account issued while its first credit is on its way: the credit waits for it
+        String late = StackSupport.unique("late");
+        var pending = http.sendAsync(HttpRequest.newBuilder(URI.create(admin.url().replace("0.0.0.0", "127.0.0.1")
+                        + "/v1/accounts/" + late + "/credits")).header("Authorization", "Bearer " + KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": \"1.00\", \"currency\": \"USD\", \"idempotencyKey\": \"k1\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(500);
+        issued(late);
+        var applied = pending.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(applied.statusCode()).as(applied.body()).isEqualTo(201);
+    }
+
+    @Test
+    void shouldRefundNoMoreThanTheCreditsReceivedUnlessTheDebitIsAnAdjustment() throws Exception {
+        String account = issued(StackSupport.unique("refund"));
+        assertThat(credit(account, "10.00", "k1", null).statusCode()).isEqualTo(201);
+        var refund = credit(account, "-4.00", "r1", null);
+        assertThat(refund.statusCode()).as(refund.body()).isEqualTo(201);
+        assertThat(json(refund).get("balance").asText()).isEqualTo("6.000000");
+
+        var tooMuch = credit(account, "-6.01", "r2", null);
+        assertThat(tooMuch.statusCode()).as(tooMuch.body()).isEqualTo(422);
+        assertThat(json(tooMuch).get("field").asText()).isEqualTo("amount");
+        assertThat(json(tooMuch).get("error").asText()).contains("refund of 6.010000 USD refused");
+
+        var adjustment = credit(account, "-7.00", "a1", "adjustment");
+        assertThat(adjustment.statusCode()).as(adjustment.body()).isEqualTo(201);
+        assertThat(json(adjustment).get("balance").asText()).isEqualTo("-1.000000");
+        assertBadCredit(account, "{\"amount\": \"-1\", \"currency\": \"USD\", \"idempotencyKey\": \"t\", \"type\": \"gift\"}", "type");
+    }
+
+    @Test
+    void shouldRefuseAnAmountOutOfRangeWithoutWritingItOut() throws Exception {
+        String account = StackSupport.unique("huge");
+        // eleven characters of JSON whose plain decimal form is a billion characters long
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            assertBadCredit(account, "{\"amount\": 1e999999999, \"currency\": \"USD\", \"idempotencyKey\": \"k\"}", "amount");
+            assertBadCredit(account, "{\"amount\": -1e999999999, \"currency\": \"USD\", \"idempotencyKey\": \"k\"}", "amount");
+            assertBadCredit(account, "{\"amount\": 1e-999999999, \"currency\": \"USD\", \"idempotencyKey\": \"k\"}", "amount");
+            assertBadCredit(account, "{\"amount\": \"" + "9".repeat(500_000) + "\", \"currency\": \"USD\", \"idempotencyKey\": \"k\"}",
+                    "amount");
+        });
+        assertThat(call("GET", "/healthz", null).statusCode()).isEqualTo(200);
     }
 
     @Test
@@ -180,7 +233,7 @@ class BillingRestTest {
         assertBadQuery("/v1/accounts/a%7Cb/usage", "id");
         JsonNode none = json(call("GET", "/v1/accounts/" + StackSupport.unique("nobody") + "/cdrs", null));
         assertThat(none.get("total").asInt()).isZero();
-        assertThat(call("GET", "/metrics", null).body()).contains("billing_credits_total");
+        assertThat(call("GET", "/metrics", null).body()).contains("sipstream_billing_credits_total");
     }
 
     @Test
@@ -234,6 +287,18 @@ class BillingRestTest {
         java.math.BigDecimal value = java.math.BigDecimal.ZERO;
 
         void add(String amount) { value = value.add(new java.math.BigDecimal(amount)); }
+    }
+
+    /** An account as the registry publishes it: billing credits only accounts it issued. */
+    private String issued(String account) {
+        kafka.send(Account.newBuilder().setAccountId(account).setSipUsername(account).setSipDomain("d").build());
+        kafka.flush();
+        return account;
+    }
+
+    private HttpResponse<String> credit(String account, String amount, String key, String type) throws Exception {
+        return call("POST", "/v1/accounts/" + account + "/credits", "{\"amount\": \"" + amount + "\", \"currency\": \"USD\", "
+                + "\"idempotencyKey\": \"" + key + "\"" + (type == null ? "" : ", \"type\": \"" + type + "\"") + "}");
     }
 
     private void assertBadCredit(String account, String body, String field) throws Exception {

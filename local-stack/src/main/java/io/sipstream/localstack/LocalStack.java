@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * Closing it (or JVM exit, through a shutdown hook) stops every service, kills no more than its
+ * Closing it (or JVM exit, through a shutdown hook, unless {@link Builder#stopOnJvmExit} says no) stops every service, kills no more than its
  * own Redis child process, and frees every port.
  */
 public final class LocalStack implements AutoCloseable {
@@ -48,10 +48,12 @@ public final class LocalStack implements AutoCloseable {
     private final String schemaRegistryBasicAuth;
     private final Path redisExecutable;
     private final Map<String, String> brokerOverrides;
+    private final boolean stopOnJvmExit;
 
     private State state = State.NEW;
     private DataDirLock lock;
     private KafkaBroker kafka;
+    private boolean kafkaStopped;
     private SchemaRegistryServer registry;
     private RedisServer redis;
     private Duration startupTime;
@@ -68,6 +70,7 @@ public final class LocalStack implements AutoCloseable {
         this.schemaRegistryBasicAuth = b.schemaRegistryBasicAuth;
         this.redisExecutable = b.redisExecutable;
         this.brokerOverrides = Map.copyOf(b.brokerOverrides);
+        this.stopOnJvmExit = b.stopOnJvmExit;
     }
 
     public static Builder builder() {
@@ -104,8 +107,10 @@ public final class LocalStack implements AutoCloseable {
             throw new IllegalStateException("local stack failed to start in " + dataDir + ": " + cause.getMessage(), cause);
         }
         startupTime = Duration.ofNanos(System.nanoTime() - started);
-        shutdownHook = Thread.ofPlatform().name("local-stack-shutdown").unstarted(this::close);
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        if (stopOnJvmExit) {
+            shutdownHook = Thread.ofPlatform().name("local-stack-shutdown").unstarted(this::close);
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
         log.info("local stack up in {} ms: kafka {}, schema registry {}, redis {} (pid {}), data in {}",
                 startupTime.toMillis(), bootstrapServers(), schemaRegistryUrl(), redisUrl(), redis.pid(), dataDir);
         return this;
@@ -130,6 +135,28 @@ public final class LocalStack implements AutoCloseable {
         }
         if (deleteDataDirOnClose) deleteRecursively(dataDir);
         log.info("local stack stopped in {} ms", Duration.ofNanos(System.nanoTime() - started).toMillis());
+    }
+
+    /**
+     * Stops the broker alone, as in a Kafka outage: the registry and Redis keep running, and the broker's clients
+     * are left to find it gone (tests of what they do meanwhile). {@link #restartKafka} brings it back.
+     */
+    public synchronized void stopKafka() {
+        KafkaBroker broker = running().kafka;
+        if (kafkaStopped) throw new IllegalStateException("Kafka is stopped already");
+        kafkaStopped = true;
+        broker.close();
+    }
+
+    /**
+     * Starts the broker {@link #stopKafka} stopped, on the same ports and log dir: its clients reconnect to the
+     * address they had, and find its topics and records.
+     */
+    public synchronized void restartKafka() {
+        KafkaBroker stopped = running().kafka;
+        if (!kafkaStopped) throw new IllegalStateException("Kafka is running");
+        kafka = KafkaBroker.start(stopped.logDir(), stopped.port(), stopped.controllerPort(), brokerOverrides);
+        kafkaStopped = false;
     }
 
     /** host:port for Kafka clients' {@code bootstrap.servers}. */
@@ -236,6 +263,7 @@ public final class LocalStack implements AutoCloseable {
         private String schemaRegistryBasicAuth;
         private Path redisExecutable;
         private final Map<String, String> brokerOverrides = new java.util.HashMap<>();
+        private boolean stopOnJvmExit = true;
 
         private Builder() {}
 
@@ -305,6 +333,16 @@ public final class LocalStack implements AutoCloseable {
         /** A Kafka broker property replacing or adding to the local defaults (e.g. num.io.threads for a benchmark). */
         public Builder brokerProperty(String key, String value) {
             this.brokerOverrides.put(key, value);
+            return this;
+        }
+
+        /**
+         * Whether the stack stops itself at JVM exit (a shutdown hook; the default). A launcher that runs services
+         * on the stack says no and closes it itself after them: hooks run at once, so the broker would otherwise
+         * stop under services still closing.
+         */
+        public Builder stopOnJvmExit(boolean stop) {
+            this.stopOnJvmExit = stop;
             return this;
         }
 

@@ -5,15 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
-/** A stack of its own, stopped and started again on the same data dir. */
+/** A stack of its own, stopped and started again on the same data dir; or its broker alone, under running clients. */
 class LocalStackRestartTest {
 
     @Test
@@ -62,6 +67,45 @@ class LocalStackRestartTest {
             try (Jedis jedis = new Jedis(second.redisHost(), second.redisPort())) {
                 assertThat(jedis.get("restart:key")).isEqualTo("kept");
             }
+        }
+    }
+
+    @Test
+    void shouldStopKafkaAloneAndStartItAgainOnTheSamePortUnderItsClients() throws Exception {
+        try (LocalStack stack = LocalStack.builder().start()) {
+            // Given a topic with a record, and a producer connected to the broker
+            String bootstrap = stack.bootstrapServers();
+            KafkaBrokerTest.createTopic(stack, "outage.calls", 1);
+            try (KafkaProducer<String, String> producer = KafkaBrokerTest.producer(stack,
+                    Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000", ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000",
+                            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000"))) {
+                producer.send(new ProducerRecord<>("outage.calls", "acct-1", "before")).get();
+
+                // When the broker stops, the registry and Redis stay up, and nothing is delivered
+                stack.stopKafka();
+                assertThat(new RegistryHttp(stack.schemaRegistryUrl()).get("/subjects").status()).isEqualTo(200);
+                try (Jedis jedis = new Jedis(stack.redisHost(), stack.redisPort())) {
+                    assertThat(jedis.ping()).isEqualTo("PONG");
+                }
+                // (on a thread of its own: a send waits for the topic's metadata, which no broker gives)
+                CompletableFuture<RecordMetadata> during = new CompletableFuture<>();
+                Thread.ofPlatform().start(() -> producer.send(new ProducerRecord<>("outage.calls", "acct-1", "during"), (md, e) -> {
+                    if (e == null) during.complete(md);
+                    else during.completeExceptionally(e);
+                }));
+                Thread.sleep(1000);
+                assertThat(during).isNotDone();
+
+                // Then, started again, it is at the same address with its records, and the waiting send is delivered
+                stack.restartKafka();
+                assertThat(stack.bootstrapServers()).isEqualTo(bootstrap);
+                during.get(30, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>("outage.calls", "acct-1", "after")).get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                throw new AssertionError("not delivered once the broker was back", e.getCause());
+            }
+            assertThat(KafkaBrokerTest.readAll(stack, "outage.calls", "outage-group", "read_committed", 3))
+                    .containsExactly("before", "during", "after");
         }
     }
 }

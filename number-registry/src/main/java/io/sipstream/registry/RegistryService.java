@@ -1,8 +1,11 @@
 package io.sipstream.registry;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.health.HealthRegistry;
 import io.sipstream.platform.kafka.KafkaSettings;
+import io.sipstream.platform.metrics.KafkaClientMeters;
 import io.sipstream.platform.redis.RedisKeys;
 import io.sipstream.platform.secrets.SecretBox;
 import io.sipstream.registry.accounts.AccountRoutes;
@@ -20,6 +23,7 @@ import io.sipstream.registry.publish.Reconciler;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.trunks.TrunkRoutes;
 import io.sipstream.registry.trunks.TrunkService;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.Topic;
 import io.sipstream.schemas.TopicBootstrapper;
 import io.sipstream.schemas.Topics;
@@ -59,10 +63,14 @@ public final class RegistryService implements AutoCloseable {
     private final AccountService accounts;
     private final NumberService numbers;
     private final HealthRegistry health;
+    private final MeterRegistry metrics;
+    /** The publisher's producer's meters: it makes a new producer after a failure, and the new one's replace them. */
+    private KafkaClientMetrics publisherMeters;
 
     private RegistryService(RegistryConfig config, ServiceContext ctx) {
         this.config = config;
         this.health = ctx.health();
+        this.metrics = ctx.metrics();
         Clock clock = Clock.tickMillis(ZoneOffset.UTC); // Avro keeps milliseconds: so does Redis
         this.redis = config.redis().connect();
         this.store = new RegistryStore(redis, new RedisKeys(config.redis().prefix()));
@@ -149,7 +157,12 @@ public final class RegistryService implements AutoCloseable {
                 props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(5_000, deliveryMs / 2));
                 props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryMs);
                 props.put(ProducerConfig.LINGER_MS_CONFIG, 5); // not on the call path: let a burst share a request
-                return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+                synchronized (RegistryService.this) {
+                    if (publisherMeters != null) publisherMeters.close();
+                    publisherMeters = KafkaClientMeters.bind(metrics, producer);
+                }
+                return producer;
             }
 
             @Override
@@ -164,6 +177,12 @@ public final class RegistryService implements AutoCloseable {
             @Override
             public void ensureTopics() {
                 if (config.createTopics()) new TopicBootstrapper(admin, kafka.replicationFactor()).ensure(TOPICS);
+            }
+
+            @Override
+            public void resolveSchemaIds() {
+                // one try: the publisher's loop retries with its own backoff, and the REST API keeps taking writes meanwhile
+                SchemaIds.resolveAll(kafka.serdes(), SchemaIds.of(TOPICS), SchemaIds.Retry.ONCE);
             }
         };
     }
@@ -186,6 +205,9 @@ public final class RegistryService implements AutoCloseable {
         health.unregister("registry.redis");
         health.unregister("registry.publisher");
         publisher.close();
+        synchronized (this) {
+            if (publisherMeters != null) publisherMeters.close();
+        }
         admin.close(Duration.ofSeconds(5));
         redis.close();
     }

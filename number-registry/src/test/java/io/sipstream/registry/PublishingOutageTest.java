@@ -11,7 +11,7 @@ import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
 import io.sipstream.localstack.RedisServer;
 import io.sipstream.localstack.TestRedis;
-import io.sipstream.registry.store.AccountDoc;
+import io.sipstream.platform.accounts.AccountDoc;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.TrunkDoc;
 import io.sipstream.schemas.Topics;

@@ -97,6 +97,25 @@ class PublishingTest {
     }
 
     @Test
+    void shouldPublishWhetherAPostpaidAccountMayCallUnratedDestinations() {
+        assertThat(r.put("/v1/accounts/unrated1", "{\"allowUnratedCalls\": true}").statusCode()).isEqualTo(201);
+        assertThat(TestRegistry.json(r.get("/v1/accounts/unrated1")).get("allowUnratedCalls").asBoolean()).isTrue();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(r.topic(Topics.REGISTRY_ACCOUNTS).get("unrated1").getAllowUnratedCalls()).isTrue());
+
+        // a PUT without it takes the default: unrated destinations are refused
+        assertThat(r.put("/v1/accounts/unrated1", "{}").statusCode()).isEqualTo(200);
+        assertThat(TestRegistry.json(r.get("/v1/accounts/unrated1")).get("allowUnratedCalls").asBoolean()).isFalse();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(r.topic(Topics.REGISTRY_ACCOUNTS).get("unrated1").getAllowUnratedCalls()).isFalse());
+
+        RegistryApiTest.assertError(r.put("/v1/accounts/unrated2", "{\"prepaid\": true, \"allowUnratedCalls\": true}"), 422,
+                "allowUnratedCalls", "postpaid");
+        RegistryApiTest.assertError(r.put("/v1/accounts/unrated2", "{\"allowUnratedCalls\": \"yes\"}"), 400,
+                "allowUnratedCalls", "true or false");
+    }
+
+    @Test
     void shouldNotLetAnUnreadableOutboxEntryBlockTheOnesBehindIt() {
         String outbox = r.key("registry:outbox");
         r.redis.rpush(outbox, "garbage without a sequence number");
@@ -106,6 +125,6 @@ class PublishingTest {
             assertThat(r.topic(Topics.REGISTRY_ACCOUNTS)).containsKey("after-poison").doesNotContainKey("poison");
             assertThat(r.redis.llen(outbox)).isZero();
         });
-        assertThat(r.get("/metrics", "Authorization", null).body()).contains("registry_outbox_dropped_total 2.0");
+        assertThat(r.get("/metrics", "Authorization", null).body()).contains("sipstream_registry_outbox_dropped_total 2.0");
     }
 }

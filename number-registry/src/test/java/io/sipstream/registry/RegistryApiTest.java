@@ -2,6 +2,7 @@ package io.sipstream.registry;
 
 import static io.sipstream.registry.TestRegistry.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sipstream.localstack.LocalStackExtension;
@@ -10,6 +11,7 @@ import io.sipstream.platform.secrets.SecretBox;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +49,7 @@ class RegistryApiTest {
         assertThat(r.get("/v1/accounts/nobody", "Authorization", "Bearer wrong-key-wrong-key").statusCode()).isEqualTo(403);
         assertThat(r.put("/v1/trunks/x", "{}", "Authorization", "Basic abc").statusCode()).isEqualTo(401);
         assertThat(r.get("/healthz", "Authorization", null).statusCode()).isIn(200, 503);
-        assertThat(r.get("/metrics", "Authorization", null).body()).contains("registry_outbox_depth");
+        assertThat(r.get("/metrics", "Authorization", null).body()).contains("sipstream_registry_outbox_depth");
     }
 
     @Test
@@ -121,6 +123,21 @@ class RegistryApiTest {
         assertError(r.put("/v1/accounts/" + enc("bad id!"), ACCOUNT), 400, "id", "not a valid id");
         assertError(r.put("/v1/accounts/" + "x".repeat(65), ACCOUNT), 400, "id", "not a valid id");
         assertThat(r.get("/v1/accounts/bad1").statusCode()).isEqualTo(404); // nothing was written
+    }
+
+    @Test
+    void shouldRefuseAnAmountTheSchemasCannotHoldBeforeWritingItOut() {
+        // 1e999999999 is eleven characters of JSON and a billion as a plain decimal; the long text costs its parse
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            assertError(r.put("/v1/accounts/bad2", "{\"creditLimit\": 1e999999999}"), 422, "creditLimit", "out of range");
+            assertError(r.put("/v1/accounts/bad2", "{\"creditLimit\": \"1e999999999\"}"), 422, "creditLimit", "out of range");
+            assertError(r.put("/v1/accounts/bad2", "{\"creditLimit\": 1e-999999999}"), 422, "creditLimit", "decimal places");
+            assertError(r.put("/v1/accounts/bad2", "{\"creditLimit\": \"" + "9".repeat(500_000) + "\"}"), 422, "creditLimit",
+                    "longer than 40 characters");
+        });
+        assertThat(r.get("/v1/accounts/bad2").statusCode()).isEqualTo(404);
+        assertThat(r.put("/v1/accounts/bad2", "{\"creditLimit\": 2.5e3}").statusCode()).isEqualTo(201);
+        assertThat(json(r.get("/v1/accounts/bad2")).get("creditLimit").asText()).isEqualTo("2500");
     }
 
     @Test
@@ -329,7 +346,7 @@ class RegistryApiTest {
         assertThat(r.redis.exists(r.key("trunkcred:tr1"))).isFalse();
         JsonNode plain = json(r.get("/v1/trunks/tr1"));
         assertThat(plain.get("port").asInt()).isEqualTo(5060);
-        assertThat(plain.get("finalCodes").toString()).isEqualTo("[486,600,603]");
+        assertThat(plain.get("finalCodes").toString()).isEqualTo("[486,600,603,404,484,485]");
 
         assertError(r.put("/v1/trunks/tr2", "{\"port\": 5060}"), 400, "host", "required");
         assertError(r.put("/v1/trunks/tr2", "{\"host\": \"bad host\"}"), 422, "host", "host name");

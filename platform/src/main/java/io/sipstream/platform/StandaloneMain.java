@@ -45,19 +45,27 @@ public final class StandaloneMain {
 
     /** {@code --config FILE} names a properties file; {@code --some.key=value} overrides one setting. */
     public static Settings parse(String[] args, Map<String, String> env) {
-        Path file = null;
-        Map<String, String> overrides = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--config") && i + 1 < args.length) {
-                file = Path.of(args[++i]);
-            } else if (arg.startsWith("--") && arg.contains("=")) {
-                overrides.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-            } else {
-                throw new IllegalArgumentException("unknown argument '" + arg + "' (use --config FILE or --key=value)");
+        Arguments arguments = Arguments.of(args);
+        return Settings.load(arguments.file(), env, arguments.overrides());
+    }
+
+    /** A service's command-line arguments: the {@code --config} file (or null) and the {@code --key=value} settings. */
+    public record Arguments(Path file, Map<String, String> overrides) {
+        public static Arguments of(String[] args) {
+            Path file = null;
+            Map<String, String> overrides = new HashMap<>();
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                if (arg.equals("--config") && i + 1 < args.length) {
+                    file = Path.of(args[++i]);
+                } else if (arg.startsWith("--") && arg.contains("=")) {
+                    overrides.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+                } else {
+                    throw new IllegalArgumentException("unknown argument '" + arg + "' (use --config FILE or --key=value)");
+                }
             }
+            return new Arguments(file, Map.copyOf(overrides));
         }
-        return Settings.load(file, env, overrides);
     }
 
     private StandaloneMain() {}

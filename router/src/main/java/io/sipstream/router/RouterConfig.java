@@ -29,6 +29,8 @@ import java.util.Map;
  *   <li>{@code router.standby.replicas} warm copies of the stores on other instances (default 0)</li>
  *   <li>{@code router.limits.pending.max.age} (default 5m), {@code router.limits.live.max.age} (default 6h),
  *       {@code router.limits.sweep.interval} (default 30s): see {@link RouterOptions}</li>
+ *   <li>{@code router.prepaid.max.duration} the longest cap a prepaid call gets (default 4h, the edge's
+ *       {@code edge.max.call.duration}): the most of a balance one call holds</li>
  *   <li>{@code router.streams.*} passed to Kafka Streams as is, last (e.g. router.streams.poll.ms=50)</li>
  *   <li>{@code kafka.*} and {@code schema.registry.*}: see {@link KafkaSettings}</li>
  * </ul>
@@ -36,7 +38,7 @@ import java.util.Map;
 public record RouterConfig(KafkaSettings kafka, String applicationId, int threads, BarredPrefixes barred, Path stateDir,
                            String inboundRegion, Duration commitInterval, Duration fetchMaxWait, Duration sessionTimeout,
                            int standbyReplicas, Duration pendingCallMaxAge, Duration liveCallMaxAge, Duration sweepInterval,
-                           Map<String, String> streamsOverrides) {
+                           Duration prepaidMaxDuration, Map<String, String> streamsOverrides) {
 
     public static RouterConfig from(Settings settings) {
         KafkaSettings kafka = KafkaSettings.from(settings);
@@ -71,15 +73,18 @@ public record RouterConfig(KafkaSettings kafka, String applicationId, int thread
         Duration pending = positive(settings, "router.limits.pending.max.age", RouterOptions.DEFAULT_PENDING_MAX_AGE);
         Duration live = positive(settings, "router.limits.live.max.age", RouterOptions.DEFAULT_LIVE_MAX_AGE);
         Duration sweep = positive(settings, "router.limits.sweep.interval", RouterOptions.DEFAULT_SWEEP_INTERVAL);
+        Duration prepaidMax = positive(settings, "router.prepaid.max.duration", RouterOptions.DEFAULT_PREPAID_MAX_DURATION);
+        if (prepaidMax.toSeconds() < 1) throw new ConfigException("router.prepaid.max.duration", "must be at least 1s");
         return new RouterConfig(kafka, applicationId, threads, barred,
                 Path.of(settings.string("router.state.dir", "data/router")), region, commit, fetchWait, session,
-                settings.integer("router.standby.replicas", 0, 0, 3), pending, live, sweep,
+                settings.integer("router.standby.replicas", 0, 0, 3), pending, live, sweep, prepaidMax,
                 settings.under("router.streams."));
     }
 
     /** The topology's options, telling {@code listener} of every verdict. */
     public RouterOptions options(VerdictListener listener) {
-        return new RouterOptions(kafka.serdes(), barred, inboundRegion, pendingCallMaxAge, liveCallMaxAge, sweepInterval, listener);
+        return new RouterOptions(kafka.serdes(), barred, inboundRegion, pendingCallMaxAge, liveCallMaxAge, sweepInterval,
+                prepaidMaxDuration, listener);
     }
 
     private static Duration positive(Settings settings, String key, Duration fallback) {

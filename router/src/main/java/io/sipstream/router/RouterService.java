@@ -7,8 +7,10 @@ import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.deadletter.DeadLetterHandler;
 import io.sipstream.platform.health.HealthRegistry;
+import io.sipstream.platform.health.StreamsLiveness;
 import io.sipstream.router.topology.RouterTopology;
 import io.sipstream.router.verdicts.VerdictListener;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.TopicBootstrapper;
 import java.time.Duration;
 import java.util.Map;
@@ -25,13 +27,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running router: makes sure the topics exist, runs the routing topology on Kafka Streams,
- * reports its health (up while the streams are RUNNING or REBALANCING) and its metrics (verdicts
- * by action and status, and Kafka Streams' own).
+ * The running router: makes sure the topics exist and gets the schema ids it writes, runs the
+ * routing topology on Kafka Streams, reports its health (up while the streams are RUNNING or
+ * REBALANCING) and its metrics (verdicts by action and status, and Kafka Streams' own).
  */
 public final class RouterService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RouterService.class);
     public static final String HEALTH_CHECK = "router";
+    /** Down only once the streams app has stopped for good (/livez): a restart mends it, a broker outage does not. */
+    public static final String LIVENESS_CHECK = "router.alive";
     public static final String VERDICTS_METER = "sipstream.router.verdicts";
 
     private final KafkaStreams streams;
@@ -49,6 +53,8 @@ public final class RouterService implements AutoCloseable {
         try (Admin admin = config.kafka().admin()) {
             new TopicBootstrapper(admin, config.kafka().replicationFactor()).ensureAll();
         }
+        // before the streams run: no stream thread, and so no call's verdict, waits on the Schema Registry
+        SchemaIds.resolveAll(config.kafka().serdes(), RouterTopology.writers(config.applicationId()));
         VerdictListener counters = verdictCounters(ctx.metrics());
         KafkaStreams streams = new KafkaStreams(RouterTopology.build(config.options(counters)), streamsProperties(config));
         streams.setUncaughtExceptionHandler(e -> {
@@ -63,6 +69,7 @@ public final class RouterService implements AutoCloseable {
             boolean up = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
             return up ? HealthRegistry.Status.up(state.name()) : HealthRegistry.Status.down(state.name());
         });
+        ctx.health().registerLiveness(LIVENESS_CHECK, () -> StreamsLiveness.of(streams));
         streams.start();
         log.info("router {} started with {} threads, state in {}", config.applicationId(), config.threads(), config.stateDir());
         return new RouterService(streams, metrics, ctx.health());
@@ -119,6 +126,7 @@ public final class RouterService implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         health.unregister(HEALTH_CHECK);
+        health.unregister(LIVENESS_CHECK);
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         streamsMetrics.close();

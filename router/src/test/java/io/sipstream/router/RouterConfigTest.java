@@ -40,6 +40,15 @@ class RouterConfigTest {
         assertThat(c.commitInterval()).isEqualTo(Duration.ofMillis(100));
         assertThat(c.sessionTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.pendingCallMaxAge()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.prepaidMaxDuration()).isEqualTo(Duration.ofHours(4));
+    }
+
+    @Test
+    void shouldReadTheLongestPrepaidCap() {
+        assertThat(config("router.prepaid.max.duration", "90m").prepaidMaxDuration()).isEqualTo(Duration.ofMinutes(90));
+        assertThat(config("router.prepaid.max.duration", "90m").options(null).prepaidMaxDuration()).isEqualTo(Duration.ofMinutes(90));
+        assertThatThrownBy(() -> config("router.prepaid.max.duration", "0s")).hasMessageContaining("router.prepaid.max.duration");
+        assertThatThrownBy(() -> config("router.prepaid.max.duration", "500ms")).hasMessageContaining("router.prepaid.max.duration");
     }
 
     @Test

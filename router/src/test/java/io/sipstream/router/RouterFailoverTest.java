@@ -108,7 +108,8 @@ class RouterFailoverTest {
                 for (String id : accountIds) {
                     accounts.send(new ProducerRecord<>(Topics.REGISTRY_ACCOUNTS.name(), id, Account.newBuilder()
                             .setAccountId(id).setSipUsername(id).setSipDomain("sipstream.local")
-                            .setDefaultCallerId("+15551230001").setOutboundTrunk("t-" + run).build()));
+                            .setDefaultCallerId("+15551230001").setOutboundTrunk("t-" + run)
+                            .setAllowUnratedCalls(true).build())); // no rate deck: not what this test is about
                 }
                 accounts.flush();
 

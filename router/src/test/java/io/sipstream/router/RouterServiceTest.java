@@ -82,7 +82,8 @@ class RouterServiceTest {
             for (String id : accountIds) {
                 accounts.send(new ProducerRecord<>(Topics.REGISTRY_ACCOUNTS.name(), id, Account.newBuilder()
                         .setAccountId(id).setSipUsername(id).setSipDomain("sipstream.local")
-                        .setDefaultCallerId("+15551230001").setOutboundTrunk("t-" + run).build()));
+                        .setDefaultCallerId("+15551230001").setOutboundTrunk("t-" + run)
+                        .setAllowUnratedCalls(true).build())); // no rate deck: not what this test is about
             }
             accounts.flush();
             a = RouterService.start(RouterConfig.from(settings.with(Map.of("router.state.dir", Files.createDirectories(dir.resolve("a")).toString()))), ctxA);

@@ -60,6 +60,7 @@ public final class TopicBootstrapper {
                     if (!(e.getCause() instanceof TopicExistsException)) throw e; // another service raced us: fine
                 }
                 log.info("created topics {}", missing.stream().map(NewTopic::name).toList());
+                awaitLeaders(missing.stream().map(NewTopic::name).toList());
             }
             verify(present);
         } catch (ExecutionException | TimeoutException e) {
@@ -67,6 +68,27 @@ public final class TopicBootstrapper {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    /**
+     * Waits until the broker's metadata shows a leader for every partition of the new topics: the
+     * controller has them once createTopics returns, the broker a moment later, and a Streams global
+     * store started in that moment fails with "no partitions available" (seen on a fresh broker).
+     */
+    private void awaitLeaders(List<String> names) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                Map<String, TopicDescription> found = admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS);
+                boolean led = found.values().stream().allMatch(d -> !d.partitions().isEmpty()
+                        && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (led) return;
+            } catch (ExecutionException e) {
+                // UnknownTopicOrPartition until the broker's metadata has the topic: ask again
+            }
+            if (System.nanoTime() > deadline) throw new TimeoutException("topics " + names + " have no leader after 30 s");
+            Thread.sleep(50);
         }
     }
 

@@ -11,6 +11,7 @@ import io.sipstream.avro.Rate;
 import io.sipstream.avro.RatedCdr;
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.Trunk;
+import io.sipstream.avro.TrunkLoad;
 import io.sipstream.avro.Usage;
 import io.sipstream.schemas.Topic.Cleanup;
 import java.time.Duration;
@@ -55,12 +56,14 @@ public final class Topics {
             ACCOUNT_PARTITIONS, Cleanup.COMPACT, FOREVER, "usage by accountId|period|windowStart");
     public static final Topic<BlockDecision> BILLING_BLOCKS = new Topic<>("billing.blocks", BlockDecision.class,
             ACCOUNT_PARTITIONS, Cleanup.COMPACT, FOREVER, "block decisions and spendable balance by account id");
+    public static final Topic<TrunkLoad> ROUTER_TRUNK_CALLS = new Topic<>("router.trunk.calls", TrunkLoad.class,
+            TABLE_PARTITIONS, Cleanup.COMPACT, FOREVER, "live calls of each trunk with a channel limit, by trunk id");
     public static final Topic<DeadLetter> DEAD_LETTERS = new Topic<>("dead.letters", DeadLetter.class,
             TABLE_PARTITIONS, Cleanup.DELETE, MONTH, "records a service could not process, with the reason");
 
     public static final List<Topic<?>> ALL = List.of(REGISTRY_ACCOUNTS, REGISTRY_NUMBERS, REGISTRY_TRUNKS,
             CALL_ATTEMPTS, CALL_VERDICTS, CALL_EVENTS, BILLING_RATES, BILLING_CREDITS, BILLING_CDRS,
-            BILLING_USAGE, BILLING_BLOCKS, DEAD_LETTERS);
+            BILLING_USAGE, BILLING_BLOCKS, ROUTER_TRUNK_CALLS, DEAD_LETTERS);
 
     private Topics() {}
 }

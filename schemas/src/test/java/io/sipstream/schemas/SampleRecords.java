@@ -34,7 +34,8 @@ final class SampleRecords {
                 Map.entry(Topics.CALL_VERDICTS, RoutingVerdict.newBuilder().setCallId("call-1").setEdgeId("edge-0").setAccountId("alice")
                         .setAction(VerdictAction.ROUTE).setSipStatus(0).setDestination("+442079460018").setDestinationRegion("GB")
                         .setCallerId("+15551230001").setTargets(List.of(target)).setNoAnswerSeconds(20)
-                        .setNoAnswerTargets(List.of(target)).setMaxDurationSeconds(3600).setAttemptReceivedAt(T).setDecidedAt(T).build()),
+                        .setNoAnswerTargets(List.of(target)).setMaxDurationSeconds(3600).setAttemptReceivedAt(T).setDecidedAt(T)
+                        .setQ850Cause(34).build()),
                 Map.entry(Topics.CALL_EVENTS, CallEvent.newBuilder().setEventId("call-1:ENDED:0").setCallId("call-1").setAccountId("alice")
                         .setType(CallEventType.ENDED).setDirection(Direction.OUTBOUND).setTrunkId("t1").setOccurredAt(T)
                         .setStartedAt(T).setAnsweredAt(T).setEndedAt(T.plusSeconds(61)).setDurationMillis(61_000).setSipStatus(200)
@@ -53,6 +54,7 @@ final class SampleRecords {
                 Map.entry(Topics.BILLING_BLOCKS, BlockDecision.newBuilder().setAccountId("alice").setBlocked(true).setReason("balance spent")
                         .setBalance(Money.parse("-0.01")).setCurrency("USD").setLivePerMinute(Money.parse("0.02")).setMinutesLeft(12L)
                         .setDecidedAt(T).build()),
+                Map.entry(Topics.ROUTER_TRUNK_CALLS, TrunkLoad.newBuilder().setTrunkId("t1").setLiveCalls(7).setCountedAt(T).build()),
                 Map.entry(Topics.DEAD_LETTERS, DeadLetter.newBuilder().setService("router").setSourceTopic("call.attempts").setPartition(1)
                         .setOffset(42).setKey(ByteBuffer.wrap(new byte[] {1, 2})).setValue(ByteBuffer.wrap(new byte[] {3}))
                         .setReason("not Avro").setFailedAt(T).build()));

@@ -1,5 +1,6 @@
 package io.sipstream.edge;
 
+import io.sipstream.edge.call.SessionTimer;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.tcp.ConnectionLimits;
 import io.sipstream.platform.config.ConfigException;
@@ -32,8 +33,10 @@ public record EdgeConfig(
         boolean progressEvents,
         Path journalDir,
         Duration journalHeartbeat,
+        int eventsQueueCapacity,
         Duration targetTimeout,
         Duration maxCallDuration,
+        SessionTimer.Settings sessionTimers,
         int sipThreads,
         int maxMessageSize,
         int maxServerTransactions,
@@ -56,13 +59,23 @@ public record EdgeConfig(
         SetupLimiter.Settings overload,
         Duration overloadQueueDelay,
         Duration overloadQueueDelaySustain,
+        int ioMaxTasks,
         RedisSettings redis,
         KafkaSettings kafka) {
+
+    /** The edge's default {@code redis.timeout}. */
+    static final Duration REDIS_TIMEOUT = Duration.ofMillis(500);
 
     /** Two SIP threads a core, at least four. */
     static final int DEFAULT_SIP_THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
-    public static EdgeConfig from(Settings s) {
+    public static EdgeConfig from(Settings s) { return from(s, SessionTimer.RFC_MIN_SE); }
+
+    /**
+     * For tests: as {@link #from(Settings)}, with {@code edge.session.min.se} allowed down to {@code minSessionMinSe}
+     * seconds, so a session refresh or expiry takes seconds, not RFC 4028's 90 s at least. Production reads {@link #from(Settings)}.
+     */
+    public static EdgeConfig from(Settings s, int minSessionMinSe) {
         int edgeId = s.integer("edge.id", 0, 0, Topics.MAX_EDGES - 1);
         String host = s.string("sip.host", "127.0.0.1");
         int port = s.integer("sip.port", 5060, 0, 65535);
@@ -119,7 +132,12 @@ public record EdgeConfig(
                 verdictTimeout, s.integer("edge.retry.after", 5, 0, 3600), interim,
                 // ATTEMPT and RINGING of calls without a duration cap: nothing downstream needs them (docs/topics.md)
                 s.bool("edge.events.progress", false),
-                Path.of(s.string("edge.journal.dir", "data/edge-" + edgeId + "/journal")), heartbeat, targetTimeout, maxCallDuration,
+                Path.of(s.string("edge.journal.dir", "data/edge-" + edgeId + "/journal")), heartbeat,
+                // ten seconds of a busy edge's events (400 calls/s): the journal writes them in milliseconds unless its
+                // disk stalls, and Kafka never holds them up (an outage waits in the journal, per call)
+                s.integer("edge.events.queue.capacity", 10_000, 16, 10_000_000),
+                targetTimeout, maxCallDuration,
+                sessionTimers(s, minSessionMinSe),
                 // no listener callback blocks (Redis and Kafka are off the SIP threads), so threads beyond the
                 // cores only switch: on 2 cores 32 threads cost 15 % more CPU a call than 4 and held 250 calls/s, not 350
                 s.integer("edge.sip.threads", DEFAULT_SIP_THREADS, 2, 1024),
@@ -149,7 +167,12 @@ public record EdgeConfig(
                 // a collection's pause leaves a burst the SIP threads drain in tens of ms (a full one's in a
                 // few hundred): refusing calls for that failed calls at rates the edge holds
                 nonNegative("edge.overload.queue.delay.sustain", s.duration("edge.overload.queue.delay.sustain", Duration.ofSeconds(1))),
-                RedisSettings.from(s), KafkaSettings.from(s));
+                // requests waiting on Redis at once: at 400 calls/s a stalled Redis fails each within a second, so more
+                // than this only holds memory; in normal running a handful wait, for a millisecond
+                s.integer("edge.io.max.tasks", 256, 1, 100_000),
+                // a caller waits on every command: with the pool's wait (redis.pool.max.wait, half of this) a stalled
+                // Redis costs it a 503 within a second, not the 2 s the other services allow a command
+                RedisSettings.from(s, REDIS_TIMEOUT), KafkaSettings.from(s));
     }
 
     private static SetupLimiter.Settings overload(Settings s) {
@@ -175,6 +198,16 @@ public record EdgeConfig(
         Duration idle = s.duration("edge.sip.tcp.idle.timeout", Duration.ofSeconds(registrarMaxExpires + 60L));
         positive("edge.sip.tcp.idle.timeout", idle);
         return new ConnectionLimits(max, perSource, message, idle);
+    }
+
+    /** RFC 4028 session timers: the interval the edge asks for and the longest it grants (0: none), and the shortest it takes. */
+    private static SessionTimer.Settings sessionTimers(Settings s, int minSessionMinSe) {
+        int minSe = s.integer("edge.session.min.se", SessionTimer.RFC_MIN_SE, minSessionMinSe, SessionTimer.MAX_INTERVAL);
+        int expires = s.integer("edge.session.expires", 1800, 0, SessionTimer.MAX_INTERVAL);
+        if (expires != 0 && expires < minSe) {
+            throw new ConfigException("edge.session.expires", "is below edge.session.min.se (" + minSe + "); 0 turns session timers off");
+        }
+        return new SessionTimer.Settings(expires, minSe);
     }
 
     /** Refuse new INVITEs while datagrams wait longer than this for a SIP thread; 0 = never. */

@@ -1,71 +1,65 @@
 package io.sipstream.edge;
 
-import io.sipstream.avro.CallEvent;
-import io.sipstream.avro.Trunk;
 import io.sipstream.edge.auth.AccountDirectory;
 import io.sipstream.edge.auth.AuthBans;
+import io.sipstream.edge.auth.AuthMetrics;
 import io.sipstream.edge.auth.DigestAuth;
 import io.sipstream.edge.auth.NonceStore;
 import io.sipstream.edge.auth.RateLimiter;
 import io.sipstream.edge.auth.RequestGuard;
 import io.sipstream.edge.auth.SipAuthenticator;
 import io.sipstream.edge.auth.TrunkAllowList;
-import io.sipstream.edge.blocks.BlockListener;
-import io.sipstream.edge.call.AccountBlocks;
+import io.sipstream.edge.bus.EdgeBus;
 import io.sipstream.edge.call.B2buaCall;
 import io.sipstream.edge.call.CallRegistry;
-import io.sipstream.edge.call.CallServices;
+import io.sipstream.edge.call.CallReports;
+import io.sipstream.edge.call.CallScheduler;
+import io.sipstream.edge.call.CallStarter;
 import io.sipstream.edge.call.CancelHandler;
+import io.sipstream.edge.call.Dialling;
 import io.sipstream.edge.call.EdgeMetrics;
 import io.sipstream.edge.call.InviteHandler;
-import io.sipstream.edge.events.CallEventSink;
-import io.sipstream.edge.events.CallJournal;
-import io.sipstream.edge.events.KafkaCallEventPublisher;
+import io.sipstream.edge.call.LostCallHangup;
+import io.sipstream.edge.call.RouterClient;
+import io.sipstream.edge.log.CallMdc;
 import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
-import io.sipstream.edge.kafka.TopicFollower;
 import io.sipstream.edge.registrar.Bindings;
 import io.sipstream.edge.registrar.Registrar;
+import io.sipstream.edge.registrar.RegistrarMetrics;
 import io.sipstream.edge.sip.CheckedMessageParserFactory;
 import io.sipstream.edge.sip.EdgeSipListener;
 import io.sipstream.edge.sip.QueueDelayValve;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipStackProperties;
+import io.sipstream.edge.sip.StoreExecutor;
 import io.sipstream.edge.sip.tcp.ConnectionGuard;
 import io.sipstream.edge.sip.tcp.ConnectionLimits;
 import io.sipstream.edge.sip.tcp.GuardedProcessorFactory;
 import io.sipstream.edge.trunk.TrunkCredentialStore;
 import io.sipstream.edge.trunk.TrunkDirectory;
 import io.sipstream.edge.trunk.TrunkRegistrations;
-import io.sipstream.edge.verdicts.AttemptPublisher;
-import io.sipstream.edge.verdicts.VerdictConsumer;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.health.HealthRegistry.Status;
 import io.sipstream.platform.redis.RedisKeys;
 import io.sipstream.platform.secrets.SecretBox;
-import io.sipstream.schemas.TopicBootstrapper;
-import io.sipstream.schemas.Topics;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import javax.sip.message.Request;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The SIP edge: the JAIN-SIP B2BUA, the registrar and the trunk client, wired to Kafka (attempts,
- * verdicts, events, trunks, blocks) and Redis (credentials, bindings). {@link #start} returns once
- * SIP listens, with the verdict partition positioned and the trunk table read.
+ * verdicts, events, trunks, blocks: {@link EdgeBus}) and Redis (credentials, bindings). {@link #start}
+ * returns once SIP listens, with the verdict partition positioned and the trunk table read.
  */
 public final class EdgeService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EdgeService.class);
@@ -74,7 +68,8 @@ public final class EdgeService implements AutoCloseable {
     private CallRegistry calls;
     private TrunkDirectory trunks;
     private ScheduledThreadPoolExecutor timers;
-    private CallJournal journal;
+    private EdgeBus bus;
+    private volatile boolean crashed;
 
     private EdgeService() {}
 
@@ -91,28 +86,17 @@ public final class EdgeService implements AutoCloseable {
 
     private void boot(EdgeConfig config, ServiceContext ctx) throws Exception {
         String edgeId = Integer.toString(config.edgeId());
-        String clientPrefix = "sip-edge-" + edgeId;
-        if (config.createTopics()) {
-            try (Admin admin = config.kafka().admin()) {
-                new TopicBootstrapper(admin, config.kafka().replicationFactor()).ensureAll();
-            }
-        }
+        calls = new CallRegistry();
+        trunks = new TrunkDirectory();
+        TrunkAllowList allowList = new TrunkAllowList();
+        trunks.onChange(d -> allowList.rebuild(d.all()));
+        bus = EdgeBus.start(config.kafka(), config.edgeId(), config.createTopics(), config.journalDir(), config.eventsQueueCapacity(),
+                config.verdictTimeout(), calls, trunks);
+        closers.push(bus); // last: the events of the calls a stop ends go out before it
+        bus.bindMetrics(ctx.metrics());
         UnifiedJedis redis = config.redis().connect();
         closers.push(redis);
         RedisKeys keys = new RedisKeys(config.redis().prefix());
-
-        // calls a previous run lost get their closing events before anything new happens
-        journal = new CallJournal(config.journalDir());
-        closers.push(journal::close); // after the publisher: its last acknowledgements forget calls
-        KafkaCallEventPublisher publisher = new KafkaCallEventPublisher(config.kafka(), clientPrefix + "-events");
-        closers.push(publisher);
-        var lost = journal.recoverLostCalls(edgeId);
-        journal.batch(() -> lost.forEach(journal::record));
-        for (CallEvent e : lost) publisher.publish(e, () -> journal.forget(e));
-        publisher.flush();
-        if (!lost.isEmpty()) log.warn("reported {} calls lost by the previous run as ended", lost.size());
-        CallEventSink events = new CallEventSink(publisher, journal);
-        closers.push(events);
 
         timers = new ScheduledThreadPoolExecutor(2, Thread.ofPlatform().daemon().name("edge-timer-", 0).factory());
         // Every answered call arms a maximum-duration timer (4 h by default) and cancels it when it ends. A
@@ -120,29 +104,14 @@ public final class EdgeService implements AutoCloseable {
         // memory that grew with every call for 4 hours.
         timers.setRemoveOnCancelPolicy(true);
         closers.push(timers::shutdownNow);
-        ExecutorService io = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("edge-io-", 0).factory());
-        closers.push(io::shutdownNow);
+        StoreExecutor io = new StoreExecutor(config.ioMaxTasks());
+        closers.push(io);
+        closers.push(bus::stopFollowing); // before the executors a verdict or a block would schedule on
+        CallScheduler scheduler = new CallScheduler(timers, io);
 
-        trunks = new TrunkDirectory();
-        TrunkAllowList allowList = new TrunkAllowList();
-        trunks.onChange(d -> allowList.rebuild(d.all()));
-        TopicFollower<Trunk> trunkFollower = new TopicFollower<>(clientPrefix + "-trunks", config.kafka(), Topics.REGISTRY_TRUNKS,
-                null, TopicFollower.StartAt.BEGINNING, trunks::apply);
-        closers.push(trunkFollower);
-        trunkFollower.start(Duration.ofSeconds(30));
-
-        calls = new CallRegistry();
-        AccountBlocks blocks = new AccountBlocks();
         SetupLimiter overload = new SetupLimiter(config.overload());
         EdgeMetrics metrics = new EdgeMetrics(ctx.metrics(), calls, overload);
-        AttemptPublisher attempts = new AttemptPublisher(config.kafka(), clientPrefix + "-attempts", config.verdictTimeout());
-        closers.push(attempts);
-        VerdictConsumer verdicts = new VerdictConsumer(config.kafka(), config.edgeId(), clientPrefix + "-verdicts", calls);
-        closers.push(verdicts);
-        verdicts.start();
-        BlockListener blockListener = new BlockListener(config.kafka(), clientPrefix + "-blocks", blocks, calls);
-        closers.push(blockListener);
-        blockListener.start(Duration.ofSeconds(30));
+        metrics.callEvents(bus.eventBacklog(), bus::eventsUnpublished);
 
         sip = SipEndpoint.open(endpointSpec(config));
         closers.push(sip);
@@ -158,28 +127,31 @@ public final class EdgeService implements AutoCloseable {
         TrunkCredentialStore trunkCredentials = new TrunkCredentialStore(redis, keys,
                 config.secretsKey() == null ? null : new SecretBox(config.secretsKey()));
         Bindings bindings = new Bindings(redis, keys);
-        CallServices services = new CallServices(sip, responder, calls, blocks, events, timers, io, trunks, trunkCredentials,
-                bindings, attempts, metrics, overload, new CallServices.Settings(edgeId, config.edgeId(), config.verdictTimeout(),
-                config.targetTimeout(), config.interimInterval(), config.retryAfterSeconds(), 3,
-                config.maxCallDuration(), config.progressEvents()));
+        CallStarter starter = new CallStarter(sip, responder, calls, bus.blocks(), scheduler, metrics,
+                new RouterClient(bus.attempts(), calls, metrics, scheduler, config.verdictTimeout()),
+                new CallReports(bus.events(), edgeId, config.progressEvents(), metrics.trunks()),
+                new Dialling(sip, responder, trunks, trunkCredentials, bindings, scheduler, config.targetTimeout()),
+                config.retryAfterSeconds(), config.interimInterval(), config.maxCallDuration(), config.sessionTimers());
 
         NonceStore nonces = new NonceStore(config.nonceTtl());
         AuthBans bans = new AuthBans(config.banAfter(), config.banSourceUsers(), config.banDuration());
         RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), new RateLimiter(config.trunkRateLimitPerSecond()),
                 bans, allowList);
-        guard.register(ctx.metrics());
         DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers(),
                 config.authAlgorithms());
-        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, allowList, responder, System::currentTimeMillis);
+        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, allowList, responder, System::currentTimeMillis,
+                new AuthMetrics(ctx.metrics(), bans, guard));
 
         EdgeSipListener listener = new EdgeSipListener(sip, guard)
-                .on(Request.INVITE, new InviteHandler(services, authenticator, allowList))
-                .on(Request.CANCEL, new CancelHandler(services))
+                .on(Request.INVITE, new InviteHandler(sip, responder, calls, overload, bus.eventBacklog(), scheduler, metrics,
+                        bus.blocks(), starter, authenticator, allowList, edgeId, config.edgeId(), config.retryAfterSeconds()))
+                .on(Request.CANCEL, new CancelHandler(sip, responder, calls, metrics))
                 .on(Request.REGISTER, new Registrar(sip, authenticator, bindings, io,
                         config.registrarMinExpires(), config.registrarMaxExpires(), config.registrarMaxContacts(),
-                        config.retryAfterSeconds()));
+                        config.retryAfterSeconds(), new RegistrarMetrics(ctx.metrics())));
         sip.start(listener);
         closers.push(this::endAllCalls);
+        new LostCallHangup(sip).hangUp(bus.lostCallDialogs()); // the carriers' legs a crash left running
 
         TrunkRegistrations registrations = new TrunkRegistrations(sip, trunkCredentials, timers, io, config.upstreamRegisterExpires());
         closers.push(registrations);
@@ -193,19 +165,11 @@ public final class EdgeService implements AutoCloseable {
             guard.purge();
         }, 30, 30, TimeUnit.SECONDS);
         long beat = config.journalHeartbeat().toMillis();
-        timers.scheduleAtFixedRate(() -> events.heartbeat(System.currentTimeMillis()), beat, beat, TimeUnit.MILLISECONDS);
+        timers.scheduleAtFixedRate(() -> bus.heartbeat(System.currentTimeMillis()), beat, beat, TimeUnit.MILLISECONDS);
 
-        ctx.health().register("sip-edge.sip", () -> Status.up("listening on " + sip.ports() + " at " + sip.advertisedHost()));
-        ctx.health().register("sip-edge.kafka", () -> {
-            Map<String, Boolean> parts = new LinkedHashMap<>();
-            parts.put("verdicts", verdicts.healthy());
-            parts.put("trunks", trunkFollower.healthy());
-            parts.put("blocks", blockListener.healthy());
-            parts.put("attempts", attempts.healthy());
-            parts.put("events", publisher.healthy());
-            boolean up = !parts.containsValue(false);
-            return new Status(up, parts.toString());
-        });
+        // the one check a restart mends is SIP itself; Kafka or Redis down makes the edge unready, not dead
+        ctx.health().registerLiveness("sip-edge.sip", () -> Status.up("listening on " + sip.ports() + " at " + sip.advertisedHost()));
+        ctx.health().register("sip-edge.kafka", bus::health);
         ctx.health().register("sip-edge.redis", () -> {
             String pong = redis.ping();
             return "PONG".equalsIgnoreCase(pong) ? Status.up("PONG") : Status.down("PING answered " + pong);
@@ -275,14 +239,24 @@ public final class EdgeService implements AutoCloseable {
     public int queuedTimers() { return timers == null ? 0 : timers.getQueue().size(); }
 
     /** Calls the journal holds: live, or ended and not yet acknowledged by Kafka. */
-    public int journalledCalls() { return journal == null ? 0 : journal.liveCalls(); }
+    public int journalledCalls() { return bus == null ? 0 : bus.journalledCalls(); }
 
     /** Ids (edge call ids, SIP Call-IDs, aliases) that still find a call; zero once every call has ended. */
     public int callIdsIndexed() { return calls == null ? 0 : calls.indexedIds(); }
 
     private void endAllCalls() {
+        if (crashed) return;
         // a clean stop hangs up: the calls' ENDED events go out instead of waiting for a restart's journal
-        calls.all().forEach(c -> c.terminate(503, "edge shutting down"));
+        calls.all().forEach(c -> CallMdc.run(c.callId(), () -> c.terminate(503, "edge shutting down")));
+    }
+
+    /**
+     * Stops as a crash leaves things (for tests of the recovery at the next start): no call is hung up or
+     * reported ended, the journal keeps them as they were; only the ports and threads are let go.
+     */
+    public void closeAsIfCrashed() {
+        crashed = true;
+        close();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.sipstream.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sipstream.edge.call.SessionTimer;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.platform.config.ConfigException;
 import io.sipstream.platform.config.Settings;
@@ -43,6 +44,7 @@ class EdgeConfigTest {
         assertThat(c.overloadQueueDelaySustain()).as("a collection's burst drains first").isEqualTo(Duration.ofSeconds(1));
         assertThat(EdgeService.endpointSpec(c).stackProperties().getProperty("gov.nist.javax.sip.SIP_MESSAGE_VALVE"))
                 .isEqualTo(io.sipstream.edge.sip.QueueDelayValve.class.getName());
+        assertThat(c.sessionTimers()).as("RFC 4028's usual interval and its floor").isEqualTo(new SessionTimer.Settings(1800, 90));
         assertThat(c.progressEvents()).as("lean call events").isFalse();
         assertThat(EdgeConfig.from(settings(Map.of("edge.events.progress", "true"))).progressEvents()).isTrue();
     }
@@ -61,6 +63,19 @@ class EdgeConfigTest {
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.target.latency", "0ms")))).hasMessageContaining("edge.overload.target.latency");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.queue.delay", "-5ms")))).hasMessageContaining("edge.overload.queue.delay");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.overload.queue.delay", "fast")))).hasMessageContaining("edge.overload.queue.delay");
+    }
+
+    @Test
+    void shouldKeepSessionIntervalsWithinRfc4028UnlessATestAsksForShorterOnes() {
+        assertThat(EdgeConfig.from(settings(Map.of("edge.session.expires", "0"))).sessionTimers().enabled()).as("0: off").isFalse();
+        assertThat(EdgeConfig.from(settings(Map.of("edge.session.expires", "600", "edge.session.min.se", "120"))).sessionTimers())
+                .isEqualTo(new SessionTimer.Settings(600, 120));
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.session.min.se", "30")))).hasMessageContaining("edge.session.min.se");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.session.expires", "60")))).hasMessageContaining("edge.session.expires");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.session.expires", "1800", "edge.session.min.se", "3600"))))
+                .hasMessageContaining("edge.session.expires");
+        assertThat(EdgeConfig.from(settings(Map.of("edge.session.expires", "6", "edge.session.min.se", "2")), 1).sessionTimers())
+                .isEqualTo(new SessionTimer.Settings(6, 2));
     }
 
     @Test

@@ -6,10 +6,12 @@ import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.Direction;
 import io.sipstream.avro.HangupParty;
-import io.sipstream.edge.events.CallJournal;
+import io.sipstream.edge.bus.CallJournal;
 import io.sipstream.edge.support.EdgeFixture;
 import io.sipstream.edge.support.EventTap;
+import io.sipstream.edge.support.FakeRouter;
 import io.sipstream.edge.support.TestUserAgent;
+import io.sipstream.localstack.FailingRegistryProxy;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
 import io.sipstream.platform.config.Settings;
@@ -24,7 +26,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** An edge of its own: restart after a crash, health and metrics, upstream registration, bans and rate limits. */
+/** An edge of its own: restart after a crash, health and metrics, upstream registration, schema ids at start, bans and rate limits. */
 @ExtendWith(LocalStackExtension.class)
 class EdgeLifecycleTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
@@ -76,6 +78,28 @@ class EdgeLifecycleTest {
             String metrics = edge.ctx.metrics().scrape();
             assertThat(metrics).contains("sipstream_edge_calls_in_progress", "sipstream_edge_call_attempts_total",
                     "sipstream_edge_verdict_wait_seconds");
+        }
+    }
+
+    @Test
+    void shouldGetItsSchemaIdsAtStartSoTheFirstCallAsksTheRegistryNothing(LocalStack stack) throws Exception {
+        KafkaSettings real = KafkaSettings.from(Settings.of(Map.of("kafka.bootstrap", stack.bootstrapServers(),
+                "schema.registry.url", stack.schemaRegistryUrl())));
+        try (FailingRegistryProxy registry = FailingRegistryProxy.start(stack.schemaRegistryUrl(), 3);
+             EdgeFixture edge = EdgeFixture.start(stack, Map.of("edge.id", "2", "schema.registry.url", registry.url()));
+             FakeRouter router = new FakeRouter(real, 2);
+             EventTap events = new EventTap(real);
+             TestUserAgent phone = TestUserAgent.start("first-caller")) {
+            long asked = registry.idRequests();
+            edge.account("first", "secret-f", true);
+            router.policy(a -> FakeRouter.reject(a, 403, "not today"));
+
+            var call = phone.call(edge.uri("+15557654321"), "first", "secret-f");
+
+            assertThat(call.awaitFinal(WAIT).getStatusCode()).as("the router's verdict, not the edge's 503").isEqualTo(403);
+            events.await(call.callId(), CallEventType.FAILED, WAIT);
+            assertThat(registry.failuresLeft()).as("the start rode out the registry's 500s").isZero();
+            assertThat(registry.idRequests()).as("the attempt and the event wrote with the ids got at start").isEqualTo(asked);
         }
     }
 

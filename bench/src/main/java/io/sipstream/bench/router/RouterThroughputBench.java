@@ -179,7 +179,7 @@ public final class RouterThroughputBench {
                 accounts.send(new ProducerRecord<>(Topics.REGISTRY_ACCOUNTS.name(), id, Account.newBuilder()
                         .setAccountId(id).setSipUsername(id).setSipDomain("sipstream.local")
                         .setDefaultCallerId(String.format("+1646%07d", 2_000_000 + i)).setNumbers(List.of(String.format("+1646%07d", 2_000_000 + i)))
-                        .setOutboundTrunk(TRUNK).build()));
+                        .setOutboundTrunk(TRUNK).setAllowUnratedCalls(true).build())); // the path measured before rates were required
             }
             accounts.flush();
         }

@@ -13,6 +13,7 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -34,6 +35,14 @@ public final class AccountRouter {
     public static final String FORWARDED_BY = "X-Sipstream-Forwarded-By";
     private static final List<String> PASSED_HEADERS = List.of("Authorization", "Content-Type", "If-Match", "Accept");
     private static final Serializer<String> KEYS = new StringSerializer();
+
+    private static final Pattern ACCOUNT_ID = Pattern.compile("[^|\\s/]{1,128}");
+
+    /** A request about one account, served with the queries of the instance that owns it. */
+    @FunctionalInterface
+    public interface AccountHandler {
+        void handle(Context ctx, String accountId, BillingQueries queries) throws Exception;
+    }
 
     /** Where a request is served: here, with the queries to use, or on the owner. */
     public sealed interface Place {}
@@ -64,6 +73,26 @@ public final class AccountRouter {
         this.metrics = metrics;
         this.http = self == null ? null : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    /**
+     * Serves a request of {@code /v1/accounts/{id}/...} here when this instance owns the account,
+     * else on the owner; the id must be one billing can key stores by.
+     */
+    public void route(Context ctx, AccountHandler handler) throws Exception {
+        String accountId = accountId(ctx);
+        switch (place(accountId, ctx.header(FORWARDED_BY) != null)) {
+            case There there -> forward(ctx, accountId, there);
+            case Here here -> handler.handle(ctx, accountId, here.queries());
+        }
+    }
+
+    private static String accountId(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!ACCOUNT_ID.matcher(id).matches()) {
+            throw ApiException.badRequest("id", "account id '" + id + "' must be 1 to 128 characters without '|', '/' or spaces");
+        }
+        return id;
     }
 
     public Place place(String accountId, boolean forwarded) {
@@ -104,12 +133,12 @@ public final class AccountRouter {
         try {
             answer = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            metrics.counter("billing_forwarded_requests_total", "outcome", "failed").increment();
+            metrics.counter("sipstream.billing.forwarded.requests", "outcome", "failed").increment();
             String why = e instanceof HttpTimeoutException ? "no answer within " + timeout : e.toString();
             throw ApiException.unavailable("account " + accountId + " (partition " + there.partition()
                     + ") is served by the billing instance at " + url(there.owner()) + ", which cannot be reached: " + why);
         }
-        metrics.counter("billing_forwarded_requests_total", "outcome", "relayed").increment();
+        metrics.counter("sipstream.billing.forwarded.requests", "outcome", "relayed").increment();
         ctx.status(answer.statusCode());
         answer.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
         answer.headers().firstValue("ETag").ifPresent(v -> ctx.header("ETag", v));

@@ -1,5 +1,7 @@
 package io.sipstream.billing.balances;
 
+import io.sipstream.avro.Account;
+import io.sipstream.rating.AccountCurrency;
 import io.sipstream.schemas.Money;
 import java.math.BigDecimal;
 import java.util.Map;
@@ -25,6 +27,12 @@ public final class BalanceState {
     public String allowanceMonth;
     public long allowanceSeconds;
     public String lastDecision;
+
+    /**
+     * The currency of the balance ({@link AccountCurrency}: fixed by its first money movement, else
+     * the account's). Credits and rates in another currency are refused, never converted.
+     */
+    public String billedIn(Account account) { return AccountCurrency.billedIn(currency, account.getCurrency()); }
 
     public BigDecimal liveCost() {
         BigDecimal sum = Money.ZERO;

@@ -4,11 +4,13 @@ import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
 import io.sipstream.billing.balances.BalanceState;
 import io.sipstream.billing.balances.LiveCharge;
+import io.sipstream.rating.AccountCurrency;
 import io.sipstream.schemas.Money;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.util.Optional;
 
 /**
  * Whether an account may call: a prepaid account is blocked once its balance (credits minus rated
@@ -19,7 +21,7 @@ public final class BlockPolicy {
     public static final int PAYMENT_REQUIRED = 402;
 
     public static BlockDecision decide(String accountId, Account account, BalanceState state, Instant now) {
-        String currency = state.currency != null ? state.currency : account.getCurrency();
+        String currency = AccountCurrency.billedIn(state.currency, account.getCurrency());
         BigDecimal balance = state.balance();
         Long minutesLeft = null;
         boolean allowanceUsed = false;
@@ -63,6 +65,18 @@ public final class BlockPolicy {
     }
 
     public static String month(Instant at) { return YearMonth.from(at.atZone(ZoneOffset.UTC)).toString(); }
+
+    /**
+     * The account's decision now when it says something the last published one did not, recorded
+     * in the state as the last published; empty when nothing changed (not published again).
+     */
+    public static Optional<BlockDecision> changed(String accountId, Account account, BalanceState state, Instant now) {
+        BlockDecision decision = decide(accountId, account, state, now);
+        String fingerprint = fingerprint(decision);
+        if (fingerprint.equals(state.lastDecision)) return Optional.empty();
+        state.lastDecision = fingerprint;
+        return Optional.of(decision);
+    }
 
     /** What a decision says, without when: an unchanged fingerprint is not published again. */
     public static String fingerprint(BlockDecision d) {

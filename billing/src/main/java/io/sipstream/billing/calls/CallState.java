@@ -1,6 +1,6 @@
 package io.sipstream.billing.calls;
 
-import io.sipstream.billing.rating.RateSnapshot;
+import io.sipstream.rating.RateSnapshot;
 import java.util.LinkedHashSet;
 import java.util.Set;
 

@@ -1,7 +1,13 @@
 package io.sipstream.billing.rating;
 
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.dataformat.csv.CsvFactory;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import io.sipstream.avro.Rate;
 import io.sipstream.schemas.Money;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,7 +20,8 @@ import java.util.regex.Pattern;
  * Reads a rate deck from CSV: {@code prefix,price_per_minute,currency,first_increment,next_increment}
  * with an optional sixth column {@code connection_fee}, an optional header line, blank lines and
  * {@code #} comments. Every error names its line and column, because a deck of thousands of rows
- * is fixed by an operator with a text editor.
+ * is fixed by an operator with a text editor. Jackson's CSV parser reads the rows (quoting, doubled
+ * quotes, line ends, comments); this class holds what a row must be.
  */
 public final class RateDeckCsv {
     public static final List<String> COLUMNS =
@@ -23,6 +30,12 @@ public final class RateDeckCsv {
     private static final Pattern DECK_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     private static final BigDecimal MAX_PRICE = new BigDecimal("1000000");
+    /** Without a schema every row is an array of cells; the columns are checked here, and a header only skipped. */
+    private static final CsvFactory CSV = CsvFactory.builder()
+            .enable(CsvParser.Feature.TRIM_SPACES)
+            .enable(CsvParser.Feature.SKIP_EMPTY_LINES)
+            .enable(CsvParser.Feature.ALLOW_COMMENTS)
+            .build();
 
     /** A line of the CSV that cannot be a rate, with where it is and why. */
     public static final class CsvException extends RuntimeException {
@@ -57,39 +70,54 @@ public final class RateDeckCsv {
         if (!validDeckId(deckId)) {
             throw new IllegalArgumentException("deck id '" + deckId + "' must be 1 to 64 letters, digits, '.', '_' or '-'");
         }
+        String csv = text == null ? "" : text;
+        if (csv.startsWith("\uFEFF")) csv = csv.substring(1); // the byte order mark some editors write
         List<Rate> rows = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
-        String[] lines = (text == null ? "" : text).split("\r\n|\r|\n", -1);
+        List<String> cells = new ArrayList<>();
+        int lineNo = 1;
         boolean first = true;
-        for (int i = 0; i < lines.length; i++) {
-            int lineNo = i + 1;
-            String line = lines[i].strip();
-            if (i == 0 && line.startsWith("\uFEFF")) line = line.substring(1).strip();
-            if (line.isEmpty() || line.startsWith("#")) continue;
-            List<String> cells = split(line, lineNo);
-            if (first) {
-                first = false;
-                if (cells.get(0).toLowerCase(Locale.ROOT).equals("prefix")) continue; // header
+        try (CsvParser parser = CSV.createParser(csv)) {
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == JsonToken.START_ARRAY) {
+                    cells.clear();
+                    lineNo = parser.currentLocation().getLineNr();
+                } else if (token == JsonToken.VALUE_STRING) {
+                    cells.add(parser.getText().strip());
+                } else if (token == JsonToken.END_ARRAY) {
+                    // a line of tabs, or a comment indented by them, is still a blank line or a comment
+                    if (cells.isEmpty() || cells.size() == 1 && cells.get(0).isEmpty() || cells.get(0).startsWith("#")) continue;
+                    if (first) {
+                        first = false;
+                        if (cells.get(0).toLowerCase(Locale.ROOT).equals("prefix")) continue; // header
+                    }
+                    Rate rate = row(deckId, cells, lineNo);
+                    Integer earlier = seen.putIfAbsent(rate.getPrefix(), lineNo);
+                    if (earlier != null) {
+                        throw new CsvException(lineNo, 1, "prefix " + rate.getPrefix() + " is already on line " + earlier);
+                    }
+                    rows.add(rate);
+                }
             }
-            if (cells.size() < 5) {
-                throw new CsvException(lineNo, 0, "has " + cells.size() + " columns, needs 5 ("
-                        + String.join(",", COLUMNS.subList(0, 5)) + ") and an optional 6th (connection_fee)");
-            }
-            if (cells.size() > 6) {
-                throw new CsvException(lineNo, 7, "has " + cells.size() + " columns, at most 6 are allowed");
-            }
-            Rate rate = row(deckId, cells, lineNo);
-            Integer earlier = seen.putIfAbsent(rate.getPrefix(), lineNo);
-            if (earlier != null) {
-                throw new CsvException(lineNo, 1, "prefix " + rate.getPrefix() + " is already on line " + earlier);
-            }
-            rows.add(rate);
+            lineNo = parser.currentLocation().getLineNr();
+        } catch (StreamReadException e) {
+            // broken quoting (a quote never closed, text after a closing one): name the row and the cell
+            throw new CsvException(lineNo, Math.min(cells.size() + 1, COLUMNS.size()), e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // reading a String does no I/O
         }
-        if (rows.isEmpty()) throw new CsvException(Math.max(1, lines.length), 0, "the deck has no rate rows");
+        if (rows.isEmpty()) throw new CsvException(Math.max(1, lineNo), 0, "the deck has no rate rows");
         return rows;
     }
 
     private static Rate row(String deckId, List<String> cells, int line) {
+        if (cells.size() < 5) {
+            throw new CsvException(line, 0, "has " + cells.size() + " columns, needs 5 ("
+                    + String.join(",", COLUMNS.subList(0, 5)) + ") and an optional 6th (connection_fee)");
+        }
+        if (cells.size() > 6) {
+            throw new CsvException(line, 7, "has " + cells.size() + " columns, at most 6 are allowed");
+        }
         String prefix = cells.get(0);
         if (prefix.startsWith("+")) prefix = prefix.substring(1);
         if (!prefix.matches("[0-9]{1,15}")) {
@@ -136,28 +164,6 @@ public final class RateDeckCsv {
         } catch (NumberFormatException e) {
             throw new CsvException(line, column, "'" + text + "' is not a whole number of seconds");
         }
-    }
-
-    /** Splits on commas; a cell may be quoted ("0,5" is not a number, but "USD" is fine). */
-    private static List<String> split(String line, int lineNo) {
-        List<String> cells = new ArrayList<>();
-        StringBuilder cell = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (c == '"') {
-                if (quoted && i + 1 < line.length() && line.charAt(i + 1) == '"') { cell.append('"'); i++; }
-                else quoted = !quoted;
-            } else if (c == ',' && !quoted) {
-                cells.add(cell.toString().strip());
-                cell.setLength(0);
-            } else {
-                cell.append(c);
-            }
-        }
-        if (quoted) throw new CsvException(lineNo, Math.min(cells.size() + 1, COLUMNS.size()), "unterminated quote");
-        cells.add(cell.toString().strip());
-        return cells;
     }
 
     private RateDeckCsv() {}

@@ -3,6 +3,8 @@ package io.sipstream.billing.rating;
 import io.sipstream.avro.Rate;
 import io.sipstream.platform.StandaloneMain;
 import io.sipstream.platform.kafka.KafkaSettings;
+import io.sipstream.platform.progress.JobProgress;
+import io.sipstream.rating.RateKeys;
 import io.sipstream.schemas.Topics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.LongConsumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -61,7 +64,19 @@ public final class RateDeckLoader implements AutoCloseable {
 
     /** Reads a CSV file (see {@link RateDeckCsv}) and replaces the deck with it. */
     public Result load(String deckId, Path csvFile) throws IOException {
-        return replace(deckId, RateDeckCsv.parse(deckId, Files.readString(csvFile, StandardCharsets.UTF_8)), null);
+        return load(deckId, csvFile, new JobProgress());
+    }
+
+    /**
+     * {@link #load(String, Path)}, counting in {@code progress} the file's rows (read), the records sent (written)
+     * and the rows the deck holds already as they are (skipped).
+     */
+    public Result load(String deckId, Path csvFile, JobProgress progress) throws IOException {
+        progress.stage("reading " + csvFile.getFileName());
+        List<Rate> rows = RateDeckCsv.parse(deckId, Files.readString(csvFile, StandardCharsets.UTF_8));
+        progress.total(rows.size());
+        progress.update(rows.size(), 0, 0);
+        return replace(deckId, rows, null, progress);
     }
 
     /**
@@ -69,7 +84,12 @@ public final class RateDeckLoader implements AutoCloseable {
      *
      * @param ifMatch the ETag the caller last saw, "*" for any existing deck, or null to apply anyway
      */
-    public synchronized Result replace(String deckId, List<Rate> rows, String ifMatch) {
+    public Result replace(String deckId, List<Rate> rows, String ifMatch) {
+        return replace(deckId, rows, ifMatch, new JobProgress());
+    }
+
+    private synchronized Result replace(String deckId, List<Rate> rows, String ifMatch, JobProgress progress) {
+        progress.stage("reading deck " + deckId + " from " + Topics.BILLING_RATES.name());
         Map<String, Rate> current = current(deckId);
         String currentTag = etag(current.values());
         if (ifMatch != null && !ifMatch.isBlank()) {
@@ -98,7 +118,10 @@ public final class RateDeckLoader implements AutoCloseable {
             }
         }
         int removed = removedKeys.size();
-        if (!records.isEmpty()) send(records);
+        progress.stage("writing");
+        long unchanged = next.size() - (records.size() - removed);
+        progress.update(rows.size(), 0, unchanged);
+        if (!records.isEmpty()) send(records, sent -> progress.update(rows.size(), sent, unchanged));
         log.info("rate deck {}: {} rows, {} written, {} removed", deckId, next.size(), records.size() - removed, removed);
         return new Result(deckId, next.size(), records.size() - removed, removed, etag(next.values()), next, removedKeys);
     }
@@ -135,11 +158,15 @@ public final class RateDeckLoader implements AutoCloseable {
         return true;
     }
 
-    private void send(List<ProducerRecord<String, Rate>> records) {
+    private void send(List<ProducerRecord<String, Rate>> records, LongConsumer sentSoFar) {
         KafkaProducer<String, Rate> p = producer();
         try {
             p.beginTransaction();
-            for (ProducerRecord<String, Rate> r : records) p.send(r);
+            long sent = 0;
+            for (ProducerRecord<String, Rate> r : records) {
+                p.send(r);
+                sentSoFar.accept(++sent);
+            }
             p.commitTransaction();
         } catch (KafkaException e) {
             // a fenced or broken transactional producer cannot be reused: start afresh next time

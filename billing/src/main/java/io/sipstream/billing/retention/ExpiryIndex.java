@@ -1,10 +1,11 @@
 package io.sipstream.billing.retention;
 
+import io.sipstream.billing.state.KeyValueState;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The time index of the records billing forgets (store {@code expiry}): one entry
@@ -22,9 +23,9 @@ public final class ExpiryIndex {
     /** One indexed record, due for deletion. */
     public record Entry(String indexKey, long base, String storeKey) {}
 
-    private final KeyValueStore<String, Long> index;
+    private final KeyValueState<Long> index;
 
-    public ExpiryIndex(KeyValueStore<String, Long> index) { this.index = index; }
+    public ExpiryIndex(KeyValueState<Long> index) { this.index = index; }
 
     public static String usageKind(io.sipstream.avro.UsagePeriod period) { return "usage-" + period.name(); }
 
@@ -52,12 +53,21 @@ public final class ExpiryIndex {
         String from = kind + "|";
         String to = kind + "|" + zeroPadded(cutoff) + "}"; // '}' sorts right after '|'
         int skip = kind.length() + 1 + 19 + 1;
-        try (KeyValueIterator<String, Long> it = index.range(from, to)) {
-            while (it.hasNext() && out.size() < limit) {
-                KeyValue<String, Long> kv = it.next();
-                out.add(new Entry(kv.key, kv.value == null ? 0 : kv.value, kv.key.substring(skip)));
-            }
+        for (Map.Entry<String, Long> e : index.range(from, to, limit)) {
+            out.add(new Entry(e.getKey(), e.getValue() == null ? 0 : e.getValue(), e.getKey().substring(skip)));
         }
         return out;
+    }
+
+    /**
+     * Forgets at most {@code limit} records of {@code kind} kept longer than {@code keep} (null:
+     * forever) after their base time, oldest first: each is handed to {@code delete}, then its entry goes.
+     */
+    public void forgetDue(String kind, Duration keep, long now, int limit, Consumer<String> delete) {
+        if (keep == null) return;
+        for (Entry entry : due(kind, now - keep.toMillis(), limit)) {
+            delete.accept(entry.storeKey());
+            remove(entry);
+        }
     }
 }

@@ -35,6 +35,11 @@ public record Retention(Duration cdrs, int cdrsPerAccount, Duration usageHour, D
         };
     }
 
+    /** Whether a record whose retention counts from {@code base} is past {@code keep} (null: kept forever) at {@code now}. */
+    public static boolean expired(Duration keep, long base, long now) {
+        return keep != null && base <= now - keep.toMillis();
+    }
+
     /** A positive duration, or {@code forever} (null). */
     private static Duration keep(Settings settings, String key, Duration fallback) {
         String raw = settings.string(key, null);

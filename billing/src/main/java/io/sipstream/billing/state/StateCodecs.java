@@ -4,7 +4,7 @@ import io.sipstream.billing.balances.BalanceState;
 import io.sipstream.billing.balances.CreditReceipt;
 import io.sipstream.billing.balances.LiveCharge;
 import io.sipstream.billing.calls.CallState;
-import io.sipstream.billing.rating.RateSnapshot;
+import io.sipstream.rating.RateSnapshot;
 import io.sipstream.schemas.Money;
 import java.io.IOException;
 import java.math.BigDecimal;

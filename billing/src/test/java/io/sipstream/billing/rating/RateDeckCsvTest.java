@@ -2,9 +2,11 @@ package io.sipstream.billing.rating;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.sipstream.avro.Rate;
 import io.sipstream.schemas.Money;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +49,16 @@ class RateDeckCsvTest {
     }
 
     @Test
+    void shouldRefuseAnAmountTooLargeOrTooLongBeforeReadingItOut() {
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+            assertError("1,1e999999999,USD,60,60\n", 1, 2, "'1e999999999' is out of range");
+            assertError("1,0.01,USD,60,60,1e-999999999\n", 1, 6, "more than 6 decimal places");
+            // BigDecimal reads digits in time that grows with their square: a cell of 900,000 is refused unread
+            assertError("1," + "9".repeat(900_000) + ",USD,60,60\n", 1, 2, "longer than 40 characters");
+        });
+    }
+
+    @Test
     void shouldRefuseWrongColumnCountsAndEmptyDecks() {
         assertThatThrownBy(() -> RateDeckCsv.parse("d", "1,0.01,USD,60\n"))
                 .isInstanceOf(RateDeckCsv.CsvException.class).hasMessageStartingWith("line 1: has 4 columns");
@@ -56,6 +68,37 @@ class RateDeckCsvTest {
                 .isInstanceOf(RateDeckCsv.CsvException.class).hasMessageContaining("no rate rows");
         assertThatThrownBy(() -> RateDeckCsv.parse("bad:deck", "1,0.01,USD,60,60"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deck id");
+    }
+
+    @Test
+    void shouldKeepAQuotedCommaInsideItsCell() {
+        // one cell "0,5", not two: the row keeps its 5 columns and the price is what is wrong
+        assertError("1,0.01,USD,60,60\n44,\"0,5\",USD,60,60\n", 2, 2, "'0,5' is not a decimal number");
+        List<Rate> rows = RateDeckCsv.parse("d", "\"prefix\",\"price_per_minute\",\"currency\",\"first_increment\",\"next_increment\"\n"
+                + "\"44\", \"0.5\" ,\"gbp\",\"60\",\"60\"\n");
+        assertThat(rows).singleElement().satisfies(r -> {
+            assertThat(r.getPrefix()).isEqualTo("44");
+            assertThat(r.getPricePerMinute()).isEqualTo(Money.parse("0.5"));
+            assertThat(r.getCurrency()).isEqualTo("GBP");
+        });
+    }
+
+    @Test
+    void shouldNameTheRowAndCellOfBrokenQuoting() {
+        assertError("1,0.01,USD,60,60\n44,0.02,\"USD,60,60\n", 2, 3, "quote");
+        assertError("1,0.01,USD,60,60\n44,\"0.02\"x,USD,60,60\n", 2, 2, "separator");
+    }
+
+    @Test
+    void shouldSkipAByteOrderMarkAndBlankOrIndentedCommentLinesAndCountThemAsLines() {
+        String csv = "\uFEFFprefix,price_per_minute,currency,first_increment,next_increment\n"
+                + "\t\n"
+                + "  # spaces\n"
+                + "\t# a tab\n"
+                + "1,0.01,USD,60,60\r"
+                + "44,0.02,USD,60,sixty\n";
+        assertError(csv, 6, 5, "'sixty' is not a whole number of seconds");
+        assertThat(RateDeckCsv.parse("d", csv.replace("sixty", "60"))).hasSize(2);
     }
 
     private static void assertError(String csv, int line, int column, String text) {

@@ -1,8 +1,8 @@
 package io.sipstream.registry.accounts;
 
 import io.javalin.Javalin;
+import io.sipstream.platform.accounts.AccountDoc;
 import io.sipstream.registry.rest.IfMatch;
-import io.sipstream.registry.store.AccountDoc;
 import io.sipstream.registry.store.Written;
 
 /** {@code PUT/GET/DELETE /v1/accounts/{id}}. */

@@ -2,6 +2,7 @@ package io.sipstream.registry.accounts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sipstream.platform.accounts.AccountDoc;
 import io.sipstream.platform.http.ApiException;
 import io.sipstream.registry.numbers.PhoneNumbers;
 import io.sipstream.registry.numbers.PhoneNumbers.InvalidNumberException;
@@ -9,11 +10,9 @@ import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.Hosts;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
-import io.sipstream.registry.store.AccountDoc;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.Written;
-import io.sipstream.schemas.Money;
 import io.sipstream.schemas.Topics;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -30,7 +29,7 @@ import java.util.regex.Pattern;
 public final class AccountService {
     public static final Set<String> WRITABLE = Set.of("displayName", "enabled", "region", "defaultCallerId",
             "outboundTrunk", "prepaid", "sipUsername", "outboundHost", "allowedCountries", "maxConcurrentCalls",
-            "maxCallsPerSecond", "creditLimit", "currency", "rateDeckId", "monthlyMinutes", "forwardTarget",
+            "maxCallsPerSecond", "creditLimit", "allowUnratedCalls", "currency", "rateDeckId", "monthlyMinutes", "forwardTarget",
             "noAnswerTarget", "noAnswerSeconds");
     /** Fields of a GET that a PUT may carry back unchanged (a read-modify-write). */
     public static final Set<String> READ_ONLY = Set.of("id", "sipDomain", "numbers", "dialPlan", "version", "updatedAt");
@@ -58,11 +57,7 @@ public final class AccountService {
 
     public String domain() { return domain; }
 
-    public AccountDoc get(String id) {
-        AccountDoc doc = store.read(store.keys().account(Ids.path(id, "id")), AccountDoc.class);
-        if (doc == null) throw ApiException.notFound("account " + id);
-        return doc;
-    }
+    public AccountDoc get(String id) { return store.account(Ids.path(id, "id")); }
 
     public boolean exists(String id) { return store.exists(store.keys().account(id)); }
 
@@ -70,6 +65,7 @@ public final class AccountService {
     public ObjectNode view(AccountDoc doc) {
         ObjectNode node = (ObjectNode) RegistryStore.tree(doc);
         node.put("sipDomain", domain);
+        node.put("allowUnratedCalls", doc.allowUnratedCalls()); // stored only when true, shown always
         return node;
     }
 
@@ -77,15 +73,14 @@ public final class AccountService {
         Ids.path(id, "id");
         Body body = Body.parse(bodyText, FIELDS);
         return store.update(() -> {
-            String key = store.keys().account(id);
-            String currentJson = store.get(key);
-            AccountDoc current = RegistryStore.decode(currentJson, AccountDoc.class);
+            RegistryStore.AccountRead read = store.readAccount(id);
+            AccountDoc current = read.doc();
             ifMatch.check(current == null ? null : current.version());
             checkReadOnly(body, id, current);
             AccountDoc fields = fromBody(body, id, current);
             long version = store.nextVersion();
             AccountDoc next = fields.withVersion(version, clock.instant());
-            Change change = new Change().expect(key, currentJson).set(key, RegistryStore.encode(next))
+            Change change = read.change().set(read.key(), RegistryStore.encode(next))
                     .sadd(store.keys().accounts(), id);
             String userKey = store.keys().sipUser(domain, next.sipUsername());
             if (current == null || !current.sipUsername().equals(next.sipUsername())) {
@@ -111,12 +106,9 @@ public final class AccountService {
     public void delete(String id, IfMatch ifMatch) {
         Ids.path(id, "id");
         store.update(() -> {
-            String key = store.keys().account(id);
-            String currentJson = store.get(key);
-            AccountDoc current = RegistryStore.decode(currentJson, AccountDoc.class);
-            if (current == null) throw ApiException.notFound("account " + id);
-            ifMatch.check(current.version());
-            Change change = new Change().expect(key, currentJson);
+            RegistryStore.AccountRead read = store.accountToChange(id, ifMatch);
+            AccountDoc current = read.doc();
+            Change change = read.change();
             for (String number : current.numbers()) {
                 String numberKey = store.keys().number(number);
                 if (id.equals(store.get(numberKey))) {
@@ -126,7 +118,7 @@ public final class AccountService {
             }
             String userKey = store.keys().sipUser(domain, current.sipUsername());
             if (id.equals(store.get(userKey))) change.expect(userKey, id).del(userKey);
-            change.del(store.keys().credentials(id)).del(key).srem(store.keys().accounts(), id);
+            change.del(store.keys().credentials(id)).del(read.key()).srem(store.keys().accounts(), id);
             change.publish(Topics.REGISTRY_ACCOUNTS.name(), id, null);
             store.commit(change);
             return null;
@@ -192,16 +184,15 @@ public final class AccountService {
         }
         boolean prepaid = b.bool("prepaid", false);
         String creditLimit = null;
-        BigDecimal limit = b.decimal("creditLimit");
+        BigDecimal limit = b.amount("creditLimit"); // bounded: its plain form is short
         if (limit != null) {
             if (prepaid) throw ApiException.unprocessable("creditLimit", "is for postpaid accounts; a prepaid account spends its balance");
             if (limit.signum() < 0) throw ApiException.unprocessable("creditLimit", "must not be negative");
-            try {
-                Money.parse(limit.toPlainString());
-            } catch (IllegalArgumentException e) {
-                throw ApiException.unprocessable("creditLimit", e.getMessage());
-            }
             creditLimit = limit.toPlainString();
+        }
+        boolean allowUnrated = b.bool("allowUnratedCalls", false);
+        if (allowUnrated && prepaid) {
+            throw ApiException.unprocessable("allowUnratedCalls", "is for postpaid accounts; a prepaid call needs a rate to be capped by");
         }
         String currency = b.string("currency");
         currency = currency == null ? "USD" : currency.toUpperCase(Locale.ROOT);
@@ -210,7 +201,7 @@ public final class AccountService {
         return new AccountDoc(id, displayName == null ? "" : displayName, b.bool("enabled", true), sipUsername, region,
                 callerId, owned, Ids.ref(b.string("outboundTrunk"), "outboundTrunk"), outboundHost, countries,
                 orZero(b.integer("maxConcurrentCalls", 0, 1_000_000)), orZero(b.integer("maxCallsPerSecond", 0, 100_000)),
-                prepaid, creditLimit, currency, Ids.ref(b.string("rateDeckId"), "rateDeckId"),
+                prepaid, creditLimit, allowUnrated, currency, Ids.ref(b.string("rateDeckId"), "rateDeckId"),
                 b.integer("monthlyMinutes", 0, 100_000_000), target(b.string("forwardTarget"), region, "forwardTarget"),
                 target(b.string("noAnswerTarget"), region, "noAnswerTarget"), noAnswer == null ? 25 : noAnswer,
                 current == null ? List.of() : current.dialPlan(), 0, null);

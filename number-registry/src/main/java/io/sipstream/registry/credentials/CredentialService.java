@@ -1,12 +1,11 @@
 package io.sipstream.registry.credentials;
 
+import io.sipstream.platform.accounts.AccountDoc;
 import io.sipstream.platform.credentials.SipCredentials;
 import io.sipstream.platform.http.ApiException;
 import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
-import io.sipstream.registry.store.AccountDoc;
-import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.Written;
 import io.sipstream.schemas.Topics;
@@ -53,11 +52,8 @@ public final class CredentialService {
             throw ApiException.unprocessable("password", "must not contain control characters");
         }
         return store.update(() -> {
-            String accountKey = store.keys().account(accountId);
-            String accountJson = store.get(accountKey);
-            AccountDoc account = RegistryStore.decode(accountJson, AccountDoc.class);
-            if (account == null) throw ApiException.notFound("account " + accountId);
-            ifMatch.check(account.version());
+            RegistryStore.AccountRead read = store.accountToChange(accountId, ifMatch);
+            AccountDoc account = read.doc();
             String credKey = store.keys().credentials(accountId);
             boolean had = SipCredentials.fromHash(store.hgetAll(credKey)) != null;
             String userKey = store.keys().sipUser(domain, account.sipUsername());
@@ -67,9 +63,8 @@ public final class CredentialService {
             }
             AccountDoc next = account.withVersion(store.nextVersion(), clock.instant());
             SipCredentials credentials = SipCredentials.fromPassword(account.sipUsername(), domain, password);
-            store.commit(new Change()
-                    .expect(accountKey, accountJson).expect(userKey, owner)
-                    .set(accountKey, RegistryStore.encode(next))
+            store.commit(read.change().expect(userKey, owner)
+                    .set(read.key(), RegistryStore.encode(next))
                     .del(credKey).hset(credKey, credentials.toHash())
                     .set(userKey, accountId)
                     .publish(Topics.REGISTRY_ACCOUNTS.name(), accountId, RegistryStore.tree(next)));
@@ -79,8 +74,7 @@ public final class CredentialService {
     }
 
     public SipAccount sip(String accountId) {
-        AccountDoc account = store.read(store.keys().account(Ids.path(accountId, "id")), AccountDoc.class);
-        if (account == null) throw ApiException.notFound("account " + accountId);
+        AccountDoc account = store.account(Ids.path(accountId, "id"));
         SipCredentials credentials = SipCredentials.fromHash(store.hgetAll(store.keys().credentials(accountId)));
         boolean set = credentials != null && credentials.username().equals(account.sipUsername()) && domain.equals(credentials.realm());
         return new SipAccount(account.sipUsername(), domain, registrar, List.of("udp", "tcp"), set);

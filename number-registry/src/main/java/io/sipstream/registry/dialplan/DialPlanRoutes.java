@@ -1,9 +1,9 @@
 package io.sipstream.registry.dialplan;
 
 import io.javalin.Javalin;
+import io.sipstream.platform.accounts.AccountDoc;
+import io.sipstream.platform.accounts.DialRule;
 import io.sipstream.registry.rest.IfMatch;
-import io.sipstream.registry.store.AccountDoc;
-import io.sipstream.registry.store.DialRule;
 import io.sipstream.registry.store.Written;
 import java.util.List;
 import java.util.Map;

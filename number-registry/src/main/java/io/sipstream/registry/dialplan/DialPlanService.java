@@ -3,15 +3,14 @@ package io.sipstream.registry.dialplan;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sipstream.avro.DialPlanRule;
 import io.sipstream.avro.DialPlanRuleType;
+import io.sipstream.platform.accounts.AccountDoc;
+import io.sipstream.platform.accounts.DialRule;
 import io.sipstream.platform.dialplan.DialPattern;
 import io.sipstream.platform.dialplan.DialPattern.InvalidPatternException;
 import io.sipstream.platform.http.ApiException;
 import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
-import io.sipstream.registry.store.AccountDoc;
-import io.sipstream.registry.store.Change;
-import io.sipstream.registry.store.DialRule;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.Written;
 import io.sipstream.schemas.Topics;
@@ -44,23 +43,15 @@ public final class DialPlanService {
         Ids.path(accountId, "id");
         List<DialRule> rules = parse(Body.parse(bodyText, Set.of("rules")));
         return store.update(() -> {
-            String accountKey = store.keys().account(accountId);
-            String accountJson = store.get(accountKey);
-            AccountDoc account = RegistryStore.decode(accountJson, AccountDoc.class);
-            if (account == null) throw ApiException.notFound("account " + accountId);
-            ifMatch.check(account.version());
-            AccountDoc next = account.withDialPlan(rules).withVersion(store.nextVersion(), clock.instant());
-            store.commit(new Change().expect(accountKey, accountJson).set(accountKey, RegistryStore.encode(next))
+            RegistryStore.AccountRead read = store.accountToChange(accountId, ifMatch);
+            AccountDoc next = read.doc().withDialPlan(rules).withVersion(store.nextVersion(), clock.instant());
+            store.commit(read.change().set(read.key(), RegistryStore.encode(next))
                     .publish(Topics.REGISTRY_ACCOUNTS.name(), accountId, RegistryStore.tree(next)));
             return new Written<>(next.dialPlan(), false, next.version());
         });
     }
 
-    public AccountDoc account(String accountId) {
-        AccountDoc account = store.read(store.keys().account(Ids.path(accountId, "id")), AccountDoc.class);
-        if (account == null) throw ApiException.notFound("account " + accountId);
-        return account;
-    }
+    public AccountDoc account(String accountId) { return store.account(Ids.path(accountId, "id")); }
 
     /** Reads and checks every rule; errors name the rule ({@code rules[2].pattern}) and the reason. */
     public static List<DialRule> parse(Body body) {

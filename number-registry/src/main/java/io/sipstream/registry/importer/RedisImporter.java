@@ -2,6 +2,7 @@ package io.sipstream.registry.importer;
 
 import io.sipstream.platform.http.ApiException;
 import io.sipstream.platform.http.Json;
+import io.sipstream.platform.progress.JobProgress;
 import io.sipstream.platform.redis.RedisSettings;
 import io.sipstream.registry.accounts.AccountService;
 import io.sipstream.registry.numbers.NumberService;
@@ -20,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.util.JedisCommandIterationBase;
 
 /**
  * Imports users and their numbers from another backend's Redis keyspace (e.g. {@code catapult_jid-<user>}
@@ -53,21 +55,33 @@ public final class RedisImporter implements AutoCloseable {
     }
 
     public Report run(ImportOptions options) {
+        return run(options, new JobProgress());
+    }
+
+    /** Runs the import, counting in {@code progress} the keys found (the total), read, written and skipped. */
+    public Report run(ImportOptions options, JobProgress progress) {
         try (UnifiedJedis source = new RedisSettings(options.sourceRedisUrl(), null, "", 2, Duration.ofSeconds(5)).connect()) {
-            return run(source, options);
+            return run(source, options, progress);
         }
     }
 
-    private Report run(UnifiedJedis source, ImportOptions options) {
-        List<String> keys = new ArrayList<>();
-        source.scanIteration(1000, options.keyPattern()).collect(keys);
-        TreeSet<String> sorted = new TreeSet<>(keys); // SCAN may repeat keys and has no order
+    private Report run(UnifiedJedis source, ImportOptions options, JobProgress progress) {
+        progress.stage("scanning");
+        TreeSet<String> sorted = new TreeSet<>(); // SCAN may repeat keys and has no order
+        JedisCommandIterationBase<?, String> scan = source.scanIteration(1000, options.keyPattern());
+        while (!scan.isIterationCompleted()) {
+            sorted.addAll(scan.nextBatchList());
+            progress.total(sorted.size());
+        }
+        progress.stage(options.dryRun() ? "checking (dry run)" : "checking");
         Pattern regex = Pattern.compile(options.keyRegex());
         List<Report.Created> planned = new ArrayList<>();
         List<Report.Skipped> skipped = new ArrayList<>();
         Map<String, String> numberSeenIn = new HashMap<>();
         Map<String, String> accountSeenIn = new HashMap<>();
+        long read = 0;
         for (String key : sorted) {
+            progress.update(read++, 0, skipped.size());
             Matcher m = regex.matcher(key);
             if (!m.matches() || m.group(1) == null || m.group(1).isEmpty()) {
                 skipped.add(new Report.Skipped(key, "key does not match '" + options.keyRegex() + "' with a user id in group 1"));
@@ -117,10 +131,13 @@ public final class RedisImporter implements AutoCloseable {
             }
             planned.add(new Report.Created(key, accountId, e164));
         }
+        progress.update(read, 0, skipped.size());
         if (options.dryRun()) return new Report(true, sorted.size(), planned, skipped);
 
+        progress.stage("writing");
         List<Report.Created> created = new ArrayList<>();
         for (Report.Created c : planned) {
+            progress.update(read, created.size(), skipped.size());
             Matcher m = regex.matcher(c.key());
             m.matches();
             Map<String, Object> body = new LinkedHashMap<>();
@@ -144,6 +161,7 @@ public final class RedisImporter implements AutoCloseable {
                 accounts.delete(c.accountId(), IfMatch.NONE);
             }
         }
+        progress.update(read, created.size(), skipped.size());
         Report report = new Report(false, sorted.size(), created, skipped);
         log.info("import from {}: {} key(s), {} created, {} skipped", options.keyPattern(), report.scanned(),
                 created.size(), skipped.size());

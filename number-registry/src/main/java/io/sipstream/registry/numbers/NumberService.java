@@ -1,11 +1,11 @@
 package io.sipstream.registry.numbers;
 
+import io.sipstream.platform.accounts.AccountDoc;
 import io.sipstream.platform.http.ApiException;
 import io.sipstream.registry.numbers.PhoneNumbers.InvalidNumberException;
 import io.sipstream.registry.numbers.PhoneNumbers.Parsed;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
-import io.sipstream.registry.store.AccountDoc;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.NumberDoc;
 import io.sipstream.registry.store.RegistryStore;
@@ -46,11 +46,8 @@ public final class NumberService {
     public Written<Assignment> assign(String accountId, String rawNumber, IfMatch ifMatch) {
         Ids.path(accountId, "id");
         return store.update(() -> {
-            String accountKey = store.keys().account(accountId);
-            String accountJson = store.get(accountKey);
-            AccountDoc account = RegistryStore.decode(accountJson, AccountDoc.class);
-            if (account == null) throw ApiException.notFound("account " + accountId);
-            ifMatch.check(account.version());
+            RegistryStore.AccountRead read = store.accountToChange(accountId, ifMatch);
+            AccountDoc account = read.doc();
             Parsed number = parse(rawNumber, account.region());
             String numberKey = store.keys().number(number.e164());
             String owner = store.get(numberKey);
@@ -65,9 +62,8 @@ public final class NumberService {
             List<String> list = new ArrayList<>(account.numbers());
             if (!list.contains(number.e164())) list.add(number.e164());
             AccountDoc next = account.withNumbers(list).withVersion(version, now);
-            store.commit(new Change()
-                    .expect(accountKey, accountJson).expect(numberKey, owner)
-                    .set(numberKey, accountId).set(accountKey, RegistryStore.encode(next))
+            store.commit(read.change().expect(numberKey, owner)
+                    .set(numberKey, accountId).set(read.key(), RegistryStore.encode(next))
                     .publish(Topics.REGISTRY_NUMBERS.name(), number.e164(),
                             RegistryStore.tree(new NumberDoc(number.e164(), accountId, number.region(), version, now)))
                     .publish(Topics.REGISTRY_ACCOUNTS.name(), accountId, RegistryStore.tree(next)));
@@ -79,11 +75,8 @@ public final class NumberService {
     public long release(String accountId, String rawNumber, IfMatch ifMatch) {
         Ids.path(accountId, "id");
         return store.update(() -> {
-            String accountKey = store.keys().account(accountId);
-            String accountJson = store.get(accountKey);
-            AccountDoc account = RegistryStore.decode(accountJson, AccountDoc.class);
-            if (account == null) throw ApiException.notFound("account " + accountId);
-            ifMatch.check(account.version());
+            RegistryStore.AccountRead read = store.accountToChange(accountId, ifMatch);
+            AccountDoc account = read.doc();
             String e164 = parse(rawNumber, account.region()).e164();
             String numberKey = store.keys().number(e164);
             String owner = store.get(numberKey);
@@ -97,7 +90,7 @@ public final class NumberService {
             List<String> list = new ArrayList<>(account.numbers());
             list.remove(e164);
             AccountDoc next = account.withNumbers(list).withVersion(version, clock.instant());
-            Change change = new Change().expect(accountKey, accountJson).set(accountKey, RegistryStore.encode(next));
+            Change change = read.change().set(read.key(), RegistryStore.encode(next));
             if (accountId.equals(owner)) {
                 change.expect(numberKey, owner).del(numberKey).publish(Topics.REGISTRY_NUMBERS.name(), e164, null);
             }
@@ -111,7 +104,7 @@ public final class NumberService {
         Parsed number = parse(rawNumber, null);
         String owner = store.get(store.keys().number(number.e164()));
         if (owner == null) throw ApiException.notFound("number " + number.e164());
-        AccountDoc account = store.read(store.keys().account(owner), AccountDoc.class);
+        AccountDoc account = store.readAccount(owner).doc();
         return new Assignment(number.e164(), owner, number.region(), account == null ? 0 : account.version());
     }
 }

@@ -7,8 +7,8 @@ import io.sipstream.avro.DialPlanRuleType;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Transport;
 import io.sipstream.avro.Trunk;
-import io.sipstream.registry.store.AccountDoc;
-import io.sipstream.registry.store.DialRule;
+import io.sipstream.platform.accounts.AccountDoc;
+import io.sipstream.platform.accounts.DialRule;
 import io.sipstream.registry.store.NumberDoc;
 import io.sipstream.registry.store.OutboxEntry;
 import io.sipstream.registry.store.RegistryStore;
@@ -57,6 +57,7 @@ public final class AvroRecords {
                 .setMaxCallsPerSecond(d.maxCallsPerSecond())
                 .setPrepaid(d.prepaid())
                 .setCreditLimit(d.creditLimit() == null ? null : Money.of(new BigDecimal(d.creditLimit())))
+                .setAllowUnratedCalls(d.allowUnratedCalls())
                 .setCurrency(d.currency() == null ? "USD" : d.currency())
                 .setRateDeckId(d.rateDeckId())
                 .setMonthlyMinutes(d.monthlyMinutes())

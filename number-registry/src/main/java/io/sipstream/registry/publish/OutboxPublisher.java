@@ -51,6 +51,8 @@ public final class OutboxPublisher implements AutoCloseable {
         /** Throws when the cluster does not answer. */
         void probe();
         void ensureTopics();
+        /** Gets the schema ids of the values it publishes; throws while the Schema Registry cannot give them. */
+        void resolveSchemaIds();
     }
 
     private final RegistryStore store;
@@ -94,11 +96,11 @@ public final class OutboxPublisher implements AutoCloseable {
         this.batch = batch;
         this.maxBackoff = maxBackoff;
         this.metrics = metrics;
-        Gauge.builder("registry_outbox_depth", depth, AtomicLong::get)
+        Gauge.builder("sipstream.registry.outbox.depth", depth, AtomicLong::get)
                 .description("changes in the Redis outbox waiting to be published").register(metrics);
-        Gauge.builder("registry_publisher_leader", this, p -> p.leader ? 1 : 0)
+        Gauge.builder("sipstream.registry.publisher.leader", this, p -> p.leader ? 1 : 0)
                 .description("1 when this instance drains the outbox").register(metrics);
-        this.failures = Counter.builder("registry_publish_failures_total")
+        this.failures = Counter.builder("sipstream.registry.publish.failures")
                 .description("publish rounds that failed (Kafka, Schema Registry or Redis unreachable)").register(metrics);
         this.thread = Thread.ofPlatform().name("registry-outbox-publisher").daemon().unstarted(this::loop);
     }
@@ -164,6 +166,7 @@ public final class OutboxPublisher implements AutoCloseable {
         leader = true;
         if (!topicsReady) {
             kafka.ensureTopics();
+            kafka.resolveSchemaIds(); // before the first record, and before the publisher reports up
             topicsReady = true;
         }
         if (reconcileNeeded || !store.exists(store.epochKey())) {
@@ -203,7 +206,7 @@ public final class OutboxPublisher implements AutoCloseable {
                     entry = OutboxEntry.parse(line);
                 } catch (RuntimeException corrupt) {
                     log.error("dropping an outbox entry that cannot be read: {}", corrupt.getMessage());
-                    metrics.counter("registry_outbox_dropped_total").increment();
+                    metrics.counter("sipstream.registry.outbox.dropped").increment();
                     acked.add(id);
                     continue;
                 }
@@ -221,7 +224,7 @@ public final class OutboxPublisher implements AutoCloseable {
                     // a stored document no record can represent: skipping it beats blocking every later change
                     log.error("dropping outbox entry {} ({} {}): it does not map to an Avro record: {}",
                             seq, entry.topic(), entry.key(), poison.toString());
-                    metrics.counter("registry_outbox_dropped_total").increment();
+                    metrics.counter("sipstream.registry.outbox.dropped").increment();
                     ack(id, seq, recordKey);
                     continue;
                 }
@@ -240,7 +243,7 @@ public final class OutboxPublisher implements AutoCloseable {
                 sent.get(i).get();
                 ack(ids.get(i), seqs.get(i), recordKeys.get(i));
                 publishedTotal++;
-                metrics.counter("registry_published_records_total", "topic", recordKeys.get(i).substring(0, recordKeys.get(i).indexOf('|'))).increment();
+                metrics.counter("sipstream.registry.published.records", "topic", recordKeys.get(i).substring(0, recordKeys.get(i).indexOf('|'))).increment();
             } catch (ExecutionException e) {
                 if (failure == null) failure = (Exception) (e.getCause() instanceof Exception c ? c : e);
             }

@@ -3,7 +3,7 @@ package io.sipstream.registry.publish;
 import io.sipstream.avro.Account;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Trunk;
-import io.sipstream.registry.store.AccountDoc;
+import io.sipstream.platform.accounts.AccountDoc;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.ConflictException;
 import io.sipstream.registry.store.NumberDoc;

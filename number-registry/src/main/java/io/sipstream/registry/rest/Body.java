@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sipstream.platform.http.ApiException;
 import io.sipstream.platform.http.Json;
+import io.sipstream.schemas.Money;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -95,16 +96,19 @@ public final class Body {
         return i;
     }
 
-    /** A decimal given as a string ("10.50") or a JSON number. */
-    public BigDecimal decimal(String name) {
+    /**
+     * An amount given as a string ("10.50") or a JSON number, at the scale it was given, within what
+     * the schemas hold ({@link Money}: 6 decimals, below 10^13), else 422. Digits and exponent are
+     * checked before the value is converted or printed: a JSON 1e999999999 has a billion-digit plain form.
+     */
+    public BigDecimal amount(String name) {
         if (!has(name)) return null;
         JsonNode v = node.get(name);
-        if (v.isNumber()) return v.decimalValue();
-        if (!v.isTextual()) throw ApiException.badRequest(field(name), "must be a decimal string such as \"100.00\"");
+        if (!v.isNumber() && !v.isTextual()) throw ApiException.badRequest(field(name), "must be a decimal string such as \"100.00\"");
         try {
-            return new BigDecimal(v.asText().trim());
-        } catch (NumberFormatException e) {
-            throw ApiException.unprocessable(field(name), "'" + v.asText() + "' is not a decimal number");
+            return v.isNumber() ? Money.check(v.decimalValue()) : Money.read(v.asText());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable(field(name), e.getMessage());
         }
     }
 

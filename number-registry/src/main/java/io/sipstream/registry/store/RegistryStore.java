@@ -3,9 +3,11 @@ package io.sipstream.registry.store;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import io.sipstream.platform.accounts.AccountDoc;
 import io.sipstream.platform.http.ApiException;
 import io.sipstream.platform.http.Json;
 import io.sipstream.platform.redis.RedisKeys;
+import io.sipstream.registry.rest.IfMatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -150,6 +152,43 @@ public final class RegistryStore {
     }
 
     public static JsonNode tree(Object doc) { return Json.MAPPER.valueToTree(doc); }
+
+    // ---- accounts, which every service but the trunks' changes
+
+    /** An account as a change read it: {@code doc} is null when there is none, and the commit must still find {@code json} under {@code key}. */
+    public record AccountRead(String key, String json, AccountDoc doc) {
+        /** A change that commits only while the account is as read (else {@link ConflictException}, and {@link #update} reads again). */
+        public Change change() { return new Change().expect(key, json); }
+    }
+
+    /** The account under its key, as stored (see {@link AccountDoc}). */
+    public AccountRead readAccount(String id) {
+        String key = keys.account(id);
+        String json = get(key);
+        try {
+            return new AccountRead(key, json, AccountDoc.read(json));
+        } catch (IOException e) {
+            throw new UncheckedIOException("stored account " + id + " is not readable: " + e.getMessage(), e);
+        }
+    }
+
+    /** The account to show: 404 when there is none. */
+    public AccountDoc account(String id) {
+        AccountDoc doc = readAccount(id).doc();
+        if (doc == null) throw ApiException.notFound("account " + id);
+        return doc;
+    }
+
+    /**
+     * The account that a change of it starts from (inside {@link #update}): 404 when there is none, 412 when the
+     * request's If-Match or If-None-Match does not hold for its version.
+     */
+    public AccountRead accountToChange(String id, IfMatch ifMatch) {
+        AccountRead read = readAccount(id);
+        if (read.doc() == null) throw ApiException.notFound("account " + id);
+        ifMatch.check(read.doc().version());
+        return read;
+    }
 
     // ---- writes
 

@@ -32,7 +32,7 @@ import java.util.Set;
  * unless the trunk says {@code allowAnySource: true}: a typo must not open the edge to everyone.
  */
 public final class TrunkService {
-    public static final List<Integer> DEFAULT_FINAL_CODES = List.of(486, 600, 603);
+    public static final List<Integer> DEFAULT_FINAL_CODES = List.of(486, 600, 603, 404, 484, 485);
     private static final Set<String> FIELDS = Set.of("host", "port", "transport", "enabled", "allowedCidrs", "allowAnySource",
             "callerIdFormat", "techPrefix", "maxChannels", "allowRefer", "allowRedirect", "finalCodes", "register",
             "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials");

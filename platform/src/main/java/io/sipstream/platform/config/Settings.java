@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -23,6 +26,9 @@ import java.util.stream.Stream;
 public final class Settings {
     private static final String ENV_PREFIX = "SIPSTREAM_";
     private final Map<String, String> values;
+    // what code has asked for, so that a setting nothing reads (misspelt, or given to the wrong service) can be found
+    private final Set<String> askedKeys = ConcurrentHashMap.newKeySet();
+    private final Set<String> askedPrefixes = ConcurrentHashMap.newKeySet();
 
     public Settings(Map<String, String> values) { this.values = Map.copyOf(values); }
 
@@ -40,7 +46,8 @@ public final class Settings {
             props.stringPropertyNames().forEach(k -> merged.put(k, props.getProperty(k).trim()));
         }
         env.forEach((k, v) -> {
-            if (k.startsWith(ENV_PREFIX)) merged.put(k.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+            String key = keyOfVariable(k);
+            if (key != null) merged.put(key, v);
         });
         merged.putAll(overrides);
         return new Settings(merged);
@@ -53,21 +60,37 @@ public final class Settings {
         return new Settings(merged);
     }
 
+    /** Every value; what is read through this map is not counted by {@link #unread()}. */
     public Map<String, String> asMap() { return values; }
+
+    /**
+     * The keys given that no code has asked for so far, by name or under a prefix ({@link #under}):
+     * after a service's config has been read, a misspelt setting or one the service does not use.
+     */
+    public Set<String> unread() {
+        Set<String> out = new TreeSet<>();
+        for (String key : values.keySet()) {
+            if (!askedKeys.contains(key) && askedPrefixes.stream().noneMatch(key::startsWith)) out.add(key);
+        }
+        return out;
+    }
 
     /** Every value under a prefix, with the prefix cut off: {@code kafka.producer.} for pass-through client configs. */
     public Map<String, String> under(String prefix) {
+        askedPrefixes.add(prefix);
         Map<String, String> out = new LinkedHashMap<>();
         values.forEach((k, v) -> { if (k.startsWith(prefix)) out.put(k.substring(prefix.length()), v); });
         return out;
     }
 
     public boolean has(String key) {
+        askedKeys.add(key);
         String v = values.get(key);
         return v != null && !v.isBlank();
     }
 
     public String string(String key, String fallback) {
+        askedKeys.add(key);
         String v = values.get(key);
         return v == null || v.isBlank() ? fallback : v.trim();
     }
@@ -124,5 +147,24 @@ public final class Settings {
         String v = string(key, null);
         if (v == null) return fallback;
         return Stream.of(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** The keys code has asked for so far, given or not: once every reader of a process has run, the settings it has. */
+    public Set<String> askedKeys() { return new TreeSet<>(askedKeys); }
+
+    /** The prefixes code has taken every key under so far ({@link #under}): {@code kafka.client.} ... */
+    public Set<String> askedPrefixes() { return new TreeSet<>(askedPrefixes); }
+
+    /** The setting an environment variable sets ({@code SIPSTREAM_KAFKA_BOOTSTRAP}: {@code kafka.bootstrap}), or null. */
+    public static String keyOfVariable(String name) {
+        return name.startsWith(ENV_PREFIX) ? name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.') : null;
+    }
+
+    /**
+     * The environment variable that sets a key ({@code kafka.bootstrap}: {@code SIPSTREAM_KAFKA_BOOTSTRAP}), or null
+     * for a key no variable can set: one with a character other than letters, digits and dots.
+     */
+    public static String variableOf(String key) {
+        return key.matches("[a-z0-9]+(\\.[a-z0-9]+)*") ? ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_') : null;
     }
 }

@@ -5,24 +5,42 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sipstream.platform.config.ConfigException;
+import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.health.HealthRegistry;
+import io.sipstream.platform.metrics.HttpServerMetrics;
+import io.sipstream.platform.metrics.ProcessMetrics;
+import jakarta.servlet.DispatcherType;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP server of a service process: every service mounts its REST routes on it before it
- * starts. Every path but /healthz and /metrics needs {@code Authorization: Bearer <api key>};
- * errors are JSON {@code {"error": ..., "field": ...}} with a 4xx or 5xx status.
+ * starts. Every path but the probes (/livez, /readyz, /healthz) and /metrics needs
+ * {@code Authorization: Bearer <api key>}; errors are JSON {@code {"error": ..., "field": ...}} with a
+ * 4xx or 5xx status. While it runs, /metrics shows the JVM's and the process' meters too
+ * ({@link ProcessMetrics}) and every request is timed ({@link HttpServerMetrics}).
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
-    private static final Set<String> OPEN_PATHS = Set.of("/healthz", "/metrics");
+    /**
+     * Where {@code http.host} is not set. Every interface, because a service in a container is reached from
+     * outside it; {@code sipstream local} sets 127.0.0.1 itself (its {@code --http-host}).
+     */
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_PORT = 8080;
+    static final int MIN_API_KEY = 16;
+    /** The largest request body, whatever its framing (a rate deck of some 20,000 rows). */
+    public static final long MAX_BODY_BYTES = 1_000_000L;
+    private static final Set<String> OPEN_PATHS = Set.of("/livez", "/readyz", "/healthz", "/metrics");
 
     private final Javalin app;
     private final String host;
@@ -30,10 +48,22 @@ public final class AdminServer implements AutoCloseable {
     private final byte[] apiKey;
     private final HealthRegistry health;
     private final PrometheusMeterRegistry metrics;
+    private ProcessMetrics processMetrics;
     private boolean started;
 
+    /**
+     * The admin server the settings describe: {@code http.host} (default {@value #DEFAULT_HOST}),
+     * {@code http.port} (default {@value #DEFAULT_PORT}) and {@code api.key}. Every process builds its server here.
+     */
+    public static AdminServer from(Settings settings, HealthRegistry health, PrometheusMeterRegistry metrics) {
+        String apiKey = settings.required("api.key");
+        if (apiKey.length() < MIN_API_KEY) throw new ConfigException("api.key", "must have at least " + MIN_API_KEY + " characters");
+        return new AdminServer(settings.string("http.host", DEFAULT_HOST), settings.integer("http.port", DEFAULT_PORT, 0, 65535),
+                apiKey, health, metrics);
+    }
+
     public AdminServer(String host, int port, String apiKey, HealthRegistry health, PrometheusMeterRegistry metrics) {
-        if (apiKey == null || apiKey.length() < 16) {
+        if (apiKey == null || apiKey.length() < MIN_API_KEY) {
             throw new IllegalArgumentException("the admin API key must have at least 16 characters");
         }
         this.host = host;
@@ -43,13 +73,23 @@ public final class AdminServer implements AutoCloseable {
         this.metrics = metrics;
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            config.http.maxRequestSize = 1_000_000L;
+            config.http.maxRequestSize = MAX_BODY_BYTES; // checked against Content-Length only: BodyLimit counts the stream
+            config.jetty.modifyServletContextHandler(handler -> handler.addFilter(new FilterHolder(new BodyLimit(MAX_BODY_BYTES)),
+                    "/*", EnumSet.of(DispatcherType.REQUEST)));
             config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            config.requestLogger.http(new HttpServerMetrics(metrics)::record);
         });
         app.before(this::authenticate);
-        app.get("/healthz", this::healthz);
+        // liveness apart from readiness: an orchestrator restarts a process that is not alive, and only stops
+        // sending work to one that is not ready (a Redis outage makes every instance unready at once)
+        app.get("/livez", ctx -> probe(ctx, health.liveness()));
+        app.get("/readyz", ctx -> probe(ctx, health.check()));
+        app.get("/healthz", ctx -> probe(ctx, health.check())); // /readyz's older name: docker-compose's healthchecks
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
-        app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.field(), e.getMessage()));
+        app.exception(ApiException.class, (e, ctx) -> {
+            if (e.status() == 413) tooLarge(ctx, e.getMessage());
+            else error(ctx, e.status(), e.field(), e.getMessage());
+        });
         app.exception(Exception.class, (e, ctx) -> {
             log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
             error(ctx, 500, null, "internal error: " + e.getClass().getSimpleName());
@@ -66,6 +106,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     public AdminServer start() {
+        processMetrics = ProcessMetrics.bindTo(metrics);
         app.start(host, port);
         started = true;
         log.info("admin REST API on http://{}:{}", host, app.port());
@@ -74,6 +115,9 @@ public final class AdminServer implements AutoCloseable {
 
     /** The bound port (useful when configured with 0). */
     public int port() { return app.port(); }
+
+    /** The listen address. */
+    public String host() { return host; }
 
     public String url() { return "http://" + host + ":" + port(); }
 
@@ -90,21 +134,43 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    private void healthz(Context ctx) {
-        HealthRegistry.Report report = health.check();
+    private static void probe(Context ctx, HealthRegistry.Report report) {
         ctx.status(report.up() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(report);
     }
 
     static void error(Context ctx, int status, String field, String message) {
+        ctx.status(status).json(errorBody(status, field, message));
+    }
+
+    private static Map<String, Object> errorBody(int status, String field, String message) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", message);
         if (field != null) body.put("field", field);
         body.put("status", status);
-        ctx.status(status).json(body);
+        return body;
+    }
+
+    /**
+     * The 413 of a body over the limit, sent at once with {@code Connection: close}. Jetty 11 reads an
+     * unread body to its end after an uncommitted response, to keep the connection: for a chunked body
+     * that is as long as the client cares to send. A committed response skips that, and the connection
+     * is closed instead.
+     */
+    private static void tooLarge(Context ctx, String message) {
+        try {
+            byte[] body = Json.MAPPER.writeValueAsBytes(errorBody(413, null, message));
+            ctx.status(413).header("Connection", "close").contentType("application/json");
+            ctx.res().setContentLength(body.length);
+            ctx.res().getOutputStream().write(body);
+            ctx.res().flushBuffer();
+        } catch (java.io.IOException e) {
+            log.debug("could not send 413 on {}: {}", ctx.path(), e.toString()); // the client is gone
+        }
     }
 
     @Override
     public void close() {
         app.stop();
+        if (processMetrics != null) processMetrics.close();
     }
 }

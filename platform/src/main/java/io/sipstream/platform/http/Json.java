@@ -1,5 +1,7 @@
 package io.sipstream.platform.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +12,15 @@ import java.io.IOException;
 
 /** The one JSON mapper of the process, and body parsing that answers 400 instead of throwing. */
 public final class Json {
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    /**
+     * How deep a JSON document may nest. The deepest request body is 4 levels (a dial plan rule's trunks);
+     * Jackson's own default (1000) is a library choice that changes between versions, so it is set here.
+     */
+    public static final int MAX_NESTING_DEPTH = 64;
+
+    public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+                    .build())
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

@@ -26,13 +26,41 @@ import redis.clients.jedis.UnifiedJedis;
  * </ul>
  * {@code redis.password} overrides a password in the URL (so the URL can be logged);
  * {@code redis.prefix} namespaces every key (default {@code sipstream:}).
+ *
+ * <p>{@code redis.timeout} bounds a command (and a connect), {@code redis.pool.max.wait} how long a
+ * command waits for a free connection: with neither bound, a Redis that stops answering holds
+ * every caller, and every caller after them, instead of failing them.
  */
-public record RedisSettings(String url, String password, String prefix, int poolSize, Duration timeout) {
+public record RedisSettings(String url, String password, String prefix, int poolSize, Duration timeout, Duration poolMaxWait) {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
 
-    public static RedisSettings from(Settings settings) {
+    /** A pool that waits for a connection half as long as a command may take ({@link #from}'s default). */
+    public RedisSettings(String url, String password, String prefix, int poolSize, Duration timeout) {
+        this(url, password, prefix, poolSize, timeout, timeout.dividedBy(2));
+    }
+
+    public RedisSettings {
+        positive("redis.timeout", timeout);
+        positive("redis.pool.max.wait", poolMaxWait);
+    }
+
+    public static RedisSettings from(Settings settings) { return from(settings, DEFAULT_TIMEOUT); }
+
+    /**
+     * As {@link #from(Settings)}, for a service whose callers cannot wait {@link #DEFAULT_TIMEOUT} for a command.
+     * {@code redis.pool.max.wait} is by default half of {@code redis.timeout}: every connection busy that long
+     * means Redis is not answering (its commands take a millisecond), and a command then fails within one and a
+     * half timeouts in all.
+     */
+    public static RedisSettings from(Settings settings, Duration defaultTimeout) {
+        Duration timeout = settings.duration("redis.timeout", defaultTimeout);
         return new RedisSettings(settings.required("redis.url"), settings.string("redis.password", null),
-                settings.string("redis.prefix", "sipstream:"), settings.integer("redis.pool.size", 16, 1, 512),
-                settings.duration("redis.timeout", Duration.ofSeconds(2)));
+                settings.string("redis.prefix", "sipstream:"), settings.integer("redis.pool.size", 16, 1, 512), timeout,
+                settings.duration("redis.pool.max.wait", timeout.dividedBy(2)));
+    }
+
+    private static void positive(String key, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) throw new ConfigException(key, "must be longer than zero");
     }
 
     /** Connects per the URL's scheme; every kind is a UnifiedJedis, so callers do not care which. */
@@ -53,6 +81,7 @@ public record RedisSettings(String url, String password, String prefix, int pool
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(poolSize);
         pool.setMaxIdle(poolSize);
+        pool.setMaxWait(poolMaxWait); // else a caller waits for a connection forever: JedisException once it has waited this long
         // the idle check only runs with an eviction interval: without one, connections broken by a
         // Redis restart stay in the pool and fail the next requests
         pool.setTestWhileIdle(true);
@@ -90,6 +119,7 @@ public record RedisSettings(String url, String password, String prefix, int pool
 
     @Override
     public String toString() {
-        return "RedisSettings[url=" + redacted() + ", prefix=" + prefix + ", poolSize=" + poolSize + "]";
+        return "RedisSettings[url=" + redacted() + ", prefix=" + prefix + ", poolSize=" + poolSize + ", timeout=" + timeout
+                + ", poolMaxWait=" + poolMaxWait + "]";
     }
 }

@@ -1,6 +1,7 @@
 package io.sipstream.router.dialplan;
 
 import io.sipstream.avro.DialPlanRule;
+import io.sipstream.avro.DialPlanRuleType;
 import io.sipstream.platform.dialplan.DialPattern;
 import io.sipstream.router.numbers.DialString;
 import java.util.List;
@@ -22,6 +23,13 @@ import org.slf4j.LoggerFactory;
  *   <li>REGEX: the whole of the dialled digits, or else the dialled number's E.164 form, so that
  *       both "9(\d+)" and "\+44(\d+)" work.</li>
  * </ul>
+ * An EXACT or PREFIX rule that does not rewrite the number (no strip, no prepend) also sees the
+ * E.164 form when the dialled string does not match it, so that "1900." catches "+1 900 ...",
+ * "011 1 900 ..." and a national "900 ...": a pattern that starts with '+' sees it with its '+'
+ * ("+19005550123"), any other its digits ("19005550123"). A rule that strips or prepends rewrites
+ * what was dialled and sees only that: applied to a number already complete, a rewrite made for
+ * dialling habits ("NXXNXXXXXX", prepend "+1") would turn it into another number. A rule matched
+ * on the E.164 form routes the E.164 number (or an EXACT rule's replacement).
  * The rewrite is the platform's: the replacement (EXACT: the new number; REGEX: with $1 groups),
  * then {@code strip} leading characters off, then {@code prepend}.
  */
@@ -45,13 +53,24 @@ public final class DialPlan {
     /**
      * The first rule that takes the dialled string, or null when none does.
      *
-     * @param e164 the dialled number in E.164, asked for only when a regex rule needs it (null when
-     *             the string is not a number)
+     * @param e164 the dialled number in E.164, asked for only when a rule needs it (null when the
+     *             string is not a number)
      */
     public static Match match(List<DialPlanRule> rules, DialString dialled, Supplier<String> e164) {
         if (rules == null || rules.isEmpty()) return null;
-        String e164Form = null;
-        boolean e164Known = false;
+        Supplier<String> number = new Supplier<>() { // asked at most once
+            private String known;
+            private boolean asked;
+
+            @Override
+            public String get() {
+                if (!asked) {
+                    known = e164.get();
+                    asked = true;
+                }
+                return known;
+            }
+        };
         for (int i = 0; i < rules.size(); i++) {
             DialPlanRule rule = rules.get(i);
             Optional<DialPattern> compiled = compiled(rule);
@@ -68,18 +87,34 @@ public final class DialPlan {
                 case REGEX -> {
                     Optional<Matcher> raw = pattern.match(input);
                     if (raw.isPresent()) yield raw;
-                    if (!e164Known) {
-                        e164Form = e164.get();
-                        e164Known = true;
-                    }
+                    String e164Form = number.get();
                     if (e164Form == null || e164Form.equals(input)) yield raw;
                     input = e164Form;
                     yield pattern.match(input);
                 }
             };
             if (m.isPresent()) return new Match(i, rule, DialPattern.rewrite(rule, m.get(), input));
+            if (seesE164(rule)) {
+                Match onE164 = matchE164(i, rule, pattern, number.get());
+                if (onE164 != null) return onE164;
+            }
         }
         return null;
+    }
+
+    /** Whether an EXACT or PREFIX rule is matched against the E.164 form too: when it does not rewrite the number. */
+    static boolean seesE164(DialPlanRule rule) {
+        return rule.getType() != DialPlanRuleType.REGEX && rule.getStrip() <= 0
+                && (rule.getPrepend() == null || rule.getPrepend().isEmpty());
+    }
+
+    private static Match matchE164(int index, DialPlanRule rule, DialPattern pattern, String e164) {
+        if (e164 == null) return null;
+        String form = rule.getPattern().startsWith("+") ? e164 : e164.substring(1);
+        Optional<Matcher> m = pattern.match(form);
+        if (m.isEmpty()) return null;
+        boolean replaces = rule.getReplace() != null && !rule.getReplace().isEmpty();
+        return new Match(index, rule, replaces ? DialPattern.rewrite(rule, m.get(), form) : e164);
     }
 
     private static Optional<DialPattern> compiled(DialPlanRule rule) {

@@ -15,14 +15,18 @@ import java.util.Objects;
  * @param pendingMaxAge   how long a routed or ringing call counts against its account's
  *                        concurrency without news from the edge
  * @param liveMaxAge      how long an answered call counts without news (an INTERIM renews it)
- * @param sweepInterval   how often expired live calls are deleted (wall clock)
+ * @param sweepInterval   how often expired live calls and prepaid holds are deleted (wall clock)
+ * @param prepaidMaxDuration the longest cap a prepaid call gets, so the most of a balance one call
+ *                        holds (the edge hangs every call up at {@code edge.max.call.duration} anyway)
  * @param listener        told of every verdict (metrics)
  */
 public record RouterOptions(SerdeConfig serdes, BarredPrefixes barred, String inboundRegion, Duration pendingMaxAge,
-                            Duration liveMaxAge, Duration sweepInterval, VerdictListener listener) {
+                            Duration liveMaxAge, Duration sweepInterval, Duration prepaidMaxDuration, VerdictListener listener) {
     public static final Duration DEFAULT_PENDING_MAX_AGE = Duration.ofMinutes(5);
     public static final Duration DEFAULT_LIVE_MAX_AGE = Duration.ofHours(6);
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(30);
+    /** The edge's default {@code edge.max.call.duration}. */
+    public static final Duration DEFAULT_PREPAID_MAX_DURATION = Duration.ofHours(4);
 
     public RouterOptions {
         Objects.requireNonNull(serdes, "serdes");
@@ -31,20 +35,25 @@ public record RouterOptions(SerdeConfig serdes, BarredPrefixes barred, String in
         Objects.requireNonNull(pendingMaxAge, "pendingMaxAge");
         Objects.requireNonNull(liveMaxAge, "liveMaxAge");
         Objects.requireNonNull(sweepInterval, "sweepInterval");
+        Objects.requireNonNull(prepaidMaxDuration, "prepaidMaxDuration");
         if (listener == null) listener = VerdictListener.NONE;
     }
 
     /** Defaults everywhere but the registry: the shipped barred list, inbound numbers read in US. */
     public static RouterOptions defaults(SerdeConfig serdes) {
         return new RouterOptions(serdes, BarredPrefixes.defaults(), "US", DEFAULT_PENDING_MAX_AGE, DEFAULT_LIVE_MAX_AGE,
-                DEFAULT_SWEEP_INTERVAL, VerdictListener.NONE);
+                DEFAULT_SWEEP_INTERVAL, DEFAULT_PREPAID_MAX_DURATION, VerdictListener.NONE);
     }
 
     public RouterOptions withListener(VerdictListener l) {
-        return new RouterOptions(serdes, barred, inboundRegion, pendingMaxAge, liveMaxAge, sweepInterval, l);
+        return new RouterOptions(serdes, barred, inboundRegion, pendingMaxAge, liveMaxAge, sweepInterval, prepaidMaxDuration, l);
     }
 
     public RouterOptions withBarred(BarredPrefixes b) {
-        return new RouterOptions(serdes, b, inboundRegion, pendingMaxAge, liveMaxAge, sweepInterval, listener);
+        return new RouterOptions(serdes, b, inboundRegion, pendingMaxAge, liveMaxAge, sweepInterval, prepaidMaxDuration, listener);
+    }
+
+    public RouterOptions withPrepaidMaxDuration(Duration d) {
+        return new RouterOptions(serdes, barred, inboundRegion, pendingMaxAge, liveMaxAge, sweepInterval, d, listener);
     }
 }

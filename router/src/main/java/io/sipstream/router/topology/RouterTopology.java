@@ -8,11 +8,18 @@ import io.sipstream.avro.Direction;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Rate;
 import io.sipstream.avro.Trunk;
+import io.sipstream.avro.TrunkLoad;
+import io.sipstream.router.channels.Seat;
+import io.sipstream.router.channels.TrunkClaim;
 import io.sipstream.router.limits.LiveCall;
 import io.sipstream.router.limits.RateWindow;
+import io.sipstream.router.prepaid.Reservation;
+import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.Topic;
 import io.sipstream.schemas.Topics;
 import io.sipstream.schemas.serde.SerdeConfig;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
@@ -37,17 +44,26 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * registry.accounts -> table (router-accounts)  \   co-partitioned by account id
  * billing.blocks    -> table (router-blocks)     |  (Topics.ACCOUNT_PARTITIONS each)
- * call.events (bytes) -> live-call tracker ---- | -> router-live-calls
+ * call.events (bytes) -> live-call tracker ---- | -> router-live-calls, router-reservations
  * call.attempts --+- outbound -----------------------+-> route -> call.verdicts
  *                 '- inbound -> owner lookup -> repartition by owner (inbound-by-owner) -'   (partition = replyPartition)
- * registry.numbers, registry.trunks, billing.rates -> global tables
+ * registry.numbers, registry.trunks, billing.rates, router.trunk.calls -> global tables
+ *
+ * route -> routed trunk claims --+-> repartition by trunk (claims-by-trunk) -> trunk channel counter -> router.trunk.calls
+ * live-call tracker (claims) ----'      (router-trunk-seats on the account side, router-trunk-channels on the trunk side)
  * </pre>
  *
  * Inbound attempts are keyed by the dialled number; they are re-keyed by the number's owner and
  * repartitioned so that the owner's account, limits and live calls are local to the task that
  * decides them (one extra hop, on inbound calls only). All stores are in memory, the tables'
- * changelogs are their compacted source topics (topology optimisation), the live calls have a
- * changelog of their own, and the per-second rate windows none (they are worthless a second later).
+ * changelogs are their compacted source topics (topology optimisation), the live calls and the
+ * prepaid holds have changelogs of their own, and the per-second rate windows none (they are
+ * worthless a second later).
+ *
+ * <p>A trunk's calls come from every account's partition, so they are counted where the trunk's
+ * key lands (one hop, only for calls on trunks with {@code maxChannels}) and the count comes back
+ * to every task through router.trunk.calls: a decision sees the calls routed before it a few
+ * milliseconds late, so a burst in that window can pass the limit by the calls routed within it.
  */
 public final class RouterTopology {
     public static final String ACCOUNTS_STORE = "router-accounts";
@@ -57,8 +73,18 @@ public final class RouterTopology {
     public static final String RATES_STORE = "router-rates";
     public static final String LIVE_CALLS_STORE = "router-live-calls";
     public static final String CALL_RATES_STORE = "router-call-rates";
+    /** What routed prepaid calls hold of their accounts' balances ({@link io.sipstream.router.prepaid.Reservations}). */
+    public static final String RESERVATIONS_STORE = "router-reservations";
+    /** Which trunk with a channel limit each call of the task's accounts holds. */
+    public static final String TRUNK_SEATS_STORE = "router-trunk-seats";
+    /** The calls of each trunk with a channel limit, kept by the trunk's task. */
+    public static final String TRUNK_CHANNELS_STORE = "router-trunk-channels";
+    /** router.trunk.calls, the count of every trunk, as a global table. */
+    public static final String TRUNK_LOADS_STORE = "router-trunk-loads";
     /** Name of the repartition of inbound attempts (topic {@code <application.id>-inbound-by-owner-repartition}). */
     public static final String INBOUND_BY_OWNER = "inbound-by-owner";
+    /** Name of the repartition of the trunk claims (topic {@code <application.id>-claims-by-trunk-repartition}). */
+    public static final String CLAIMS_BY_TRUNK = "claims-by-trunk";
 
     public static Topology build(RouterOptions options) {
         SerdeConfig serdes = options.serdes();
@@ -80,16 +106,24 @@ public final class RouterTopology {
         builder.globalTable(Topics.BILLING_RATES.name(), consumed(Topics.BILLING_RATES, serdes, "rates"),
                 Materialized.<String, Rate>as(Stores.inMemoryKeyValueStore(RATES_STORE))
                         .withKeySerde(keys).withValueSerde(Topics.BILLING_RATES.valueSerde(serdes)));
+        builder.globalTable(Topics.ROUTER_TRUNK_CALLS.name(), consumed(Topics.ROUTER_TRUNK_CALLS, serdes, "trunk-loads"),
+                Materialized.<String, TrunkLoad>as(Stores.inMemoryKeyValueStore(TRUNK_LOADS_STORE))
+                        .withKeySerde(keys).withValueSerde(Topics.ROUTER_TRUNK_CALLS.valueSerde(serdes)));
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIVE_CALLS_STORE), keys, LiveCall.serde()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CALL_RATES_STORE), keys, RateWindow.serde())
                 .withLoggingDisabled());
+        // changelogged: a restart or a moved task must not forget what running calls hold
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RESERVATIONS_STORE), keys, Reservation.serde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TRUNK_SEATS_STORE), keys, Seat.serde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TRUNK_CHANNELS_STORE), keys, LiveCall.serde()));
 
         // call.events are read as bytes: the tracker decodes only the events of accounts it tracks
         Deserializer<CallEvent> events = Topics.CALL_EVENTS.valueSerde(serdes).deserializer();
-        builder.stream(Topics.CALL_EVENTS.name(), Consumed.with(keys, Serdes.ByteArray()).withName("call-events-source"))
+        KStream<String, TrunkClaim> eventClaims = builder
+                .stream(Topics.CALL_EVENTS.name(), Consumed.with(keys, Serdes.ByteArray()).withName("call-events-source"))
                 .process(() -> new CallEventTracker(options, events), Named.as("live-call-tracker"),
-                        LIVE_CALLS_STORE, CALL_RATES_STORE, ACCOUNTS_STORE);
+                        LIVE_CALLS_STORE, CALL_RATES_STORE, ACCOUNTS_STORE, RESERVATIONS_STORE, TRUNK_SEATS_STORE);
 
         Serde<CallAttempt> attemptSerde = Topics.CALL_ATTEMPTS.valueSerde(serdes);
         Map<String, KStream<String, CallAttempt>> byDirection = builder
@@ -101,18 +135,40 @@ public final class RouterTopology {
                 .process(() -> new InboundOwnerLookup(options), Named.as("inbound-owner-lookup"))
                 .repartition(Repartitioned.<String, CallAttempt>as(INBOUND_BY_OWNER)
                         .withKeySerde(keys).withValueSerde(attemptSerde).withNumberOfPartitions(Topics.ACCOUNT_PARTITIONS));
-        byDirection.get("direction-outbound")
+        KStream<String, AddressedVerdict> verdicts = byDirection.get("direction-outbound")
                 .merge(inboundByOwner, Named.as("attempts-by-account"))
                 .process(() -> new RoutingProcessor(options), Named.as("route"),
-                        ACCOUNTS_STORE, BLOCKS_STORE, LIVE_CALLS_STORE, CALL_RATES_STORE)
-                .to(Topics.CALL_VERDICTS.name(), Produced.with(keys, AddressedVerdict.serde(Topics.CALL_VERDICTS.valueSerde(serdes)))
-                        .withStreamPartitioner(AddressedVerdict.partitioner())
-                        .withName("verdicts"));
+                        ACCOUNTS_STORE, BLOCKS_STORE, LIVE_CALLS_STORE, CALL_RATES_STORE, RESERVATIONS_STORE);
+        verdicts.to(Topics.CALL_VERDICTS.name(), Produced.with(keys, AddressedVerdict.serde(Topics.CALL_VERDICTS.valueSerde(serdes)))
+                .withStreamPartitioner(AddressedVerdict.partitioner())
+                .withName("verdicts"));
+
+        // the trunks' channels: claims from verdicts and events, counted per trunk, the counts read back as a global table
+        verdicts.process(() -> new RoutedTrunkClaims(options), Named.as("routed-trunk-claims"), TRUNK_SEATS_STORE)
+                .merge(eventClaims, Named.as("trunk-claims"))
+                .repartition(Repartitioned.<String, TrunkClaim>as(CLAIMS_BY_TRUNK)
+                        .withKeySerde(keys).withValueSerde(TrunkClaim.serde()).withNumberOfPartitions(Topics.TABLE_PARTITIONS))
+                .process(() -> new TrunkChannelCounter(options), Named.as("trunk-channel-counter"), TRUNK_CHANNELS_STORE)
+                .to(Topics.ROUTER_TRUNK_CALLS.name(), Produced.with(keys, Topics.ROUTER_TRUNK_CALLS.valueSerde(serdes))
+                        .withName("trunk-counts"));
 
         Properties props = new Properties();
         props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE); // tables restore from their source topics
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // as the service runs it
         return builder.build(props);
+    }
+
+    /**
+     * The subjects the topology writes Avro values under, for the start-up step that gets their
+     * schema ids ({@link SchemaIds}): the verdicts, inbound attempts on their repartition topic, dead
+     * letters, and the tables' values, which their stores serialise again under their changelogs, the
+     * source topics.
+     */
+    public static List<SchemaIds.Writer> writers(String applicationId) {
+        List<SchemaIds.Writer> writers = new ArrayList<>(SchemaIds.of(Topics.CALL_VERDICTS, Topics.DEAD_LETTERS,
+                Topics.REGISTRY_ACCOUNTS, Topics.BILLING_BLOCKS, Topics.REGISTRY_NUMBERS, Topics.REGISTRY_TRUNKS, Topics.BILLING_RATES));
+        writers.add(SchemaIds.Writer.of(applicationId + "-" + INBOUND_BY_OWNER + "-repartition", CallAttempt.class));
+        return writers;
     }
 
     /** Tables and global tables add "-source" to the name themselves. */

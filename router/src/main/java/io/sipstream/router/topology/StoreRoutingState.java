@@ -5,27 +5,34 @@ import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Rate;
 import io.sipstream.avro.Trunk;
+import io.sipstream.avro.TrunkLoad;
+import io.sipstream.router.prepaid.Held;
+import io.sipstream.router.prepaid.Reservations;
 import io.sipstream.router.verdicts.RoutingState;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
-/** The routing state as the topology's table stores hold it. */
+/** The routing state as the topology's table stores hold it, and the prepaid holds as of the wall clock. */
 final class StoreRoutingState implements RoutingState {
-    private static final int MAX_E164_DIGITS = 15;
-
     private final KeyValueStore<String, ValueAndTimestamp<Account>> accounts;
     private final KeyValueStore<String, ValueAndTimestamp<BlockDecision>> blocks;
     private final KeyValueStore<String, ValueAndTimestamp<NumberAssignment>> numbers;
     private final KeyValueStore<String, ValueAndTimestamp<Trunk>> trunks;
     private final KeyValueStore<String, ValueAndTimestamp<Rate>> rates;
+    private final KeyValueStore<String, ValueAndTimestamp<TrunkLoad>> trunkLoads;
+    private final ProcessorContext<?, ?> context;
+    private final Reservations reservations;
 
-    StoreRoutingState(ProcessorContext<?, ?> context) {
+    StoreRoutingState(ProcessorContext<?, ?> context, Reservations reservations) {
+        this.context = context;
+        this.reservations = reservations;
         accounts = context.getStateStore(RouterTopology.ACCOUNTS_STORE);
         blocks = context.getStateStore(RouterTopology.BLOCKS_STORE);
         numbers = context.getStateStore(RouterTopology.NUMBERS_STORE);
         trunks = context.getStateStore(RouterTopology.TRUNKS_STORE);
         rates = context.getStateStore(RouterTopology.RATES_STORE);
+        trunkLoads = context.getStateStore(RouterTopology.TRUNK_LOADS_STORE);
     }
 
     @Override
@@ -44,13 +51,17 @@ final class StoreRoutingState implements RoutingState {
     public Trunk trunk(String trunkId) { return value(trunks.get(trunkId)); }
 
     @Override
-    public Rate rate(String deckId, String digits) {
-        String deck = deckId + ':';
-        for (int len = Math.min(digits.length(), MAX_E164_DIGITS); len > 0; len--) {
-            Rate rate = value(rates.get(deck + digits.substring(0, len)));
-            if (rate != null) return rate;
-        }
-        return null;
+    public int trunkCalls(String trunkId) {
+        TrunkLoad load = value(trunkLoads.get(trunkId));
+        return load == null ? 0 : load.getLiveCalls();
+    }
+
+    @Override
+    public Rate rate(String key) { return value(rates.get(key)); }
+
+    @Override
+    public Held held(String accountId, String exceptCallId) {
+        return reservations.held(accountId, exceptCallId, context.currentSystemTimeMs());
     }
 
     private static <V> V value(ValueAndTimestamp<V> v) { return v == null ? null : v.value(); }

@@ -10,6 +10,7 @@ import io.sipstream.router.numbers.E164Number;
 import io.sipstream.router.numbers.NumberNormalizer;
 import io.sipstream.router.verdicts.RouteResolver.Resolution;
 import io.sipstream.router.verdicts.Targets.Caller;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -25,9 +26,12 @@ public final class InboundRouting {
     private final RouteResolver routes;
     private final String region;
 
-    /** @param region the region in which inbound dialled numbers without a country code are read */
-    public InboundRouting(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred, String region) {
-        this.routes = new RouteResolver(state, numbers, barred);
+    /**
+     * @param region        the region in which inbound dialled numbers without a country code are read
+     * @param prepaidMaxCap the longest cap a prepaid owner's forwarded call gets
+     */
+    public InboundRouting(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred, String region, Duration prepaidMaxCap) {
+        this.routes = new RouteResolver(state, numbers, barred, new MoneyControls(state, prepaidMaxCap));
         this.region = region;
     }
 
@@ -60,7 +64,9 @@ public final class InboundRouting {
                         .setMaxDurationSeconds(route.maxDurationSeconds()).build();
             }
             // Billing stops the forward over a trunk, not the call: the owner's own phones still ring.
-            if (!route.billing()) return Verdicts.reject(attempt, ownerId, route.sipStatus(), route.reason(), called, now);
+            if (!route.billing()) {
+                return Verdicts.reject(attempt, ownerId, route.sipStatus(), route.reason(), route.q850Cause(), called, now);
+            }
             skipped = "forward target skipped: " + route.reason();
         }
         RoutingVerdict.Builder verdict = verdict(attempt, ownerId, called, caller, List.of(Targets.registered(owner, caller)), now);

@@ -13,6 +13,7 @@ import io.sipstream.router.numbers.E164Number;
 import io.sipstream.router.numbers.NumberNormalizer;
 import io.sipstream.router.verdicts.RouteResolver.Resolution;
 import io.sipstream.router.verdicts.Targets.Caller;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -20,16 +21,26 @@ import java.util.List;
  * enabled, billing does not block it, a prepaid balance is left); the dial plan may take the
  * dialled string as it is (speed dials, short codes, rewrites, rejects); else the string is read
  * as an E.164 number in the account's region; the destination must be in the account's countries
- * and not barred; then the caller ID, the trunks and billing's cap on the duration. The stream's
- * limits (concurrency, rate) are applied after this, by the topology.
+ * and not barred; then billing's cap on the duration (a prepaid balance less what the account's
+ * other calls hold) or, postpaid, a rate for the destination; then the caller ID and the trunks.
+ * The stream's limits (concurrency, rate) and the prepaid hold are applied after this, by the topology.
  */
 public final class OutboundRouting {
     private final RouteResolver routes;
     private final MoneyControls money;
 
-    public OutboundRouting(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred) {
-        this.routes = new RouteResolver(state, numbers, barred);
-        this.money = new MoneyControls(state);
+    /** @param prepaidMaxCap the longest cap a prepaid call gets ({@code router.prepaid.max.duration}) */
+    public OutboundRouting(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred, Duration prepaidMaxCap) {
+        this.money = new MoneyControls(state, prepaidMaxCap);
+        this.routes = new RouteResolver(state, numbers, barred, money);
+    }
+
+    /**
+     * What a call this router routed for the account holds of its prepaid balance until it ends
+     * (see {@link io.sipstream.router.prepaid.Reservations}); null when it holds nothing.
+     */
+    public PrepaidHold hold(Account account, RoutingVerdict routed) {
+        return money.hold(account, routed);
     }
 
     public RoutingVerdict decide(CallAttempt attempt, String accountId, long now) {
@@ -83,12 +94,14 @@ public final class OutboundRouting {
                     + " is barred (premium-rate or fraud-prone prefix " + bar + ")", destination, now);
         }
 
-        MoneyControls.Outcome money = this.money.cap(account, block, destination);
+        MoneyControls.Outcome money = this.money.outbound(account, block, destination, attempt.getCallId());
         if (!money.ok()) return Verdicts.reject(attempt, accountId, money.sipStatus(), money.reason(), destination, now);
 
         List<String> trunks = match == null ? null : match.rule().getTrunks();
         Resolution route = routes.outbound(trunks, account, destination, caller);
-        if (!route.ok()) return Verdicts.reject(attempt, accountId, route.sipStatus(), route.reason(), destination, now);
+        if (!route.ok()) {
+            return Verdicts.reject(attempt, accountId, route.sipStatus(), route.reason(), route.q850Cause(), destination, now);
+        }
         return Verdicts.route(attempt, accountId, route.targets(), now)
                 .setDestination(destination.e164())
                 .setDestinationRegion(destination.region())

@@ -15,16 +15,21 @@ final class RouteResolver {
 
     /**
      * Targets in failover order with the cap on the call's duration (null: none), or the SIP status
-     * and reason why there are none; {@code billing} when the account's money controls refused them
-     * (a block, a prepaid balance), not its configuration.
+     * and reason why there are none, with a Q.850 cause when one says it better (null: none);
+     * {@code billing} when the account's money controls refused them (a block, a prepaid balance),
+     * not its configuration.
      */
-    record Resolution(List<RouteTarget> targets, int sipStatus, String reason, Integer maxDurationSeconds, boolean billing) {
-        static Resolution of(List<RouteTarget> targets) { return new Resolution(targets, 0, null, null, false); }
-        static Resolution refuse(int sipStatus, String reason) { return new Resolution(List.of(), sipStatus, reason, null, false); }
-        static Resolution refusedByBilling(int sipStatus, String reason) {
-            return new Resolution(List.of(), sipStatus, reason, null, true);
+    record Resolution(List<RouteTarget> targets, int sipStatus, String reason, Integer q850Cause, Integer maxDurationSeconds,
+                      boolean billing) {
+        static Resolution of(List<RouteTarget> targets) { return new Resolution(targets, 0, null, null, null, false); }
+        static Resolution refuse(int sipStatus, String reason) { return refuse(sipStatus, reason, null); }
+        static Resolution refuse(int sipStatus, String reason, Integer q850Cause) {
+            return new Resolution(List.of(), sipStatus, reason, q850Cause, null, false);
         }
-        Resolution capped(Integer seconds) { return new Resolution(targets, sipStatus, reason, seconds, billing); }
+        static Resolution refusedByBilling(int sipStatus, String reason) {
+            return new Resolution(List.of(), sipStatus, reason, null, null, true);
+        }
+        Resolution capped(Integer seconds) { return new Resolution(targets, sipStatus, reason, q850Cause, seconds, billing); }
         boolean ok() { return sipStatus == 0; }
     }
 
@@ -33,11 +38,11 @@ final class RouteResolver {
     private final BarredPrefixes barred;
     private final MoneyControls money;
 
-    RouteResolver(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred) {
+    RouteResolver(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred, MoneyControls money) {
         this.state = state;
         this.numbers = numbers;
         this.barred = barred;
-        this.money = new MoneyControls(state);
+        this.money = money;
     }
 
     RoutingState state() { return state; }
@@ -48,15 +53,18 @@ final class RouteResolver {
 
     /**
      * The trunks named (a dial plan rule's, in failover order), or else the account's outbound
-     * trunk followed by its outbound host; unknown and disabled trunks are skipped.
+     * trunk followed by its outbound host; unknown and disabled trunks are skipped, and so are
+     * trunks whose channels are all taken ({@code maxChannels}). When nothing is left and a trunk
+     * was full, the refusal carries Q.850 cause 34 (no circuit/channel available).
      */
     Resolution outbound(List<String> trunkIds, Account account, E164Number destination, Caller caller) {
         List<RouteTarget> targets = new ArrayList<>(2);
         List<String> skipped = new ArrayList<>(0);
+        boolean full = false;
         if (trunkIds != null && !trunkIds.isEmpty()) {
-            for (String id : trunkIds) addTrunk(id, destination, caller, targets, skipped);
+            for (String id : trunkIds) full |= addTrunk(id, destination, caller, targets, skipped);
         } else {
-            if (account.getOutboundTrunk() != null) addTrunk(account.getOutboundTrunk(), destination, caller, targets, skipped);
+            if (account.getOutboundTrunk() != null) full = addTrunk(account.getOutboundTrunk(), destination, caller, targets, skipped);
             if (account.getOutboundHost() != null && !account.getOutboundHost().isBlank()) {
                 targets.add(Targets.host(account.getOutboundHost(), destination, caller));
             }
@@ -64,14 +72,24 @@ final class RouteResolver {
         if (!targets.isEmpty()) return Resolution.of(targets);
         String why = skipped.isEmpty() ? "account " + account.getAccountId() + " has no outbound trunk or host"
                 : String.join(", ", skipped);
-        return Resolution.refuse(Verdicts.SERVICE_UNAVAILABLE, "no route to " + destination.e164() + ": " + why);
+        return Resolution.refuse(Verdicts.SERVICE_UNAVAILABLE, "no route to " + destination.e164() + ": " + why,
+                full ? Verdicts.NO_CIRCUIT_AVAILABLE : null);
     }
 
-    private void addTrunk(String id, E164Number destination, Caller caller, List<RouteTarget> targets, List<String> skipped) {
+    /** Adds the trunk as a target or says in {@code skipped} why not; true when it was skipped for being full. */
+    private boolean addTrunk(String id, E164Number destination, Caller caller, List<RouteTarget> targets, List<String> skipped) {
         Trunk trunk = state.trunk(id);
-        if (trunk == null) skipped.add("trunk " + id + " is unknown");
-        else if (!trunk.getEnabled()) skipped.add("trunk " + id + " is disabled");
-        else targets.add(Targets.trunk(trunk, destination, caller));
+        if (trunk == null) {
+            skipped.add("trunk " + id + " is unknown");
+        } else if (!trunk.getEnabled()) {
+            skipped.add("trunk " + id + " is disabled");
+        } else if (trunk.getMaxChannels() > 0 && state.trunkCalls(id) >= trunk.getMaxChannels()) {
+            skipped.add("trunk " + id + " is full (" + state.trunkCalls(id) + " of " + trunk.getMaxChannels() + " channels)");
+            return true;
+        } else {
+            targets.add(Targets.trunk(trunk, destination, caller));
+        }
+        return false;
     }
 
     /**

@@ -4,12 +4,10 @@ import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.Rate;
 import io.sipstream.avro.Trunk;
+import io.sipstream.router.prepaid.Held;
 
 /** What a routing decision reads: the registry and billing tables as this router instance sees them. */
 public interface RoutingState {
-    /** The deck that rates every account without its own. */
-    String DEFAULT_RATE_DECK = "default";
-
     /** An account of this instance's partitions (the one the attempt is keyed by), or null. */
     Account account(String accountId);
 
@@ -21,6 +19,15 @@ public interface RoutingState {
 
     Trunk trunk(String trunkId);
 
-    /** The deck's row with the longest prefix of the E.164 digits (no '+'), or null. */
-    Rate rate(String deckId, String digits);
+    /** The calls a trunk with a channel limit carries now, as every router instance's count says (0: none known). */
+    int trunkCalls(String trunkId);
+
+    /** The billing.rates row of a {@code deckId:prefix} key ({@link io.sipstream.rating.RateKeys}), or null. */
+    Rate rate(String key);
+
+    /**
+     * What the router holds of a prepaid account's balance for its calls routed and not ended
+     * ({@link io.sipstream.router.prepaid.Reservations}), but the call {@code exceptCallId}'s own.
+     */
+    Held held(String accountId, String exceptCallId);
 }

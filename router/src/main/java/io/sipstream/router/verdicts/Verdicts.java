@@ -17,6 +17,8 @@ public final class Verdicts {
     public static final int ADDRESS_INCOMPLETE = 484;
     public static final int BUSY_HERE = 486;
     public static final int SERVICE_UNAVAILABLE = 503;
+    /** Q.850 cause: no circuit/channel available (every trunk of the route is full). */
+    public static final int NO_CIRCUIT_AVAILABLE = 34;
 
     public static RoutingVerdict reject(CallAttempt attempt, String accountId, int sipStatus, String reason, long now) {
         return reject(attempt, accountId, sipStatus, reason, null, now);
@@ -24,10 +26,17 @@ public final class Verdicts {
 
     public static RoutingVerdict reject(CallAttempt attempt, String accountId, int sipStatus, String reason,
                                         E164Number destination, long now) {
+        return reject(attempt, accountId, sipStatus, reason, null, destination, now);
+    }
+
+    /** A refusal with a Q.850 cause for the caller's Reason header (null: none). */
+    public static RoutingVerdict reject(CallAttempt attempt, String accountId, int sipStatus, String reason, Integer q850Cause,
+                                        E164Number destination, long now) {
         return base(attempt, accountId, now)
                 .setAction(VerdictAction.REJECT)
                 .setSipStatus(sipStatus)
                 .setReason(reason)
+                .setQ850Cause(q850Cause)
                 .setDestination(destination == null ? null : destination.e164())
                 .setDestinationRegion(destination == null ? null : destination.region())
                 .build();
@@ -43,6 +52,7 @@ public final class Verdicts {
                 .setNoAnswerSeconds(0)
                 .setNoAnswerTargets(List.of())
                 .setMaxDurationSeconds(null)
+                .setQ850Cause(null)
                 .build();
     }
 
@@ -67,6 +77,7 @@ public final class Verdicts {
                 .setNoAnswerSeconds(0)
                 .setNoAnswerTargets(List.of())
                 .setMaxDurationSeconds(null)
+                .setQ850Cause(null)
                 .setAttemptReceivedAt(attempt.getReceivedAt())
                 .setDecidedAt(Instant.ofEpochMilli(now));
     }

@@ -234,4 +234,23 @@ class InboundRoutingTest {
         assertThat(v.getTargets()).singleElement().satisfies(t -> assertThat(t.getKind()).isEqualTo(TargetKind.TRUNK));
         assertThat(v.getMaxDurationSeconds()).isNull();
     }
+
+    @Test
+    void shouldForwardAPostpaidOwnersCallToAnUnratedNumber() {
+        // billing rates inbound calls at zero whatever the forward's rate: only outbound calls need one
+        d.put(account("bob").setAllowUnratedCalls(false).setForwardTarget("+12125550199"));
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(v.getTargets()).singleElement().satisfies(t -> assertThat(t.getKind()).isEqualTo(TargetKind.TRUNK));
+    }
+
+    @Test
+    void shouldNotHoldThePrepaidOwnersBalanceForAForwardedCall() {
+        // the forwarded leg is capped, not billed: it holds nothing, and the owner's own calls keep the balance
+        d.put(account("bob").setPrepaid(true).setForwardTarget("+12125550199"));
+        d.rate("default", "1", "0.50");
+        d.block("bob", false, true, "1.00", "0");
+        assertThat(d.decide(d.inbound("+15551230009", "+12125550100")).getMaxDurationSeconds()).isEqualTo(119);
+        assertThat(d.decide(d.outbound("bob", "+12125550111")).getMaxDurationSeconds()).isEqualTo(119);
+    }
 }

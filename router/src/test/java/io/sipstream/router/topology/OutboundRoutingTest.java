@@ -1,5 +1,6 @@
 package io.sipstream.router.topology;
 
+import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.CallerIdFormat;
 import io.sipstream.avro.DialPlanRule;
 import io.sipstream.avro.DialPlanRuleType;
@@ -252,6 +253,50 @@ class OutboundRoutingTest {
     }
 
     @Test
+    void shouldMatchAPrefixRuleAgainstTheE164FormOfWhatWasDialled() {
+        // issue 15: a 1900 rule catches the number however it is dialled
+        dialPlan(rule(DialPlanRuleType.PREFIX, "1900.").setRejectStatus(603));
+        for (String dialled : List.of("19005551234", "+1 900 555 1234", "011 1 900 555 1234", "(900) 555-1234", "tel:+19005551234")) {
+            assertRejected(d.decide(d.outbound("acme", dialled)), 603, "dial plan rule 1 (prefix 1900.)");
+        }
+        assertThat(d.decide(d.outbound("acme", "+12125551234")).getAction()).isEqualTo(VerdictAction.ROUTE);
+    }
+
+    @Test
+    void shouldMatchAPlusPatternAgainstTheE164FormWithItsPlus() {
+        dialPlan(rule(DialPlanRuleType.PREFIX, "+44.").setTrunks(List.of("t2")));
+        for (String dialled : List.of("+44 20 7946 0000", "011 44 20 7946 0000", "00442079460000")) {
+            RoutingVerdict v = d.decide(d.outbound("acme", dialled));
+            assertThat(trunkIds(v)).as(dialled).containsExactly("t2");
+            assertThat(v.getDestination()).isEqualTo("+442079460000");
+        }
+        assertThat(trunkIds(d.decide(d.outbound("acme", "+15551234567")))).containsExactly("t1");
+    }
+
+    @Test
+    void shouldMatchAnExactRuleAgainstTheE164FormToo() {
+        dialPlan(rule(DialPlanRuleType.EXACT, "+15559990000").setReplace("+15559876543"),
+                rule(DialPlanRuleType.EXACT, "18005551212").setTrunks(List.of("t2")));
+        assertThat(d.decide(d.outbound("acme", "(555) 999-0000")).getDestination()).isEqualTo("+15559876543");
+        RoutingVerdict tollFree = d.decide(d.outbound("acme", "+1 800 555 1212"));
+        assertThat(trunkIds(tollFree)).containsExactly("t2");
+        assertThat(tollFree.getDestination()).isEqualTo("+18005551212");
+    }
+
+    @Test
+    void shouldMatchARuleThatRewritesOnlyAgainstWhatWasDialled() {
+        // a rewrite made for dialling habits would turn a complete number into another one: +65 6987 6543 is
+        // ten E.164 digits that "NXXNXXXXXX" would make +1 656 987 6543; "9." would strip India's country code
+        dialPlan(rule(DialPlanRuleType.PREFIX, "NXXNXXXXXX").setPrepend("+1").setTrunks(List.of("t2")),
+                rule(DialPlanRuleType.PREFIX, "9.").setStrip(1));
+        RoutingVerdict singapore = d.decide(d.outbound("acme", "+6569876543"));
+        assertThat(singapore.getDestination()).isEqualTo("+6569876543");
+        assertThat(trunkIds(singapore)).containsExactly("t1");
+        assertThat(d.decide(d.outbound("acme", "+919876543210")).getDestination()).isEqualTo("+919876543210");
+        assertThat(d.decide(d.outbound("acme", "2125551234")).getDestination()).isEqualTo("+12125551234");
+    }
+
+    @Test
     void shouldRouteDialPlanTargetAccountToItsRegisteredContacts() {
         dialPlan(rule(DialPlanRuleType.EXACT, "200").setTargetAccount("bob"));
         RoutingVerdict v = d.decide(d.outbound("acme", "200"));
@@ -440,7 +485,7 @@ class OutboundRoutingTest {
     // ---- (7) billing's cap on the duration
 
     /**
-     * What billing charges for a call of this many milliseconds (see billing's Rating): the fee, the
+     * What billing charges for a call of this many milliseconds (see rating's Rating): the fee, the
      * first increment whole, then whole next increments; plus the live calls' burn over the time.
      */
     private static BigDecimal cost(String fee, String perMinute, int first, int next, String livePerMinute, long millis) {
@@ -467,7 +512,9 @@ class OutboundRoutingTest {
         d.rate("default", "1", "0.10");
         d.rate("default", "1555", "0.05");
         // (0.05 live + 0.05 for +1555) per minute, billed in whole minutes: 10 minutes, less the safety second
-        assertThat(d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds()).isEqualTo(599);
+        RoutingVerdict first = d.decide(d.outbound("acme", "+15551234567"));
+        assertThat(first.getMaxDurationSeconds()).isEqualTo(599);
+        d.event("acme", first.getCallId(), CallEventType.FAILED); // one call after the other: the first holds nothing now
         // 0.05 live + 0.10 for +1: 6 whole minutes (0.60 + 0.30 live); a 7th would cost 0.70 + 0.30 and more
         assertThat(d.decide(d.outbound("acme", "+12125551234")).getMaxDurationSeconds()).isEqualTo(359);
         assertAffordable(359, "1.00", "0", "0.10", 60, 60, "0.05");
@@ -480,7 +527,9 @@ class OutboundRoutingTest {
         d.rate("gold", "1555", "0.02");
         d.rate("default", "1", "0.50");
         d.rate("default", "44", "0.30");
-        assertThat(d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds()).isEqualTo(8999);
+        RoutingVerdict first = d.decide(d.outbound("acme", "+15551234567"));
+        assertThat(first.getMaxDurationSeconds()).isEqualTo(8999);
+        d.event("acme", first.getCallId(), CallEventType.FAILED); // one call after the other: the first holds nothing now
         assertThat(d.decide(d.outbound("acme", "+442079460000")).getMaxDurationSeconds()).isEqualTo(599);
     }
 
@@ -512,6 +561,17 @@ class OutboundRoutingTest {
         int cap = d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds();
         assertThat(cap).isEqualTo(97);
         assertAffordable(cap, "2.00", "0", "0.60", 30, 6, "0.60");
+    }
+
+    @Test
+    void shouldCapThePrepaidCallByWhatBillingChargesAfterRounding() {
+        // 0.00001 per minute at 1/1: billing charges 63 s as 0.0000105 -> 0.000010 (half-even), so 0.000010
+        // buys 63 s, not the 60 s of exact arithmetic; 64 s cost 0.000011
+        d.block("acme", false, true, "0.000010", "0");
+        d.put(RouterDriver.rateRow("default", "1", "0.00001").setFirstIncrement(1).setNextIncrement(1));
+        int cap = d.decide(d.outbound("acme", "+15551234567")).getMaxDurationSeconds();
+        assertThat(cap).isEqualTo(62);
+        assertAffordable(cap, "0.000010", "0", "0.00001", 1, 1, "0");
     }
 
     @Test
@@ -567,7 +627,29 @@ class OutboundRoutingTest {
     }
 
     @Test
-    void shouldRoutePostpaidCallsToUnratedDestinations() {
+    void shouldRejectAPostpaidCallToAnUnratedDestinationUnlessTheAccountAllowsIt() {
+        d.put(account("acme").setAllowUnratedCalls(false)); // the registry's default
+        d.rate("default", "44", "0.10");
+        RoutingVerdict v = d.decide(d.outbound("acme", "+15551234567"));
+        assertRejected(v, 403, "destination not rated: no rate for +15551234567 in deck 'default'");
+        assertThat(v.getReason()).endsWith("account acme does not allow unrated calls (allowUnratedCalls)");
+        assertThat(v.getDestination()).isEqualTo("+15551234567");
+
+        // a rate in the account's currency routes it, uncapped
+        d.rate("default", "1", "0.10");
+        RoutingVerdict rated = d.decide(d.outbound("acme", "+15551234567"));
+        assertThat(rated.getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(rated.getMaxDurationSeconds()).isNull();
+
+        // a rate in another currency is no rate: billing refuses to rate the call
+        d.put(account("acme").setAllowUnratedCalls(false).setRateDeckId("euro"));
+        d.put(RouterDriver.rateRow("euro", "1555", "0.02").setCurrency("EUR"));
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 403, "euro:1555 is in EUR");
+    }
+
+    @Test
+    void shouldRoutePostpaidCallsToUnratedDestinationsWhenTheAccountAllowsIt() {
+        d.put(account("acme").setAllowUnratedCalls(true));
         d.block("acme", false, false, "10.00", "0");
         RoutingVerdict v = d.decide(d.outbound("acme", "+15551234567"));
         assertThat(v.getAction()).isEqualTo(VerdictAction.ROUTE);

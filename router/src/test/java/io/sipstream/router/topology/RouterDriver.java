@@ -86,8 +86,13 @@ final class RouterDriver implements AutoCloseable {
 
     // ---- registry and billing records
 
+    /**
+     * An account of the registry. It may call unrated destinations ({@code allowUnratedCalls}), so
+     * that the tests of everything but rating need no rate deck; the tests of rating say otherwise.
+     */
     static Account.Builder account(String id) {
         return Account.newBuilder()
+                .setAllowUnratedCalls(true)
                 .setAccountId(id)
                 .setSipUsername(id)
                 .setSipDomain("sipstream.local")
@@ -184,13 +189,17 @@ final class RouterDriver implements AutoCloseable {
                 new org.apache.kafka.common.serialization.ByteArraySerializer());
     }
 
-    void event(String accountId, String callId, CallEventType type) {
+    void event(String accountId, String callId, CallEventType type) { event(accountId, callId, type, null); }
+
+    /** An event of a call on a trunk (the edge names the trunk it dialled last). */
+    void event(String accountId, String callId, CallEventType type, String trunkId) {
         events.pipeInput(accountId, CallEvent.newBuilder()
                 .setEventId(callId + ":" + type + ":0")
                 .setCallId(callId)
                 .setAccountId(accountId)
                 .setType(type)
                 .setDirection(Direction.OUTBOUND)
+                .setTrunkId(trunkId)
                 .setOccurredAt(START)
                 .setStartedAt(START)
                 .build());

@@ -34,6 +34,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private final Duration timeout;
     private final Map<Integer, Schema> byId = new ConcurrentHashMap<>();
     private final Map<String, Map<Schema, Integer>> idBySubject = new ConcurrentHashMap<>();
+    private final Map<String, Map<Schema, RegisteredSchema>> lookedUp = new ConcurrentHashMap<>();
 
     /**
      * @param baseUrl  e.g. http://127.0.0.1:8081
@@ -66,9 +67,13 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public RegisteredSchema lookup(String subject, Schema schema) {
+        // a serializer without auto-registration looks its schema up: like register, once per process
+        RegisteredSchema cached = lookedUp.getOrDefault(subject, Map.of()).get(schema);
+        if (cached != null) return cached;
         JsonNode reply = send("POST", "/subjects/" + enc(subject), schemaBody(schema));
         RegisteredSchema found = toRegistered(reply, subject);
         remember(subject, schema, found.id());
+        lookedUp.computeIfAbsent(subject, s -> new ConcurrentHashMap<>()).put(schema, found);
         return found;
     }
 

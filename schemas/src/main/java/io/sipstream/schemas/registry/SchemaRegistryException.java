@@ -40,6 +40,18 @@ public class SchemaRegistryException extends RuntimeException {
     /** True when retrying later may succeed (the registry or its store failed, not the request). */
     public boolean isRetriable() { return httpStatus == 0 || httpStatus >= 500; }
 
+    /**
+     * True when {@code failure} is, or was caused by, a registry failure that retrying may cure: a
+     * serializer wraps it in Kafka's SerializationException, which alone does not tell a registry
+     * outage from a record that can never be written.
+     */
+    public static boolean causedRetriably(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SchemaRegistryException e) return e.isRetriable();
+        }
+        return false;
+    }
+
     /** Maps a registry error answer to the exception that names it. */
     public static SchemaRegistryException of(int httpStatus, int errorCode, String message) {
         return switch (errorCode) {

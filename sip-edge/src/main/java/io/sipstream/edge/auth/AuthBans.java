@@ -40,17 +40,27 @@ public final class AuthBans {
         this.banMillis = banDuration.toMillis();
     }
 
-    public void recordFailure(String ip, String user, long nowMillis) {
+    /** What a failure did: nothing new, or a new ban of the user from the source, or of the whole source. */
+    public enum Ban { NONE, USER, SOURCE }
+
+    /** Counts a failure of {@code user} from {@code ip}; says whether it banned someone not banned before. */
+    public Ban recordFailure(String ip, String user, long nowMillis) {
         Source s = sources.computeIfAbsent(ip, k -> new Source());
         synchronized (s) {
             Failures f = s.users.get(user);
             int count = f == null || nowMillis - f.lastMillis() > banMillis ? 1 : f.count() + 1;
             long until = count >= banAfter ? nowMillis + banMillis : f == null ? 0 : f.bannedUntil();
+            boolean userBanned = until > nowMillis && (f == null || f.bannedUntil() <= nowMillis);
             s.users.put(user, new Failures(count, nowMillis, until));
             s.userBannedUntil = Math.max(s.userBannedUntil, until);
             s.lastMillis = nowMillis;
             long failingUsers = s.users.values().stream().filter(u -> nowMillis - u.lastMillis() <= banMillis).count();
-            if (failingUsers >= sourceBanUsers) s.bannedUntil = nowMillis + banMillis;
+            if (failingUsers >= sourceBanUsers) {
+                boolean sourceBanned = s.bannedUntil <= nowMillis;
+                s.bannedUntil = nowMillis + banMillis;
+                if (sourceBanned) return Ban.SOURCE;
+            }
+            return userBanned ? Ban.USER : Ban.NONE;
         }
     }
 
@@ -78,6 +88,11 @@ public final class AuthBans {
         if (s.bannedUntil > nowMillis) return true;
         if (s.userBannedUntil <= nowMillis) return false;
         return isBanned(ip, ClaimedUser.of(request), nowMillis);
+    }
+
+    /** Sources with a ban now, of the whole source or of one of its users. */
+    public long bannedCount(long nowMillis) {
+        return sources.values().stream().filter(s -> s.bannedUntil > nowMillis || s.userBannedUntil > nowMillis).count();
     }
 
     public void purge(long nowMillis) {

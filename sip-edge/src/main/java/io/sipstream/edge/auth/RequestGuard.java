@@ -1,7 +1,5 @@
 package io.sipstream.edge.auth;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.sipstream.edge.sip.SipSource;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiPredicate;
@@ -12,7 +10,7 @@ import javax.sip.message.Request;
  * a trunk's allow-list is a carrier: it is limited per trunk (all its addresses together, at the
  * trunk rate), never by the per-IP rate meant for phones, and never banned, so neither a busy
  * carrier nor REGISTERs forged with its address can get it dropped. Everyone else gets the per-IP
- * rate and the bans of {@link AuthBans}.
+ * rate and the bans of {@link AuthBans}. What it drops is counted in {@link AuthMetrics}.
  */
 public final class RequestGuard implements BiPredicate<SipSource, Request> {
     private final RateLimiter perSource;
@@ -49,18 +47,11 @@ public final class RequestGuard implements BiPredicate<SipSource, Request> {
         return true;
     }
 
-    public long dropped() { return overRate.sum() + overTrunkRate.sum() + banned.sum(); }
+    public long droppedBanned() { return banned.sum(); }
 
-    /** {@code sipstream.edge.requests.dropped}, by why: {@code rate}, {@code trunk.rate}, {@code banned}. */
-    public void register(MeterRegistry registry) {
-        String description = "SIP requests dropped unanswered before any handling, by why";
-        FunctionCounter.builder("sipstream.edge.requests.dropped", overRate, LongAdder::sum).tag("reason", "rate")
-                .description(description).register(registry);
-        FunctionCounter.builder("sipstream.edge.requests.dropped", overTrunkRate, LongAdder::sum).tag("reason", "trunk.rate")
-                .description(description).register(registry);
-        FunctionCounter.builder("sipstream.edge.requests.dropped", banned, LongAdder::sum).tag("reason", "banned")
-                .description(description).register(registry);
-    }
+    public long droppedOverRate() { return overRate.sum(); }
+
+    public long droppedOverTrunkRate() { return overTrunkRate.sum(); }
 
     public void purge() {
         perSource.purge(System.nanoTime());

@@ -22,13 +22,16 @@ public final class SipAuthenticator {
     private final TrunkAllowList trunks;
     private final SipResponder responder;
     private final LongSupplier clock;
+    private final AuthMetrics metrics;
 
-    public SipAuthenticator(DigestAuth digest, AuthBans bans, TrunkAllowList trunks, SipResponder responder, LongSupplier clock) {
+    public SipAuthenticator(DigestAuth digest, AuthBans bans, TrunkAllowList trunks, SipResponder responder, LongSupplier clock,
+            AuthMetrics metrics) {
         this.digest = digest;
         this.bans = bans;
         this.trunks = trunks;
         this.responder = responder;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /** The authenticated account, or null when the request has been answered with 401 or 403. */
@@ -44,15 +47,18 @@ public final class SipAuthenticator {
                 Response r = responder.response(Response.UNAUTHORIZED, st.getRequest());
                 digest.challenge(r, challenge.stale(), now);
                 responder.send(st, r);
+                metrics.challenge();
                 return null;
             }
             case AuthOutcome.BadRequest bad -> {
+                metrics.badRequest();
                 failed(st, source, now);
                 log.info("auth refused from {}:{}: {}", source.ip(), source.port(), bad.reason());
                 responder.reject(st, Response.BAD_REQUEST, bad.reason()); // says nothing about the account
                 return null;
             }
             case AuthOutcome.Forbidden forbidden -> {
+                metrics.forbidden();
                 failed(st, source, now);
                 log.info("auth failed from {}:{}: {}", source.ip(), source.port(), forbidden.reason());
                 // the reason stays in the log: telling the caller would tell a scanner which usernames exist
@@ -64,6 +70,17 @@ public final class SipAuthenticator {
 
     private void failed(ServerTransaction st, SipSource source, long now) {
         if (trunks.trunkIdOf(source.ip(), source.port()) != null) return;
-        bans.recordFailure(source.ip(), ClaimedUser.of(st.getRequest()), now);
+        String user = ClaimedUser.of(st.getRequest());
+        switch (bans.recordFailure(source.ip(), user, now)) {
+            case SOURCE -> {
+                metrics.banned(AuthBans.Ban.SOURCE);
+                log.warn("source {} banned after authentication failures of several users", source.ip());
+            }
+            case USER -> {
+                metrics.banned(AuthBans.Ban.USER);
+                log.warn("user '{}' banned at source {} after repeated authentication failures", user, source.ip());
+            }
+            case NONE -> { }
+        }
     }
 }

@@ -9,7 +9,11 @@ import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.TargetKind;
 import io.sipstream.avro.Trunk;
 import io.sipstream.avro.VerdictAction;
+import io.sipstream.edge.log.CallMdc;
 import io.sipstream.edge.overload.SetupLimiter;
+import io.sipstream.edge.sip.SipEndpoint;
+import io.sipstream.edge.sip.SipResponder;
+import io.sipstream.edge.sip.Withheld;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,18 +34,38 @@ import org.slf4j.LoggerFactory;
  * them. It waits for the router's verdict (no verdict in time: 503, never routed), has the
  * verdict's targets dialled ({@link Hunt}), relays progress and the answer, then bridges two
  * legs: in-dialog requests cross over, and BYE, CANCEL, the maximum duration or a billing block
- * end both. A REFER from a trunk that allows it hands one side over to a new target
- * ({@link Transfer}). Each step is reported as a call event ({@link CallReport}).
+ * end both, and so does a side whose peer stops refreshing or answering its session timer
+ * ({@link SessionTimer}: the call ends at that peer's last proof of life). A REFER from a trunk that
+ * allows it hands one side over to a new target ({@link Transfer}). Each step is reported as a call
+ * event ({@link CallReport}).
  *
  * <p>Every method runs under the call's lock: SIP threads, the verdict consumer and timers all
- * call in, and nothing here waits on Redis or Kafka (lookups go through {@code s.offload}).
+ * call in, and nothing here waits on Redis or Kafka (lookups go through {@link CallScheduler#offload}).
  */
 public final class B2buaCall {
     private static final Logger log = LoggerFactory.getLogger(B2buaCall.class);
 
+    /**
+     * 3xx responses a call follows at most: each one is a new question to the router and a new call for
+     * billing, and a longer chain is a loop between trunks or a trunk bouncing calls, not a forward of a forward.
+     */
+    static final int MAX_REDIRECTS = 3;
+
     enum State { AWAITING_VERDICT, DIALLING, ANSWERED, ENDED }
 
-    private final CallServices s;
+    private final SipEndpoint sip;
+    private final SipResponder responder;
+    private final CallRegistry registry;
+    private final AccountBlocks blocks;
+    private final CallScheduler scheduler;
+    private final EdgeMetrics metrics;
+    private final RouterClient router;
+    private final CallReports reports;
+    private final Dialling dialling;
+    private final int retryAfterSeconds;
+    private final Duration interimInterval;
+    private final Duration maxCallDuration;
+    private final SessionTimer.Settings sessionTimers;
     private final String callId;
     private final CallAttempt attempt;
     /** The events of the call as billing sees it now: the caller's attempt, then a followed redirect's or a transfer's. */
@@ -62,50 +86,76 @@ public final class B2buaCall {
     /** Once answered, the two bridged legs: the caller's side and the callee's side (a transfer may replace either). */
     private CallLeg callerSide;
     private CallLeg calleeSide;
+    /** The meters of the trunk an inbound call came from (null for an account's call). */
+    private TrunkMetrics.Trunk inboundMeters;
 
-    private B2buaCall(CallServices s, CallAttempt attempt, long startedAt) {
-        this.s = s;
+    /** See {@link CallStarter} for what the edge's settings among these mean. */
+    B2buaCall(CallAttempt attempt, long startedAt, SipEndpoint sip, SipResponder responder, CallRegistry registry,
+              AccountBlocks blocks, CallScheduler scheduler, EdgeMetrics metrics, RouterClient router, CallReports reports,
+              Dialling dialling, int retryAfterSeconds, Duration interimInterval, Duration maxCallDuration,
+              SessionTimer.Settings sessionTimers) {
+        this.sip = sip;
+        this.responder = responder;
+        this.registry = registry;
+        this.blocks = blocks;
+        this.scheduler = scheduler;
+        this.metrics = metrics;
+        this.router = router;
+        this.reports = reports;
+        this.dialling = dialling;
+        this.retryAfterSeconds = retryAfterSeconds;
+        this.interimInterval = interimInterval;
+        this.maxCallDuration = maxCallDuration;
+        this.sessionTimers = sessionTimers;
         this.attempt = attempt;
         this.callId = attempt.getCallId();
         this.accountId = attempt.getAccountId();
-        this.report = new CallReport(s, attempt, startedAt);
+        this.report = reports.of(attempt, startedAt);
     }
 
     /**
-     * Takes over the caller's INVITE (already answered 100 Trying) and asks the router. Null when
+     * Takes over the caller's INVITE (already answered 100 Trying) and asks the router. False when
      * a call with this Call-ID is already in progress (a loop or a merged request) or the caller
      * cancelled the INVITE while it was being authenticated.
      */
-    static B2buaCall start(CallServices s, CallAttempt attempt, PendingInvite pending, long now) throws Exception {
+    synchronized boolean start(PendingInvite pending, long now) throws Exception {
+        CallMdc.put(callId); // from here the thread works for this call (its scheduler clears the tag)
         ServerTransaction invite = pending.invite();
-        B2buaCall call = new B2buaCall(s, attempt, now);
-        synchronized (call) {
-            if (!s.registry().add(call, pending.callId())) {
-                s.responder().reject(invite, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
-                return null;
-            }
-            if (!pending.handOver()) { // the caller's CANCEL came first and has answered the INVITE 487
-                call.state = State.ENDED; // whoever found it in the registry meanwhile (a block, a shutdown) finds it over
-                s.registry().remove(call);
-                return null;
-            }
-            call.caller = new CallerLeg(call, s, invite, attempt.getTransport());
-            call.hunt = new Hunt(call, s, call.dialling, call.caller.request(), call::callerIdFor);
-            call.report.attempt(now);
-            call.ask(attempt, pending.takeAdmission());
+        if (!registry.add(this, pending.callId())) {
+            responder.reject(invite, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
+            return false;
         }
-        return call;
+        if (!pending.handOver()) { // the caller's CANCEL came first and has answered the INVITE 487
+            state = State.ENDED; // whoever found it in the registry meanwhile (a block, a shutdown) finds it over
+            registry.remove(this);
+            return false;
+        }
+        caller = new CallerLeg(this, sip, responder, invite, attempt.getTransport());
+        if (attempt.getDirection() == Direction.INBOUND) {
+            inboundMeters = metrics.trunks().inbound(attempt.getSourceTrunkId());
+            inboundMeters.attempt();
+        }
+        hunt = new Hunt(this, dialling, huntOwner, caller.request(), this::callerIdFor);
+        report.attempt(now);
+        ask(attempt, pending.takeAdmission());
+        return true;
     }
 
     public String callId() { return callId; }
 
     public String accountId() { return accountId; }
 
+    EdgeMetrics metrics() { return metrics; }
+
     synchronized State state() { return state; }
+
+    SessionTimer.Settings sessionTimers() { return sessionTimers; }
+
+    CallScheduler scheduler() { return scheduler; }
 
     /** {@code admission}: the caller's INVITE's place in set-up, which the verdict ends (null for a redirect's question). */
     private void ask(CallAttempt a, SetupLimiter.Admission admission) {
-        question = RouterQuestion.ask(this, s, a, admission, new RouterQuestion.Answer() {
+        question = router.ask(this, a, admission, new RouterQuestion.Answer() {
             @Override
             public void onVerdict(RoutingVerdict v) { routed(v); }
 
@@ -113,7 +163,7 @@ public final class B2buaCall {
             public void onNoVerdict(String reason) {
                 // a call no verdict allowed is never routed
                 if (state == State.AWAITING_VERDICT) {
-                    fail(Response.SERVICE_UNAVAILABLE, reason, HangupParty.SYSTEM, s.responder().retryAfter(s.settings().retryAfterSeconds()));
+                    fail(Response.SERVICE_UNAVAILABLE, reason, HangupParty.SYSTEM, responder.retryAfter(retryAfterSeconds));
                 }
             }
         });
@@ -136,21 +186,27 @@ public final class B2buaCall {
             report.account(accountId);
         }
         report.attempt(now);
+        log.debug("call {}: verdict {} {}, {} targets", callId, v.getAction(), v.getSipStatus(), v.getTargets().size());
         if (v.getAction() == VerdictAction.REJECT) {
-            fail(rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM);
+            fail(rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM,
+                    responder.q850Reason(v.getQ850Cause()));
             return;
         }
-        AccountBlocks.Block block = s.blocks().blockOf(accountId);
+        List<RouteTarget> targets = v.getTargets();
+        AccountBlocks.Block block = blocks.blockOf(accountId);
         if (block != null) {
-            fail(block.sipStatus(), block.reason(), HangupParty.SYSTEM);
-            return;
+            targets = BlockScope.left(attempt.getDirection(), targets); // a blocked account still receives calls
+            if (targets.isEmpty()) {
+                fail(block.sipStatus(), block.reason(), HangupParty.SYSTEM);
+                return;
+            }
         }
         state = State.DIALLING;
         if (v.getNoAnswerSeconds() > 0 && !v.getNoAnswerTargets().isEmpty() && noAnswerTimer == null) {
-            noAnswerTimer = s.after(Duration.ofSeconds(v.getNoAnswerSeconds()), this::onNoAnswer);
+            noAnswerTimer = scheduler.after(Duration.ofSeconds(v.getNoAnswerSeconds()), this::onNoAnswer);
             timers.add(noAnswerTimer);
         }
-        hunt.start(v.getTargets(), accountId);
+        hunt.start(targets, accountId);
     }
 
     static int rejectStatus(RoutingVerdict v) { return v.getSipStatus() >= 300 && v.getSipStatus() < 700 ? v.getSipStatus() : 403; }
@@ -168,7 +224,7 @@ public final class B2buaCall {
 
     // ---- what the hunt for the verdict's targets says
 
-    private final Hunt.Owner dialling = new Hunt.Owner() {
+    private final Hunt.Owner huntOwner = new Hunt.Owner() {
         @Override
         public void onProgress(CalleeLeg leg, Response provisional) {
             if (state != State.DIALLING || caller.finalSent()) return; // no 1xx after the caller's final response
@@ -204,12 +260,15 @@ public final class B2buaCall {
         if (noAnswerTimer != null) noAnswerTimer.cancel(false);
         report.trunk(hunt.trunkId());
         state = State.ANSWERED;
+        if (inboundMeters != null) inboundMeters.outcome(answer.getStatusCode());
         callerSide = caller;
         calleeSide = leg;
         caller.answer(answer);
         if (caller.offeredSdp()) leg.ack(null); // else the caller's ACK carries the answer to the offer in the 200
-        report.answered(now);
-        timers.add(s.every(s.settings().interimInterval(), this::interim));
+        caller.startSessionTimer(now);
+        leg.startSessionTimer(now);
+        report.answered(now, caller.legDialog(), leg.legDialog());
+        timers.add(scheduler.every(interimInterval, this::interim));
         limitDuration(verdict);
     }
 
@@ -217,9 +276,9 @@ public final class B2buaCall {
     private void limitDuration(RoutingVerdict v) {
         if (maxDurationTimer != null) maxDurationTimer.cancel(false);
         maxDurationTimer = null;
-        Duration max = maxDuration(v == null ? null : v.getMaxDurationSeconds(), s.settings().maxCallDuration());
+        Duration max = maxDuration(v == null ? null : v.getMaxDurationSeconds(), maxCallDuration);
         if (max != null) {
-            maxDurationTimer = s.after(max, () -> terminate(Response.FORBIDDEN, "maximum call duration reached"));
+            maxDurationTimer = scheduler.after(max, () -> terminate(Response.FORBIDDEN, "maximum call duration reached"));
             timers.add(maxDurationTimer);
         }
     }
@@ -242,7 +301,7 @@ public final class B2buaCall {
         Trunk trunk = leg.trunk();
         ContactHeader contact = (ContactHeader) response.getHeader(ContactHeader.NAME);
         if (state != State.DIALLING || trunk == null || !trunk.getAllowRedirect() || contact == null
-                || redirects >= s.settings().maxRedirects()) {
+                || redirects >= MAX_REDIRECTS) {
             return false;
         }
         redirects++;
@@ -253,7 +312,7 @@ public final class B2buaCall {
         long now = System.currentTimeMillis();
         report.trunk(trunk.getTrunkId());
         report.end(CallEventType.FAILED, response.getStatusCode(), "redirected: " + response.getReasonPhrase(), HangupParty.CALLEE, now);
-        report = new CallReport(s, redirect, now);
+        report = reports.of(redirect, now);
         report.attempt(now);
         ask(redirect, null);
         return true;
@@ -275,7 +334,10 @@ public final class B2buaCall {
     private synchronized void onNoAnswer() {
         if (state != State.DIALLING || noAnswerPhase) return;
         noAnswerPhase = true;
-        hunt.replace(verdict.getNoAnswerTargets(), Response.TEMPORARILY_UNAVAILABLE, "no answer");
+        List<RouteTarget> targets = verdict.getNoAnswerTargets();
+        if (blocks.blockOf(accountId) != null) targets = BlockScope.left(attempt.getDirection(), targets);
+        if (targets.isEmpty()) return; // blocked since the verdict: the phones ring on
+        hunt.replace(targets, Response.TEMPORARILY_UNAVAILABLE, "no answer");
     }
 
     // ---- in-dialog traffic
@@ -306,12 +368,53 @@ public final class B2buaCall {
     /** The other side of the bridge. */
     CallLeg peerOf(CallLeg leg) { return leg == callerSide ? calleeSide : callerSide; }
 
+    /**
+     * A re-INVITE, UPDATE or INFO from one side, relayed to the other. A re-INVITE or UPDATE refreshes the session
+     * of the side it came on (RFC 4028): one asking for less than the edge's Min-SE is refused 422, and an UPDATE
+     * without a body, a session refresh and nothing else, is answered here (each side's timer is its own).
+     */
     synchronized void onRelay(CallLeg from, ServerTransaction st) throws Exception {
         if (state != State.ANSWERED || (from != callerSide && from != calleeSide) || transfer != null && transfer.busy()) {
-            s.responder().respond(st, Response.REQUEST_PENDING);
+            responder.respond(st, Response.REQUEST_PENDING);
             return;
         }
-        peerOf(from).relay(st);
+        Request request = st.getRequest();
+        String method = request.getMethod();
+        CallLeg to = peerOf(from);
+        SessionTimer timer = from.sessionTimer();
+        if (timer != null && (method.equals(Request.INVITE) || method.equals(Request.UPDATE))) {
+            SessionTimer there = to.sessionTimer();
+            if (method.equals(Request.INVITE) && (timer.reinviting() || there != null && there.reinviting())) {
+                responder.respond(st, Response.REQUEST_PENDING); // it would cross a refresh of the edge's re-INVITE
+                return;
+            }
+            SessionTimer.Answer a = timer.peerRefresh(request, System.currentTimeMillis());
+            if (a.refused()) {
+                SessionHeaders.refuse(responder, st, a.tooSmall());
+                return;
+            }
+            if (method.equals(Request.UPDATE) && !Bodies.has(request)) {
+                Response ok = responder.response(Response.OK, request);
+                timer.addTo(ok, sip.headers());
+                responder.send(st, ok);
+                return;
+            }
+        }
+        to.relay(st, from);
+    }
+
+    /**
+     * A side's session timer ran out (RFC 4028): its peer stopped refreshing, or did not answer the edge's refresh.
+     * Both sides get a BYE, and the call ends at that peer's last proof of life ({@code lastHeard}), which is what
+     * billing charges to: a phone that vanished is not billed until the edge's maximum duration.
+     */
+    synchronized void sessionExpired(CallLeg leg, long lastHeard, String why) {
+        if (state != State.ANSWERED || (leg != callerSide && leg != calleeSide)) return;
+        String side = leg == callerSide ? "caller" : "callee";
+        calleeSide.sendBye();
+        callerSide.sendBye();
+        end(CallEventType.ENDED, Response.REQUEST_TIMEOUT, "session timer: the " + side + " " + why, null, HangupParty.SYSTEM,
+                System.currentTimeMillis(), lastHeard);
     }
 
     /**
@@ -321,33 +424,33 @@ public final class B2buaCall {
     synchronized void onRefer(CallLeg from, ServerTransaction st) {
         Trunk trunk = trunkOf(from);
         if (trunk == null || !trunk.getAllowRefer()) {
-            s.responder().reject(st, Response.FORBIDDEN, "REFER is not allowed");
+            responder.reject(st, Response.FORBIDDEN, "REFER is not allowed");
             return;
         }
         if (state != State.ANSWERED || (from != callerSide && from != calleeSide)) {
-            s.responder().reject(st, Response.REQUEST_PENDING, "the call is not established");
+            responder.reject(st, Response.REQUEST_PENDING, "the call is not established");
             return;
         }
         if (transfer != null) {
-            s.responder().reject(st, Response.REQUEST_PENDING, "a transfer is in progress");
+            responder.reject(st, Response.REQUEST_PENDING, "a transfer is in progress");
             return;
         }
         ReferToHeader referTo = (ReferToHeader) st.getRequest().getHeader(ReferToHeader.NAME);
         if (referTo == null || referTo.getAddress() == null) {
-            s.responder().reject(st, Response.BAD_REQUEST, "REFER without Refer-To");
+            responder.reject(st, Response.BAD_REQUEST, "REFER without Refer-To");
             return;
         }
         transfers++;
         CallAttempt a = newAttempt(callId + ";refer-" + transfers, referTo.getAddress().getURI(), Direction.OUTBOUND);
-        s.responder().respond(st, Response.ACCEPTED);
-        transfer = new Transfer(this, s, from, peerOf(from), a, new CallReport(s, a, System.currentTimeMillis()));
+        responder.respond(st, Response.ACCEPTED);
+        transfer = new Transfer(this, router, dialling, blocks, from, peerOf(from), a, reports.of(a, System.currentTimeMillis()));
         transfer.start();
     }
 
     /** The trunk a leg talks to: the dialled trunk, or for an inbound call's caller the trunk it came from. */
     private Trunk trunkOf(CallLeg leg) {
         if (leg instanceof CalleeLeg callee) return callee.trunk();
-        return attempt.getDirection() == Direction.INBOUND ? s.trunks().get(attempt.getSourceTrunkId()) : null;
+        return attempt.getDirection() == Direction.INBOUND ? dialling.trunks().get(attempt.getSourceTrunkId()) : null;
     }
 
     /**
@@ -362,10 +465,12 @@ public final class B2buaCall {
         report.end(CallEventType.ENDED, Response.OK, "transferred", left, now);
         callerSide = t.transferee();
         calleeSide = replacement;
+        t.referrer().stopSessionTimer(); // hung up once it has the last NOTIFY
+        replacement.startSessionTimer(now);
         if (replacement.trunk() != null) newReport.trunk(replacement.trunk().getTrunkId());
         report = newReport;
         verdict = newVerdict;
-        report.answered(now);
+        report.answered(now, callerSide.legDialog(), calleeSide.legDialog());
         limitDuration(newVerdict);
         transfer = null;
     }
@@ -382,6 +487,9 @@ public final class B2buaCall {
         }
     }
 
+    /** Whether this CANCEL is for the caller's INVITE (its transaction, not only its Call-ID: {@link CancelHandler#matches}). */
+    synchronized boolean isCancelledBy(Request cancel) { return caller != null && CancelHandler.matches(cancel, caller.request()); }
+
     /** The caller's CANCEL: the dialled legs are cancelled and the INVITE answered 487. */
     public synchronized void onCallerCancel() {
         if (state == State.ANSWERED || state == State.ENDED) return;
@@ -396,6 +504,25 @@ public final class B2buaCall {
             end(CallEventType.ENDED, Response.REQUEST_TIMEOUT, "a leg was lost", HangupParty.SYSTEM);
         }
     }
+
+    /**
+     * Billing blocked the account: the call ends ({@link #terminate}) if the account pays for it (see
+     * {@link BlockScope}): an outbound call, a received call forwarded over a trunk or being transferred;
+     * a call it receives on its phones goes on.
+     */
+    public synchronized void onBlocked(int status, String reason) {
+        boolean received = attempt.getDirection() == Direction.INBOUND;
+        boolean paid = switch (state) {
+            case AWAITING_VERDICT -> !received; // a received call's verdict meets the block in routed()
+            case DIALLING -> !received || hunt.ringsTrunk();
+            case ANSWERED -> !received || transfer != null || dialledTrunk(callerSide) || dialledTrunk(calleeSide);
+            case ENDED -> false;
+        };
+        if (paid) terminate(status, reason);
+    }
+
+    /** A leg the edge dialled over a trunk (a transfer may have put one on either side). */
+    private static boolean dialledTrunk(CallLeg leg) { return leg instanceof CalleeLeg dialled && dialled.trunk() != null; }
 
     /** Ends the call from the edge's side (billing block, max duration): BYE on both legs, or a final failure before the answer. */
     public synchronized void terminate(int status, String reason) {
@@ -412,15 +539,31 @@ public final class B2buaCall {
 
     // ---- the end
 
+    /**
+     * The call fails before it is answered. Its reason may be the router's, billing's or about a trunk, so the
+     * caller gets the status and a reference; the log line and the FAILED event get the reason with the reference.
+     */
     private void fail(int status, String reason, HangupParty by, Header... extra) {
         hunt.cancelAll();
         report.trunk(hunt.trunkId());
-        caller.reject(status, reason, extra);
-        s.metrics().reject(status);
-        end(CallEventType.FAILED, status, reason, by);
+        Withheld why = Withheld.of(reason);
+        log.info("call {} failed {} ref={}: {}", callId, status, why.ref(), reason);
+        caller.reject(status, why, extra);
+        metrics.reject(status);
+        if (inboundMeters != null && state != State.ENDED) inboundMeters.outcome(status);
+        end(CallEventType.FAILED, status, reason, why.ref(), by);
     }
 
-    private void end(CallEventType type, int status, String reason, HangupParty by) {
+    private void end(CallEventType type, int status, String reason, HangupParty by) { end(type, status, reason, null, by); }
+
+    /** {@code ref}: the reference the caller was given for the reason (a failure), else null. */
+    private void end(CallEventType type, int status, String reason, String ref, HangupParty by) {
+        long now = System.currentTimeMillis();
+        end(type, status, reason, ref, by, now, now);
+    }
+
+    /** {@code endedAt}: when the call ended as billing counts it (a vanished peer's last proof of life; else {@code now}). */
+    private void end(CallEventType type, int status, String reason, String ref, HangupParty by, long now, long endedAt) {
         if (state == State.ENDED) return;
         state = State.ENDED;
         timers.forEach(t -> t.cancel(false));
@@ -428,8 +571,8 @@ public final class B2buaCall {
         if (question != null) question.close();
         if (transfer != null) transfer.abort(by);
         transfer = null;
-        s.registry().remove(this);
-        report.end(type, status, reason, by, System.currentTimeMillis());
+        registry.remove(this);
+        report.end(type, status, reason, ref, by, now, endedAt);
         log.debug("call {} {}: {} {} by {}", callId, type, status, reason, by);
         letGo();
     }
@@ -459,6 +602,9 @@ public final class B2buaCall {
 
     /** For tests: the dialogs of the two bridged legs, caller's side first (the stack keeps them after the call). */
     synchronized List<javax.sip.Dialog> bridgedDialogs() { return List.of(callerSide.dialog(), calleeSide.dialog()); }
+
+    /** For tests: the two bridged legs, caller's side first. */
+    synchronized List<CallLeg> bridgedLegs() { return List.of(callerSide, calleeSide); }
 
     /** For tests and /healthz: the kind of each target still to try. */
     synchronized List<TargetKind> remainingTargets() { return hunt.remaining(); }

@@ -2,6 +2,8 @@ package io.sipstream.edge.call;
 
 import io.sipstream.edge.sip.ClientHandler;
 import io.sipstream.edge.sip.DialogHandler;
+import io.sipstream.edge.sip.SipEndpoint;
+import io.sipstream.edge.sip.SipResponder;
 import javax.sip.ClientTransaction;
 import javax.sip.Dialog;
 import javax.sip.DialogState;
@@ -23,36 +25,48 @@ import org.slf4j.LoggerFactory;
 public abstract sealed class CallLeg implements DialogHandler permits CallerLeg, CalleeLeg {
     private static final Logger log = LoggerFactory.getLogger(CallLeg.class);
     protected final B2buaCall call;
-    protected final CallServices s;
+    protected final SipEndpoint sip;
+    protected final SipResponder responder;
     protected final String transport;
     protected volatile Dialog dialog;
+    /** The leg's session timer once it is answered (null with session timers off); set under the call's lock. */
+    protected volatile SessionTimer session;
+    /** The SDP the edge last sent on this leg: a session refresh by re-INVITE offers it again, unchanged. */
+    private byte[] sentSdp;
+    private ContentTypeHeader sentSdpType;
 
-    protected CallLeg(B2buaCall call, CallServices s, String transport) {
+    protected CallLeg(B2buaCall call, SipEndpoint sip, SipResponder responder, String transport) {
         this.call = call;
-        this.s = s;
+        this.sip = sip;
+        this.responder = responder;
         this.transport = transport;
     }
 
     @Override
     public void onDialogRequest(RequestEvent event, ServerTransaction st) throws Exception {
         Request request = event.getRequest();
+        SessionTimer timer = session;
+        if (timer != null) timer.heard(System.currentTimeMillis()); // any request from the peer shows it is alive
         switch (request.getMethod()) {
             case Request.ACK -> call.onAck(this, request);
             case Request.BYE -> {
-                s.responder().respond(st, Response.OK);
+                responder.respond(st, Response.OK);
                 dialogOver();
                 release();
                 call.onBye(this);
             }
             case Request.INVITE, Request.UPDATE, Request.INFO -> call.onRelay(this, st);
             case Request.REFER -> call.onRefer(this, st);
-            case Request.OPTIONS -> s.responder().respond(st, Response.OK, s.responder().allow());
-            default -> s.responder().respond(st, Response.METHOD_NOT_ALLOWED, s.responder().allow());
+            case Request.OPTIONS -> responder.respond(st, Response.OK, responder.allow());
+            default -> responder.respond(st, Response.METHOD_NOT_ALLOWED, responder.allow());
         }
     }
 
     @Override
     public void onDialogTimeout() { call.onLegLost(this); }
+
+    @Override
+    public String callId() { return call.callId(); }
 
     /** Ends this side's dialog with a BYE (answers do not matter). */
     void sendBye() {
@@ -60,7 +74,7 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         if (d == null || d.getState() != DialogState.CONFIRMED) return;
         try {
             Request bye = d.createRequest(Request.BYE);
-            ClientTransaction ct = s.sip().provider().getNewClientTransaction(bye);
+            ClientTransaction ct = sip.provider().getNewClientTransaction(bye);
             ct.setApplicationData(ClientHandler.IGNORE);
             d.sendRequest(ct);
         } catch (Exception e) {
@@ -80,21 +94,70 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
      * the listener (BYE 200, anything else 481); retransmissions are the transactions' to absorb.
      */
     void release() {
+        stopSessionTimer();
         Dialog d = dialog;
         if (d != null && d.getApplicationData() == this) d.setApplicationData(null);
     }
 
-    /** Sends the other side's in-dialog request (re-INVITE, UPDATE, INFO) on this side, body untouched. */
-    void relay(ServerTransaction origin) throws Exception {
+    /** Starts the leg's session timer (negotiated when it was answered), from the call's answer. */
+    void startSessionTimer(long now) {
+        SessionTimer timer = session;
+        if (timer != null) timer.start(now);
+    }
+
+    void stopSessionTimer() {
+        SessionTimer timer = session;
+        if (timer != null) timer.stop();
+    }
+
+    SessionTimer sessionTimer() { return session; }
+
+    /**
+     * Sends the other side's in-dialog request (re-INVITE, UPDATE, INFO), which came on {@code from}, on this side,
+     * body untouched; a re-INVITE or UPDATE carries this side's Session-Expires (it refreshes this side's session too).
+     */
+    void relay(ServerTransaction origin, CallLeg from) throws Exception {
         Request in = origin.getRequest();
         Request out = dialog.createRequest(in.getMethod());
         Bodies.copy(in, out);
         if (in.getMethod().equals(Request.INVITE) || in.getMethod().equals(Request.UPDATE)) {
-            out.setHeader(s.sip().contact(transport));
+            out.setHeader(sip.contact(transport));
+            SessionTimer timer = session;
+            if (timer != null) timer.addTo(out, sip.headers());
         }
-        ClientTransaction ct = s.sip().provider().getNewClientTransaction(out);
-        ct.setApplicationData(new RelayedRequest(s, origin, this));
+        ClientTransaction ct = sip.provider().getNewClientTransaction(out);
+        ct.setApplicationData(new RelayedRequest(sip, responder, origin, from, this));
         dialog.sendRequest(ct);
+    }
+
+    /** Remembers the SDP of a message the edge sent (or got accepted) on this leg. */
+    void sentBody(Message m) {
+        byte[] raw = m.getRawContent();
+        if (raw == null || raw.length == 0 || !(m.getHeader(ContentTypeHeader.NAME) instanceof ContentTypeHeader type)) return;
+        if (!Bodies.isSdp(type)) return;
+        sentSdp = raw;
+        sentSdpType = type;
+    }
+
+    boolean hasSentSdp() { return sentSdp != null; }
+
+    /**
+     * A session refresh of the edge's in this leg's dialog (RFC 4028): UPDATE without a body, or a re-INVITE offering
+     * the SDP the edge last sent here. Its answers go to {@code timer}; {@code t1Millis}: its transaction's T1.
+     */
+    void sendSessionRefresh(boolean update, SessionTimer timer, int t1Millis) throws Exception {
+        Dialog d = dialog;
+        if (d == null || d.getState() != DialogState.CONFIRMED) throw new IllegalStateException("the dialog is not confirmed");
+        Request out = d.createRequest(update ? Request.UPDATE : Request.INVITE);
+        if (!update) {
+            out.setHeader(sip.contact(transport));
+            out.setContent(sentSdp, (ContentTypeHeader) sentSdpType.clone());
+        }
+        timer.addTo(out, sip.headers());
+        ClientTransaction ct = sip.provider().getNewClientTransaction(out);
+        ct.setApplicationData(timer);
+        if (t1Millis != ct.getRetransmitTimer()) ct.setRetransmitTimer(t1Millis);
+        d.sendRequest(ct);
     }
 
     private volatile long owedAck = -1;
@@ -110,6 +173,7 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         try {
             Request ack = dialog.createAck(cseq);
             Bodies.copy(answer, ack);
+            sentBody(ack);
             dialog.sendAck(ack);
         } catch (Exception e) {
             log.warn("ACK on {} not sent: {}", call.callId(), e.toString());
@@ -120,8 +184,8 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
     void reinvite(Message offer, ClientHandler handler) throws Exception {
         Request out = dialog.createRequest(Request.INVITE);
         Bodies.copy(offer, out);
-        out.setHeader(s.sip().contact(transport));
-        ClientTransaction ct = s.sip().provider().getNewClientTransaction(out);
+        out.setHeader(sip.contact(transport));
+        ClientTransaction ct = sip.provider().getNewClientTransaction(out);
         ct.setApplicationData(handler);
         dialog.sendRequest(ct);
     }
@@ -137,7 +201,7 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
             return;
         }
         try {
-            var h = s.sip().headers();
+            var h = sip.headers();
             Request notify = d.createRequest(Request.NOTIFY);
             notify.setHeader(h.createEventHeader("refer"));
             SubscriptionStateHeader subscription = h.createSubscriptionStateHeader(
@@ -145,12 +209,12 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
             if (last) subscription.setReasonCode("noresource");
             else subscription.setExpires(60);
             notify.setHeader(subscription);
-            notify.setHeader(s.sip().contact(transport));
+            notify.setHeader(sip.contact(transport));
             ContentTypeHeader type = h.createContentTypeHeader("message", "sipfrag");
             type.setParameter("version", "2.0");
             String phrase = reason == null || reason.isBlank() ? "" : " " + reason.replaceAll("[\\r\\n]", " ");
             notify.setContent("SIP/2.0 " + status + phrase + "\r\n", type);
-            ClientTransaction ct = s.sip().provider().getNewClientTransaction(notify);
+            ClientTransaction ct = sip.provider().getNewClientTransaction(notify);
             ct.setApplicationData(new ClientHandler() {
                 @Override
                 public void onResponse(javax.sip.ResponseEvent event) {
@@ -168,4 +232,17 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
     }
 
     Dialog dialog() { return dialog; }
+
+    /** This side's dialog as a BYE after a crash needs it; null when it cannot be told (never fails the call). */
+    LegDialog legDialog() {
+        try {
+            return LegDialog.of(dialog, transport, nextHop());
+        } catch (RuntimeException e) {
+            log.warn("call {}: its dialog cannot be journalled, a crash would leave it up: {}", call.callId(), e.toString());
+            return null;
+        }
+    }
+
+    /** {@code host:port/transport} this side's requests go to whatever the dialog's URIs say; null: routed by them. */
+    String nextHop() { return null; }
 }

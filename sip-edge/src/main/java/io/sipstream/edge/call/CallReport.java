@@ -18,9 +18,12 @@ import java.time.Instant;
  * duplicate.
  */
 final class CallReport {
-    private final CallServices s;
+    private final CallEventSink events;
+    private final String edgeId;
+    private final boolean progressEvents;
     private final CallAttempt attempt;
     private final long startedAt;
+    private final TrunkMetrics trunks;
     private String accountId;
     private RoutingVerdict verdict;
     private String trunkId;
@@ -29,10 +32,13 @@ final class CallReport {
     private boolean ringingSent;
     private int interims;
 
-    CallReport(CallServices s, CallAttempt attempt, long startedAt) {
-        this.s = s;
+    CallReport(CallEventSink events, String edgeId, boolean progressEvents, CallAttempt attempt, long startedAt, TrunkMetrics trunks) {
+        this.events = events;
+        this.edgeId = edgeId;
+        this.progressEvents = progressEvents;
         this.attempt = attempt;
         this.startedAt = startedAt;
+        this.trunks = trunks;
         this.accountId = attempt.getAccountId();
     }
 
@@ -52,7 +58,7 @@ final class CallReport {
     }
 
     private boolean reportsProgress() {
-        return s.settings().progressEvents() || verdict != null && verdict.getMaxDurationSeconds() != null;
+        return progressEvents || verdict != null && verdict.getMaxDurationSeconds() != null;
     }
 
     void ringing(long now) {
@@ -61,9 +67,12 @@ final class CallReport {
         emit(event(CallEventType.RINGING, 0, now));
     }
 
-    void answered(long now) {
+    /** The answer, with the two sides' dialogs (either null when unknown) for the journal. */
+    void answered(long now, LegDialog callerSide, LegDialog calleeSide) {
         answeredAt = now;
-        emit(event(CallEventType.ANSWERED, 0, now));
+        CallDialogs dialogs = callerSide == null && calleeSide == null ? null
+                : new CallDialogs(attempt.getCallId(), callerSide, calleeSide);
+        if (accountId != null) events.emit(event(CallEventType.ANSWERED, 0, now).build(), dialogs);
     }
 
     void interim(long now) {
@@ -71,13 +80,29 @@ final class CallReport {
         emit(event(CallEventType.INTERIM, interims, now));
     }
 
-    void end(CallEventType type, int status, String reason, HangupParty by, long now) {
-        emit(event(type, 0, now).setEndedAt(Instant.ofEpochMilli(now)).setSipStatus(status).setReason(reason).setHangupBy(by)
-                .setDurationMillis(answeredAt == null ? 0 : now - answeredAt));
+    void end(CallEventType type, int status, String reason, HangupParty by, long now) { end(type, status, reason, null, by, now, now); }
+
+    /** {@code ref}: the reference a peer was given instead of the reason (a failure the edge answered), else null. */
+    void end(CallEventType type, int status, String reason, String ref, HangupParty by, long now) {
+        end(type, status, reason, ref, by, now, now);
+    }
+
+    /**
+     * The closing event, sent {@code now}, of a call that ended at {@code endedAt}: earlier when the edge learnt of
+     * the end late (a peer that stopped answering its session timer ends at its last proof of life), never before the answer.
+     */
+    void end(CallEventType type, int status, String reason, String ref, HangupParty by, long now, long endedAt) {
+        long ended = Math.min(now, answeredAt == null ? endedAt : Math.max(endedAt, answeredAt));
+        // each call billing rates is timed once, a transfer's or a redirect's apart from the call before it
+        if (answeredAt != null) {
+            trunks.callDuration(attempt.getDirection(), trunkId != null ? trunkId : attempt.getSourceTrunkId(), ended - answeredAt);
+        }
+        emit(event(type, 0, now).setEndedAt(Instant.ofEpochMilli(ended)).setSipStatus(status).setReason(reason).setRef(ref)
+                .setHangupBy(by).setDurationMillis(answeredAt == null ? 0 : ended - answeredAt));
     }
 
     private void emit(CallEvent.Builder e) {
-        if (accountId != null) s.events().emit(e.build());
+        if (accountId != null) events.emit(e.build());
     }
 
     private CallEvent.Builder event(CallEventType type, int sequence, long now) {
@@ -88,7 +113,7 @@ final class CallReport {
                 .setType(type)
                 .setSequence(sequence)
                 .setDirection(attempt.getDirection())
-                .setEdgeId(s.settings().edgeId())
+                .setEdgeId(edgeId)
                 .setTrunkId(trunkId != null ? trunkId : attempt.getSourceTrunkId())
                 .setCallerId(verdict != null ? verdict.getCallerId() : null) // the From user is no caller ID until the router chose one
                 .setDestination(verdict != null ? verdict.getDestination() : null)

@@ -5,9 +5,11 @@ import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.Trunk;
 import io.sipstream.edge.registrar.Binding;
 import io.sipstream.edge.sip.ClientHandler;
+import io.sipstream.edge.sip.StoreOutage;
 import io.sipstream.edge.trunk.ClientDigest;
 import io.sipstream.edge.trunk.TrunkCredentials;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import javax.sip.ClientTransaction;
@@ -31,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A side the edge dials (the edge as UAC): a trunk, a registered contact or an outside URI.
- * Sends the INVITE with the caller ID the router chose (From and P-Asserted-Identity; none chosen:
- * an anonymous From, Privacy: id and no P-Asserted-Identity) and the
+ * Sends the INVITE with the caller ID the router chose (From and P-Asserted-Identity, as
+ * {@link Identities#presentation} shows it: anonymous when none was chosen or the caller asked for privacy) and the
  * caller's SDP, answers the trunk's digest challenge once, and reports what happens to its call.
  */
 public final class CalleeLeg extends CallLeg implements ClientHandler {
@@ -40,6 +42,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
 
     enum State { CALLING, PROCEEDING, ANSWERED, DONE }
 
+    private final Dialling dialling;
     private final Hunt hunt;
     private final RouteTarget target;
     private final Trunk trunk;
@@ -57,16 +60,24 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     /** The INVITE's transaction has its final failure: it needs nothing more from the leg. */
     private boolean settled;
     private ScheduledFuture<?> noResponse;
+    /** The Session-Expires the INVITE asks for (raised once by a 422's Min-SE). */
+    private int askedInterval;
+    private boolean intervalRaised;
+    /** Its trunk's meters (null for a leg to a phone or a URI): the trunk's answer or failure is counted once. */
+    private final TrunkMetrics.Trunk trunkMeters;
+    private boolean outcomeCounted;
 
-    CalleeLeg(B2buaCall call, CallServices s, Hunt hunt, RouteTarget target, Trunk trunk, URI requestUri, String fromUser,
+    CalleeLeg(B2buaCall call, Dialling dialling, Hunt hunt, RouteTarget target, Trunk trunk, URI requestUri, String fromUser,
               Binding binding) {
-        super(call, s, transportOf(trunk, requestUri));
+        super(call, dialling.sip(), dialling.responder(), transportOf(trunk, requestUri));
+        this.dialling = dialling;
         this.hunt = hunt;
         this.target = target;
         this.trunk = trunk;
         this.binding = binding;
         this.requestUri = requestUri;
         this.fromUser = fromUser;
+        this.trunkMeters = trunk == null ? null : call.metrics().trunks().outbound(trunk.getTrunkId());
     }
 
     private static String transportOf(Trunk trunk, URI uri) {
@@ -85,36 +96,53 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
 
     /** Builds and sends the INVITE: the offer's SDP (none for a late offer), the router's caller ID. */
     void send(Request offer) throws Exception {
-        var h = s.sip().headers();
-        var a = s.sip().addresses();
-        // no caller ID chosen: anonymous (RFC 3323), never an identity the edge did not choose
-        SipURI fromUri = fromUser == null ? a.createSipURI("anonymous", "anonymous.invalid") : a.createSipURI(fromUser, s.sip().advertisedHost());
+        var h = sip.headers();
+        var a = sip.addresses();
+        // no caller ID chosen, or the caller asked for privacy: anonymous (RFC 3323)
+        Identities.Presentation shown = Identities.presentation(fromUser, offer, trunk != null);
+        SipURI fromUri = shown.fromUser() == null ? a.createSipURI("anonymous", "anonymous.invalid")
+                : a.createSipURI(shown.fromUser(), sip.advertisedHost());
         Address fromAddress = a.createAddress(fromUri);
-        if (fromUser == null) fromAddress.setDisplayName("Anonymous");
+        if (shown.fromUser() == null) fromAddress.setDisplayName("Anonymous");
         FromHeader from = h.createFromHeader(fromAddress, UUID.randomUUID().toString().substring(0, 12));
         URI toUri = requestUri instanceof SipURI r ? a.createSipURI(r.getUser(), r.getHost()) : requestUri;
         ToHeader to = h.createToHeader(a.createAddress(toUri), null);
-        CallIdHeader callId = h.createCallIdHeader(s.sip().newCallId());
+        CallIdHeader callId = h.createCallIdHeader(sip.newCallId());
         CSeqHeader cseq = h.createCSeqHeader(1L, Request.INVITE);
-        MaxForwardsHeader callerMf = offer == null ? null : (MaxForwardsHeader) offer.getHeader(MaxForwardsHeader.NAME);
-        MaxForwardsHeader mf = h.createMaxForwardsHeader(callerMf == null ? 70 : Math.max(1, Math.min(70, callerMf.getMaxForwards() - 1)));
+        MaxForwardsHeader mf = h.createMaxForwardsHeader(maxForwards(offer));
         java.util.List<ViaHeader> via = new java.util.ArrayList<>();
-        via.add(s.sip().via(transport));
-        invite = s.sip().messages().createRequest(requestUri, Request.INVITE, callId, cseq, from, to, via, mf);
-        invite.addHeader(s.sip().contact(transport));
+        via.add(sip.via(transport));
+        invite = sip.messages().createRequest(requestUri, Request.INVITE, callId, cseq, from, to, via, mf);
+        invite.addHeader(sip.contact(transport));
         // typed factories: createHeader(name, text) would print the URI only to parse it back (RFC 3325, RFC 3323)
         var ext = (HeaderFactoryExt) h;
-        if (fromUser != null) {
-            invite.addHeader(ext.createPAssertedIdentityHeader(a.createAddress(fromUri)));
-        } else {
-            invite.addHeader(ext.createPrivacyHeader("id"));
+        if (shown.assertedUser() != null) {
+            invite.addHeader(ext.createPAssertedIdentityHeader(a.createAddress(a.createSipURI(shown.assertedUser(), sip.advertisedHost()))));
         }
-        invite.addHeader(s.responder().allow());
+        if (shown.privacyId()) invite.addHeader(ext.createPrivacyHeader("id"));
+        invite.addHeader(responder.allow());
         RouteHeader route = routeToTrunk();
         if (route != null) invite.addHeader(route);
+        SessionTimer.Settings timers = call.sessionTimers();
+        if (timers.enabled()) {
+            askedInterval = timers.expires();
+            SessionHeaders.offer(invite, askedInterval, null, timers.minSe(), h);
+        }
         if (offer != null) Bodies.copy(offer, invite);
+        sentBody(invite);
         sendInvite(invite);
-        noResponse = s.after(s.settings().targetTimeout(), this::onNoResponse);
+        if (trunkMeters != null) trunkMeters.attempt();
+        noResponse = dialling.scheduler().after(dialling.targetTimeout(), this::onNoResponse);
+    }
+
+    /**
+     * The B-leg's Max-Forwards: one less than the caller's INVITE had (at most 70), down to 0, so a loop through
+     * the edge ends: an INVITE arriving with 0 is answered 483 (EdgeSipListener). A leg the edge starts itself
+     * (a transfer's new leg) starts at 70.
+     */
+    static int maxForwards(Request offer) {
+        MaxForwardsHeader callers = offer == null ? null : (MaxForwardsHeader) offer.getHeader(MaxForwardsHeader.NAME);
+        return callers == null ? 70 : Math.max(0, Math.min(70, callers.getMaxForwards() - 1));
     }
 
     /** A trunk whose address is not the request-URI's host gets the INVITE through a loose route. */
@@ -125,23 +153,23 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
             if (!transport.equals("udp") && uri.getTransportParam() == null) uri.setTransportParam(transport);
             return null;
         }
-        SipURI hop = s.sip().addresses().createSipURI(null, trunk.getHost());
+        SipURI hop = sip.addresses().createSipURI(null, trunk.getHost());
         hop.setPort(trunk.getPort());
         hop.setLrParam();
         if (!transport.equals("udp")) hop.setTransportParam(transport);
-        Address address = s.sip().addresses().createAddress(hop);
-        return s.sip().headers().createRouteHeader(address);
+        Address address = sip.addresses().createAddress(hop);
+        return sip.headers().createRouteHeader(address);
     }
 
     private void sendInvite(Request request) throws Exception {
         if (behindNat()) {
             // RFC 3261 18.2.2 / RFC 5626: reach the phone where its REGISTER came from, keep its Contact as the request-URI
-            s.sip().pin(callIdOf(request), binding.sourceIp(), binding.sourcePort(), binding.transport());
+            sip.pin(callIdOf(request), binding.sourceIp(), binding.sourcePort(), binding.transport());
         }
-        tx = s.sip().provider().getNewClientTransaction(request);
+        tx = sip.provider().getNewClientTransaction(request);
         tx.setApplicationData(this);
         settled = false;
-        Dialog d = s.sip().provider().getNewDialog(tx);
+        Dialog d = sip.provider().getNewDialog(tx);
         d.setApplicationData(this);
         dialog = d;
         tx.sendRequest();
@@ -155,17 +183,20 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         return !uri.getHost().equals(binding.sourceIp()) || port != binding.sourcePort();
     }
 
+    @Override
+    String nextHop() { return behindNat() ? binding.sourceIp() + ":" + binding.sourcePort() + "/" + binding.transport() : null; }
+
     private static String callIdOf(Request request) { return ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId(); }
 
     @Override
     protected void dialogOver() {
-        if (invite != null) s.sip().unpin(callIdOf(invite));
+        if (invite != null) sip.unpin(callIdOf(invite));
     }
 
     /** The leg is over without a dialog: its route pin (if any) goes. */
     private void done() {
         state = State.DONE;
-        if (invite != null) s.sip().unpin(callIdOf(invite));
+        if (invite != null) sip.unpin(callIdOf(invite));
     }
 
     /** Its INVITE failed for good (a final failure, or no final response at all): the leg is over, the stack lets go of it. */
@@ -195,7 +226,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         int status = response.getStatusCode();
         // One call's responses are handled one at a time, in the order they take the call's lock: JAIN-SIP's reentrant
         // listener hands them to its pool threads, so a 180 and the 200 behind it may race to this point. Nothing under the
-        // lock waits on I/O (Redis goes through s.offload), so the lock is held for the time of a send.
+        // lock waits on I/O (Redis goes through the scheduler's offload), so the lock is held for the time of a send.
         synchronized (call) {
             if (status < 200) {
                 // a 1xx handled after this leg's final response (overtaken by it on another SIP thread) is stale:
@@ -218,22 +249,29 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
                 answerCSeq = ((CSeqHeader) response.getHeader(CSeqHeader.NAME)).getSeqNumber();
                 if (state == State.ANSWERED) return;
                 state = State.ANSWERED;
+                trunkSaid(status);
                 if (cancelled) {
                     ackAndBye();
                     return;
                 }
+                SessionTimer.Settings timers = call.sessionTimers();
+                if (timers.enabled()) session = SessionTimer.answered(call, this, response, askedInterval, timers);
                 hunt.onAnswered(this, response);
                 return;
             }
             failed();
+            boolean challenged = (status == Response.UNAUTHORIZED || status == Response.PROXY_AUTHENTICATION_REQUIRED)
+                    && !authTried && trunk != null && trunk.getHasCredentials();
+            if (!challenged || cancelled) trunkSaid(status); // a challenge answered is no failure: its retry's outcome counts
             if (cancelled) return;
-            if ((status == Response.UNAUTHORIZED || status == Response.PROXY_AUTHENTICATION_REQUIRED)
-                    && !authTried && trunk != null && trunk.getHasCredentials()) {
+            if (challenged) {
                 authTried = true;
                 state = State.CALLING;
-                s.offload(() -> answerChallenge(response));
+                dialling.scheduler().offload(() -> answerChallenge(response),
+                        () -> credentialsUnavailable(response, "the edge's store is busy"));
                 return;
             }
+            if (status == SessionHeaders.SESSION_INTERVAL_TOO_SMALL && raiseInterval(response)) return;
             if (status >= 300 && status < 400) {
                 hunt.onRedirect(this, response);
                 return;
@@ -243,42 +281,102 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     }
 
     private void answerChallenge(Response challenge) {
-        var credentials = s.trunkCredentials().find(trunk.getTrunkId());
+        Optional<TrunkCredentials> credentials;
+        try {
+            credentials = dialling.trunkCredentials().find(trunk.getTrunkId());
+        } catch (RuntimeException e) {
+            if (StoreOutage.is(e)) log.warn("call {}: trunk {}'s credentials unknown: {}", call.callId(), trunk.getTrunkId(), e.toString());
+            else log.error("call {}: reading trunk {}'s credentials failed", call.callId(), trunk.getTrunkId(), e);
+            credentialsUnavailable(challenge, StoreOutage.REASON);
+            return;
+        }
         synchronized (call) {
             if (cancelled) {
+                trunkSaid(challenge.getStatusCode());
                 failed();
                 return;
             }
             try {
                 if (credentials.isEmpty() || !retryWith(challenge, credentials.get())) {
+                    trunkSaid(challenge.getStatusCode());
                     failed();
                     hunt.onFailed(this, challenge.getStatusCode(), "no credentials answer the trunk's challenge");
                 }
             } catch (Exception e) {
                 log.warn("call {}: answering trunk {}'s challenge failed: {}", call.callId(), trunk.getTrunkId(), e.toString());
+                trunkSaid(challenge.getStatusCode());
                 failed();
                 hunt.onFailed(this, 503, "trunk authentication failed");
             }
         }
     }
 
+    /**
+     * The trunk's challenge cannot be answered now (its credentials could not be read): the leg fails as
+     * the challenge did, so the hunt moves on to the next target or answers the caller. Left waiting, the
+     * call would get no final answer, no failover, and stay in the registry for good.
+     */
+    private void credentialsUnavailable(Response challenge, String reason) {
+        synchronized (call) {
+            failed();
+            if (!cancelled) hunt.onFailed(this, challenge.getStatusCode(), reason);
+        }
+    }
+
     private boolean retryWith(Response challenge, TrunkCredentials credentials) throws Exception {
+        Request retry = nextInvite();
+        if (!ClientDigest.authorize(retry, challenge, credentials, sip.headers())) return false;
+        resend(retry);
+        return true;
+    }
+
+    /**
+     * A 422 (RFC 4028 section 7.4): the INVITE goes again, once, asking for the target's Min-SE; false when that
+     * is no longer than the INVITE asked for, or longer than the edge takes (then the 422 fails the target).
+     */
+    private boolean raiseInterval(Response tooSmall) {
+        int theirMin = SessionHeaders.minSe(tooSmall);
+        if (intervalRaised || askedInterval == 0 || theirMin <= askedInterval || theirMin > SessionTimer.MAX_INTERVAL) return false;
+        intervalRaised = true;
+        try {
+            Request retry = nextInvite();
+            SessionHeaders.offer(retry, theirMin, null, Math.max(theirMin, call.sessionTimers().minSe()), sip.headers());
+            askedInterval = theirMin;
+            state = State.CALLING;
+            resend(retry);
+            return true;
+        } catch (Exception e) {
+            log.warn("call {}: INVITE not sent again with Session-Expires {}: {}", call.callId(), theirMin, e.toString());
+            failed();
+            return false;
+        }
+    }
+
+    /** The INVITE again, in a new transaction (the next CSeq, a new branch), for a retry. */
+    private Request nextInvite() {
         Request retry = (Request) invite.clone();
         retry.removeHeader(ViaHeader.NAME);
-        retry.addHeader(s.sip().via(transport));
+        retry.addHeader(sip.via(transport));
         CSeqHeader cseq = (CSeqHeader) retry.getHeader(CSeqHeader.NAME);
-        cseq.setSeqNumber(cseq.getSeqNumber() + 1);
-        if (!ClientDigest.authorize(retry, challenge, credentials, s.sip().headers())) return false;
+        try {
+            cseq.setSeqNumber(cseq.getSeqNumber() + 1);
+        } catch (javax.sip.InvalidArgumentException e) {
+            throw new IllegalStateException(e);
+        }
+        return retry;
+    }
+
+    private void resend(Request retry) throws Exception {
         invite = retry;
         sendInvite(retry);
-        noResponse = s.after(s.settings().targetTimeout(), this::onNoResponse);
-        return true;
+        noResponse = dialling.scheduler().after(dialling.targetTimeout(), this::onNoResponse);
     }
 
     @Override
     public void onTimeout() {
         synchronized (call) {
             if (state == State.CALLING || state == State.PROCEEDING) {
+                trunkSaid(Response.REQUEST_TIMEOUT);
                 failed();
                 if (!cancelled) hunt.onFailed(this, 0, "no final response");
             }
@@ -288,14 +386,22 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private void onNoResponse() {
         synchronized (call) {
             if (state != State.CALLING) return;
+            trunkSaid(Response.REQUEST_TIMEOUT);
             done();
             try {
                 tx.terminate();
             } catch (Exception ignored) {
                 // already gone
             }
-            if (!cancelled) hunt.onFailed(this, 0, "no response within " + s.settings().targetTimeout().toMillis() + " ms");
+            if (!cancelled) hunt.onFailed(this, 0, "no response within " + dialling.targetTimeout().toMillis() + " ms");
         }
+    }
+
+    /** The trunk's final word on this leg's INVITE (its meters: an answer, or a failure by status). */
+    private void trunkSaid(int status) {
+        if (trunkMeters == null || outcomeCounted) return;
+        outcomeCounted = true;
+        trunkMeters.outcome(status);
     }
 
     /** Stops this side: CANCEL while it rings, BYE once answered. */
@@ -314,7 +420,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private void sendCancel() {
         try {
             Request cancel = tx.createCancel();
-            ClientTransaction ct = s.sip().provider().getNewClientTransaction(cancel);
+            ClientTransaction ct = sip.provider().getNewClientTransaction(cancel);
             ct.setApplicationData(ClientHandler.IGNORE);
             ct.sendRequest();
         } catch (Exception e) {
@@ -329,6 +435,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         try {
             Request ack = dialog.createAck(answerCSeq);
             if (answer != null) Bodies.copy(answer, ack);
+            sentBody(ack);
             dialog.sendAck(ack);
         } catch (Exception e) {
             log.warn("ACK on {} not sent: {}", call.callId(), e.toString());

@@ -1,5 +1,8 @@
 package io.sipstream.edge.call;
 
+import io.sipstream.edge.sip.SipEndpoint;
+import io.sipstream.edge.sip.SipResponder;
+import io.sipstream.edge.sip.Withheld;
 import java.text.ParseException;
 import java.util.UUID;
 import javax.sip.ServerTransaction;
@@ -19,11 +22,11 @@ public final class CallerLeg extends CallLeg {
     private final String toTag = UUID.randomUUID().toString().substring(0, 12);
     private boolean finalSent;
 
-    CallerLeg(B2buaCall call, CallServices s, ServerTransaction invite, String transport) throws Exception {
-        super(call, s, transport);
+    CallerLeg(B2buaCall call, SipEndpoint sip, SipResponder responder, ServerTransaction invite, String transport) throws Exception {
+        super(call, sip, responder, transport);
         this.invite = invite;
         this.request = invite.getRequest();
-        this.dialog = s.sip().provider().getNewDialog(invite);
+        this.dialog = sip.provider().getNewDialog(invite);
         this.dialog.setApplicationData(this);
     }
 
@@ -50,36 +53,47 @@ public final class CallerLeg extends CallLeg {
         if (finalSent) return;
         Response r = tagged(from.getStatusCode());
         Bodies.copy(from, r);
-        s.responder().send(invite, r);
+        responder.send(invite, r);
     }
 
-    /** Relays the callee's 2xx, with its SDP. */
+    /**
+     * Relays the callee's 2xx, with its SDP, and the session timer the caller's INVITE negotiates with the edge
+     * (Session-Expires; Allow, so the caller may refresh with UPDATE).
+     */
     void answer(Response from) {
         if (finalSent) return;
         finalSent = true;
         Response r = tagged(from.getStatusCode());
         Bodies.copy(from, r);
-        s.responder().send(invite, r);
+        SessionTimer.Settings timers = call.sessionTimers();
+        if (timers.enabled()) {
+            SessionTimer timer = SessionTimer.answering(call, this, request, timers);
+            timer.addTo(r, sip.headers());
+            r.setHeader(responder.allow());
+            session = timer;
+        }
+        sentBody(r);
+        responder.send(invite, r);
     }
 
-    /** Ends the call attempt with a final failure whose reason goes in Reason and Warning. */
-    void reject(int status, String reason, Header... extra) {
+    /** Ends the call attempt with a final failure: Reason and Warning give the withheld reason's reference, not the reason. */
+    void reject(int status, Withheld reason, Header... extra) {
         if (finalSent) return;
         finalSent = true;
         Response r = tagged(status);
-        s.responder().addReason(r, status, reason);
+        responder.addReason(r, status, reason);
         for (Header h : extra) if (h != null) r.addHeader(h);
-        s.responder().send(invite, r);
+        responder.send(invite, r);
     }
 
     private Response tagged(int status) {
-        Response r = s.responder().response(status, request);
+        Response r = responder.response(status, request);
         try {
             ((ToHeader) r.getHeader(ToHeader.NAME)).setTag(toTag);
         } catch (ParseException e) {
             throw new IllegalStateException(e);
         }
-        if (status < 300) r.setHeader(s.sip().contact(transport));
+        if (status < 300) r.setHeader(sip.contact(transport));
         return r;
     }
 }

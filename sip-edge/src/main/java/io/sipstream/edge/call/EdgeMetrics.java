@@ -6,21 +6,30 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
+import io.sipstream.edge.overload.Backlog;
 import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.QueueDelayValve;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 /**
- * The edge's call metrics: calls in progress, attempts, the wait for a verdict, rejects by status;
- * and overload control: calls in set-up, their current limit, new calls refused for it or by the SIP layer,
- * the SIP layer's queueing delay.
+ * The edge's call metrics: calls in progress, attempts, the wait for a verdict, rejects by status, and
+ * per trunk ({@link TrunkMetrics}); and overload control: calls in set-up, their current limit, new calls refused
+ * for it, by the SIP layer or for the call events' backlog, the SIP layer's queueing delay; the call events waiting
+ * for the journal and for Kafka. Nothing here builds a meter per call: a status' counter is made once and kept.
  */
 public final class EdgeMetrics {
     private final MeterRegistry registry;
     private final Counter attempts;
     private final Timer verdictWait;
+    private final AtomicLong shedForEvents = new AtomicLong();
+    private final Map<Integer, Counter> rejects = new ConcurrentHashMap<>();
+    private final TrunkMetrics trunks;
 
     public EdgeMetrics(MeterRegistry registry, CallRegistry calls, SetupLimiter overload) {
         this.registry = registry;
@@ -37,6 +46,7 @@ public final class EdgeMetrics {
         this.verdictWait = Timer.builder("sipstream.edge.verdict.wait").description("time from CallAttempt to RoutingVerdict")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(5))
                 .register(registry);
+        this.trunks = new TrunkMetrics(registry);
     }
 
     /** The SIP layer's shedding: new INVITEs refused while datagrams wait for a SIP thread, and that wait now. */
@@ -45,7 +55,23 @@ public final class EdgeMetrics {
                 .description("new INVITEs answered 503 at once, by the layer that refused them").register(registry);
         TimeGauge.builder("sipstream.edge.sip.queue.delay", valve, TimeUnit.MILLISECONDS, QueueDelayValve::queueDelayMillis)
                 .description("how long the oldest UDP datagram still queued has waited for a SIP thread").register(registry);
+        Gauge.builder("sipstream.edge.sip.queue.datagrams", valve, QueueDelayValve::queuedDatagrams)
+                .description("UDP datagrams read and waiting for a SIP thread").register(registry);
     }
+
+    /** The call events' way out: queued for the journal, journalled and not yet acknowledged by Kafka, new INVITEs refused for them. */
+    public void callEvents(Backlog queue, IntSupplier unpublished) {
+        Gauge.builder("sipstream.edge.events.queued", queue, Backlog::queued)
+                .description("call events waiting for the journal (at most edge.events.queue.capacity)").register(registry);
+        Gauge.builder("sipstream.edge.events.unpublished", unpublished, IntSupplier::getAsInt).strongReference(true)
+                .description("call events journalled and not yet acknowledged by Kafka (a call whose events wait coalesced counts one)")
+                .register(registry);
+        FunctionCounter.builder("sipstream.edge.overload.shed", shedForEvents, AtomicLong::get).tag("layer", "events")
+                .description("new INVITEs answered 503 at once, by the layer that refused them").register(registry);
+    }
+
+    /** A new INVITE refused 503 while the call events' queue to the journal is nearly full. */
+    public void shedForEvents() { shedForEvents.incrementAndGet(); }
 
     public void attempt() { attempts.increment(); }
 
@@ -53,7 +79,14 @@ public final class EdgeMetrics {
 
     /** A call refused or failed, by the SIP status the caller got. */
     public void reject(int status) {
-        Counter.builder("sipstream.edge.call.rejects").tag("status", Integer.toString(status))
-                .description("calls answered with a final failure, by SIP status").register(registry).increment();
+        Counter c = rejects.get(status);
+        if (c == null) {
+            c = rejects.computeIfAbsent(status, s -> Counter.builder("sipstream.edge.call.rejects").tag("status", Integer.toString(s))
+                    .description("calls answered with a final failure, by SIP status").register(registry));
+        }
+        c.increment();
     }
+
+    /** Per trunk: attempts, answers, failures by status, call durations. */
+    public TrunkMetrics trunks() { return trunks; }
 }

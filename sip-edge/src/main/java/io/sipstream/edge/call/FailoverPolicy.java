@@ -5,18 +5,19 @@ import java.util.List;
 
 /**
  * When a failed target lets the call move on to the next one, and what the caller is told when
- * no target is left. Fail over on 5xx, 408 and timeouts (status 0) unless the trunk lists the
- * status among its final codes (486, 600, 603 by default); a trunk's own challenge and a redirect
- * not followed count as that trunk failing.
+ * no target is left. A trunk's final codes are the failures that stop the hunt (486, 600, 603,
+ * 404, 484 and 485 unless the trunk lists its own); any other failure moves on: every other 4xx,
+ * 5xx and 6xx, 408, a timeout (status 0), the trunk's own challenge and a redirect not followed.
+ * A target that is not a trunk (a phone, a URI) stops on the default codes.
  */
 public final class FailoverPolicy {
-    public static final List<Integer> DEFAULT_FINAL = List.of(486, 600, 603);
+    /** The registry's default too (number-registry's TrunkService, the Trunk schema's default). */
+    public static final List<Integer> DEFAULT_FINAL = List.of(486, 600, 603, 404, 484, 485);
 
     public static boolean failsOver(int status, Trunk trunk) {
+        if (status == 0) return true; // no final response: nothing the trunk said can stop the hunt
         List<Integer> finals = trunk == null ? DEFAULT_FINAL : trunk.getFinalCodes();
-        if (finals.contains(status)) return false;
-        return status == 0 || status == 408 || status >= 500 && status < 600 || status == 401 || status == 407
-                || status >= 300 && status < 400;
+        return !finals.contains(status);
     }
 
     /** The status the caller gets for a target's failure. */

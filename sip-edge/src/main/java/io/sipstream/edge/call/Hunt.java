@@ -43,7 +43,7 @@ final class Hunt {
     }
 
     private final B2buaCall call;
-    private final CallServices s;
+    private final Dialling dialling;
     private final Owner owner;
     private final Request offer;
     private final Function<RouteTarget, String> callerId;
@@ -61,9 +61,9 @@ final class Hunt {
      * @param offer the request whose body (SDP offer) and Max-Forwards the dialled legs get; null
      *              for a late offer (the legs get no SDP and their 2xx carries the offer)
      */
-    Hunt(B2buaCall call, CallServices s, Owner owner, Request offer, Function<RouteTarget, String> callerId) {
+    Hunt(B2buaCall call, Dialling dialling, Owner owner, Request offer, Function<RouteTarget, String> callerId) {
         this.call = call;
-        this.s = s;
+        this.dialling = dialling;
         this.owner = owner;
         this.offer = offer;
         this.callerId = callerId;
@@ -98,6 +98,9 @@ final class Hunt {
 
     List<TargetKind> remaining() { return targets.stream().map(RouteTarget::getKind).toList(); }
 
+    /** Whether a leg ringing now goes over a trunk. */
+    boolean ringsTrunk() { return ringing.stream().anyMatch(leg -> leg.trunk() != null); }
+
     private void dialNext() {
         while (!over) {
             RouteTarget target = targets.poll();
@@ -118,26 +121,26 @@ final class Hunt {
         try {
             switch (target.getKind()) {
                 case TRUNK -> {
-                    Trunk trunk = s.trunks().get(target.getTrunkId());
+                    Trunk trunk = dialling.trunks().get(target.getTrunkId());
                     if (trunk == null || !trunk.getEnabled()) {
                         lastStatus = 503;
                         lastReason = "trunk " + target.getTrunkId() + " is unknown or disabled";
                         return false;
                     }
                     trunkId = trunk.getTrunkId();
-                    ring(target, trunk, s.sip().addresses().createURI(target.getRequestUri()));
+                    ring(target, trunk, dialling.sip().addresses().createURI(target.getRequestUri()));
                     return true;
                 }
                 case URI -> {
-                    ring(target, null, s.sip().addresses().createURI(target.getRequestUri()));
+                    ring(target, null, dialling.sip().addresses().createURI(target.getRequestUri()));
                     return true;
                 }
                 case REGISTERED -> {
                     String phonesOf = target.getAccountId() != null ? target.getAccountId() : contactsOwner;
-                    s.offload(() -> {
+                    dialling.scheduler().offload(() -> {
                         List<Binding> contacts;
                         try {
-                            contacts = s.bindings().current(phonesOf, System.currentTimeMillis());
+                            contacts = dialling.bindings().current(phonesOf, System.currentTimeMillis());
                         } catch (RuntimeException e) {
                             if (!StoreOutage.is(e)) throw e;
                             log.warn("call {}: contacts of {} unknown: {}", call.callId(), phonesOf, e.toString());
@@ -149,7 +152,7 @@ final class Hunt {
                         synchronized (call) {
                             onContacts(target, contacts);
                         }
-                    });
+                    }, () -> noContacts(target, Response.SERVICE_UNAVAILABLE, StoreOutage.REASON)); // under the call's lock still
                     return true;
                 }
             }
@@ -166,7 +169,7 @@ final class Hunt {
         int rung = 0;
         for (Binding b : contacts) {
             try {
-                ring(target, null, s.sip().addresses().createURI(b.contact()), b);
+                ring(target, null, dialling.sip().addresses().createURI(b.contact()), b);
                 rung++;
             } catch (Exception e) {
                 log.warn("call {}: contact {} cannot be dialled: {}", call.callId(), b.contact(), e.toString());
@@ -187,7 +190,7 @@ final class Hunt {
 
     private void ring(RouteTarget target, Trunk trunk, URI uri, Binding binding) throws Exception {
         if (!(uri instanceof SipURI)) throw new IllegalArgumentException("not a SIP URI: " + uri);
-        CalleeLeg leg = new CalleeLeg(call, s, this, target, trunk, uri, callerId.apply(target), binding);
+        CalleeLeg leg = new CalleeLeg(call, dialling, this, target, trunk, uri, callerId.apply(target), binding);
         ringing.add(leg);
         leg.send(offer);
     }

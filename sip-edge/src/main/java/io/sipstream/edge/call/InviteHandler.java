@@ -5,11 +5,15 @@ import io.sipstream.avro.Direction;
 import io.sipstream.edge.auth.AuthOutcome;
 import io.sipstream.edge.auth.SipAuthenticator;
 import io.sipstream.edge.auth.TrunkAllowList;
+import io.sipstream.edge.overload.Backlog;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.EdgeSipListener;
 import io.sipstream.edge.sip.RequestHandler;
+import io.sipstream.edge.sip.SipEndpoint;
+import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipSource;
 import io.sipstream.edge.sip.StoreOutage;
+import io.sipstream.edge.sip.Withheld;
 import java.time.Instant;
 import java.util.Optional;
 import javax.sip.RequestEvent;
@@ -23,99 +27,157 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A new INVITE: admitted into set-up or refused 503 ({@link SetupLimiter}), 100 Trying at once on
- * the SIP thread, then off it (Redis): a source on a trunk's allow-list makes an inbound call;
- * anyone else must authenticate as an account (digest), and a blocked account is refused before
- * the router is asked. A retransmitted INVITE never gets here (its transaction answers it), so
- * no call is admitted twice.
+ * A new INVITE: admitted into set-up or refused 503 (the call events' {@link Backlog} nearly full, or the
+ * {@link SetupLimiter}), 100 Trying at once on the SIP thread, then off it (Redis): a source on a trunk's
+ * allow-list makes an inbound call; anyone else must authenticate as an account (digest), and a blocked
+ * account is refused before the router is asked. A retransmitted INVITE never gets here (its transaction
+ * answers it), so no call is admitted twice.
  */
 public final class InviteHandler implements RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(InviteHandler.class);
     static final String OVERLOADED = "overloaded: too many calls in set-up";
-    private final CallServices s;
+    static final String EVENTS_BEHIND = "overloaded: call events not yet journalled";
+    private final SipEndpoint sip;
+    private final SipResponder responder;
+    private final CallRegistry registry;
+    private final SetupLimiter overload;
+    private final Backlog events;
+    private final CallScheduler scheduler;
+    private final EdgeMetrics metrics;
+    private final AccountBlocks blocks;
+    private final CallStarter calls;
     private final SipAuthenticator authenticator;
     private final TrunkAllowList allowList;
+    private final String edgeId;
+    private final int replyPartition;
+    private final int retryAfterSeconds;
 
-    public InviteHandler(CallServices s, SipAuthenticator authenticator, TrunkAllowList allowList) {
-        this.s = s;
+    /**
+     * {@code edgeId} and {@code replyPartition}: what the edge's attempts say of it (their ids' prefix, and
+     * the partition of call.verdicts it reads); {@code retryAfterSeconds}: the Retry-After of the 503s it answers.
+     */
+    public InviteHandler(SipEndpoint sip, SipResponder responder, CallRegistry registry, SetupLimiter overload, Backlog events,
+                         CallScheduler scheduler, EdgeMetrics metrics, AccountBlocks blocks, CallStarter calls,
+                         SipAuthenticator authenticator, TrunkAllowList allowList, String edgeId, int replyPartition,
+                         int retryAfterSeconds) {
+        this.sip = sip;
+        this.responder = responder;
+        this.registry = registry;
+        this.overload = overload;
+        this.events = events;
+        this.scheduler = scheduler;
+        this.metrics = metrics;
+        this.blocks = blocks;
+        this.calls = calls;
         this.authenticator = authenticator;
         this.allowList = allowList;
+        this.edgeId = edgeId;
+        this.replyPartition = replyPartition;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     @Override
     public void onRequest(RequestEvent event, SipSource source) {
-        ServerTransaction st = EdgeSipListener.serverTransaction(event, s.sip());
+        ServerTransaction st = EdgeSipListener.serverTransaction(event, sip);
         if (st == null) return; // a retransmission: the transaction answers it
         Request request = st.getRequest();
         // what the request itself gets wrong is answered at once, without a 100 Trying first
         if (!(request.getRequestURI() instanceof SipURI uri)) {
-            s.responder().reject(st, Response.UNSUPPORTED_URI_SCHEME, "only sip: request-URIs are served");
+            responder.reject(st, Response.UNSUPPORTED_URI_SCHEME, "only sip: request-URIs are served");
             return;
         }
         if (uri.getUser() == null || uri.getUser().isBlank()) {
-            s.responder().reject(st, Response.ADDRESS_INCOMPLETE, "the request-URI has no number");
+            responder.reject(st, Response.ADDRESS_INCOMPLETE, "the request-URI has no number");
+            return;
+        }
+        int minSe = SessionTimer.tooSmall(request, calls.sessionTimers());
+        if (minSe > 0) { // RFC 4028: a caller that supports timers asks again with at least the edge's Min-SE
+            SessionHeaders.refuse(responder, st, minSe);
             return;
         }
         String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
-        if (s.registry().contains(callId)) {
-            s.responder().reject(st, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
+        if (registry.contains(callId)) {
+            responder.reject(st, Response.LOOP_DETECTED, "a call with this Call-ID is in progress");
+            return;
+        }
+        // the journal is behind with the call events (its disk): the room left is for the calls already up
+        if (events.refusesNewCalls()) {
+            log.debug("INVITE {} refused 503: {} call events wait for the journal", callId, events.queued());
+            metrics.shedForEvents();
+            responder.reject(st, Response.SERVICE_UNAVAILABLE, EVENTS_BEHIND, responder.retryAfter(retryAfterSeconds));
             return;
         }
         // past the limit on calls in set-up, refused here on the SIP thread: no Redis, no Kafka, no 100 Trying
-        SetupLimiter.Admission admission = s.overload().admit(System.nanoTime());
+        SetupLimiter.Admission admission = overload.admit(System.nanoTime());
         if (admission == null) {
-            log.debug("INVITE {} refused 503: {} calls in set-up", callId, s.overload().limit());
-            s.responder().reject(st, Response.SERVICE_UNAVAILABLE, OVERLOADED, s.responder().retryAfter(s.settings().retryAfterSeconds()));
+            log.debug("INVITE {} refused 503: {} calls in set-up", callId, overload.limit());
+            responder.reject(st, Response.SERVICE_UNAVAILABLE, OVERLOADED, responder.retryAfter(retryAfterSeconds));
             return;
         }
-        s.responder().respond(st, Response.TRYING);
+        responder.respond(st, Response.TRYING);
         Optional<String> trunk = allowList.trunkOf(source.ip(), source.port());
-        PendingInvite pending = s.registry().expect(callId, st, admission);
-        s.offload(() -> {
+        PendingInvite pending = registry.expect(callId, st, admission);
+        scheduler.offload(() -> {
             try {
                 if (trunk.isPresent()) startInbound(pending, source, trunk.get());
                 else startOutbound(pending, source);
             } catch (Exception e) {
                 if (StoreOutage.is(e)) { // Redis down or too slow: temporary, the caller may retry (not a bug: no 500)
                     log.warn("INVITE {} refused 503: {}", callId, e.toString());
-                    s.metrics().reject(Response.SERVICE_UNAVAILABLE);
-                    s.responder().storeUnavailable(st, s.settings().retryAfterSeconds());
+                    storeUnavailable(st);
                 } else {
                     log.error("INVITE {} failed", callId, e);
-                    s.responder().respond(st, Response.SERVER_INTERNAL_ERROR);
+                    responder.respond(st, Response.SERVER_INTERNAL_ERROR);
                 }
             } finally {
-                pending.releaseAdmission();
-                s.registry().settled(pending);
+                settle(pending);
             }
+        }, () -> { // too many requests wait on Redis already: this one is not queued behind them
+            log.warn("INVITE {} refused 503: the edge's store is busy", callId);
+            storeUnavailable(st);
+            settle(pending);
         });
+    }
+
+    private void storeUnavailable(ServerTransaction st) {
+        metrics.reject(Response.SERVICE_UNAVAILABLE);
+        responder.storeUnavailable(st, retryAfterSeconds);
+    }
+
+    private void settle(PendingInvite pending) {
+        pending.releaseAdmission();
+        registry.settled(pending);
     }
 
     private void startOutbound(PendingInvite pending, SipSource source) throws Exception {
         ServerTransaction st = pending.invite();
         AuthOutcome.Authenticated who = authenticator.authenticate(st, source);
         if (who == null || pending.cancelled()) return;
-        AccountBlocks.Block block = s.blocks().blockOf(who.accountId());
+        AccountBlocks.Block block = blocks.blockOf(who.accountId());
         if (block != null) {
-            s.metrics().reject(block.sipStatus());
-            s.responder().reject(st, block.sipStatus(), block.reason().isBlank() ? "account blocked" : block.reason());
+            // billing's reason names the balance or the limit: the caller gets a reference to it
+            Withheld why = Withheld.of(block.reason().isBlank() ? "account blocked" : block.reason());
+            log.info("INVITE {} of account {} refused {} ref={}: {}", pending.callId(), who.accountId(), block.sipStatus(),
+                    why.ref(), why.reason());
+            metrics.reject(block.sipStatus());
+            responder.reject(st, block.sipStatus(), why);
             return;
         }
         long now = System.currentTimeMillis();
-        B2buaCall.start(s, attempt(st.getRequest(), source, Direction.OUTBOUND, who.accountId(), null, now), pending, now);
+        calls.start(attempt(st.getRequest(), source, Direction.OUTBOUND, who.accountId(), null, now), pending, now);
     }
 
     private void startInbound(PendingInvite pending, SipSource source, String trunkId) throws Exception {
         long now = System.currentTimeMillis();
-        B2buaCall.start(s, attempt(pending.invite().getRequest(), source, Direction.INBOUND, null, trunkId, now), pending, now);
+        calls.start(attempt(pending.invite().getRequest(), source, Direction.INBOUND, null, trunkId, now), pending, now);
     }
 
     private CallAttempt attempt(Request request, SipSource source, Direction direction, String accountId, String trunkId, long now) {
         FromHeader from = (FromHeader) request.getHeader(FromHeader.NAME);
         return CallAttempt.newBuilder()
-                .setCallId(CallIds.next(s.settings().edgeId(), ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId()))
-                .setEdgeId(s.settings().edgeId())
-                .setReplyPartition(s.settings().replyPartition())
+                .setCallId(CallIds.next(edgeId, ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId()))
+                .setEdgeId(edgeId)
+                .setReplyPartition(replyPartition)
                 .setDirection(direction)
                 .setAccountId(accountId)
                 .setSourceTrunkId(trunkId)

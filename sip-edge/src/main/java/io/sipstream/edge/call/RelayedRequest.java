@@ -1,6 +1,8 @@
 package io.sipstream.edge.call;
 
 import io.sipstream.edge.sip.ClientHandler;
+import io.sipstream.edge.sip.SipEndpoint;
+import io.sipstream.edge.sip.SipResponder;
 import javax.sip.ResponseEvent;
 import javax.sip.ServerTransaction;
 import javax.sip.header.CSeqHeader;
@@ -13,15 +15,23 @@ import javax.sip.message.Response;
  * acknowledged at once on the side that answered (the originator's own ACK is then absorbed);
  * for a late offer (a re-INVITE without SDP) the 2xx carries the offer, and the side that
  * answered gets its ACK when the originator's ACK brings the answer.
+ *
+ * <p>A re-INVITE or UPDATE relayed refreshes both sides' sessions (RFC 4028): its 2xx refreshes the side
+ * it was sent on and carries the origin side's Session-Expires back; no answer, 408 or 481 from the side it
+ * was sent on ends the call as a failed refresh would.
  */
 final class RelayedRequest implements ClientHandler {
-    private final CallServices s;
+    private final SipEndpoint sip;
+    private final SipResponder responder;
     private final ServerTransaction origin;
+    private final CallLeg from;
     private final CallLeg sentOn;
 
-    RelayedRequest(CallServices s, ServerTransaction origin, CallLeg sentOn) {
-        this.s = s;
+    RelayedRequest(SipEndpoint sip, SipResponder responder, ServerTransaction origin, CallLeg from, CallLeg sentOn) {
+        this.sip = sip;
+        this.responder = responder;
         this.origin = origin;
+        this.from = from;
         this.sentOn = sentOn;
     }
 
@@ -36,10 +46,29 @@ final class RelayedRequest implements ClientHandler {
             if (Bodies.has(origin.getRequest())) event.getDialog().sendAck(event.getDialog().createAck(cseq.getSeqNumber()));
             else sentOn.oweAck(cseq.getSeqNumber()); // before the 2xx reaches the originator, whose ACK settles it
         }
-        Response out = s.responder().response(status, origin.getRequest());
+        Response out = responder.response(status, origin.getRequest());
         Bodies.copy(in, out);
-        if (invite && status < 300) out.setHeader(s.sip().contact(sentOn == null ? "udp" : originTransport()));
-        s.responder().send(origin, out);
+        if (invite && status < 300) out.setHeader(sip.contact(sentOn == null ? "udp" : originTransport()));
+        boolean lost = false;
+        if (status >= 200) {
+            boolean refresh = invite || cseq.getMethod().equals(Request.UPDATE);
+            synchronized (sentOn.call) {
+                SessionTimer there = sentOn.sessionTimer();
+                SessionTimer here = from.sessionTimer();
+                long now = System.currentTimeMillis();
+                lost = refresh && there != null
+                        && (status == Response.REQUEST_TIMEOUT || status == Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+                if (there != null && !lost) there.heard(now);
+                if (refresh && status < 300) {
+                    if (there != null) there.peerAccepted(in, now);
+                    if (here != null) here.addTo(out, sip.headers());
+                    sentOn.sentBody(event.getClientTransaction().getRequest()); // the offer (or none) the side took
+                    from.sentBody(out);
+                }
+            }
+        }
+        responder.send(origin, out);
+        if (lost) sentOn.call.sessionExpired(sentOn, sentOn.sessionTimer().lastHeard(), "answered a relayed session refresh " + status);
     }
 
     private String originTransport() {
@@ -48,5 +77,15 @@ final class RelayedRequest implements ClientHandler {
     }
 
     @Override
-    public void onTimeout() { s.responder().respond(origin, Response.REQUEST_TIMEOUT); }
+    public void onTimeout() {
+        responder.respond(origin, Response.REQUEST_TIMEOUT);
+        String method = origin.getRequest().getMethod();
+        SessionTimer there = sentOn.sessionTimer();
+        if (there != null && (method.equals(Request.INVITE) || method.equals(Request.UPDATE))) {
+            sentOn.call.sessionExpired(sentOn, there.lastHeard(), "did not answer a relayed session refresh");
+        }
+    }
+
+    @Override
+    public String callId() { return sentOn == null ? null : sentOn.callId(); }
 }

@@ -28,7 +28,7 @@ final class RouterQuestion {
     }
 
     private final B2buaCall call;
-    private final CallServices s;
+    private final RouterClient router;
     private final CallAttempt attempt;
     private final Answer answer;
     private final SetupLimiter.Admission admission;
@@ -36,9 +36,9 @@ final class RouterQuestion {
     private ScheduledFuture<?> timer;
     private boolean open = true;
 
-    private RouterQuestion(B2buaCall call, CallServices s, CallAttempt attempt, SetupLimiter.Admission admission, Answer answer) {
+    private RouterQuestion(B2buaCall call, RouterClient router, CallAttempt attempt, SetupLimiter.Admission admission, Answer answer) {
         this.call = call;
-        this.s = s;
+        this.router = router;
         this.attempt = attempt;
         this.admission = admission;
         this.answer = answer;
@@ -48,12 +48,12 @@ final class RouterQuestion {
      * Publishes the attempt (its id an alias of the call, so the verdict finds it) and starts the verdict
      * timeout. {@code admission}: the caller's INVITE's place in set-up, ended with the answer; may be null.
      */
-    static RouterQuestion ask(B2buaCall call, CallServices s, CallAttempt attempt, SetupLimiter.Admission admission, Answer answer) {
-        RouterQuestion q = new RouterQuestion(call, s, attempt, admission, answer);
-        if (!attempt.getCallId().equals(call.callId())) s.registry().alias(attempt.getCallId(), call);
-        s.metrics().attempt();
-        q.timer = s.after(s.settings().verdictTimeout(), q::timedOut);
-        s.attempts().publish(attempt, q::undelivered);
+    static RouterQuestion ask(B2buaCall call, RouterClient router, CallAttempt attempt, SetupLimiter.Admission admission, Answer answer) {
+        RouterQuestion q = new RouterQuestion(call, router, attempt, admission, answer);
+        if (!attempt.getCallId().equals(call.callId())) router.registry().alias(attempt.getCallId(), call);
+        router.metrics().attempt();
+        q.timer = router.scheduler().after(router.verdictTimeout(), q::timedOut);
+        router.attempts().publish(attempt, q::undelivered);
         return q;
     }
 
@@ -64,7 +64,7 @@ final class RouterQuestion {
         if (!answeredBy(v)) return;
         if (admission != null) admission.answered(System.nanoTime());
         close();
-        s.metrics().verdictWait(System.currentTimeMillis() - sentAt);
+        router.metrics().verdictWait(System.currentTimeMillis() - sentAt);
         answer.onVerdict(v);
     }
 
@@ -80,7 +80,7 @@ final class RouterQuestion {
             if (!open) return;
             if (admission != null) admission.timedOut(System.nanoTime());
             close();
-            log.warn("call {}: no routing verdict for {} within {}", call.callId(), attempt.getCallId(), s.settings().verdictTimeout());
+            log.warn("call {}: no routing verdict for {} within {}", call.callId(), attempt.getCallId(), router.verdictTimeout());
             answer.onNoVerdict("no routing decision in time");
         }
     }

@@ -1,5 +1,6 @@
 package io.sipstream.edge.call;
 
+import gov.nist.javax.sip.message.SIPResponse;
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.HangupParty;
@@ -7,6 +8,7 @@ import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.VerdictAction;
 import io.sipstream.edge.sip.ClientHandler;
+import io.sipstream.edge.sip.Withheld;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import javax.sip.Dialog;
@@ -35,7 +37,9 @@ final class Transfer implements Hunt.Owner {
     private enum State { ASKING, DIALLING, CONNECTING, DONE }
 
     private final B2buaCall call;
-    private final CallServices s;
+    private final RouterClient router;
+    private final Dialling dialling;
+    private final AccountBlocks blocks;
     private final CallLeg referrer;
     private final CallLeg transferee;
     private final CallAttempt attempt;
@@ -47,10 +51,13 @@ final class Transfer implements Hunt.Owner {
     private CalleeLeg target;
     private boolean referrerGone;
 
-    Transfer(B2buaCall call, CallServices s, CallLeg referrer, CallLeg transferee, CallAttempt attempt, CallReport report) {
+    Transfer(B2buaCall call, RouterClient router, Dialling dialling, AccountBlocks blocks, CallLeg referrer, CallLeg transferee,
+             CallAttempt attempt, CallReport report) {
         this.call = call;
         this.report = report;
-        this.s = s;
+        this.router = router;
+        this.dialling = dialling;
+        this.blocks = blocks;
         this.referrer = referrer;
         this.transferee = transferee;
         this.attempt = attempt;
@@ -69,7 +76,7 @@ final class Transfer implements Hunt.Owner {
     void start() {
         notifyReferrer(Response.TRYING, "Trying", false);
         report.attempt(System.currentTimeMillis());
-        question = RouterQuestion.ask(call, s, attempt, null, new RouterQuestion.Answer() {
+        question = router.ask(call, attempt, null, new RouterQuestion.Answer() {
             @Override
             public void onVerdict(RoutingVerdict v) { routed(v); }
 
@@ -93,13 +100,13 @@ final class Transfer implements Hunt.Owner {
             fail(B2buaCall.rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM);
             return;
         }
-        AccountBlocks.Block block = s.blocks().blockOf(call.accountId());
+        AccountBlocks.Block block = blocks.blockOf(call.accountId());
         if (block != null) {
             fail(block.sipStatus(), block.reason(), HangupParty.SYSTEM);
             return;
         }
         state = State.DIALLING;
-        hunt = new Hunt(call, s, this, null, this::callerIdFor);
+        hunt = new Hunt(call, dialling, this, null, this::callerIdFor);
         hunt.start(v.getTargets(), call.accountId());
     }
 
@@ -116,7 +123,7 @@ final class Transfer implements Hunt.Owner {
         report.trunk(hunt.trunkId());
         if (status == Response.RINGING || status == Response.SESSION_PROGRESS) {
             report.ringing(System.currentTimeMillis());
-            notifyReferrer(status, provisional.getReasonPhrase(), false);
+            notifyReferrer(status, SIPResponse.getReasonPhrase(status), false); // the target's own phrase is not the referrer's business
         }
     }
 
@@ -167,6 +174,7 @@ final class Transfer implements Hunt.Owner {
                     fail(status, "the transferee refused the new media: " + response.getReasonPhrase(), HangupParty.CALLER);
                     return;
                 }
+                transferee.sentBody(event.getClientTransaction().getRequest()); // the offer a session refresh repeats
                 target.ack(response); // the transferee's answer to the target's offer
                 connected();
             }
@@ -180,6 +188,9 @@ final class Transfer implements Hunt.Owner {
                 fail(Response.REQUEST_TIMEOUT, "the transferee did not answer the re-INVITE", HangupParty.CALLER);
             }
         }
+
+        @Override
+        public String callId() { return call.callId(); }
     }
 
     private void connected() {
@@ -196,15 +207,17 @@ final class Transfer implements Hunt.Owner {
         target.sendBye();
     }
 
+    /** The referrer (a carrier) hears the status and a reference; the reason, maybe the router's, goes to the log and the event. */
     private void fail(int status, String reason, HangupParty by) {
         state = State.DONE;
         if (question != null) question.close();
         if (hunt != null) hunt.cancelAll();
         if (hunt != null) report.trunk(hunt.trunkId());
-        report.end(CallEventType.FAILED, status, reason, by, System.currentTimeMillis());
-        notifyReferrer(status, reason, true);
+        Withheld why = Withheld.of(reason);
+        log.info("call {}: transfer to {} failed {} ref={}: {}", call.callId(), attempt.getRequestUri(), status, why.ref(), reason);
+        report.end(CallEventType.FAILED, status, reason, why.ref(), by, System.currentTimeMillis());
+        notifyReferrer(status, why.publicText(status), true);
         call.transferFailed(this);
-        log.debug("call {}: transfer to {} failed: {} {}", call.callId(), attempt.getRequestUri(), status, reason);
     }
 
     /** The call ended (hung up by {@code by}) while the transfer was under way: the new leg never connected. */

@@ -2,6 +2,7 @@ package io.sipstream.edge.registrar;
 
 import io.sipstream.edge.auth.AuthOutcome;
 import io.sipstream.edge.auth.SipAuthenticator;
+import io.sipstream.edge.registrar.RegistrarMetrics.Outcome;
 import io.sipstream.edge.sip.EdgeSipListener;
 import io.sipstream.edge.sip.RequestHandler;
 import io.sipstream.edge.sip.SipEndpoint;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ListIterator;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import javax.sip.InvalidArgumentException;
 import javax.sip.RequestEvent;
 import javax.sip.ServerTransaction;
@@ -47,10 +49,11 @@ public final class Registrar implements RequestHandler {
     private final int maxExpires;
     private final int maxContacts;
     private final int retryAfterSeconds;
+    private final RegistrarMetrics metrics;
 
     /** @param retryAfterSeconds the Retry-After of a 503 when Redis is down (edge.retry.after) */
     public Registrar(SipEndpoint sip, SipAuthenticator authenticator, Bindings bindings, Executor io, int minExpires, int maxExpires,
-                     int maxContacts, int retryAfterSeconds) {
+                     int maxContacts, int retryAfterSeconds, RegistrarMetrics metrics) {
         this.sip = sip;
         this.responder = new SipResponder(sip);
         this.authenticator = authenticator;
@@ -60,25 +63,36 @@ public final class Registrar implements RequestHandler {
         this.maxExpires = maxExpires;
         this.maxContacts = maxContacts;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.metrics = metrics;
     }
 
     @Override
     public void onRequest(RequestEvent event, SipSource source) {
         ServerTransaction st = EdgeSipListener.serverTransaction(event, sip);
         if (st == null) return;
-        io.execute(() -> {
-            try {
-                register(st, source);
-            } catch (Exception e) {
-                if (StoreOutage.is(e)) { // Redis down or too slow: the phone retries later, nothing was bound
-                    log.warn("REGISTER from {}:{} refused 503: {}", source.ip(), source.port(), e.toString());
-                    responder.storeUnavailable(st, retryAfterSeconds);
-                } else {
-                    log.error("REGISTER from {}:{} failed", source.ip(), source.port(), e);
-                    responder.respond(st, Response.SERVER_INTERNAL_ERROR);
-                }
+        try {
+            io.execute(() -> handle(st, source));
+        } catch (RejectedExecutionException e) { // too many requests wait on Redis already: not queued behind them
+            log.warn("REGISTER from {}:{} refused 503: {}", source.ip(), source.port(), e.getMessage());
+            metrics.count(Outcome.UNAVAILABLE);
+            responder.storeUnavailable(st, retryAfterSeconds);
+        }
+    }
+
+    private void handle(ServerTransaction st, SipSource source) {
+        try {
+            register(st, source);
+        } catch (Exception e) {
+            if (StoreOutage.is(e)) { // Redis down or too slow: the phone retries later, nothing was bound
+                log.warn("REGISTER from {}:{} refused 503: {}", source.ip(), source.port(), e.toString());
+                metrics.count(Outcome.UNAVAILABLE);
+                responder.storeUnavailable(st, retryAfterSeconds);
+            } else {
+                log.error("REGISTER from {}:{} failed", source.ip(), source.port(), e);
+                metrics.count(Outcome.FAILED);
+                responder.respond(st, Response.SERVER_INTERNAL_ERROR);
             }
-        });
+        }
     }
 
     private void register(ServerTransaction st, SipSource source) throws ParseException, InvalidArgumentException {
@@ -89,6 +103,7 @@ public final class Registrar implements RequestHandler {
         if (to == null || !(to.getAddress().getURI() instanceof SipURI aor)
                 || !(who.username().equals(aor.getUser()) || who.accountId().equals(aor.getUser()))) {
             responder.reject(st, Response.FORBIDDEN, "may only register your own address");
+            metrics.count(Outcome.REFUSED);
             return;
         }
         long now = System.currentTimeMillis();
@@ -102,10 +117,12 @@ public final class Registrar implements RequestHandler {
         if (wildcard) {
             if (contacts.size() != 1 || defaultExpires != 0) {
                 responder.reject(st, Response.BAD_REQUEST, "Contact: * needs Expires: 0 and no other contact");
+                metrics.count(Outcome.REFUSED);
                 return;
             }
             bindings.removeAll(who.accountId());
             answer(st, who.accountId(), now);
+            metrics.count(Outcome.REMOVED);
             return;
         }
         for (ContactHeader c : contacts) {
@@ -114,6 +131,7 @@ public final class Registrar implements RequestHandler {
                 Response r = responder.response(Response.INTERVAL_TOO_BRIEF, request);
                 r.addHeader(sip.headers().createMinExpiresHeader(minExpires));
                 responder.send(st, r);
+                metrics.count(Outcome.REFUSED);
                 return;
             }
         }
@@ -128,12 +146,14 @@ public final class Registrar implements RequestHandler {
             }
             if (after.size() > maxContacts && after.size() > before.size()) {
                 responder.reject(st, Response.FORBIDDEN, "too many registered contacts (at most " + maxContacts + ")");
+                metrics.count(Outcome.REFUSED);
                 return;
             }
         }
         String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
         long cseq = ((CSeqHeader) request.getHeader(CSeqHeader.NAME)).getSeqNumber();
         UserAgentHeader ua = (UserAgentHeader) request.getHeader(UserAgentHeader.NAME);
+        boolean bound = false;
         for (ContactHeader c : contacts) {
             String contact = c.getAddress().getURI().toString();
             int expires = c.getExpires() >= 0 ? c.getExpires() : defaultExpires;
@@ -141,11 +161,13 @@ public final class Registrar implements RequestHandler {
                 bindings.remove(who.accountId(), contact);
             } else {
                 int granted = Math.min(expires, maxExpires);
+                bound = true;
                 bindings.put(who.accountId(), new Binding(contact, now + granted * 1000L, callId, cseq, source.ip(),
                         source.port(), source.transport(), ua == null ? null : String.join(" ", asStrings(ua))));
             }
         }
         answer(st, who.accountId(), now);
+        metrics.count(contacts.isEmpty() ? Outcome.QUERIED : bound ? Outcome.REGISTERED : Outcome.REMOVED);
     }
 
     private void answer(ServerTransaction st, String accountId, long now) throws ParseException, InvalidArgumentException {

@@ -14,4 +14,7 @@ public interface DialogHandler {
 
     /** The dialog timed out (a 2xx never acknowledged). */
     default void onDialogTimeout() {}
+
+    /** The edge's id of the call this dialog belongs to, for the log lines about it; null for none. */
+    default String callId() { return null; }
 }

@@ -2,6 +2,7 @@ package io.sipstream.edge.sip;
 
 import gov.nist.javax.sip.DialogTimeoutEvent;
 import gov.nist.javax.sip.SipListenerExt;
+import io.sipstream.edge.log.CallMdc;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiPredicate;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * The one JAIN-SIP listener: admits or drops each request (rate limit, bans), then dispatches.
  * In-dialog requests go to the dialog's owner, responses to the client transaction's owner,
  * out-of-dialog requests to the handler of their method. Everything it calls runs under a
- * catch-all: a bug in one call never kills a SIP thread.
+ * catch-all: a bug in one call never kills a SIP thread. What an owner of a call does is logged
+ * with the call's id ({@link CallMdc}), taken off when the SIP thread is done with the message.
  */
 public final class EdgeSipListener implements SipListenerExt {
     private static final Logger log = LoggerFactory.getLogger(EdgeSipListener.class);
@@ -56,6 +58,8 @@ public final class EdgeSipListener implements SipListenerExt {
         } catch (Throwable t) {
             log.error("request {} failed", describe(event.getRequest()), t);
             answerError(event);
+        } finally {
+            CallMdc.clear(); // a handler may have tagged the thread with the call it started or found
         }
     }
 
@@ -66,6 +70,7 @@ public final class EdgeSipListener implements SipListenerExt {
         if (!admit.test(source, request)) return; // flood or banned source: dropped without an answer
         Dialog dialog = event.getDialog();
         Object owner = dialog == null ? null : dialog.getApplicationData();
+        if (owner instanceof DialogHandler h) CallMdc.put(h.callId());
         if (method.equals(Request.ACK)) {
             if (owner instanceof DialogHandler h) h.onDialogRequest(event, null);
             return; // an ACK for a non-2xx is the transaction layer's; a stray one is dropped
@@ -155,12 +160,16 @@ public final class EdgeSipListener implements SipListenerExt {
         try {
             ClientTransaction ct = event.getClientTransaction();
             if (ct != null && ct.getApplicationData() instanceof ClientHandler h) {
+                CallMdc.put(h.callId());
                 h.onResponse(event);
             } else if (event.getDialog() != null && event.getDialog().getApplicationData() instanceof DialogHandler h) {
+                CallMdc.put(h.callId());
                 h.onStrayResponse(event);
             }
         } catch (Throwable t) {
             log.error("response {} failed", event.getResponse().getStatusCode(), t);
+        } finally {
+            CallMdc.clear();
         }
     }
 
@@ -168,19 +177,27 @@ public final class EdgeSipListener implements SipListenerExt {
     public void processTimeout(TimeoutEvent event) {
         try {
             if (!event.isServerTransaction() && event.getClientTransaction().getApplicationData() instanceof ClientHandler h) {
+                CallMdc.put(h.callId());
                 h.onTimeout();
             }
         } catch (Throwable t) {
             log.error("timeout handling failed", t);
+        } finally {
+            CallMdc.clear();
         }
     }
 
     @Override
     public void processDialogTimeout(DialogTimeoutEvent event) {
         try {
-            if (event.getDialog().getApplicationData() instanceof DialogHandler h) h.onDialogTimeout();
+            if (event.getDialog().getApplicationData() instanceof DialogHandler h) {
+                CallMdc.put(h.callId());
+                h.onDialogTimeout();
+            }
         } catch (Throwable t) {
             log.error("dialog timeout handling failed", t);
+        } finally {
+            CallMdc.clear();
         }
     }
 

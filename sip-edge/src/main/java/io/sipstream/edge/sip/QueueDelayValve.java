@@ -90,6 +90,13 @@ public final class QueueDelayValve implements SIPMessageValve {
     /** Milliseconds the oldest datagram still queued for a SIP thread has waited (0 when none waits). */
     public long queueDelayMillis() { return queueDelayMillis(queues, System.currentTimeMillis()); }
 
+    /** UDP datagrams read and waiting for a SIP thread. */
+    public int queuedDatagrams() {
+        int n = 0;
+        for (Queue<? extends QueuedMessageDispatchBase> q : queues) n += q.size();
+        return n;
+    }
+
     static long queueDelayMillis(List<? extends Queue<? extends QueuedMessageDispatchBase>> queues, long nowMillis) {
         long delay = 0;
         for (Queue<? extends QueuedMessageDispatchBase> q : queues) {

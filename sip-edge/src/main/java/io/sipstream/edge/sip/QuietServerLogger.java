@@ -8,17 +8,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stack's message log: off unless {@code gov.nist.javax.sip.messages} is at TRACE, where each
- * SIP message in and out is logged whole (for debugging a peer, never in production).
+ * The stack's message log: off unless {@value #LOGGER} is at TRACE ({@code SIPSTREAM_SIP_TRACE=on},
+ * docs/configuration.md), where each SIP message in and out is logged whole (for debugging a peer,
+ * never in production: every message, digest responses and SDP included).
  */
 public final class QuietServerLogger implements ServerLogger {
-    private static final Logger log = LoggerFactory.getLogger("gov.nist.javax.sip.messages");
+    static final String LOGGER = "gov.nist.javax.sip.messages";
+    private static final Logger log = LoggerFactory.getLogger(LOGGER);
 
     @Override public void closeLogFile() {}
 
     @Override
     public void logMessage(SIPMessage message, String from, String to, boolean sender, long time) {
-        if (log.isTraceEnabled()) log.trace("{} {} -> {}\n{}", sender ? "sent" : "received", from, to, message.encode());
+        // from and to are the sender's and the receiver's addresses; the stack's sender flag is not reliable (a response it
+        // sends comes as received)
+        if (log.isTraceEnabled()) log.trace("{} -> {}\n{}", from, to, message.encode());
     }
 
     @Override

@@ -59,13 +59,26 @@ public final class SipResponder {
         return send(st, r);
     }
 
-    /** A response that says why: Reason (RFC 3326) and a Warning 399 with the text. */
+    /**
+     * A response that says why: Reason (RFC 3326) and a Warning 399 with the text. Only for the edge's own
+     * words about the request itself; a reason from the router, billing or a trunk goes as {@link Withheld}.
+     */
     public boolean reject(ServerTransaction st, int status, String reason, Header... extra) {
         Response r = response(status, st.getRequest());
         addReason(r, status, reason);
         for (Header h : extra) if (h != null) r.addHeader(h);
         return send(st, r);
     }
+
+    /** A response that gives only the status's phrase and the withheld reason's reference (in Reason and Warning). */
+    public boolean reject(ServerTransaction st, int status, Withheld reason, Header... extra) {
+        Response r = response(status, st.getRequest());
+        addReason(r, status, reason);
+        for (Header h : extra) if (h != null) r.addHeader(h);
+        return send(st, r);
+    }
+
+    public void addReason(Response r, int status, Withheld reason) { addReason(r, status, reason.publicText(status)); }
 
     public void addReason(Response r, int status, String reason) {
         if (reason == null || reason.isBlank()) return;
@@ -91,6 +104,20 @@ public final class SipResponder {
             return h;
         } catch (InvalidArgumentException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A second Reason header (RFC 3326) with an ITU-T Q.850 cause the router gave, e.g. 34 when every trunk
+     * is full: a standard code callers and PBXs act on, with no word of ours in it. Null for no cause or a bad one.
+     */
+    public Header q850Reason(Integer cause) {
+        if (cause == null || cause < 1 || cause > 127) return null;
+        try {
+            return sip.headers().createReasonHeader("Q.850", cause, cause == 34 ? "No circuit/channel available" : "cause " + cause);
+        } catch (ParseException | InvalidArgumentException e) {
+            log.debug("Q.850 cause {} not added: {}", cause, e.toString());
+            return null;
         }
     }
 

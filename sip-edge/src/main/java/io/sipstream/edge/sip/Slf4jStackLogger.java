@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Slf4jStackLogger implements StackLogger {
     private static final Logger log = LoggerFactory.getLogger("gov.nist.javax.sip");
+    /** The stack hands its message log ({@link QuietServerLogger}) only what it asks this logger for at TRACE_MESSAGES. */
+    private static final Logger messages = LoggerFactory.getLogger(QuietServerLogger.LOGGER);
 
     private static final int MAX = 300;
 
@@ -34,6 +36,8 @@ public final class Slf4jStackLogger implements StackLogger {
 
     @Override
     public boolean isLoggingEnabled(int logLevel) {
+        // the message trace (SIPSTREAM_SIP_TRACE) without the stack's own debug chatter
+        if (logLevel == TRACE_MESSAGES && messages.isTraceEnabled()) return true;
         if (logLevel >= TRACE_DEBUG) return log.isDebugEnabled();
         if (logLevel >= TRACE_WARN) return log.isDebugEnabled();
         return log.isErrorEnabled();

@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 
 /**
  * Every trunk of the registry, in memory, as the compacted topic registry.trunks holds them
- * (fed by a {@link io.sipstream.edge.kafka.TopicFollower}). Listeners hear of each change.
+ * (fed by the edge's bus, io.sipstream.edge.bus). Listeners hear of each change.
  */
 public final class TrunkDirectory {
     private final Map<String, Trunk> trunks = new ConcurrentHashMap<>();

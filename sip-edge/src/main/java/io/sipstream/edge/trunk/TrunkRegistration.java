@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +78,13 @@ public final class TrunkRegistration implements ClientHandler {
 
     private synchronized void schedule(Duration delay) {
         if (status == Status.STOPPED) return;
-        next = timers.schedule(() -> io.execute(this::send), delay.toMillis(), TimeUnit.MILLISECONDS);
+        next = timers.schedule(() -> {
+            try {
+                io.execute(this::send);
+            } catch (RejectedExecutionException e) { // Redis too slow to keep up: tried again later, never given up
+                failed("REGISTER not sent: " + e.getMessage());
+            }
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void send() {

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
+import io.sipstream.platform.accounts.AccountDoc;
+import io.sipstream.platform.accounts.DialRule;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.credentials.SipCredentials;
 import io.sipstream.platform.http.Json;
 import io.sipstream.platform.redis.RedisKeys;
 import io.sipstream.platform.redis.RedisSettings;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +67,14 @@ class AccountDirectoryTest {
     }
 
     @Test
+    void shouldReadTheAccountAsTheRegistryStoresIt() throws Exception {
+        redis.set(keys.account("acc-2"), Json.MAPPER.writeValueAsString(registryRecord(false)));
+        assertThat(accounts.account("acc-2").enabled()).as("disabled by the registry").isFalse();
+        redis.set(keys.account("acc-2"), Json.MAPPER.writeValueAsString(registryRecord(true)));
+        assertThat(accounts.account("acc-2").enabled()).as("enabled by the registry").isTrue();
+    }
+
+    @Test
     void shouldFindNoCredentialsForAnAccountWithoutThem() {
         assertThat(accounts.accountOf("nobody")).isNull();
         assertThat(accounts.account("acc-none").credentials()).isNull();
@@ -84,6 +95,13 @@ class AccountDirectoryTest {
         for (String json : List.of("", "[]", "\"x\"", "42", "null")) {
             assertThat(AccountDirectory.enabledIn(json)).as(json).isFalse();
         }
+    }
+
+    /** An account as number-registry writes it, numbers and dial plan included. */
+    private static AccountDoc registryRecord(boolean enabled) {
+        return new AccountDoc("acc-2", "Bob", enabled, "bob", "US", null, List.of("+15551230002"), "t1", null, List.of(),
+                0, 0, true, null, false, "USD", null, null, null, null, 25,
+                List.of(new DialRule("prefix", "00", 2, "+", null, List.of("t1"), null, null)), 3L, Instant.now());
     }
 
     /** How the enabled flag used to be read: the whole document as a tree. */

@@ -35,6 +35,19 @@ class RateLimiterAndBansTest {
     }
 
     @Test
+    void shouldTellTheFailureThatBansASourceAndCountTheSourcesBannedNow() {
+        AuthBans bans = new AuthBans(2, 2, Duration.ofMinutes(1));
+        assertThat(bans.recordFailure("192.0.2.1", "alice", 0)).isEqualTo(AuthBans.Ban.NONE);
+        assertThat(bans.recordFailure("192.0.2.1", "alice", 10)).as("the second failure bans").isEqualTo(AuthBans.Ban.USER);
+        assertThat(bans.recordFailure("192.0.2.1", "alice", 20)).as("already banned: no new ban").isEqualTo(AuthBans.Ban.NONE);
+        assertThat(bans.recordFailure("192.0.2.2", "alice", 20)).isEqualTo(AuthBans.Ban.NONE);
+        assertThat(bans.bannedCount(30)).isEqualTo(1);
+        assertThat(bans.recordFailure("192.0.2.1", "bob", 40)).as("a second user fails: the whole source").isEqualTo(AuthBans.Ban.SOURCE);
+        assertThat(bans.bannedCount(50)).as("a source counts once").isEqualTo(1);
+        assertThat(bans.bannedCount(60_041)).as("the ban has expired").isZero();
+    }
+
+    @Test
     void shouldForgetFailuresAfterASuccess() {
         AuthBans bans = new AuthBans(2, 10, Duration.ofMinutes(1));
         bans.recordFailure("192.0.2.1", "alice", 0);

@@ -91,7 +91,7 @@ class SourceLimitsTest {
             assertThat(aliceAgain.statuses()).as("the scanned address is banned").isEmpty();
             // ... except the carrier's source
             assertThat(carrier.register(registrar, "victim", "right", 60, null).getStatusCode()).isEqualTo(200);
-            assertThat(edge.ctx.metrics().scrape()).contains("sipstream_edge_requests_dropped_total{reason=\"banned\"}");
+            assertThat(edge.ctx.metrics().scrape()).contains("sipstream_edge_sip_dropped_total{reason=\"banned\"}");
         }
     }
 }

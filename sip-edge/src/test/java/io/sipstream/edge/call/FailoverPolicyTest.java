@@ -18,7 +18,26 @@ class FailoverPolicyTest {
         assertThat(FailoverPolicy.failsOver(404, defaults)).isFalse();
         Trunk strict = Trunk.newBuilder(defaults).setFinalCodes(List.of(503)).build();
         assertThat(FailoverPolicy.failsOver(503, strict)).isFalse();
-        assertThat(FailoverPolicy.failsOver(486, strict)).as("only its own list counts").isFalse();
+        // issue 15: the list is what stops the hunt, so a code the trunk did not list moves on (it stopped before)
+        assertThat(FailoverPolicy.failsOver(486, strict)).as("only its own list counts").isTrue();
+    }
+
+    @Test
+    void shouldStopOnlyOnTheFinalCodesAndMoveOnForEveryOtherFailure() {
+        Trunk defaults = Trunk.newBuilder().setTrunkId("t").setHost("h").build();
+        assertThat(defaults.getFinalCodes()).as("the schema's default is the edge's").isEqualTo(FailoverPolicy.DEFAULT_FINAL);
+        for (int stop : List.of(486, 600, 603, 404, 484, 485)) {
+            assertThat(FailoverPolicy.failsOver(stop, defaults)).as("%s stops", stop).isFalse();
+            assertThat(FailoverPolicy.failsOver(stop, null)).as("%s stops a phone's hunt", stop).isFalse();
+        }
+        for (int next : List.of(403, 480, 488, 500, 502, 503, 604, 606, 408, 0, 401, 407, 302)) {
+            assertThat(FailoverPolicy.failsOver(next, defaults)).as("%s moves on", next).isTrue();
+        }
+        Trunk everything = Trunk.newBuilder(defaults).setFinalCodes(List.of()).build();
+        assertThat(FailoverPolicy.failsOver(486, everything)).as("an empty list stops on nothing").isTrue();
+        Trunk timeouts = Trunk.newBuilder(defaults).setFinalCodes(List.of(408)).build();
+        assertThat(FailoverPolicy.failsOver(408, timeouts)).as("a listed 408 stops").isFalse();
+        assertThat(FailoverPolicy.failsOver(0, timeouts)).as("no response at all always moves on").isTrue();
     }
 
     @Test

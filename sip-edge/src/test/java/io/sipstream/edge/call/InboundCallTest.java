@@ -9,6 +9,7 @@ import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.Direction;
 import io.sipstream.edge.support.EdgeFixture;
+import io.sipstream.edge.support.FakeRouter;
 import io.sipstream.edge.support.SharedEdge;
 import io.sipstream.edge.support.TestUserAgent;
 import java.time.Duration;
@@ -135,6 +136,58 @@ class InboundCallTest {
             assertThat(voicemail.awaitRequest(Request.INVITE, WAIT).getRequestURI().toString()).contains("vm-kim");
             assertThat(phone.receivedWithin(Request.CANCEL, rung.callId(), WAIT)).isTrue();
             call.bye();
+        }
+    }
+
+    @Test
+    void shouldRingABlockedAccountsPhonesAndKeepItsReceivedCallButNotForwardItOverATrunk() throws Exception {
+        // a block stops what the account pays for (its calls out, a forward over a trunk), not the calls it receives
+        edge.account("blk", "pw-blk", true);
+        assertThat(phone.register(edge.uri("blk"), "blk", "pw-blk", 300, null).getStatusCode()).isEqualTo(200);
+        try (TestUserAgent forwardTrunk = TestUserAgent.start("forward-trunk")) {
+            edge.publishTrunk(EdgeFixture.trunk("in-fwd", forwardTrunk.port()).build());
+            shared.router().policy(a -> {
+                if (a.getDirection() == Direction.OUTBOUND) return route(a, FakeRouter.trunk("in-fwd",
+                        "sip:+15557654321@127.0.0.1:" + forwardTrunk.port(), "+15550005000")).build();
+                if (a.getDialled().equals("+15550005001")) return route(a, FakeRouter.trunk("in-fwd",
+                        "sip:+15557654321@127.0.0.1:" + forwardTrunk.port(), "+15559990000")).setAccountId("blk").build();
+                return route(a, registered("blk")).setAccountId("blk").setNoAnswerSeconds(1).setNoAnswerTargets(List.of(
+                        FakeRouter.trunk("in-fwd", "sip:+15557654321@127.0.0.1:" + forwardTrunk.port(), "+15559990000"))).build();
+            });
+
+            // an answered forward over a trunk ends when billing blocks the account
+            var forwarded = carrier.call(edge.uri("+15550005001"), "+15559990000", null);
+            assertThat(forwarded.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+            edge.block("blk", true, 402);
+            assertThat(carrier.receivedWithin(Request.BYE, forwarded.callId(), WAIT)).isTrue();
+            assertThat(forwardTrunk.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+            // the account's own calls out are refused as before
+            org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() ->
+                    assertThat(phone.call(edge.uri("+15557654321"), "blk", "pw-blk").awaitFinal(WAIT).getStatusCode()).isEqualTo(402));
+
+            // a call it receives still rings its phone, past the no-answer time (its no-answer target is a trunk), and is answered
+            phone.onInvite(TestUserAgent.IncomingCall::ring);
+            forwardTrunk.clear();
+            var call = carrier.call(edge.uri("+15550005000"), "+15559990000", null);
+            var rung = phone.awaitIncoming(WAIT);
+            assertThat(forwardTrunk.receivedWithin(Request.INVITE, null, Duration.ofMillis(2_000))).isFalse();
+            assertThat(phone.receivedWithin(Request.CANCEL, rung.callId(), Duration.ofMillis(100))).isFalse();
+            rung.respond(200);
+            assertThat(call.awaitFinal(WAIT).getStatusCode()).as("%s", call.statuses()).isEqualTo(200);
+            // and a new decision of billing's does not hang it up
+            edge.block("blk", true, 402);
+            assertThat(carrier.receivedWithin(Request.BYE, call.callId(), Duration.ofSeconds(2))).isFalse();
+            assertThat(phone.receivedWithin(Request.BYE, null, Duration.ofMillis(100))).isFalse();
+            call.bye();
+            assertThat(phone.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+
+            // a received call forwarded over a trunk is refused with the block's status, the trunk never sees it
+            forwardTrunk.clear();
+            var refused = carrier.call(edge.uri("+15550005001"), "+15559990000", null);
+            assertThat(refused.awaitFinal(WAIT).getStatusCode()).isEqualTo(402);
+            assertThat(forwardTrunk.receivedWithin(Request.INVITE, null, Duration.ofMillis(500))).isFalse();
+        } finally {
+            edge.block("blk", false, 402);
         }
     }
 

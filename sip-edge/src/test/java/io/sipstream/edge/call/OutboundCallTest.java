@@ -167,21 +167,7 @@ class OutboundCallTest {
     }
 
     /** Sends one datagram to the edge and returns the status line of its final answer (empty if none comes). */
-    private String sendRaw(String message) throws Exception {
-        try (var socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
-            byte[] out = message.replace("%PORT%", Integer.toString(socket.getLocalPort())).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            socket.send(new java.net.DatagramPacket(out, out.length, java.net.InetAddress.getLoopbackAddress(), edge.sipPort));
-            socket.setSoTimeout((int) WAIT.toMillis());
-            byte[] in = new byte[65_535];
-            while (true) {
-                var p = new java.net.DatagramPacket(in, in.length);
-                socket.receive(p);
-                String text = new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8);
-                String status = text.substring(0, Math.max(0, text.indexOf("\r\n")));
-                if (!status.startsWith("SIP/2.0 1")) return status;
-            }
-        }
-    }
+    private String sendRaw(String message) throws Exception { return io.sipstream.edge.support.RawSip.send(edge.sipPort, message, WAIT); }
 
     @Test
     void shouldSendAnAnonymousFromAndNoAssertedIdentityWhenTheVerdictHasNoCallerId() throws Exception {
@@ -201,6 +187,25 @@ class OutboundCallTest {
         assertThat(atTrunk.getHeader("P-Preferred-Identity")).isNull();
         assertThat(atTrunk.getHeader("Privacy").toString()).contains("id");
         assertThat(atTrunk.toString()).doesNotContain("sip:anon@").doesNotContain("+15550000099");
+        call.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    @Test
+    void shouldSendAnAnonymousFromButAssertTheNumberToTheTrunkWhenTheCallerAsksForPrivacy() throws Exception {
+        // RFC 3325: the trunk (trust domain) still learns the owned number, with Privacy: id to withhold it further
+        edge.account("priv", "pw-pr", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "priv", "pw-pr", Map.of("Privacy", "id"));
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+
+        Request atTrunk = trunk1.awaitRequest(Request.INVITE, WAIT);
+        var from = (javax.sip.header.FromHeader) atTrunk.getHeader(javax.sip.header.FromHeader.NAME);
+        assertThat(from.getAddress().getDisplayName()).isEqualTo("Anonymous");
+        assertThat(from.getAddress().getURI().toString()).isEqualTo("sip:anonymous@anonymous.invalid");
+        assertThat(TestUserAgent.userOf(atTrunk, "P-Asserted-Identity")).isEqualTo("+15551230001");
+        assertThat(atTrunk.getHeader("Privacy").toString()).contains("id");
+        assertThat(atTrunk.toString()).doesNotContain("sip:priv@");
         call.bye();
         assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
     }
@@ -271,6 +276,86 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldRefuseWith481ACancelThatSharesOnlyTheCallIdAndKeepTheCallRinging() throws Exception {
+        edge.account("forged", "pw-fc", true);
+        routeTo("out-t1");
+        trunk1.onInvite(TestUserAgent.IncomingCall::ring);
+        var call = phone.call(edge.uri("+15557654321"), "forged", "pw-fc");
+        call.awaitStatus(180, WAIT);
+        var atTrunk = trunk1.awaitIncoming(WAIT);
+        Request invite = call.request();
+        long cseq = ((javax.sip.header.CSeqHeader) invite.getHeader("CSeq")).getSeqNumber();
+        // someone who learnt the Call-ID, the tags and the CSeq, but did not send the INVITE: its own top Via
+        String forged = "CANCEL " + invite.getRequestURI() + " SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:%PORT%;branch=z9hG4bK-forged-" + System.nanoTime() + ";rport\r\n"
+                + "Max-Forwards: 70\r\n" + invite.getHeader("From") + invite.getHeader("To") + invite.getHeader("Call-ID")
+                + "CSeq: " + cseq + " CANCEL\r\nContent-Length: 0\r\n\r\n";
+        String unknown = forged.replace(call.callId(), "no-such-call-" + System.nanoTime()).replace("z9hG4bK-forged-", "z9hG4bK-unknown-");
+        try {
+            assertThat(io.sipstream.edge.support.RawSip.send(edge.sipPort, forged, WAIT)).startsWith("SIP/2.0 481");
+            assertThat(io.sipstream.edge.support.RawSip.send(edge.sipPort, unknown, WAIT)).as("a CANCEL of no transaction")
+                    .startsWith("SIP/2.0 481");
+            assertThat(trunk1.receivedWithin(Request.CANCEL, atTrunk.callId(), Duration.ofMillis(500))).as("the call rings on").isFalse();
+        } finally {
+            call.cancel(); // the caller's own CANCEL (and no call left ringing, whatever failed above)
+        }
+        assertThat(call.awaitCancelAnswer(WAIT)).isEqualTo(200);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(487);
+        assertThat(trunk1.receivedWithin(Request.CANCEL, atTrunk.callId(), WAIT)).isTrue();
+    }
+
+    @Test
+    void shouldSendTheTrunkOneHopLessAndAnswer483WhenNoHopIsLeft() throws Exception {
+        edge.account("hops", "pw-hops", true);
+        routeTo("out-t1");
+        var lastHop = phone.call(edge.uri("+15557654321"), "hops", "pw-hops", Map.of(), c -> maxForwards(c.request(), 1));
+        assertThat(lastHop.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        Request atTrunk = trunk1.awaitRequest(Request.INVITE, WAIT);
+        lastHop.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        assertThat(((javax.sip.header.MaxForwardsHeader) atTrunk.getHeader("Max-Forwards")).getMaxForwards())
+                .as("a loop back into the edge would be answered 483").isZero();
+
+        var looped = phone.call(edge.uri("+15557654321"), "hops", "pw-hops", Map.of(), c -> maxForwards(c.request(), 0));
+        assertThat(looped.awaitFinal(WAIT).getStatusCode()).isEqualTo(483);
+        assertThat(shared.router().attemptsOf(looped.callId())).isEmpty();
+    }
+
+    private static void maxForwards(Request r, int hops) {
+        try {
+            r.setHeader(javax.sip.SipFactory.getInstance().createHeaderFactory().createMaxForwardsHeader(hops));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void shouldReplaceTheSdpOriginsUserNameTowardsTheTrunkAndTheCaller() throws Exception {
+        edge.account("origin", "pw-or", true);
+        routeTo("out-t1");
+        String phoneSdp = TestUserAgent.SDP.replace("o=- 1 1 ", "o=alice-laptop 2890844526 2890844527 ");
+        String trunkSdp = TestUserAgent.SDP.replace("o=- 1 1 ", "o=carrier-sbc-7 4711 12 ").replace("40000", "50000");
+        trunk1.onInvite(c -> c.respond(200, Map.of(), trunkSdp));
+        var call = phone.call(edge.uri("+15557654321"), "origin", "pw-or", Map.of(), c -> {
+            try {
+                c.request().setContent(phoneSdp, javax.sip.SipFactory.getInstance().createHeaderFactory()
+                        .createContentTypeHeader("application", "sdp"));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Response answer = call.awaitFinal(WAIT);
+        assertThat(answer.getStatusCode()).isEqualTo(200);
+        Request atTrunk = trunk1.awaitRequest(Request.INVITE, WAIT);
+        call.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        assertThat(TestUserAgent.body(atTrunk)).as("the offer: only the origin's user name replaced")
+                .isEqualTo(phoneSdp.replace("o=alice-laptop ", "o=- "));
+        assertThat(TestUserAgent.body(answer)).as("the answer: only the origin's user name replaced")
+                .isEqualTo(trunkSdp.replace("o=carrier-sbc-7 ", "o=- "));
+    }
+
+    @Test
     void shouldEndTheCallerLegWhenTheTrunkHangsUp() throws Exception {
         edge.account("frank", "pw-f", true);
         routeTo("out-t1");
@@ -305,6 +390,46 @@ class OutboundCallTest {
         var call = phone.call(edge.uri("+15557654321"), "hank", "pw-h");
         assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(486);
         assertThat(trunk2.receivedWithin(Request.INVITE, null, Duration.ofMillis(500))).isFalse();
+    }
+
+    @Test
+    void shouldFailOverOnAFailureThatIsNotAmongTheTrunksFinalCodes() throws Exception {
+        // the trunk carries the default final codes (486, 600, 603, 404, 484, 485): a 480 or a 403 tries the next trunk
+        edge.account("fern", "pw-fe", true);
+        routeTo("out-t1", "out-t2");
+        for (int status : new int[] {480, 403}) {
+            trunk1.clear();
+            trunk2.clear();
+            trunk1.onInvite(c -> c.respond(status));
+            var call = phone.call(edge.uri("+15557654321"), "fern", "pw-fe");
+            assertThat(call.awaitFinal(WAIT).getStatusCode()).as("after %s", status).isEqualTo(200);
+            assertThat(trunk1.receivedWithin(Request.INVITE, null, WAIT)).isTrue();
+            assertThat(shared.events().await(call.callId(), CallEventType.ANSWERED, WAIT).getTrunkId()).isEqualTo("out-t2");
+            call.bye();
+            assertThat(trunk2.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        }
+    }
+
+    @Test
+    void shouldStopTheHuntOnAFinalCodeOfTheTrunk() throws Exception {
+        edge.account("gus", "pw-gu", true);
+        routeTo("out-t1", "out-t2");
+        trunk1.onInvite(c -> c.respond(404)); // one of the default final codes
+        var call = phone.call(edge.uri("+15557654321"), "gus", "pw-gu");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(404);
+        assertThat(trunk2.receivedWithin(Request.INVITE, null, Duration.ofMillis(500))).isFalse();
+
+        // a trunk's own list replaces the default: its 503 stops the hunt, its 404 moves on
+        edge.publishTrunk(EdgeFixture.trunk("out-t1", trunk1.port()).setFinalCodes(List.of(503)).build());
+        trunk1.onInvite(c -> c.respond(503));
+        var stopped = phone.call(edge.uri("+15557654321"), "gus", "pw-gu");
+        assertThat(stopped.awaitFinal(WAIT).getStatusCode()).isEqualTo(503);
+        assertThat(trunk2.receivedWithin(Request.INVITE, null, Duration.ofMillis(500))).isFalse();
+        trunk1.onInvite(c -> c.respond(404));
+        var moved = phone.call(edge.uri("+15557654321"), "gus", "pw-gu");
+        assertThat(moved.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        assertThat(trunk2.receivedWithin(Request.INVITE, null, WAIT)).isTrue();
+        moved.bye();
     }
 
     @Test
@@ -467,14 +592,34 @@ class OutboundCallTest {
     }
 
     @Test
-    void shouldAnswerARejectWithTheVerdictsStatusAndReason() throws Exception {
+    void shouldAnswerARejectWithTheVerdictsStatusAndAReferenceToItsReason() throws Exception {
+        // the router's reason stays inside (issue 19): the caller gets the status and a reference, the event the reason
         edge.account("nick", "pw-n", true);
         shared.router().policy(a -> io.sipstream.edge.support.FakeRouter.reject(a, 404, "no route to +15557654321"));
         var call = phone.call(edge.uri("+15557654321"), "nick", "pw-n");
         Response r = call.awaitFinal(WAIT);
         assertThat(r.getStatusCode()).isEqualTo(404);
-        assertThat(r.getHeader("Reason").toString()).contains("no route to +15557654321");
-        assertThat(shared.events().await(call.callId(), CallEventType.FAILED, WAIT).getSipStatus()).isEqualTo(404);
+        assertThat(r.getHeader("Reason").toString()).contains("Not found; ref=").doesNotContain("no route");
+        var failed = shared.events().await(call.callId(), CallEventType.FAILED, WAIT);
+        assertThat(failed.getSipStatus()).isEqualTo(404);
+        assertThat(failed.getReason()).isEqualTo("no route to +15557654321");
+        assertThat(r.getHeader("Reason").toString()).contains("ref=" + failed.getRef());
+    }
+
+    @Test
+    void shouldTellTheCallerTheVerdictsQ850CauseInASecondReason() throws Exception {
+        // every trunk full: 503 with Q.850 cause 34 (no circuit/channel available) beside the SIP reason and its reference
+        edge.account("quin", "pw-q", true);
+        shared.router().policy(a -> io.sipstream.avro.RoutingVerdict.newBuilder(io.sipstream.edge.support.FakeRouter.reject(a, 503,
+                "no route to +15557654321: trunk out-t1 is full (1 of 1 channels)")).setQ850Cause(34).build());
+        var call = phone.call(edge.uri("+15557654321"), "quin", "pw-q");
+        Response r = call.awaitFinal(WAIT);
+        assertThat(r.getStatusCode()).isEqualTo(503);
+        List<String> reasons = new java.util.ArrayList<>();
+        r.getHeaders("Reason").forEachRemaining(h -> reasons.add(h.toString().trim()));
+        assertThat(reasons).hasSize(2);
+        assertThat(reasons.get(0)).contains("SIP", "cause=503", "ref=").doesNotContain("out-t1");
+        assertThat(reasons.get(1)).contains("Q.850", "cause=34", "No circuit/channel available");
     }
 
     @Test

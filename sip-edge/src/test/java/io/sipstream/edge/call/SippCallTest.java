@@ -104,6 +104,35 @@ class SippCallTest {
     }
 
     @Test
+    void shouldRefreshTheSessionOfASippTrunkThatLeavesTheRefreshingToTheEdge(LocalStack stack) throws Exception {
+        // an edge of its own whose session timers run in seconds; SIPp answers Session-Expires: 4;refresher=uac
+        try (EdgeFixture timed = EdgeFixture.start(stack, Map.of("edge.id", "6", "edge.session.expires", "4", "edge.session.min.se", "2"));
+             FakeRouter timedRouter = new FakeRouter(timed.kafka, 6);
+             TestUserAgent phone = TestUserAgent.start("sipp-timer-phone")) {
+            timed.account("sipp-timer", "pw", true);
+            int sippPort = TestUserAgent.freeUdpPort();
+            timed.publishTrunk(EdgeFixture.trunk("sipp-timer", sippPort).build());
+            timedRouter.policy(a -> route(a, trunk("sipp-timer", "sip:+15557654321@127.0.0.1:" + sippPort, "+15551230004")).build());
+            Path work = Files.createTempDirectory("sipp-uas-timer");
+            Path scenario = work.resolve("uas_session_timer.xml");
+            try (var in = SippCallTest.class.getResourceAsStream("/sipp/uas_session_timer.xml")) {
+                Files.copy(in, scenario);
+            }
+            Process p = sipp(work, "-sf", scenario.toString(), "-i", "127.0.0.1", "-p", Integer.toString(sippPort));
+            try {
+                Thread.sleep(300); // sipp binds its port
+                var call = phone.call(timed.uri("+15557654321"), "sipp-timer", "pw");
+                assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+                Thread.sleep(3_000); // past half the interval: the edge's re-INVITE has been answered
+                call.bye();
+                assertThat(await(p, work)).as("sipp exit code (0: INVITE, the edge's refresh, then the BYE)").isZero();
+            } finally {
+                p.destroy();
+            }
+        }
+    }
+
+    @Test
     void shouldCompleteACallToSippAsTheTrunk() throws Exception {
         edge.account("to-sipp", "pw", true);
         int sippPort = TestUserAgent.freeUdpPort();

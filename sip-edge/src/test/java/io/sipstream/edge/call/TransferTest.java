@@ -178,8 +178,15 @@ class TransferTest {
         var atTransferor = answeredCall("xfer-bo", call);
 
         assertThat(atTransferor.sendInDialog(Request.REFER, Map.of("Refer-To", "<sip:+15550003333@carrier.example>"))).isEqualTo(202);
-        Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(notifications(transferor))
-                .containsSubsequence("SIP/2.0 100 Trying\r\n", "SIP/2.0 404 no route to the transfer target\r\n"));
+        // the router's reason stays inside (issue 19): the transferor, a carrier, gets the status and a reference
+        Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(notifications(transferor)).hasSizeGreaterThanOrEqualTo(2));
+        String refer1 = call[0].callId() + ";refer-1";
+        CallEvent refused = Awaitility.await().atMost(WAIT).until(() -> eventsOf(refer1).stream()
+                .filter(e -> e.getType() == CallEventType.FAILED).findFirst().orElse(null), e -> e != null);
+        assertThat(refused.getReason()).isEqualTo("no route to the transfer target");
+        assertThat(refused.getRef()).matches("[a-z2-7]{8}");
+        assertThat(notifications(transferor)).containsSubsequence("SIP/2.0 100 Trying\r\n",
+                "SIP/2.0 404 Not found; ref=" + refused.getRef() + "\r\n");
         assertThat(target.receivedWithin(Request.INVITE, null, Duration.ofMillis(300))).isFalse();
 
         // the call goes on between the caller and the transferor

@@ -77,7 +77,8 @@ public final class EdgeFixture implements AutoCloseable {
         HealthRegistry health = new HealthRegistry();
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ctx = new ServiceContext(settings, new AdminServer("127.0.0.1", 0, "test-api-key-0123456789", health, metrics), health, metrics);
-        edge = EdgeService.start(EdgeConfig.from(settings), ctx);
+        // session intervals of seconds (edge.session.min.se down to 1 s), so a refresh or an expiry takes no minutes
+        edge = EdgeService.start(EdgeConfig.from(settings, 1), ctx);
         RedisSettings rs = RedisSettings.from(settings);
         redis = rs.connect();
         keys = new RedisKeys(rs.prefix());
@@ -133,6 +134,14 @@ public final class EdgeFixture implements AutoCloseable {
         trunks.close(Duration.ofSeconds(2));
         blocks.close(Duration.ofSeconds(2));
         edge.close();
+        redis.close();
+    }
+
+    /** Stops the edge as a crash would: its calls are neither hung up nor reported ended (see EdgeService#closeAsIfCrashed). */
+    public void crash() {
+        trunks.close(Duration.ofSeconds(2));
+        blocks.close(Duration.ofSeconds(2));
+        edge.closeAsIfCrashed();
         redis.close();
     }
 }

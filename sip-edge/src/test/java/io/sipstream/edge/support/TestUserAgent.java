@@ -74,6 +74,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     private volatile Consumer<IncomingCall> onInvite = IncomingCall::ringAndAnswer;
     private volatile String challengeRealm;
     private volatile String advertised;
+    private volatile boolean silent;
 
     private final String transport;
     private final String host;
@@ -169,6 +170,12 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
 
     private String myContact() { return advertised != null ? advertised : uri(name); }
 
+    /** From now on answers no request (they are still recorded): a phone that lost its network or its power. */
+    public TestUserAgent goSilent() {
+        this.silent = true;
+        return this;
+    }
+
     /** Makes this agent a registrar that challenges REGISTERs without credentials (and accepts any with). */
     public TestUserAgent challengingRegistrar(String realm) {
         this.challengeRealm = realm;
@@ -187,13 +194,24 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
                              Consumer<OutgoingCall> configure) throws Exception {
         SipURI from = addresses.createSipURI(fromUser, "sipstream.local");
         Request invite = newRequest(Request.INVITE, addresses.createURI(requestUri), from, UUID.randomUUID() + "@test", 1);
-        for (var e : extraHeaders.entrySet()) invite.addHeader(headers.createHeader(e.getKey(), e.getValue()));
+        for (var e : extraHeaders.entrySet()) addHeader(invite, e.getKey(), e.getValue());
         invite.setContent(SDP, headers.createContentTypeHeader("application", "sdp"));
         OutgoingCall call = new OutgoingCall(invite, fromUser, password);
         configure.accept(call);
         outgoing.put(callId(invite), call);
         call.send(invite);
         return call;
+    }
+
+    /** A header, or a list of them in one line (Allow: INVITE, UPDATE ...). */
+    private void addHeader(Request r, String name, String value) throws ParseException {
+        try {
+            r.addHeader(headers.createHeader(name, value));
+        } catch (ParseException list) {
+            for (Object h : ((gov.nist.javax.sip.header.HeaderFactoryImpl) headers).createHeaders(name + ": " + value)) {
+                r.addHeader((javax.sip.header.Header) h);
+            }
+        }
     }
 
     public OutgoingCall call(String requestUri, String fromUser, String password) throws Exception {
@@ -419,6 +437,9 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
 
         public Request invite() { return invite; }
 
+        /** The tag this agent answers with (its side of the dialog). */
+        public String toTag() { return toTag; }
+
         public String callId() { return TestUserAgent.callId(invite); }
 
         public boolean cancelled() { return cancelled; }
@@ -426,12 +447,17 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         public void respond(int status) { respond(status, Map.of()); }
 
         public void respond(int status, Map<String, String> extra) {
+            respond(status, extra, status >= 200 && status < 300 ? SDP.replace("40000", "50000") : null);
+        }
+
+        /** A response carrying this SDP (none when null). */
+        public void respond(int status, Map<String, String> extra, String sdp) {
             try {
                 Response r = messages.createResponse(status, invite);
                 if (status > 100) ((ToHeader) r.getHeader(ToHeader.NAME)).setTag(toTag);
                 if (status < 300) r.addHeader(headers.createContactHeader(addresses.createAddress(myContact())));
                 for (var e : extra.entrySet()) r.addHeader(headers.createHeader(e.getKey(), e.getValue()));
-                if (status >= 200 && status < 300) r.setContent(SDP.replace("40000", "50000"), headers.createContentTypeHeader("application", "sdp"));
+                if (sdp != null) r.setContent(sdp, headers.createContentTypeHeader("application", "sdp"));
                 st.sendResponse(r);
             } catch (Exception e) {
                 throw new IllegalStateException(name + " cannot answer " + status + ": " + e, e);
@@ -552,6 +578,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         Request request = event.getRequest();
         all.add(request);
         received.add(request);
+        if (silent) return;
         try {
             ServerTransaction st = event.getServerTransaction();
             switch (request.getMethod()) {

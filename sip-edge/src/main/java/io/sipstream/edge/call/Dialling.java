@@ -1,0 +1,17 @@
+package io.sipstream.edge.call;
+
+import io.sipstream.edge.registrar.Bindings;
+import io.sipstream.edge.sip.SipEndpoint;
+import io.sipstream.edge.sip.SipResponder;
+import io.sipstream.edge.trunk.TrunkCredentialStore;
+import io.sipstream.edge.trunk.TrunkDirectory;
+import java.time.Duration;
+
+/**
+ * What dialling a verdict's targets takes ({@link Hunt}, {@link CalleeLeg}): the SIP endpoint, the
+ * trunks and the credentials their challenges are answered with, the owners' registered contacts,
+ * the timers, and how long a target may leave an INVITE unanswered ({@code edge.target.timeout})
+ * before the next one is tried.
+ */
+public record Dialling(SipEndpoint sip, SipResponder responder, TrunkDirectory trunks, TrunkCredentialStore trunkCredentials,
+                       Bindings bindings, CallScheduler scheduler, Duration targetTimeout) {}
