@@ -34,7 +34,6 @@ import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipStackProperties;
 import io.sipstream.edge.sip.StoreExecutor;
-import io.sipstream.edge.sip.tcp.ConnectionGuard;
 import io.sipstream.edge.sip.tcp.ConnectionLimits;
 import io.sipstream.edge.sip.tcp.GuardedProcessorFactory;
 import io.sipstream.edge.trunk.TrunkCredentialStore;
@@ -121,9 +120,7 @@ public final class EdgeService implements AutoCloseable {
         valve.start(queueShedder, responder, config.retryAfterSeconds());
         metrics.sipLayer(queueShedder, valve);
         CheckedMessageParserFactory parsers = CheckedMessageParserFactory.of(sip.stack());
-        if (parsers != null) parsers.malformed().register(ctx.metrics());
-        ConnectionGuard connections = GuardedProcessorFactory.guardOf(sip.stack());
-        if (connections != null) connections.register(ctx.metrics());
+        metrics.sipTransport(parsers == null ? null : parsers.malformed(), GuardedProcessorFactory.guardOf(sip.stack()));
         TrunkCredentialStore trunkCredentials = new TrunkCredentialStore(redis, keys,
                 config.secretsKey() == null ? null : new SecretBox(config.secretsKey()));
         Bindings bindings = new Bindings(redis, keys);

@@ -1,7 +1,5 @@
 package io.sipstream.edge.sip;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -36,13 +34,8 @@ public final class MalformedMessages {
                 printable(message));
     }
 
+    /** Malformed messages so far ({@code sipstream.edge.sip.malformed}, in EdgeMetrics). */
     public long count() { return count.sum(); }
-
-    public void register(MeterRegistry registry) {
-        FunctionCounter.builder("sipstream.edge.sip.malformed", count, LongAdder::sum)
-                .description("SIP messages that did not parse or lacked a mandatory header (requests of them answered 400 or dropped)")
-                .register(registry);
-    }
 
     /** The first bytes, control characters shown as escapes: enough to recognise a sender, never a whole packet nor a forged log line. */
     static String printable(byte[] message) {

@@ -1,8 +1,5 @@
 package io.sipstream.edge.sip.tcp;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -20,9 +17,12 @@ import org.slf4j.LoggerFactory;
  * and is closed after {@code idleTimeout} without a byte either way. Without these one host held
  * every connection JAIN-SIP would accept, for ever, by connecting and saying nothing.
  *
- * <p>Refusals and timeouts are counted and logged as a sample, at most once a second: a flood of
- * connections must not become a flood of log lines. Connections the edge opens itself (to trunks)
- * are not counted here.
+ * <p>Connections the edge opens itself (to trunks, to a phone's contact) count toward no limit and are
+ * never closed for silence (the edge keeps them to send on), but their messages are due within the same
+ * time from their first byte, and the same screen closes one announcing a body past the largest message.
+ *
+ * <p>Refusals and closings are counted and logged as a sample, at most once a second: a flood of
+ * connections must not become a flood of log lines.
  */
 public final class ConnectionGuard {
     private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
@@ -41,6 +41,7 @@ public final class ConnectionGuard {
     private final LongAdder refusedTotal = new LongAdder();
     private final LongAdder closedMessageTimeout = new LongAdder();
     private final LongAdder closedIdle = new LongAdder();
+    private final LongAdder closedContentLength = new LongAdder();
     private final AtomicLong lastReport = new AtomicLong(System.nanoTime() - REPORT_EVERY_NANOS);
     private final AtomicLong unreported = new AtomicLong();
 
@@ -105,9 +106,9 @@ public final class ConnectionGuard {
                 } else if (c.deadlineNanos() != 0 && now - c.deadlineNanos() > 0) {
                     closedMessageTimeout.increment();
                     c.askClose(true);
-                    report("closed a connection from " + c.source() + ": no complete SIP message within "
+                    report("closed a connection " + (c.outbound() ? "to " : "from ") + c.source() + ": no complete SIP message within "
                             + limits.messageTimeout().toMillis() + " ms (edge.sip.tcp.message.timeout)");
-                } else if (nowMillis - c.channel().getLastActivityTimestamp() > idleMillis) {
+                } else if (!c.outbound() && nowMillis - c.channel().getLastActivityTimestamp() > idleMillis) {
                     closedIdle.increment();
                     c.askClose(false);
                     log.debug("closed a connection from {}: idle for {} ms (edge.sip.tcp.idle.timeout)", c.source(), idleMillis);
@@ -116,6 +117,13 @@ public final class ConnectionGuard {
                 log.debug("connection sweep of {} failed: {}", c.source(), e.toString());
             }
         }
+    }
+
+    /** A connection's bytes announced a body past the largest message: it is being closed. */
+    void tooLarge(GuardedConnection c) {
+        closedContentLength.increment();
+        report("closed a connection " + (c.outbound() ? "to " : "from ") + c.source()
+                + ": it announced a Content-Length over edge.sip.max.message.size");
     }
 
     private void report(String what) {
@@ -127,25 +135,21 @@ public final class ConnectionGuard {
         log.warn("{} ({} connections refused or closed since the last report)", what, since);
     }
 
-    /**
-     * {@code sipstream.edge.sip.connections} (open), {@code sipstream.edge.sip.connections.accepted} (all, the refused too),
-     * {@code sipstream.edge.sip.connections.refused} (by reason:
-     * {@code source}, {@code total}), {@code sipstream.edge.sip.connections.closed} (by reason: {@code message.timeout}, {@code idle}).
-     */
-    public void register(MeterRegistry registry) {
-        Gauge.builder("sipstream.edge.sip.connections", this, ConnectionGuard::open)
-                .description("TCP and TLS connections peers hold open to the edge").register(registry);
-        FunctionCounter.builder("sipstream.edge.sip.connections.accepted", accepted, LongAdder::sum)
-                .description("TCP and TLS connections peers opened (those refused at once too)").register(registry);
-        String refused = "TCP and TLS connections closed as they came, by the limit they were over";
-        FunctionCounter.builder("sipstream.edge.sip.connections.refused", refusedPerSource, LongAdder::sum).tag("reason", "source")
-                .description(refused).register(registry);
-        FunctionCounter.builder("sipstream.edge.sip.connections.refused", refusedTotal, LongAdder::sum).tag("reason", "total")
-                .description(refused).register(registry);
-        String closed = "TCP and TLS connections the edge closed, by why";
-        FunctionCounter.builder("sipstream.edge.sip.connections.closed", closedMessageTimeout, LongAdder::sum).tag("reason", "message.timeout")
-                .description(closed).register(registry);
-        FunctionCounter.builder("sipstream.edge.sip.connections.closed", closedIdle, LongAdder::sum).tag("reason", "idle")
-                .description(closed).register(registry);
-    }
+    /** Connections peers opened, those refused at once too. */
+    public long accepted() { return accepted.sum(); }
+
+    /** Connections refused as they came for their source's count ({@code edge.sip.tcp.max.connections.per.source}). */
+    public long refusedForSource() { return refusedPerSource.sum(); }
+
+    /** Connections refused as they came for the total ({@code edge.sip.max.tcp.connections}). */
+    public long refusedForTotal() { return refusedTotal.sum(); }
+
+    /** Connections closed for a message not complete in time ({@code edge.sip.tcp.message.timeout}). */
+    public long closedForMessageTimeout() { return closedMessageTimeout.sum(); }
+
+    /** Connections closed for silence ({@code edge.sip.tcp.idle.timeout}). */
+    public long closedForIdle() { return closedIdle.sum(); }
+
+    /** Connections closed for a Content-Length past {@code edge.sip.max.message.size}, the edge's own too. */
+    public long closedForContentLength() { return closedContentLength.sum(); }
 }

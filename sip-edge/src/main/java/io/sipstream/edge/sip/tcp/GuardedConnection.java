@@ -8,11 +8,12 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * What the edge keeps about one connection a peer opened: its source, whether it was admitted,
- * when a message is due on it ({@link ConnectionGuard} sweeps the deadlines), and the screen its
- * bytes pass before JAIN-SIP parses them. Connections the edge opens itself (to trunks, to a
- * phone's contact) are JAIN-SIP's own channels, not screened. The channel ({@link GuardedTcpChannel}, {@link GuardedTlsChannel}) calls in as bytes and
- * messages arrive and when it closes.
+ * What the edge keeps about one connection: the screen its bytes pass before JAIN-SIP parses them,
+ * and when a message is due on it ({@link ConnectionGuard} sweeps the deadlines). A connection a
+ * peer opened also has its source's place in the guard's counts, and is due a first message from
+ * its connect; one the edge opened (to a trunk, to a phone's contact) is counted nowhere and is
+ * due a message only once a message's first byte has come. The channel ({@link GuardedTcpChannel},
+ * {@link GuardedTlsChannel}) calls in as bytes and messages arrive and when it closes.
  *
  * <p>A connection the edge ends is asked to close ({@link #askClose}): its input is shut down, so
  * the selector thread, the one that reads and closes it otherwise too, finds it readable and closes
@@ -24,6 +25,7 @@ final class GuardedConnection {
     private final Runnable wakeSelector;
     private final String source;
     private final boolean admitted;
+    private final boolean outbound;
     private final ContentLengthScreen screen;
     private final long messageTimeoutNanos;
     private volatile long deadlineNanos;   // when a message is due: the first from the connect, a later one from its first byte; 0: none
@@ -31,28 +33,38 @@ final class GuardedConnection {
     private final AtomicBoolean released = new AtomicBoolean();
 
     private GuardedConnection(ConnectionGuard guard, NioTcpMessageChannel channel, Runnable wakeSelector, String source, boolean admitted,
-                              int maxMessageSize, long messageTimeoutNanos) {
+                              boolean outbound, int maxMessageSize) {
         this.guard = guard;
         this.channel = channel;
         this.wakeSelector = wakeSelector;
         this.source = source;
         this.admitted = admitted;
+        this.outbound = outbound;
         this.screen = new ContentLengthScreen(maxMessageSize);
-        this.messageTimeoutNanos = messageTimeoutNanos;
-        this.deadlineNanos = System.nanoTime() + messageTimeoutNanos;
+        this.messageTimeoutNanos = guard.limits().messageTimeout().toNanos();
+        // the edge speaks first on a connection it opened: nothing is due from the peer until it starts a message
+        this.deadlineNanos = outbound ? 0 : System.nanoTime() + messageTimeoutNanos;
         guard.opened(this);
     }
 
     /** A connection a peer opened, admitted or (to be closed at once) not. */
     static GuardedConnection inbound(ConnectionGuard guard, NioTcpMessageChannel channel, Runnable wakeSelector, String source,
                                      boolean admitted, int maxMessageSize) {
-        return new GuardedConnection(guard, channel, wakeSelector, source, admitted, maxMessageSize,
-                guard.limits().messageTimeout().toNanos());
+        return new GuardedConnection(guard, channel, wakeSelector, source, admitted, false, maxMessageSize);
+    }
+
+    /** A connection the edge opened to this peer: screened and due its messages, but counted against no limit. */
+    static GuardedConnection outbound(ConnectionGuard guard, NioTcpMessageChannel channel, Runnable wakeSelector, String peer,
+                                      int maxMessageSize) {
+        return new GuardedConnection(guard, channel, wakeSelector, peer, false, true, maxMessageSize);
     }
 
     String source() { return source; }
 
     boolean admitted() { return admitted; }
+
+    /** Opened by the edge (to a trunk, a phone's contact), not by the peer. */
+    boolean outbound() { return outbound; }
 
     NioTcpMessageChannel channel() { return channel; }
 
@@ -81,6 +93,7 @@ final class GuardedConnection {
      */
     void arrived(byte[] plain) {
         if (!screen.accept(plain)) {
+            guard.tooLarge(this);
             askClose(true); // and throw: nothing more reaches the parser, wherever the caller catches it
             throw new TooLarge();
         }

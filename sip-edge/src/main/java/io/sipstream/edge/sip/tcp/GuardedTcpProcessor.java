@@ -1,5 +1,8 @@
 package io.sipstream.edge.sip.tcp;
 
+import gov.nist.core.HostPort;
+import gov.nist.javax.sip.stack.ConnectionOrientedMessageChannel;
+import gov.nist.javax.sip.stack.MessageChannel;
 import gov.nist.javax.sip.stack.NioTcpMessageChannel;
 import gov.nist.javax.sip.stack.NioTcpMessageProcessor;
 import gov.nist.javax.sip.stack.SIPTransactionStack;
@@ -22,6 +25,34 @@ final class GuardedTcpProcessor extends NioTcpMessageProcessor {
     GuardedTcpProcessor(InetAddress address, SIPTransactionStack stack, int port, ConnectionGuard guard) {
         super(address, stack, port);
         this.guard = guard;
+    }
+
+    /**
+     * A connection the edge opens (to a trunk, to a phone's contact), screened like those peers open: JAIN-SIP's own
+     * channel would allocate whatever body a response declares. As JAIN-SIP's own (whose hook for the channel is
+     * package-private): one channel a peer address, made under the processor's lock, the socket connected blocking.
+     */
+    @Override
+    public MessageChannel createMessageChannel(HostPort target) throws IOException {
+        String key = MessageChannel.getKey(target, transport);
+        MessageChannel known = messageChannels.get(key);
+        return known != null ? known : outbound(key, target.getInetAddress(), target.getPort());
+    }
+
+    @Override
+    public MessageChannel createMessageChannel(InetAddress host, int port) throws IOException {
+        String key = MessageChannel.getKey(host, port, transport);
+        MessageChannel known = messageChannels.get(key);
+        return known != null ? known : outbound(key, host, port);
+    }
+
+    private synchronized MessageChannel outbound(String key, InetAddress host, int port) throws IOException {
+        ConnectionOrientedMessageChannel known = messageChannels.get(key);
+        if (known != null) return known;
+        ConnectionOrientedMessageChannel channel = new GuardedTcpChannel(this, wakeSelector, host, port, guard, readBuffer);
+        messageChannels.put(key, channel);
+        selector.wakeup(); // the selector thread registers the new socket for reading
+        return channel;
     }
 
     /** Makes the selector thread run a select now (it releases the sockets of channels closed by other threads then). */

@@ -189,7 +189,7 @@ class ConnectionLimitsTest {
             }
             assertThat(open).as("silent connections still open %d s after the flood (of %d)",
                     (System.nanoTime() - floodOpened) / 1_000_000_000L, flood.size()).isEmpty();
-            assertThat(metric(edge, "sipstream_edge_sip_connections_closed_total", "message.timeout")).isGreaterThanOrEqualTo(PER_SOURCE);
+            assertThat(metric(edge, "sipstream_edge_sip_connections_closed_total", "message_timeout")).isGreaterThanOrEqualTo(PER_SOURCE);
 
             // A connection that asked once and went silent stays until the idle timeout, then goes
             try (Socket quiet = connect("127.0.0.4", edge.sipPort)) {
