@@ -81,6 +81,20 @@ class BillingRestTest {
         assertThat(json(got).get("rates")).hasSize(1);
         assertThat(json(got).get("rates").get(0).get("pricePerMinute").asText()).isEqualTo("0.600000");
 
+        // downloaded as CSV, the deck uploads again unchanged
+        var asCsv = call("GET", "/v1/ratedecks/" + deck, null, Map.of("Accept", "text/csv"));
+        assertThat(asCsv.statusCode()).isEqualTo(200);
+        assertThat(asCsv.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/csv"));
+        assertThat(asCsv.body()).isEqualTo("prefix,price_per_minute,currency,first_increment,next_increment,connection_fee\n"
+                + "1,0.600000,USD,60,60,0.000000\n");
+        String current = replaced.headers().firstValue("ETag").orElseThrow();
+        assertThat(asCsv.headers().firstValue("ETag")).contains(current);
+        var reloaded = call("PUT", "/v1/ratedecks/" + deck, asCsv.body(), Map.of("If-Match", current, "Content-Type", "text/csv"));
+        assertThat(reloaded.statusCode()).isEqualTo(200);
+        assertThat(json(reloaded).get("written").asInt()).as("no row differs").isZero();
+        assertThat(json(reloaded).get("removed").asInt()).isZero();
+        assertThat(reloaded.headers().firstValue("ETag")).contains(current);
+
         var stale = call("PUT", "/v1/ratedecks/" + deck, "1,0.70,USD,60,60\n", Map.of("If-Match", etag));
         assertThat(stale.statusCode()).isEqualTo(412);
 
