@@ -21,6 +21,7 @@ import io.sipstream.edge.call.EdgeMetrics;
 import io.sipstream.edge.call.InviteHandler;
 import io.sipstream.edge.call.LostCallHangup;
 import io.sipstream.edge.call.RouterClient;
+import io.sipstream.edge.livecalls.LiveCallsApi;
 import io.sipstream.edge.log.CallMdc;
 import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
@@ -40,6 +41,7 @@ import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.health.HealthRegistry.Status;
 import io.sipstream.platform.redis.RedisKeys;
 import io.sipstream.platform.secrets.SecretBox;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -83,6 +85,7 @@ public final class EdgeService implements AutoCloseable {
     private void boot(EdgeConfig config, ServiceContext ctx) throws Exception {
         String edgeId = Integer.toString(config.edgeId());
         calls = new CallRegistry();
+        ctx.admin().routes(new LiveCallsApi(calls, Clock.systemUTC())::mount); // this edge's calls: /v1/calls
         trunks = new TrunkDirectory();
         TrunkAllowList allowList = new TrunkAllowList();
         trunks.onChange(d -> allowList.rebuild(d.all()));

@@ -524,6 +524,32 @@ public final class B2buaCall {
     /** A leg the edge dialled over a trunk (a transfer may have put one on either side). */
     private static boolean dialledTrunk(CallLeg leg) { return leg instanceof CalleeLeg dialled && dialled.trunk() != null; }
 
+    /** The reason of the closing event of a call an operator hung up ({@link #hangUpByOperator}). */
+    public static final String ENDED_BY_OPERATOR = "ended by the operator";
+
+    /** What an operator sees of the call now; null once it has ended. */
+    public synchronized LiveCall live(long now) {
+        LiveCall.State shown = switch (state) {
+            case AWAITING_VERDICT -> LiveCall.State.ROUTING;
+            case DIALLING -> LiveCall.State.DIALLING;
+            case ANSWERED -> LiveCall.State.ANSWERED;
+            case ENDED -> null;
+        };
+        return shown == null ? null : report.live(callId, shown, hunt == null ? null : hunt.trunkId(), now);
+    }
+
+    /**
+     * An operator hangs the call up ({@code DELETE /v1/calls/{id}}): answered, BYE on both legs and an ENDED
+     * event; still setting up, CANCEL to the legs ringing and 487 to the caller, and a FAILED event; either
+     * with {@link #ENDED_BY_OPERATOR} as its reason and the system as the party that hung up. False when the
+     * call had ended already.
+     */
+    public synchronized boolean hangUpByOperator() {
+        if (state == State.ENDED) return false;
+        terminate(Response.REQUEST_TERMINATED, ENDED_BY_OPERATOR);
+        return true;
+    }
+
     /** Ends the call from the edge's side (billing block, max duration): BYE on both legs, or a final failure before the answer. */
     public synchronized void terminate(int status, String reason) {
         switch (state) {
