@@ -8,6 +8,7 @@ import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.Hosts;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
+import io.sipstream.registry.rest.Pages;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.TrunkDoc;
@@ -49,6 +50,13 @@ public final class TrunkService {
         TrunkDoc doc = store.read(store.keys().trunk(Ids.path(id, "id")), TrunkDoc.class);
         if (doc == null) throw ApiException.notFound("trunk " + id);
         return doc;
+    }
+
+    /** A page of trunks in id order, as {@link #get} shows each. */
+    public Pages.Page<TrunkDoc> list(Pages.Request page) {
+        store.syncIndex(store.keys().trunks(), store.trunkIndexKey());
+        return Pages.fromIndex(store, store.trunkIndexKey(), page, ids -> store.getAll(ids.stream().map(store.keys()::trunk).toList())
+                .stream().map(json -> RegistryStore.decode(json, TrunkDoc.class)).toList(), null);
     }
 
     public Written<TrunkDoc> put(String id, String bodyText, IfMatch ifMatch) {
@@ -140,7 +148,7 @@ public final class TrunkService {
                     b.bool("allowRedirect", false), codes, register, username, realm, hasCredentials,
                     store.nextVersion(), clock.instant());
             Change change = new Change().expect(key, currentJson).set(key, RegistryStore.encode(next))
-                    .sadd(store.keys().trunks(), id).del(credKey);
+                    .sadd(store.keys().trunks(), id).index(store.trunkIndexKey(), id).del(credKey);
             if (hasCredentials) {
                 Map<String, String> cred = new LinkedHashMap<>();
                 cred.put("username", username);
@@ -162,7 +170,7 @@ public final class TrunkService {
             if (current == null) throw ApiException.notFound("trunk " + id);
             ifMatch.check(current.version());
             store.commit(new Change().expect(key, currentJson).del(key).del(store.keys().trunkCredentials(id))
-                    .srem(store.keys().trunks(), id).publish(Topics.REGISTRY_TRUNKS.name(), id, null));
+                    .srem(store.keys().trunks(), id).unindex(store.trunkIndexKey(), id).publish(Topics.REGISTRY_TRUNKS.name(), id, null));
             return null;
         });
     }
