@@ -1,11 +1,8 @@
 package io.sipstream.registry.rest;
 
 import io.javalin.http.Context;
-import io.sipstream.platform.http.ApiException;
 import io.sipstream.registry.store.RegistryStore;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -32,42 +29,16 @@ public final class Pages {
 
     /** The page a request asks for; a bad limit or cursor is 400. */
     public static Request of(Context ctx) {
-        return new Request(limit(ctx.queryParam("limit")), after(ctx.queryParam("cursor")));
+        int limit = io.sipstream.platform.http.Pages.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
+        String position = io.sipstream.platform.http.Pages.cursor(ctx);
+        if (position == null) return new Request(limit, null);
+        if (!position.startsWith(VERSION) || position.length() == VERSION.length()) {
+            throw io.sipstream.platform.http.Pages.notACursor(ctx.queryParam("cursor"));
+        }
+        return new Request(limit, position.substring(VERSION.length()));
     }
 
-    static int limit(String raw) {
-        if (raw == null || raw.isEmpty()) return DEFAULT_LIMIT;
-        int limit;
-        try {
-            limit = Integer.parseInt(raw);
-        } catch (NumberFormatException e) {
-            limit = -1;
-        }
-        if (limit < 1 || limit > MAX_LIMIT) {
-            throw ApiException.badRequest("limit", "'" + Ids.abbreviate(raw) + "' is not a whole number from 1 to " + MAX_LIMIT);
-        }
-        return limit;
-    }
-
-    static String after(String cursor) {
-        if (cursor == null || cursor.isEmpty()) return null;
-        String text = null;
-        try {
-            if (cursor.length() <= 400) text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            // not base64: refused below
-        }
-        if (text == null || !text.startsWith(VERSION) || text.length() == VERSION.length()
-                || text.chars().anyMatch(Character::isISOControl)) {
-            throw ApiException.badRequest("cursor", "'" + Ids.abbreviate(cursor) + "' is not a cursor of this list: "
-                    + "pass the previous page's next as it was, or leave cursor out for the first page");
-        }
-        return text.substring(VERSION.length());
-    }
-
-    public static String cursor(String lastId) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString((VERSION + lastId).getBytes(StandardCharsets.UTF_8));
-    }
+    public static String cursor(String lastId) { return io.sipstream.platform.http.Pages.encode(VERSION + lastId); }
 
     /**
      * A page of the records a sorted index names, in id order. {@code load} reads the records of some ids (null
