@@ -150,7 +150,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         return this;
     }
 
-    /** The Contact this agent puts in its answers (as a phone behind NAT would: an address it cannot be reached at). */
+    /** The Contact this agent puts in its answers and INVITEs (as a phone behind NAT would: an address it cannot be reached at). */
     public TestUserAgent advertise(String contactUri) {
         this.advertised = contactUri;
         return this;
@@ -242,7 +242,9 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         ViaHeader via = headers.createViaHeader("127.0.0.1", port, transport, null);
         Request r = messages.createRequest(uri, method, headers.createCallIdHeader(callId), headers.createCSeqHeader(cseq, method),
                 from, to, new ArrayList<>(List.of(via)), headers.createMaxForwardsHeader(70));
-        r.addHeader(headers.createContactHeader(addresses.createAddress(uri(fromUri.getUser()))));
+        // a caller behind NAT names an address in its INVITE's Contact it cannot be reached at (see advertise)
+        String contact = advertised != null && method.equals(Request.INVITE) ? advertised : uri(fromUri.getUser());
+        r.addHeader(headers.createContactHeader(addresses.createAddress(contact)));
         return r;
     }
 
