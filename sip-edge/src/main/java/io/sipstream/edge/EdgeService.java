@@ -122,7 +122,8 @@ public final class EdgeService implements AutoCloseable {
         TrunkCredentialStore trunkCredentials = new TrunkCredentialStore(redis, keys,
                 config.secretsKey() == null ? null : new SecretBox(config.secretsKey()));
         Bindings bindings = new Bindings(redis, keys);
-        health = new TrunkHealth(sip, timers, config.targetTimeout(), config.trunkDownAfter(), ctx.metrics());
+        health = new TrunkHealth(sip, config.targetTimeout(), config.trunkDownAfter(), ctx.metrics());
+        closers.push(health); // before SIP closes: no probe goes out on a closed stack
         CallStarter starter = new CallStarter(sip, responder, calls, bus.blocks(), scheduler, metrics,
                 new RouterClient(bus.attempts(), calls, metrics, scheduler, config.verdictTimeout()),
                 new CallReports(bus.events(), edgeId, config.progressEvents(), metrics.trunks()),
@@ -152,7 +153,6 @@ public final class EdgeService implements AutoCloseable {
         closers.push(registrations);
         trunks.onChange(d -> registrations.sync(d.all()));
         registrations.sync(trunks.all());
-        closers.push(health);
         trunks.onChange(d -> health.sync(d.all()));
         health.sync(trunks.all());
         ctx.admin().routes(app -> app.get("/v1/trunks/{id}/health", c -> c.json(trunkHealth(c.pathParam("id")))));

@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
  * This edge's view of which trunks are up: one {@link TrunkProbe} for every enabled trunk with an
@@ -20,7 +20,8 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class TrunkHealth implements AutoCloseable {
     private final SipEndpoint sip;
-    private final ScheduledExecutorService timers;
+    /** The probes' own thread: their ticks and deadlines are no call's, and wait behind none. */
+    private final ScheduledThreadPoolExecutor timers;
     private final Duration maxWait;
     private final int downAfter;
     private final MeterRegistry meters;
@@ -31,9 +32,10 @@ public final class TrunkHealth implements AutoCloseable {
      * @param maxWait   the longest a probe waits for its answer ({@code edge.target.timeout}: what a call would wait)
      * @param downAfter failed probes in a row that make a trunk down ({@code edge.trunk.down.after})
      */
-    public TrunkHealth(SipEndpoint sip, ScheduledExecutorService timers, Duration maxWait, int downAfter, MeterRegistry meters) {
+    public TrunkHealth(SipEndpoint sip, Duration maxWait, int downAfter, MeterRegistry meters) {
         this.sip = sip;
-        this.timers = timers;
+        this.timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("edge-trunk-probe").factory());
+        timers.setRemoveOnCancelPolicy(true); // a probe answered in time leaves no deadline queued
         this.maxWait = maxWait;
         this.downAfter = downAfter;
         this.meters = meters;
@@ -94,5 +96,6 @@ public final class TrunkHealth implements AutoCloseable {
         probes.clear();
         gauges.values().forEach(meters::remove);
         gauges.clear();
+        timers.shutdownNow();
     }
 }
