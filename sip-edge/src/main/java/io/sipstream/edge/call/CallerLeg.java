@@ -6,6 +6,7 @@ import io.sipstream.edge.sip.Withheld;
 import java.text.ParseException;
 import java.util.UUID;
 import javax.sip.ServerTransaction;
+import javax.sip.header.CallIdHeader;
 import javax.sip.header.Header;
 import javax.sip.header.ToHeader;
 import javax.sip.message.Request;
@@ -40,7 +41,7 @@ public final class CallerLeg extends CallLeg {
         if (pinned != null) sip.pin(callIdOf(request), pinned.ip(), pinned.port(), pinned.transport());
     }
 
-    private static String callIdOf(Request r) { return ((javax.sip.header.CallIdHeader) r.getHeader(javax.sip.header.CallIdHeader.NAME)).getCallId(); }
+    private static String callIdOf(Request r) { return ((CallIdHeader) r.getHeader(CallIdHeader.NAME)).getCallId(); }
 
     @Override
     String nextHop() { return pinned == null ? null : pinned.toString(); }
