@@ -32,7 +32,7 @@ public final class TrunkService {
     public static final List<Integer> DEFAULT_FINAL_CODES = List.of(486, 600, 603, 404, 484, 485);
     private static final Set<String> FIELDS = Set.of("host", "port", "transport", "enabled", "allowedCidrs",
             "callerIdFormat", "techPrefix", "maxChannels", "allowRefer", "allowRedirect", "finalCodes", "register",
-            "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials");
+            "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials", "optionsInterval");
     private static final Set<String> TRANSPORTS = Set.of("udp", "tcp", "tls");
     private static final Set<String> CALLER_ID_FORMATS = Set.of("e164", "national");
 
@@ -94,6 +94,7 @@ public final class TrunkService {
             throw ApiException.unprocessable("techPrefix", "may hold 1 to 16 digits, * and #");
         }
         Integer maxChannels = b.integer("maxChannels", 0, 1_000_000);
+        Integer optionsInterval = b.integer("optionsInterval", 0, 3600);
         List<Integer> finalCodes = b.integers("finalCodes");
         if (finalCodes == null) {
             finalCodes = DEFAULT_FINAL_CODES;
@@ -146,7 +147,7 @@ public final class TrunkService {
             TrunkDoc next = new TrunkDoc(id, trunkHost, port == null ? 5060 : port, transport, b.bool("enabled", true), cidrs,
                     callerIdFormat, techPrefix, maxChannels == null ? 0 : maxChannels, b.bool("allowRefer", false),
                     b.bool("allowRedirect", false), codes, register, username, realm, hasCredentials,
-                    store.nextVersion(), clock.instant());
+                    store.nextVersion(), clock.instant(), optionsInterval);
             Change change = new Change().expect(key, currentJson).set(key, RegistryStore.encode(next))
                     .sadd(store.keys().trunks(), id).index(store.trunkIndexKey(), id).del(credKey);
             if (hasCredentials) {
