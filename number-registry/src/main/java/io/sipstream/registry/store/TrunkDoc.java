@@ -5,13 +5,16 @@ import java.util.List;
 
 /**
  * A trunk as kept in Redis under {@code trunk:<id>} (JSON) and shown by the API. The digest
- * password lives apart, sealed, in {@code trunkcred:<id>}; this record says only whether there is one.
+ * password lives apart, sealed, in {@code trunkcred:<id>}; this record says only whether there is one. {@code destinations}: what the trunk carries (empty:
+ * everything); {@code rateDeckId}: the carrier's rate deck, for least-cost routes.
  */
 public record TrunkDoc(String id, String host, int port, String transport, boolean enabled, List<String> allowedCidrs,
                        String callerIdFormat, String techPrefix, int maxChannels, boolean allowRefer,
                        boolean allowRedirect, List<Integer> finalCodes, boolean register, String username,
-                       String realm, boolean hasCredentials, long version, Instant updatedAt) {
+                       String realm, boolean hasCredentials, long version, Instant updatedAt,
+                       List<Destination> destinations, String rateDeckId) {
     public TrunkDoc {
+        destinations = destinations == null ? List.of() : List.copyOf(destinations);
         allowedCidrs = allowedCidrs == null ? List.of() : List.copyOf(allowedCidrs);
         finalCodes = finalCodes == null ? List.of() : List.copyOf(finalCodes);
     }
