@@ -14,7 +14,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Decides a call that comes in from a trunk for one of the registry's numbers: the number's owner
+ * Decides a call that comes in from a trunk for one of the registry's numbers. A number bound to a
+ * trunk (a DID binding, registry.dids) is taken only from that trunk (else 404). The number's owner
  * takes it on its forward target if it has one, else on its registered contacts, with its
  * no-answer target after its no-answer time. A forward or no-answer target that is a number leaves
  * over the owner's trunk under the owner's outbound controls (see {@link RouteResolver#forward});
@@ -41,6 +42,12 @@ public final class InboundRouting {
             return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "no number of this registry: " + r.problem(), now);
         }
         E164Number called = r.number();
+        String boundTrunk = routes.state().didTrunk(called.e164());
+        if (boundTrunk != null && !boundTrunk.equals(attempt.getSourceTrunkId())) {
+            // the number moved to another carrier (or never came over this one): this trunk has no call for it
+            return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "number " + called.e164() + " is bound to trunk "
+                    + boundTrunk + ", not to trunk " + attempt.getSourceTrunkId() + " it came from", called, now);
+        }
         String ownerId = routes.state().numberOwner(called.e164());
         if (ownerId == null) {
             return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "number " + called.e164() + " is not assigned", called, now);
@@ -58,7 +65,7 @@ public final class InboundRouting {
         String skipped = "";
         String forward = owner.getForwardTarget();
         if (forward != null && !forward.isBlank()) {
-            Resolution route = routes.forward(forward, "forward target", owner, caller);
+            Resolution route = routes.forward(forward, "forward target", owner, caller, attempt.getCallId(), now);
             if (route.ok()) {
                 return verdict(attempt, ownerId, called, caller, route.targets(), now)
                         .setMaxDurationSeconds(route.maxDurationSeconds()).build();
@@ -72,7 +79,7 @@ public final class InboundRouting {
         RoutingVerdict.Builder verdict = verdict(attempt, ownerId, called, caller, List.of(Targets.registered(owner, caller)), now);
         String noAnswer = owner.getNoAnswerTarget();
         if (noAnswer != null && !noAnswer.isBlank()) {
-            Resolution route = routes.forward(noAnswer, "no-answer target", owner, caller);
+            Resolution route = routes.forward(noAnswer, "no-answer target", owner, caller, attempt.getCallId(), now);
             // A no-answer target that cannot be routed must not stop the owner's phones from ringing.
             if (route.ok()) {
                 // The verdict has one cap: a call the owner's phones answer is capped too when a trunk may take it over.
