@@ -21,6 +21,7 @@ import io.sipstream.registry.numbers.NumberRoutes;
 import io.sipstream.registry.numbers.NumberService;
 import io.sipstream.registry.numbers.PhoneNumbers;
 import io.sipstream.registry.publish.OutboxPublisher;
+import io.sipstream.registry.rest.Idempotency;
 import io.sipstream.registry.publish.Reconciler;
 import io.sipstream.registry.routes.RouteRoutes;
 import io.sipstream.registry.routes.RouteService;
@@ -111,14 +112,15 @@ public final class RegistryService implements AutoCloseable {
         }, reconciler::run, config.sipDomain(), config.publishBatch(), config.publishMaxBackoff(), ctx.metrics());
         store.onCommit(publisher::wake);
 
+        Idempotency writes = new Idempotency(store);
         ctx.admin().routes(app -> {
-            AccountRoutes.mount(app, accounts);
-            NumberRoutes.mount(app, numbers);
-            CredentialRoutes.mount(app, credentials);
-            DialPlanRoutes.mount(app, dialPlans);
-            TrunkRoutes.mount(app, trunks);
-            RouteRoutes.mount(app, routes);
-            DidRoutes.mount(app, dids);
+            AccountRoutes.mount(app, accounts, writes);
+            NumberRoutes.mount(app, numbers, writes);
+            CredentialRoutes.mount(app, credentials, writes);
+            DialPlanRoutes.mount(app, dialPlans, writes);
+            TrunkRoutes.mount(app, trunks, writes);
+            RouteRoutes.mount(app, routes, writes);
+            DidRoutes.mount(app, dids, writes);
         });
         health.register("registry.redis", () -> {
             try {
