@@ -50,7 +50,7 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         switch (request.getMethod()) {
             case Request.ACK -> call.onAck(this, request);
             case Request.BYE -> {
-                responder.respond(st, Response.OK);
+                responder.respondToBye(st, Response.OK);
                 dialogOver();
                 release();
                 call.onBye(this);

@@ -525,6 +525,41 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldBringTheAnswerOfALateOfferReInviteToTheTrunkWhenThePhonesAckComesLate() throws Exception {
+        // a loaded phone or network: the trunk and the edge retransmit their 2xx before the phone's ACK arrives
+        edge.account("kyra", "pw-kr", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "kyra", "pw-kr");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        trunk1.awaitRequest(Request.INVITE, WAIT);
+        phone.delayAcks(Duration.ofMillis(1_700));
+
+        Response reinvited = call.requestInDialog(Request.INVITE, Map.of());
+        assertThat(reinvited.getStatusCode()).isEqualTo(200);
+        org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(trunk1.requests().stream()
+                .filter(r -> r.getMethod().equals(Request.ACK)).map(TestUserAgent::body).toList())
+                .as("the phone's answer reaches the trunk in its ACK").contains(TestUserAgent.ANSWER_SDP));
+        call.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    @Test
+    void shouldForgetTheCallersByeTransactionSoonAfterAnsweringIt() throws Exception {
+        // Timer J kept it (the parsed BYE and its 200) 32 s on UDP; a BYE retransmitted later is answered anew
+        edge.account("brief", "pw-br", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "brief", "pw-br");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        assertThat(trunk1.receivedWithin(Request.ACK, null, WAIT)).isTrue();
+
+        Request bye = call.bye();
+        String branch = ((javax.sip.header.ViaHeader) bye.getHeader(javax.sip.header.ViaHeader.NAME)).getBranch();
+        shared.events().await(call.callId(), CallEventType.ENDED, WAIT);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(12))
+                .until(() -> !edge.edge.keepsServerTransaction(branch));
+    }
+
+    @Test
     void shouldAnswerATrunksDigestChallengeWithItsCredentials() throws Exception {
         edge.account("liam", "pw-l", true);
         edge.publishTrunk(EdgeFixture.trunk("out-t1", trunk1.port()).setHasCredentials(true).build());
