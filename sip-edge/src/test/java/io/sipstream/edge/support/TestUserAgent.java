@@ -76,6 +76,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     private volatile String advertised;
     private volatile boolean silent;
     private volatile Duration ackDelay = Duration.ZERO;
+    private volatile Runnable beforeReInviteAck = () -> { };
 
     private final String transport;
 
@@ -171,6 +172,12 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
      */
     public TestUserAgent delayAcks(Duration delay) {
         this.ackDelay = delay;
+        return this;
+    }
+
+    /** Runs when a 2xx to a re-INVITE of this agent's has come, before its ACK goes (and before {@link #delayAcks}). */
+    public TestUserAgent beforeReInviteAck(Runnable hook) {
+        this.beforeReInviteAck = hook;
         return this;
     }
 
@@ -531,6 +538,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         Response answer = answers.poll(10, TimeUnit.SECONDS);
         if (answer == null) throw new AssertionError(method + " got no final response");
         if (method.equals(Request.INVITE) && answer.getStatusCode() / 100 == 2) {
+            beforeReInviteAck.run();
             if (ackDelay.isPositive()) Thread.sleep(ackDelay.toMillis());
             Request ack = d.createAck(cseq(answer));
             ack.setContent(ANSWER_SDP, headers.createContentTypeHeader("application", "sdp"));
