@@ -64,8 +64,8 @@ public final class SipResponder {
      * 64 x 500 ms = 32 s on UDP. Timer J only absorbs the peer's retransmissions of the BYE; one that comes later finds no
      * transaction and is answered again by the listener (200 while the stack still has the dialog, else 481), and
      * either ends the peer's BYE transaction and dialog (RFC 3261 15.1.1). What the 32 s kept was the parsed BYE, its
-     * 200 and, without the stack's aggressive clean-up, the dialog: about a fifth of what a call left to the old
-     * generation (docs/performance.md, session 6).
+     * 200 and, without the stack's aggressive clean-up, the dialog: state every call promoted to the old generation
+     * (docs/performance.md, session 6).
      */
     static final int BYE_T1_MILLIS = 16;
 
