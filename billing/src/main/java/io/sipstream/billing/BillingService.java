@@ -6,6 +6,7 @@ import io.sipstream.avro.CreditChange;
 import io.sipstream.billing.api.AccountRouter;
 import io.sipstream.billing.api.AccountViewsApi;
 import io.sipstream.billing.api.BillingQueries;
+import io.sipstream.billing.api.CdrExportApi;
 import io.sipstream.billing.api.CreditApi;
 import io.sipstream.billing.api.RateDeckApi;
 import io.sipstream.billing.accounts.AccountArrivals;
@@ -85,10 +86,12 @@ public final class BillingService implements AutoCloseable {
         AccountRouter router = new AccountRouter(service::streams, advertised == null ? null : () -> service.self,
                 advertised == null ? "http" : advertised.getScheme(), queries,
                 config.creditConfirmTimeout().plusSeconds(15), ctx.metrics());
-        ctx.admin().routes(new RateDeckApi(decks, queries, service.deckWatch, config.creditConfirmTimeout(), ctx.metrics())::mount);
+        ctx.admin().bodyLimit(RateDeckApi.DECK_PATH, RateDeckApi.MAX_DECK_BYTES)
+                .routes(new RateDeckApi(decks, queries, service.deckWatch, config.creditConfirmTimeout(), ctx.metrics())::mount);
         ctx.admin().routes(new CreditApi(credits, router, service.confirmations, service.arrivals, config.creditConfirmTimeout(),
                 Clock.systemUTC(), ctx.metrics())::mount);
         ctx.admin().routes(new AccountViewsApi(router, Clock.systemUTC())::mount);
+        ctx.admin().routes(new CdrExportApi(queries, router, Clock.systemUTC())::mount);
         ctx.health().register(HEALTH_CHECK, () -> {
             KafkaStreams s = service.streams;
             if (s == null) return HealthRegistry.Status.down("streams not started: waiting for the admin server");

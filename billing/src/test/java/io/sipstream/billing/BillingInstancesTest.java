@@ -114,6 +114,29 @@ class BillingInstancesTest {
                     assertThat(cdrsB).isEqualTo(cdrsA);
                 }
 
+                // The export of every account merges both instances' partitions: the same pages through either
+                String window = "from=" + start + "&to=" + start.plusSeconds(3600);
+                for (Instance instance : List.of(a, b)) {
+                    List<String> exported = new ArrayList<>();
+                    String cursor = null;
+                    do {
+                        JsonNode page = json(instance.call("GET", "/v1/cdrs?limit=3&" + window + (cursor == null ? "" : "&cursor=" + cursor),
+                                null, Map.of()));
+                        assertThat(page.get("items").size()).isLessThanOrEqualTo(3);
+                        page.get("items").forEach(item -> exported.add(item.get("callId").asText()));
+                        cursor = page.get("next").isNull() ? null : page.get("next").asText();
+                    } while (cursor != null);
+                    List<String> expected = new ArrayList<>();
+                    for (String id : accounts) expected.add(id + "-c1");
+                    for (String id : accounts) expected.add(id + "-c2");
+                    assertThat(exported.stream().filter(c -> accounts.stream().anyMatch(c::startsWith)).toList())
+                            .as("every account's CDRs, oldest first, through %s", instance.url())
+                            .containsExactlyInAnyOrderElementsOf(expected)
+                            .satisfies(ids -> assertThat(ids.subList(0, accounts.size())).allMatch(c -> c.endsWith("-c1")));
+                    var csv = instance.call("GET", "/v1/cdrs?" + window, null, Map.of("Accept", "text/csv"));
+                    assertThat(csv.body().lines().filter(l -> accounts.stream().anyMatch(l::startsWith))).hasSize(expected.size());
+                }
+
                 // A forwarded request is served where it lands: on the non-owner it is refused, not sent on
                 String ofA = accounts.stream().filter(a::owns).findFirst().orElseThrow();
                 var landed = b.call("GET", "/v1/accounts/" + ofA + "/usage", null, Map.of(AccountRouter.FORWARDED_BY, "http://elsewhere:1"));

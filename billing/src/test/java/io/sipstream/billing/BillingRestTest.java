@@ -26,6 +26,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -80,6 +81,20 @@ class BillingRestTest {
         var got = call("GET", "/v1/ratedecks/" + deck, null);
         assertThat(json(got).get("rates")).hasSize(1);
         assertThat(json(got).get("rates").get(0).get("pricePerMinute").asText()).isEqualTo("0.600000");
+
+        // downloaded as CSV, the deck uploads again unchanged
+        var asCsv = call("GET", "/v1/ratedecks/" + deck, null, Map.of("Accept", "text/csv"));
+        assertThat(asCsv.statusCode()).isEqualTo(200);
+        assertThat(asCsv.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/csv"));
+        assertThat(asCsv.body()).isEqualTo("prefix,price_per_minute,currency,first_increment,next_increment,connection_fee\n"
+                + "1,0.600000,USD,60,60,0.000000\n");
+        String current = replaced.headers().firstValue("ETag").orElseThrow();
+        assertThat(asCsv.headers().firstValue("ETag")).contains(current);
+        var reloaded = call("PUT", "/v1/ratedecks/" + deck, asCsv.body(), Map.of("If-Match", current, "Content-Type", "text/csv"));
+        assertThat(reloaded.statusCode()).isEqualTo(200);
+        assertThat(json(reloaded).get("written").asInt()).as("no row differs").isZero();
+        assertThat(json(reloaded).get("removed").asInt()).isZero();
+        assertThat(reloaded.headers().firstValue("ETag")).contains(current);
 
         var stale = call("PUT", "/v1/ratedecks/" + deck, "1,0.70,USD,60,60\n", Map.of("If-Match", etag));
         assertThat(stale.statusCode()).isEqualTo(412);
@@ -178,6 +193,64 @@ class BillingRestTest {
                     "amount");
         });
         assertThat(call("GET", "/healthz", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldExportTheCdrsOfATimeWindowInPagesOrAsCsv() throws Exception {
+        String account = StackSupport.unique("export");
+        Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(3000);
+        // three calls ending at start + 62 s, + 182 s and + 302 s; the second's id has a comma and a quote
+        List<String> ids = List.of(account + "-1", account + "-2,\"x\"", account + "-3");
+        for (int i = 0; i < 3; i++) {
+            for (CallEvent e : CallEvents.answered(account, ids.get(i), "+15551234567", start.plusSeconds(120L * i), 60_000)) {
+                kafka.send(e);
+            }
+        }
+        kafka.flush();
+        String window = "from=" + start + "&to=" + start.plusSeconds(400);
+        await().atMost(Duration.ofSeconds(30)).until(() -> json(call("GET", "/v1/cdrs?account=" + account + "&" + window, null))
+                .get("items").size() == 3);
+
+        // pages of two: the boundary falls after the second, the last page says there is no next
+        JsonNode first = json(call("GET", "/v1/cdrs?account=" + account + "&limit=2&" + window, null));
+        assertThat(first.get("items").findValuesAsText("callId")).containsExactly(ids.get(0), ids.get(1));
+        assertThat(first.get("next").isTextual()).isTrue();
+        JsonNode second = json(call("GET", "/v1/cdrs?account=" + account + "&limit=2&" + window + "&cursor=" + first.get("next").asText(), null));
+        assertThat(second.get("items").findValuesAsText("callId")).containsExactly(ids.get(2));
+        assertThat(second.get("next").isNull()).isTrue();
+
+        // the window: from inclusive, to exclusive, by the end of the call; across accounts ours are in order among the rest
+        String middle = "from=" + start.plusSeconds(182) + "&to=" + start.plusSeconds(302);
+        assertThat(json(call("GET", "/v1/cdrs?account=" + account + "&" + middle, null)).get("items").findValuesAsText("callId"))
+                .containsExactly(ids.get(1));
+        List<String> everyone = new java.util.ArrayList<>();
+        String cursor = null;
+        do {
+            JsonNode page = json(call("GET", "/v1/cdrs?limit=1&" + window + (cursor == null ? "" : "&cursor=" + cursor), null));
+            assertThat(page.get("items").size()).isLessThanOrEqualTo(1);
+            page.get("items").forEach(item -> everyone.add(item.get("callId").asText()));
+            cursor = page.get("next").isNull() ? null : page.get("next").asText();
+        } while (cursor != null);
+        assertThat(everyone.stream().filter(ids::contains)).containsExactlyElementsOf(ids);
+
+        // CSV: a header row, one row per CDR, the comma and the quote quoted as RFC 4180 has it
+        var csv = call("GET", "/v1/cdrs?account=" + account + "&" + window, null, Map.of("Accept", "text/csv"));
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/csv"));
+        List<String> lines = csv.body().lines().toList();
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(0)).startsWith("callId,accountId,direction,callerId,destination,trunkId,startedAt,");
+        assertThat(lines.get(2)).startsWith("\"" + account + "-2,\"\"x\"\"\"," + account + ",OUTBOUND,");
+        var rows = new com.fasterxml.jackson.dataformat.csv.CsvMapper().readerForListOf(String.class)
+                .with(com.fasterxml.jackson.dataformat.csv.CsvParser.Feature.WRAP_AS_ARRAY).readValues(csv.body()).readAll();
+        assertThat(rows).hasSize(4);
+        assertThat(((List<?>) rows.get(2)).get(0)).isEqualTo(ids.get(1));
+
+        assertBadQuery("/v1/cdrs?from=yesterday", "from");
+        assertBadQuery("/v1/cdrs?from=" + start.plusSeconds(10) + "&to=" + start, "from");
+        assertBadQuery("/v1/cdrs?limit=1001", "limit");
+        assertBadQuery("/v1/cdrs?cursor=bm90LWEtY3Vyc29y", "cursor");
+        assertBadQuery("/v1/cdrs?account=a%7Cb", "account");
     }
 
     @Test

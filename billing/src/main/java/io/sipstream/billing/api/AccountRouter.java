@@ -87,12 +87,47 @@ public final class AccountRouter {
         }
     }
 
-    private static String accountId(Context ctx) {
-        String id = ctx.pathParam("id");
+    private static String accountId(Context ctx) { return checkedAccountId(ctx.pathParam("id"), "id"); }
+
+    /** An account id billing can key stores by, else 400 naming {@code field}. */
+    static String checkedAccountId(String id, String field) {
         if (!ACCOUNT_ID.matcher(id).matches()) {
-            throw ApiException.badRequest("id", "account id '" + id + "' must be 1 to 128 characters without '|', '/' or spaces");
+            throw ApiException.badRequest(field, "account id '" + id + "' must be 1 to 128 characters without '|', '/' or spaces");
         }
         return id;
+    }
+
+    /** The other billing instances of this application (none with one instance), each serving its own partitions. */
+    public List<HostInfo> others() {
+        if (self == null) return List.of();
+        KafkaStreams s = streams.get();
+        HostInfo me = self.get();
+        if (s == null || me == null) throw ApiException.unavailable("billing is starting: retry shortly");
+        return s.metadataForAllStreamsClients().stream().map(m -> m.hostInfo()).filter(h -> !h.equals(me)).distinct().toList();
+    }
+
+    /**
+     * A GET of {@code pathAndQuery} on another instance as a forwarded request, which it answers from its own
+     * partitions only; the body of its 200, else 503 with why (its own error, or that it cannot be reached).
+     */
+    public byte[] getFrom(HostInfo other, String pathAndQuery, String authorization) throws InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url(other) + pathAndQuery)).timeout(timeout).GET()
+                .header(FORWARDED_BY, url(self.get())).header("Accept", "application/json")
+                .header("Authorization", authorization == null ? "" : authorization).build();
+        HttpResponse<byte[]> answer;
+        try {
+            answer = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            metrics.counter("sipstream.billing.forwarded.requests", "outcome", "failed").increment();
+            String why = e instanceof HttpTimeoutException ? "no answer within " + timeout : e.toString();
+            throw ApiException.unavailable("the billing instance at " + url(other) + " cannot be reached: " + why);
+        }
+        metrics.counter("sipstream.billing.forwarded.requests", "outcome", "relayed").increment();
+        if (answer.statusCode() != 200) {
+            throw ApiException.unavailable("the billing instance at " + url(other) + " answered " + answer.statusCode() + ": "
+                    + new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return answer.body();
     }
 
     public Place place(String accountId, boolean forwarded) {

@@ -2,7 +2,6 @@ package io.sipstream.billing.api;
 
 import static io.sipstream.billing.api.ApiValues.MAX_COUNT;
 import static io.sipstream.billing.api.ApiValues.intParam;
-import static io.sipstream.billing.api.ApiValues.iso;
 import static io.sipstream.billing.api.ApiValues.plain;
 
 import io.javalin.Javalin;
@@ -123,7 +122,7 @@ public final class AccountViewsApi {
             try (KeyValueIterator<String, RatedCdr> it = store.range(CdrKeys.accountStart(accountId), CdrKeys.accountEnd(accountId))) {
                 while (it.hasNext() && list.size() < count) {
                     KeyValue<String, RatedCdr> kv = it.next();
-                    if (index++ >= offset) list.add(cdr(kv.value));
+                    if (index++ >= offset) list.add(CdrViews.json(kv.value));
                 }
             }
         }
@@ -134,31 +133,5 @@ public final class AccountViewsApi {
         out.put("count", list.size());
         out.put("cdrs", list);
         ctx.json(out);
-    }
-
-    private static Map<String, Object> cdr(RatedCdr c) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("callId", c.getCallId());
-        m.put("accountId", c.getAccountId());
-        m.put("direction", c.getDirection().name());
-        m.put("callerId", c.getCallerId());
-        m.put("destination", c.getDestination());
-        m.put("trunkId", c.getTrunkId());
-        m.put("startedAt", iso(c.getStartedAt()));
-        m.put("answeredAt", iso(c.getAnsweredAt()));
-        m.put("endedAt", iso(c.getEndedAt()));
-        m.put("durationMillis", c.getDurationMillis());
-        m.put("billableSeconds", c.getBillableSeconds());
-        m.put("deckId", c.getDeckId());
-        m.put("ratePrefix", c.getRatePrefix());
-        m.put("pricePerMinute", plain(c.getPricePerMinute()));
-        m.put("connectionFee", plain(c.getConnectionFee()));
-        m.put("cost", plain(c.getCost()));
-        m.put("currency", c.getCurrency());
-        m.put("disposition", c.getDisposition().name());
-        m.put("sipStatus", c.getSipStatus());
-        m.put("hangupBy", c.getHangupBy().name());
-        m.put("ratedAt", iso(c.getRatedAt()));
-        return m;
     }
 }

@@ -1,9 +1,13 @@
 package io.sipstream.billing.api;
 
 import io.sipstream.platform.http.ApiException;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -38,6 +42,24 @@ public final class BillingQueries {
         } catch (InvalidStateStoreException e) {
             throw notReady(s);
         }
+    }
+
+    /**
+     * The partitions of billing's stores active on this instance, for a query over all of them that must see
+     * each once (a partition's store read alone keeps its order; the union of all is not sorted). 503 unless
+     * the streams run: while they rebalance, a partition may be on no instance and its rows would be missing.
+     */
+    public Set<Integer> localPartitions() {
+        KafkaStreams s = streams.get();
+        if (s == null) throw ApiException.unavailable("billing is starting: retry shortly");
+        if (s.state() != KafkaStreams.State.RUNNING) {
+            throw ApiException.unavailable("billing's partitions are moving between instances (" + s.state() + "): retry shortly");
+        }
+        Set<Integer> partitions = new TreeSet<>();
+        for (ThreadMetadata thread : s.metadataForLocalThreads()) {
+            for (TaskMetadata task : thread.activeTasks()) partitions.add(task.taskId().partition());
+        }
+        return partitions;
     }
 
     /** A get that answers 503 instead of failing while the stores migrate. */

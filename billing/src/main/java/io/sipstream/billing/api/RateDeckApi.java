@@ -11,6 +11,7 @@ import io.sipstream.billing.decks.DeckWatch;
 import io.sipstream.billing.rating.RateDeckCsv;
 import io.sipstream.billing.rating.RateDeckLoader;
 import io.sipstream.platform.http.ApiException;
+import io.sipstream.platform.http.Pages;
 import io.sipstream.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,9 +25,12 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * {@code PUT /v1/ratedecks/{id}} (CSV) replaces a deck and answers once this instance rates with
  * it ({@code applied}), or after {@code billing.credit.confirm.timeout} with {@code applied: false};
- * {@code GET /v1/ratedecks/{id}} lists its rows. Every instance holds every deck: nothing is forwarded.
+ * {@code GET /v1/ratedecks/{id}} lists its rows (as JSON, or with {@code Accept: text/csv} as the CSV the PUT takes). Every instance holds every deck: nothing is forwarded.
  */
 public final class RateDeckApi {
+    /** The route's body limit: an A-Z deck is tens of thousands of rows, far over the admin server's default. */
+    public static final long MAX_DECK_BYTES = 16_000_000L;
+    public static final String DECK_PATH = "/v1/ratedecks/{id}";
     private final RateDeckLoader decks;
     private final BillingQueries queries;
     private final DeckWatch watch;
@@ -43,8 +47,8 @@ public final class RateDeckApi {
     }
 
     public void mount(Javalin app) {
-        app.put("/v1/ratedecks/{id}", this::putDeck);
-        app.get("/v1/ratedecks/{id}", this::getDeck);
+        app.put(DECK_PATH, this::putDeck);
+        app.get(DECK_PATH, this::getDeck);
     }
 
     private void putDeck(Context ctx) throws InterruptedException {
@@ -95,6 +99,11 @@ public final class RateDeckApi {
             throw ApiException.unavailable("cannot read " + Topics.BILLING_RATES.name() + ": " + e.getMessage());
         }
         if (rows.isEmpty()) throw ApiException.notFound("rate deck '" + deckId + "'");
+        ctx.header("ETag", RateDeckLoader.etag(rows.values()));
+        if (Pages.wantsCsv(ctx)) { // the columns the PUT reads: a downloaded deck uploads again unchanged
+            ctx.contentType("text/csv; charset=utf-8").result(RateDeckCsv.write(rows.values()));
+            return;
+        }
         List<Map<String, Object>> out = new ArrayList<>();
         for (Rate r : rows.values()) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -106,6 +115,6 @@ public final class RateDeckApi {
             row.put("connectionFee", plain(r.getConnectionFee()));
             out.add(row);
         }
-        ctx.header("ETag", RateDeckLoader.etag(rows.values())).json(Map.of("deckId", deckId, "rates", out));
+        ctx.json(Map.of("deckId", deckId, "rates", out));
     }
 }

@@ -3,13 +3,16 @@ package io.sipstream.billing.rating;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.dataformat.csv.CsvFactory;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import io.sipstream.avro.Rate;
 import io.sipstream.schemas.Money;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -59,6 +62,28 @@ public final class RateDeckCsv {
         private static String where(int line, int column) {
             if (column <= 0) return "line " + line;
             return "line " + line + ", column " + column + (column <= COLUMNS.size() ? " (" + COLUMNS.get(column - 1) + ")" : "");
+        }
+    }
+
+    /** How {@link #write} writes: the header row, then one row per rate, quoted where RFC 4180 needs it. */
+    private static final com.fasterxml.jackson.databind.ObjectWriter WRITER = new CsvMapper()
+            .writer(CsvSchema.builder().addColumns(COLUMNS, CsvSchema.ColumnType.STRING).build().withHeader());
+
+    /**
+     * A deck as CSV in the columns {@link #parse} reads, with the header row: what {@code GET} answers to
+     * {@code Accept: text/csv}, so a downloaded deck can be uploaded again unchanged.
+     */
+    public static String write(Collection<Rate> rates) {
+        List<List<String>> rows = new ArrayList<>();
+        for (Rate r : rates) {
+            rows.add(List.of(r.getPrefix(), Money.of(r.getPricePerMinute()).toPlainString(), r.getCurrency(),
+                    Integer.toString(r.getFirstIncrement()), Integer.toString(r.getNextIncrement()),
+                    Money.of(r.getConnectionFee()).toPlainString()));
+        }
+        try {
+            return WRITER.writeValueAsString(rows);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // writing Strings to a String does no I/O
         }
     }
 

@@ -37,6 +37,15 @@ class RateDeckCsvTest {
     }
 
     @Test
+    void shouldWriteADeckInTheColumnsItReadsSoThatItReadsBackTheSame() {
+        List<Rate> deck = RateDeckCsv.parse("retail", "1,0.012,USD,60,60\n+44,0.0150,usd,30,6,0.05\n49,0.02,EUR,1,1,\n");
+        String csv = RateDeckCsv.write(deck);
+        assertThat(csv.lines().findFirst()).contains(String.join(",", RateDeckCsv.COLUMNS));
+        assertThat(csv.lines().toList()).contains("44,0.015000,USD,30,6,0.050000");
+        assertThat(RateDeckCsv.parse("retail", csv)).isEqualTo(deck);
+    }
+
+    @Test
     void shouldNameTheLineAndColumnOfABadValue() {
         assertError("1,0.01,USD,60,60\n44,abc,USD,60,60\n", 2, 2, "price_per_minute");
         assertError("1,0.01,USD,60,60\n1x,0.01,USD,60,60\n", 2, 1, "prefix");

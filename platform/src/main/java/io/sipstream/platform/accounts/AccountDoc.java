@@ -21,8 +21,9 @@ import java.util.List;
  * its API, and as the edge reads it for every INVITE: the shape both agree on. The component names
  * are the stored field names; renaming one would leave existing records unread. Maps 1:1 to the
  * Avro {@code io.sipstream.avro.Account} except {@code sipDomain}, which comes from the
- * configuration. Never holds a secret. {@code allowUnratedCalls} is written only when true, so the
- * records of every account without it read and write as before it existed.
+ * configuration. Never holds a secret. {@code allowUnratedCalls} is written only when true, and the busy,
+ * unavailable and failure targets only when set, so the records of every account without them read and write as
+ * before they existed.
  */
 @JsonPropertyOrder(alphabetic = false)
 public record AccountDoc(String id, String displayName,
@@ -33,7 +34,10 @@ public record AccountDoc(String id, String displayName,
                          String creditLimit, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean allowUnratedCalls,
                          String currency, String rateDeckId, Integer monthlyMinutes,
                          String forwardTarget, String noAnswerTarget, int noAnswerSeconds, List<DialRule> dialPlan,
-                         long version, Instant updatedAt) {
+                         long version, Instant updatedAt,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String busyTarget,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String unavailableTarget,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String failureTarget) {
 
     /** The fields that authorising a call reads ({@link #readForAuthorization}). */
     public interface Authorization {}
@@ -70,19 +74,22 @@ public record AccountDoc(String id, String displayName,
     public AccountDoc withNumbers(List<String> newNumbers) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, newNumbers, outboundTrunk,
                 outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
-                rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, version, updatedAt);
+                rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, version, updatedAt,
+                busyTarget, unavailableTarget, failureTarget);
     }
 
     public AccountDoc withDialPlan(List<DialRule> rules) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, numbers, outboundTrunk,
                 outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
-                rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, rules, version, updatedAt);
+                rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, rules, version, updatedAt,
+                busyTarget, unavailableTarget, failureTarget);
     }
 
     public AccountDoc withVersion(long newVersion, Instant at) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, numbers, outboundTrunk,
                 outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
-                rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, newVersion, at);
+                rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, newVersion, at,
+                busyTarget, unavailableTarget, failureTarget);
     }
 
     /**

@@ -79,6 +79,7 @@ public final class B2buaCall {
     private RoutingVerdict verdict;
     private RouterQuestion question;
     private ScheduledFuture<?> noAnswerTimer;
+    /** The call has gone to a forward of the verdict's (no answer, busy, unavailable, failure): it forwards no more. */
     private boolean noAnswerPhase;
     private int redirects;
     private int transfers;
@@ -130,7 +131,10 @@ public final class B2buaCall {
             registry.remove(this);
             return false;
         }
-        caller = new CallerLeg(this, sip, responder, invite, attempt.getTransport());
+        // an account's phone may be behind NAT; a trunk's call keeps to its Contact and route set
+        CallerHop source = attempt.getDirection() == Direction.OUTBOUND
+                ? CallerHop.of(attempt.getSourceIp(), attempt.getSourcePort(), attempt.getTransport()) : null;
+        caller = new CallerLeg(this, sip, responder, invite, attempt.getTransport(), source);
         if (attempt.getDirection() == Direction.INBOUND) {
             inboundMeters = metrics.trunks().inbound(attempt.getSourceTrunkId());
             inboundMeters.attempt();
@@ -249,7 +253,7 @@ public final class B2buaCall {
 
         @Override
         public void onExhausted(int status, String reason) {
-            if (state == State.DIALLING) fail(status, reason, HangupParty.CALLEE);
+            if (state == State.DIALLING && !forwardOn(status, reason)) fail(status, reason, HangupParty.CALLEE);
         }
     };
 
@@ -330,6 +334,26 @@ public final class B2buaCall {
                 .setReceivedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
                 .build();
     }
+
+    /**
+     * The verdict's targets all failed: the account's forward for that cause (busy, unavailable, failure) is dialled
+     * instead, once a call, and never after a forward (a voicemail busy in its turn does not forward again).
+     */
+    private boolean forwardOn(int status, String reason) {
+        ForwardCause cause = ForwardCause.of(status);
+        if (cause == null || noAnswerPhase || verdict == null) return false;
+        List<RouteTarget> targets = cause.targets(verdict);
+        if (!targets.isEmpty() && blocks.blockOf(accountId) != null) targets = BlockScope.left(attempt.getDirection(), targets);
+        if (targets.isEmpty()) return false;
+        noAnswerPhase = true;
+        if (noAnswerTimer != null) noAnswerTimer.cancel(false);
+        log.debug("call {}: {} ({} {}), forwarded", callId, cause, status, reason);
+        hunt.replace(targets, status, reason);
+        return true;
+    }
+
+    /** The number a forwarded leg names in its Diversion header: the destination the caller dialled, as the router read it. */
+    String diversionNumber() { return verdict == null ? null : verdict.getDestination(); }
 
     private synchronized void onNoAnswer() {
         if (state != State.DIALLING || noAnswerPhase) return;
@@ -523,6 +547,32 @@ public final class B2buaCall {
 
     /** A leg the edge dialled over a trunk (a transfer may have put one on either side). */
     private static boolean dialledTrunk(CallLeg leg) { return leg instanceof CalleeLeg dialled && dialled.trunk() != null; }
+
+    /** The reason of the closing event of a call an operator hung up ({@link #hangUpByOperator}). */
+    public static final String ENDED_BY_OPERATOR = "ended by the operator";
+
+    /** What an operator sees of the call now; null once it has ended. */
+    public synchronized LiveCall live(long now) {
+        LiveCall.State shown = switch (state) {
+            case AWAITING_VERDICT -> LiveCall.State.ROUTING;
+            case DIALLING -> LiveCall.State.DIALLING;
+            case ANSWERED -> LiveCall.State.ANSWERED;
+            case ENDED -> null;
+        };
+        return shown == null ? null : report.live(callId, shown, hunt == null ? null : hunt.trunkId(), now);
+    }
+
+    /**
+     * An operator hangs the call up ({@code DELETE /v1/calls/{id}}): answered, BYE on both legs and an ENDED
+     * event; still setting up, CANCEL to the legs ringing and 487 to the caller, and a FAILED event; either
+     * with {@link #ENDED_BY_OPERATOR} as its reason and the system as the party that hung up. False when the
+     * call had ended already.
+     */
+    public synchronized boolean hangUpByOperator() {
+        if (state == State.ENDED) return false;
+        terminate(Response.REQUEST_TERMINATED, ENDED_BY_OPERATOR);
+        return true;
+    }
 
     /** Ends the call from the edge's side (billing block, max duration): BYE on both legs, or a final failure before the answer. */
     public synchronized void terminate(int status, String reason) {

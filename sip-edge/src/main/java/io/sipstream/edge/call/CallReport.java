@@ -50,6 +50,15 @@ final class CallReport {
 
     Long answeredAt() { return answeredAt; }
 
+    /** The call as it stands at {@code now}, for an operator; {@code dialling}: the trunk a hunt dials before it reports one. */
+    LiveCall live(String callId, LiveCall.State state, String dialling, long now) {
+        String trunk = trunkId != null ? trunkId : dialling != null ? dialling : attempt.getSourceTrunkId();
+        return new LiveCall(callId, accountId, attempt.getDirection().name(), verdict != null ? verdict.getCallerId() : null,
+                verdict != null && verdict.getDestination() != null ? verdict.getDestination() : attempt.getDialled(), trunk, state,
+                Instant.ofEpochMilli(startedAt), answeredAt == null ? null : Instant.ofEpochMilli(answeredAt),
+                answeredAt == null ? 0 : Math.max(0, now - answeredAt));
+    }
+
     /** ATTEMPT, once, as soon as the account is known and the call reports its progress. */
     void attempt(long now) {
         if (announced || accountId == null || !reportsProgress()) return;

@@ -1,0 +1,83 @@
+package io.sipstream.edge.livecalls;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.sipstream.edge.call.B2buaCall;
+import io.sipstream.edge.call.CallRegistry;
+import io.sipstream.edge.call.LiveCall;
+import io.sipstream.edge.log.CallMdc;
+import io.sipstream.platform.http.ApiException;
+import io.sipstream.platform.http.Pages;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The calls in progress on this edge, on its admin server: {@code GET /v1/calls} (cursor pages, oldest
+ * call first, {@code ?account=}), {@code GET /v1/calls/{id}} and {@code DELETE /v1/calls/{id}}, which hangs
+ * the call up on both legs ({@link B2buaCall#hangUpByOperator}). Each edge lists only its own calls: they
+ * live in its memory, nowhere else.
+ */
+public final class LiveCallsApi {
+    static final int DEFAULT_LIMIT = 100;
+    static final int MAX_LIMIT = 1000;
+
+    private final CallRegistry calls;
+    private final Clock clock;
+
+    public LiveCallsApi(CallRegistry calls, Clock clock) {
+        this.calls = calls;
+        this.clock = clock;
+    }
+
+    public void mount(Javalin app) {
+        app.get("/v1/calls", this::list);
+        app.get("/v1/calls/{id}", this::get);
+        app.delete("/v1/calls/{id}", this::hangUp);
+    }
+
+    /** A call's place in the list: when it started, then its id (the cursor of the page it ends). */
+    private static String position(LiveCall c) { return String.format("%019d|%s", c.startedAt().toEpochMilli(), c.callId()); }
+
+    private void list(Context ctx) {
+        int limit = Pages.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
+        String after = Pages.cursor(ctx);
+        String account = ctx.queryParam("account");
+        long now = clock.millis();
+        List<LiveCall> live = new ArrayList<>();
+        for (B2buaCall call : calls.all()) {
+            if (account != null && !account.equals(call.accountId())) continue;
+            LiveCall c = call.live(now);
+            if (c != null && (after == null || position(c).compareTo(after) > 0)) live.add(c);
+        }
+        live.sort(Comparator.comparing(LiveCallsApi::position));
+        List<LiveCall> page = live.size() > limit ? live.subList(0, limit) : live;
+        ctx.json(Pages.page(page, live.size() > limit ? position(page.get(page.size() - 1)) : null));
+    }
+
+    private void get(Context ctx) {
+        LiveCall c = call(ctx).live(clock.millis());
+        if (c == null) throw notInProgress(ctx);
+        ctx.json(c);
+    }
+
+    private void hangUp(Context ctx) {
+        B2buaCall call = call(ctx);
+        boolean[] ended = new boolean[1];
+        CallMdc.run(call.callId(), () -> ended[0] = call.hangUpByOperator());
+        if (!ended[0]) throw notInProgress(ctx);
+        ctx.status(204);
+    }
+
+    /** The call of the path's id: the edge's call id, or the caller's SIP Call-ID. */
+    private B2buaCall call(Context ctx) {
+        B2buaCall call = calls.get(ctx.pathParam("id"));
+        if (call == null) throw notInProgress(ctx);
+        return call;
+    }
+
+    private static ApiException notInProgress(Context ctx) {
+        return ApiException.notFound("call '" + ctx.pathParam("id") + "' in progress on this edge");
+    }
+}
