@@ -26,9 +26,12 @@ public final class SipStackProperties {
         p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
         // counts malformed messages and logs a sample a second, where the stack logged each one at ERROR
         p.setProperty("gov.nist.javax.sip.MESSAGE_PARSER_FACTORY", CheckedMessageParserFactory.class.getName());
-        // Not gov.nist.javax.sip.AGGRESSIVE_CLEANUP: it lets finished transactions keep bytes instead of parsed
-        // messages, but a dialog then drops state once an ACK has passed, and under load the ACK of a late-offer
-        // re-INVITE reached the trunk without its SDP (OutboundCallTest, in CI). Measured on in docs/performance.md.
+        // A finished transaction lingers for its retransmission timers (Timer J: 32 s on UDP); with this it keeps the
+        // bytes it may resend instead of the parsed messages and its dialog. It was off for a while: under load the ACK
+        // of a late-offer re-INVITE reached the trunk without its SDP. That was the test phone's doing, not this flag's:
+        // it acknowledged the edge's retransmitted 2xx without the answer before its own ACK with it (OutboundCallTest
+        // now delays that ACK past the retransmissions, with this on).
+        p.setProperty("gov.nist.javax.sip.AGGRESSIVE_CLEANUP", "true");
         // UDP: this many threads take datagrams from the socket's queue; TCP and TLS: as many more (JAIN-SIP's
         // self-routing executor) parse and handle what the NIO selector thread read. TCP_POST_PARSING_THREAD_POOL_SIZE
         // is for JAIN-SIP's blocking processors only, and a static pool shared by every stack in the process: not set
