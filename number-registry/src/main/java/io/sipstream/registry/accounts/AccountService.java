@@ -30,7 +30,7 @@ public final class AccountService {
     public static final Set<String> WRITABLE = Set.of("displayName", "enabled", "region", "defaultCallerId",
             "outboundTrunk", "prepaid", "sipUsername", "outboundHost", "allowedCountries", "maxConcurrentCalls",
             "maxCallsPerSecond", "creditLimit", "allowUnratedCalls", "currency", "rateDeckId", "monthlyMinutes", "forwardTarget",
-            "noAnswerTarget", "noAnswerSeconds");
+            "noAnswerTarget", "noAnswerSeconds", "emergencyTrunk");
     /** Fields of a GET that a PUT may carry back unchanged (a read-modify-write). */
     public static final Set<String> READ_ONLY = Set.of("id", "sipDomain", "numbers", "dialPlan", "version", "updatedAt");
     private static final Set<String> FIELDS;
@@ -66,6 +66,7 @@ public final class AccountService {
         ObjectNode node = (ObjectNode) RegistryStore.tree(doc);
         node.put("sipDomain", domain);
         node.put("allowUnratedCalls", doc.allowUnratedCalls()); // stored only when true, shown always
+        node.put("emergencyTrunk", doc.emergencyTrunk()); // stored only when set, shown always
         return node;
     }
 
@@ -204,7 +205,7 @@ public final class AccountService {
                 prepaid, creditLimit, allowUnrated, currency, Ids.ref(b.string("rateDeckId"), "rateDeckId"),
                 b.integer("monthlyMinutes", 0, 100_000_000), target(b.string("forwardTarget"), region, "forwardTarget"),
                 target(b.string("noAnswerTarget"), region, "noAnswerTarget"), noAnswer == null ? 25 : noAnswer,
-                current == null ? List.of() : current.dialPlan(), 0, null);
+                current == null ? List.of() : current.dialPlan(), 0, null, Ids.ref(b.string("emergencyTrunk"), "emergencyTrunk"));
     }
 
     private static int orZero(Integer i) { return i == null ? 0 : i; }
