@@ -485,7 +485,8 @@ class Uas:
         self.name, self.port = name, port
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir, exist_ok=True)
-        cmd = ["sipp", "-sf", os.path.join(SCENARIOS, "uas-trunk.xml"), "-i", "127.0.0.1", "-p", str(port), *SIPP_BUFFERS,
+        # -aa: the edge's OPTIONS probes of the trunk get 200, not an aborted "call" (docs/architecture.md, trunk health)
+        cmd = ["sipp", "-sf", os.path.join(SCENARIOS, "uas-trunk.xml"), "-aa", "-i", "127.0.0.1", "-p", str(port), *SIPP_BUFFERS,
                "-nostdin", "-trace_stat", "-fd", "1", "-stf", os.path.join(self.dir, "stat.csv")]
         if trace_logs:
             cmd += ["-trace_logs", "-log_file", os.path.join(self.dir, "invites.log")]

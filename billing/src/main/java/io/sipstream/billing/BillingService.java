@@ -86,7 +86,8 @@ public final class BillingService implements AutoCloseable {
         AccountRouter router = new AccountRouter(service::streams, advertised == null ? null : () -> service.self,
                 advertised == null ? "http" : advertised.getScheme(), queries,
                 config.creditConfirmTimeout().plusSeconds(15), ctx.metrics());
-        ctx.admin().routes(new RateDeckApi(decks, queries, service.deckWatch, config.creditConfirmTimeout(), ctx.metrics())::mount);
+        ctx.admin().bodyLimit(RateDeckApi.DECK_PATH, RateDeckApi.MAX_DECK_BYTES)
+                .routes(new RateDeckApi(decks, queries, service.deckWatch, config.creditConfirmTimeout(), ctx.metrics())::mount);
         ctx.admin().routes(new CreditApi(credits, router, service.confirmations, service.arrivals, config.creditConfirmTimeout(),
                 Clock.systemUTC(), ctx.metrics())::mount);
         ctx.admin().routes(new AccountViewsApi(router, Clock.systemUTC())::mount);

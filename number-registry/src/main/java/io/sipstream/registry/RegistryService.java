@@ -19,6 +19,7 @@ import io.sipstream.registry.numbers.NumberRoutes;
 import io.sipstream.registry.numbers.NumberService;
 import io.sipstream.registry.numbers.PhoneNumbers;
 import io.sipstream.registry.publish.OutboxPublisher;
+import io.sipstream.registry.rest.Idempotency;
 import io.sipstream.registry.publish.Reconciler;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.trunks.TrunkRoutes;
@@ -100,12 +101,13 @@ public final class RegistryService implements AutoCloseable {
         }, reconciler::run, config.sipDomain(), config.publishBatch(), config.publishMaxBackoff(), ctx.metrics());
         store.onCommit(publisher::wake);
 
+        Idempotency writes = new Idempotency(store);
         ctx.admin().routes(app -> {
-            AccountRoutes.mount(app, accounts);
-            NumberRoutes.mount(app, numbers);
-            CredentialRoutes.mount(app, credentials);
-            DialPlanRoutes.mount(app, dialPlans);
-            TrunkRoutes.mount(app, trunks);
+            AccountRoutes.mount(app, accounts, writes);
+            NumberRoutes.mount(app, numbers, writes);
+            CredentialRoutes.mount(app, credentials, writes);
+            DialPlanRoutes.mount(app, dialPlans, writes);
+            TrunkRoutes.mount(app, trunks, writes);
         });
         health.register("registry.redis", () -> {
             try {

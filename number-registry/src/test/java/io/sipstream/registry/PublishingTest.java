@@ -114,6 +114,37 @@ class PublishingTest {
     }
 
     @Test
+    void shouldPublishTheBusyUnavailableAndFailureTargetsOfAnAccount() {
+        assertThat(r.put("/v1/accounts/fwd1", """
+                {"region": "US", "busyTarget": "sip:busy@vm.example.com", "unavailableTarget": "(212) 555-0199"}""").statusCode())
+                .isEqualTo(201);
+        var shown = TestRegistry.json(r.get("/v1/accounts/fwd1"));
+        assertThat(shown.get("busyTarget").asText()).isEqualTo("sip:busy@vm.example.com");
+        assertThat(shown.get("unavailableTarget").asText()).as("a number is stored in E.164").isEqualTo("+12125550199");
+        assertThat(shown.has("failureTarget")).as("unset: not stored").isFalse();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Account a = r.topic(Topics.REGISTRY_ACCOUNTS).get("fwd1");
+            assertThat(a.getBusyTarget()).isEqualTo("sip:busy@vm.example.com");
+            assertThat(a.getUnavailableTarget()).isEqualTo("+12125550199");
+            assertThat(a.getFailureTarget()).isNull();
+        });
+        RegistryApiTest.assertError(r.put("/v1/accounts/fwd2", "{\"failureTarget\": \"not a number\"}"), 422, "failureTarget", "");
+    }
+
+    @Test
+    void shouldPublishATrunksOptionsIntervalWithItsDefault() {
+        assertThat(r.put("/v1/trunks/opt-t1", "{\"host\": \"198.51.100.9\"}").statusCode()).isEqualTo(201);
+        assertThat(TestRegistry.json(r.get("/v1/trunks/opt-t1")).get("optionsInterval").asInt()).isEqualTo(30);
+        assertThat(r.put("/v1/trunks/opt-t2", "{\"host\": \"198.51.100.9\", \"optionsInterval\": 0}").statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(r.topic(Topics.REGISTRY_TRUNKS).get("opt-t1").getOptionsInterval()).isEqualTo(30);
+            assertThat(r.topic(Topics.REGISTRY_TRUNKS).get("opt-t2").getOptionsInterval()).isZero();
+        });
+        RegistryApiTest.assertError(r.put("/v1/trunks/opt-t3", "{\"host\": \"h\", \"optionsInterval\": -1}"), 422,
+                "optionsInterval", "between");
+    }
+
+    @Test
     void shouldPublishTheAccountsEmergencyTrunk() {
         assertThat(r.put("/v1/accounts/sos1", "{\"emergencyTrunk\": \"psap-1\"}").statusCode()).isEqualTo(201);
         assertThat(TestRegistry.json(r.get("/v1/accounts/sos1")).get("emergencyTrunk").asText()).isEqualTo("psap-1");

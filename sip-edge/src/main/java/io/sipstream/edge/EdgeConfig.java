@@ -51,6 +51,7 @@ public record EdgeConfig(
         int registrarMaxExpires,
         int registrarMaxContacts,
         int upstreamRegisterExpires,
+        int trunkDownAfter,
         String secretsKey,
         boolean createTopics,
         SetupLimiter.Settings overload,
@@ -154,6 +155,8 @@ public record EdgeConfig(
                 s.integer("edge.auth.ban.after", 10, 1, 1_000_000), banDuration,
                 min, max, s.integer("edge.registrar.max.contacts", 10, 1, 1000),
                 s.integer("edge.upstream.register.expires", 600, 60, 86_400),
+                // failed OPTIONS probes in a row (no answer, 408, 5xx) before a trunk is down and skipped
+                s.integer("edge.trunk.down.after", 3, 1, 100),
                 secrets,
                 s.bool("edge.topics.create", true),
                 overload, queueDelay(s),

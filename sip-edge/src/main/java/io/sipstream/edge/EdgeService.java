@@ -36,9 +36,11 @@ import io.sipstream.edge.sip.SipStackProperties;
 import io.sipstream.edge.sip.StoreExecutor;
 import io.sipstream.edge.trunk.TrunkCredentialStore;
 import io.sipstream.edge.trunk.TrunkDirectory;
+import io.sipstream.edge.trunk.TrunkHealth;
 import io.sipstream.edge.trunk.TrunkRegistrations;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.health.HealthRegistry.Status;
+import io.sipstream.platform.http.ApiException;
 import io.sipstream.platform.redis.RedisKeys;
 import io.sipstream.platform.secrets.SecretBox;
 import java.time.Clock;
@@ -65,6 +67,7 @@ public final class EdgeService implements AutoCloseable {
     private SipEndpoint sip;
     private CallRegistry calls;
     private TrunkDirectory trunks;
+    private TrunkHealth health;
     private ScheduledThreadPoolExecutor timers;
     private EdgeBus bus;
     private volatile boolean crashed;
@@ -122,10 +125,12 @@ public final class EdgeService implements AutoCloseable {
         TrunkCredentialStore trunkCredentials = new TrunkCredentialStore(redis, keys,
                 config.secretsKey() == null ? null : new SecretBox(config.secretsKey()));
         Bindings bindings = new Bindings(redis, keys);
+        health = new TrunkHealth(sip, config.targetTimeout(), config.trunkDownAfter(), ctx.metrics());
+        closers.push(health); // before SIP closes: no probe goes out on a closed stack
         CallStarter starter = new CallStarter(sip, responder, calls, bus.blocks(), scheduler, metrics,
                 new RouterClient(bus.attempts(), calls, metrics, scheduler, config.verdictTimeout()),
                 new CallReports(bus.events(), edgeId, config.progressEvents(), metrics.trunks()),
-                new Dialling(sip, responder, trunks, trunkCredentials, bindings, scheduler, config.targetTimeout()),
+                new Dialling(sip, responder, trunks, trunkCredentials, bindings, scheduler, config.targetTimeout(), health),
                 config.retryAfterSeconds(), config.interimInterval(), config.maxCallDuration(), config.sessionTimers());
 
         NonceStore nonces = new NonceStore(config.nonceTtl());
@@ -151,6 +156,9 @@ public final class EdgeService implements AutoCloseable {
         closers.push(registrations);
         trunks.onChange(d -> registrations.sync(d.all()));
         registrations.sync(trunks.all());
+        trunks.onChange(d -> health.sync(d.all()));
+        health.sync(trunks.all());
+        ctx.admin().routes(app -> app.get("/v1/trunks/{id}/health", c -> c.json(trunkHealth(c.pathParam("id")))));
         allowList.rebuild(trunks.all());
 
         timers.scheduleAtFixedRate(() -> {
@@ -203,6 +211,19 @@ public final class EdgeService implements AutoCloseable {
 
     /** The trunks as this edge knows them from registry.trunks. */
     public TrunkDirectory trunks() { return trunks; }
+
+    /** This edge's view of the trunks' health (its OPTIONS probes). */
+    public TrunkHealth trunkHealth() { return health; }
+
+    /** {@code GET /v1/trunks/{id}/health}: 404 for a trunk this edge does not know; a trunk it does not probe is never down. */
+    private TrunkHealth.View trunkHealth(String trunkId) {
+        TrunkHealth.View view = health.view(trunkId);
+        if (view != null) return view;
+        var trunk = trunks.get(trunkId);
+        if (trunk == null) throw ApiException.notFound("trunk " + trunkId);
+        return new TrunkHealth.View(trunkId, trunk.getEnabled() ? "not probed" : "disabled", null, 0, 0, trunk.getOptionsInterval(),
+                null, null, trunk.getEnabled() ? "optionsInterval is 0" : "a disabled trunk is not dialled");
+    }
 
     /** Calls whose requests go to a NAT-ed phone's observed address (for tests and diagnostics: none outlives its dialog). */
     public int natPinnedCalls() { return sip == null ? 0 : sip.pinnedCalls(); }

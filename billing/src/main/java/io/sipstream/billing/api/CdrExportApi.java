@@ -63,7 +63,7 @@ public final class CdrExportApi {
         CdrFinder.Window window = window(ctx);
         String after = Pages.cursor(ctx);
         if (after != null && !POSITION.matcher(after).matches()) {
-            throw ApiException.badRequest("cursor", "the cursor is not one this API gave: pass the 'next' of the previous page unchanged");
+            throw Pages.notACursor(ctx.queryParam("cursor"));
         }
         boolean everywhere = ctx.header(AccountRouter.FORWARDED_BY) == null; // a forwarded request is about this instance's partitions
         if (Pages.wantsCsv(ctx)) {

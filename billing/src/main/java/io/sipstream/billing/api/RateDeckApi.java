@@ -28,6 +28,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * {@code GET /v1/ratedecks/{id}} lists its rows (as JSON, or with {@code Accept: text/csv} as the CSV the PUT takes). Every instance holds every deck: nothing is forwarded.
  */
 public final class RateDeckApi {
+    /** The route's body limit: an A-Z deck is tens of thousands of rows, far over the admin server's default. */
+    public static final long MAX_DECK_BYTES = 16_000_000L;
+    public static final String DECK_PATH = "/v1/ratedecks/{id}";
     private final RateDeckLoader decks;
     private final BillingQueries queries;
     private final DeckWatch watch;
@@ -44,8 +47,8 @@ public final class RateDeckApi {
     }
 
     public void mount(Javalin app) {
-        app.put("/v1/ratedecks/{id}", this::putDeck);
-        app.get("/v1/ratedecks/{id}", this::getDeck);
+        app.put(DECK_PATH, this::putDeck);
+        app.get(DECK_PATH, this::getDeck);
     }
 
     private void putDeck(Context ctx) throws InterruptedException {

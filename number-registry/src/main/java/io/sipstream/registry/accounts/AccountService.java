@@ -10,6 +10,7 @@ import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.Hosts;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
+import io.sipstream.registry.rest.Pages;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.Written;
@@ -30,7 +31,7 @@ public final class AccountService {
     public static final Set<String> WRITABLE = Set.of("displayName", "enabled", "region", "defaultCallerId",
             "outboundTrunk", "prepaid", "sipUsername", "outboundHost", "allowedCountries", "maxConcurrentCalls",
             "maxCallsPerSecond", "creditLimit", "allowUnratedCalls", "currency", "rateDeckId", "monthlyMinutes", "forwardTarget",
-            "noAnswerTarget", "noAnswerSeconds", "emergencyTrunk");
+            "noAnswerTarget", "noAnswerSeconds", "busyTarget", "unavailableTarget", "failureTarget", "emergencyTrunk");
     /** Fields of a GET that a PUT may carry back unchanged (a read-modify-write). */
     public static final Set<String> READ_ONLY = Set.of("id", "sipDomain", "numbers", "dialPlan", "version", "updatedAt");
     private static final Set<String> FIELDS;
@@ -59,6 +60,41 @@ public final class AccountService {
 
     public AccountDoc get(String id) { return store.account(Ids.path(id, "id")); }
 
+    /**
+     * A page of accounts in id order, as {@link #view} shows each; with {@code q}, only those whose id or
+     * display name holds it (ignoring case) or, when it is a number of 3 digits or more, one of whose numbers
+     * holds its digits.
+     */
+    public Pages.Page<ObjectNode> list(Pages.Request page, String q) {
+        if (q != null && q.length() > 100) throw ApiException.badRequest("q", "is longer than 100 characters");
+        store.syncIndex(store.keys().accounts(), store.accountIndexKey());
+        Pages.Page<AccountDoc> docs = Pages.fromIndex(store, store.accountIndexKey(), page, this::read,
+                q == null || q.isBlank() ? null : matching(q.trim()));
+        return new Pages.Page<>(docs.items().stream().map(this::view).toList(), docs.next());
+    }
+
+    private List<AccountDoc> read(List<String> ids) {
+        List<String> json = store.getAll(ids.stream().map(store.keys()::account).toList());
+        List<AccountDoc> docs = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            try {
+                docs.add(AccountDoc.read(json.get(i)));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("stored account " + ids.get(i) + " is not readable: " + e.getMessage(), e);
+            }
+        }
+        return docs;
+    }
+
+    static java.util.function.Predicate<AccountDoc> matching(String q) {
+        String text = q.toLowerCase(Locale.ROOT);
+        String digits = q.replaceAll("[\\s().+-]", "");
+        boolean number = digits.matches("\\d{3,}");
+        return a -> a.id().toLowerCase(Locale.ROOT).contains(text)
+                || (a.displayName() != null && a.displayName().toLowerCase(Locale.ROOT).contains(text))
+                || (number && a.numbers().stream().anyMatch(n -> n.contains(digits)));
+    }
+
     public boolean exists(String id) { return store.exists(store.keys().account(id)); }
 
     /** The JSON the API shows: the stored document plus the configured SIP domain. */
@@ -82,7 +118,7 @@ public final class AccountService {
             long version = store.nextVersion();
             AccountDoc next = fields.withVersion(version, clock.instant());
             Change change = read.change().set(read.key(), RegistryStore.encode(next))
-                    .sadd(store.keys().accounts(), id);
+                    .sadd(store.keys().accounts(), id).index(store.accountIndexKey(), id);
             String userKey = store.keys().sipUser(domain, next.sipUsername());
             if (current == null || !current.sipUsername().equals(next.sipUsername())) {
                 String owner = store.get(userKey);
@@ -119,7 +155,8 @@ public final class AccountService {
             }
             String userKey = store.keys().sipUser(domain, current.sipUsername());
             if (id.equals(store.get(userKey))) change.expect(userKey, id).del(userKey);
-            change.del(store.keys().credentials(id)).del(read.key()).srem(store.keys().accounts(), id);
+            change.del(store.keys().credentials(id)).del(read.key()).srem(store.keys().accounts(), id)
+                    .unindex(store.accountIndexKey(), id);
             change.publish(Topics.REGISTRY_ACCOUNTS.name(), id, null);
             store.commit(change);
             return null;
@@ -205,7 +242,9 @@ public final class AccountService {
                 prepaid, creditLimit, allowUnrated, currency, Ids.ref(b.string("rateDeckId"), "rateDeckId"),
                 b.integer("monthlyMinutes", 0, 100_000_000), target(b.string("forwardTarget"), region, "forwardTarget"),
                 target(b.string("noAnswerTarget"), region, "noAnswerTarget"), noAnswer == null ? 25 : noAnswer,
-                current == null ? List.of() : current.dialPlan(), 0, null, Ids.ref(b.string("emergencyTrunk"), "emergencyTrunk"));
+                current == null ? List.of() : current.dialPlan(), 0, null, target(b.string("busyTarget"), region, "busyTarget"),
+                target(b.string("unavailableTarget"), region, "unavailableTarget"), target(b.string("failureTarget"), region, "failureTarget"),
+                Ids.ref(b.string("emergencyTrunk"), "emergencyTrunk"));
     }
 
     private static int orZero(Integer i) { return i == null ? 0 : i; }

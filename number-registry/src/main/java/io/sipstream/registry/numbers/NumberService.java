@@ -6,6 +6,7 @@ import io.sipstream.registry.numbers.PhoneNumbers.InvalidNumberException;
 import io.sipstream.registry.numbers.PhoneNumbers.Parsed;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
+import io.sipstream.registry.rest.Pages;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.NumberDoc;
 import io.sipstream.registry.store.RegistryStore;
@@ -97,6 +98,22 @@ public final class NumberService {
             store.commit(change.publish(Topics.REGISTRY_ACCOUNTS.name(), accountId, RegistryStore.tree(next)));
             return version;
         });
+    }
+
+    /** A page of an account's numbers in E.164 order, each as {@link #lookup} shows it. */
+    public Pages.Page<Assignment> list(String accountId, Pages.Request page) {
+        AccountDoc account = store.account(Ids.path(accountId, "id"));
+        List<Assignment> all = account.numbers().stream().sorted()
+                .map(n -> new Assignment(n, accountId, regionOf(n), account.version())).toList();
+        return Pages.fromList(all, Assignment::number, page);
+    }
+
+    private String regionOf(String e164) {
+        try {
+            return numbers.parse(e164, null).region();
+        } catch (InvalidNumberException e) {
+            return null; // stored before a libphonenumber update made it invalid: still the account's
+        }
     }
 
     /** Who owns a number (read in the default region when national). */

@@ -64,6 +64,9 @@ public final class AvroRecords {
                 .setForwardTarget(d.forwardTarget())
                 .setNoAnswerTarget(d.noAnswerTarget())
                 .setNoAnswerSeconds(d.noAnswerSeconds())
+                .setBusyTarget(d.busyTarget())
+                .setUnavailableTarget(d.unavailableTarget())
+                .setFailureTarget(d.failureTarget())
                 .setDialPlan(d.dialPlan().stream().map(AvroRecords::rule).toList())
                 .setVersion(d.version())
                 .setUpdatedAt(instant(d.updatedAt()))
@@ -105,6 +108,7 @@ public final class AvroRecords {
                 .setFinalCodes(List.copyOf(d.finalCodes()))
                 .setRegister(d.register())
                 .setHasCredentials(d.hasCredentials())
+                .setOptionsInterval(d.optionsInterval())
                 .setVersion(d.version())
                 .setUpdatedAt(instant(d.updatedAt()))
                 .build();

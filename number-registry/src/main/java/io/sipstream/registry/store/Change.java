@@ -38,6 +38,11 @@ public final class Change {
 
     public Change srem(String key, String member) { return op("SREM", key, member); }
 
+    /** Adds to a sorted index (every score 0: the members sort by their bytes, for ZRANGEBYLEX pages). */
+    public Change index(String key, String member) { return op("ZADD", key, "0", member); }
+
+    public Change unindex(String key, String member) { return op("ZREM", key, member); }
+
     public Change hset(String key, Map<String, String> fields) {
         List<String> args = new ArrayList<>();
         fields.forEach((f, v) -> { args.add(f); args.add(v); });

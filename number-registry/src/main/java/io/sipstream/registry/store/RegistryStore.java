@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -116,6 +117,12 @@ public final class RegistryStore {
 
     public String leaseKey() { return keys.other("registry:publisher:lease"); }
 
+    /** Sorted set, every score 0: the account ids in byte order, the pages of {@code GET /v1/accounts}. */
+    public String accountIndexKey() { return keys.other("registry:index:accounts"); }
+
+    /** Sorted set, every score 0: the trunk ids in byte order, the pages of {@code GET /v1/trunks}. */
+    public String trunkIndexKey() { return keys.other("registry:index:trunks"); }
+
     /** Called after every successful commit that wrote outbox entries (the publisher wakes up). */
     public void onCommit(Runnable listener) { this.onCommit = listener == null ? () -> {} : listener; }
 
@@ -130,6 +137,42 @@ public final class RegistryStore {
     public Set<String> members(String key) { return call(() -> redis.smembers(key)); }
 
     public <T> T read(String key, Class<T> type) { return decode(get(key), type); }
+
+    /** Up to {@code count} members of a sorted index after {@code afterExclusive} (null: from the first), in order. */
+    public List<String> indexRange(String indexKey, String afterExclusive, int count) {
+        return call(() -> redis.zrangeByLex(indexKey, afterExclusive == null ? "-" : "(" + afterExclusive, "+", 0, count));
+    }
+
+    /** The values of the keys, in their order (null where a key is absent). */
+    public List<String> getAll(List<String> keys) {
+        if (keys.isEmpty()) return List.of();
+        return call(() -> redis.mget(keys.toArray(String[]::new)));
+    }
+
+    /**
+     * Makes the sorted index hold exactly the members of the set it indexes. Every write keeps both in one
+     * commit; this fills the index of data written before the index existed (an upgrade, an import into
+     * Redis) and drops ids no longer in the set. A page skips an id without a record anyway.
+     */
+    public void syncIndex(String setKey, String indexKey) {
+        if (call(() -> redis.scard(setKey)).longValue() == call(() -> redis.zcard(indexKey)).longValue()) return;
+        call(() -> {
+            String cursor = ScanParams.SCAN_POINTER_START;
+            do {
+                var page = redis.sscan(setKey, cursor, new ScanParams().count(1000));
+                Map<String, Double> members = new java.util.HashMap<>();
+                page.getResult().forEach(id -> members.put(id, 0.0));
+                if (!members.isEmpty()) redis.zadd(indexKey, members);
+                cursor = page.getCursor();
+            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+            String after = null;
+            for (List<String> ids; !(ids = indexRange(indexKey, after, 1000)).isEmpty(); after = ids.get(ids.size() - 1)) {
+                List<Boolean> present = redis.smismember(setKey, ids.toArray(String[]::new));
+                for (int i = 0; i < ids.size(); i++) if (!present.get(i)) redis.zrem(indexKey, ids.get(i));
+            }
+            return null;
+        });
+    }
 
     /** The next record version: one counter for every record, so a deleted and re-created record never repeats an ETag. */
     public long nextVersion() { return call(() -> redis.incr(versionKey())); }
@@ -256,6 +299,9 @@ public final class RegistryStore {
         call(() -> redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
                 List.of(leaseKey()), List.of(holder)));
     }
+
+    /** Runs a Lua script (a registry record's atomic check-and-set); Redis errors become 503 like every command. */
+    public Object script(String lua, List<String> keys, List<String> args) { return call(() -> redis.eval(lua, keys, args)); }
 
     /** Marks this Redis's data as reconciled with the topics (see the publisher). */
     public void markEpoch(String value) { call(() -> redis.set(epochKey(), value)); }

@@ -6,12 +6,17 @@ import java.util.List;
 /**
  * A trunk as kept in Redis under {@code trunk:<id>} (JSON) and shown by the API. The digest
  * password lives apart, sealed, in {@code trunkcred:<id>}; this record says only whether there is one.
+ * {@code optionsInterval}: seconds between the edges' OPTIONS probes, 0 none.
  */
 public record TrunkDoc(String id, String host, int port, String transport, boolean enabled, List<String> allowedCidrs,
                        String callerIdFormat, String techPrefix, int maxChannels, boolean allowRefer,
                        boolean allowRedirect, List<Integer> finalCodes, boolean register, String username,
-                       String realm, boolean hasCredentials, long version, Instant updatedAt) {
+                       String realm, boolean hasCredentials, long version, Instant updatedAt, Integer optionsInterval) {
+    /** The edges' OPTIONS probe interval of a trunk stored before the field existed, or given none. */
+    public static final int DEFAULT_OPTIONS_INTERVAL = 30;
+
     public TrunkDoc {
+        optionsInterval = optionsInterval == null ? DEFAULT_OPTIONS_INTERVAL : optionsInterval;
         allowedCidrs = allowedCidrs == null ? List.of() : List.copyOf(allowedCidrs);
         finalCodes = finalCodes == null ? List.of() : List.copyOf(finalCodes);
     }

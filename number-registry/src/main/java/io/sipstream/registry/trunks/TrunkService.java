@@ -8,6 +8,7 @@ import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.Hosts;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
+import io.sipstream.registry.rest.Pages;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.TrunkDoc;
@@ -31,7 +32,7 @@ public final class TrunkService {
     public static final List<Integer> DEFAULT_FINAL_CODES = List.of(486, 600, 603, 404, 484, 485);
     private static final Set<String> FIELDS = Set.of("host", "port", "transport", "enabled", "allowedCidrs",
             "callerIdFormat", "techPrefix", "maxChannels", "allowRefer", "allowRedirect", "finalCodes", "register",
-            "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials");
+            "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials", "optionsInterval");
     private static final Set<String> TRANSPORTS = Set.of("udp", "tcp", "tls");
     private static final Set<String> CALLER_ID_FORMATS = Set.of("e164", "national");
 
@@ -49,6 +50,13 @@ public final class TrunkService {
         TrunkDoc doc = store.read(store.keys().trunk(Ids.path(id, "id")), TrunkDoc.class);
         if (doc == null) throw ApiException.notFound("trunk " + id);
         return doc;
+    }
+
+    /** A page of trunks in id order, as {@link #get} shows each. */
+    public Pages.Page<TrunkDoc> list(Pages.Request page) {
+        store.syncIndex(store.keys().trunks(), store.trunkIndexKey());
+        return Pages.fromIndex(store, store.trunkIndexKey(), page, ids -> store.getAll(ids.stream().map(store.keys()::trunk).toList())
+                .stream().map(json -> RegistryStore.decode(json, TrunkDoc.class)).toList(), null);
     }
 
     public Written<TrunkDoc> put(String id, String bodyText, IfMatch ifMatch) {
@@ -86,6 +94,7 @@ public final class TrunkService {
             throw ApiException.unprocessable("techPrefix", "may hold 1 to 16 digits, * and #");
         }
         Integer maxChannels = b.integer("maxChannels", 0, 1_000_000);
+        Integer optionsInterval = b.integer("optionsInterval", 0, 3600);
         List<Integer> finalCodes = b.integers("finalCodes");
         if (finalCodes == null) {
             finalCodes = DEFAULT_FINAL_CODES;
@@ -138,9 +147,9 @@ public final class TrunkService {
             TrunkDoc next = new TrunkDoc(id, trunkHost, port == null ? 5060 : port, transport, b.bool("enabled", true), cidrs,
                     callerIdFormat, techPrefix, maxChannels == null ? 0 : maxChannels, b.bool("allowRefer", false),
                     b.bool("allowRedirect", false), codes, register, username, realm, hasCredentials,
-                    store.nextVersion(), clock.instant());
+                    store.nextVersion(), clock.instant(), optionsInterval);
             Change change = new Change().expect(key, currentJson).set(key, RegistryStore.encode(next))
-                    .sadd(store.keys().trunks(), id).del(credKey);
+                    .sadd(store.keys().trunks(), id).index(store.trunkIndexKey(), id).del(credKey);
             if (hasCredentials) {
                 Map<String, String> cred = new LinkedHashMap<>();
                 cred.put("username", username);
@@ -162,7 +171,7 @@ public final class TrunkService {
             if (current == null) throw ApiException.notFound("trunk " + id);
             ifMatch.check(current.version());
             store.commit(new Change().expect(key, currentJson).del(key).del(store.keys().trunkCredentials(id))
-                    .srem(store.keys().trunks(), id).publish(Topics.REGISTRY_TRUNKS.name(), id, null));
+                    .srem(store.keys().trunks(), id).unindex(store.trunkIndexKey(), id).publish(Topics.REGISTRY_TRUNKS.name(), id, null));
             return null;
         });
     }

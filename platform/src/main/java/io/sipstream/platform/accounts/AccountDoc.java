@@ -21,8 +21,8 @@ import java.util.List;
  * its API, and as the edge reads it for every INVITE: the shape both agree on. The component names
  * are the stored field names; renaming one would leave existing records unread. Maps 1:1 to the
  * Avro {@code io.sipstream.avro.Account} except {@code sipDomain}, which comes from the
- * configuration. Never holds a secret. {@code allowUnratedCalls} is written only when true and
- * {@code emergencyTrunk} only when set, so the records of every account without them read and write as
+ * configuration. Never holds a secret. {@code allowUnratedCalls} is written only when true, and the busy,
+ * unavailable and failure targets and {@code emergencyTrunk} only when set, so the records of every account without them read and write as
  * before they existed.
  */
 @JsonPropertyOrder(alphabetic = false)
@@ -34,7 +34,11 @@ public record AccountDoc(String id, String displayName,
                          String creditLimit, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean allowUnratedCalls,
                          String currency, String rateDeckId, Integer monthlyMinutes,
                          String forwardTarget, String noAnswerTarget, int noAnswerSeconds, List<DialRule> dialPlan,
-                         long version, Instant updatedAt, @JsonInclude(JsonInclude.Include.NON_NULL) String emergencyTrunk) {
+                         long version, Instant updatedAt,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String busyTarget,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String unavailableTarget,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String failureTarget,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String emergencyTrunk) {
 
     /** The fields that authorising a call reads ({@link #readForAuthorization}). */
     public interface Authorization {}
@@ -74,31 +78,32 @@ public record AccountDoc(String id, String displayName,
                       List<String> allowedCountries, int maxConcurrentCalls, int maxCallsPerSecond, boolean prepaid,
                       String creditLimit, boolean allowUnratedCalls, String currency, String rateDeckId, Integer monthlyMinutes,
                       String forwardTarget, String noAnswerTarget, int noAnswerSeconds, List<DialRule> dialPlan,
-                      long version, Instant updatedAt) {
+                      long version, Instant updatedAt, String busyTarget, String unavailableTarget, String failureTarget) {
         this(id, displayName, enabled, sipUsername, region, defaultCallerId, numbers, outboundTrunk, outboundHost, allowedCountries,
                 maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency, rateDeckId, monthlyMinutes,
-                forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, version, updatedAt, null);
+                forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, version, updatedAt, busyTarget, unavailableTarget,
+                failureTarget, null);
     }
 
     public AccountDoc withNumbers(List<String> newNumbers) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, newNumbers, outboundTrunk,
                 outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
                 rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, version, updatedAt,
-                emergencyTrunk);
+                busyTarget, unavailableTarget, failureTarget, emergencyTrunk);
     }
 
     public AccountDoc withDialPlan(List<DialRule> rules) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, numbers, outboundTrunk,
                 outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
                 rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, rules, version, updatedAt,
-                emergencyTrunk);
+                busyTarget, unavailableTarget, failureTarget, emergencyTrunk);
     }
 
     public AccountDoc withVersion(long newVersion, Instant at) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, numbers, outboundTrunk,
                 outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
                 rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, newVersion, at,
-                emergencyTrunk);
+                busyTarget, unavailableTarget, failureTarget, emergencyTrunk);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.sipstream.platform.http;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -14,8 +15,6 @@ import jakarta.servlet.DispatcherType;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.eclipse.jetty.servlet.FilterHolder;
@@ -25,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP server of a service process: every service mounts its REST routes on it before it
  * starts. Every path but the probes (/livez, /readyz, /healthz) and /metrics needs
- * {@code Authorization: Bearer <api key>}; errors are JSON {@code {"error": ..., "field": ...}} with a
- * 4xx or 5xx status. While it runs, /metrics shows the JVM's and the process' meters too
+ * {@code Authorization: Bearer <api key>}; errors are RFC 9457 problem details ({@link Problem}) with a
+ * 4xx or 5xx status. A request body is limited as it is read ({@link BodyLimit}): {@value #MAX_BODY_BYTES}
+ * bytes, or what {@link #bodyLimit} sets for a route. While it runs, /metrics shows the JVM's and the process' meters too
  * ({@link ProcessMetrics}) and every request is timed ({@link HttpServerMetrics}).
  */
 public final class AdminServer implements AutoCloseable {
@@ -38,7 +38,7 @@ public final class AdminServer implements AutoCloseable {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     static final int MIN_API_KEY = 16;
-    /** The largest request body, whatever its framing (a rate deck of some 20,000 rows). */
+    /** The largest request body of a route without a limit of its own, whatever its framing. */
     public static final long MAX_BODY_BYTES = 1_000_000L;
     private static final Set<String> OPEN_PATHS = Set.of("/livez", "/readyz", "/healthz", "/metrics");
 
@@ -48,6 +48,7 @@ public final class AdminServer implements AutoCloseable {
     private final byte[] apiKey;
     private final HealthRegistry health;
     private final PrometheusMeterRegistry metrics;
+    private final BodyLimit bodyLimit = new BodyLimit(MAX_BODY_BYTES);
     private ProcessMetrics processMetrics;
     private boolean started;
 
@@ -73,8 +74,9 @@ public final class AdminServer implements AutoCloseable {
         this.metrics = metrics;
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            config.http.maxRequestSize = MAX_BODY_BYTES; // checked against Content-Length only: BodyLimit counts the stream
-            config.jetty.modifyServletContextHandler(handler -> handler.addFilter(new FilterHolder(new BodyLimit(MAX_BODY_BYTES)),
+            // Javalin checks one size, against Content-Length only: BodyLimit checks that and counts the stream, per route
+            config.http.maxRequestSize = Long.MAX_VALUE;
+            config.jetty.modifyServletContextHandler(handler -> handler.addFilter(new FilterHolder(bodyLimit),
                     "/*", EnumSet.of(DispatcherType.REQUEST)));
             config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
             config.requestLogger.http(new HttpServerMetrics(metrics)::record);
@@ -90,18 +92,33 @@ public final class AdminServer implements AutoCloseable {
             if (e.status() == 413) tooLarge(ctx, e.getMessage());
             else error(ctx, e.status(), e.field(), e.getMessage());
         });
+        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), null, switch (e.getStatus()) {
+            case 404 -> notFound(ctx); // Javalin's when no route matches
+            case 405 -> notAllowed(ctx);
+            default -> e.getMessage();
+        }));
         app.exception(Exception.class, (e, ctx) -> {
             log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
             error(ctx, 500, null, "internal error: " + e.getClass().getSimpleName());
         });
-        app.error(404, ctx -> { if (ctx.result() == null) error(ctx, 404, null, "no such resource: " + ctx.path()); });
-        app.error(405, ctx -> error(ctx, 405, null, ctx.method() + " is not allowed on " + ctx.path()));
+        app.error(404, ctx -> { if (ctx.result() == null) error(ctx, 404, null, notFound(ctx)); });
+        app.error(405, ctx -> error(ctx, 405, null, notAllowed(ctx)));
     }
 
     /** Lets a service mount its routes; call before {@link #start()}. */
     public AdminServer routes(Consumer<Javalin> mount) {
         if (started) throw new IllegalStateException("routes must be mounted before the admin server starts");
         mount.accept(app);
+        return this;
+    }
+
+    /**
+     * Lets the route {@code path} (a route template such as {@code /v1/ratedecks/{id}}) take bodies up to
+     * {@code maxBytes} instead of {@value #MAX_BODY_BYTES}; call before {@link #start()}.
+     */
+    public AdminServer bodyLimit(String path, long maxBytes) {
+        if (started) throw new IllegalStateException("body limits must be set before the admin server starts");
+        bodyLimit.route(path, maxBytes);
         return this;
     }
 
@@ -138,16 +155,20 @@ public final class AdminServer implements AutoCloseable {
         ctx.status(report.up() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(report);
     }
 
+    private static String notFound(Context ctx) { return "no such resource: " + ctx.path(); }
+
+    private static String notAllowed(Context ctx) { return ctx.method() + " is not allowed on " + ctx.path(); }
+
     static void error(Context ctx, int status, String field, String message) {
-        ctx.status(status).json(errorBody(status, field, message));
+        ctx.status(status).contentType(Problem.CONTENT_TYPE).result(problem(status, field, message));
     }
 
-    private static Map<String, Object> errorBody(int status, String field, String message) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", message);
-        if (field != null) body.put("field", field);
-        body.put("status", status);
-        return body;
+    private static byte[] problem(int status, String field, String message) {
+        try {
+            return Json.MAPPER.writeValueAsBytes(Problem.body(status, field, message));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e); // a map of strings and a number always writes
+        }
     }
 
     /**
@@ -158,8 +179,8 @@ public final class AdminServer implements AutoCloseable {
      */
     private static void tooLarge(Context ctx, String message) {
         try {
-            byte[] body = Json.MAPPER.writeValueAsBytes(errorBody(413, null, message));
-            ctx.status(413).header("Connection", "close").contentType("application/json");
+            byte[] body = problem(413, null, message);
+            ctx.status(413).header("Connection", "close").contentType(Problem.CONTENT_TYPE);
             ctx.res().setContentLength(body.length);
             ctx.res().getOutputStream().write(body);
             ctx.res().flushBuffer();

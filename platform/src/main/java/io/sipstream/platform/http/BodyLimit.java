@@ -14,6 +14,9 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
 
 /**
  * The admin server's limit on a request body, counted on the stream as the body is read, whatever
@@ -21,12 +24,35 @@ import java.nio.charset.StandardCharsets;
  * into memory however long. Jetty 11 has no size-limit handler (Jetty 12's SizeLimitHandler), so
  * this servlet filter wraps the request's input stream: past the limit a read throws an
  * {@link ApiException} 413, which the route's exception handling answers as JSON like any other
- * error, and Jetty closes the connection without reading the rest.
+ * error, and Jetty closes the connection without reading the rest. A Content-Length over the limit is
+ * refused before anything is read.
+ *
+ * <p>The limit is the route's where one is set ({@link #route}: a rate deck is megabytes), else the default.
+ * It runs before Javalin matches a route, so it matches the request's path against the route templates itself.
  */
 final class BodyLimit implements Filter {
-    private final long maxBytes;
+    private final long defaultMaxBytes;
+    private final List<RouteLimit> routes = new CopyOnWriteArrayList<>();
 
-    BodyLimit(long maxBytes) { this.maxBytes = maxBytes; }
+    BodyLimit(long defaultMaxBytes) { this.defaultMaxBytes = defaultMaxBytes; }
+
+    /** A limit of its own for the route template {@code path} ({@code {name}} matches one path segment). */
+    void route(String path, long maxBytes) {
+        if (maxBytes < 1) throw new IllegalArgumentException("a body limit must be at least 1 byte");
+        StringBuilder regex = new StringBuilder();
+        for (String part : path.split("(?=\\{)|(?<=})")) {
+            regex.append(part.startsWith("{") && part.endsWith("}") ? "[^/]+" : Pattern.quote(part));
+        }
+        routes.add(new RouteLimit(Pattern.compile(regex.toString()), maxBytes));
+    }
+
+    /** The limit of a request path (as sent, without the context path). */
+    long limitFor(String path) {
+        for (RouteLimit r : routes) if (r.path.matcher(path).matches()) return r.maxBytes;
+        return defaultMaxBytes;
+    }
+
+    private record RouteLimit(Pattern path, long maxBytes) {}
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
@@ -34,7 +60,8 @@ final class BodyLimit implements Filter {
             chain.doFilter(request, response);
             return;
         }
-        chain.doFilter(new Limited(http, maxBytes), response);
+        String path = http.getRequestURI().substring(http.getContextPath().length());
+        chain.doFilter(new Limited(http, limitFor(path)), response);
     }
 
     static ApiException tooLarge(long maxBytes) {
@@ -54,6 +81,7 @@ final class BodyLimit implements Filter {
 
         @Override
         public ServletInputStream getInputStream() throws IOException {
+            if (getContentLengthLong() > maxBytes) throw tooLarge(maxBytes); // no need to read what is refused anyway
             if (stream == null) stream = new CountingStream(super.getInputStream(), maxBytes);
             return stream;
         }

@@ -26,9 +26,9 @@ public final class Pages {
         try {
             value = Integer.parseInt(raw.trim());
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest("limit", "limit '" + raw + "' is not a whole number");
+            value = -1;
         }
-        if (value < 1 || value > max) throw ApiException.badRequest("limit", "limit " + value + " is outside 1.." + max);
+        if (value < 1 || value > max) throw ApiException.badRequest("limit", "'" + abbreviate(raw) + "' is not a whole number from 1 to " + max);
         return value;
     }
 
@@ -36,13 +36,20 @@ public final class Pages {
     public static String cursor(Context ctx) {
         String raw = ctx.queryParam("cursor");
         if (raw == null || raw.isBlank()) return null;
+        String position = null;
         try {
-            if (raw.length() > MAX_CURSOR) throw new IllegalArgumentException("too long");
-            return new String(Base64.getUrlDecoder().decode(raw.trim()), StandardCharsets.UTF_8);
+            if (raw.length() <= MAX_CURSOR) position = new String(Base64.getUrlDecoder().decode(raw.trim()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("cursor", "cursor '" + abbreviate(raw) + "' is not one this API gave: "
-                    + "pass the 'next' of the previous page unchanged");
+            // not base64: refused below
         }
+        if (position == null || position.isEmpty() || position.chars().anyMatch(Character::isISOControl)) throw notACursor(raw);
+        return position;
+    }
+
+    /** The 400 for a cursor this list did not give. */
+    public static ApiException notACursor(String raw) {
+        return ApiException.badRequest("cursor", "'" + abbreviate(raw) + "' is not a cursor of this list: "
+                + "pass the previous page's next as it was, or leave cursor out for the first page");
     }
 
     /** The cursor a client passes back for a page that ends at {@code position}. */

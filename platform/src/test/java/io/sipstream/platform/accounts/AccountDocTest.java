@@ -23,7 +23,7 @@ class AccountDocTest {
     private static final AccountDoc ALICE = new AccountDoc("acc-1", "Alice", true, "alice", "US", "+15551230001",
             List.of("+15551230001"), "t1", null, List.of("US", "CA"), 2, 0, false, "10.5", false, "USD", null, 100, null,
             "sip:vm@example.com", 25, List.of(new DialRule("prefix", "00", 2, "+", null, List.of("t1"), null, null)), 7L,
-            Instant.parse("2025-01-02T03:04:05.123Z"));
+            Instant.parse("2025-01-02T03:04:05.123Z"), null, null, null);
 
     @Test
     void shouldWriteTheStoredFieldsByteForByteAsBefore() throws Exception {
@@ -42,7 +42,7 @@ class AccountDocTest {
     void shouldWriteAllowUnratedCallsOnlyWhenSet() throws Exception {
         AccountDoc allowing = new AccountDoc("acc-1", "Alice", true, "alice", "US", "+15551230001",
                 List.of("+15551230001"), "t1", null, List.of("US", "CA"), 2, 0, false, "10.5", true, "USD", null, 100, null,
-                "sip:vm@example.com", 25, ALICE.dialPlan(), 7L, ALICE.updatedAt());
+                "sip:vm@example.com", 25, ALICE.dialPlan(), 7L, ALICE.updatedAt(), null, null, null);
         String written = Json.MAPPER.writeValueAsString(allowing);
         assertThat(written).isEqualTo(STORED.replace("\"creditLimit\":\"10.5\",", "\"creditLimit\":\"10.5\",\"allowUnratedCalls\":true,"));
         assertThat(AccountDoc.read(written)).isEqualTo(allowing);
@@ -79,5 +79,17 @@ class AccountDocTest {
             assertThat(AccountDoc.read(disabled).enabled()).as(disabled).isFalse();
             assertThat(AccountDoc.readForAuthorization(disabled).enabled()).as(disabled).isFalse();
         }
+    }
+
+    @Test
+    void shouldWriteTheBusyUnavailableAndFailureTargetsOnlyWhenSet() throws Exception {
+        AccountDoc forwarding = new AccountDoc("acc-1", "Alice", true, "alice", "US", "+15551230001",
+                List.of("+15551230001"), "t1", null, List.of("US", "CA"), 2, 0, false, "10.5", false, "USD", null, 100, null,
+                "sip:vm@example.com", 25, ALICE.dialPlan(), 7L, ALICE.updatedAt(), "sip:busy@vm.example.com", null, "+15559990000");
+        String written = Json.MAPPER.writeValueAsString(forwarding);
+        assertThat(written).isEqualTo(STORED.substring(0, STORED.length() - 1)
+                + ",\"busyTarget\":\"sip:busy@vm.example.com\",\"failureTarget\":\"+15559990000\"}");
+        assertThat(AccountDoc.read(written)).isEqualTo(forwarding);
+        assertThat(AccountDoc.read(STORED).busyTarget()).as("a record from before the fields").isNull();
     }
 }

@@ -32,7 +32,12 @@ class AdminServerLimitsTest {
     @BeforeEach
     void start() {
         admin = new AdminServer("127.0.0.1", 0, KEY, new HealthRegistry(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
-                .routes(app -> app.post("/v1/echo", ctx -> ctx.json(Map.of("fields", Json.parseBody(ctx.body()).size()))))
+                .bodyLimit("/v1/decks/{id}", 3_000_000)
+                .routes(app -> {
+                    app.post("/v1/echo", ctx -> ctx.json(Map.of("fields", Json.parseBody(ctx.body()).size())));
+                    app.put("/v1/decks/{id}", ctx -> ctx.json(Map.of("bytes", ctx.bodyAsBytes().length)));
+                    app.put("/v1/decks/{id}/rows", ctx -> ctx.json(Map.of("bytes", ctx.bodyAsBytes().length)));
+                })
                 .start();
     }
 
@@ -71,7 +76,7 @@ class AdminServerLimitsTest {
 
             String response = new String(socket.getInputStream().readNBytes(300), StandardCharsets.US_ASCII);
             assertThat(response).startsWith("HTTP/1.1 413").contains("Connection: close")
-                    .contains("{\"error\":\"request body is larger than 1000000 bytes\",\"status\":413}");
+                    .contains("{\"error\":\"request body is larger than 1000000 bytes\",\"status\":413,"); // then the problem members
         }
         assertThat(healthz()).isEqualTo(200);
     }
@@ -106,6 +111,33 @@ class AdminServerLimitsTest {
         assertThat(deep.body()).contains("nesting depth (65) exceeds the maximum allowed (64");
         HttpResponse<String> fine = post(HttpRequest.BodyPublishers.ofString(nested(Json.MAX_NESTING_DEPTH)));
         assertThat(fine.statusCode()).as(fine.body()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldTakeAsMuchAsARouteOwnLimitOnThatRouteOnly() throws Exception {
+        byte[] deck = new byte[2_500_000];
+        Arrays.fill(deck, (byte) '1');
+        HttpResponse<String> big = put("/v1/decks/a-z", HttpRequest.BodyPublishers.ofByteArray(deck));
+        assertThat(big.statusCode()).as(big.body()).isEqualTo(200);
+        assertThat(big.body()).isEqualTo("{\"bytes\":2500000}");
+
+        HttpResponse<String> elsewhere = put("/v1/decks/a-z/rows", HttpRequest.BodyPublishers.ofByteArray(deck));
+        assertThat(elsewhere.statusCode()).as("the default limit on every other route").isEqualTo(413);
+        assertThat(Json.MAPPER.readTree(elsewhere.body()).get("detail").asText()).isEqualTo("request body is larger than 1000000 bytes");
+
+        AtomicLong sent = new AtomicLong();
+        HttpResponse<String> tooBig = http.send(HttpRequest.newBuilder(URI.create(admin.url() + "/v1/decks/a-z")).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + KEY).PUT(HttpRequest.BodyPublishers.ofInputStream(() -> spaces(5_000_000, sent))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(tooBig.statusCode()).as("a chunked body past the route's own limit").isEqualTo(413);
+        assertThat(tooBig.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith(Problem.CONTENT_TYPE));
+        assertThat(Json.MAPPER.readTree(tooBig.body()).get("detail").asText()).isEqualTo("request body is larger than 3000000 bytes");
+        assertThat(healthz()).isEqualTo(200);
+    }
+
+    private HttpResponse<String> put(String path, HttpRequest.BodyPublisher body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(admin.url() + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + KEY).PUT(body).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** An object holding arrays to {@code depth} levels in all. */

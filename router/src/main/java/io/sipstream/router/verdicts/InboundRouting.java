@@ -16,7 +16,9 @@ import java.util.List;
 /**
  * Decides a call that comes in from a trunk for one of the registry's numbers: the number's owner
  * takes it on its forward target if it has one, else on its registered contacts, with its
- * no-answer target after its no-answer time. A forward or no-answer target that is a number leaves
+ * no-answer target after its no-answer time and its busy, unavailable and failure targets should its phones answer
+ * so ({@link Forward}; the edge picks among them by how the phones fail). Every forward's targets carry their
+ * RFC 5806 reason, for the edge's Diversion header. A forward or no-answer target that is a number leaves
  * over the owner's trunk under the owner's outbound controls (see {@link RouteResolver#forward});
  * billing's refusal of a forward falls back to the registered contacts, and a prepaid owner's cap
  * becomes the call's maximum duration. Billing rates inbound calls at zero: the forwarded leg is
@@ -60,7 +62,7 @@ public final class InboundRouting {
         if (forward != null && !forward.isBlank()) {
             Resolution route = routes.forward(forward, "forward target", owner, caller);
             if (route.ok()) {
-                return verdict(attempt, ownerId, called, caller, route.targets(), now)
+                return verdict(attempt, ownerId, called, caller, Forward.diverted(route.targets(), Forward.UNCONDITIONAL), now)
                         .setMaxDurationSeconds(route.maxDurationSeconds()).build();
             }
             // Billing stops the forward over a trunk, not the call: the owner's own phones still ring.
@@ -70,19 +72,27 @@ public final class InboundRouting {
             skipped = "forward target skipped: " + route.reason();
         }
         RoutingVerdict.Builder verdict = verdict(attempt, ownerId, called, caller, List.of(Targets.registered(owner, caller)), now);
-        String noAnswer = owner.getNoAnswerTarget();
-        if (noAnswer != null && !noAnswer.isBlank()) {
-            Resolution route = routes.forward(noAnswer, "no-answer target", owner, caller);
-            // A no-answer target that cannot be routed must not stop the owner's phones from ringing.
+        Integer cap = null;
+        for (Forward f : Forward.values()) {
+            String target = f.of(owner);
+            if (target == null) continue;
+            Resolution route = routes.forward(target, f.what, owner, caller);
+            // A forward that cannot be routed must not stop the owner's phones from ringing.
             if (route.ok()) {
+                f.set(verdict, route.targets());
+                if (f == Forward.NO_ANSWER) verdict.setNoAnswerSeconds(Math.max(1, owner.getNoAnswerSeconds()));
                 // The verdict has one cap: a call the owner's phones answer is capped too when a trunk may take it over.
-                verdict.setNoAnswerSeconds(Math.max(1, owner.getNoAnswerSeconds())).setNoAnswerTargets(route.targets())
-                        .setMaxDurationSeconds(route.maxDurationSeconds());
+                cap = shorter(cap, route.maxDurationSeconds());
             } else {
-                skipped = (skipped.isEmpty() ? "" : skipped + "; ") + "no-answer target skipped: " + route.reason();
+                skipped = (skipped.isEmpty() ? "" : skipped + "; ") + f.what + " skipped: " + route.reason();
             }
         }
-        return verdict.setReason(skipped).build();
+        return verdict.setMaxDurationSeconds(cap).setReason(skipped).build();
+    }
+
+    private static Integer shorter(Integer a, Integer b) {
+        if (a == null) return b;
+        return b == null ? a : Math.min(a, b);
     }
 
     private static RoutingVerdict.Builder verdict(CallAttempt attempt, String ownerId, E164Number called, Caller caller,

@@ -151,6 +151,65 @@ class InboundRoutingTest {
         assertThat(v.getReason()).contains("no-answer target skipped");
     }
 
+    @Test
+    void shouldAddTheBusyUnavailableAndFailureTargetsEachMarkedWithItsDiversionReason() {
+        d.put(account("bob").setNoAnswerTarget("sip:vm-bob@vm.example.com").setBusyTarget("sip:busy-bob@vm.example.com")
+                .setUnavailableTarget("+12125550199").setFailureTarget("sip:fail-bob@vm.example.com"));
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getTargets()).singleElement().satisfies(t -> {
+            assertThat(t.getKind()).isEqualTo(TargetKind.REGISTERED);
+            assertThat(t.getDiversionReason()).as("the owner's own phones are no forward").isNull();
+        });
+        assertThat(v.getNoAnswerTargets()).singleElement().satisfies(t -> assertThat(t.getDiversionReason()).isEqualTo("no-answer"));
+        assertThat(v.getBusyTargets()).singleElement().satisfies(t -> {
+            assertThat(t.getRequestUri()).isEqualTo("sip:busy-bob@vm.example.com");
+            assertThat(t.getDiversionReason()).isEqualTo("user-busy");
+        });
+        assertThat(v.getUnavailableTargets()).singleElement().satisfies(t -> {
+            assertThat(t.getKind()).as("a number leaves over the owner's trunk").isEqualTo(TargetKind.TRUNK);
+            assertThat(t.getRequestUri()).isEqualTo("sip:+12125550199@198.51.100.1:5060;transport=udp");
+            assertThat(t.getDiversionReason()).isEqualTo("unavailable");
+        });
+        assertThat(v.getFailureTargets()).singleElement().satisfies(t -> assertThat(t.getDiversionReason()).isEqualTo("unavailable"));
+    }
+
+    @Test
+    void shouldLeaveEveryForwardOutThatTheAccountDoesNotSet() {
+        d.put(account("bob").setBusyTarget("sip:busy-bob@vm.example.com"));
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getBusyTargets()).hasSize(1);
+        assertThat(v.getNoAnswerSeconds()).as("no no-answer forward").isZero();
+        assertThat(v.getNoAnswerTargets()).isEmpty();
+        assertThat(v.getUnavailableTargets()).isEmpty();
+        assertThat(v.getFailureTargets()).isEmpty();
+    }
+
+    @Test
+    void shouldMarkAnUnconditionalForward() {
+        d.put(account("bob").setForwardTarget("sip:desk@pbx.example.com"));
+        assertThat(d.decide(d.inbound("+15551230009", "+12125550100")).getTargets())
+                .singleElement().satisfies(t -> assertThat(t.getDiversionReason()).isEqualTo("unconditional"));
+    }
+
+    @Test
+    void shouldSkipABusyTargetThatCannotBeRoutedAndStillRingTheOwner() {
+        d.put(account("bob").setAllowedCountries(java.util.List.of("US")).setBusyTarget("+442079460000"));
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getAction()).isEqualTo(VerdictAction.ROUTE);
+        assertThat(v.getBusyTargets()).isEmpty();
+        assertThat(v.getReason()).contains("busy target skipped", "outside the countries");
+    }
+
+    @Test
+    void shouldCapThePrepaidOwnersCallByTheShortestForwardOverATrunk() {
+        d.put(account("bob").setPrepaid(true).setBusyTarget("+12125550199").setFailureTarget("sip:vm@vm.example.com"));
+        d.rate("default", "1", "0.50");
+        d.block("bob", false, true, "1.00", "0");
+        RoutingVerdict v = d.decide(d.inbound("+15551230009", "+12125550100"));
+        assertThat(v.getBusyTargets()).hasSize(1);
+        assertThat(v.getMaxDurationSeconds()).as("the busy forward's cap; the URI has none").isEqualTo(119);
+    }
+
     // ---- a forward over the owner's trunk is an outbound call of the owner's: its controls apply
 
     @Test

@@ -81,6 +81,7 @@ public final class B2buaCall {
     private volatile boolean emergency;
     private RouterQuestion question;
     private ScheduledFuture<?> noAnswerTimer;
+    /** The call has gone to a forward of the verdict's (no answer, busy, unavailable, failure): it forwards no more. */
     private boolean noAnswerPhase;
     private int redirects;
     private int transfers;
@@ -132,7 +133,10 @@ public final class B2buaCall {
             registry.remove(this);
             return false;
         }
-        caller = new CallerLeg(this, sip, responder, invite, attempt.getTransport());
+        // an account's phone may be behind NAT; a trunk's call keeps to its Contact and route set
+        CallerHop source = attempt.getDirection() == Direction.OUTBOUND
+                ? CallerHop.of(attempt.getSourceIp(), attempt.getSourcePort(), attempt.getTransport()) : null;
+        caller = new CallerLeg(this, sip, responder, invite, attempt.getTransport(), source);
         if (attempt.getDirection() == Direction.INBOUND) {
             inboundMeters = metrics.trunks().inbound(attempt.getSourceTrunkId());
             inboundMeters.attempt();
@@ -255,7 +259,7 @@ public final class B2buaCall {
 
         @Override
         public void onExhausted(int status, String reason) {
-            if (state == State.DIALLING) fail(status, reason, HangupParty.CALLEE);
+            if (state == State.DIALLING && !forwardOn(status, reason)) fail(status, reason, HangupParty.CALLEE);
         }
     };
 
@@ -336,6 +340,26 @@ public final class B2buaCall {
                 .setReceivedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
                 .build();
     }
+
+    /**
+     * The verdict's targets all failed: the account's forward for that cause (busy, unavailable, failure) is dialled
+     * instead, once a call, and never after a forward (a voicemail busy in its turn does not forward again).
+     */
+    private boolean forwardOn(int status, String reason) {
+        ForwardCause cause = ForwardCause.of(status);
+        if (cause == null || noAnswerPhase || verdict == null) return false;
+        List<RouteTarget> targets = cause.targets(verdict);
+        if (!targets.isEmpty() && blocks.blockOf(accountId) != null) targets = BlockScope.left(attempt.getDirection(), targets);
+        if (targets.isEmpty()) return false;
+        noAnswerPhase = true;
+        if (noAnswerTimer != null) noAnswerTimer.cancel(false);
+        log.debug("call {}: {} ({} {}), forwarded", callId, cause, status, reason);
+        hunt.replace(targets, status, reason);
+        return true;
+    }
+
+    /** The number a forwarded leg names in its Diversion header: the destination the caller dialled, as the router read it. */
+    String diversionNumber() { return verdict == null ? null : verdict.getDestination(); }
 
     private synchronized void onNoAnswer() {
         if (state != State.DIALLING || noAnswerPhase) return;

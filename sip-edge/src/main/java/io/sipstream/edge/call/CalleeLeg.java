@@ -120,6 +120,10 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
             invite.addHeader(ext.createPAssertedIdentityHeader(a.createAddress(a.createSipURI(shown.assertedUser(), sip.advertisedHost()))));
         }
         if (shown.privacyId()) invite.addHeader(ext.createPrivacyHeader("id"));
+        if (target.getDiversionReason() != null) {
+            Header diversion = Diversion.of(h, call.diversionNumber(), sip.advertisedHost(), target.getDiversionReason());
+            if (diversion != null) invite.addHeader(diversion);
+        }
         invite.addHeader(responder.allow());
         RouteHeader route = routeToTrunk();
         if (route != null) invite.addHeader(route);

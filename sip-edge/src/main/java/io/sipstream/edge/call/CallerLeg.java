@@ -6,6 +6,7 @@ import io.sipstream.edge.sip.Withheld;
 import java.text.ParseException;
 import java.util.UUID;
 import javax.sip.ServerTransaction;
+import javax.sip.header.CallIdHeader;
 import javax.sip.header.Header;
 import javax.sip.header.ToHeader;
 import javax.sip.message.Request;
@@ -22,13 +23,28 @@ public final class CallerLeg extends CallLeg {
     private final String toTag = UUID.randomUUID().toString().substring(0, 12);
     private boolean finalSent;
 
-    CallerLeg(B2buaCall call, SipEndpoint sip, SipResponder responder, ServerTransaction invite, String transport) throws Exception {
+    /** Where the edge's requests in this dialog go whatever the caller's Contact says (a phone behind NAT); null: by the URIs. */
+    private final CallerHop pinned;
+
+    /**
+     * @param source where the INVITE came from; an account's phone whose Contact names another address (behind NAT)
+     *               is reached there, as its registrations are. Null: the Contact is trusted (a trunk's call).
+     */
+    CallerLeg(B2buaCall call, SipEndpoint sip, SipResponder responder, ServerTransaction invite, String transport,
+              CallerHop source) throws Exception {
         super(call, sip, responder, transport);
         this.invite = invite;
         this.request = invite.getRequest();
         this.dialog = sip.provider().getNewDialog(invite);
         this.dialog.setApplicationData(this);
+        this.pinned = source != null && source.differsFrom(request) ? source : null;
+        if (pinned != null) sip.pin(callIdOf(request), pinned.ip(), pinned.port(), pinned.transport());
     }
+
+    private static String callIdOf(Request r) { return ((CallIdHeader) r.getHeader(CallIdHeader.NAME)).getCallId(); }
+
+    @Override
+    String nextHop() { return pinned == null ? null : pinned.toString(); }
 
     Request request() { return request; }
 
@@ -42,6 +58,7 @@ public final class CallerLeg extends CallLeg {
     @Override
     void release() {
         super.release();
+        if (pinned != null && dialog != null) sip.unpin(dialog.getCallId().getCallId());
         if (finalSent) {
             invite = null;
             request = null;

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Dials a verdict's targets in failover order until one answers: a TRUNK or URI target is one
  * leg, a REGISTERED target rings every contact of its owner at once (RFC 3261 16.7: the best
  * failure of the group counts). {@link FailoverPolicy} decides whether a failure moves on to the
- * next target. The owner (the call itself, or a transfer) hears of progress, the answer, a
+ * next target; a trunk this edge found down ({@link io.sipstream.edge.trunk.TrunkHealth}) is skipped without a try. The owner (the call itself, or a transfer) hears of progress, the answer, a
  * redirect and the end. Like everything of a call, it runs under the call's lock.
  */
 final class Hunt {
@@ -125,6 +125,12 @@ final class Hunt {
                     if (trunk == null || !trunk.getEnabled()) {
                         lastStatus = 503;
                         lastReason = "trunk " + target.getTrunkId() + " is unknown or disabled";
+                        return false;
+                    }
+                    if (dialling.health().isDown(trunk.getTrunkId())) {
+                        // its OPTIONS go unanswered: trying it would cost the caller a target timeout for nothing
+                        lastStatus = 503;
+                        lastReason = "trunk " + trunk.getTrunkId() + " is down (its OPTIONS go unanswered)";
                         return false;
                     }
                     trunkId = trunk.getTrunkId();

@@ -101,7 +101,7 @@ class AccountDirectoryTest {
     private static AccountDoc registryRecord(boolean enabled) {
         return new AccountDoc("acc-2", "Bob", enabled, "bob", "US", null, List.of("+15551230002"), "t1", null, List.of(),
                 0, 0, true, null, false, "USD", null, null, null, null, 25,
-                List.of(new DialRule("prefix", "00", 2, "+", null, List.of("t1"), null, null)), 3L, Instant.now());
+                List.of(new DialRule("prefix", "00", 2, "+", null, List.of("t1"), null, null)), 3L, Instant.now(), null, null, null);
     }
 
     /** How the enabled flag used to be read: the whole document as a tree. */

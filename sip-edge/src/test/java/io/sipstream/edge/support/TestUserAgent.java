@@ -78,7 +78,10 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
 
     private final String transport;
 
-    private TestUserAgent(String name, String transport, Properties tls) throws Exception {
+    private TestUserAgent(String name, String transport, Properties tls) throws Exception { this(name, transport, tls, 0); }
+
+    /** {@code wantedPort}: 0 for any free port. */
+    private TestUserAgent(String name, String transport, Properties tls, int wantedPort) throws Exception {
         this.name = name;
         this.transport = transport;
         SipFactory factory = SipFactory.getInstance();
@@ -98,7 +101,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         ListeningPoint lp = null;
         int bound = -1;
         for (int attempt = 0; attempt < 20 && lp == null; attempt++) {
-            int candidate = freeUdpPort();
+            int candidate = wantedPort > 0 ? wantedPort : freeUdpPort();
             try {
                 lp = stack.createListeningPoint("127.0.0.1", candidate, transport);
                 bound = candidate;
@@ -114,6 +117,11 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     }
 
     public static TestUserAgent start(String name) throws Exception { return new TestUserAgent(name, "udp", new Properties()); }
+
+    /** An agent on this UDP port (a peer that starts answering where nobody did). */
+    public static TestUserAgent startOn(String name, int port) throws Exception {
+        return new TestUserAgent(name, "udp", new Properties(), port);
+    }
 
     /** An agent that speaks SIP over TLS only, trusting (and presenting) the certificate of a PKCS12 keystore. */
     public static TestUserAgent startTls(String name, java.nio.file.Path keystore, String password) throws Exception {
@@ -150,7 +158,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         return this;
     }
 
-    /** The Contact this agent puts in its answers (as a phone behind NAT would: an address it cannot be reached at). */
+    /** The Contact this agent puts in its answers and INVITEs (as a phone behind NAT would: an address it cannot be reached at). */
     public TestUserAgent advertise(String contactUri) {
         this.advertised = contactUri;
         return this;
@@ -242,7 +250,9 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         ViaHeader via = headers.createViaHeader("127.0.0.1", port, transport, null);
         Request r = messages.createRequest(uri, method, headers.createCallIdHeader(callId), headers.createCSeqHeader(cseq, method),
                 from, to, new ArrayList<>(List.of(via)), headers.createMaxForwardsHeader(70));
-        r.addHeader(headers.createContactHeader(addresses.createAddress(uri(fromUri.getUser()))));
+        // a caller behind NAT names an address in its INVITE's Contact it cannot be reached at (see advertise)
+        String contact = advertised != null && method.equals(Request.INVITE) ? advertised : uri(fromUri.getUser());
+        r.addHeader(headers.createContactHeader(addresses.createAddress(contact)));
         return r;
     }
 
