@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
@@ -193,7 +194,8 @@ class EdgeWithRealRouterTest {
                 "sipstream_router_verdicts_total{action=\"ROUTE\"", "sipstream_billing_streams_running 1.0",
                 "sipstream_registry_outbox_depth",
                 "sipstream_http_server_requests_seconds_count{method=\"PUT\",route=\"/v1/trunks/{id}\",status=\"201\"}");
-        assertThat(metrics).as("the JVM, process and Kafka binders").contains("jvm_memory_used_bytes", "jvm_gc_pause_seconds",
+        // the GC binder: a gauge it registers at once (its pause timer appears only after a first collection)
+        assertThat(metrics).as("the JVM, process and Kafka binders").contains("jvm_memory_used_bytes", "jvm_gc_max_data_size_bytes",
                 "jvm_threads_live_threads", "process_cpu_usage", "process_uptime_seconds", "kafka_producer_", "kafka_consumer_",
                 "kafka_stream_");
         List<String> families = metrics.lines().filter(l -> l.startsWith("# TYPE ")).map(l -> l.split(" ")[2]).toList();
@@ -237,6 +239,56 @@ class EdgeWithRealRouterTest {
         call.bye();
         await("BYE at the second trunk").atMost(WAIT).until(() -> requests(trunk200, Request.BYE, answered).size() == 1);
         assertThat(requests(trunkMain, Request.INVITE, dialled)).isEmpty();
+    }
+
+    @Test
+    void shouldCallThroughTheCheapestTrunkOfASharedLeastCostRouteWhenTheAccountHasNoTrunkOfItsOwn() throws Exception {
+        // Given: two carriers' decks on two trunks, a least-cost route of the shared table over both,
+        // and an account with no outbound trunk of its own
+        String dear = trunkId("lcr-dear");
+        String cheap = trunkId("lcr-cheap");
+        String csv = "prefix,price_per_minute,currency,first_increment,next_increment\n1555600,%s,USD,60,60\n";
+        api.send("PUT", "/v1/ratedecks/carrier-dear-" + run, csv.formatted("0.0200"), "text/csv");
+        api.send("PUT", "/v1/ratedecks/carrier-cheap-" + run, csv.formatted("0.0050"), "text/csv");
+        api.put("/v1/trunks/" + dear, "{\"host\": \"127.0.0.1\", \"port\": " + trunkMain.port()
+                + ", \"transport\": \"udp\", \"rateDeckId\": \"carrier-dear-" + run + "\"}");
+        api.put("/v1/trunks/" + cheap, "{\"host\": \"127.0.0.1\", \"port\": " + trunk200.port()
+                + ", \"transport\": \"udp\", \"rateDeckId\": \"carrier-cheap-" + run + "\"}");
+        String route = "rr-lcr-" + run;
+        api.put("/v1/routes/" + route, "{\"destination\": {\"type\": \"prefix\", \"pattern\": \"+1555600\"}, "
+                + "\"strategy\": \"lcr\", \"trunks\": [{\"trunk\": \"" + dear + "\"}, {\"trunk\": \"" + cheap + "\"}]}");
+        String shared = "rr-shared-" + run;
+        String sharedPassword = "shared-" + run;
+        api.put("/v1/accounts/" + shared, "{\"displayName\": \"shared\", \"enabled\": true, \"region\": \"US\", "
+                + "\"defaultCallerId\": \"+15553100009\", \"prepaid\": false, \"currency\": \"USD\"}");
+        api.put("/v1/accounts/" + shared + "/numbers/+15553100009", "{}");
+        api.put("/v1/accounts/" + shared + "/password", "{\"password\": \"" + sharedPassword + "\"}");
+        try {
+            // the router learns the route, the trunks and both decks from their topics, in any order
+            AtomicInteger n = new AtomicInteger();
+            await("a call over the shared route reaches the cheaper carrier").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> {
+                        String warmDialled = "+1555600" + String.format("%04d", n.incrementAndGet());
+                        TestUserAgent.OutgoingCall warm = phone.call(edge(warmDialled), shared, sharedPassword);
+                        int s = warm.awaitFinal(WAIT).getStatusCode();
+                        if (s == 200) warm.bye();
+                        return s == 200 && !requests(trunk200, Request.INVITE, warmDialled).isEmpty();
+                    });
+
+            // When: the account calls a number of the route
+            String dialled = "+15556009999";
+            var call = phone.call(edge(dialled), shared, sharedPassword);
+
+            // Then: the cheaper carrier's trunk takes it, with the account's number, and the dearer never sees it
+            assertThat(call.awaitFinal(WAIT).getStatusCode()).as("%s", call.statuses()).isEqualTo(200);
+            Request atCheap = invite(trunk200, dialled);
+            assertThat(TestUserAgent.fromUser(atCheap)).isEqualTo("+15553100009");
+            call.bye();
+            await("BYE at the cheaper carrier").atMost(WAIT).until(() -> requests(trunk200, Request.BYE, atCheap).size() == 1);
+            assertNoInvite(dialled, trunkMain);
+        } finally {
+            api.send("DELETE", "/v1/routes/" + route, "", "application/json");
+        }
     }
 
     @Test

@@ -13,6 +13,8 @@ import io.sipstream.registry.accounts.AccountService;
 import io.sipstream.registry.credentials.CredentialRoutes;
 import io.sipstream.registry.credentials.CredentialService;
 import io.sipstream.registry.dialplan.DialPlanRoutes;
+import io.sipstream.registry.dids.DidRoutes;
+import io.sipstream.registry.dids.DidService;
 import io.sipstream.registry.dialplan.DialPlanService;
 import io.sipstream.registry.importer.RedisImporter;
 import io.sipstream.registry.numbers.NumberRoutes;
@@ -21,6 +23,8 @@ import io.sipstream.registry.numbers.PhoneNumbers;
 import io.sipstream.registry.publish.OutboxPublisher;
 import io.sipstream.registry.rest.Idempotency;
 import io.sipstream.registry.publish.Reconciler;
+import io.sipstream.registry.routes.RouteRoutes;
+import io.sipstream.registry.routes.RouteService;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.trunks.TrunkRoutes;
 import io.sipstream.registry.trunks.TrunkService;
@@ -48,13 +52,14 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * The number registry: the admin REST API over accounts, numbers, trunks, dial plans and SIP
- * credentials in Redis, and the publisher that mirrors every change onto the compacted registry
+ * The number registry: the admin REST API over accounts, numbers, trunks, dial plans, SIP
+ * credentials, the shared route table and DID bindings in Redis, and the publisher that mirrors every change onto the compacted registry
  * topics. Start with {@link #start}; mount happens before the admin server starts.
  */
 public final class RegistryService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RegistryService.class);
-    private static final List<Topic<?>> TOPICS = List.of(Topics.REGISTRY_ACCOUNTS, Topics.REGISTRY_NUMBERS, Topics.REGISTRY_TRUNKS);
+    private static final List<Topic<?>> TOPICS = List.of(Topics.REGISTRY_ACCOUNTS, Topics.REGISTRY_NUMBERS, Topics.REGISTRY_TRUNKS,
+            Topics.REGISTRY_ROUTES, Topics.REGISTRY_DIDS);
 
     private final RegistryConfig config;
     private final UnifiedJedis redis;
@@ -80,6 +85,8 @@ public final class RegistryService implements AutoCloseable {
         this.numbers = new NumberService(store, phoneNumbers, clock);
         CredentialService credentials = new CredentialService(store, config.sipDomain(), config.advertisedHost(), config.sipPort(), clock);
         DialPlanService dialPlans = new DialPlanService(store, clock);
+        RouteService routes = new RouteService(store, clock);
+        DidService dids = new DidService(store, phoneNumbers, clock);
         TrunkService trunks = new TrunkService(store, config.secretsKey() == null ? null : new SecretBox(config.secretsKey()), clock);
         if (config.secretsKey() == null) log.warn("secrets.key is not set: trunks cannot be given digest credentials");
 
@@ -88,11 +95,15 @@ public final class RegistryService implements AutoCloseable {
         Map<String, Function<SpecificRecord, byte[]>> serializers = Map.of(
                 Topics.REGISTRY_ACCOUNTS.name(), serializer(Topics.REGISTRY_ACCOUNTS, kafka),
                 Topics.REGISTRY_NUMBERS.name(), serializer(Topics.REGISTRY_NUMBERS, kafka),
-                Topics.REGISTRY_TRUNKS.name(), serializer(Topics.REGISTRY_TRUNKS, kafka));
+                Topics.REGISTRY_TRUNKS.name(), serializer(Topics.REGISTRY_TRUNKS, kafka),
+                Topics.REGISTRY_ROUTES.name(), serializer(Topics.REGISTRY_ROUTES, kafka),
+                Topics.REGISTRY_DIDS.name(), serializer(Topics.REGISTRY_DIDS, kafka));
         Reconciler reconciler = new Reconciler(store, kafka.common(),
                 Topics.REGISTRY_ACCOUNTS.valueSerde(kafka.serdes()).deserializer(),
                 Topics.REGISTRY_NUMBERS.valueSerde(kafka.serdes()).deserializer(),
                 Topics.REGISTRY_TRUNKS.valueSerde(kafka.serdes()).deserializer(),
+                Topics.REGISTRY_ROUTES.valueSerde(kafka.serdes()).deserializer(),
+                Topics.REGISTRY_DIDS.valueSerde(kafka.serdes()).deserializer(),
                 config.sipDomain(), number -> regionOf(phoneNumbers, number), Duration.ofSeconds(30));
         this.publisher = new OutboxPublisher(store, kafkaLink(kafka), topic -> {
             Function<SpecificRecord, byte[]> s = serializers.get(topic);
@@ -108,6 +119,8 @@ public final class RegistryService implements AutoCloseable {
             CredentialRoutes.mount(app, credentials, writes);
             DialPlanRoutes.mount(app, dialPlans, writes);
             TrunkRoutes.mount(app, trunks, writes);
+            RouteRoutes.mount(app, routes, writes);
+            DidRoutes.mount(app, dids, writes);
         });
         health.register("registry.redis", () -> {
             try {

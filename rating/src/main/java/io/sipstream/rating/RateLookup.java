@@ -44,6 +44,18 @@ public final class RateLookup {
         return new Result(RateSnapshot.of(match), null);
     }
 
+    /**
+     * The longest prefix of one deck alone, with no fallback to {@code default} and no currency
+     * rule: a carrier's deck says what a minute on its trunk costs (least-cost routes), whatever
+     * the caller is billed in. Null when the deck prices nothing of the destination.
+     */
+    public RateSnapshot inDeck(String deckId, String destination) {
+        if (deckId == null || deckId.isBlank()) return null;
+        String digits = digits(destination);
+        Rate match = digits.isEmpty() ? null : longest(deckId, digits);
+        return match == null ? null : RateSnapshot.of(match);
+    }
+
     /** The deck an account is rated by: its own, else {@code default} when it names none. */
     private static String deckOf(String accountDeckId) {
         return accountDeckId == null || accountDeckId.isBlank() ? RateKeys.DEFAULT_DECK : accountDeckId;

@@ -39,5 +39,14 @@ public final class Rating {
         return Money.of(minutesCost(rate.pricePerMinute(), billableSeconds).add(rate.connectionFee()));
     }
 
+    /**
+     * What the first minute of a call costs at a rate (its increments and the connection fee): how
+     * least-cost routes compare carriers, so a cheap minute behind a large fee or a 5-minute first
+     * increment is not taken for cheap.
+     */
+    public static BigDecimal firstMinuteCost(RateSnapshot rate) {
+        return callCost(rate, billableSeconds(60_000, rate.firstIncrement(), Math.max(1, rate.nextIncrement())));
+    }
+
     private Rating() {}
 }

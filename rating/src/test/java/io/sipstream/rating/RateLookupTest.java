@@ -13,6 +13,18 @@ class RateLookupTest {
     private final RateLookup lookup = new RateLookup(rows::get);
 
     @Test
+    void shouldPriceACarriersDeckAloneWithoutFallingBackToDefault() {
+        put(rate("carrier-a", "44", "0.010", "USD"));
+        put(rate("carrier-a", "4420", "0.004", "USD"));
+        put(rate("default", "33", "0.50", "USD"));
+        assertThat(lookup.inDeck("carrier-a", "+442079460018").prefix()).isEqualTo("4420");
+        assertThat(lookup.inDeck("carrier-a", "+447700900123").pricePerMinute()).isEqualTo(Money.parse("0.010"));
+        assertThat(lookup.inDeck("carrier-a", "+33140000000")).as("no fallback to default").isNull();
+        assertThat(lookup.inDeck(null, "+442079460018")).isNull();
+        assertThat(lookup.inDeck("carrier-a", "not a number")).isNull();
+    }
+
+    @Test
     void shouldFindTheLongestPrefixAndRefuseAnotherCurrency() {
         put(rate("default", "1", "0.01", "USD"));
         put(rate("default", "1555", "0.05", "USD"));

@@ -9,6 +9,16 @@ import org.junit.jupiter.api.Test;
 class RatingTest {
 
     @Test
+    void shouldCostTheFirstMinuteWithItsIncrementsAndFee() {
+        RateSnapshot plain = new RateSnapshot("c", "44", Money.parse("0.010"), Money.ZERO, "USD", 60, 60);
+        RateSnapshot withFee = new RateSnapshot("c", "44", Money.parse("0.005"), Money.parse("0.02"), "USD", 60, 60);
+        RateSnapshot longFirst = new RateSnapshot("c", "44", Money.parse("0.004"), Money.ZERO, "USD", 300, 60);
+        assertThat(Rating.firstMinuteCost(plain)).isEqualTo(Money.parse("0.010"));
+        assertThat(Rating.firstMinuteCost(withFee)).isEqualTo(Money.parse("0.025"));
+        assertThat(Rating.firstMinuteCost(longFirst)).isEqualTo(Money.parse("0.020"));
+    }
+
+    @Test
     void shouldRoundUpToIncrements() {
         assertThat(Rating.billableSeconds(0, 60, 60)).isZero();
         assertThat(Rating.billableSeconds(1, 60, 60)).isEqualTo(60);

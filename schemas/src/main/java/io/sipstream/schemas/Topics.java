@@ -6,9 +6,11 @@ import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CreditChange;
 import io.sipstream.avro.DeadLetter;
+import io.sipstream.avro.DidBinding;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Rate;
 import io.sipstream.avro.RatedCdr;
+import io.sipstream.avro.Route;
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.Trunk;
 import io.sipstream.avro.TrunkLoad;
@@ -40,6 +42,10 @@ public final class Topics {
             TABLE_PARTITIONS, Cleanup.COMPACT, FOREVER, "number owners by E.164 number");
     public static final Topic<Trunk> REGISTRY_TRUNKS = new Topic<>("registry.trunks", Trunk.class,
             TABLE_PARTITIONS, Cleanup.COMPACT, FOREVER, "trunks by trunk id");
+    public static final Topic<Route> REGISTRY_ROUTES = new Topic<>("registry.routes", Route.class,
+            TABLE_PARTITIONS, Cleanup.COMPACT, FOREVER, "the shared route table by route id");
+    public static final Topic<DidBinding> REGISTRY_DIDS = new Topic<>("registry.dids", DidBinding.class,
+            TABLE_PARTITIONS, Cleanup.COMPACT, FOREVER, "inbound numbers' trunk bindings by E.164 number");
     public static final Topic<CallAttempt> CALL_ATTEMPTS = new Topic<>("call.attempts", CallAttempt.class,
             ACCOUNT_PARTITIONS, Cleanup.DELETE, WEEK, "call attempts by account id (inbound: dialled number)");
     public static final Topic<RoutingVerdict> CALL_VERDICTS = new Topic<>("call.verdicts", RoutingVerdict.class,
@@ -62,7 +68,7 @@ public final class Topics {
             TABLE_PARTITIONS, Cleanup.DELETE, MONTH, "records a service could not process, with the reason");
 
     public static final List<Topic<?>> ALL = List.of(REGISTRY_ACCOUNTS, REGISTRY_NUMBERS, REGISTRY_TRUNKS,
-            CALL_ATTEMPTS, CALL_VERDICTS, CALL_EVENTS, BILLING_RATES, BILLING_CREDITS, BILLING_CDRS,
+            REGISTRY_ROUTES, REGISTRY_DIDS, CALL_ATTEMPTS, CALL_VERDICTS, CALL_EVENTS, BILLING_RATES, BILLING_CREDITS, BILLING_CDRS,
             BILLING_USAGE, BILLING_BLOCKS, ROUTER_TRUNK_CALLS, DEAD_LETTERS);
 
     private Topics() {}

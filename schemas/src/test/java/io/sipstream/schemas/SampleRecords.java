@@ -20,13 +20,22 @@ final class SampleRecords {
                         .setNumbers(List.of("+15551230001")).setOutboundTrunk("t1").setAllowedCountries(List.of("US", "GB"))
                         .setPrepaid(true).setCreditLimit(Money.parse("50")).setRateDeckId("retail").setMonthlyMinutes(1000)
                         .setDialPlan(List.of(DialPlanRule.newBuilder().setType(DialPlanRuleType.PREFIX).setPattern("011.")
-                                .setStrip(3).setPrepend("+").setTrunks(List.of("t2", "t1")).build()))
+                                .setStrip(3).setPrepend("+").setTrunks(List.of("t2", "t1")).build(),
+                                DialPlanRule.newBuilder().setType(DialPlanRuleType.PREFIX).setPattern("44.").setRoute("uk").build()))
                         .setVersion(3).setUpdatedAt(T).build()),
                 Map.entry(Topics.REGISTRY_NUMBERS, NumberAssignment.newBuilder().setNumber("+15551230001").setAccountId("alice")
                         .setRegion("US").setUpdatedAt(T).build()),
                 Map.entry(Topics.REGISTRY_TRUNKS, Trunk.newBuilder().setTrunkId("t1").setHost("127.0.0.1").setPort(5090)
                         .setTransport(Transport.TCP).setAllowedCidrs(List.of("127.0.0.0/8", "::1/128"))
                         .setCallerIdFormat(CallerIdFormat.NATIONAL).setTechPrefix("99#").setFinalCodes(List.of(486, 603))
+                        .setDestinations(List.of(new DestinationPattern(DestinationType.PREFIX, "44"),
+                                new DestinationPattern(DestinationType.REGEX, "\\+1(212|646)\\d{7}")))
+                        .setRateDeckId("carrier-t1").setUpdatedAt(T).build()),
+                Map.entry(Topics.REGISTRY_ROUTES, Route.newBuilder().setRouteId("uk").setDestination(new DestinationPattern(DestinationType.PREFIX, "44"))
+                        .setStrategy(RouteStrategy.WEIGHTED).setTrunks(List.of(new RouteTrunk("t1", 3), new RouteTrunk("t2", 1)))
+                        .setPriority(5).setTimeOfDay(new TimeWindow(List.of("mon", "fri"), "08:00", "18:00", "Europe/London"))
+                        .setVersion(4).setUpdatedAt(T).build()),
+                Map.entry(Topics.REGISTRY_DIDS, DidBinding.newBuilder().setNumber("+442079460018").setTrunkId("t1").setVersion(5)
                         .setUpdatedAt(T).build()),
                 Map.entry(Topics.CALL_ATTEMPTS, CallAttempt.newBuilder().setCallId("call-1").setEdgeId("edge-0").setReplyPartition(5)
                         .setDirection(Direction.OUTBOUND).setAccountId("alice").setFromUser("alice").setDialled("011442079460018")

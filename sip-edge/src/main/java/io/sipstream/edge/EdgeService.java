@@ -233,6 +233,12 @@ public final class EdgeService implements AutoCloseable {
     /** The call in progress with this id (the edge's call id or the caller's SIP Call-ID), for tests and diagnostics. */
     public B2buaCall call(String id) { return calls == null ? null : calls.get(id); }
 
+    /** Whether the SIP stack still keeps the server transaction of this Via branch (for tests: how long one lingers). */
+    public boolean keepsServerTransaction(String branch) {
+        return sip != null && ((gov.nist.javax.sip.stack.SIPTransactionStack) sip.stack())
+                .findTransaction(branch.toLowerCase(java.util.Locale.ROOT), true) != null;
+    }
+
     /** Timer tasks queued (the edge's periodic ones and those of calls in progress; a call that ended leaves none). */
     public int queuedTimers() { return timers == null ? 0 : timers.getQueue().size(); }
 

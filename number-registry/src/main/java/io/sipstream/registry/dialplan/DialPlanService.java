@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 public final class DialPlanService {
     public static final int MAX_RULES = 500;
     private static final Set<String> RULE_FIELDS = Set.of("type", "pattern", "strip", "prepend", "replace", "trunks",
-            "targetAccount", "reject");
+            "targetAccount", "reject", "route");
     private static final Pattern DIAL_CHARS = Pattern.compile("[0-9*#+]{0,32}");
 
     private final RegistryStore store;
@@ -94,19 +94,23 @@ public final class DialPlanService {
         for (int t = 0; t < trunks.size(); t++) Ids.ref(trunks.get(t), r.field("trunks") + "[" + t + "]");
         String target = Ids.ref(r.string("targetAccount"), r.field("targetAccount"));
         Integer reject = r.integer("reject", 400, 699);
-        if (reject != null && (target != null || !trunks.isEmpty())) {
-            throw ApiException.unprocessable(r.field("reject"), "rule " + index + ": a rule that rejects cannot also route (trunks, targetAccount)");
+        String route = Ids.ref(r.string("route"), r.field("route"));
+        if (reject != null && (target != null || !trunks.isEmpty() || route != null)) {
+            throw ApiException.unprocessable(r.field("reject"), "rule " + index + ": a rule that rejects cannot also route (trunks, targetAccount, route)");
+        }
+        if (route != null && (target != null || !trunks.isEmpty())) {
+            throw ApiException.unprocessable(r.field("route"), "rule " + index + ": route by a route of the table, or to trunks or a targetAccount, not both");
         }
         if (target != null && !trunks.isEmpty()) {
             throw ApiException.unprocessable(r.field("targetAccount"), "rule " + index + ": route to a targetAccount or to trunks, not both");
         }
         DialPlanRule avro = DialPlanRule.newBuilder().setType(type).setPattern(pattern == null ? "" : pattern).setStrip(strip)
-                .setPrepend(prepend).setReplace(replace).setTrunks(trunks).setTargetAccount(target).setRejectStatus(reject).build();
+                .setPrepend(prepend).setReplace(replace).setTrunks(trunks).setTargetAccount(target).setRejectStatus(reject).setRoute(route).build();
         try {
             DialPattern.compile(avro);
         } catch (InvalidPatternException e) {
             throw ApiException.unprocessable(r.field("pattern"), "rule " + index + ": " + e.getMessage());
         }
-        return new DialRule(type.name().toLowerCase(Locale.ROOT), pattern, strip, prepend, replace, trunks, target, reject);
+        return new DialRule(type.name().toLowerCase(Locale.ROOT), pattern, strip, prepend, replace, trunks, target, reject, route);
     }
 }

@@ -4,12 +4,22 @@ import io.sipstream.avro.Account;
 import io.sipstream.avro.CallerIdFormat;
 import io.sipstream.avro.DialPlanRule;
 import io.sipstream.avro.DialPlanRuleType;
+import io.sipstream.avro.DestinationPattern;
+import io.sipstream.avro.DestinationType;
+import io.sipstream.avro.DidBinding;
 import io.sipstream.avro.NumberAssignment;
+import io.sipstream.avro.Route;
+import io.sipstream.avro.RouteStrategy;
+import io.sipstream.avro.RouteTrunk;
+import io.sipstream.avro.TimeWindow;
 import io.sipstream.avro.Transport;
 import io.sipstream.avro.Trunk;
 import io.sipstream.platform.accounts.AccountDoc;
 import io.sipstream.platform.accounts.DialRule;
+import io.sipstream.registry.store.Destination;
+import io.sipstream.registry.store.DidDoc;
 import io.sipstream.registry.store.NumberDoc;
+import io.sipstream.registry.store.RouteDoc;
 import io.sipstream.registry.store.OutboxEntry;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.TrunkDoc;
@@ -36,6 +46,12 @@ public final class AvroRecords {
         }
         if (topic.equals(Topics.REGISTRY_TRUNKS.name())) {
             return trunk(RegistryStore.decode(entry.value().toString(), TrunkDoc.class));
+        }
+        if (topic.equals(Topics.REGISTRY_ROUTES.name())) {
+            return route(RegistryStore.decode(entry.value().toString(), RouteDoc.class));
+        }
+        if (topic.equals(Topics.REGISTRY_DIDS.name())) {
+            return did(RegistryStore.decode(entry.value().toString(), DidDoc.class));
         }
         throw new IllegalArgumentException("outbox entry " + entry.seq() + " names topic '" + topic + "', not a registry topic");
     }
@@ -84,6 +100,7 @@ public final class AvroRecords {
                 .setTrunks(List.copyOf(r.trunks()))
                 .setTargetAccount(r.targetAccount())
                 .setRejectStatus(r.reject())
+                .setRoute(r.route())
                 .build();
     }
 
@@ -111,7 +128,33 @@ public final class AvroRecords {
                 .setOptionsInterval(d.optionsInterval())
                 .setVersion(d.version())
                 .setUpdatedAt(instant(d.updatedAt()))
+                .setDestinations(d.destinations().stream().map(AvroRecords::destination).toList())
+                .setRateDeckId(d.rateDeckId())
                 .build();
+    }
+
+    public static Route route(RouteDoc d) {
+        RouteDoc.TimeWindow w = d.timeOfDay();
+        return Route.newBuilder()
+                .setRouteId(d.id())
+                .setDestination(destination(d.destination()))
+                .setStrategy(RouteStrategy.valueOf(d.strategy().toUpperCase(Locale.ROOT)))
+                .setTrunks(d.trunks().stream().map(t -> new RouteTrunk(t.trunk(), t.weight() == null ? 1 : t.weight())).toList())
+                .setPriority(d.priority())
+                .setEnabled(d.enabled())
+                .setTimeOfDay(w == null ? null : new TimeWindow(List.copyOf(w.days()), w.from(), w.to(), w.zone()))
+                .setVersion(d.version())
+                .setUpdatedAt(instant(d.updatedAt()))
+                .build();
+    }
+
+    public static DidBinding did(DidDoc d) {
+        return DidBinding.newBuilder().setNumber(d.number()).setTrunkId(d.trunk()).setVersion(d.version())
+                .setUpdatedAt(instant(d.updatedAt())).build();
+    }
+
+    static DestinationPattern destination(Destination d) {
+        return new DestinationPattern(DestinationType.valueOf(d.type().toUpperCase(Locale.ROOT)), d.pattern());
     }
 
     private static Instant instant(Instant i) { return i == null ? Instant.EPOCH : i; }

@@ -1,11 +1,15 @@
 package io.sipstream.registry.publish;
 
 import io.sipstream.avro.Account;
+import io.sipstream.avro.DidBinding;
+import io.sipstream.avro.Route;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Trunk;
 import io.sipstream.platform.accounts.AccountDoc;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.ConflictException;
+import io.sipstream.registry.store.DidDoc;
+import io.sipstream.registry.store.RouteDoc;
 import io.sipstream.registry.store.NumberDoc;
 import io.sipstream.registry.store.RegistryStore;
 import io.sipstream.registry.store.TrunkDoc;
@@ -34,8 +38,8 @@ public final class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
     /** What a pass queued. */
-    public record Result(int accounts, int numbers, int trunks, int tombstones) {
-        public int total() { return accounts + numbers + trunks + tombstones; }
+    public record Result(int accounts, int numbers, int trunks, int tombstones, int routes, int dids) {
+        public int total() { return accounts + numbers + trunks + tombstones + routes + dids; }
     }
 
     private final RegistryStore store;
@@ -43,18 +47,22 @@ public final class Reconciler {
     private final Deserializer<Account> accounts;
     private final Deserializer<NumberAssignment> numbers;
     private final Deserializer<Trunk> trunks;
+    private final Deserializer<Route> routes;
+    private final Deserializer<DidBinding> dids;
     private final String sipDomain;
     private final Function<String, String> regionOf;
     private final Duration timeout;
 
     public Reconciler(RegistryStore store, Map<String, Object> clientProps, Deserializer<Account> accounts,
-                      Deserializer<NumberAssignment> numbers, Deserializer<Trunk> trunks, String sipDomain,
-                      Function<String, String> regionOf, Duration timeout) {
+                      Deserializer<NumberAssignment> numbers, Deserializer<Trunk> trunks, Deserializer<Route> routes,
+                      Deserializer<DidBinding> dids, String sipDomain, Function<String, String> regionOf, Duration timeout) {
         this.store = store;
         this.clientProps = clientProps;
         this.accounts = accounts;
         this.numbers = numbers;
         this.trunks = trunks;
+        this.routes = routes;
+        this.dids = dids;
         this.sipDomain = sipDomain;
         this.regionOf = regionOf;
         this.timeout = timeout;
@@ -114,10 +122,35 @@ public final class Reconciler {
                         new NumberDoc(number, owner, regionOf.apply(number), 0, null))))) n++;
             }
         }
-        Result result = new Result(a, n, t, dead);
-        log.info("reconciled registry topics with Redis: queued {} account(s), {} number(s), {} trunk(s), {} tombstone(s)",
-                a, n, t, dead);
+        int[] routeChanges = simpleTable(Topics.REGISTRY_ROUTES.name(), routes, store.keys().routes(), store.keys()::route,
+                RouteDoc.class, AvroRecords::route);
+        int[] didChanges = simpleTable(Topics.REGISTRY_DIDS.name(), dids, store.keys().dids(), store.keys()::did,
+                DidDoc.class, AvroRecords::did);
+        dead += routeChanges[1] + didChanges[1];
+        Result result = new Result(a, n, t, dead, routeChanges[0], didChanges[0]);
+        log.info("reconciled registry topics with Redis: queued {} account(s), {} number(s), {} trunk(s), {} route(s), "
+                + "{} DID binding(s), {} tombstone(s)", a, n, t, routeChanges[0], didChanges[0], dead);
         return result;
+    }
+
+    /**
+     * A table whose records are one Redis document each, listed in a set (routes, DID bindings):
+     * queues what differs from the topic and tombstones what Redis no longer has. Returns {records, tombstones}.
+     */
+    private <D, V> int[] simpleTable(String topic, Deserializer<V> deserializer, String setKey, Function<String, String> redisKey,
+                                     Class<D> docType, Function<D, V> toRecord) {
+        Map<String, V> published = decode(TopicSnapshot.read(clientProps, topic, timeout), deserializer, topic);
+        int records = 0;
+        for (String id : store.members(setKey)) {
+            String key = redisKey.apply(id);
+            String json = store.get(key);
+            D doc = RegistryStore.decode(json, docType);
+            if (doc == null) continue;
+            if (!Objects.equals(published.get(id), toRecord.apply(doc))) {
+                if (queue(new Change().expect(key, json).publish(topic, id, RegistryStore.tree(doc)))) records++;
+            }
+        }
+        return new int[] {records, tombstones(published.keySet(), redisKey, topic)};
     }
 
     private int tombstones(Set<String> publishedKeys, Function<String, String> redisKey, String topic) {

@@ -10,7 +10,10 @@ import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
 import io.sipstream.registry.rest.Pages;
 import io.sipstream.registry.store.Change;
+import io.sipstream.registry.routes.Destinations;
+import io.sipstream.registry.store.Destination;
 import io.sipstream.registry.store.RegistryStore;
+import io.sipstream.registry.store.RouteDoc;
 import io.sipstream.registry.store.TrunkDoc;
 import io.sipstream.registry.store.Written;
 import io.sipstream.schemas.Topics;
@@ -32,7 +35,8 @@ public final class TrunkService {
     public static final List<Integer> DEFAULT_FINAL_CODES = List.of(486, 600, 603, 404, 484, 485);
     private static final Set<String> FIELDS = Set.of("host", "port", "transport", "enabled", "allowedCidrs",
             "callerIdFormat", "techPrefix", "maxChannels", "allowRefer", "allowRedirect", "finalCodes", "register",
-            "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials", "optionsInterval");
+            "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials", "optionsInterval",
+            "destinations", "rateDeckId");
     private static final Set<String> TRANSPORTS = Set.of("udp", "tcp", "tls");
     private static final Set<String> CALLER_ID_FORMATS = Set.of("e164", "national");
 
@@ -107,6 +111,8 @@ public final class TrunkService {
             finalCodes = List.copyOf(new java.util.LinkedHashSet<>(finalCodes));
         }
         boolean register = b.bool("register", false);
+        List<Destination> destinations = Destinations.readAll(b, "destinations");
+        String rateDeckId = Ids.ref(b.string("rateDeckId"), "rateDeckId");
         String username = b.string("username");
         String password = b.string("password");
         String realm = b.string("realm");
@@ -147,7 +153,7 @@ public final class TrunkService {
             TrunkDoc next = new TrunkDoc(id, trunkHost, port == null ? 5060 : port, transport, b.bool("enabled", true), cidrs,
                     callerIdFormat, techPrefix, maxChannels == null ? 0 : maxChannels, b.bool("allowRefer", false),
                     b.bool("allowRedirect", false), codes, register, username, realm, hasCredentials,
-                    store.nextVersion(), clock.instant(), optionsInterval);
+                    store.nextVersion(), clock.instant(), optionsInterval, destinations, rateDeckId);
             Change change = new Change().expect(key, currentJson).set(key, RegistryStore.encode(next))
                     .sadd(store.keys().trunks(), id).index(store.trunkIndexKey(), id).del(credKey);
             if (hasCredentials) {
@@ -170,7 +176,20 @@ public final class TrunkService {
             TrunkDoc current = RegistryStore.decode(currentJson, TrunkDoc.class);
             if (current == null) throw ApiException.notFound("trunk " + id);
             ifMatch.check(current.version());
-            store.commit(new Change().expect(key, currentJson).del(key).del(store.keys().trunkCredentials(id))
+            Change change = new Change().expect(key, currentJson);
+            List<String> usedBy = new ArrayList<>();
+            for (String routeId : new java.util.TreeSet<>(store.members(store.keys().routes()))) {
+                String routeKey = store.keys().route(routeId);
+                String routeJson = store.get(routeKey);
+                RouteDoc route = RegistryStore.decode(routeJson, RouteDoc.class);
+                change.expect(routeKey, routeJson); // a route that takes the trunk meanwhile makes this delete try again
+                if (route != null && route.trunks().stream().anyMatch(t -> t.trunk().equals(id))) usedBy.add(routeId);
+            }
+            if (!usedBy.isEmpty()) {
+                throw ApiException.conflict("id", "trunk " + id + " is used by route(s) " + String.join(", ", usedBy)
+                        + "; take it out of them first");
+            }
+            store.commit(change.del(key).del(store.keys().trunkCredentials(id))
                     .srem(store.keys().trunks(), id).unindex(store.trunkIndexKey(), id).publish(Topics.REGISTRY_TRUNKS.name(), id, null));
             return null;
         });

@@ -32,6 +32,18 @@ public record RedisKeys(String prefix) {
     /** Hash {username, secret (SecretBox-sealed password), realm}: a trunk's outbound digest credentials. */
     public String trunkCredentials(String trunkId) { return prefix + "trunkcred:" + trunkId; }
 
+    /** String: a route of the shared route table as the registry's JSON document. */
+    public String route(String routeId) { return prefix + "route:" + routeId; }
+
+    /** Set: every route id. */
+    public String routes() { return prefix + "routes"; }
+
+    /** String: the DID binding of an E.164 number (JSON: the trunk its calls arrive on). */
+    public String did(String e164) { return prefix + "did:" + e164; }
+
+    /** Set: every number with a DID binding. */
+    public String dids() { return prefix + "dids"; }
+
     /** Hash contact URI -> binding JSON: the registrar's bindings of an account (owned by sip-edge). */
     public String location(String accountId) { return prefix + "loc:" + accountId; }
 

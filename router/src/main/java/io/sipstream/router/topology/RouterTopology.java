@@ -4,9 +4,11 @@ import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.CallEvent;
+import io.sipstream.avro.DidBinding;
 import io.sipstream.avro.Direction;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Rate;
+import io.sipstream.avro.Route;
 import io.sipstream.avro.Trunk;
 import io.sipstream.avro.TrunkLoad;
 import io.sipstream.router.channels.Seat;
@@ -47,7 +49,7 @@ import org.apache.kafka.streams.state.Stores;
  * call.events (bytes) -> live-call tracker ---- | -> router-live-calls, router-reservations
  * call.attempts --+- outbound -----------------------+-> route -> call.verdicts
  *                 '- inbound -> owner lookup -> repartition by owner (inbound-by-owner) -'   (partition = replyPartition)
- * registry.numbers, registry.trunks, billing.rates, router.trunk.calls -> global tables
+ * registry.numbers, registry.trunks, registry.routes, registry.dids, billing.rates, router.trunk.calls -> global tables
  *
  * route -> routed trunk claims --+-> repartition by trunk (claims-by-trunk) -> trunk channel counter -> router.trunk.calls
  * live-call tracker (claims) ----'      (router-trunk-seats on the account side, router-trunk-channels on the trunk side)
@@ -81,6 +83,10 @@ public final class RouterTopology {
     public static final String TRUNK_CHANNELS_STORE = "router-trunk-channels";
     /** router.trunk.calls, the count of every trunk, as a global table. */
     public static final String TRUNK_LOADS_STORE = "router-trunk-loads";
+    /** registry.routes, the shared route table, as a global table. */
+    public static final String ROUTES_STORE = "router-routes";
+    /** registry.dids, the numbers' trunk bindings, as a global table. */
+    public static final String DIDS_STORE = "router-dids";
     /** Name of the repartition of inbound attempts (topic {@code <application.id>-inbound-by-owner-repartition}). */
     public static final String INBOUND_BY_OWNER = "inbound-by-owner";
     /** Name of the repartition of the trunk claims (topic {@code <application.id>-claims-by-trunk-repartition}). */
@@ -103,6 +109,12 @@ public final class RouterTopology {
         builder.globalTable(Topics.REGISTRY_TRUNKS.name(), consumed(Topics.REGISTRY_TRUNKS, serdes, "trunks"),
                 Materialized.<String, Trunk>as(Stores.inMemoryKeyValueStore(TRUNKS_STORE))
                         .withKeySerde(keys).withValueSerde(Topics.REGISTRY_TRUNKS.valueSerde(serdes)));
+        builder.globalTable(Topics.REGISTRY_ROUTES.name(), consumed(Topics.REGISTRY_ROUTES, serdes, "routes"),
+                Materialized.<String, Route>as(Stores.inMemoryKeyValueStore(ROUTES_STORE))
+                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_ROUTES.valueSerde(serdes)));
+        builder.globalTable(Topics.REGISTRY_DIDS.name(), consumed(Topics.REGISTRY_DIDS, serdes, "dids"),
+                Materialized.<String, DidBinding>as(Stores.inMemoryKeyValueStore(DIDS_STORE))
+                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_DIDS.valueSerde(serdes)));
         builder.globalTable(Topics.BILLING_RATES.name(), consumed(Topics.BILLING_RATES, serdes, "rates"),
                 Materialized.<String, Rate>as(Stores.inMemoryKeyValueStore(RATES_STORE))
                         .withKeySerde(keys).withValueSerde(Topics.BILLING_RATES.valueSerde(serdes)));
@@ -166,7 +178,8 @@ public final class RouterTopology {
      */
     public static List<SchemaIds.Writer> writers(String applicationId) {
         List<SchemaIds.Writer> writers = new ArrayList<>(SchemaIds.of(Topics.CALL_VERDICTS, Topics.DEAD_LETTERS,
-                Topics.REGISTRY_ACCOUNTS, Topics.BILLING_BLOCKS, Topics.REGISTRY_NUMBERS, Topics.REGISTRY_TRUNKS, Topics.BILLING_RATES));
+                Topics.REGISTRY_ACCOUNTS, Topics.BILLING_BLOCKS, Topics.REGISTRY_NUMBERS, Topics.REGISTRY_TRUNKS, Topics.REGISTRY_ROUTES, Topics.REGISTRY_DIDS,
+                Topics.BILLING_RATES));
         writers.add(SchemaIds.Writer.of(applicationId + "-" + INBOUND_BY_OWNER + "-repartition", CallAttempt.class));
         return writers;
     }

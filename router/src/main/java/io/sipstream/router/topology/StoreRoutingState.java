@@ -2,6 +2,8 @@ package io.sipstream.router.topology;
 
 import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
+import io.sipstream.avro.DidBinding;
+import io.sipstream.avro.Route;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Rate;
 import io.sipstream.avro.Trunk;
@@ -10,6 +12,9 @@ import io.sipstream.router.prepaid.Held;
 import io.sipstream.router.prepaid.Reservations;
 import io.sipstream.router.verdicts.RoutingState;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
@@ -21,6 +26,8 @@ final class StoreRoutingState implements RoutingState {
     private final KeyValueStore<String, ValueAndTimestamp<Trunk>> trunks;
     private final KeyValueStore<String, ValueAndTimestamp<Rate>> rates;
     private final KeyValueStore<String, ValueAndTimestamp<TrunkLoad>> trunkLoads;
+    private final KeyValueStore<String, ValueAndTimestamp<Route>> routes;
+    private final KeyValueStore<String, ValueAndTimestamp<DidBinding>> dids;
     private final ProcessorContext<?, ?> context;
     private final Reservations reservations;
 
@@ -33,6 +40,8 @@ final class StoreRoutingState implements RoutingState {
         trunks = context.getStateStore(RouterTopology.TRUNKS_STORE);
         rates = context.getStateStore(RouterTopology.RATES_STORE);
         trunkLoads = context.getStateStore(RouterTopology.TRUNK_LOADS_STORE);
+        routes = context.getStateStore(RouterTopology.ROUTES_STORE);
+        dids = context.getStateStore(RouterTopology.DIDS_STORE);
     }
 
     @Override
@@ -49,6 +58,26 @@ final class StoreRoutingState implements RoutingState {
 
     @Override
     public Trunk trunk(String trunkId) { return value(trunks.get(trunkId)); }
+
+    @Override
+    public Route route(String routeId) { return routeId == null ? null : value(routes.get(routeId)); }
+
+    @Override
+    public Iterable<Route> routes() {
+        List<Route> all = new ArrayList<>();
+        try (KeyValueIterator<String, ValueAndTimestamp<Route>> it = routes.all()) {
+            it.forEachRemaining(kv -> {
+                if (kv.value != null) all.add(kv.value.value());
+            });
+        }
+        return all;
+    }
+
+    @Override
+    public String didTrunk(String e164) {
+        DidBinding binding = value(dids.get(e164));
+        return binding == null ? null : binding.getTrunkId();
+    }
 
     @Override
     public int trunkCalls(String trunkId) {

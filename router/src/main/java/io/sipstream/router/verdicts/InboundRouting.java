@@ -14,7 +14,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Decides a call that comes in from a trunk for one of the registry's numbers: the number's owner
+ * Decides a call that comes in from a trunk for one of the registry's numbers. A number bound to a
+ * trunk (a DID binding, registry.dids) is taken only from that trunk (else 404). The number's owner
  * takes it on its forward target if it has one, else on its registered contacts, with its
  * no-answer target after its no-answer time and its busy, unavailable and failure targets should its phones answer
  * so ({@link Forward}; the edge picks among them by how the phones fail). Every forward's targets carry their
@@ -43,6 +44,12 @@ public final class InboundRouting {
             return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "no number of this registry: " + r.problem(), now);
         }
         E164Number called = r.number();
+        String boundTrunk = routes.state().didTrunk(called.e164());
+        if (boundTrunk != null && !boundTrunk.equals(attempt.getSourceTrunkId())) {
+            // the number moved to another carrier (or never came over this one): this trunk has no call for it
+            return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "number " + called.e164() + " is bound to trunk "
+                    + boundTrunk + ", not to trunk " + attempt.getSourceTrunkId() + " it came from", called, now);
+        }
         String ownerId = routes.state().numberOwner(called.e164());
         if (ownerId == null) {
             return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "number " + called.e164() + " is not assigned", called, now);
@@ -60,7 +67,7 @@ public final class InboundRouting {
         String skipped = "";
         String forward = owner.getForwardTarget();
         if (forward != null && !forward.isBlank()) {
-            Resolution route = routes.forward(forward, "forward target", owner, caller);
+            Resolution route = routes.forward(forward, "forward target", owner, caller, attempt.getCallId(), now);
             if (route.ok()) {
                 return verdict(attempt, ownerId, called, caller, Forward.diverted(route.targets(), Forward.UNCONDITIONAL), now)
                         .setMaxDurationSeconds(route.maxDurationSeconds()).build();
@@ -76,7 +83,7 @@ public final class InboundRouting {
         for (Forward f : Forward.values()) {
             String target = f.of(owner);
             if (target == null) continue;
-            Resolution route = routes.forward(target, f.what, owner, caller);
+            Resolution route = routes.forward(target, f.what, owner, caller, attempt.getCallId(), now);
             // A forward that cannot be routed must not stop the owner's phones from ringing.
             if (route.ok()) {
                 f.set(verdict, route.targets());

@@ -24,7 +24,7 @@ import java.util.List;
  * dialled string as it is (speed dials, short codes, rewrites, rejects); else the string is read
  * as an E.164 number in the account's region; the destination must be in the account's countries
  * and not barred; then billing's cap on the duration (a prepaid balance less what the account's
- * other calls hold) or, postpaid, a rate for the destination; then the caller ID and the trunks.
+ * other calls hold) or, postpaid, a rate for the destination; then the caller ID and the trunks (the dial plan's, the account's own, else the shared route table's).
  * The stream's limits (concurrency, rate) and the prepaid hold are applied after this, by the topology.
  */
 public final class OutboundRouting {
@@ -110,7 +110,8 @@ public final class OutboundRouting {
         if (!money.ok()) return Verdicts.reject(attempt, accountId, money.sipStatus(), money.reason(), destination, now);
 
         List<String> trunks = match == null ? null : match.rule().getTrunks();
-        Resolution route = routes.outbound(trunks, account, destination, caller);
+        String routeId = match == null ? null : match.rule().getRoute();
+        Resolution route = routes.outbound(trunks, routeId, account, destination, caller, attempt.getCallId(), now);
         if (!route.ok()) {
             return Verdicts.reject(attempt, accountId, route.sipStatus(), route.reason(), route.q850Cause(), destination, now);
         }

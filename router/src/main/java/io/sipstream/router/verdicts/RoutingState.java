@@ -3,6 +3,7 @@ package io.sipstream.router.verdicts;
 import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.Rate;
+import io.sipstream.avro.Route;
 import io.sipstream.avro.Trunk;
 import io.sipstream.router.prepaid.Held;
 
@@ -18,6 +19,15 @@ public interface RoutingState {
     String numberOwner(String e164);
 
     Trunk trunk(String trunkId);
+
+    /** A route of the shared route table, or null. */
+    Route route(String routeId);
+
+    /** Every route of the shared route table (a scan: only calls that use the table ask). */
+    Iterable<Route> routes();
+
+    /** The trunk a number's inbound calls are bound to (registry.dids), or null when it has no binding. */
+    String didTrunk(String e164);
 
     /** The calls a trunk with a channel limit carries now, as every router instance's count says (0: none known). */
     int trunkCalls(String trunkId);

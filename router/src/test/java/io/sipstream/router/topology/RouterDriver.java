@@ -6,9 +6,11 @@ import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CallEventType;
 import io.sipstream.avro.DeadLetter;
+import io.sipstream.avro.DidBinding;
 import io.sipstream.avro.Direction;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Rate;
+import io.sipstream.avro.Route;
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.Trunk;
 import io.sipstream.platform.deadletter.DeadLetterHandler;
@@ -45,6 +47,8 @@ final class RouterDriver implements AutoCloseable {
     final TestInputTopic<String, Trunk> trunks;
     final TestInputTopic<String, BlockDecision> blocks;
     final TestInputTopic<String, Rate> rates;
+    final TestInputTopic<String, Route> routes;
+    final TestInputTopic<String, DidBinding> dids;
     final TestInputTopic<String, CallAttempt> attempts;
     final TestInputTopic<String, CallEvent> events;
     final TestOutputTopic<String, RoutingVerdict> verdicts;
@@ -69,6 +73,8 @@ final class RouterDriver implements AutoCloseable {
         trunks = input(Topics.REGISTRY_TRUNKS);
         blocks = input(Topics.BILLING_BLOCKS);
         rates = input(Topics.BILLING_RATES);
+        routes = input(Topics.REGISTRY_ROUTES);
+        dids = input(Topics.REGISTRY_DIDS);
         attempts = input(Topics.CALL_ATTEMPTS);
         events = input(Topics.CALL_EVENTS);
         verdicts = output(Topics.CALL_VERDICTS);
@@ -118,6 +124,15 @@ final class RouterDriver implements AutoCloseable {
 
     void assign(String number, String accountId) {
         numbers.pipeInput(number, NumberAssignment.newBuilder().setNumber(number).setAccountId(accountId).build());
+    }
+
+    void put(Route.Builder route) {
+        Route r = route.build();
+        routes.pipeInput(r.getRouteId(), r);
+    }
+
+    void bind(String number, String trunkId) {
+        dids.pipeInput(number, DidBinding.newBuilder().setNumber(number).setTrunkId(trunkId).build());
     }
 
     void block(String accountId, boolean blocked, boolean prepaid, String balance, String livePerMinute) {

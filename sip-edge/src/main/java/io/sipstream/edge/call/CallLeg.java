@@ -9,6 +9,7 @@ import javax.sip.Dialog;
 import javax.sip.DialogState;
 import javax.sip.RequestEvent;
 import javax.sip.ServerTransaction;
+import javax.sip.header.CSeqHeader;
 import javax.sip.header.ContentTypeHeader;
 import javax.sip.header.SubscriptionStateHeader;
 import javax.sip.message.Message;
@@ -50,7 +51,7 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         switch (request.getMethod()) {
             case Request.ACK -> call.onAck(this, request);
             case Request.BYE -> {
-                responder.respond(st, Response.OK);
+                responder.respondToBye(st, Response.OK);
                 dialogOver();
                 release();
                 call.onBye(this);
@@ -160,21 +161,31 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
         d.sendRequest(ct);
     }
 
-    private volatile long owedAck = -1;
+    /** The owed ACK: its CSeq on this leg, and the CSeq of the other side's re-INVITE whose ACK brings the answer. */
+    private record OwedAck(long cseq, long answeredBy) {}
 
-    /** A 2xx to a late-offer re-INVITE relayed on this leg waits for the answer from the other side's ACK. */
-    void oweAck(long cseq) { owedAck = cseq; }
+    private volatile OwedAck owedAck;
 
-    /** Sends the ACK this leg is owed (if any) with the answer the other side's ACK carried. */
-    void settleAck(Request answer) {
-        long cseq = owedAck;
-        if (cseq < 0) return;
-        owedAck = -1;
+    /**
+     * A 2xx to a late-offer re-INVITE relayed on this leg ({@code cseq} here) waits for the answer from the ACK of the
+     * other side's re-INVITE ({@code originCSeq} there).
+     */
+    void oweAck(long cseq, long originCSeq) { owedAck = new OwedAck(cseq, originCSeq); }
+
+    /**
+     * Sends the ACK this leg is owed (if any) with the answer {@code ack} carries, if it is the ACK of the re-INVITE
+     * that is owed one: a retransmission of the ACK of an earlier INVITE (its 2xx came again under load) can reach
+     * the edge between the relayed 2xx and the real answer, and carries no answer.
+     */
+    void settleAck(Request ack) {
+        OwedAck owed = owedAck;
+        if (owed == null || !(ack.getHeader(CSeqHeader.NAME) instanceof CSeqHeader c) || c.getSeqNumber() != owed.answeredBy()) return;
+        owedAck = null;
         try {
-            Request ack = dialog.createAck(cseq);
-            Bodies.copy(answer, ack);
-            sentBody(ack);
-            dialog.sendAck(ack);
+            Request out = dialog.createAck(owed.cseq());
+            Bodies.copy(ack, out);
+            sentBody(out);
+            dialog.sendAck(out);
         } catch (Exception e) {
             log.warn("ACK on {} not sent: {}", call.callId(), e.toString());
         }

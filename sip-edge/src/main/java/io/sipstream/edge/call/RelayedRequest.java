@@ -44,7 +44,8 @@ final class RelayedRequest implements ClientHandler {
         boolean invite = cseq.getMethod().equals(Request.INVITE);
         if (invite && status >= 200 && status < 300 && event.getDialog() != null) {
             if (Bodies.has(origin.getRequest())) event.getDialog().sendAck(event.getDialog().createAck(cseq.getSeqNumber()));
-            else sentOn.oweAck(cseq.getSeqNumber()); // before the 2xx reaches the originator, whose ACK settles it
+            // else owed before the 2xx reaches the originator, whose ACK of its re-INVITE settles it
+            else sentOn.oweAck(cseq.getSeqNumber(), ((CSeqHeader) origin.getRequest().getHeader(CSeqHeader.NAME)).getSeqNumber());
         }
         Response out = responder.response(status, origin.getRequest());
         Bodies.copy(in, out);

@@ -121,8 +121,8 @@ public final class Registrar implements RequestHandler {
                 return;
             }
             bindings.removeAll(who.accountId());
-            answer(st, who.accountId(), now);
             metrics.count(Outcome.REMOVED);
+            answer(st, who.accountId(), now);
             return;
         }
         for (ContactHeader c : contacts) {
@@ -166,8 +166,9 @@ public final class Registrar implements RequestHandler {
                         source.port(), source.transport(), ua == null ? null : String.join(" ", asStrings(ua))));
             }
         }
-        answer(st, who.accountId(), now);
+        // counted before the answer: whoever reads the meter after the 200 sees it (a test did not)
         metrics.count(contacts.isEmpty() ? Outcome.QUERIED : bound ? Outcome.REGISTERED : Outcome.REMOVED);
+        answer(st, who.accountId(), now);
     }
 
     private void answer(ServerTransaction st, String accountId, long now) throws ParseException, InvalidArgumentException {

@@ -89,7 +89,8 @@ public final class EdgeSipListener implements SipListenerExt {
             ServerTransaction st = serverTransaction(event);
             // a BYE crossing ours in a dialog the stack still has: the dialog ends either way (RFC 3261 15.1.2)
             boolean crossingBye = method.equals(Request.BYE) && dialog != null && dialog.getState() != DialogState.TERMINATED;
-            if (st != null) responder.respond(st, crossingBye ? Response.OK : Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+            if (st != null && method.equals(Request.BYE)) responder.respondToBye(st, crossingBye ? Response.OK : Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+            else if (st != null) responder.respond(st, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
             return;
         }
         MaxForwardsHeader mf = (MaxForwardsHeader) request.getHeader(MaxForwardsHeader.NAME);

@@ -60,6 +60,31 @@ public final class SipResponder {
     }
 
     /**
+     * The T1 a BYE's server transaction runs on, so that it lingers 64 x this (Timer J, 1 s) after its answer instead of
+     * 64 x 500 ms = 32 s on UDP. Timer J only absorbs the peer's retransmissions of the BYE; one that comes later finds no
+     * transaction and is answered again by the listener (200 while the stack still has the dialog, else 481), and
+     * either ends the peer's BYE transaction and dialog (RFC 3261 15.1.1). What the 32 s kept was the parsed BYE, its
+     * 200 and, without the stack's aggressive clean-up, the dialog: state every call promoted to the old generation
+     * (docs/performance.md, session 6).
+     */
+    static final int BYE_T1_MILLIS = 16;
+
+    /** Answers a BYE, its transaction to be forgotten a second later (see {@link #BYE_T1_MILLIS}). */
+    public boolean respondToBye(ServerTransaction st, int status) {
+        shortenTimerJ(st);
+        return respond(st, status);
+    }
+
+    /** Only on UDP: on TCP and TLS Timer J is already 0, and a transaction's timers can be set before they start only. */
+    static void shortenTimerJ(ServerTransaction st) {
+        try {
+            if (st instanceof gov.nist.javax.sip.stack.SIPServerTransaction t && !t.isReliable()) st.setRetransmitTimer(BYE_T1_MILLIS);
+        } catch (RuntimeException e) {
+            log.debug("BYE transaction {} keeps its Timer J: {}", st.getBranchId(), e.toString());
+        }
+    }
+
+    /**
      * A response that says why: Reason (RFC 3326) and a Warning 399 with the text. Only for the edge's own
      * words about the request itself; a reason from the router, billing or a trunk goes as {@link Withheld}.
      */

@@ -22,9 +22,12 @@ public final class SipStackProperties {
         p.setProperty("gov.nist.javax.sip.LOG_MESSAGE_CONTENT", "false");
         p.setProperty("gov.nist.javax.sip.TRACE_LEVEL", "ERROR");
         p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
-        // Not gov.nist.javax.sip.AGGRESSIVE_CLEANUP: it lets finished transactions keep bytes instead of parsed
-        // messages, but a dialog then drops state once an ACK has passed, and under load the ACK of a late-offer
-        // re-INVITE reached the trunk without its SDP (OutboundCallTest, in CI). Measured on in docs/performance.md.
+        // A finished transaction lingers for its retransmission timers (Timer J: 32 s on UDP); with this it keeps the
+        // bytes it may resend instead of the parsed messages and its dialog. It was off for a while: under load the ACK
+        // of a late-offer re-INVITE reached the trunk without its SDP. That was the test phone's doing, not this flag's:
+        // it acknowledged the edge's retransmitted 2xx without the answer before its own ACK with it (OutboundCallTest
+        // now delays that ACK past the retransmissions, with this on).
+        p.setProperty("gov.nist.javax.sip.AGGRESSIVE_CLEANUP", "true");
         p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", Integer.toString(limits.threads()));
         p.setProperty("gov.nist.javax.sip.TCP_POST_PARSING_THREAD_POOL_SIZE", Integer.toString(Math.max(2, limits.threads() / 4)));
         p.setProperty("gov.nist.javax.sip.MAX_MESSAGE_SIZE", Integer.toString(limits.maxMessageSize()));

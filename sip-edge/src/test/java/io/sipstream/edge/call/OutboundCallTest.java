@@ -525,6 +525,58 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldBringTheAnswerOfALateOfferReInviteToTheTrunkWhenThePhonesAckComesLate() throws Exception {
+        // a loaded phone or network: the trunk and the edge retransmit their 2xx before the phone's ACK arrives, and a
+        // retransmission of the ACK of the call's INVITE (its 200 came again) arrives in between, with no answer in it
+        edge.account("kyra", "pw-kr", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "kyra", "pw-kr");
+        Response answer = call.awaitFinal(WAIT);
+        assertThat(answer.getStatusCode()).isEqualTo(200);
+        trunk1.awaitRequest(Request.INVITE, WAIT);
+        String earlierAck = "ACK " + ((javax.sip.header.ContactHeader) answer.getHeader(javax.sip.header.ContactHeader.NAME)).getAddress().getURI()
+                + " SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:%PORT%;branch=z9hG4bK-ack-" + System.nanoTime() + ";rport\r\n"
+                + "Max-Forwards: 70\r\n"
+                + "From: " + call.request().getHeader(javax.sip.header.FromHeader.NAME).toString().substring("From: ".length()).trim() + "\r\n"
+                + "To: " + answer.getHeader(javax.sip.header.ToHeader.NAME).toString().substring("To: ".length()).trim() + "\r\n"
+                + "Call-ID: " + call.callId() + "\r\n"
+                + "CSeq: " + ((javax.sip.header.CSeqHeader) call.request().getHeader(javax.sip.header.CSeqHeader.NAME)).getSeqNumber() + " ACK\r\n"
+                + "Content-Length: 0\r\n\r\n";
+        phone.beforeReInviteAck(() -> {
+            try {
+                io.sipstream.edge.support.RawSip.send(edge.sipPort, earlierAck, Duration.ofMillis(200)); // no answer to an ACK
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).delayAcks(Duration.ofMillis(1_700));
+
+        Response reinvited = call.requestInDialog(Request.INVITE, Map.of());
+        assertThat(reinvited.getStatusCode()).isEqualTo(200);
+        org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(trunk1.requests().stream()
+                .filter(r -> r.getMethod().equals(Request.ACK)).map(TestUserAgent::body).toList())
+                .as("the phone's answer reaches the trunk in its ACK").contains(TestUserAgent.ANSWER_SDP));
+        call.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    @Test
+    void shouldForgetTheCallersByeTransactionSoonAfterAnsweringIt() throws Exception {
+        // Timer J kept it (the parsed BYE and its 200) 32 s on UDP; a BYE retransmitted later is answered anew
+        edge.account("brief", "pw-br", true);
+        routeTo("out-t1");
+        var call = phone.call(edge.uri("+15557654321"), "brief", "pw-br");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        assertThat(trunk1.receivedWithin(Request.ACK, null, WAIT)).isTrue();
+
+        Request bye = call.bye();
+        String branch = ((javax.sip.header.ViaHeader) bye.getHeader(javax.sip.header.ViaHeader.NAME)).getBranch();
+        shared.events().await(call.callId(), CallEventType.ENDED, WAIT);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(12))
+                .until(() -> !edge.edge.keepsServerTransaction(branch));
+    }
+
+    @Test
     void shouldAnswerATrunksDigestChallengeWithItsCredentials() throws Exception {
         edge.account("liam", "pw-l", true);
         edge.publishTrunk(EdgeFixture.trunk("out-t1", trunk1.port()).setHasCredentials(true).build());

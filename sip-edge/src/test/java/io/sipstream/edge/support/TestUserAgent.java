@@ -75,6 +75,8 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     private volatile String challengeRealm;
     private volatile String advertised;
     private volatile boolean silent;
+    private volatile Duration ackDelay = Duration.ZERO;
+    private volatile Runnable beforeReInviteAck = () -> { };
 
     private final String transport;
 
@@ -169,6 +171,21 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     /** From now on answers no request (they are still recorded): a phone that lost its network or its power. */
     public TestUserAgent goSilent() {
         this.silent = true;
+        return this;
+    }
+
+    /**
+     * From now on acknowledges a 2xx to its re-INVITEs this much later: what a loaded peer or network does (the
+     * far side retransmits its 2xx meanwhile, every 500 ms, then 1 s, 2 s ...).
+     */
+    public TestUserAgent delayAcks(Duration delay) {
+        this.ackDelay = delay;
+        return this;
+    }
+
+    /** Runs when a 2xx to a re-INVITE of this agent's has come, before its ACK goes (and before {@link #delayAcks}). */
+    public TestUserAgent beforeReInviteAck(Runnable hook) {
+        this.beforeReInviteAck = hook;
         return this;
     }
 
@@ -301,6 +318,9 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
                 return;
             }
             if (status >= 200) {
+                // only the 2xx to the call's own INVITE: a 2xx to a re-INVITE that comes again before its ACK (the edge
+                // retransmits it every 500 ms) is acknowledged by inDialog, with the answer to its offer
+                if (cseq(r) != cseq(request)) return;
                 if (status < 300 && request.getMethod().equals(Request.INVITE) && event.getDialog() != null) {
                     dialog = event.getDialog();
                     dialog.sendAck(dialog.createAck(cseq(r)));
@@ -385,10 +405,12 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         public Request request() { return request; }
 
         /** Hangs up an answered call. */
-        public void bye() throws Exception {
+        /** Hangs up; returns the BYE sent. */
+        public Request bye() throws Exception {
             Request bye = dialog.createRequest(Request.BYE);
             ClientTransaction ct = provider.getNewClientTransaction(bye);
             dialog.sendRequest(ct);
+            return bye;
         }
 
         /** Cancels a ringing call (of the latest INVITE sent); {@link #awaitCancelAnswer} reads the CANCEL's own answer. */
@@ -526,6 +548,8 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         Response answer = answers.poll(10, TimeUnit.SECONDS);
         if (answer == null) throw new AssertionError(method + " got no final response");
         if (method.equals(Request.INVITE) && answer.getStatusCode() / 100 == 2) {
+            beforeReInviteAck.run();
+            if (ackDelay.isPositive()) Thread.sleep(ackDelay.toMillis());
             Request ack = d.createAck(cseq(answer));
             ack.setContent(ANSWER_SDP, headers.createContentTypeHeader("application", "sdp"));
             d.sendAck(ack);
