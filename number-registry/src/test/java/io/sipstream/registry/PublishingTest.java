@@ -33,8 +33,8 @@ class PublishingTest {
     void shouldPublishAccountsNumbersAndTrunksAndTombstoneDeletes() {
         // Given a trunk with credentials, an account with a number, a password and a dial plan
         assertThat(r.put("/v1/trunks/pub-t1", """
-                {"host": "10.0.0.5", "port": 5080, "transport": "tcp", "callerIdFormat": "national",
-                 "register": true, "username": "pub-user", "password": "Pub-Trunk-Secret"}""").statusCode()).isEqualTo(201);
+                {"host": "10.0.0.5", "port": 5080, "transport": "tcp", "callerIdFormat": "national", "allowedCidrs": ["0.0.0.0/0"],
+                 "allowAnySource": true, "register": true, "username": "pub-user", "password": "Pub-Trunk-Secret"}""").statusCode()).isEqualTo(201);
         assertThat(r.put("/v1/accounts/pub1", """
                 {"displayName": "Pub", "region": "US", "defaultCallerId": "+15554440001", "outboundTrunk": "pub-t1",
                  "creditLimit": "25.5", "maxCallsPerSecond": 3}""").statusCode()).isEqualTo(201);
@@ -66,6 +66,8 @@ class PublishingTest {
             assertThat(trunk.getCallerIdFormat()).isEqualTo(CallerIdFormat.NATIONAL);
             assertThat(trunk.getHasCredentials()).isTrue();
             assertThat(trunk.getRegister()).isTrue();
+            assertThat(trunk.getAllowAnySource()).isTrue();
+            assertThat(trunk.getAllowedCidrs()).containsExactly("0.0.0.0/0");
         });
 
         // and no secret is on any topic

@@ -297,6 +297,29 @@ class RegistryApiTest {
     }
 
     @Test
+    void shouldRefuseAllowListsWiderThanOneProviderUnlessTheTrunkSaysAnySource() {
+        assertError(r.put("/v1/trunks/wide1", "{\"host\": \"h\", \"allowedCidrs\": [\"203.0.113.7\", \"0.0.0.0/0\"]}"), 400,
+                "allowedCidrs[1]", "'0.0.0.0/0' is wider than /16");
+        assertError(r.put("/v1/trunks/wide1", "{\"host\": \"h\", \"allowedCidrs\": [\"10.0.0.0/15:5060\"]}"), 400,
+                "allowedCidrs[0]", "allowAnySource");
+        assertError(r.put("/v1/trunks/wide1", "{\"host\": \"h\", \"allowedCidrs\": [\"2001:d00::/24\"]}"), 400,
+                "allowedCidrs[0]", "wider than /32");
+        assertError(r.put("/v1/trunks/wide1", "{\"host\": \"h\", \"allowedCidrs\": [\"0.0.0.0/0\"], \"allowAnySource\": \"yes\"}"),
+                400, "allowAnySource", "true or false");
+        assertThat(r.get("/v1/trunks/wide1").statusCode()).isEqualTo(404);
+
+        HttpResponse<String> narrow = r.put("/v1/trunks/wide2", "{\"host\": \"h\", \"allowedCidrs\": [\"10.1.0.0/16\"]}");
+        assertThat(narrow.statusCode()).as(narrow.body()).isEqualTo(201);
+        assertThat(json(narrow).get("allowAnySource").asBoolean()).isFalse();
+
+        HttpResponse<String> meant = r.put("/v1/trunks/wide3", "{\"host\": \"h\", \"allowedCidrs\": [\"0.0.0.0/0\"], \"allowAnySource\": true}");
+        assertThat(meant.statusCode()).as(meant.body()).isEqualTo(201);
+        JsonNode stored = json(r.get("/v1/trunks/wide3"));
+        assertThat(stored.get("allowAnySource").asBoolean()).isTrue();
+        assertThat(stored.get("allowedCidrs").toString()).isEqualTo("[\"0.0.0.0/0\"]");
+    }
+
+    @Test
     void shouldSealTrunkSecretsAndNeverShowThem() {
         HttpResponse<String> created = r.put("/v1/trunks/tr1", """
                 {"host": "127.0.0.1", "port": 5090, "transport": "UDP", "allowedCidrs": ["192.0.2.0/24", "2001:db8::/32"],

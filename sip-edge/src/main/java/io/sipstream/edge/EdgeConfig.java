@@ -2,6 +2,7 @@ package io.sipstream.edge;
 
 import io.sipstream.edge.call.SessionTimer;
 import io.sipstream.edge.overload.SetupLimiter;
+import io.sipstream.edge.sip.tcp.ConnectionLimits;
 import io.sipstream.platform.config.ConfigException;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.kafka.KafkaSettings;
@@ -40,12 +41,14 @@ public record EdgeConfig(
         int maxMessageSize,
         int maxServerTransactions,
         int maxClientTransactions,
-        int maxTcpConnections,
+        ConnectionLimits tcpConnections,
         int udpReceiveBuffer,
         Duration nonceTtl,
         List<String> authAlgorithms,
         int rateLimitPerSecond,
+        int trunkRateLimitPerSecond,
         int banAfter,
+        int banSourceUsers,
         Duration banDuration,
         int registrarMinExpires,
         int registrarMaxExpires,
@@ -145,14 +148,18 @@ public record EdgeConfig(
                 s.integer("edge.sip.max.message.size", 16_384, 4096, 1_048_576),
                 s.integer("edge.sip.max.server.transactions", 10_000, 10, 1_000_000),
                 s.integer("edge.sip.max.client.transactions", 10_000, 10, 1_000_000),
-                s.integer("edge.sip.max.tcp.connections", 1024, 1, 100_000),
+                tcpConnections(s, max),
                 // the kernel's queue of datagrams not yet read: JAIN-SIP's default (64 KiB) overflowed at every
                 // young collection above 250 calls/s (the lost INVITEs and 200s came back as retransmissions
                 // and 408s); the kernel caps it at net.core.rmem_max, and the edge warns when it does
                 s.integer("edge.sip.udp.receive.buffer", 4 << 20, 65_536, 256 << 20),
                 nonceTtl, algorithms,
                 s.integer("edge.ratelimit.per.second", 50, 1, 1_000_000),
-                s.integer("edge.auth.ban.after", 10, 1, 1_000_000), banDuration,
+                // a carrier's requests, all its addresses together: the whole edge holds ~400 calls/s (~1,200 requests/s)
+                // on two cores, so this only stops a trunk gone mad, never one the edge could serve
+                s.integer("edge.ratelimit.trunk.per.second", 2000, 1, 1_000_000),
+                s.integer("edge.auth.ban.after", 10, 1, 1_000_000),
+                s.integer("edge.auth.ban.source.users", 10, 1, 1_000_000), banDuration,
                 min, max, s.integer("edge.registrar.max.contacts", 10, 1, 1000),
                 s.integer("edge.upstream.register.expires", 600, 60, 86_400),
                 // failed OPTIONS probes in a row (no answer, 408, 5xx) before a trunk is down and skipped
@@ -180,6 +187,20 @@ public record EdgeConfig(
         Duration target = s.duration("edge.overload.target.latency", Duration.ofSeconds(1));
         positive("edge.overload.target.latency", target);
         return new SetupLimiter.Settings(s.bool("edge.overload.enabled", true), min, max, target);
+    }
+
+    private static ConnectionLimits tcpConnections(Settings s, int registrarMaxExpires) {
+        // a connection costs no thread on the NIO processors, only a file descriptor and a few KiB: the cap keeps
+        // descriptors for the rest of the process (the edge lowers it at start when the process' own limit is lower)
+        int max = s.integer("edge.sip.max.tcp.connections", 10_000, 1, 1_000_000);
+        // an office's phones share one public address: many may hold a connection each
+        int perSource = s.integer("edge.sip.tcp.max.connections.per.source", 100, 1, 1_000_000);
+        Duration message = s.duration("edge.sip.tcp.message.timeout", Duration.ofSeconds(10));
+        positive("edge.sip.tcp.message.timeout", message);
+        // longer than the longest registration: a TCP phone that only re-registers must stay reachable on its connection
+        Duration idle = s.duration("edge.sip.tcp.idle.timeout", Duration.ofSeconds(registrarMaxExpires + 60L));
+        positive("edge.sip.tcp.idle.timeout", idle);
+        return new ConnectionLimits(max, perSource, message, idle);
     }
 
     /** RFC 4028 session timers: the interval the edge asks for and the longest it grants (0: none), and the shortest it takes. */

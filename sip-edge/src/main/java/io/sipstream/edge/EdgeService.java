@@ -28,12 +28,15 @@ import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.registrar.Bindings;
 import io.sipstream.edge.registrar.Registrar;
 import io.sipstream.edge.registrar.RegistrarMetrics;
+import io.sipstream.edge.sip.CheckedMessageParserFactory;
 import io.sipstream.edge.sip.EdgeSipListener;
 import io.sipstream.edge.sip.QueueDelayValve;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipStackProperties;
 import io.sipstream.edge.sip.StoreExecutor;
+import io.sipstream.edge.sip.tcp.ConnectionLimits;
+import io.sipstream.edge.sip.tcp.GuardedProcessorFactory;
 import io.sipstream.edge.trunk.TrunkCredentialStore;
 import io.sipstream.edge.trunk.TrunkDirectory;
 import io.sipstream.edge.trunk.TrunkHealth;
@@ -122,6 +125,8 @@ public final class EdgeService implements AutoCloseable {
         QueueDelayValve valve = QueueDelayValve.of(sip.stack());
         valve.start(queueShedder, responder, config.retryAfterSeconds());
         metrics.sipLayer(queueShedder, valve);
+        CheckedMessageParserFactory parsers = CheckedMessageParserFactory.of(sip.stack());
+        metrics.sipTransport(parsers == null ? null : parsers.malformed(), GuardedProcessorFactory.guardOf(sip.stack()));
         TrunkCredentialStore trunkCredentials = new TrunkCredentialStore(redis, keys,
                 config.secretsKey() == null ? null : new SecretBox(config.secretsKey()));
         Bindings bindings = new Bindings(redis, keys);
@@ -134,11 +139,12 @@ public final class EdgeService implements AutoCloseable {
                 config.retryAfterSeconds(), config.interimInterval(), config.maxCallDuration(), config.sessionTimers());
 
         NonceStore nonces = new NonceStore(config.nonceTtl());
-        AuthBans bans = new AuthBans(config.banAfter(), config.banDuration());
-        RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), bans);
+        AuthBans bans = new AuthBans(config.banAfter(), config.banSourceUsers(), config.banDuration());
+        RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), new RateLimiter(config.trunkRateLimitPerSecond()),
+                bans, allowList);
         DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers(),
                 config.authAlgorithms());
-        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, responder, System::currentTimeMillis,
+        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, allowList, responder, System::currentTimeMillis,
                 new AuthMetrics(ctx.metrics(), bans, guard));
 
         EdgeSipListener listener = new EdgeSipListener(sip, guard)
@@ -191,7 +197,8 @@ public final class EdgeService implements AutoCloseable {
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (String t : config.transports()) ports.put(t, config.sipPort());
         Properties props = SipStackProperties.build(new SipStackProperties.Limits(config.sipThreads(), config.maxMessageSize(),
-                config.maxServerTransactions(), config.maxClientTransactions(), config.maxTcpConnections(), config.udpReceiveBuffer()));
+                config.maxServerTransactions(), config.maxClientTransactions(), withinDescriptorLimit(config.tcpConnections()),
+                config.udpReceiveBuffer()));
         int granted = SipStackProperties.grantedUdpReceiveBuffer(config.udpReceiveBuffer());
         if (granted >= 0 && granted < config.udpReceiveBuffer()) {
             log.warn("the kernel grants SIP's UDP socket a receive buffer of {} bytes, not the {} of edge.sip.udp.receive.buffer: "
@@ -204,6 +211,22 @@ public final class EdgeService implements AutoCloseable {
         }
         return new SipEndpoint.Spec("sipstream-edge-" + config.edgeId() + "-" + System.nanoTime(), config.sipHost(),
                 config.advertisedHost(), ports, props, "sipstream");
+    }
+
+    /**
+     * The connection limits, the total lowered to what the process' file descriptor limit leaves after a reserve
+     * for everything else (Kafka, Redis, the journal, connections to trunks): past it accept() fails, and JAIN-SIP's
+     * selector retries it in a loop.
+     */
+    static ConnectionLimits withinDescriptorLimit(ConnectionLimits limits) {
+        long descriptors = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
+        if (descriptors <= 0) return limits;
+        int room = (int) Math.min(Integer.MAX_VALUE, descriptors > 2048 ? descriptors - 1024 : descriptors / 2);
+        if (limits.maxConnections() <= room) return limits;
+        log.warn("edge.sip.max.tcp.connections is {}, but the process may open {} files: at most {} TCP and TLS connections are "
+                + "taken (raise the limit, e.g. ulimit -n or LimitNOFILE)", limits.maxConnections(), descriptors, room);
+        return new ConnectionLimits(room, limits.maxPerSource(), limits.messageTimeout(), limits.idleTimeout());
     }
 
     /** The ports SIP listens on, by transport. */

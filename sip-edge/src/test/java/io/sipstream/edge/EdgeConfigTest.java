@@ -96,6 +96,38 @@ class EdgeConfigTest {
     }
 
     @Test
+    void shouldLimitTcpConnectionsAndCarrierRatesByDefault() {
+        EdgeConfig c = EdgeConfig.from(settings(Map.of()));
+        assertThat(c.tcpConnections()).isEqualTo(new io.sipstream.edge.sip.tcp.ConnectionLimits(10_000, 100, Duration.ofSeconds(10),
+                Duration.ofSeconds(3600 + 60)));
+        assertThat(EdgeConfig.from(settings(Map.of("edge.registrar.max.expires", "600"))).tcpConnections().idleTimeout())
+                .as("longer than the longest registration").isEqualTo(Duration.ofSeconds(660));
+        assertThat(c.trunkRateLimitPerSecond()).isEqualTo(2000);
+        assertThat(c.rateLimitPerSecond()).isEqualTo(50);
+        assertThat(c.banAfter()).isEqualTo(10);
+        assertThat(c.banSourceUsers()).isEqualTo(10);
+        var props = EdgeService.endpointSpec(c).stackProperties();
+        assertThat(props.getProperty("gov.nist.javax.sip.MESSAGE_PROCESSOR_FACTORY"))
+                .isEqualTo(io.sipstream.edge.sip.tcp.GuardedProcessorFactory.class.getName());
+        assertThat(props.getProperty("gov.nist.javax.sip.MESSAGE_PARSER_FACTORY"))
+                .isEqualTo(io.sipstream.edge.sip.CheckedMessageParserFactory.class.getName());
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.sip.tcp.message.timeout", "0s")))).hasMessageContaining("edge.sip.tcp.message.timeout");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.sip.tcp.idle.timeout", "-1s")))).hasMessageContaining("edge.sip.tcp.idle.timeout");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.sip.tcp.max.connections.per.source", "0"))))
+                .hasMessageContaining("edge.sip.tcp.max.connections.per.source");
+    }
+
+    @Test
+    void shouldKeepTcpConnectionsWithinTheProcessFileLimit() {
+        var limits = new io.sipstream.edge.sip.tcp.ConnectionLimits(Integer.MAX_VALUE, 100, Duration.ofSeconds(10), Duration.ofHours(1));
+        long descriptors = ((com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getMaxFileDescriptorCount();
+        assertThat((long) EdgeService.withinDescriptorLimit(limits).maxConnections()).isLessThan(descriptors);
+        var few = new io.sipstream.edge.sip.tcp.ConnectionLimits(100, 10, Duration.ofSeconds(10), Duration.ofHours(1));
+        assertThat(EdgeService.withinDescriptorLimit(few)).isEqualTo(few);
+    }
+
+    @Test
     void shouldAcceptTheWildcardWithAnAdvertisedAddress() {
         EdgeConfig c = EdgeConfig.from(settings(Map.of("sip.host", "0.0.0.0", "sip.advertised.host", "203.0.113.5")));
         assertThat(c.advertisedHost()).isEqualTo("203.0.113.5");

@@ -117,6 +117,7 @@ public final class AvroRecords {
                 .setTransport(Transport.valueOf(d.transport().toUpperCase(Locale.ROOT)))
                 .setEnabled(d.enabled())
                 .setAllowedCidrs(List.copyOf(d.allowedCidrs()))
+                .setAllowAnySource(d.allowAnySource())
                 .setCallerIdFormat(CallerIdFormat.valueOf(d.callerIdFormat().toUpperCase(Locale.ROOT)))
                 .setTechPrefix(d.techPrefix())
                 .setMaxChannels(d.maxChannels())

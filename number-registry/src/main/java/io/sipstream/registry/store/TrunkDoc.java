@@ -6,11 +6,12 @@ import java.util.List;
 /**
  * A trunk as kept in Redis under {@code trunk:<id>} (JSON) and shown by the API. The digest
  * password lives apart, sealed, in {@code trunkcred:<id>}; this record says only whether there is one.
+ * {@code allowAnySource} is false in documents written before it existed.
  * {@code optionsInterval}: seconds between the edges' OPTIONS probes, 0 none. {@code destinations}: what
  * the trunk carries (empty: everything); {@code rateDeckId}: the carrier's rate deck, for least-cost routes.
  */
 public record TrunkDoc(String id, String host, int port, String transport, boolean enabled, List<String> allowedCidrs,
-                       String callerIdFormat, String techPrefix, int maxChannels, boolean allowRefer,
+                       boolean allowAnySource, String callerIdFormat, String techPrefix, int maxChannels, boolean allowRefer,
                        boolean allowRedirect, List<Integer> finalCodes, boolean register, String username,
                        String realm, boolean hasCredentials, long version, Instant updatedAt, Integer optionsInterval,
                        List<Destination> destinations, String rateDeckId) {

@@ -30,10 +30,14 @@ import java.util.Set;
  * {@code trunkcred:<id>} {username, secret, realm}; it is never returned nor published (the topic
  * record says only hasCredentials). A PUT without a password keeps the stored one when the
  * username is unchanged, so a read-modify-write of a trunk does not lose it.
+ *
+ * <p>A source on a trunk's allow-list calls in without authenticating, so an entry wider than one
+ * provider's addresses ({@link SourceRule#wide()}: 0.0.0.0/0, anything shorter than /16) is refused
+ * unless the trunk says {@code allowAnySource: true}: a typo must not open the edge to everyone.
  */
 public final class TrunkService {
     public static final List<Integer> DEFAULT_FINAL_CODES = List.of(486, 600, 603, 404, 484, 485);
-    private static final Set<String> FIELDS = Set.of("host", "port", "transport", "enabled", "allowedCidrs",
+    private static final Set<String> FIELDS = Set.of("host", "port", "transport", "enabled", "allowedCidrs", "allowAnySource",
             "callerIdFormat", "techPrefix", "maxChannels", "allowRefer", "allowRedirect", "finalCodes", "register",
             "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials", "optionsInterval",
             "destinations", "rateDeckId");
@@ -77,16 +81,27 @@ public final class TrunkService {
         if (!TRANSPORTS.contains(transport)) throw ApiException.unprocessable("transport", "'" + Ids.abbreviate(transport) + "' is not udp, tcp or tls");
         List<String> cidrs = new ArrayList<>();
         List<String> givenCidrs = b.strings("allowedCidrs");
+        boolean allowAnySource = b.bool("allowAnySource", false);
         if (givenCidrs != null) {
+            List<SourceRule> rules = new ArrayList<>();
             for (int i = 0; i < givenCidrs.size(); i++) {
                 try {
                     // the edge matches with the same rule: what it could not match is refused here
-                    String c = SourceRule.parse(givenCidrs.get(i)).canonical();
-                    if (!cidrs.contains(c)) cidrs.add(c);
+                    rules.add(SourceRule.parse(givenCidrs.get(i)));
                 } catch (InvalidSourceRuleException e) {
                     throw ApiException.unprocessable("allowedCidrs[" + i + "]",
                             "not an address, CIDR block or address:port: " + e.getMessage());
                 }
+            }
+            for (int i = 0; i < rules.size(); i++) {
+                SourceRule rule = rules.get(i);
+                if (rule.wide() && !allowAnySource) {
+                    throw ApiException.badRequest("allowedCidrs[" + i + "]", "'" + rule.canonical() + "' is wider than /"
+                            + (rule.ipv6() ? SourceRule.WIDEST_IPV6_PREFIX : SourceRule.WIDEST_IPV4_PREFIX)
+                            + ": every source in it could call in as this trunk without authenticating; list the provider's"
+                            + " own addresses, or set \"allowAnySource\": true to mean it");
+                }
+                if (!cidrs.contains(rule.canonical())) cidrs.add(rule.canonical());
             }
         }
         String callerIdFormat = lower(b.string("callerIdFormat"), "e164");
@@ -151,7 +166,7 @@ public final class TrunkService {
                 throw ApiException.unprocessable("register", "registering at the provider needs username and password");
             }
             TrunkDoc next = new TrunkDoc(id, trunkHost, port == null ? 5060 : port, transport, b.bool("enabled", true), cidrs,
-                    callerIdFormat, techPrefix, maxChannels == null ? 0 : maxChannels, b.bool("allowRefer", false),
+                    allowAnySource, callerIdFormat, techPrefix, maxChannels == null ? 0 : maxChannels, b.bool("allowRefer", false),
                     b.bool("allowRedirect", false), codes, register, username, realm, hasCredentials,
                     store.nextVersion(), clock.instant(), optionsInterval, destinations, rateDeckId);
             Change change = new Change().expect(key, currentJson).set(key, RegistryStore.encode(next))

@@ -29,6 +29,14 @@ public final class SourceRule {
     /** The port of a rule that is not pinned to one. */
     public static final int ANY_PORT = 0;
 
+    /**
+     * Prefixes shorter than these admit more sources than any one provider sends from (a /16 is 65,536 IPv4
+     * addresses, a /32 a whole ISP's IPv6 allocation): a trunk allow-list entry that wide makes nearly anyone an
+     * unauthenticated trunk, so it must be asked for explicitly ({@link #wide()}).
+     */
+    public static final int WIDEST_IPV4_PREFIX = 16;
+    public static final int WIDEST_IPV6_PREFIX = 32;
+
     /** Rules that name fewer sources first: a pinned port, then the longer prefix. */
     public static final Comparator<SourceRule> MOST_SPECIFIC_FIRST = Comparator
             .comparing((SourceRule r) -> r.port == ANY_PORT)
@@ -42,11 +50,16 @@ public final class SourceRule {
     private final byte[] network;
     private final int prefix;
     private final int port;
+    // IPv4 rules also as ints, so a datagram's source is matched without parsing it into bytes
+    private final int ipv4Network;
+    private final int ipv4Mask;
 
     private SourceRule(byte[] network, int prefix, int port) {
         this.network = network;
         this.prefix = prefix;
         this.port = port;
+        this.ipv4Mask = network.length == 4 && prefix > 0 ? -1 << (32 - prefix) : 0;
+        this.ipv4Network = network.length == 4 ? java.nio.ByteBuffer.wrap(network).getInt() & ipv4Mask : 0;
     }
 
     /** Reads an allow-list entry; the exception's message says what is wrong with it. */
@@ -124,6 +137,32 @@ public final class SourceRule {
         }
     }
 
+    /**
+     * A dotted-quad IPv4 literal as an unsigned 32-bit value, or -1 for anything else (IPv6 included: use
+     * {@link #literal}). Reads the text in place: no allocation, for a check made on every SIP message.
+     */
+    public static long ipv4(String ip) {
+        if (ip == null) return -1;
+        int n = ip.length();
+        if (n < 7 || n > 15) return -1;
+        long value = 0;
+        int parts = 0;
+        int i = 0;
+        while (i <= n) {
+            int start = i;
+            int part = 0;
+            while (i < n && ip.charAt(i) >= '0' && ip.charAt(i) <= '9') part = part * 10 + (ip.charAt(i++) - '0');
+            int digits = i - start;
+            if (digits == 0 || digits > 3 || part > 255 || (digits > 1 && ip.charAt(start) == '0')) return -1;
+            value = value << 8 | part;
+            parts++;
+            if (i == n) break;
+            if (ip.charAt(i) != '.' || parts == 4) return -1;
+            i++;
+        }
+        return parts == 4 ? value : -1;
+    }
+
     private static byte[] mask(byte[] address, int prefix) {
         byte[] out = address.clone();
         for (int i = 0; i < out.length; i++) {
@@ -148,7 +187,17 @@ public final class SourceRule {
         return Arrays.equals(mask(source, prefix), network);
     }
 
+    /** Whether a packet from this IPv4 address (the value of {@link #ipv4}, not -1) and port is covered. */
+    public boolean matchesIpv4(long address, int sourcePort) {
+        if (network.length != 4 || address < 0) return false;
+        if (port != ANY_PORT && port != sourcePort) return false;
+        return ((int) address & ipv4Mask) == ipv4Network;
+    }
+
     public int prefix() { return prefix; }
+
+    /** Whether the rule covers more sources than one provider's: a prefix shorter than /16 (IPv4) or /32 (IPv6). */
+    public boolean wide() { return prefix < (ipv6() ? WIDEST_IPV6_PREFIX : WIDEST_IPV4_PREFIX); }
 
     /** The source port the rule is pinned to, or {@link #ANY_PORT}. */
     public int port() { return port; }

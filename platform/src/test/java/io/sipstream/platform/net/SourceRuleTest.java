@@ -102,6 +102,41 @@ class SourceRuleTest {
     }
 
     @Test
+    void shouldMatchDottedQuadsWithoutParsingThemIntoBytesAsTheByteMatchDoes() {
+        assertThat(SourceRule.ipv4("0.0.0.0")).isZero();
+        assertThat(SourceRule.ipv4("255.255.255.255")).isEqualTo(0xFFFF_FFFFL);
+        assertThat(SourceRule.ipv4("203.0.113.7")).isEqualTo(0xCB00_7107L);
+        for (String notOne : new String[] {"1.2.3", "1.2.3.4.5", "1.2.3.", ".1.2.3", "1..2.3", "256.1.1.1", "01.2.3.4", "1.2.3.4 ",
+                "a.b.c.d", "::1", "::ffff:127.0.0.1", "", "1234.1.1.1"}) {
+            assertThat(SourceRule.ipv4(notOne)).as(notOne).isEqualTo(-1);
+        }
+        assertThat(SourceRule.ipv4(null)).isEqualTo(-1);
+        String[] rules = {"10.0.0.0/8", "10.0.0.0/9", "0.0.0.0/0", "127.0.0.1:5090", "10.0.0.0/24:5060", "203.0.113.7", "2001:db8::/32"};
+        String[] sources = {"10.9.8.7", "10.200.8.7", "10.127.8.7", "198.51.100.1", "127.0.0.1", "127.0.0.2", "10.0.0.200", "10.0.1.1",
+                "203.0.113.7", "203.0.113.8", "255.255.255.255"};
+        for (String r : rules) {
+            SourceRule rule = SourceRule.parse(r);
+            for (String ip : sources) {
+                for (int port : new int[] {5060, 5061, 5090}) {
+                    assertThat(rule.matchesIpv4(SourceRule.ipv4(ip), port)).as(r + " " + ip + ":" + port).isEqualTo(rule.matches(ip, port));
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldCallPrefixesWiderThanOneProvidersWide() {
+        assertThat(SourceRule.parse("0.0.0.0/0").wide()).isTrue();
+        assertThat(SourceRule.parse("10.0.0.0/15").wide()).isTrue();
+        assertThat(SourceRule.parse("0.0.0.0/0:5060").wide()).as("a pinned port still admits every host").isTrue();
+        assertThat(SourceRule.parse("10.0.0.0/16").wide()).isFalse();
+        assertThat(SourceRule.parse("203.0.113.7").wide()).isFalse();
+        assertThat(SourceRule.parse("::/0").wide()).isTrue();
+        assertThat(SourceRule.parse("2001:d00::/24").wide()).isTrue();
+        assertThat(SourceRule.parse("2001:db8::/32").wide()).isFalse();
+    }
+
+    @Test
     void shouldOrderPinnedPortsThenLongerPrefixesFirst() {
         List<SourceRule> rules = new ArrayList<>(List.of(SourceRule.parse("10.0.0.0/8"), SourceRule.parse("10.0.0.0/24"),
                 SourceRule.parse("10.0.0.0/8:5060"), SourceRule.parse("10.0.0.7")));

@@ -11,20 +11,24 @@ import org.slf4j.LoggerFactory;
 /**
  * Authenticates a request of an account and answers it when it fails: 401 with a fresh
  * challenge, 400 when the digest was computed for another Request-URI, or 403 after wrong
- * credentials (both counted toward the source's ban). Blocking
- * (Redis): call off SIP threads.
+ * credentials (both counted toward a ban of the source and the user it claimed, {@link AuthBans};
+ * never from a source on a trunk's allow-list: forged requests must not get a carrier banned).
+ * Blocking (Redis): call off SIP threads.
  */
 public final class SipAuthenticator {
     private static final Logger log = LoggerFactory.getLogger(SipAuthenticator.class);
     private final DigestAuth digest;
     private final AuthBans bans;
+    private final TrunkAllowList trunks;
     private final SipResponder responder;
     private final LongSupplier clock;
     private final AuthMetrics metrics;
 
-    public SipAuthenticator(DigestAuth digest, AuthBans bans, SipResponder responder, LongSupplier clock, AuthMetrics metrics) {
+    public SipAuthenticator(DigestAuth digest, AuthBans bans, TrunkAllowList trunks, SipResponder responder, LongSupplier clock,
+            AuthMetrics metrics) {
         this.digest = digest;
         this.bans = bans;
+        this.trunks = trunks;
         this.responder = responder;
         this.clock = clock;
         this.metrics = metrics;
@@ -36,7 +40,7 @@ public final class SipAuthenticator {
         AuthOutcome outcome = digest.check(st.getRequest(), now);
         switch (outcome) {
             case AuthOutcome.Authenticated ok -> {
-                bans.recordSuccess(source.ip());
+                bans.recordSuccess(source.ip(), ClaimedUser.of(st.getRequest()));
                 return ok;
             }
             case AuthOutcome.Challenge challenge -> {
@@ -48,14 +52,14 @@ public final class SipAuthenticator {
             }
             case AuthOutcome.BadRequest bad -> {
                 metrics.badRequest();
-                if (bans.recordFailure(source.ip(), now)) banned(source);
+                failed(st, source, now);
                 log.info("auth refused from {}:{}: {}", source.ip(), source.port(), bad.reason());
                 responder.reject(st, Response.BAD_REQUEST, bad.reason()); // says nothing about the account
                 return null;
             }
             case AuthOutcome.Forbidden forbidden -> {
                 metrics.forbidden();
-                if (bans.recordFailure(source.ip(), now)) banned(source);
+                failed(st, source, now);
                 log.info("auth failed from {}:{}: {}", source.ip(), source.port(), forbidden.reason());
                 // the reason stays in the log: telling the caller would tell a scanner which usernames exist
                 responder.respond(st, Response.FORBIDDEN);
@@ -64,8 +68,19 @@ public final class SipAuthenticator {
         }
     }
 
-    private void banned(SipSource source) {
-        metrics.banned();
-        log.warn("source {} banned after repeated authentication failures", source.ip());
+    private void failed(ServerTransaction st, SipSource source, long now) {
+        if (trunks.trunkIdOf(source.ip(), source.port()) != null) return;
+        String user = ClaimedUser.of(st.getRequest());
+        switch (bans.recordFailure(source.ip(), user, now)) {
+            case SOURCE -> {
+                metrics.banned(AuthBans.Ban.SOURCE);
+                log.warn("source {} banned after authentication failures of several users", source.ip());
+            }
+            case USER -> {
+                metrics.banned(AuthBans.Ban.USER);
+                log.warn("user '{}' banned at source {} after repeated authentication failures", user, source.ip());
+            }
+            case NONE -> { }
+        }
     }
 }

@@ -9,19 +9,22 @@ import io.micrometer.core.instrument.Timer;
 import io.sipstream.edge.overload.Backlog;
 import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
+import io.sipstream.edge.sip.MalformedMessages;
 import io.sipstream.edge.sip.QueueDelayValve;
+import io.sipstream.edge.sip.tcp.ConnectionGuard;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The edge's call metrics: calls in progress, attempts, the wait for a verdict, rejects by status, and
  * per trunk ({@link TrunkMetrics}); and overload control: calls in set-up, their current limit, new calls refused
  * for it, by the SIP layer or for the call events' backlog, the SIP layer's queueing delay; the call events waiting
- * for the journal and for Kafka. Nothing here builds a meter per call: a status' counter is made once and kept.
+ * for the journal and for Kafka; the SIP transport: malformed messages, TCP and TLS connections. Nothing here builds a meter per call: a status' counter is made once and kept.
  */
 public final class EdgeMetrics {
     private final MeterRegistry registry;
@@ -57,6 +60,36 @@ public final class EdgeMetrics {
                 .description("how long the oldest UDP datagram still queued has waited for a SIP thread").register(registry);
         Gauge.builder("sipstream.edge.sip.queue.datagrams", valve, QueueDelayValve::queuedDatagrams)
                 .description("UDP datagrams read and waiting for a SIP thread").register(registry);
+    }
+
+    /**
+     * The SIP transport: malformed messages ({@code null}: not counted), and the TCP and TLS connections peers hold,
+     * opened, were refused and were closed, by why ({@code null}: no TCP or TLS listening point).
+     */
+    public void sipTransport(MalformedMessages malformed, ConnectionGuard connections) {
+        if (malformed != null) {
+            FunctionCounter.builder("sipstream.edge.sip.malformed", malformed, MalformedMessages::count)
+                    .description("SIP messages that did not parse or lacked a mandatory header (requests of them answered 400 or dropped)")
+                    .register(registry);
+        }
+        if (connections == null) return;
+        Gauge.builder("sipstream.edge.sip.connections", connections, ConnectionGuard::open)
+                .description("TCP and TLS connections peers hold open to the edge").register(registry);
+        FunctionCounter.builder("sipstream.edge.sip.connections.accepted", connections, ConnectionGuard::accepted)
+                .description("TCP and TLS connections peers opened (those refused at once too)").register(registry);
+        connectionCount("sipstream.edge.sip.connections.refused", "source", connections, ConnectionGuard::refusedForSource,
+                "TCP and TLS connections closed as they came, by the limit they were over");
+        connectionCount("sipstream.edge.sip.connections.refused", "total", connections, ConnectionGuard::refusedForTotal,
+                "TCP and TLS connections closed as they came, by the limit they were over");
+        String closed = "TCP and TLS connections the edge closed, by why (content_length: the edge's own connections too)";
+        connectionCount("sipstream.edge.sip.connections.closed", "message_timeout", connections, ConnectionGuard::closedForMessageTimeout, closed);
+        connectionCount("sipstream.edge.sip.connections.closed", "idle", connections, ConnectionGuard::closedForIdle, closed);
+        connectionCount("sipstream.edge.sip.connections.closed", "content_length", connections, ConnectionGuard::closedForContentLength, closed);
+    }
+
+    private void connectionCount(String name, String reason, ConnectionGuard connections, ToDoubleFunction<ConnectionGuard> count,
+                                 String description) {
+        FunctionCounter.builder(name, connections, count).tag("reason", reason).description(description).register(registry);
     }
 
     /** The call events' way out: queued for the journal, journalled and not yet acknowledged by Kafka, new INVITEs refused for them. */

@@ -5,7 +5,7 @@ import gov.nist.javax.sip.SipListenerExt;
 import io.sipstream.edge.log.CallMdc;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
+import java.util.function.BiPredicate;
 import javax.sip.ClientTransaction;
 import javax.sip.Dialog;
 import javax.sip.DialogState;
@@ -36,10 +36,10 @@ public final class EdgeSipListener implements SipListenerExt {
     private static final Logger log = LoggerFactory.getLogger(EdgeSipListener.class);
     private final SipEndpoint sip;
     private final SipResponder responder;
-    private final Predicate<SipSource> admit;
+    private final BiPredicate<SipSource, Request> admit;
     private final Map<String, RequestHandler> handlers = new ConcurrentHashMap<>();
 
-    public EdgeSipListener(SipEndpoint sip, Predicate<SipSource> admit) {
+    public EdgeSipListener(SipEndpoint sip, BiPredicate<SipSource, Request> admit) {
         this.sip = sip;
         this.responder = new SipResponder(sip);
         this.admit = admit;
@@ -67,7 +67,7 @@ public final class EdgeSipListener implements SipListenerExt {
         Request request = event.getRequest();
         String method = request.getMethod();
         SipSource source = SipSource.of(event);
-        if (!admit.test(source)) return; // flood or banned source: dropped without an answer
+        if (!admit.test(source, request)) return; // flood or banned source: dropped without an answer
         Dialog dialog = event.getDialog();
         Object owner = dialog == null ? null : dialog.getApplicationData();
         if (owner instanceof DialogHandler h) CallMdc.put(h.callId());

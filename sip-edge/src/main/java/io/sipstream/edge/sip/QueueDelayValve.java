@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>The wait measured is that of the oldest datagram in the UDP message processors' queues (JAIN-SIP's
  * reader thread stamps each datagram when it takes it from the socket). The queue is a protected field,
  * read by reflection; without it the edge warns once and refuses nothing for the queue's delay. TCP and
- * TLS have no such queue (a reader thread per connection hands messages to a pool): their waits are not
+ * TLS have no such queue (a selector thread reads every connection and hands messages to a pool): their waits are not
  * measured, but their new INVITEs are refused too while UDP's datagrams wait, the SIP threads being the
  * same CPU.
  *

@@ -1,17 +1,19 @@
 package io.sipstream.edge.sip;
 
+import io.sipstream.edge.sip.tcp.ConnectionLimits;
+import io.sipstream.edge.sip.tcp.GuardedProcessorFactory;
 import java.util.Properties;
 
 /**
  * The JAIN-SIP stack's limits. Its defaults are unlimited (threads, transactions, message size,
  * TCP connections, time a listener may hold a transaction), which lets one flood or one slow
- * callback take the process down; every one is set here.
+ * callback take the process down; every one is set here (TCP and TLS connections: {@link ConnectionLimits}).
  */
 public final class SipStackProperties {
 
     /** The limits a stack runs with. */
     public record Limits(int threads, int maxMessageSize, int maxServerTransactions, int maxClientTransactions,
-                         int maxTcpConnections, int udpReceiveBuffer) {}
+                         ConnectionLimits connections, int udpReceiveBuffer) {}
 
     public static Properties build(Limits limits) {
         Properties p = new Properties();
@@ -22,28 +24,39 @@ public final class SipStackProperties {
         p.setProperty("gov.nist.javax.sip.LOG_MESSAGE_CONTENT", "false");
         p.setProperty("gov.nist.javax.sip.TRACE_LEVEL", "ERROR");
         p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
+        // counts malformed messages and logs a sample a second, where the stack logged each one at ERROR
+        p.setProperty("gov.nist.javax.sip.MESSAGE_PARSER_FACTORY", CheckedMessageParserFactory.class.getName());
         // A finished transaction lingers for its retransmission timers (Timer J: 32 s on UDP); with this it keeps the
         // bytes it may resend instead of the parsed messages and its dialog. It was off for a while: under load the ACK
         // of a late-offer re-INVITE reached the trunk without its SDP. That was the test phone's doing, not this flag's:
         // it acknowledged the edge's retransmitted 2xx without the answer before its own ACK with it (OutboundCallTest
         // now delays that ACK past the retransmissions, with this on).
         p.setProperty("gov.nist.javax.sip.AGGRESSIVE_CLEANUP", "true");
+        // UDP: this many threads take datagrams from the socket's queue; TCP and TLS: as many more (JAIN-SIP's
+        // self-routing executor) parse and handle what the NIO selector thread read. TCP_POST_PARSING_THREAD_POOL_SIZE
+        // is for JAIN-SIP's blocking processors only, and a static pool shared by every stack in the process: not set
         p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", Integer.toString(limits.threads()));
-        p.setProperty("gov.nist.javax.sip.TCP_POST_PARSING_THREAD_POOL_SIZE", Integer.toString(Math.max(2, limits.threads() / 4)));
         p.setProperty("gov.nist.javax.sip.MAX_MESSAGE_SIZE", Integer.toString(limits.maxMessageSize()));
         p.setProperty("gov.nist.javax.sip.MAX_SERVER_TRANSACTIONS", Integer.toString(limits.maxServerTransactions()));
         p.setProperty("gov.nist.javax.sip.MAX_CLIENT_TRANSACTIONS", Integer.toString(limits.maxClientTransactions()));
-        p.setProperty("gov.nist.javax.sip.MAX_CONNECTIONS", Integer.toString(limits.maxTcpConnections()));
         p.setProperty("gov.nist.javax.sip.RECEIVE_UDP_BUFFER_SIZE", Integer.toString(limits.udpReceiveBuffer()));
+        // TCP and TLS on JAIN-SIP's NIO processors, under the edge's connection limits: the default blocking ones take a
+        // thread per connection, stop accepting at MAX_CONNECTIONS and never close a connection that sends nothing (its
+        // READ_TIMEOUT starts with a first line), so one host could hold every connection. The guard closes idle
+        // connections itself: JAIN-SIP's own idle auditor (NIO_MAX_SOCKET_IDLE_TIME) closes them from its timer thread
+        // while the selector thread adds to the same unsynchronised map.
+        p.setProperty("gov.nist.javax.sip.MESSAGE_PROCESSOR_FACTORY", GuardedProcessorFactory.class.getName());
+        limits.connections().addTo(p);
+        p.setProperty("gov.nist.javax.sip.NIO_MAX_SOCKET_IDLE_TIME", "0");
+        // connections the edge opens (to trunks over TCP or TLS) connect on the sending thread, as before: in
+        // NONBLOCKING mode JAIN-SIP opens a second connection when a request follows before the first has connected
+        p.setProperty("gov.nist.javax.sip.NIO_BLOCKING_MODE", "BLOCKING");
         // seconds a listener callback may hold a transaction's lock; ours return at once
         p.setProperty("gov.nist.javax.sip.MAX_LISTENER_RESPONSE_TIME", "8");
         // a ringing call lives at most 10 minutes; a non-INVITE transaction 2
         p.setProperty("gov.nist.javax.sip.MAX_TX_LIFETIME_INVITE", "600");
         p.setProperty("gov.nist.javax.sip.MAX_TX_LIFETIME_NON_INVITE", "120");
         p.setProperty("gov.nist.javax.sip.EARLY_DIALOG_TIMEOUT_SECONDS", "600");
-        // milliseconds to read one message from a TCP connection (no slow-loris hold of a reader)
-        p.setProperty("gov.nist.javax.sip.READ_TIMEOUT", "5000");
-        p.setProperty("gov.nist.javax.sip.NIO_MAX_SOCKET_IDLE_TIME", "300000");
         p.setProperty("gov.nist.javax.sip.CACHE_SERVER_CONNECTIONS", "true");
         p.setProperty("gov.nist.javax.sip.CACHE_CLIENT_CONNECTIONS", "true");
         p.setProperty("gov.nist.javax.sip.DELIVER_UNSOLICITED_NOTIFY", "false");

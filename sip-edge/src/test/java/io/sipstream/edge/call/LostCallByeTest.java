@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipStackProperties;
+import io.sipstream.edge.sip.tcp.ConnectionLimits;
 import io.sipstream.edge.support.TestUserAgent;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +36,8 @@ class LostCallByeTest {
         ports.put("udp", port);
         ports.put("tcp", port);
         sip = SipEndpoint.open(new SipEndpoint.Spec("bye-test-" + System.nanoTime(), "127.0.0.1", "127.0.0.1", ports,
-                SipStackProperties.build(new SipStackProperties.Limits(2, 16_384, 100, 100, 10, 65_536)), "sipstream"));
+                SipStackProperties.build(new SipStackProperties.Limits(2, 16_384, 100, 100,
+                        new ConnectionLimits(10, 10, Duration.ofSeconds(10), Duration.ofMinutes(1)), 65_536)), "sipstream"));
         hangup = new LostCallHangup(sip);
     }
 

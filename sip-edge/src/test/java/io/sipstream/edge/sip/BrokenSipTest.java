@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -150,5 +151,122 @@ class BrokenSipTest {
             String status = new java.io.BufferedReader(new java.io.InputStreamReader(tcp.getInputStream(), StandardCharsets.UTF_8)).readLine();
             assertThat(status).isEqualTo("SIP/2.0 200 OK");
         }
+    }
+
+    private String tcpOptions(java.net.Socket tcp, String branch, String contentLength) {
+        return "OPTIONS sip:edge@127.0.0.1:" + edge.sipPort + " SIP/2.0\r\n"
+                + "Via: SIP/2.0/TCP 127.0.0.1:" + tcp.getLocalPort() + ";branch=z9hG4bK" + branch + "\r\n"
+                + "From: <sip:tcp@sipstream.local>;tag=" + branch + "\r\nTo: <sip:edge@127.0.0.1>\r\nCall-ID: " + branch + "@127.0.0.1\r\n"
+                + "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: " + contentLength;
+    }
+
+    /** Whether the edge closed the connection (end of stream or reset) within 5 s, answering nothing. */
+    private static boolean closedUnanswered(java.net.Socket tcp) throws Exception {
+        return closedUnanswered(tcp, Duration.ofSeconds(5));
+    }
+
+    /** Whether the edge closed the connection (end of stream or reset) within the time, sending nothing more. */
+    private static boolean closedUnanswered(java.net.Socket tcp, Duration within) throws Exception {
+        tcp.setSoTimeout((int) within.toMillis());
+        try {
+            return tcp.getInputStream().read() < 0;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+            return false;
+        } catch (java.io.IOException reset) {
+            return true;
+        }
+    }
+
+    @Test
+    void shouldCloseATcpConnectionThatDeclaresAHugeBodyAndKeepServingTcp() throws Exception {
+        // JAIN-SIP's NIO parser allocates a declared body at once: 2 GB would be an OutOfMemoryError on the thread that reads TCP
+        try (java.net.Socket tcp = new java.net.Socket(InetAddress.getLoopbackAddress(), edge.sipPort)) {
+            tcp.getOutputStream().write((tcpOptions(tcp, "huge1", "2000000000") + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            assertThat(closedUnanswered(tcp)).isTrue();
+        }
+        // ... also when the peer ends the connection in the middle of that header line (JAIN-SIP completes the line itself then)
+        try (java.net.Socket tcp = new java.net.Socket(InetAddress.getLoopbackAddress(), edge.sipPort)) {
+            tcp.getOutputStream().write(tcpOptions(tcp, "huge2", "2000000000").getBytes(StandardCharsets.UTF_8));
+            tcp.shutdownOutput();
+            assertThat(closedUnanswered(tcp)).isTrue();
+        }
+        shouldServeTcpAsWellAsUdp();
+    }
+
+    @Test
+    void shouldCallATrunkOverTcp() throws Exception {
+        // the edge's own connections go through the same NIO processor as those peers open
+        try (TestUserAgent phone = TestUserAgent.start("tcp-trunk-caller"); TestUserAgent carrier = TestUserAgent.startTcp("tcp-trunk", "127.0.0.1")) {
+            edge.account("tcptrunk", "pw-tt", true);
+            edge.publishTrunk(EdgeFixture.trunk("tcp-t", carrier.port()).setTransport(io.sipstream.avro.Transport.TCP).build());
+            shared.router().policy(a -> route(a, trunk("tcp-t", "sip:+15557654321@127.0.0.1:" + carrier.port() + ";transport=tcp", null)).build());
+            var call = phone.call(edge.uri("+15557654321"), "tcptrunk", "pw-tt");
+            assertThat(call.awaitFinal(Duration.ofSeconds(10)).getStatusCode()).isEqualTo(200);
+            assertThat(carrier.awaitRequest(javax.sip.message.Request.INVITE, Duration.ofSeconds(10)).getHeader("Via").toString())
+                    .containsIgnoringCase("/TCP");
+            call.bye();
+            assertThat(carrier.receivedWithin(javax.sip.message.Request.BYE, null, Duration.ofSeconds(10))).isTrue();
+        }
+    }
+
+    @Test
+    void shouldCloseAConnectionToATrunkThatAnswersWithAHugeBodyAndKeepCallingTrunksOverTcp() throws Exception {
+        // the edge's own connections pass the same screen as those peers open: a trunk (or a phone's contact) that answers
+        // with a 2 GB Content-Length would otherwise be an OutOfMemoryError on the thread that reads every TCP connection
+        double closedBefore = closedForContentLength();
+        try (java.net.ServerSocket fakeTrunk = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             TestUserAgent phone = TestUserAgent.start("huge-trunk-caller")) {
+            int port = fakeTrunk.getLocalPort();
+            edge.account("hugetrunk", "pw-ht", true);
+            // not probed: the first thing the edge sends it is the call's INVITE
+            edge.publishTrunk(EdgeFixture.trunk("huge-t", port).setTransport(io.sipstream.avro.Transport.TCP).setOptionsInterval(0).build());
+            shared.router().policy(a -> route(a, trunk("huge-t", "sip:+15557654322@127.0.0.1:" + port + ";transport=tcp", null)).build());
+            var call = phone.call(edge.uri("+15557654322"), "hugetrunk", "pw-ht");
+
+            fakeTrunk.setSoTimeout(30_000);
+            // one connection, the INVITE on it (JAIN-SIP alone opened a second for the INVITE and closed this one unused)
+            try (java.net.Socket fromEdge = fakeTrunk.accept()) {
+                fromEdge.setSoTimeout(30_000);
+                String invite = readMessage(fromEdge);
+                assertThat(invite).startsWith("INVITE ");
+                StringBuilder ringing = new StringBuilder("SIP/2.0 180 Ringing\r\n");
+                for (String line : invite.split("\r\n")) {
+                    String name = line.contains(":") ? line.substring(0, line.indexOf(':')).trim().toLowerCase(java.util.Locale.ROOT) : "";
+                    if (List.of("via", "from", "call-id", "cseq").contains(name)) ringing.append(line).append("\r\n");
+                    if (name.equals("to")) ringing.append(line).append(";tag=huge\r\n");
+                }
+                ringing.append("Content-Length: 2000000000\r\n\r\n");
+                fromEdge.getOutputStream().write(ringing.toString().getBytes(StandardCharsets.UTF_8));
+                fromEdge.getOutputStream().flush();
+                assertThat(closedUnanswered(fromEdge, Duration.ofSeconds(30))).as("the edge closes its connection to the trunk").isTrue();
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> closedForContentLength() > closedBefore);
+            call.cancel();
+            assertThat(call.awaitFinal(Duration.ofSeconds(30)).getStatusCode()).as("the caller is not left ringing").isGreaterThanOrEqualTo(400);
+        }
+        // TCP keeps serving, the edge's own connections included
+        shouldCallATrunkOverTcp();
+        shouldServeTcpAsWellAsUdp();
+    }
+
+    private double closedForContentLength() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "(?m)^sipstream_edge_sip_connections_closed_total\\{[^}]*reason=\"content_length\"[^}]*} (\\S+)$").matcher(edge.ctx.metrics().scrape());
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    /** One SIP message from a socket: its header lines up to the empty line, and the body its Content-Length announces. */
+    private static String readMessage(java.net.Socket socket) throws Exception {
+        java.io.InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) throw new java.io.EOFException("the connection ended after: " + head);
+            if (head.isEmpty() && (b == '\r' || b == '\n')) continue; // keep-alive CRLFs before a message
+            head.append((char) b);
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?im)^(?:content-length|l)\\s*:\\s*(\\d+)").matcher(head);
+        if (length.find()) in.readNBytes(Integer.parseInt(length.group(1)));
+        return head.toString();
     }
 }

@@ -69,4 +69,48 @@ class TlsTest {
             assertThat(carrier.receivedWithin(Request.BYE, null, WAIT)).isTrue();
         }
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 120, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD) // a locked-out handshake never returns
+    void shouldServeTlsWhileOneHostHoldsSilentConnectionsAndCloseThem(LocalStack stack, @TempDir Path dir) throws Exception {
+        Path keystore = keystore(dir);
+        int tlsPort = TestUserAgent.freeUdpPort();
+        java.util.List<java.net.Socket> silent = new java.util.ArrayList<>();
+        try (EdgeFixture edge = EdgeFixture.start(stack, Map.of("edge.id", "6", "edge.tls.keystore", keystore.toString(),
+                     "edge.tls.keystore.password", PASSWORD, "sip.tls.port", Integer.toString(tlsPort),
+                     "edge.sip.max.tcp.connections", "100", "edge.sip.tcp.max.connections.per.source", "20",
+                     "edge.sip.tcp.message.timeout", "3s"));
+             TestUserAgent phone = TestUserAgent.startTls("tls-phone-2", "127.0.0.2", keystore, PASSWORD)) {
+            // Given one host holding more silent connections to the TLS port than the edge takes in all (no handshake, nothing)
+            for (int i = 0; i < 150; i++) {
+                java.net.Socket s = new java.net.Socket();
+                s.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+                try {
+                    s.connect(new java.net.InetSocketAddress("127.0.0.1", tlsPort), 5000);
+                    silent.add(s);
+                } catch (java.net.SocketException resetWhileConnecting) {
+                    s.close(); // refused at once: the edge's RST overtook the connect
+                }
+            }
+            // When a phone on another address asks over TLS, Then it is answered
+            Response options = phone.options("sip:ping@127.0.0.1:" + tlsPort + ";transport=tls");
+            assertThat(options.getStatusCode()).isEqualTo(200);
+            // ... and every silent connection is closed: at once past the host's 20, the others when no message came in 3 s
+            long end = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+            for (java.net.Socket s : silent) {
+                s.setSoTimeout((int) Math.max(1, (end - System.nanoTime()) / 1_000_000));
+                boolean closed;
+                try {
+                    closed = s.getInputStream().read() < 0;
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    closed = false;
+                } catch (java.io.IOException reset) {
+                    closed = true;
+                }
+                assertThat(closed).as("silent TLS connection %s closed", s.getLocalSocketAddress()).isTrue();
+            }
+        } finally {
+            for (java.net.Socket s : silent) s.close();
+        }
+    }
 }

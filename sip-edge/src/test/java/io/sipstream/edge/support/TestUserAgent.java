@@ -50,7 +50,7 @@ import javax.sip.message.Request;
 import javax.sip.message.Response;
 
 /**
- * The tests' own SIP peer on 127.0.0.1 (UDP), built on JAIN-SIP: places calls as a softphone
+ * The tests' own SIP peer on 127.0.0.1 (UDP; or TCP or TLS, on another loopback address if asked), built on JAIN-SIP: places calls as a softphone
  * (answering the edge's digest challenge once) or answers them as a trunk or a registered phone,
  * by a behaviour the test sets. It records every request and response it receives.
  */
@@ -79,13 +79,15 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     private volatile Runnable beforeReInviteAck = () -> { };
 
     private final String transport;
+    private final String host;
 
-    private TestUserAgent(String name, String transport, Properties tls) throws Exception { this(name, transport, tls, 0); }
+    private TestUserAgent(String name, String transport, String host, Properties tls) throws Exception { this(name, transport, host, tls, 0); }
 
     /** {@code wantedPort}: 0 for any free port. */
-    private TestUserAgent(String name, String transport, Properties tls, int wantedPort) throws Exception {
+    private TestUserAgent(String name, String transport, String host, Properties tls, int wantedPort) throws Exception {
         this.name = name;
         this.transport = transport;
+        this.host = host;
         SipFactory factory = SipFactory.getInstance();
         factory.setPathName("gov.nist");
         Properties p = new Properties();
@@ -105,7 +107,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         for (int attempt = 0; attempt < 20 && lp == null; attempt++) {
             int candidate = wantedPort > 0 ? wantedPort : freeUdpPort();
             try {
-                lp = stack.createListeningPoint("127.0.0.1", candidate, transport);
+                lp = stack.createListeningPoint(host, candidate, transport);
                 bound = candidate;
             } catch (Exception e) {
                 // taken meanwhile: try another
@@ -118,22 +120,32 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         stack.start();
     }
 
-    public static TestUserAgent start(String name) throws Exception { return new TestUserAgent(name, "udp", new Properties()); }
+    public static TestUserAgent start(String name) throws Exception { return new TestUserAgent(name, "udp", "127.0.0.1", new Properties()); }
+
+    /** An agent that speaks SIP over TCP only, from this loopback address (127.0.0.2 ...: a source of its own). */
+    public static TestUserAgent startTcp(String name, String host) throws Exception {
+        return new TestUserAgent(name, "tcp", host, new Properties());
+    }
 
     /** An agent on this UDP port (a peer that starts answering where nobody did). */
     public static TestUserAgent startOn(String name, int port) throws Exception {
-        return new TestUserAgent(name, "udp", new Properties(), port);
+        return new TestUserAgent(name, "udp", "127.0.0.1", new Properties(), port);
     }
 
     /** An agent that speaks SIP over TLS only, trusting (and presenting) the certificate of a PKCS12 keystore. */
     public static TestUserAgent startTls(String name, java.nio.file.Path keystore, String password) throws Exception {
-        Properties tls = new Properties();
-        io.sipstream.edge.sip.SipStackProperties.addTls(tls, keystore.toString(), password);
-        return new TestUserAgent(name, "tls", tls);
+        return startTls(name, "127.0.0.1", keystore, password);
     }
 
-    /** sip:user@127.0.0.1:port, with ;transport=tls when this agent speaks TLS. */
-    private String uri(String user) { return "sip:" + user + "@127.0.0.1:" + port + (transport.equals("udp") ? "" : ";transport=" + transport); }
+    /** As {@link #startTls(String, java.nio.file.Path, String)}, from this loopback address. */
+    public static TestUserAgent startTls(String name, String host, java.nio.file.Path keystore, String password) throws Exception {
+        Properties tls = new Properties();
+        io.sipstream.edge.sip.SipStackProperties.addTls(tls, keystore.toString(), password);
+        return new TestUserAgent(name, "tls", host, tls);
+    }
+
+    /** sip:user@host:port, with ;transport=tcp or tls when this agent speaks that. */
+    private String uri(String user) { return "sip:" + user + "@" + host + ":" + port + (transport.equals("udp") ? "" : ";transport=" + transport); }
 
     /** A port free for both UDP and TCP on 127.0.0.1. */
     public static int freeUdpPort() throws Exception {
@@ -264,7 +276,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
         var from = headers.createFromHeader(addresses.createAddress(fromUri), UUID.randomUUID().toString().substring(0, 8));
         javax.sip.address.URI toUri = uri instanceof SipURI s ? addresses.createSipURI(s.getUser(), s.getHost()) : uri;
         var to = headers.createToHeader(addresses.createAddress(toUri), null);
-        ViaHeader via = headers.createViaHeader("127.0.0.1", port, transport, null);
+        ViaHeader via = headers.createViaHeader(host, port, transport, null);
         Request r = messages.createRequest(uri, method, headers.createCallIdHeader(callId), headers.createCSeqHeader(cseq, method),
                 from, to, new ArrayList<>(List.of(via)), headers.createMaxForwardsHeader(70));
         // a caller behind NAT names an address in its INVITE's Contact it cannot be reached at (see advertise)
@@ -309,7 +321,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
                 authSent = true;
                 Request retry = (Request) request.clone();
                 retry.removeHeader(ViaHeader.NAME);
-                retry.addHeader(headers.createViaHeader("127.0.0.1", port, transport, null));
+                retry.addHeader(headers.createViaHeader(host, port, transport, null));
                 CSeqHeader cseq = (CSeqHeader) retry.getHeader(CSeqHeader.NAME);
                 cseq.setSeqNumber(cseq.getSeqNumber() + 1);
                 retry.addHeader(authorization(retry, r));

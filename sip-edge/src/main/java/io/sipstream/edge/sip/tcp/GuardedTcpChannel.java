@@ -1,0 +1,98 @@
+package io.sipstream.edge.sip.tcp;
+
+import gov.nist.javax.sip.message.SIPMessage;
+import gov.nist.javax.sip.stack.NioTcpMessageChannel;
+import gov.nist.javax.sip.stack.NioTcpMessageProcessor;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * A TCP connection as JAIN-SIP's NIO channel with the edge's guard on it (see {@link GuardedConnection}):
+ * one a peer opened, or one the edge opened; also the stand-in for a refused connection of either
+ * transport, which it only closes. It reads the socket itself: JAIN-SIP's read feeds the parser CRLFs
+ * when a peer closes, which would complete a header block the screen has not seen whole.
+ */
+final class GuardedTcpChannel extends NioTcpMessageChannel {
+    // volatile, not final: JAIN-SIP's constructor of a connection the edge opens hands the channel to the selector
+    // thread (its socket's channel map) before this constructor has set it; null until then (see readChannel)
+    private volatile GuardedConnection connection;
+    private final ByteBuffer readBuffer;
+
+    GuardedTcpChannel(NioTcpMessageProcessor processor, Runnable wakeSelector, SocketChannel socket, ConnectionGuard guard,
+                      ByteBuffer readBuffer, String source, boolean admitted) throws IOException {
+        super(processor, socket);
+        this.messageProcessor = processor;
+        this.myClientInputStream = socket.socket().getInputStream();
+        this.readBuffer = readBuffer;
+        this.connection = GuardedConnection.inbound(guard, this, wakeSelector, source, admitted, processor.getSIPStack().getMaxMessageSize());
+        if (!admitted) connection.askClose(true);
+    }
+
+    /** A connection the edge opens to this peer (JAIN-SIP connects it, blocking, in this constructor). */
+    GuardedTcpChannel(NioTcpMessageProcessor processor, Runnable wakeSelector, InetAddress peer, int port, ConnectionGuard guard,
+                      ByteBuffer readBuffer) throws IOException {
+        super(peer, port, processor.getSIPStack(), processor);
+        this.readBuffer = readBuffer;
+        this.isCached = true; // the processor keeps it for the peer's address, as JAIN-SIP's own
+        this.connection = GuardedConnection.outbound(guard, this, wakeSelector, peer.getHostAddress() + ":" + port,
+                processor.getSIPStack().getMaxMessageSize());
+    }
+
+    @Override
+    public void readChannel() {
+        GuardedConnection c = connection;
+        if (c == null) return; // still being constructed: the socket stays readable, the selector comes back
+        try {
+            byte[] bytes = c.read(readBuffer);
+            if (bytes == null) {
+                close(true, false);
+                return;
+            }
+            isRunning = true;
+            lastActivityTimeStamp = System.currentTimeMillis();
+            addBytes(bytes);
+        } catch (Exception e) {
+            close(true, false);
+        }
+    }
+
+    @Override
+    protected void addBytes(byte[] bytes) throws Exception {
+        connection.arrived(bytes);
+        super.addBytes(bytes);
+    }
+
+    @Override
+    public void processMessage(SIPMessage message) throws Exception {
+        GuardedConnection c = connection;
+        if (c != null) c.messageSeen();
+        super.processMessage(message);
+    }
+
+    /**
+     * A message to this channel's own peer goes the way that first files the socket under the peer's address: JAIN-SIP
+     * (1.3.0-91) forgets the socket of a connection it has just opened (its table entry is dropped on the way out of the
+     * connect), and this path, a transaction's, would open a second connection and close the first. A response arriving
+     * on the second before the channel is mapped to it was taken for a dead socket's and its key cancelled: the call was lost.
+     */
+    @Override
+    public void sendMessage(byte[] message, InetAddress receiverAddress, int receiverPort, boolean retry) throws IOException {
+        if (receiverAddress != null && receiverAddress.equals(peerAddress) && receiverPort == peerPort) {
+            sendMessage(message, retry);
+        } else {
+            super.sendMessage(message, receiverAddress, receiverPort, retry);
+        }
+    }
+
+    @Override
+    protected void close(boolean removeSocket, boolean stopKeepAliveTask) {
+        try {
+            super.close(removeSocket, stopKeepAliveTask);
+        } finally {
+            GuardedConnection c = connection;
+            if (c != null) c.closed();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.sipstream.edge.sip.tcp;
+
+import gov.nist.core.HostPort;
+import gov.nist.javax.sip.stack.ConnectionOrientedMessageChannel;
+import gov.nist.javax.sip.stack.MessageChannel;
+import gov.nist.javax.sip.stack.NioTcpMessageChannel;
+import gov.nist.javax.sip.stack.NioTcpMessageProcessor;
+import gov.nist.javax.sip.stack.SIPTransactionStack;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+/** JAIN-SIP's NIO TCP listening point, asking the {@link ConnectionGuard} about every connection it accepts. */
+final class GuardedTcpProcessor extends NioTcpMessageProcessor {
+    private final ConnectionGuard guard;
+    // read into by the selector thread only, for every connection in turn
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(16_384);
+    private final Runnable wakeSelector = this::wakeSelector;
+
+    GuardedTcpProcessor(InetAddress address, SIPTransactionStack stack, int port, ConnectionGuard guard) {
+        super(address, stack, port);
+        this.guard = guard;
+    }
+
+    /**
+     * A connection the edge opens (to a trunk, to a phone's contact), screened like those peers open: JAIN-SIP's own
+     * channel would allocate whatever body a response declares. As JAIN-SIP's own (whose hook for the channel is
+     * package-private): one channel a peer address, made under the processor's lock, the socket connected blocking.
+     */
+    @Override
+    public MessageChannel createMessageChannel(HostPort target) throws IOException {
+        String key = MessageChannel.getKey(target, transport);
+        MessageChannel known = messageChannels.get(key);
+        return known != null ? known : outbound(key, target.getInetAddress(), target.getPort());
+    }
+
+    @Override
+    public MessageChannel createMessageChannel(InetAddress host, int port) throws IOException {
+        String key = MessageChannel.getKey(host, port, transport);
+        MessageChannel known = messageChannels.get(key);
+        return known != null ? known : outbound(key, host, port);
+    }
+
+    private synchronized MessageChannel outbound(String key, InetAddress host, int port) throws IOException {
+        ConnectionOrientedMessageChannel known = messageChannels.get(key);
+        if (known != null) return known;
+        ConnectionOrientedMessageChannel channel = new GuardedTcpChannel(this, wakeSelector, host, port, guard, readBuffer);
+        messageChannels.put(key, channel);
+        selector.wakeup(); // the selector thread registers the new socket for reading
+        return channel;
+    }
+
+    /** Makes the selector thread run a select now (it releases the sockets of channels closed by other threads then). */
+    void wakeSelector() {
+        if (selector != null) selector.wakeup();
+    }
+
+    @Override
+    public NioTcpMessageChannel createMessageChannel(NioTcpMessageProcessor processor, SocketChannel client) throws IOException {
+        NioTcpMessageChannel known = nioHandler.getMessageChannel(client);
+        if (known != null) return known;
+        String source = client.socket().getInetAddress().getHostAddress();
+        boolean admitted = guard.admitOrReport(source, "TCP");
+        NioTcpMessageChannel channel = new GuardedTcpChannel(this, wakeSelector, client, guard, readBuffer, source, admitted);
+        nioHandler.putMessageChannel(client, channel);
+        return channel;
+    }
+
+    /**
+     * JAIN-SIP's start, with a deeper accept queue: it binds with the JDK's 50, and while a flood of connections
+     * keeps the selector busy, a full queue drops every new caller's SYN for a second at a time.
+     */
+    @Override
+    public void start() throws IOException {
+        selector = Selector.open();
+        channel = ServerSocketChannel.open();
+        channel.configureBlocking(false);
+        channel.bind(new InetSocketAddress(getIpAddress(), getPort()), ConnectionGuard.ACCEPT_BACKLOG);
+        channel.register(selector, SelectionKey.OP_ACCEPT);
+        selectorThread = new Thread(createProcessorTask(), "NioSelector-" + getTransport() + '-' + getIpAddress().getHostAddress() + '/' + getPort());
+        selectorThread.start();
+    }
+}
