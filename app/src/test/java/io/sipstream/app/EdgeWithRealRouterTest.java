@@ -463,6 +463,42 @@ class EdgeWithRealRouterTest {
         assertThat(requests(trunkMain, Request.INVITE, "+15557000012")).isEmpty();
     }
 
+    @Test
+    void shouldPutABlockedPrepaidAccountsEmergencyCallThroughWithItsNumberAndBillItNothing() throws Exception {
+        // Given: a prepaid account without credit, which billing blocks (the edge refuses its other calls 402)
+        await("billing blocks the account").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> api.get("/v1/accounts/" + blocked + "/usage").path("blocked").asBoolean());
+
+        // When: it dials 911, asking for privacy
+        var call = phone.call(edge("911"), blocked, blockedPassword, Map.of("Privacy", "id"));
+
+        // Then: the call leaves on its outbound trunk with its own number as the call-back number, not withheld
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).as("%s", call.statuses()).isEqualTo(200);
+        Request atTrunk = invite(trunkMain, "sip:911@");
+        assertThat(TestUserAgent.fromUser(atTrunk)).isEqualTo(blockedNumber);
+        assertThat(TestUserAgent.userOf(atTrunk, "P-Asserted-Identity")).isEqualTo(blockedNumber);
+        assertThat(atTrunk.getHeader("Privacy")).isNull();
+        // and billing's decisions while it runs do not cut it
+        await("billing counts the emergency call").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250))
+                .until(() -> api.get("/v1/accounts/" + blocked + "/usage").path("liveCalls").asInt() >= 1);
+        await("no BYE while billing decides on the account").during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+                .pollInterval(Duration.ofMillis(100)).until(() -> requests(trunkMain, Request.BYE, atTrunk).isEmpty());
+        call.bye();
+        await("BYE at the trunk").atMost(WAIT).until(() -> requests(trunkMain, Request.BYE, atTrunk).size() == 1);
+
+        // and its CDR says it was an emergency call, charged nothing
+        await("the emergency call's CDR").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> api.get("/v1/accounts/" + blocked + "/cdrs?count=10").toString().contains("\"911\""));
+        JsonNode cdr = null;
+        for (JsonNode c : api.get("/v1/accounts/" + blocked + "/cdrs?count=10").get("cdrs")) {
+            if ("911".equals(c.path("destination").asText())) cdr = c;
+        }
+        assertThat(cdr).isNotNull();
+        assertThat(cdr.path("emergency").asBoolean()).as("%s", cdr).isTrue();
+        assertThat(cdr.path("disposition").asText()).isEqualTo("ANSWERED");
+        assertThat(new java.math.BigDecimal(cdr.path("cost").asText())).isZero();
+    }
+
     // ---------------------------------------------------------------- SIP helpers
 
     /** A failing trunk's answer: the status its dialled number ends in (+15553000404: 404). */

@@ -134,6 +134,34 @@ class BillingTopologyTest {
     }
 
     @Test
+    void shouldRateAnEmergencyCallAtZeroWhateverTheDeckSaysAndMarkItsCdr() {
+        billing.rate("default", "9", "5.00", "USD", 60, 60, "1.00"); // a deck that would price 911 dearly
+        billing.rate("default", "1", "0.60", 60, 60);
+        billing.account(BillingDriver.account("acme").setPrepaid(true));
+        billing.credit("acme", "1.00", "USD", "topup-1");
+
+        var call = billing.call("acme", "sos", "911");
+        billing.send(call.attempt()); // sent before the verdict: not yet known as an emergency call
+        billing.send(call.event(CallEventType.ANSWERED, 0, 5).setAnsweredAt(call.answeredAt = BillingDriver.T0.plusSeconds(5)).setEmergency(true).build());
+        billing.send(CallEvent.newBuilder(call.ended(300_000, 200, HangupParty.CALLER)).setEmergency(true).build());
+
+        RatedCdr cdr = billing.cdr("sos");
+        assertThat(cdr.getEmergency()).isTrue();
+        assertThat(cdr.getCost()).isEqualByComparingTo(money("0.000000"));
+        assertThat(cdr.getConnectionFee()).isEqualByComparingTo(money("0.000000"));
+        assertThat(cdr.getPricePerMinute()).isEqualByComparingTo(money("0.000000"));
+        assertThat(cdr.getDeckId()).isNull();
+        assertThat(cdr.getDestination()).isEqualTo("911");
+        assertThat(cdr.getDisposition()).isEqualTo(Disposition.ANSWERED);
+        assertThat(billing.block("acme").getBalance()).isEqualByComparingTo(money("1.00"));
+
+        // the same account's ordinary call is rated as before
+        billing.call("acme", "c1", "+15551234567").talk(30_000);
+        assertThat(billing.cdr("c1").getEmergency()).isFalse();
+        assertThat(billing.cdr("c1").getCost()).isEqualByComparingTo(money("0.60"));
+    }
+
+    @Test
     void shouldKeepTheBalanceAsCreditsMinusCostAndApplyAnIdempotencyKeyOnce() {
         billing.rate("default", "1", "0.60", 60, 60);
         billing.account(BillingDriver.account("acme").setPrepaid(true));

@@ -147,6 +147,23 @@ class PublishingTest {
     }
 
     @Test
+    void shouldPublishTheAccountsEmergencyTrunk() {
+        assertThat(r.put("/v1/accounts/sos1", "{\"emergencyTrunk\": \"psap-1\"}").statusCode()).isEqualTo(201);
+        assertThat(TestRegistry.json(r.get("/v1/accounts/sos1")).get("emergencyTrunk").asText()).isEqualTo("psap-1");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(r.topic(Topics.REGISTRY_ACCOUNTS).get("sos1").getEmergencyTrunk()).isEqualTo("psap-1"));
+
+        // a PUT without it takes the default: none, shown as null and not stored
+        assertThat(r.put("/v1/accounts/sos1", "{}").statusCode()).isEqualTo(200);
+        assertThat(TestRegistry.json(r.get("/v1/accounts/sos1")).get("emergencyTrunk").isNull()).isTrue();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(r.topic(Topics.REGISTRY_ACCOUNTS).get("sos1").getEmergencyTrunk()).isNull());
+        assertThat(r.redis.get(r.key("account:sos1"))).doesNotContain("emergencyTrunk");
+
+        RegistryApiTest.assertError(r.put("/v1/accounts/sos2", "{\"emergencyTrunk\": \"no spaces\"}"), 422, "emergencyTrunk", "");
+    }
+
+    @Test
     void shouldNotLetAnUnreadableOutboxEntryBlockTheOnesBehindIt() {
         String outbox = r.key("registry:outbox");
         r.redis.rpush(outbox, "garbage without a sequence number");

@@ -4,11 +4,13 @@ import io.sipstream.platform.config.ConfigException;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.kafka.KafkaSettings;
 import io.sipstream.router.numbers.BarredPrefixes;
+import io.sipstream.router.numbers.EmergencyNumbers;
 import io.sipstream.router.numbers.NumberNormalizer;
 import io.sipstream.router.topology.RouterOptions;
 import io.sipstream.router.verdicts.VerdictListener;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -31,6 +33,11 @@ import java.util.Map;
  *       {@code router.limits.sweep.interval} (default 30s): see {@link RouterOptions}</li>
  *   <li>{@code router.prepaid.max.duration} the longest cap a prepaid call gets (default 4h, the edge's
  *       {@code edge.max.call.duration}): the most of a balance one call holds</li>
+ *   <li>{@code router.emergency.numbers} comma-separated emergency numbers every account may dial on top of
+ *       its own region's ({@link EmergencyNumbers}); default: those of {@code router.inbound.region}, the
+ *       operator's region (US: 911, 933)</li>
+ *   <li>{@code router.emergency.trunk} the trunk emergency calls of accounts without an {@code emergencyTrunk}
+ *       leave on, before their outbound trunk (default: none)</li>
  *   <li>{@code router.streams.*} passed to Kafka Streams as is, last (e.g. router.streams.poll.ms=50)</li>
  *   <li>{@code kafka.*} and {@code schema.registry.*}: see {@link KafkaSettings}</li>
  * </ul>
@@ -38,7 +45,8 @@ import java.util.Map;
 public record RouterConfig(KafkaSettings kafka, String applicationId, int threads, BarredPrefixes barred, Path stateDir,
                            String inboundRegion, Duration commitInterval, Duration fetchMaxWait, Duration sessionTimeout,
                            int standbyReplicas, Duration pendingCallMaxAge, Duration liveCallMaxAge, Duration sweepInterval,
-                           Duration prepaidMaxDuration, Map<String, String> streamsOverrides) {
+                           Duration prepaidMaxDuration, EmergencyNumbers emergencyNumbers, String emergencyTrunk,
+                           Map<String, String> streamsOverrides) {
 
     public static RouterConfig from(Settings settings) {
         KafkaSettings kafka = KafkaSettings.from(settings);
@@ -75,16 +83,26 @@ public record RouterConfig(KafkaSettings kafka, String applicationId, int thread
         Duration sweep = positive(settings, "router.limits.sweep.interval", RouterOptions.DEFAULT_SWEEP_INTERVAL);
         Duration prepaidMax = positive(settings, "router.prepaid.max.duration", RouterOptions.DEFAULT_PREPAID_MAX_DURATION);
         if (prepaidMax.toSeconds() < 1) throw new ConfigException("router.prepaid.max.duration", "must be at least 1s");
+        EmergencyNumbers emergency;
+        String emergencyText = settings.string("router.emergency.numbers", null);
+        try {
+            emergency = emergencyText == null || emergencyText.isBlank() ? EmergencyNumbers.forRegion(region)
+                    : EmergencyNumbers.of(settings.list("router.emergency.numbers", List.of()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("router.emergency.numbers", e.getMessage());
+        }
+        String emergencyTrunk = settings.string("router.emergency.trunk", null);
+        if (emergencyTrunk != null && emergencyTrunk.isBlank()) emergencyTrunk = null;
         return new RouterConfig(kafka, applicationId, threads, barred,
                 Path.of(settings.string("router.state.dir", "data/router")), region, commit, fetchWait, session,
                 settings.integer("router.standby.replicas", 0, 0, 3), pending, live, sweep, prepaidMax,
-                settings.under("router.streams."));
+                emergency, emergencyTrunk == null ? null : emergencyTrunk.trim(), settings.under("router.streams."));
     }
 
     /** The topology's options, telling {@code listener} of every verdict. */
     public RouterOptions options(VerdictListener listener) {
         return new RouterOptions(kafka.serdes(), barred, inboundRegion, pendingCallMaxAge, liveCallMaxAge, sweepInterval,
-                prepaidMaxDuration, listener);
+                prepaidMaxDuration, listener, emergencyNumbers, emergencyTrunk);
     }
 
     private static Duration positive(Settings settings, String key, Duration fallback) {

@@ -44,6 +44,19 @@ class RouterConfigTest {
     }
 
     @Test
+    void shouldTakeTheOperatorsRegionsEmergencyNumbersUnlessTold() {
+        assertThat(config().emergencyNumbers().operatorNumbers()).containsExactlyInAnyOrder("911", "933");
+        assertThat(config().emergencyTrunk()).isNull();
+        assertThat(config("router.inbound.region", "GB").emergencyNumbers().operatorNumbers()).containsExactlyInAnyOrder("999", "112");
+        RouterConfig told = config("router.emergency.numbers", "911, 112,999", "router.emergency.trunk", "psap");
+        assertThat(told.emergencyNumbers().operatorNumbers()).containsExactlyInAnyOrder("911", "112", "999");
+        assertThat(told.emergencyTrunk()).isEqualTo("psap");
+        assertThat(told.options(null).emergencyTrunk()).isEqualTo("psap");
+        assertThatThrownBy(() -> config("router.emergency.numbers", "911,+15551234567"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("router.emergency.numbers").hasMessageContaining("+15551234567");
+    }
+
+    @Test
     void shouldReadTheLongestPrepaidCap() {
         assertThat(config("router.prepaid.max.duration", "90m").prepaidMaxDuration()).isEqualTo(Duration.ofMinutes(90));
         assertThat(config("router.prepaid.max.duration", "90m").options(null).prepaidMaxDuration()).isEqualTo(Duration.ofMinutes(90));

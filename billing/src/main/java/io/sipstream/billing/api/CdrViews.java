@@ -13,7 +13,8 @@ final class CdrViews {
     /** The fields of {@link #json}, in order: the CSV's header row. */
     static final List<String> COLUMNS = List.of("callId", "accountId", "direction", "callerId", "destination", "trunkId",
             "startedAt", "answeredAt", "endedAt", "durationMillis", "billableSeconds", "deckId", "ratePrefix", "pricePerMinute",
-            "connectionFee", "cost", "currency", "disposition", "sipStatus", "hangupBy", "ratedAt");
+            "connectionFee", "cost", "currency", "disposition", "sipStatus", "hangupBy", "ratedAt",
+            "emergency");
 
     /** What {@link #json} reads back as (from another instance's page). */
     static final com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>> FIELDS = new com.fasterxml.jackson.core.type.TypeReference<>() {};
@@ -41,6 +42,7 @@ final class CdrViews {
         m.put("sipStatus", c.getSipStatus());
         m.put("hangupBy", c.getHangupBy().name());
         m.put("ratedAt", iso(c.getRatedAt()));
+        m.put("emergency", c.getEmergency()); // last: a CSV reader that counts columns finds the old ones where they were
         return m;
     }
 

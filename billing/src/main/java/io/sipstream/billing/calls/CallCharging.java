@@ -102,6 +102,10 @@ public final class CallCharging {
                            long now) {
         if (call == null) call = open(accountId, event, now);
         merge(call, event);
+        if (event.getEmergency() && !emergency(call)) {
+            call.rate = new RateSnapshot(EMERGENCY_DECK, null, Money.ZERO, Money.ZERO, state.billedIn(account), 1, 1);
+            call.unrated = null;
+        }
         ensureRate(call, account, state);
         call.seenEvents.add(eventId);
         call.lastHeardWall = now;
@@ -150,6 +154,15 @@ public final class CallCharging {
         call.openedWall = now;
         return call;
     }
+
+    /**
+     * The rate of an emergency call (the router's verdict said so, and the edge's events carry it): zero
+     * whatever the deck says. Kept in the call's state as a rate of a deck no registry id can name, so
+     * the state's format stays as it was and the call is known as an emergency call when it closes.
+     */
+    static final String EMERGENCY_DECK = "(emergency)";
+
+    static boolean emergency(CallState call) { return call.rate != null && EMERGENCY_DECK.equals(call.rate.deckId()); }
 
     private static void merge(CallState call, CallEvent event) {
         // events sent before the verdict (ATTEMPT) know neither; later events carry the routed values
@@ -218,6 +231,7 @@ public final class CallCharging {
                         HangupParty hangupBy, long now) {
         boolean answered = call.answered() || durationMillis > 0;
         boolean outbound = outbound(call);
+        boolean emergency = emergency(call);
         RateSnapshot rate = call.rate;
         long billable = answered ? billable(call, durationMillis) : 0;
         BigDecimal cost = answered && rate != null ? Rating.callCost(rate, billable) : Money.ZERO;
@@ -236,7 +250,7 @@ public final class CallCharging {
                 .setEndedAt(endedAt)
                 .setDurationMillis(answered ? durationMillis : 0)
                 .setBillableSeconds(billable)
-                .setDeckId(rate == null ? null : rate.deckId())
+                .setDeckId(rate == null || emergency ? null : rate.deckId())
                 .setRatePrefix(rate == null ? null : rate.prefix())
                 .setPricePerMinute(rate == null ? Money.ZERO : Money.of(rate.pricePerMinute()))
                 .setConnectionFee(answered && rate != null ? Money.of(rate.connectionFee()) : Money.ZERO)
@@ -246,13 +260,14 @@ public final class CallCharging {
                 .setSipStatus(status)
                 .setHangupBy(by)
                 .setRatedAt(Instant.ofEpochMilli(now))
+                .setEmergency(emergency)
                 .build();
 
         if (state.currency == null) state.currency = currency;
         state.charged = Money.of(state.charged.add(cost));
         state.live.remove(call.callId);
         state.cdrCount++;
-        if (outbound && answered) {
+        if (outbound && answered && !emergency) { // an emergency call spends no minutes of the allowance
             String month = BlockPolicy.month(Instant.ofEpochMilli(call.startedAt));
             if (state.allowanceMonth == null || month.compareTo(state.allowanceMonth) > 0) {
                 state.allowanceMonth = month;

@@ -31,7 +31,7 @@ public final class AccountService {
     public static final Set<String> WRITABLE = Set.of("displayName", "enabled", "region", "defaultCallerId",
             "outboundTrunk", "prepaid", "sipUsername", "outboundHost", "allowedCountries", "maxConcurrentCalls",
             "maxCallsPerSecond", "creditLimit", "allowUnratedCalls", "currency", "rateDeckId", "monthlyMinutes", "forwardTarget",
-            "noAnswerTarget", "noAnswerSeconds", "busyTarget", "unavailableTarget", "failureTarget");
+            "noAnswerTarget", "noAnswerSeconds", "busyTarget", "unavailableTarget", "failureTarget", "emergencyTrunk");
     /** Fields of a GET that a PUT may carry back unchanged (a read-modify-write). */
     public static final Set<String> READ_ONLY = Set.of("id", "sipDomain", "numbers", "dialPlan", "version", "updatedAt");
     private static final Set<String> FIELDS;
@@ -102,6 +102,7 @@ public final class AccountService {
         ObjectNode node = (ObjectNode) RegistryStore.tree(doc);
         node.put("sipDomain", domain);
         node.put("allowUnratedCalls", doc.allowUnratedCalls()); // stored only when true, shown always
+        node.put("emergencyTrunk", doc.emergencyTrunk()); // stored only when set, shown always
         return node;
     }
 
@@ -242,7 +243,8 @@ public final class AccountService {
                 b.integer("monthlyMinutes", 0, 100_000_000), target(b.string("forwardTarget"), region, "forwardTarget"),
                 target(b.string("noAnswerTarget"), region, "noAnswerTarget"), noAnswer == null ? 25 : noAnswer,
                 current == null ? List.of() : current.dialPlan(), 0, null, target(b.string("busyTarget"), region, "busyTarget"),
-                target(b.string("unavailableTarget"), region, "unavailableTarget"), target(b.string("failureTarget"), region, "failureTarget"));
+                target(b.string("unavailableTarget"), region, "unavailableTarget"), target(b.string("failureTarget"), region, "failureTarget"),
+                Ids.ref(b.string("emergencyTrunk"), "emergencyTrunk"));
     }
 
     private static int orZero(Integer i) { return i == null ? 0 : i; }

@@ -86,6 +86,7 @@ public final class AvroRecords {
                 .setDialPlan(d.dialPlan().stream().map(AvroRecords::rule).toList())
                 .setVersion(d.version())
                 .setUpdatedAt(instant(d.updatedAt()))
+                .setEmergencyTrunk(d.emergencyTrunk())
                 .build();
     }
 

@@ -42,7 +42,8 @@ final class RoutingProcessor implements Processor<String, CallAttempt, String, A
         reservations = new Reservations(context.getStateStore(RouterTopology.RESERVATIONS_STORE), options.pendingMaxAge());
         state = new StoreRoutingState(context, reservations);
         NumberNormalizer numbers = new NumberNormalizer();
-        outbound = new OutboundRouting(state, numbers, options.barred(), options.prepaidMaxDuration());
+        outbound = new OutboundRouting(state, numbers, options.barred(), options.prepaidMaxDuration(),
+                options.emergencyNumbers(), options.emergencyTrunk());
         inbound = new InboundRouting(state, numbers, options.barred(), options.inboundRegion(), options.prepaidMaxDuration());
         KeyValueStore<String, LiveCall> live = context.getStateStore(RouterTopology.LIVE_CALLS_STORE);
         KeyValueStore<String, RateWindow> rates = context.getStateStore(RouterTopology.CALL_RATES_STORE);
@@ -62,7 +63,8 @@ final class RoutingProcessor implements Processor<String, CallAttempt, String, A
                 : outbound.decide(attempt, record.key(), now);
         Account account = state.account(verdict.getAccountId());
         if (account != null) {
-            if (verdict.getAction() == VerdictAction.ROUTE) {
+            // an emergency call is never refused for the account's limits (nor counted against them)
+            if (verdict.getAction() == VerdictAction.ROUTE && !verdict.getEmergency()) {
                 CallLimiter.Refusal refusal = limiter.admit(account, attempt.getCallId(), record.timestamp(), now);
                 if (refusal != null) verdict = Verdicts.refuse(verdict, refusal.sipStatus(), refusal.reason());
             }

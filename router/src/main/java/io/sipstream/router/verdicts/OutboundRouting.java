@@ -10,6 +10,7 @@ import io.sipstream.router.dialplan.DialPlan;
 import io.sipstream.router.numbers.BarredPrefixes;
 import io.sipstream.router.numbers.DialString;
 import io.sipstream.router.numbers.E164Number;
+import io.sipstream.router.numbers.EmergencyNumbers;
 import io.sipstream.router.numbers.NumberNormalizer;
 import io.sipstream.router.verdicts.RouteResolver.Resolution;
 import io.sipstream.router.verdicts.Targets.Caller;
@@ -17,8 +18,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Decides a call an account places, in this order: the account may call at all (it exists, is
- * enabled, billing does not block it, a prepaid balance is left); the dial plan may take the
+ * Decides a call an account places, in this order: the account exists and is enabled; an
+ * emergency number goes to {@link EmergencyCalls}, which no control below stops; the account may call
+ * at all (billing does not block it, a prepaid balance is left); the dial plan may take the
  * dialled string as it is (speed dials, short codes, rewrites, rejects); else the string is read
  * as an E.164 number in the account's region; the destination must be in the account's countries
  * and not barred; then billing's cap on the duration (a prepaid balance less what the account's
@@ -28,11 +30,18 @@ import java.util.List;
 public final class OutboundRouting {
     private final RouteResolver routes;
     private final MoneyControls money;
+    private final EmergencyCalls emergency;
 
-    /** @param prepaidMaxCap the longest cap a prepaid call gets ({@code router.prepaid.max.duration}) */
-    public OutboundRouting(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred, Duration prepaidMaxCap) {
+    /**
+     * @param prepaidMaxCap the longest cap a prepaid call gets ({@code router.prepaid.max.duration})
+     * @param emergencyNumbers the operator's emergency numbers ({@code router.emergency.numbers})
+     * @param emergencyTrunk the operator's emergency trunk ({@code router.emergency.trunk}); null: none
+     */
+    public OutboundRouting(RoutingState state, NumberNormalizer numbers, BarredPrefixes barred, Duration prepaidMaxCap,
+                           EmergencyNumbers emergencyNumbers, String emergencyTrunk) {
         this.money = new MoneyControls(state, prepaidMaxCap);
         this.routes = new RouteResolver(state, numbers, barred, money);
+        this.emergency = new EmergencyCalls(state, emergencyNumbers, emergencyTrunk);
     }
 
     /**
@@ -40,7 +49,7 @@ public final class OutboundRouting {
      * (see {@link io.sipstream.router.prepaid.Reservations}); null when it holds nothing.
      */
     public PrepaidHold hold(Account account, RoutingVerdict routed) {
-        return money.hold(account, routed);
+        return routed.getEmergency() ? null : money.hold(account, routed); // billing charges it nothing
     }
 
     public RoutingVerdict decide(CallAttempt attempt, String accountId, long now) {
@@ -51,11 +60,14 @@ public final class OutboundRouting {
             return Verdicts.reject(attempt, accountId, Verdicts.FORBIDDEN,
                     "account unknown or disabled: " + accountId, now);
         }
+        DialString dialled = DialString.parse(attempt.getDialled());
+        String emergencyNumber = emergency.number(dialled, account);
+        if (emergencyNumber != null) return emergency.decide(attempt, account, emergencyNumber, callerId(attempt, account), now);
+
         BlockDecision block = state.block(accountId);
         MoneyControls.Outcome standing = MoneyControls.standing(account, block);
         if (!standing.ok()) return Verdicts.reject(attempt, accountId, standing.sipStatus(), standing.reason(), now);
 
-        DialString dialled = DialString.parse(attempt.getDialled());
         if (dialled.isEmpty()) {
             return Verdicts.reject(attempt, accountId, Verdicts.ADDRESS_INCOMPLETE, "nothing was dialled", now);
         }

@@ -30,6 +30,31 @@ final class Targets {
                 .build();
     }
 
+    /** An emergency call over a trunk: the number as dialled (911 has no E.164 form) after the trunk's tech prefix. */
+    static RouteTarget emergency(Trunk trunk, String number, Caller caller) {
+        boolean national = trunk.getCallerIdFormat() == CallerIdFormat.NATIONAL;
+        String techPrefix = trunk.getTechPrefix() == null ? "" : trunk.getTechPrefix();
+        return RouteTarget.newBuilder()
+                .setKind(TargetKind.TRUNK)
+                .setTrunkId(trunk.getTrunkId())
+                .setAccountId(null)
+                .setRequestUri("sip:" + techPrefix + number + "@" + host(trunk.getHost()) + ":" + trunk.getPort()
+                        + ";transport=" + trunk.getTransport().name().toLowerCase(Locale.ROOT))
+                .setFromUser(caller.formatted(national))
+                .build();
+    }
+
+    /** An emergency call to the account's outside SIP server. */
+    static RouteTarget emergencyHost(String hostPort, String number, Caller caller) {
+        return RouteTarget.newBuilder()
+                .setKind(TargetKind.URI)
+                .setTrunkId(null)
+                .setAccountId(null)
+                .setRequestUri("sip:" + number + "@" + hostPort.trim())
+                .setFromUser(caller.formatted(false))
+                .build();
+    }
+
     /** An outside SIP server given as host[:port] (Account.outboundHost). */
     static RouteTarget host(String hostPort, E164Number destination, Caller caller) {
         return RouteTarget.newBuilder()

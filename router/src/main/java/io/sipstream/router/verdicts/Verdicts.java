@@ -78,6 +78,7 @@ public final class Verdicts {
                 .setNoAnswerTargets(List.of())
                 .setMaxDurationSeconds(null)
                 .setQ850Cause(null)
+                .setEmergency(false)
                 .setAttemptReceivedAt(attempt.getReceivedAt())
                 .setDecidedAt(Instant.ofEpochMilli(now));
     }

@@ -77,6 +77,8 @@ public final class B2buaCall {
     private CallerLeg caller;
     private Hunt hunt;
     private RoutingVerdict verdict;
+    /** The router routed it as an emergency call: no block refuses or ends it, and its caller ID is never withheld. */
+    private volatile boolean emergency;
     private RouterQuestion question;
     private ScheduledFuture<?> noAnswerTimer;
     /** The call has gone to a forward of the verdict's (no answer, busy, unavailable, failure): it forwards no more. */
@@ -197,7 +199,8 @@ public final class B2buaCall {
             return;
         }
         List<RouteTarget> targets = v.getTargets();
-        AccountBlocks.Block block = blocks.blockOf(accountId);
+        emergency = v.getEmergency();
+        AccountBlocks.Block block = emergency ? null : blocks.blockOf(accountId);
         if (block != null) {
             targets = BlockScope.left(attempt.getDirection(), targets); // a blocked account still receives calls
             if (targets.isEmpty()) {
@@ -212,6 +215,9 @@ public final class B2buaCall {
         }
         hunt.start(targets, accountId);
     }
+
+    /** Whether the router routed this call as an emergency call (RoutingVerdict.emergency). */
+    boolean emergency() { return emergency; }
 
     static int rejectStatus(RoutingVerdict v) { return v.getSipStatus() >= 300 && v.getSipStatus() < 700 ? v.getSipStatus() : 403; }
 
@@ -535,6 +541,7 @@ public final class B2buaCall {
      * a call it receives on its phones goes on.
      */
     public synchronized void onBlocked(int status, String reason) {
+        if (emergency) return; // an emergency call is never cut for the account's money
         boolean received = attempt.getDirection() == Direction.INBOUND;
         boolean paid = switch (state) {
             case AWAITING_VERDICT -> !received; // a received call's verdict meets the block in routed()

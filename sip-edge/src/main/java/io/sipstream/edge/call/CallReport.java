@@ -128,7 +128,8 @@ final class CallReport {
                 .setDestination(verdict != null ? verdict.getDestination() : null)
                 .setOccurredAt(Instant.ofEpochMilli(now))
                 .setStartedAt(Instant.ofEpochMilli(startedAt))
-                .setAnsweredAt(answeredAt == null ? null : Instant.ofEpochMilli(answeredAt));
+                .setAnsweredAt(answeredAt == null ? null : Instant.ofEpochMilli(answeredAt))
+                .setEmergency(verdict != null && verdict.getEmergency()); // billing rates it at zero
         if (answeredAt != null) e.setDurationMillis(now - answeredAt);
         return e;
     }

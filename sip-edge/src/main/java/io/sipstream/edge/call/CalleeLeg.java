@@ -99,7 +99,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         var h = sip.headers();
         var a = sip.addresses();
         // no caller ID chosen, or the caller asked for privacy: anonymous (RFC 3323)
-        Identities.Presentation shown = Identities.presentation(fromUser, offer, trunk != null);
+        Identities.Presentation shown = Identities.presentation(fromUser, offer, trunk != null, call.emergency());
         SipURI fromUri = shown.fromUser() == null ? a.createSipURI("anonymous", "anonymous.invalid")
                 : a.createSipURI(shown.fromUser(), sip.advertisedHost());
         Address fromAddress = a.createAddress(fromUri);

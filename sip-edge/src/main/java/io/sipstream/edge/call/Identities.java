@@ -41,6 +41,15 @@ public final class Identities {
      * @param toTrunk  whether the leg goes to a registry trunk
      */
     public static Presentation presentation(String callerId, Request offer, boolean toTrunk) {
+        return presentation(callerId, offer, toTrunk, false);
+    }
+
+    /**
+     * The same, except that an emergency call's caller ID is never withheld, whatever Privacy the caller
+     * sent: it is the call-back number the emergency service needs (From and P-Asserted-Identity, no Privacy).
+     */
+    public static Presentation presentation(String callerId, Request offer, boolean toTrunk, boolean emergency) {
+        if (emergency && callerId != null) return new Presentation(callerId, callerId, false);
         if (callerId == null) return new Presentation(null, null, true);
         if (asksForPrivacy(offer)) return new Presentation(null, toTrunk ? callerId : null, true);
         return new Presentation(callerId, callerId, false);

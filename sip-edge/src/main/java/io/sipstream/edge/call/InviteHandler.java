@@ -154,7 +154,8 @@ public final class InviteHandler implements RequestHandler {
         AuthOutcome.Authenticated who = authenticator.authenticate(st, source);
         if (who == null || pending.cancelled()) return;
         AccountBlocks.Block block = blocks.blockOf(who.accountId());
-        if (block != null) {
+        // a short code may be an emergency number, which no block stops: the router decides those
+        if (block != null && !ShortCodes.mayBeEmergency(Identities.userOf(st.getRequest().getRequestURI()))) {
             // billing's reason names the balance or the limit: the caller gets a reference to it
             Withheld why = Withheld.of(block.reason().isBlank() ? "account blocked" : block.reason());
             log.info("INVITE {} of account {} refused {} ref={}: {}", pending.callId(), who.accountId(), block.sipStatus(),

@@ -100,7 +100,7 @@ final class Transfer implements Hunt.Owner {
             fail(B2buaCall.rejectStatus(v), v.getReason().isBlank() ? "rejected by the router" : v.getReason(), HangupParty.SYSTEM);
             return;
         }
-        AccountBlocks.Block block = blocks.blockOf(call.accountId());
+        AccountBlocks.Block block = v.getEmergency() ? null : blocks.blockOf(call.accountId()); // no block stops an emergency call
         if (block != null) {
             fail(block.sipStatus(), block.reason(), HangupParty.SYSTEM);
             return;

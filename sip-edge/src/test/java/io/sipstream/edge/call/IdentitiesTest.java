@@ -45,4 +45,13 @@ class IdentitiesTest {
         assertThat(Identities.presentation(null, inviteWith(""), true)).isEqualTo(new Presentation(null, null, true));
         assertThat(Identities.presentation(null, inviteWith("Privacy: id\r\n"), true)).isEqualTo(new Presentation(null, null, true));
     }
+
+    @Test
+    void shouldNeverWithholdAnEmergencyCallsCallBackNumber() throws Exception {
+        Presentation shown = new Presentation("+15551230001", "+15551230001", false);
+        assertThat(Identities.presentation("+15551230001", inviteWith("Privacy: id\r\n"), true, true)).isEqualTo(shown);
+        assertThat(Identities.presentation("+15551230001", inviteWith("Privacy: user\r\n"), false, true)).isEqualTo(shown);
+        assertThat(Identities.presentation(null, inviteWith(""), true, true))
+                .as("no number owned: still nothing the edge did not choose").isEqualTo(new Presentation(null, null, true));
+    }
 }

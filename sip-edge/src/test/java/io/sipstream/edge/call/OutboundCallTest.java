@@ -710,4 +710,36 @@ class OutboundCallTest {
             again.bye();
         });
     }
+
+    @Test
+    void shouldPutABlockedAccountsEmergencyCallThroughUnwithheldAndKeepItWhenBillingBlocksAgain() throws Exception {
+        edge.account("sos", "pw-sos", true);
+        shared.router().policy(a -> route(a, trunk("out-t1", "sip:911@127.0.0.1:" + trunk1.port(), "+15551230001"))
+                .setDestination("911").setEmergency(true).build());
+        edge.block("sos", true, 402);
+        org.awaitility.Awaitility.await("the edge refuses the blocked account's ordinary calls").atMost(WAIT).untilAsserted(() -> {
+            var ordinary = phone.call(edge.uri("+15557654321"), "sos", "pw-sos");
+            assertThat(ordinary.awaitFinal(WAIT).getStatusCode()).isEqualTo(402);
+            assertThat(shared.router().attemptsOf(ordinary.callId())).as("refused by the edge alone").isEmpty();
+        });
+
+        // the edge asks the router about a blocked account's short code instead of refusing it 402 itself
+        var call = phone.call(edge.uri("911"), "sos", "pw-sos", java.util.Map.of("Privacy", "id"));
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).as("%s", call.statuses()).isEqualTo(200);
+        Request atTrunk = trunk1.awaitRequest(Request.INVITE, WAIT);
+        assertThat(TestUserAgent.fromUser(atTrunk)).as("the call-back number, never withheld").isEqualTo("+15551230001");
+        assertThat(TestUserAgent.userOf(atTrunk, "P-Asserted-Identity")).isEqualTo("+15551230001");
+        assertThat(atTrunk.getHeader("Privacy")).isNull();
+        assertThat(shared.events().await(call.callId(), CallEventType.ANSWERED, WAIT).getEmergency()).isTrue();
+
+        // a block decision during the call (seen applied: ordinary calls get its new status) ends nothing
+        edge.block("sos", true, 403);
+        org.awaitility.Awaitility.await("the new block applied").atMost(WAIT).untilAsserted(() ->
+                assertThat(phone.call(edge.uri("+15557654321"), "sos", "pw-sos").awaitFinal(WAIT).getStatusCode()).isEqualTo(403));
+        assertThat(phone.receivedWithin(Request.BYE, call.callId(), Duration.ofMillis(500))).isFalse();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, Duration.ofMillis(100))).isFalse();
+        call.bye();
+        assertThat(shared.events().await(call.callId(), CallEventType.ENDED, WAIT).getEmergency()).isTrue();
+        edge.block("sos", false, 402);
+    }
 }
