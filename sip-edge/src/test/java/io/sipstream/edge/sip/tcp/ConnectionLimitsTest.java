@@ -159,6 +159,10 @@ class ConnectionLimitsTest {
 
             // ... every connection of the flood was accepted, and the edge kept only its share of them
             assertThat(opened.accepted()).as("connections accepted of %d (failure: %s)", wanted, opened.failure()).isEqualTo(wanted);
+            // and, seen from the flood's side and not only in the edge's meters, the edge ended all but its share
+            int ended = opened.resetAtOnce();
+            for (Socket s : opened.sockets()) if (closedWithin(s, Duration.ofMillis(1))) ended++;
+            assertThat(ended).as("connections of the flood the edge reset or closed").isGreaterThanOrEqualTo(wanted - 2 * PER_SOURCE);
             assertThat(metric(edge, "sipstream_edge_sip_connections_refused_total", "source")).isGreaterThanOrEqualTo(wanted - 2L * PER_SOURCE);
             assertThat(metric(edge, "sipstream_edge_sip_connections", null)).isLessThanOrEqualTo(PER_SOURCE + 1);
 
