@@ -227,8 +227,11 @@ class ConnectionLimitsTest {
             for (int host = 10; host < 10 + 1500 / PER_SOURCE; host++) fromMany.addAll(open(edge, "127.0.0." + host, PER_SOURCE).sockets());
             watch.interrupt();
             watch.join();
+            // a refusal for the total happens only with the total open (ConnectionGuard.admit): the cap was reached;
+            // the sampled gauge shows it was never passed (a sample every 20 ms may miss the peak on a loaded machine,
+            // so it bounds from above only)
             assertThat(metric(edge, "sipstream_edge_sip_connections_refused_total", "total")).as("refused for the total").isPositive();
-            assertThat(most.get()).as("most connections held at once").isBetween((long) TOTAL - PER_SOURCE, (long) TOTAL);
+            assertThat(most.get()).as("most connections held at once").isPositive().isLessThanOrEqualTo(TOTAL);
             Awaitility.await().atMost(WAIT).until(() -> metric(edge, "sipstream_edge_sip_connections", null) == 0);
         } finally {
             closeAll(flood);
