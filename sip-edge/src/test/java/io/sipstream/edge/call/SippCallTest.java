@@ -121,7 +121,7 @@ class SippCallTest {
             // -aa: the edge's OPTIONS probes of the trunk are answered, not taken for a call that failed
             Process p = sipp(work, "-sf", scenario.toString(), "-aa", "-i", "127.0.0.1", "-p", Integer.toString(sippPort));
             try {
-                Thread.sleep(300); // sipp binds its port
+                awaitUdpBound(sippPort); // sipp binds its port (300 ms was not enough on a loaded machine: the call got 408)
                 var call = phone.call(timed.uri("+15557654321"), "sipp-timer", "pw");
                 assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
                 Thread.sleep(3_000); // past half the interval: the edge's re-INVITE has been answered
@@ -142,7 +142,7 @@ class SippCallTest {
         Path work = Files.createTempDirectory("sipp-uas");
         Process p = sipp(work, "-sn", "uas", "-aa", "-i", "127.0.0.1", "-p", Integer.toString(sippPort));
         try (TestUserAgent phone = TestUserAgent.start("to-sipp-phone")) {
-            Thread.sleep(300); // sipp binds its port
+            awaitUdpBound(sippPort); // sipp binds its port
             var call = phone.call(edge.uri("+15557654321"), "to-sipp", "pw");
             assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
             call.bye();
@@ -150,5 +150,16 @@ class SippCallTest {
         } finally {
             p.destroy();
         }
+    }
+
+    /** Waits until something listens on this UDP port of 127.0.0.1 (the test can no longer bind it). */
+    private static void awaitUdpBound(int port) {
+        org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(java.time.Duration.ofMillis(50)).until(() -> {
+            try (java.net.DatagramSocket probe = new java.net.DatagramSocket(port, java.net.InetAddress.getLoopbackAddress())) {
+                return false;
+            } catch (java.net.SocketException bound) {
+                return true;
+            }
+        });
     }
 }

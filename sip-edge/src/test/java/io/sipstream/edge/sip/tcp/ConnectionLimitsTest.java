@@ -159,6 +159,10 @@ class ConnectionLimitsTest {
 
             // ... every connection of the flood was accepted, and the edge kept only its share of them
             assertThat(opened.accepted()).as("connections accepted of %d (failure: %s)", wanted, opened.failure()).isEqualTo(wanted);
+            // and, seen from the flood's side and not only in the edge's meters, the edge ended all but its share
+            int ended = opened.resetAtOnce();
+            for (Socket s : opened.sockets()) if (closedWithin(s, Duration.ofMillis(1))) ended++;
+            assertThat(ended).as("connections of the flood the edge reset or closed").isGreaterThanOrEqualTo(wanted - 2 * PER_SOURCE);
             assertThat(metric(edge, "sipstream_edge_sip_connections_refused_total", "source")).isGreaterThanOrEqualTo(wanted - 2L * PER_SOURCE);
             assertThat(metric(edge, "sipstream_edge_sip_connections", null)).isLessThanOrEqualTo(PER_SOURCE + 1);
 
@@ -223,8 +227,11 @@ class ConnectionLimitsTest {
             for (int host = 10; host < 10 + 1500 / PER_SOURCE; host++) fromMany.addAll(open(edge, "127.0.0." + host, PER_SOURCE).sockets());
             watch.interrupt();
             watch.join();
+            // a refusal for the total happens only with the total open (ConnectionGuard.admit): the cap was reached;
+            // the sampled gauge shows it was never passed (a sample every 20 ms may miss the peak on a loaded machine,
+            // so it bounds from above only)
             assertThat(metric(edge, "sipstream_edge_sip_connections_refused_total", "total")).as("refused for the total").isPositive();
-            assertThat(most.get()).as("most connections held at once").isBetween((long) TOTAL - PER_SOURCE, (long) TOTAL);
+            assertThat(most.get()).as("most connections held at once").isPositive().isLessThanOrEqualTo(TOTAL);
             Awaitility.await().atMost(WAIT).until(() -> metric(edge, "sipstream_edge_sip_connections", null) == 0);
         } finally {
             closeAll(flood);
