@@ -142,9 +142,11 @@ class BrokenSipTest {
     void shouldServeTcpAsWellAsUdp() throws Exception {
         try (java.net.Socket tcp = new java.net.Socket(InetAddress.getLoopbackAddress(), edge.sipPort)) {
             tcp.setSoTimeout(5000);
+            // a transaction of its own each time (tests call this one after another): the same branch would be a retransmission
+            String id = "tcp" + tcp.getLocalPort() + "x" + System.nanoTime();
             String options = "OPTIONS sip:edge@127.0.0.1:" + edge.sipPort + " SIP/2.0\r\n"
-                    + "Via: SIP/2.0/TCP 127.0.0.1:" + tcp.getLocalPort() + ";branch=z9hG4bKtcp1\r\n"
-                    + "From: <sip:tcp@sipstream.local>;tag=tcp1\r\nTo: <sip:edge@127.0.0.1>\r\nCall-ID: tcp-1@127.0.0.1\r\n"
+                    + "Via: SIP/2.0/TCP 127.0.0.1:" + tcp.getLocalPort() + ";branch=z9hG4bK" + id + "\r\n"
+                    + "From: <sip:tcp@sipstream.local>;tag=" + id + "\r\nTo: <sip:edge@127.0.0.1>\r\nCall-ID: " + id + "@127.0.0.1\r\n"
                     + "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
             tcp.getOutputStream().write(options.getBytes(StandardCharsets.UTF_8));
             tcp.getOutputStream().flush();
