@@ -136,7 +136,7 @@ public final class EdgeService implements AutoCloseable {
         MediaRelay relay = config.media().relay();
         if (relay != null) {
             closers.push(relay);
-            log.info("media: anchored calls go through rtpengine at {}", config.media().rtpengines());
+            log.info("media: anchored calls go through rtpengine at {}", relay.engines().instances());
         }
         CallStarter starter = new CallStarter(sip, responder, calls, bus.blocks(), scheduler, metrics,
                 new RouterClient(bus.attempts(), calls, metrics, scheduler, config.verdictTimeout()),

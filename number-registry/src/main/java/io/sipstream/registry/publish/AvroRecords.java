@@ -131,6 +131,7 @@ public final class AvroRecords {
                 .setUpdatedAt(instant(d.updatedAt()))
                 .setDestinations(d.destinations().stream().map(AvroRecords::destination).toList())
                 .setRateDeckId(d.rateDeckId())
+                .setMedia(d.media())
                 .build();
     }
 

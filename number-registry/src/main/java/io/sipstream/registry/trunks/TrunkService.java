@@ -40,9 +40,11 @@ public final class TrunkService {
     private static final Set<String> FIELDS = Set.of("host", "port", "transport", "enabled", "allowedCidrs", "allowAnySource",
             "callerIdFormat", "techPrefix", "maxChannels", "allowRefer", "allowRedirect", "finalCodes", "register",
             "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials", "optionsInterval",
-            "destinations", "rateDeckId");
+            "destinations", "rateDeckId", "media");
     private static final Set<String> TRANSPORTS = Set.of("udp", "tcp", "tls");
     private static final Set<String> CALLER_ID_FORMATS = Set.of("e164", "national");
+    /** The edge's media modes (sip-edge's MediaMode; the registry does not depend on the edge). */
+    private static final Set<String> MEDIA_MODES = Set.of("passthrough", "anchor", "auto");
 
     private final RegistryStore store;
     private final SecretBox secrets; // null: secrets.key not configured
@@ -128,6 +130,10 @@ public final class TrunkService {
         boolean register = b.bool("register", false);
         List<Destination> destinations = Destinations.readAll(b, "destinations");
         String rateDeckId = Ids.ref(b.string("rateDeckId"), "rateDeckId");
+        String media = lower(b.string("media"), TrunkDoc.DEFAULT_MEDIA);
+        if (!MEDIA_MODES.contains(media)) {
+            throw ApiException.unprocessable("media", "'" + Ids.abbreviate(media) + "' is not passthrough, anchor or auto");
+        }
         String username = b.string("username");
         String password = b.string("password");
         String realm = b.string("realm");
@@ -168,7 +174,7 @@ public final class TrunkService {
             TrunkDoc next = new TrunkDoc(id, trunkHost, port == null ? 5060 : port, transport, b.bool("enabled", true), cidrs,
                     allowAnySource, callerIdFormat, techPrefix, maxChannels == null ? 0 : maxChannels, b.bool("allowRefer", false),
                     b.bool("allowRedirect", false), codes, register, username, realm, hasCredentials,
-                    store.nextVersion(), clock.instant(), optionsInterval, destinations, rateDeckId);
+                    store.nextVersion(), clock.instant(), optionsInterval, destinations, rateDeckId, media);
             Change change = new Change().expect(key, currentJson).set(key, RegistryStore.encode(next))
                     .sadd(store.keys().trunks(), id).index(store.trunkIndexKey(), id).del(credKey);
             if (hasCredentials) {
