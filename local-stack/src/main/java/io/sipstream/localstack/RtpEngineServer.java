@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real rtpengine media relay as a child process (Debian's {@code rtpengine-daemon}), on 127.0.0.1: userspace
+ * A real rtpengine media relay as a child process (Debian's {@code rtpengine-daemon}), its control on 127.0.0.1: userspace
  * forwarding (no kernel module: {@code --table=-1}), its ng control port and a range of media ports of its own.
  * Found at /usr/bin/rtpengine or on PATH; {@link #executable} says when it is not there.
  */
@@ -58,22 +58,23 @@ public final class RtpEngineServer implements AutoCloseable {
     public static RtpEngineServer start(Path dir) {
         Path rtpengine = executable().orElseThrow(() -> new IllegalStateException(
                 "rtpengine is not installed (no /usr/bin/rtpengine, none on PATH): install Debian's rtpengine-daemon"));
-        return start(rtpengine, dir, 0);
+        return start(rtpengine, dir, 0, Ports.LOOPBACK);
     }
 
     /**
      * Starts {@code executable} with its log in {@code dir}, and returns once it answers an ng ping.
      *
      * @param ngPort 0 for a free one
+     * @param mediaAddress the local address its media ports bind and its SDP announces (what the peers reach)
      */
-    public static RtpEngineServer start(Path executable, Path dir, int ngPort) {
+    public static RtpEngineServer start(Path executable, Path dir, int ngPort, String mediaAddress) {
         int ng = ngPort == 0 ? freeUdpPort() : ngPort;
         // a window of its own in the high ports, so that several stacks (and test JVMs) on one machine do not share ports
         int portMin = 20_000 + ThreadLocalRandom.current().nextInt(200) * MEDIA_PORTS;
         int portMax = portMin + MEDIA_PORTS - 1;
         try {
             Files.createDirectories(dir);
-            Process process = new ProcessBuilder(executable.toString(), "--table=-1", "--interface=" + Ports.LOOPBACK,
+            Process process = new ProcessBuilder(executable.toString(), "--table=-1", "--interface=" + mediaAddress,
                     "--listen-ng=" + Ports.LOOPBACK + ":" + ng, "--port-min=" + portMin, "--port-max=" + portMax,
                     "--foreground", "--log-stderr", "--log-level=5", "--pidfile=" + dir.resolve("rtpengine.pid").toAbsolutePath())
                     .redirectErrorStream(true)
