@@ -8,6 +8,7 @@ import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.Hosts;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
+import io.sipstream.registry.rest.MediaModes;
 import io.sipstream.registry.rest.Pages;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.routes.Destinations;
@@ -43,8 +44,6 @@ public final class TrunkService {
             "destinations", "rateDeckId", "media");
     private static final Set<String> TRANSPORTS = Set.of("udp", "tcp", "tls");
     private static final Set<String> CALLER_ID_FORMATS = Set.of("e164", "national");
-    /** The edge's media modes (sip-edge's MediaMode; the registry does not depend on the edge). */
-    private static final Set<String> MEDIA_MODES = Set.of("passthrough", "anchor", "auto");
 
     private final RegistryStore store;
     private final SecretBox secrets; // null: secrets.key not configured
@@ -130,10 +129,7 @@ public final class TrunkService {
         boolean register = b.bool("register", false);
         List<Destination> destinations = Destinations.readAll(b, "destinations");
         String rateDeckId = Ids.ref(b.string("rateDeckId"), "rateDeckId");
-        String media = lower(b.string("media"), TrunkDoc.DEFAULT_MEDIA);
-        if (!MEDIA_MODES.contains(media)) {
-            throw ApiException.unprocessable("media", "'" + Ids.abbreviate(media) + "' is not passthrough, anchor or auto");
-        }
+        String media = MediaModes.read(b.string("media"));
         String username = b.string("username");
         String password = b.string("password");
         String realm = b.string("realm");

@@ -75,6 +75,8 @@ public final class B2buaCall {
     private final SessionTimer.Settings sessionTimers;
     /** The edge's media relay; null when none is configured (media.rtpengine): every call's media then passes end to end. */
     private final MediaRelay relay;
+    /** The calling account's media mode as stored (null: none, or a trunk's call). */
+    private final String accountMedia;
     /** This call's media on the relay, once its offer was answered; null for a call whose media passes end to end. */
     private MediaAnchor media;
     /** The relay's SDP for the callee in place of the caller's (an anchored call's INVITEs carry it). */
@@ -109,9 +111,10 @@ public final class B2buaCall {
     B2buaCall(CallAttempt attempt, long startedAt, SipEndpoint sip, SipResponder responder, CallRegistry registry,
               AccountBlocks blocks, CallScheduler scheduler, EdgeMetrics metrics, RouterClient router, CallReports reports,
               Dialling dialling, int retryAfterSeconds, Duration interimInterval, Duration maxCallDuration,
-              SessionTimer.Settings sessionTimers, MediaRelay relay) {
+              SessionTimer.Settings sessionTimers, MediaRelay relay, String accountMedia) {
         this.sip = sip;
         this.relay = relay;
+        this.accountMedia = accountMedia;
         this.responder = responder;
         this.registry = registry;
         this.blocks = blocks;
@@ -281,9 +284,9 @@ public final class B2buaCall {
         hunt.start(targets, accountId);
     }
 
-    /** The strongest media mode of the trunks the call touches: the one it came in on, the ones it may leave on. */
+    /** The strongest media mode of the calling account and the trunks the call touches: the one it came in on, the ones it may leave on. */
     private MediaMode mediaMode(List<RouteTarget> targets) {
-        MediaMode mode = MediaMode.PASSTHROUGH;
+        MediaMode mode = MediaMode.orPassthrough(accountMedia);
         if (attempt.getSourceTrunkId() != null) mode = mode.or(modeOf(dialling.trunks().get(attempt.getSourceTrunkId())));
         for (RouteTarget t : targets) if (t.getTrunkId() != null) mode = mode.or(modeOf(dialling.trunks().get(t.getTrunkId())));
         return mode;

@@ -19,9 +19,12 @@ public record CallStarter(SipEndpoint sip, SipResponder responder, CallRegistry 
                           Dialling dialling, int retryAfterSeconds, Duration interimInterval, Duration maxCallDuration,
                           SessionTimer.Settings sessionTimers, MediaRelay media) {
 
-    /** Takes over the INVITE with its call; false when the INVITE was answered instead ({@link B2buaCall#start}). */
-    boolean start(CallAttempt attempt, PendingInvite pending, long now) throws Exception {
+    /**
+     * Takes over the INVITE with its call; false when the INVITE was answered instead ({@link B2buaCall#start}).
+     * {@code accountMedia}: the calling account's media mode (null: none, or a trunk's call).
+     */
+    boolean start(CallAttempt attempt, PendingInvite pending, long now, String accountMedia) throws Exception {
         return new B2buaCall(attempt, now, sip, responder, registry, blocks, scheduler, metrics, router, reports, dialling,
-                retryAfterSeconds, interimInterval, maxCallDuration, sessionTimers, media).start(pending, now);
+                retryAfterSeconds, interimInterval, maxCallDuration, sessionTimers, media, accountMedia).start(pending, now);
     }
 }

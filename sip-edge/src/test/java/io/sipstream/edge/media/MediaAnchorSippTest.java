@@ -74,7 +74,7 @@ class MediaAnchorSippTest {
     void shouldRelayAudioBothWaysForACallerBehindNatAndSayItIsNat() throws Exception {
         // Given a trunk that anchors media, answered by a SIPp that echoes the RTP it gets
         Path trunkWork = Files.createTempDirectory("sipp-echo-trunk");
-        Process trunk = startTrunk("nat", trunkWork, true);
+        Process trunk = startTrunk("nat", trunkWork, true, "anchor");
         try {
             // When a caller whose SDP names 10.255.255.1 calls and plays audio from 127.0.0.1
             Path callerWork = Files.createTempDirectory("sipp-nat-caller");
@@ -106,8 +106,10 @@ class MediaAnchorSippTest {
 
     @Test
     void shouldSayOneWayWhenTheTrunkSendsNoAudio() throws Exception {
+        // Given an account whose calls anchor when behind NAT (auto), over a trunk that leaves media alone, and sends none
         Path trunkWork = Files.createTempDirectory("sipp-silent-trunk");
-        Process trunk = startTrunk("silent", trunkWork, false);
+        Process trunk = startTrunk("silent", trunkWork, false, "passthrough");
+        edge.redis.set(edge.keys.account("silent"), "{\"accountId\":\"silent\",\"enabled\":true,\"media\":\"auto\"}");
         try {
             Path callerWork = Files.createTempDirectory("sipp-caller-to-silence");
             Process caller = caller("silent", callerWork);
@@ -122,11 +124,11 @@ class MediaAnchorSippTest {
         }
     }
 
-    /** A SIPp trunk (UAS) for the account's calls; {@code echo}: it sends back the RTP it gets. */
-    private static Process startTrunk(String account, Path work, boolean echo) throws Exception {
+    /** A SIPp trunk (UAS) for the account's calls, with its media mode; {@code echo}: it sends back the RTP it gets. */
+    private static Process startTrunk(String account, Path work, boolean echo, String media) throws Exception {
         edge.account(account, "pw-" + account, true);
         int port = TestUserAgent.freeUdpPort();
-        edge.publishTrunk(EdgeFixture.trunk("t-" + account, port).setMedia("anchor").build());
+        edge.publishTrunk(EdgeFixture.trunk("t-" + account, port).setMedia(media).build());
         trunkPorts.put(account, port);
         List<String> args = new ArrayList<>(List.of("-sn", "uas", "-aa", "-i", "127.0.0.1", "-p", Integer.toString(port),
                 "-mp", Integer.toString(TestUserAgent.freeUdpPort()), "-trace_msg"));
