@@ -319,16 +319,30 @@ public final class B2buaCall {
     }
 
     /** Ends the call on the relay, off the call's thread; what the relay saw is logged. */
-    private void deleteMedia(MediaAnchor anchor) {
+    private void deleteMedia(MediaAnchor anchor) { closeMedia(anchor, () -> { }, null); }
+
+    /**
+     * Ends the call on the relay off the call's thread, then {@code closed} (the closing event) with what the relay saw
+     * in {@code report}: the ENDED or FAILED event of an anchored call waits for that one request. Without an answer
+     * the event goes without it, and rtpengine's own timeout frees the call's ports.
+     */
+    private void closeMedia(MediaAnchor anchor, Runnable closed, CallReport report) {
         scheduler.offload(() -> {
             try {
                 MediaReport seen = anchor.delete();
                 metrics.media().ended(seen);
                 log.debug("call {}: media {}", callId, seen);
+                if (report != null) report.media(MediaDiagnostics.of(seen, anchor.instance()));
             } catch (NgException e) {
                 log.warn("call {}: the relay did not end its media (its own timeout will): {}", callId, e.getMessage());
             }
-        }, () -> log.warn("call {}: the relay's media not ended, the edge's I/O is busy (rtpengine's timeout will)", callId));
+            synchronized (this) {
+                closed.run();
+            }
+        }, () -> {
+            log.warn("call {}: the relay's media not ended, the edge's I/O is busy (rtpengine's timeout will)", callId);
+            closed.run();
+        });
     }
 
     /** What the relay has seen of this call's media so far, asked now (network I/O: off the SIP threads); null when not anchored. */
@@ -780,9 +794,11 @@ public final class B2buaCall {
         if (transfer != null) transfer.abort(by);
         transfer = null;
         registry.remove(this);
-        if (media != null) deleteMedia(media);
+        MediaAnchor anchored = media;
         media = null;
-        report.end(type, status, reason, ref, by, now, endedAt);
+        CallReport closing = report;
+        if (anchored == null) closing.end(type, status, reason, ref, by, now, endedAt);
+        else closeMedia(anchored, () -> closing.end(type, status, reason, ref, by, now, endedAt), closing);
         log.debug("call {} {}: {} {} by {}", callId, type, status, reason, by);
         letGo();
     }

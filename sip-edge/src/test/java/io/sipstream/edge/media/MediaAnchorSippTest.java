@@ -7,7 +7,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sipstream.avro.CallEvent;
+import io.sipstream.avro.CallEventType;
 import io.sipstream.edge.support.EdgeFixture;
+import io.sipstream.edge.support.EventTap;
 import io.sipstream.edge.support.FakeRouter;
 import io.sipstream.edge.support.TestUserAgent;
 import io.sipstream.localstack.LocalStack;
@@ -45,6 +48,7 @@ class MediaAnchorSippTest {
     private static RtpEngineServer rtpengine;
     private static EdgeFixture edge;
     private static FakeRouter router;
+    private static EventTap events;
     private static int adminPort;
     private static final Map<String, Integer> trunkPorts = new java.util.concurrent.ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -56,6 +60,7 @@ class MediaAnchorSippTest {
         edge = EdgeFixture.start(stack, Map.of("edge.id", "7", "edge.auth.algorithms", "MD5,SHA-256",
                 "edge.media.rtpengine", rtpengine.ngAddress()));
         router = new FakeRouter(edge.kafka, 7);
+        events = new EventTap(edge.kafka);
         // each account's calls leave on its own trunk
         router.policy(a -> route(a, trunk("t-" + a.getAccountId(), "sip:+15557654321@127.0.0.1:" + trunkPorts.get(a.getAccountId()),
                 "+15551230009")).build());
@@ -65,6 +70,7 @@ class MediaAnchorSippTest {
 
     @AfterAll
     static void stop() {
+        if (events != null) events.close();
         if (router != null) router.close();
         if (edge != null) edge.close();
         if (rtpengine != null) rtpengine.close();
@@ -99,6 +105,16 @@ class MediaAnchorSippTest {
             assertThat(atTrunk).contains("INVITE sip:").contains("c=IN IP4 127.0.0.1").doesNotContain(PHONE_SDP_ADDRESS)
                     .contains("telephone-event/8000");
             await().atMost(WAIT).until(() -> metric("sipstream_edge_media_calls_total{verdict=\"nat\"") >= 1);
+            // the call's ENDED event keeps the diagnostics (billing copies them into the CDR)
+            CallEvent ended = events.await(media.get("callId").asText(), CallEventType.ENDED, WAIT);
+            assertThat(ended.getMedia().getVerdict()).isEqualTo("NAT");
+            assertThat(ended.getMedia().getRelay()).isEqualTo(rtpengine.ngAddress());
+            assertThat(ended.getMedia().getStreams()).anySatisfy(s -> {
+                assertThat(s.getSide()).isEqualTo("caller");
+                assertThat(s.getAnnounced()).startsWith(PHONE_SDP_ADDRESS + ":");
+                assertThat(s.getSource()).startsWith("127.0.0.1:");
+                assertThat(s.getPacketsSent()).isPositive();
+            });
         } finally {
             trunk.destroy();
         }
@@ -119,6 +135,7 @@ class MediaAnchorSippTest {
             assertThat(side(media, "callee").get("packetsReceived").asLong()).isZero();
             assertThat(finish(caller, callerWork)).isZero();
             await().atMost(WAIT).until(() -> metric("sipstream_edge_media_calls_total{verdict=\"one_way\"") >= 1);
+            assertThat(events.await(media.get("callId").asText(), CallEventType.ENDED, WAIT).getMedia().getVerdict()).isEqualTo("ONE_WAY");
         } finally {
             trunk.destroy();
         }
