@@ -12,9 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A real rtpengine media relay as a child process (Debian's {@code rtpengine-daemon}), its control on 127.0.0.1: userspace
@@ -22,7 +19,6 @@ import org.slf4j.LoggerFactory;
  * Found at /usr/bin/rtpengine or on PATH; {@link #executable} says when it is not there.
  */
 public final class RtpEngineServer implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(RtpEngineServer.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
     /** Media ports per instance: two a stream (RTP, RTCP), a stream a side, so 50 calls at once. */
@@ -154,15 +150,6 @@ public final class RtpEngineServer implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("rtpengine (pid {}) did not stop within {}, killing it", process.pid(), STOP_TIMEOUT);
-                process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ChildProcesses.stop(process, STOP_TIMEOUT, "rtpengine");
     }
 }
