@@ -21,7 +21,7 @@ import java.util.List;
  * its API, and as the edge reads it for every INVITE: the shape both agree on. The component names
  * are the stored field names; renaming one would leave existing records unread. Maps 1:1 to the
  * Avro {@code io.sipstream.avro.Account} except {@code sipDomain}, which comes from the
- * configuration. Never holds a secret. {@code allowUnratedCalls} is written only when true, and the busy,
+ * configuration, and {@code media}, which only the edge reads. Never holds a secret. {@code allowUnratedCalls} is written only when true, and the busy,
  * unavailable and failure targets, {@code emergencyTrunk} and {@code media} (passthrough, anchor or auto: whether the edge
  * anchors the account's calls' media; read with {@code enabled} on every INVITE) only when set, so the records of every account without them read and write as
  * before they existed.

@@ -248,7 +248,8 @@ public final class B2buaCall {
         if (mode == MediaMode.PASSTHROUGH) return false;
         byte[] offer = Bodies.sdpOf(caller.request());
         if (offer == null || mode == MediaMode.AUTO && !Sdp.behindNat(offer, attempt.getSourceIp())) return false;
-        MediaAnchor anchor = relay.anchor(callId);
+        // a redirect's new verdict re-offers on the instance that holds the call already
+        MediaAnchor anchor = media != null ? media : relay.anchor(callId);
         String source = attempt.getSourceIp();
         scheduler.offload(() -> {
             byte[] relayed = null;
