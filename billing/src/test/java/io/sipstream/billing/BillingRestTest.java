@@ -16,6 +16,7 @@ import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.health.HealthRegistry;
 import io.sipstream.platform.http.AdminServer;
+import io.sipstream.platform.http.OpenApiAssertions;
 import io.sipstream.platform.http.Json;
 import io.sipstream.schemas.Money;
 import java.io.IOException;
@@ -141,6 +142,41 @@ class BillingRestTest {
                 "{\"amount\": \"5.00\", \"currency\": \"EUR\", \"idempotencyKey\": \"eur-1\"}");
         assertThat(euro.statusCode()).isEqualTo(422);
         assertThat(json(euro).get("field").asText()).isEqualTo("currency");
+    }
+
+    @Test
+    void shouldTakeACreditsIdempotencyKeyFromTheIdempotencyKeyHeader() throws Exception {
+        String account = issued(StackSupport.unique("acc"));
+        String path = "/v1/accounts/" + account + "/credits";
+        String body = "{\"amount\": \"3.00\", \"currency\": \"USD\"}";
+        var first = call("POST", path, body, Map.of("Idempotency-Key", "hdr-1"));
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(json(first).get("idempotencyKey").asText()).isEqualTo("hdr-1");
+
+        // the same key, in the header or in the body: one credit
+        var again = call("POST", path, body, Map.of("Idempotency-Key", "\"hdr-1\""));
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(json(again).get("new").asBoolean()).isFalse();
+        var inBody = call("POST", path, "{\"amount\": \"3.00\", \"currency\": \"USD\", \"idempotencyKey\": \"hdr-1\"}");
+        assertThat(inBody.statusCode()).isEqualTo(200);
+        assertThat(json(inBody).get("balance").asText()).isEqualTo("3.000000");
+
+        var differ = call("POST", path, "{\"amount\": \"3.00\", \"currency\": \"USD\", \"idempotencyKey\": \"a\"}",
+                Map.of("Idempotency-Key", "b"));
+        assertThat(differ.statusCode()).isEqualTo(400);
+        assertThat(json(differ).get("field").asText()).isEqualTo("Idempotency-Key");
+        var empty = call("POST", path, body, Map.of("Idempotency-Key", " "));
+        assertThat(empty.statusCode()).isEqualTo(400);
+        assertThat(json(empty).get("field").asText()).isEqualTo("Idempotency-Key");
+    }
+
+    @Test
+    void shouldDocumentEveryRouteOfTheBillingServer() throws Exception {
+        var doc = call("GET", "/v1/openapi.json", null);
+        assertThat(doc.statusCode()).isEqualTo(200);
+        OpenApiAssertions.assertCompleteAndValid(admin, doc.body());
+        assertThat(json(doc).path("paths").has("/v1/cdrs")).isTrue();
+        assertThat(json(doc).path("paths").has("/v1/trunks")).as("the registry's routes are not on billing's server").isFalse();
     }
 
     @Test
