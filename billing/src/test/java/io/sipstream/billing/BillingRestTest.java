@@ -15,6 +15,7 @@ import io.sipstream.localstack.LocalStackExtension;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.health.HealthRegistry;
+import io.sipstream.billing.api.RateDeckApi;
 import io.sipstream.platform.http.AdminServer;
 import io.sipstream.platform.http.OpenApiAssertions;
 import io.sipstream.platform.http.Json;
@@ -110,6 +111,18 @@ class BillingRestTest {
         assertThat(call("PUT", "/v1/ratedecks/bad:id", "1,0.60,USD,60,60\n").statusCode()).isEqualTo(400);
         assertThat(call("GET", "/v1/ratedecks/" + deck, null, Map.of("Authorization", "Bearer wrong-key-wrong-key"))
                 .statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void shouldTakeAnAToZDeckOfTensOfThousandsOfRowsOverTheDefaultBodyLimit() throws Exception {
+        StringBuilder csv = new StringBuilder("prefix,price_per_minute,currency,first_increment,next_increment\n");
+        int rows = 60_000; // an A-Z deck: 1.5 MB, over the 1,000,000 bytes of a route without a limit of its own
+        for (int i = 0; i < rows; i++) csv.append(1_000_000 + i).append(",0.0100,USD,60,60\n");
+        assertThat(csv.length()).isGreaterThan((int) AdminServer.MAX_BODY_BYTES).isLessThan((int) RateDeckApi.MAX_DECK_BYTES);
+
+        var put = call("PUT", "/v1/ratedecks/" + StackSupport.unique("az"), csv.toString(), Map.of("Content-Type", "text/csv"));
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        assertThat(json(put).get("rows").asInt()).isEqualTo(rows);
     }
 
     @Test
