@@ -153,6 +153,7 @@ public final class AdminServer implements AutoCloseable {
     public AdminServer documentation(String part) {
         if (started) throw new IllegalStateException("documentation must be named before the admin server starts");
         if (!documentParts.contains(part)) documentParts.add(part);
+        document = null; // built again with the part
         return this;
     }
 
