@@ -11,6 +11,8 @@ import io.sipstream.registry.RegistryConfig;
 import io.sipstream.registry.RegistryService;
 import io.sipstream.router.RouterConfig;
 import io.sipstream.router.RouterService;
+import io.sipstream.web.console.OperatorConsole;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.slf4j.Logger;
@@ -37,6 +39,8 @@ public final class AllInOne implements AutoCloseable {
             all.started.push(RouterService.start(RouterConfig.from(settings), all.context));
             all.started.push(BillingService.start(BillingConfig.from(settings), all.context));
             all.started.push(EdgeService.start(EdgeConfig.from(settings), all.context));
+            // the console calls the registry's, billing's, the router's and the edge's paths: only one process has them all
+            OperatorConsole.mount(admin, Clock.systemUTC());
             admin.start();
             all.started.push(admin);
             return all;

@@ -1,0 +1,131 @@
+package io.sipstream.router.dryrun;
+
+import io.javalin.Javalin;
+import io.sipstream.avro.CallAttempt;
+import io.sipstream.avro.Direction;
+import io.sipstream.avro.RouteTarget;
+import io.sipstream.avro.RoutingVerdict;
+import io.sipstream.platform.http.ApiException;
+import io.sipstream.platform.http.Json;
+import io.sipstream.router.numbers.NumberNormalizer;
+import io.sipstream.router.prepaid.Reservations;
+import io.sipstream.router.topology.RouterOptions;
+import io.sipstream.router.topology.RouterTopology;
+import io.sipstream.router.topology.StoreRoutingState;
+import io.sipstream.router.verdicts.OutboundRouting;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+
+/**
+ * "What happens if this account dials X": the router's own outbound decision ({@link OutboundRouting}) on the
+ * tables its running topology holds, read by interactive queries, without placing a call or changing a
+ * store. The stream's momentary limits (concurrent calls, calls per second) are not applied: they depend on
+ * the calls of the moment, not on the account's data. With several router instances, an instance answers
+ * only for the accounts of its own partitions (another's are unknown to it).
+ */
+public final class DryRunDecisions {
+    public static final String PATH = "/v1/routing/dry-run";
+
+    private final KafkaStreams streams;
+    private final RouterOptions options;
+    private final Clock clock;
+
+    public DryRunDecisions(KafkaStreams streams, RouterOptions options, Clock clock) {
+        this.streams = streams;
+        this.options = options;
+        this.clock = clock;
+    }
+
+    /** The verdict the router would give now to {@code accountId} dialling {@code dialled} (from {@code callerId}, optional). */
+    public RoutingVerdict decide(String accountId, String dialled, String callerId) {
+        long now = clock.millis();
+        try {
+            StoreRoutingState state = new StoreRoutingState(this::timestamped,
+                    (account, except) -> Reservations.held(streams.store(StoreQueryParameters.fromNameAndType(
+                            RouterTopology.RESERVATIONS_STORE, QueryableStoreTypes.keyValueStore())), account, except, now));
+            OutboundRouting outbound = new OutboundRouting(state, new NumberNormalizer(), options.barred(),
+                    options.prepaidMaxDuration(), options.emergencyNumbers(), options.emergencyTrunk());
+            CallAttempt attempt = CallAttempt.newBuilder()
+                    .setCallId("dry-run-" + UUID.randomUUID())
+                    .setEdgeId("dry-run")
+                    .setReplyPartition(0)
+                    .setDirection(Direction.OUTBOUND)
+                    .setAccountId(accountId)
+                    .setFromUser(callerId == null ? "" : callerId)
+                    .setDialled(dialled)
+                    .setReceivedAt(Instant.ofEpochMilli(now))
+                    .build();
+            return outbound.decide(attempt, accountId, now);
+        } catch (InvalidStateStoreException e) {
+            throw ApiException.unavailable("the router's stores are not ready (" + streams.state() + "): try again shortly");
+        }
+    }
+
+    private Object timestamped(String store) {
+        return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.timestampedKeyValueStore()));
+    }
+
+    /** {@code POST /v1/routing/dry-run} {@code {"accountId", "dialled", "callerId"?}}: the decision as JSON. */
+    public void mount(Javalin app) {
+        app.post(PATH, ctx -> {
+            var body = Json.parseBody(ctx.body());
+            String account = text(body, "accountId", true);
+            String dialled = text(body, "dialled", true);
+            String callerId = text(body, "callerId", false);
+            ctx.json(describe(decide(account, dialled, callerId)));
+        });
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode body, String field, boolean required) {
+        var node = body.get(field);
+        if (node == null || node.isNull()) {
+            if (required) throw ApiException.badRequest(field, field + " is required");
+            return null;
+        }
+        if (!node.isTextual() || node.asText().length() > 200) throw ApiException.badRequest(field, "must be a string of at most 200 characters");
+        if (required && node.asText().isBlank()) throw ApiException.badRequest(field, field + " is required");
+        return node.asText();
+    }
+
+    /** The verdict's fields an operator reads; the call id and timestamps of the made-up attempt are left out. */
+    static Map<String, Object> describe(RoutingVerdict v) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("accountId", v.getAccountId());
+        out.put("action", v.getAction().name());
+        out.put("sipStatus", v.getSipStatus());
+        out.put("reason", v.getReason());
+        out.put("q850Cause", v.getQ850Cause());
+        out.put("destination", v.getDestination());
+        out.put("destinationRegion", v.getDestinationRegion());
+        out.put("callerId", v.getCallerId());
+        out.put("emergency", v.getEmergency());
+        out.put("maxDurationSeconds", v.getMaxDurationSeconds());
+        out.put("targets", targets(v.getTargets()));
+        out.put("noAnswerSeconds", v.getNoAnswerSeconds());
+        out.put("noAnswerTargets", targets(v.getNoAnswerTargets()));
+        out.put("busyTargets", targets(v.getBusyTargets()));
+        out.put("unavailableTargets", targets(v.getUnavailableTargets()));
+        out.put("failureTargets", targets(v.getFailureTargets()));
+        return out;
+    }
+
+    private static List<Map<String, Object>> targets(List<RouteTarget> targets) {
+        return targets.stream().map(t -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", t.getKind().name());
+            m.put("trunkId", t.getTrunkId());
+            m.put("accountId", t.getAccountId());
+            m.put("requestUri", t.getRequestUri());
+            m.put("fromUser", t.getFromUser());
+            return m;
+        }).toList();
+    }
+}
