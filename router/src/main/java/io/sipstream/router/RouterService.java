@@ -59,7 +59,7 @@ public final class RouterService implements AutoCloseable {
         VerdictListener counters = verdictCounters(ctx.metrics());
         io.sipstream.router.topology.RouterOptions options = config.options(counters);
         KafkaStreams streams = new KafkaStreams(RouterTopology.build(options), streamsProperties(config));
-        DryRunDecisions dryRun = new DryRunDecisions(streams, options, java.time.Clock.systemUTC());
+        DryRunDecisions dryRun = DryRunDecisions.of(streams, options, java.time.Clock.systemUTC());
         ctx.admin().routes(dryRun::mount);
         streams.setUncaughtExceptionHandler(e -> {
             log.error("router stream thread failed, replacing it: {}", e.toString(), e);

@@ -19,6 +19,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
+import io.sipstream.router.prepaid.Reservation;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -34,23 +37,41 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 public final class DryRunDecisions {
     public static final String PATH = "/v1/routing/dry-run";
 
-    private final KafkaStreams streams;
+    private final StoreRoutingState.Stores tables;
+    private final Supplier<ReadOnlyKeyValueStore<String, Reservation>> reservations;
+    private final Supplier<String> notReady;
     private final RouterOptions options;
     private final Clock clock;
 
-    public DryRunDecisions(KafkaStreams streams, RouterOptions options, Clock clock) {
-        this.streams = streams;
+    /**
+     * @param tables the topology's table stores by name (timestamped key-value stores)
+     * @param reservations the topology's {@link RouterTopology#RESERVATIONS_STORE}
+     * @param notReady why the stores cannot be read now, for the 503
+     */
+    public DryRunDecisions(StoreRoutingState.Stores tables, Supplier<ReadOnlyKeyValueStore<String, Reservation>> reservations,
+                           Supplier<String> notReady, RouterOptions options, Clock clock) {
+        this.tables = tables;
+        this.reservations = reservations;
+        this.notReady = notReady;
         this.options = options;
         this.clock = clock;
+    }
+
+    /** Decisions on a running router's stores, by interactive queries. */
+    public static DryRunDecisions of(KafkaStreams streams, RouterOptions options, Clock clock) {
+        return new DryRunDecisions(
+                store -> streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.timestampedKeyValueStore())),
+                () -> streams.store(StoreQueryParameters.fromNameAndType(RouterTopology.RESERVATIONS_STORE,
+                        QueryableStoreTypes.<String, Reservation>keyValueStore())),
+                () -> "the router is " + streams.state(), options, clock);
     }
 
     /** The verdict the router would give now to {@code accountId} dialling {@code dialled} (from {@code callerId}, optional). */
     public RoutingVerdict decide(String accountId, String dialled, String callerId) {
         long now = clock.millis();
         try {
-            StoreRoutingState state = new StoreRoutingState(this::timestamped,
-                    (account, except) -> Reservations.held(streams.store(StoreQueryParameters.fromNameAndType(
-                            RouterTopology.RESERVATIONS_STORE, QueryableStoreTypes.keyValueStore())), account, except, now));
+            StoreRoutingState state = new StoreRoutingState(tables,
+                    (account, except) -> Reservations.held(reservations.get(), account, except, now));
             OutboundRouting outbound = new OutboundRouting(state, new NumberNormalizer(), options.barred(),
                     options.prepaidMaxDuration(), options.emergencyNumbers(), options.emergencyTrunk());
             CallAttempt attempt = CallAttempt.newBuilder()
@@ -65,12 +86,8 @@ public final class DryRunDecisions {
                     .build();
             return outbound.decide(attempt, accountId, now);
         } catch (InvalidStateStoreException e) {
-            throw ApiException.unavailable("the router's stores are not ready (" + streams.state() + "): try again shortly");
+            throw ApiException.unavailable("the router's stores cannot be read now (" + notReady.get() + "): try again shortly");
         }
-    }
-
-    private Object timestamped(String store) {
-        return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.timestampedKeyValueStore()));
     }
 
     /** {@code POST /v1/routing/dry-run} {@code {"accountId", "dialled", "callerId"?}}: the decision as JSON. */
