@@ -14,8 +14,8 @@ export function barChart(title, pairs, format = v => String(v)) {
   const caption = document.createElement('figcaption');
   caption.textContent = title;
   const width = 640, height = 200, left = 40, bottom = 40;
-  const max = Math.max(1, ...pairs.map(p => p[1]));
-  const step = pairs.length ? (width - left) / pairs.length : 0;
+  const max = Math.max(0, ...pairs.map(p => p[1])) || 1;
+  const step = pairs.length ? Math.min(80, (width - left) / pairs.length) : 0;
   const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title });
   chart.append(svg('text', { x: 2, y: 12 }, format(max)), svg('text', { x: 2, y: height - bottom }, '0'));
   pairs.forEach(([label, value], i) => {

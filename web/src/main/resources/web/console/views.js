@@ -33,12 +33,16 @@ function field(label, name, attrs = {}) {
     h('div', { class: 'field-error', 'data-error-for': name, 'aria-live': 'polite' }));
 }
 
-/** Shows an API error on the field it names (422/400 `field`), else on the form as a whole. */
-function showError(form, error) {
+function clearErrors(form) {
   form.querySelectorAll('[data-error-for]').forEach(e => { e.textContent = ''; });
   form.querySelectorAll('[aria-invalid]').forEach(e => e.removeAttribute('aria-invalid'));
+  form.querySelector('.form-error').textContent = '';
+}
+
+/** Shows an API error on the field it names (422/400 `field`), else on the form as a whole. */
+function showError(form, error) {
+  clearErrors(form);
   const general = form.querySelector('.form-error');
-  general.textContent = '';
   const message = error instanceof ApiError ? error.message : String(error);
   const root = error.field ? error.field.replace(/[[.].*$/, '') : null;
   const slot = root && (form.querySelector(`[data-error-for="${CSS.escape(error.field)}"]`)
@@ -64,7 +68,7 @@ function form(title, fields, action, submitLabel = 'Save', attrs = {}) {
     f.querySelectorAll('input[type=checkbox]').forEach(c => { values[c.name] = c.checked; });
     try {
       const message = await action(values, f);
-      showError(f, { message: '' });
+      clearErrors(f);
       done.textContent = message || 'Saved.';
     } catch (e) {
       showError(f, e);
