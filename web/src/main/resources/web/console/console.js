@@ -52,7 +52,7 @@ $('login-form').addEventListener('submit', async ev => {
   const input = $('api-key');
   $('login-error').textContent = '';
   try {
-    await login(input.value);
+    await login({ apiKey: input.value });
     input.value = ''; // the key is not kept anywhere on the page
     loggedIn();
   } catch (e) {

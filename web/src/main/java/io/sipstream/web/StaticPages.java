@@ -21,10 +21,16 @@ public final class StaticPages {
     static final String POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+    /** The scripts both apps load (web/common). */
+    public static final String[] COMMON = {"api.js", "ui.js", "web.css"};
+
     private final Map<String, byte[]> files = new HashMap<>();
 
-    /** @param resourceDir where the files are on the classpath ({@code web/console}) */
-    public StaticPages(String resourceDir, String... names) {
+    /** The files {@code names} of {@code resourceDir} on the classpath ({@code web/console}). */
+    public StaticPages(String resourceDir, String... names) { with(resourceDir, names); }
+
+    /** Adds the files {@code names} of another directory ({@code web/common}), served beside the first ones. */
+    public StaticPages with(String resourceDir, String... names) {
         for (String name : names) {
             try (InputStream in = StaticPages.class.getClassLoader().getResourceAsStream(resourceDir + "/" + name)) {
                 if (in == null) throw new IllegalStateException("missing web resource " + resourceDir + "/" + name);
@@ -33,6 +39,7 @@ public final class StaticPages {
                 throw new UncheckedIOException(e);
             }
         }
+        return this;
     }
 
     /** Serves the files under {@code prefix} ({@code /console/}); the prefix alone is {@code index.html}. */

@@ -31,8 +31,8 @@ public final class OperatorConsole {
     /** Mounts the console's pages and session endpoints on the admin server, and lets its sessions use the API. */
     public static OperatorConsole mount(AdminServer admin, Clock clock) {
         OperatorConsole console = new OperatorConsole(new Sessions(COOKIE, IDLE_TIMEOUT, MAX_AGE, clock));
-        StaticPages pages = new StaticPages("web/console", "index.html", "console.css", "console.js", "api.js",
-                "views.js", "charts.js");
+        StaticPages pages = new StaticPages("web/console", "index.html", "console.js", "views.js", "charts.js")
+                .with("web/common", StaticPages.COMMON);
         admin.openPrefix(PREFIX);
         admin.browserSessions(ctx -> console.sessions.current(ctx) != null);
         admin.routes(app -> {

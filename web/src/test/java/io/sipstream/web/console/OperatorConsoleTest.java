@@ -139,7 +139,7 @@ class OperatorConsoleTest {
         assertThat(index.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
         assertThat(index.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("default-src 'self'").contains("frame-ancestors 'none'");
         assertThat(index.body()).contains("<label for=\"api-key\">");
-        HttpResponse<String> script = send("GET", "/console/views.js", null);
+        HttpResponse<String> script = send("GET", "/console/ui.js", null);
         assertThat(script.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/javascript");
         assertThat(send("GET", "/console/nothing.js", null).statusCode()).isEqualTo(404);
         assertThat(send("GET", "/console/..%2Fapi.js", null).statusCode()).isIn(400, 404);

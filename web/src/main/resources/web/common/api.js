@@ -1,7 +1,11 @@
-// The admin REST API from the page: the session cookie authenticates, the CSRF token (kept in this
+// The server's API from a page (the console's admin API, the portal's own): the session cookie authenticates, the CSRF token (kept in this
 // module's memory only, never in storage) goes with every request that changes something.
 let csrfToken = null;
 let onLoggedOut = () => {};
+let sessionPath = '/console/session';
+
+/** Where this app's session lives: /console/session or /portal/api/session. */
+export function useSession(path) { sessionPath = path; }
 
 export class ApiError extends Error {
   constructor(status, field, message) { super(message); this.status = status; this.field = field; }
@@ -18,7 +22,7 @@ async function send(method, path, body, { contentType = 'application/json', acce
     payload = contentType === 'application/json' ? JSON.stringify(body) : body;
   }
   const response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
-  if (response.status === 401 && !path.startsWith('/console/session')) { csrfToken = null; onLoggedOut(); }
+  if (response.status === 401 && path !== sessionPath) { csrfToken = null; onLoggedOut(); }
   if (!response.ok) {
     let problem = {};
     try { problem = await response.json(); } catch { /* not a problem document */ }
@@ -34,15 +38,17 @@ export async function api(method, path, body, options) {
   return type.includes('json') ? response.json() : response.text();
 }
 
-export async function login(apiKey) {
-  const answer = await api('POST', '/console/session', { apiKey });
+/** Opens a session with the app's credentials ({apiKey}, or {username, password}). */
+export async function login(credentials) {
+  const answer = await api('POST', sessionPath, credentials);
   csrfToken = answer.csrfToken;
+  return answer;
 }
 
 /** A reloaded page: the cookie may still hold a session, whose token the server gives again. */
 export async function resume() {
   try {
-    csrfToken = (await api('GET', '/console/session')).csrfToken;
+    csrfToken = (await api('GET', sessionPath)).csrfToken;
     return true;
   } catch (e) {
     if (e.status === 401) return false;
@@ -51,7 +57,7 @@ export async function resume() {
 }
 
 export async function logout() {
-  try { await api('DELETE', '/console/session'); } finally { csrfToken = null; }
+  try { await api('DELETE', sessionPath); } finally { csrfToken = null; }
 }
 
 /** Every item of a cursor-paged list (Pages in docs/api.md), up to {@code max}. */
