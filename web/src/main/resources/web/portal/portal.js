@@ -42,6 +42,7 @@ async function home() {
   const reset = form('SIP password', [], async () => {
     const r = await api('POST', '/portal/api/sip-password');
     shownPassword.replaceChildren(h('p', {}, 'Your new SIP password (shown this once): ', h('code', { id: 'sip-password' }, r.password)));
+    document.getElementById('sip-password-state').textContent = 'set';
     return 'Set. Enter it in your softphone now.';
   }, sip.passwordSet ? 'Reset SIP password' : 'Set SIP password');
   const settings = [
@@ -54,7 +55,7 @@ async function home() {
     h('p', { id: 'my-number' }, me.numbers.length ? `Your number (caller ID): ${me.numbers.join(', ')}` : 'No number yet: ',
       me.numbers.length ? null : h('a', { href: '#number' }, 'take one')),
     h('h3', {}, 'SIP settings for a softphone'),
-    h('dl', { id: 'sip-settings' }, settings.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v ?? ''))])),
+    h('dl', { id: 'sip-settings' }, settings.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { id: k === 'Password' ? 'sip-password-state' : null }, String(v ?? ''))])),
     reset, shownPassword);
 }
 
