@@ -207,12 +207,25 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(5)
+    void shouldShowARateDecksBadLineAsTheApiNamesIt() throws Exception {
+        go("ratedecks");
+        type("Upload rate deck", "deck", "web-" + run);
+        type("Upload rate deck", "csv", "prefix,price_per_minute,currency,first_increment,next_increment\n1,0.01,USD,60,60\n44,cheap,USD,60,60\n");
+        submit("Upload rate deck");
+        browser.textIn(By.cssSelector("form[aria-label='Upload rate deck'] .form-error"), "3");
+        String error = browser.driver.findElement(By.cssSelector("form[aria-label='Upload rate deck'] .form-error")).getText();
+        assertThat(error).as("the refused line is named").containsIgnoringCase("line");
+        browser.screenshot("09-ratedecks-error");
+    }
+
+    @Test
+    @Order(6)
     void shouldOpenEveryPageWithoutAnErrorOnADeskAndOnAPhone() throws Exception {
         for (String page : new String[] {"routes", "ratedecks", "credits?account=" + accountId, "charts", "trunk?id=" + trunkId}) {
             go(page);
             browser.visible(By.cssSelector("#view[data-view] h2"));
             assertThat(browser.driver.findElements(By.xpath("//h2[text()='Something went wrong']"))).as(page).isEmpty();
-            browser.screenshot("09-" + page.replaceAll("[^a-z]+.*", ""));
+            browser.screenshot("10-" + page.replaceAll("[^a-z]+.*", ""));
         }
         // the chart of the last hour counts the call hung up above
         go("charts");

@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import io.sipstream.platform.http.ApiException;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import redis.clients.jedis.UnifiedJedis;
@@ -25,6 +28,12 @@ public final class PortalUsers {
     /** PBKDF2-HMAC-SHA256 rounds: OWASP's 2023 figure is 600,000; a log-in then costs ~0.3 s of one core. */
     static final int ROUNDS = 600_000;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Hashes at once: the portal shares its process with the SIP edge, so a flood of log-ins or sign-ups may
+     * take one core's worth of hashing, not all of them; the rest wait briefly, then get 503.
+     */
+    static final int CONCURRENT_HASHES = 1;
+    private static final Semaphore HASHING = new Semaphore(CONCURRENT_HASHES, true);
     /** Hashed when the user does not exist, so that a wrong username costs the time a wrong password does. */
     private static final String DUMMY = hash("not a password of anyone", ROUNDS);
 
@@ -100,11 +109,21 @@ public final class PortalUsers {
     }
 
     private static byte[] derive(String password, byte[] salt, int rounds) {
+        boolean admitted;
+        try {
+            admitted = HASHING.tryAcquire(3, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            admitted = false;
+        }
+        if (!admitted) throw ApiException.unavailable("too many log-ins at once: try again in a moment");
         try {
             PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, rounds, 256);
             return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("PBKDF2WithHmacSHA256 is in every JDK", e);
+        } finally {
+            HASHING.release();
         }
     }
 
