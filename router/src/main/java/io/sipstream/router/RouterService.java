@@ -60,7 +60,7 @@ public final class RouterService implements AutoCloseable {
         io.sipstream.router.topology.RouterOptions options = config.options(counters);
         KafkaStreams streams = new KafkaStreams(RouterTopology.build(options), streamsProperties(config));
         DryRunDecisions dryRun = DryRunDecisions.of(streams, options, java.time.Clock.systemUTC());
-        ctx.admin().routes(dryRun::mount);
+        ctx.admin().documentation(DryRunDecisions.DOCUMENT).routes(dryRun::mount);
         streams.setUncaughtExceptionHandler(e -> {
             log.error("router stream thread failed, replacing it: {}", e.toString(), e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;

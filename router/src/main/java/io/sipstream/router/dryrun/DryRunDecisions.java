@@ -1,6 +1,12 @@
 package io.sipstream.router.dryrun;
 
 import io.javalin.Javalin;
+import io.javalin.openapi.HttpMethod;
+import io.javalin.openapi.OpenApi;
+import io.javalin.openapi.OpenApiContent;
+import io.javalin.openapi.OpenApiContentProperty;
+import io.javalin.openapi.OpenApiRequestBody;
+import io.javalin.openapi.OpenApiResponse;
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.Direction;
 import io.sipstream.avro.RouteTarget;
@@ -36,6 +42,8 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
  */
 public final class DryRunDecisions {
     public static final String PATH = "/v1/routing/dry-run";
+    /** The router's part of /v1/openapi.json. */
+    public static final String DOCUMENT = "router";
 
     private final StoreRoutingState.Stores tables;
     private final Supplier<ReadOnlyKeyValueStore<String, Reservation>> reservations;
@@ -90,15 +98,24 @@ public final class DryRunDecisions {
         }
     }
 
-    /** {@code POST /v1/routing/dry-run} {@code {"accountId", "dialled", "callerId"?}}: the decision as JSON. */
-    public void mount(Javalin app) {
-        app.post(PATH, ctx -> {
-            var body = Json.parseBody(ctx.body());
-            String account = text(body, "accountId", true);
-            String dialled = text(body, "dialled", true);
-            String callerId = text(body, "callerId", false);
-            ctx.json(describe(decide(account, dialled, callerId)));
-        });
+    /** Mounts {@code POST /v1/routing/dry-run}. */
+    public void mount(Javalin app) { app.post(PATH, this::dryRun); }
+
+    @OpenApi(path = PATH, methods = HttpMethod.POST, versions = DOCUMENT, tags = "routing",
+            summary = "What the router would decide now for a call the account places, without placing one (docs/api.md)",
+            requestBody = @OpenApiRequestBody(required = true, content = @OpenApiContent(mimeType = "application/json", properties = {
+                    @OpenApiContentProperty(name = "accountId", type = "string"), @OpenApiContentProperty(name = "dialled", type = "string"),
+                    @OpenApiContentProperty(name = "callerId", type = "string")})),
+            responses = {@OpenApiResponse(status = "200", description = "the decision: action, sipStatus, reason, destination, callerId, targets ...",
+                    content = @OpenApiContent(mimeType = "application/json", type = "object")),
+                    @OpenApiResponse(status = "400", description = "a missing or malformed field"),
+                    @OpenApiResponse(status = "503", description = "the router's stores cannot be read now")})
+    private void dryRun(io.javalin.http.Context ctx) {
+        var body = Json.parseBody(ctx.body());
+        String account = text(body, "accountId", true);
+        String dialled = text(body, "dialled", true);
+        String callerId = text(body, "callerId", false);
+        ctx.json(describe(decide(account, dialled, callerId)));
     }
 
     private static String text(com.fasterxml.jackson.databind.JsonNode body, String field, boolean required) {

@@ -5,6 +5,7 @@ import io.sipstream.platform.http.AdminServer;
 import io.sipstream.platform.http.ApiException;
 import io.sipstream.platform.http.Json;
 import io.sipstream.web.StaticPages;
+import io.sipstream.web.WebDocument;
 import io.sipstream.web.session.Sessions;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,7 +34,7 @@ public final class OperatorConsole {
         OperatorConsole console = new OperatorConsole(new Sessions(COOKIE, IDLE_TIMEOUT, MAX_AGE, clock));
         StaticPages pages = new StaticPages("web/console", "index.html", "console.js", "views.js", "charts.js")
                 .with("web/common", StaticPages.COMMON);
-        admin.openPrefix(PREFIX);
+        admin.openPrefix(PREFIX).documentation(WebDocument.DOCUMENT);
         admin.browserSessions(ctx -> console.sessions.current(ctx) != null);
         admin.routes(app -> {
             app.post(PREFIX + "session", ctx -> {

@@ -64,7 +64,7 @@ public final class SelfServicePortal implements AutoCloseable {
                 new PortalUsers(redis, new RedisKeys(config.redis().prefix()), config.lockoutFailures(), config.lockoutDuration(), clock),
                 new Sessions(COOKIE, IDLE_TIMEOUT, MAX_AGE, clock), new AdminApi(admin, apiKey));
         StaticPages pages = new StaticPages("web/portal", "index.html", "portal.js").with("web/common", StaticPages.COMMON);
-        admin.openPrefix(PREFIX);
+        admin.openPrefix(PREFIX).documentation(io.sipstream.web.WebDocument.DOCUMENT);
         admin.routes(app -> {
             app.post(API + "signup", portal::signUp);
             app.post(API + "session", portal::logIn);
