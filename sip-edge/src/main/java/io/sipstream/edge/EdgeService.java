@@ -207,7 +207,7 @@ public final class EdgeService implements AutoCloseable {
         }
         if (config.tlsEnabled()) {
             ports.put("tls", config.tlsPort());
-            SipStackProperties.addTls(props, config.tlsKeystore(), config.tlsKeystorePassword());
+            SipStackProperties.addTls(props, config.tlsKeystore(), config.tlsKeystorePassword(), config.tlsTrustCaFile());
         }
         return new SipEndpoint.Spec("sipstream-edge-" + config.edgeId() + "-" + System.nanoTime(), config.sipHost(),
                 config.advertisedHost(), ports, props, "sipstream");

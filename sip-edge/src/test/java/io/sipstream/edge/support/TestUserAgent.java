@@ -140,7 +140,12 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     /** As {@link #startTls(String, java.nio.file.Path, String)}, from this loopback address. */
     public static TestUserAgent startTls(String name, String host, java.nio.file.Path keystore, String password) throws Exception {
         Properties tls = new Properties();
-        io.sipstream.edge.sip.SipStackProperties.addTls(tls, keystore.toString(), password);
+        io.sipstream.edge.sip.SipStackProperties.addTls(tls, keystore.toString(), password, null);
+        // a test agent trusts what its own keystore holds (the edge's certificate), with JAIN-SIP's default provider
+        tls.remove("gov.nist.javax.sip.SECURITY_MANAGER_PROVIDER");
+        tls.setProperty("javax.net.ssl.trustStore", keystore.toString());
+        tls.setProperty("javax.net.ssl.trustStorePassword", password);
+        tls.setProperty("javax.net.ssl.trustStoreType", "pkcs12");
         return new TestUserAgent(name, "tls", host, tls);
     }
 
