@@ -46,6 +46,15 @@ public final class TestCa {
         return keystore;
     }
 
+    /** A keystore whose certificate signs itself, for {@code san}: trusted by nobody who was not given it. */
+    public Path selfSigned(String name, String san) throws Exception {
+        Path keystore = dir.resolve(name + ".p12");
+        keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+                "-dname", "CN=" + name, "-ext", "SAN=" + san, "-keystore", keystore.toString(), "-storetype", "PKCS12",
+                "-storepass", PASSWORD, "-keypass", PASSWORD);
+        return keystore;
+    }
+
     private static void keytool(String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());

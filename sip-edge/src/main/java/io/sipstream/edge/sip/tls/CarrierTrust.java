@@ -18,18 +18,27 @@ import javax.net.ssl.X509TrustManager;
 /**
  * The certificate authorities the edge trusts when it opens TLS to a carrier: the JDK's (its cacerts, or the
  * {@code javax.net.ssl.trustStore} the JVM was started with) plus an operator's PEM file
- * ({@code edge.tls.trust.ca.file}), for carriers whose certificates come from a private CA.
+ * ({@code edge.tls.trust.ca.file}), for carriers whose certificates come from a private CA, plus the certificates of
+ * the edge's own keystore (before the CA file, the keystore was the only trust store: a carrier's CA put there stays trusted).
  */
 public final class CarrierTrust {
     private CarrierTrust() {}
 
-    /** PKIX trust managers over the system's trust anchors and those of {@code caFile} (null: the system's only). */
-    public static TrustManager[] trustManagers(Path caFile) throws GeneralSecurityException, IOException {
+    /**
+     * PKIX trust managers over the system's trust anchors, those of {@code caFile} (null: none) and the certificates of
+     * {@code keystore} (null: none), as a trust store it would give them: its certificate entries and its keys' certificates.
+     */
+    public static TrustManager[] trustManagers(Path caFile, KeyStore keystore) throws GeneralSecurityException, IOException {
         KeyStore anchors = KeyStore.getInstance("PKCS12");
         anchors.load(null, null);
         int n = 0;
         for (X509Certificate system : systemAnchors()) anchors.setCertificateEntry("system-" + n++, system);
         if (caFile != null) for (X509Certificate ca : readCaFile(caFile)) anchors.setCertificateEntry("operator-" + n++, ca);
+        if (keystore != null) {
+            for (String alias : java.util.Collections.list(keystore.aliases())) {
+                if (keystore.getCertificate(alias) instanceof X509Certificate own) anchors.setCertificateEntry("keystore-" + n++, own);
+            }
+        }
         TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         factory.init(anchors);
         return factory.getTrustManagers();
