@@ -147,9 +147,14 @@ public final class EdgeService implements AutoCloseable {
         SipAuthenticator authenticator = new SipAuthenticator(digest, bans, allowList, responder, System::currentTimeMillis,
                 new AuthMetrics(ctx.metrics(), bans, guard));
 
+        // a REGISTER unanswered for as long as a call waits on a trunk is retried
+        TrunkRegistrations registrations = new TrunkRegistrations(sip, trunkCredentials, timers, io, config.upstreamRegisterExpires(),
+                config.targetTimeout());
+        closers.push(registrations);
         EdgeSipListener listener = new EdgeSipListener(sip, guard)
                 .on(Request.INVITE, new InviteHandler(sip, responder, calls, overload, bus.eventBacklog(), scheduler, metrics,
-                        bus.blocks(), starter, authenticator, allowList, edgeId, config.edgeId(), config.retryAfterSeconds()))
+                        bus.blocks(), starter, authenticator, allowList, registrations, edgeId, config.edgeId(),
+                        config.retryAfterSeconds()))
                 .on(Request.CANCEL, new CancelHandler(sip, responder, calls, metrics))
                 .on(Request.REGISTER, new Registrar(sip, authenticator, bindings, io,
                         config.registrarMinExpires(), config.registrarMaxExpires(), config.registrarMaxContacts(),
@@ -158,8 +163,6 @@ public final class EdgeService implements AutoCloseable {
         closers.push(this::endAllCalls);
         new LostCallHangup(sip).hangUp(bus.lostCallDialogs()); // the carriers' legs a crash left running
 
-        TrunkRegistrations registrations = new TrunkRegistrations(sip, trunkCredentials, timers, io, config.upstreamRegisterExpires());
-        closers.push(registrations);
         trunks.onChange(d -> registrations.sync(d.all()));
         registrations.sync(trunks.all());
         trunks.onChange(d -> health.sync(d.all()));

@@ -14,6 +14,7 @@ import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipSource;
 import io.sipstream.edge.sip.StoreOutage;
 import io.sipstream.edge.sip.Withheld;
+import io.sipstream.edge.trunk.TrunkRegistrations;
 import java.time.Instant;
 import java.util.Optional;
 import javax.sip.RequestEvent;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A new INVITE: admitted into set-up or refused 503 (the call events' {@link Backlog} nearly full, or the
  * {@link SetupLimiter}), 100 Trying at once on the SIP thread, then off it (Redis): a source on a trunk's
- * allow-list makes an inbound call; anyone else must authenticate as an account (digest), and a blocked
+ * allow-list, or a request the edge's registration at a provider tells as the provider's ({@link TrunkRegistrations}),
+ * makes an inbound call, for the number {@link CalledNumber} finds; anyone else must authenticate as an account (digest), and a blocked
  * account is refused before the router is asked. A retransmitted INVITE never gets here (its transaction
  * answers it), so no call is admitted twice.
  */
@@ -48,6 +50,7 @@ public final class InviteHandler implements RequestHandler {
     private final CallStarter calls;
     private final SipAuthenticator authenticator;
     private final TrunkAllowList allowList;
+    private final TrunkRegistrations registrations;
     private final String edgeId;
     private final int replyPartition;
     private final int retryAfterSeconds;
@@ -58,7 +61,8 @@ public final class InviteHandler implements RequestHandler {
      */
     public InviteHandler(SipEndpoint sip, SipResponder responder, CallRegistry registry, SetupLimiter overload, Backlog events,
                          CallScheduler scheduler, EdgeMetrics metrics, AccountBlocks blocks, CallStarter calls,
-                         SipAuthenticator authenticator, TrunkAllowList allowList, String edgeId, int replyPartition,
+                         SipAuthenticator authenticator, TrunkAllowList allowList, TrunkRegistrations registrations,
+                         String edgeId, int replyPartition,
                          int retryAfterSeconds) {
         this.sip = sip;
         this.responder = responder;
@@ -71,6 +75,7 @@ public final class InviteHandler implements RequestHandler {
         this.calls = calls;
         this.authenticator = authenticator;
         this.allowList = allowList;
+        this.registrations = registrations;
         this.edgeId = edgeId;
         this.replyPartition = replyPartition;
         this.retryAfterSeconds = retryAfterSeconds;
@@ -115,7 +120,8 @@ public final class InviteHandler implements RequestHandler {
             return;
         }
         responder.respond(st, Response.TRYING);
-        Optional<String> trunk = allowList.trunkOf(source.ip(), source.port());
+        Optional<String> trunk = allowList.trunkOf(source.ip(), source.port())
+                .or(() -> Optional.ofNullable(registrations.trunkIdOf(request, source.ip())));
         PendingInvite pending = registry.expect(callId, st, admission);
         scheduler.offload(() -> {
             try {
@@ -184,7 +190,7 @@ public final class InviteHandler implements RequestHandler {
                 .setSourceTrunkId(trunkId)
                 .setFromUser(Identities.userOf(from.getAddress().getURI()))
                 .setFromUri(from.getAddress().getURI().toString())
-                .setDialled(Identities.userOf(request.getRequestURI()))
+                .setDialled(direction == Direction.INBOUND ? CalledNumber.of(request) : Identities.userOf(request.getRequestURI()))
                 .setRequestUri(request.getRequestURI().toString())
                 .setAssertedIdentity(Identities.assertedUser(request))
                 .setSourceIp(source.ip())
