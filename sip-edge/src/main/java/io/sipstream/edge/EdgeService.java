@@ -8,6 +8,7 @@ import io.sipstream.edge.auth.NonceStore;
 import io.sipstream.edge.auth.RateLimiter;
 import io.sipstream.edge.auth.RequestGuard;
 import io.sipstream.edge.auth.SipAuthenticator;
+import io.sipstream.edge.auth.CarrierMatch;
 import io.sipstream.edge.auth.TrunkAllowList;
 import io.sipstream.edge.bus.EdgeBus;
 import io.sipstream.edge.call.B2buaCall;
@@ -140,20 +141,21 @@ public final class EdgeService implements AutoCloseable {
 
         NonceStore nonces = new NonceStore(config.nonceTtl());
         AuthBans bans = new AuthBans(config.banAfter(), config.banSourceUsers(), config.banDuration());
-        RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), new RateLimiter(config.trunkRateLimitPerSecond()),
-                bans, allowList);
-        DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers(),
-                config.authAlgorithms());
-        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, allowList, responder, System::currentTimeMillis,
-                new AuthMetrics(ctx.metrics(), bans, guard));
-
         // a REGISTER unanswered for as long as a call waits on a trunk is retried
         TrunkRegistrations registrations = new TrunkRegistrations(sip, trunkCredentials, timers, io, config.upstreamRegisterExpires(),
                 config.targetTimeout());
         closers.push(registrations);
+        CarrierMatch carriers = CarrierMatch.of(allowList, (source, request) -> registrations.trunkIdOf(request, source.ip()));
+        RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), new RateLimiter(config.trunkRateLimitPerSecond()),
+                bans, carriers);
+        DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers(),
+                config.authAlgorithms());
+        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, carriers, responder, System::currentTimeMillis,
+                new AuthMetrics(ctx.metrics(), bans, guard));
+
         EdgeSipListener listener = new EdgeSipListener(sip, guard)
                 .on(Request.INVITE, new InviteHandler(sip, responder, calls, overload, bus.eventBacklog(), scheduler, metrics,
-                        bus.blocks(), starter, authenticator, allowList, registrations, edgeId, config.edgeId(),
+                        bus.blocks(), starter, authenticator, carriers, edgeId, config.edgeId(),
                         config.retryAfterSeconds()))
                 .on(Request.CANCEL, new CancelHandler(sip, responder, calls, metrics))
                 .on(Request.REGISTER, new Registrar(sip, authenticator, bindings, io,

@@ -114,6 +114,7 @@ public final class TrunkRegistration {
     private void send() {
         try {
             Optional<TrunkCredentials> found = store.find(trunk.getTrunkId());
+            java.util.Set<String> addresses = resolve(trunk.getHost()); // DNS: not under the lock /healthz reads status by
             synchronized (this) {
                 if (status == Status.STOPPED) return;
                 if (found.isEmpty()) {
@@ -122,7 +123,7 @@ public final class TrunkRegistration {
                 }
                 credentials = found.get();
                 challengeAnswered = false;
-                registrarAddresses = resolve(trunk.getHost());
+                registrarAddresses = addresses;
                 sendRegister(build(expires));
             }
         } catch (Exception e) {
