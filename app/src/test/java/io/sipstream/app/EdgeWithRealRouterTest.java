@@ -470,6 +470,8 @@ class EdgeWithRealRouterTest {
             assertThat(ownersPhone.awaitRequest(Request.INVITE, WAIT).getRequestURI().toString()).contains(owner);
             answered.get().bye();
             assertThat(ownersPhone.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        } finally {
+            api.send("DELETE", "/v1/trunks/" + trunkId("provider"), "", "application/json"); // its registration ends with it
         }
     }
 

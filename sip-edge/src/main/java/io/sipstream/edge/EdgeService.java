@@ -145,7 +145,7 @@ public final class EdgeService implements AutoCloseable {
         TrunkRegistrations registrations = new TrunkRegistrations(sip, trunkCredentials, timers, io, config.upstreamRegisterExpires(),
                 config.targetTimeout());
         closers.push(registrations);
-        CarrierMatch carriers = CarrierMatch.of(allowList, (source, request) -> registrations.trunkIdOf(request, source.ip()));
+        CarrierMatch carriers = CarrierMatch.of(allowList, (source, request) -> registrations.trunkIdOf(request, source.ip(), source.port()));
         RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), new RateLimiter(config.trunkRateLimitPerSecond()),
                 bans, carriers);
         DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers(),

@@ -34,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * <p>The provider then sends its calls to the registered Contact, from addresses no allow-list
  * names: {@link #matches} tells them by the Contact's {@code line} parameter (a random token of
  * this registration, which providers copy into the Request-URI; RFC 3261 10.2.1, as phones and
- * PBXs tell their lines apart) or by coming from the registrar's own address. The Contact's user
- * alone would not do: it is the account name at the provider, which others may know.
+ * PBXs tell their lines apart) or by coming from the registrar's own address and port (a proxy sends
+ * from its SIP port, and over TCP or TLS on the edge's connection to it; the address alone would take
+ * in every other host behind it). The Contact's user alone would not do: it is the account name at the
+ * provider, which others may know.
  */
 public final class TrunkRegistration {
     private static final Logger log = LoggerFactory.getLogger(TrunkRegistration.class);
@@ -55,7 +57,7 @@ public final class TrunkRegistration {
     private final String callId;
     /** The Contact's {@code line} parameter: unguessable, so a request carrying it was sent to this registration. */
     private final String line = java.util.HexFormat.of().formatHex(randomBytes());
-    /** The addresses of the registrar host (resolved at each REGISTER): its requests are the provider's. */
+    /** The registrar's address:port pairs (its host resolved at each REGISTER): requests from them are the provider's. */
     private volatile java.util.Set<String> registrarAddresses = java.util.Set.of();
     private Attempt current;
     private long cseq = 1;
@@ -84,12 +86,12 @@ public final class TrunkRegistration {
 
     /**
      * Whether a request is the provider's: its Request-URI carries this registration's {@code line} token, or it came
-     * from the registrar's address. Lock-free: asked on the SIP thread for every INVITE no allow-list claims.
+     * from the registrar's address and port. Lock-free: asked on SIP threads for every request no allow-list claims.
      */
-    public boolean matches(Request request, String sourceIp) {
+    public boolean matches(Request request, String sourceIp, int sourcePort) {
         if (status == Status.STOPPED) return false;
         if (request.getRequestURI() instanceof SipURI uri && line.equals(uri.getParameter("line"))) return true;
-        return registrarAddresses.contains(sourceIp);
+        return sourcePort == trunk.getPort() && registrarAddresses.contains(sourceIp);
     }
 
     public synchronized Status status() { return status; }
@@ -114,7 +116,7 @@ public final class TrunkRegistration {
     private void send() {
         try {
             Optional<TrunkCredentials> found = store.find(trunk.getTrunkId());
-            java.util.Set<String> addresses = resolve(trunk.getHost()); // DNS: not under the lock /healthz reads status by
+            java.util.Set<String> addresses = resolve(trunk.getHost()); // DNS, outside the lock /healthz reads the status under
             synchronized (this) {
                 if (status == Status.STOPPED) return;
                 if (found.isEmpty()) {

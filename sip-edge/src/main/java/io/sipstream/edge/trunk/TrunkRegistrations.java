@@ -35,8 +35,8 @@ public final class TrunkRegistrations implements AutoCloseable {
     }
 
     /** The trunk whose registration this request was sent to (or whose registrar sent it), or null: {@link TrunkRegistration#matches}. */
-    public String trunkIdOf(javax.sip.message.Request request, String sourceIp) {
-        for (TrunkRegistration r : snapshot) if (r.matches(request, sourceIp)) return r.trunk().getTrunkId();
+    public String trunkIdOf(javax.sip.message.Request request, String sourceIp, int sourcePort) {
+        for (TrunkRegistration r : snapshot) if (r.matches(request, sourceIp, sourcePort)) return r.trunk().getTrunkId();
         return null;
     }
 

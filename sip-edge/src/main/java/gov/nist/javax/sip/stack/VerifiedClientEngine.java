@@ -19,7 +19,8 @@ public final class VerifiedClientEngine {
      */
     public static void install(NioTlsMessageChannel channel, String host, int port) {
         NioTlsMessageProcessor processor = (NioTlsMessageProcessor) channel.getMessageProcessor();
-        SSLEngine engine = processor.sslClientCtx.createSSLEngine(host, port);
+        String name = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host; // an IPv6 literal
+        SSLEngine engine = processor.sslClientCtx.createSSLEngine(name, port);
         engine.setUseClientMode(true);
         SSLParameters params = engine.getSSLParameters();
         params.setEndpointIdentificationAlgorithm("HTTPS");
