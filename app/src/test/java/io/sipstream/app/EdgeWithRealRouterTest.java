@@ -431,6 +431,51 @@ class EdgeWithRealRouterTest {
     }
 
     @Test
+    void shouldRingTheOwnerOfTheNumberAProviderTheEdgeRegistersWithSendsToTheRegistration() throws Exception {
+        javax.sip.header.HeaderFactory headers = javax.sip.SipFactory.getInstance().createHeaderFactory();
+        String owner = "rr-did-" + run;
+        String number = "+15553100004";
+        try (TestUserAgent provider = TestUserAgent.start("provider").challengingRegistrar("provider.example");
+             TestUserAgent ownersPhone = TestUserAgent.start("did-phone")) {
+            // Given: a provider the edge registers with (no allow-list), and an account owning a number, its phone registered
+            api.put("/v1/trunks/" + trunkId("provider"), "{\"host\": \"127.0.0.1\", \"port\": " + provider.port()
+                    + ", \"transport\": \"udp\", \"register\": true, \"username\": \"edge-" + run
+                    + "\", \"password\": \"provider-pass\", \"realm\": \"provider.example\", \"optionsInterval\": 0}");
+            account(owner, number, "did-" + run, false);
+            assertThat(ownersPhone.register(edge(owner), owner, "did-" + run, 300, null).getStatusCode()).isEqualTo(200);
+            await("the edge registers at the provider").atMost(WAIT).pollInterval(Duration.ofMillis(100))
+                    .until(() -> provider.requests().stream().anyMatch(r -> r.getMethod().equals(Request.REGISTER)
+                            && r.getHeader("Authorization") != null));
+            Request register = provider.requests().stream().filter(r -> r.getMethod().equals(Request.REGISTER)).findFirst().orElseThrow();
+            String contact = ((javax.sip.header.ContactHeader) register.getHeader("Contact")).getAddress().getURI().toString();
+
+            // When: the provider calls the registered Contact, the number in To (as such providers do)
+            AtomicReference<TestUserAgent.OutgoingCall> answered = new AtomicReference<>();
+            await("the router knows the number's owner").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        var call = provider.call(contact, "+15559990007", null, Map.of(), c -> {
+                            try {
+                                c.request().setHeader(headers.createHeader("To", "<sip:" + number + "@provider.example>"));
+                            } catch (java.text.ParseException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                        int s = call.awaitFinal(WAIT).getStatusCode();
+                        assertThat(s).as("the provider's call is taken as the trunk's: %s", call.statuses()).isIn(200, 404);
+                        if (s == 200) answered.set(call);
+                        return s == 200;
+                    });
+
+            // Then: the number's owner rang and answered
+            assertThat(ownersPhone.awaitRequest(Request.INVITE, WAIT).getRequestURI().toString()).contains(owner);
+            answered.get().bye();
+            assertThat(ownersPhone.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        } finally {
+            api.send("DELETE", "/v1/trunks/" + trunkId("provider"), "", "application/json"); // its registration ends with it
+        }
+    }
+
+    @Test
     void shouldRingABlockedPrepaidAccountsPhoneAndKeepTheCallItReceivesWhenBillingDecidesAgain() throws Exception {
         // Given: a prepaid account without credit, which billing blocks
         await("billing blocks the account").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
