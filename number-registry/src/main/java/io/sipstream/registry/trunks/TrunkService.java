@@ -64,8 +64,8 @@ public final class TrunkService {
     /** A page of trunks in id order, as {@link #get} shows each. */
     public Pages.Page<TrunkDoc> list(Pages.Request page) {
         store.syncIndex(store.keys().trunks(), store.trunkIndexKey());
-        return Pages.fromIndex(store, store.trunkIndexKey(), page, ids -> store.getAll(ids.stream().map(store.keys()::trunk).toList())
-                .stream().map(json -> RegistryStore.decode(json, TrunkDoc.class)).toList(), null);
+        return Pages.fromIndex(store, store.trunkIndexKey(), page,
+                ids -> store.readAll(ids.stream().map(store.keys()::trunk).toList(), TrunkDoc.class), null);
     }
 
     public Written<TrunkDoc> put(String id, String bodyText, IfMatch ifMatch) {
