@@ -202,6 +202,7 @@ class ForwardTest {
         assertThat(history.get(3)).startsWith("<sip:vm-busy@127.0.0.1:" + voicemail.port()).contains("cause=486")
                 .endsWith(";index=1.1.1.1;mp=1.1.1");
         call.bye();
+        assertThat(voicemail.receivedWithin(Request.BYE, null, WAIT)).isTrue();
     }
 
     @Test
@@ -221,6 +222,7 @@ class ForwardTest {
         assertThat(history.get(0)).isEqualTo("<sip:" + DIALLED + "@127.0.0.1?Reason=SIP%3Bcause%3D404>;index=1");
         assertThat(history.get(1)).startsWith("<sip:vm-away@127.0.0.1:" + voicemail.port()).contains("cause=404").endsWith(";index=1.1;mp=1");
         call.bye();
+        assertThat(voicemail.receivedWithin(Request.BYE, null, WAIT)).isTrue();
     }
 
     /** A header's entries in the order they arrived, whether each came on a line of its own or comma-separated. */
