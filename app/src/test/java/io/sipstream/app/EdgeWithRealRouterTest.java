@@ -547,7 +547,7 @@ class EdgeWithRealRouterTest {
         // Given: an account whose busy, unavailable and failure targets are numbers it reaches over its own trunk,
         // a voicemail system's that reads Diversion and History-Info both
         String owner = "rr-fwd-" + run;
-        String number = "+15553100004";
+        String number = "+15553100005";
         String busy = "+15553900486";
         String unavailable = "+15553900480";
         String failure = "+15553900500";
