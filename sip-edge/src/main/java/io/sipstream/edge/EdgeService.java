@@ -209,6 +209,8 @@ public final class EdgeService implements AutoCloseable {
             ports.put("tls", config.tlsPort());
             SipStackProperties.addTls(props, config.tlsKeystore(), config.tlsKeystorePassword());
         }
+        if (config.wsEnabled()) ports.put("ws", config.wsPort());
+        if (config.wssEnabled()) ports.put("wss", config.wssPort());
         return new SipEndpoint.Spec("sipstream-edge-" + config.edgeId() + "-" + System.nanoTime(), config.sipHost(),
                 config.advertisedHost(), ports, props, "sipstream");
     }

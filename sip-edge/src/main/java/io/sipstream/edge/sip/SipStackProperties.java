@@ -51,6 +51,10 @@ public final class SipStackProperties {
         // connections the edge opens (to trunks over TCP or TLS) connect on the sending thread, as before: in
         // NONBLOCKING mode JAIN-SIP opens a second connection when a request follows before the first has connected
         p.setProperty("gov.nist.javax.sip.NIO_BLOCKING_MODE", "BLOCKING");
+        // A WebSocket client's Via and Contact name a host nobody can resolve (RFC 7118: xyz.invalid); JAIN-SIP would
+        // rewrite them to the connection's address. Kept as sent: the registrar binds the Contact with the connection
+        // it came over, and the edge sends to that flow (EdgeRouter's pin), as for a phone behind NAT.
+        p.setProperty("gov.nist.javax.sip.PATCH_SIP_WEBSOCKETS_HEADERS", "false");
         // seconds a listener callback may hold a transaction's lock; ours return at once
         p.setProperty("gov.nist.javax.sip.MAX_LISTENER_RESPONSE_TIME", "8");
         // a ringing call lives at most 10 minutes; a non-INVITE transaction 2
