@@ -108,4 +108,4 @@ public final class HeadlessChromium implements AutoCloseable {
             service.stop();
         }
     }
-
+}
