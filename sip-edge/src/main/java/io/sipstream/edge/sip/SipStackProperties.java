@@ -100,7 +100,8 @@ public final class SipStackProperties {
         p.setProperty("gov.nist.javax.sip.TLS_CLIENT_AUTH_TYPE", "Disabled");
         // JAIN-SIP's own defaults (TLSv1 to 1.2, TLS_RSA_* and anonymous suites) are all disabled by current JDKs: no
         // handshake would ever succeed. The property named CLIENT sets the protocols of server sockets too.
-        p.setProperty("gov.nist.javax.sip.TLS_CLIENT_PROTOCOLS", "TLSv1.3, TLSv1.2");
+        // no space after the comma: the WSS channel splits on "," alone (the TLS one on commas and spaces)
+        p.setProperty("gov.nist.javax.sip.TLS_CLIENT_PROTOCOLS", "TLSv1.3,TLSv1.2");
         p.setProperty("gov.nist.javax.sip.ENABLED_CIPHER_SUITES", String.join(" ", jdkCipherSuites()));
     }
 
