@@ -231,6 +231,9 @@ public final class EdgeService implements AutoCloseable {
         return new ConnectionLimits(room, limits.maxPerSource(), limits.messageTimeout(), limits.idleTimeout());
     }
 
+    /** The guard of the connections peers open over TCP, TLS, WS and WSS (null when the edge listens on none of them). */
+    public io.sipstream.edge.sip.tcp.ConnectionGuard connectionGuard() { return GuardedProcessorFactory.guardOf(sip.stack()); }
+
     /** The ports SIP listens on, by transport. */
     public Map<String, Integer> sipPorts() { return sip.ports(); }
 
