@@ -8,18 +8,15 @@ import gov.nist.javax.sip.stack.NioWebSocketMessageProcessor;
 import gov.nist.javax.sip.stack.SIPTransactionStack;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
-/** JAIN-SIP's NIO WebSocket listening point (WS), asking the {@link ConnectionGuard} about every connection it accepts. */
+/** JAIN-SIP's NIO WebSocket listening point (WS), its connections under the {@link ConnectionGuard} ({@link WebSocketFlows}). */
 final class GuardedWsProcessor extends NioWebSocketMessageProcessor {
-    private final ConnectionGuard guard;
-    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(16_384); // the selector thread's, for every connection
-    private final Runnable wakeSelector = () -> { if (selector != null) selector.wakeup(); };
+    private final WebSocketFlows flows;
 
     GuardedWsProcessor(InetAddress address, SIPTransactionStack stack, int port, ConnectionGuard guard) {
         super(address, stack, port);
-        this.guard = guard;
+        this.flows = new WebSocketFlows(guard, false, () -> { if (selector != null) selector.wakeup(); });
     }
 
     @Override
@@ -34,17 +31,10 @@ final class GuardedWsProcessor extends NioWebSocketMessageProcessor {
 
     @Override
     public NioTcpMessageChannel createMessageChannel(NioTcpMessageProcessor processor, SocketChannel client) throws IOException {
-        NioTcpMessageChannel known = nioHandler.getMessageChannel(client);
-        if (known != null) return known;
-        String source = client.socket().getInetAddress().getHostAddress();
-        NioTcpMessageChannel channel = guard.admitOrReport(source, "WS")
-                ? new GuardedWsChannel(this, wakeSelector, client, guard, readBuffer, source)
-                : new GuardedTcpChannel(this, wakeSelector, client, guard, readBuffer, source, false);
-        nioHandler.putMessageChannel(client, channel);
-        return channel;
+        return flows.accept(nioHandler, this, client);
     }
 
-    /** JAIN-SIP's start, with the deeper accept queue of {@link GuardedTcpProcessor#start}. */
+    /** JAIN-SIP's start, with the deeper accept queue of {@link ConnectionGuard#listen}. */
     @Override
     public void start() throws IOException {
         selector = java.nio.channels.Selector.open();

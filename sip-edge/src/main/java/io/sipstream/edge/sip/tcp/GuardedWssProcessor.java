@@ -8,18 +8,15 @@ import gov.nist.javax.sip.stack.NioTlsWebSocketMessageProcessor;
 import gov.nist.javax.sip.stack.SIPTransactionStack;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
-/** JAIN-SIP's NIO secure WebSocket listening point (WSS, with the TLS keystore of the stack), asking the {@link ConnectionGuard} about every connection it accepts. */
+/** JAIN-SIP's NIO secure WebSocket listening point (WSS, with edge.tls.keystore), its connections under the {@link ConnectionGuard} ({@link WebSocketFlows}). */
 final class GuardedWssProcessor extends NioTlsWebSocketMessageProcessor {
-    private final ConnectionGuard guard;
-    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(16_384); // the selector thread's, for every connection
-    private final Runnable wakeSelector = () -> { if (selector != null) selector.wakeup(); };
+    private final WebSocketFlows flows;
 
     GuardedWssProcessor(InetAddress address, SIPTransactionStack stack, int port, ConnectionGuard guard) {
         super(address, stack, port);
-        this.guard = guard;
+        this.flows = new WebSocketFlows(guard, true, () -> { if (selector != null) selector.wakeup(); });
     }
 
     @Override
@@ -34,17 +31,10 @@ final class GuardedWssProcessor extends NioTlsWebSocketMessageProcessor {
 
     @Override
     public NioTcpMessageChannel createMessageChannel(NioTcpMessageProcessor processor, SocketChannel client) throws IOException {
-        NioTcpMessageChannel known = nioHandler.getMessageChannel(client);
-        if (known != null) return known;
-        String source = client.socket().getInetAddress().getHostAddress();
-        NioTcpMessageChannel channel = guard.admitOrReport(source, "WSS")
-                ? new GuardedWssChannel(this, wakeSelector, client, guard, readBuffer, source)
-                : new GuardedTcpChannel(this, wakeSelector, client, guard, readBuffer, source, false);
-        nioHandler.putMessageChannel(client, channel);
-        return channel;
+        return flows.accept(nioHandler, this, client);
     }
 
-    /** JAIN-SIP's start, with the deeper accept queue of {@link GuardedTcpProcessor#start}. */
+    /** JAIN-SIP's start, with the deeper accept queue of {@link ConnectionGuard#listen}. */
     @Override
     public void start() throws IOException {
         selector = java.nio.channels.Selector.open();
