@@ -267,6 +267,12 @@ public final class EdgeService implements AutoCloseable {
                 .findTransaction(branch.toLowerCase(java.util.Locale.ROOT), true) != null;
     }
 
+    /** Dialogs the SIP stack holds until their ACK is sent (for tests: a call's are released within a second of it). */
+    public int dialogsAwaitingAck() {
+        return sip != null && ((gov.nist.javax.sip.SipStackImpl) sip.stack()).getTimer() instanceof io.sipstream.edge.sip.RemovingSipTimer t
+                ? t.dialogsAwaitingAck() : -1;
+    }
+
     /** Timer tasks queued (the edge's periodic ones and those of calls in progress; a call that ended leaves none). */
     public int queuedTimers() { return timers == null ? 0 : timers.getQueue().size(); }
 

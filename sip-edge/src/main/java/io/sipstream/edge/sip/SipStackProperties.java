@@ -24,6 +24,8 @@ public final class SipStackProperties {
         p.setProperty("gov.nist.javax.sip.LOG_MESSAGE_CONTENT", "false");
         p.setProperty("gov.nist.javax.sip.TRACE_LEVEL", "ERROR");
         p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
+        // forgets a cancelled timer at once: the default keeps it queued until it would have fired (up to 600 s)
+        p.setProperty("gov.nist.javax.sip.TIMER_CLASS_NAME", RemovingSipTimer.class.getName());
         // counts malformed messages and logs a sample a second, where the stack logged each one at ERROR
         p.setProperty("gov.nist.javax.sip.MESSAGE_PARSER_FACTORY", CheckedMessageParserFactory.class.getName());
         // A finished transaction lingers for its retransmission timers (Timer J: 32 s on UDP); with this it keeps the

@@ -577,6 +577,21 @@ class OutboundCallTest {
     }
 
     @Test
+    void shouldReleaseTheTrunkLegsDialogOnceItsAckIsSent() throws Exception {
+        // JAIN-SIP's "delete if no ACK sent" check held the dialog 64 x T1 (32 s) after the 2xx, ACK or not
+        edge.account("acked", "pw-ak", true);
+        routeTo("out-t1");
+        int before = edge.edge.dialogsAwaitingAck(); // earlier tests' calls may leave some
+        var call = phone.call(edge.uri("+15557654321"), "acked", "pw-ak");
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        assertThat(trunk1.receivedWithin(Request.ACK, null, WAIT)).isTrue();
+        assertThat(before).isNotNegative();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> edge.edge.dialogsAwaitingAck() <= before);
+        call.bye();
+        assertThat(trunk1.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    @Test
     void shouldAnswerATrunksDigestChallengeWithItsCredentials() throws Exception {
         edge.account("liam", "pw-l", true);
         edge.publishTrunk(EdgeFixture.trunk("out-t1", trunk1.port()).setHasCredentials(true).build());
