@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.sipstream.avro.CreditChange;
 import io.sipstream.billing.api.AccountRouter;
 import io.sipstream.billing.api.AccountViewsApi;
+import io.sipstream.billing.api.BillingApi;
 import io.sipstream.billing.api.BillingQueries;
 import io.sipstream.billing.api.CdrExportApi;
 import io.sipstream.billing.api.CreditApi;
@@ -86,7 +87,7 @@ public final class BillingService implements AutoCloseable {
         AccountRouter router = new AccountRouter(service::streams, advertised == null ? null : () -> service.self,
                 advertised == null ? "http" : advertised.getScheme(), queries,
                 config.creditConfirmTimeout().plusSeconds(15), ctx.metrics());
-        ctx.admin().bodyLimit(RateDeckApi.DECK_PATH, RateDeckApi.MAX_DECK_BYTES)
+        ctx.admin().documentation(BillingApi.DOCUMENT).bodyLimit(RateDeckApi.DECK_PATH, RateDeckApi.MAX_DECK_BYTES)
                 .routes(new RateDeckApi(decks, queries, service.deckWatch, config.creditConfirmTimeout(), ctx.metrics())::mount);
         ctx.admin().routes(new CreditApi(credits, router, service.confirmations, service.arrivals, config.creditConfirmTimeout(),
                 Clock.systemUTC(), ctx.metrics())::mount);

@@ -15,7 +15,9 @@ import io.sipstream.localstack.LocalStackExtension;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.health.HealthRegistry;
+import io.sipstream.billing.api.RateDeckApi;
 import io.sipstream.platform.http.AdminServer;
+import io.sipstream.platform.http.OpenApiAssertions;
 import io.sipstream.platform.http.Json;
 import io.sipstream.schemas.Money;
 import java.io.IOException;
@@ -112,6 +114,18 @@ class BillingRestTest {
     }
 
     @Test
+    void shouldTakeAnAToZDeckOfTensOfThousandsOfRowsOverTheDefaultBodyLimit() throws Exception {
+        StringBuilder csv = new StringBuilder("prefix,price_per_minute,currency,first_increment,next_increment\n");
+        int rows = 45_000; // an A-Z deck: 1.1 MB, over the 1,000,000 bytes of a route without a limit of its own
+        for (int i = 0; i < rows; i++) csv.append(1_000_000 + i).append(",0.0100,USD,60,60\n");
+        assertThat(csv.length()).isGreaterThan((int) AdminServer.MAX_BODY_BYTES).isLessThan((int) RateDeckApi.MAX_DECK_BYTES);
+
+        var put = call("PUT", "/v1/ratedecks/" + StackSupport.unique("az"), csv.toString(), Map.of("Content-Type", "text/csv"));
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        assertThat(json(put).get("rows").asInt()).isEqualTo(rows);
+    }
+
+    @Test
     void shouldApplyACreditOnceAndSayWhetherItWasNew() throws Exception {
         String account = issued(StackSupport.unique("acc"));
         String body = "{\"amount\": \"10.00\", \"currency\": \"USD\", \"idempotencyKey\": \"topup-1\"}";
@@ -141,6 +155,41 @@ class BillingRestTest {
                 "{\"amount\": \"5.00\", \"currency\": \"EUR\", \"idempotencyKey\": \"eur-1\"}");
         assertThat(euro.statusCode()).isEqualTo(422);
         assertThat(json(euro).get("field").asText()).isEqualTo("currency");
+    }
+
+    @Test
+    void shouldTakeACreditsIdempotencyKeyFromTheIdempotencyKeyHeader() throws Exception {
+        String account = issued(StackSupport.unique("acc"));
+        String path = "/v1/accounts/" + account + "/credits";
+        String body = "{\"amount\": \"3.00\", \"currency\": \"USD\"}";
+        var first = call("POST", path, body, Map.of("Idempotency-Key", "hdr-1"));
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(json(first).get("idempotencyKey").asText()).isEqualTo("hdr-1");
+
+        // the same key, in the header or in the body: one credit
+        var again = call("POST", path, body, Map.of("Idempotency-Key", "\"hdr-1\""));
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(json(again).get("new").asBoolean()).isFalse();
+        var inBody = call("POST", path, "{\"amount\": \"3.00\", \"currency\": \"USD\", \"idempotencyKey\": \"hdr-1\"}");
+        assertThat(inBody.statusCode()).isEqualTo(200);
+        assertThat(json(inBody).get("balance").asText()).isEqualTo("3.000000");
+
+        var differ = call("POST", path, "{\"amount\": \"3.00\", \"currency\": \"USD\", \"idempotencyKey\": \"a\"}",
+                Map.of("Idempotency-Key", "b"));
+        assertThat(differ.statusCode()).isEqualTo(400);
+        assertThat(json(differ).get("field").asText()).isEqualTo("Idempotency-Key");
+        var empty = call("POST", path, body, Map.of("Idempotency-Key", " "));
+        assertThat(empty.statusCode()).isEqualTo(400);
+        assertThat(json(empty).get("field").asText()).isEqualTo("Idempotency-Key");
+    }
+
+    @Test
+    void shouldDocumentEveryRouteOfTheBillingServer() throws Exception {
+        var doc = call("GET", "/v1/openapi.json", null);
+        assertThat(doc.statusCode()).isEqualTo(200);
+        OpenApiAssertions.assertCompleteAndValid(admin, doc.body());
+        assertThat(json(doc).path("paths").has("/v1/cdrs")).isTrue();
+        assertThat(json(doc).path("paths").has("/v1/trunks")).as("the registry's routes are not on billing's server").isFalse();
     }
 
     @Test

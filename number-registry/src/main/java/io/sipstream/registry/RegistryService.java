@@ -23,6 +23,7 @@ import io.sipstream.registry.numbers.PhoneNumbers;
 import io.sipstream.registry.publish.OutboxPublisher;
 import io.sipstream.registry.rest.Idempotency;
 import io.sipstream.registry.publish.Reconciler;
+import io.sipstream.registry.rest.RegistryApi;
 import io.sipstream.registry.routes.RouteRoutes;
 import io.sipstream.registry.routes.RouteService;
 import io.sipstream.registry.store.RegistryStore;
@@ -113,7 +114,7 @@ public final class RegistryService implements AutoCloseable {
         store.onCommit(publisher::wake);
 
         Idempotency writes = new Idempotency(store);
-        ctx.admin().routes(app -> {
+        ctx.admin().documentation(RegistryApi.DOCUMENT).routes(app -> {
             AccountRoutes.mount(app, accounts, writes);
             NumberRoutes.mount(app, numbers, writes);
             CredentialRoutes.mount(app, credentials, writes);

@@ -41,6 +41,11 @@ import io.sipstream.edge.trunk.TrunkCredentialStore;
 import io.sipstream.edge.trunk.TrunkDirectory;
 import io.sipstream.edge.trunk.TrunkHealth;
 import io.sipstream.edge.trunk.TrunkRegistrations;
+import io.javalin.openapi.HttpMethod;
+import io.javalin.openapi.OpenApi;
+import io.javalin.openapi.OpenApiContent;
+import io.javalin.openapi.OpenApiParam;
+import io.javalin.openapi.OpenApiResponse;
 import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.health.HealthRegistry.Status;
 import io.sipstream.platform.http.ApiException;
@@ -164,7 +169,7 @@ public final class EdgeService implements AutoCloseable {
         registrations.sync(trunks.all());
         trunks.onChange(d -> health.sync(d.all()));
         health.sync(trunks.all());
-        ctx.admin().routes(app -> app.get("/v1/trunks/{id}/health", c -> c.json(trunkHealth(c.pathParam("id")))));
+        ctx.admin().documentation(LiveCallsApi.DOCUMENT).routes(app -> app.get("/v1/trunks/{id}/health", c -> c.json(trunkHealth(c.pathParam("id")))));
         allowList.rebuild(trunks.all());
 
         timers.scheduleAtFixedRate(() -> {
@@ -244,6 +249,11 @@ public final class EdgeService implements AutoCloseable {
     public TrunkHealth trunkHealth() { return health; }
 
     /** {@code GET /v1/trunks/{id}/health}: 404 for a trunk this edge does not know; a trunk it does not probe is never down. */
+    @OpenApi(path = "/v1/trunks/{id}/health", methods = HttpMethod.GET, versions = LiveCallsApi.DOCUMENT, tags = "trunks",
+            summary = "A trunk's health as this edge's OPTIONS probes see it",
+            pathParams = @OpenApiParam(name = "id", required = true, description = "the trunk id"),
+            responses = {@OpenApiResponse(status = "200", description = "the trunk's state", content = @OpenApiContent(from = TrunkHealth.View.class)),
+                    @OpenApiResponse(status = "404", description = "a trunk this edge does not know")})
     private TrunkHealth.View trunkHealth(String trunkId) {
         TrunkHealth.View view = health.view(trunkId);
         if (view != null) return view;

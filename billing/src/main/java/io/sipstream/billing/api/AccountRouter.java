@@ -33,7 +33,7 @@ import org.apache.kafka.streams.state.HostInfo;
 public final class AccountRouter {
     /** Marks a request one billing instance forwarded to another; its value is the sender's URL. */
     public static final String FORWARDED_BY = "X-Sipstream-Forwarded-By";
-    private static final List<String> PASSED_HEADERS = List.of("Authorization", "Content-Type", "If-Match", "Accept");
+    private static final List<String> PASSED_HEADERS = List.of("Authorization", "Content-Type", "If-Match", "Accept", "Idempotency-Key");
     private static final Serializer<String> KEYS = new StringSerializer();
 
     private static final Pattern ACCOUNT_ID = Pattern.compile("[^|\\s/]{1,128}");

@@ -5,6 +5,13 @@ import static io.sipstream.billing.api.ApiValues.intParam;
 import static io.sipstream.billing.api.ApiValues.plain;
 
 import io.javalin.Javalin;
+import io.javalin.openapi.HttpMethod;
+import io.javalin.openapi.OpenApi;
+import io.javalin.openapi.OpenApiContent;
+import io.javalin.openapi.OpenApiContentProperty;
+import io.javalin.openapi.OpenApiParam;
+import io.javalin.openapi.OpenApiRequestBody;
+import io.javalin.openapi.OpenApiResponse;
 import io.javalin.http.Context;
 import io.sipstream.avro.Account;
 import io.sipstream.avro.BlockDecision;
@@ -51,6 +58,20 @@ public final class AccountViewsApi {
 
     // ---- usage
 
+    @OpenApi(path = "/v1/accounts/{id}/usage", methods = HttpMethod.GET, versions = BillingApi.DOCUMENT, tags = "accounts",
+            summary = "An account's balance, block decision and usage by hour, day and month",
+            pathParams = @OpenApiParam(name = "id", required = true, description = BillingApi.ACCOUNT_ID),
+            queryParams = {@OpenApiParam(name = "period", description = "HOUR, DAY or MONTH (default: all three)"),
+                    @OpenApiParam(name = "count", type = Integer.class, description = "windows per period, newest first (default 24)")},
+            responses = {@OpenApiResponse(status = "200", description = "the usage", content = @OpenApiContent(mimeType = "application/json", properties = {
+                    @OpenApiContentProperty(name = "accountId", type = "string"), @OpenApiContentProperty(name = "currency", type = "string"),
+                    @OpenApiContentProperty(name = "balance", type = "string"), @OpenApiContentProperty(name = "credits", type = "string"),
+                    @OpenApiContentProperty(name = "charged", type = "string"), @OpenApiContentProperty(name = "liveCost", type = "string"),
+                    @OpenApiContentProperty(name = "liveCalls", type = "integer"), @OpenApiContentProperty(name = "blocked", type = "boolean"),
+                    @OpenApiContentProperty(name = "reason", type = "string"), @OpenApiContentProperty(name = "prepaid", type = "boolean"),
+                    @OpenApiContentProperty(name = "minutesLeft", type = "integer"), @OpenApiContentProperty(name = "periods", type = "object")})),
+                    @OpenApiResponse(status = "400", description = "a period or count that is not valid"),
+                    @OpenApiResponse(status = "503", description = "billing's stores are not ready (rebalancing): retry")})
     private void getUsage(Context ctx, String accountId, BillingQueries queries) {
         int count = intParam(ctx, "count", 24, 1, MAX_COUNT);
         List<UsagePeriod> periods = List.of(UsagePeriod.values());
@@ -109,6 +130,17 @@ public final class AccountViewsApi {
 
     // ---- CDRs
 
+    @OpenApi(path = "/v1/accounts/{id}/cdrs", methods = HttpMethod.GET, versions = BillingApi.DOCUMENT, tags = "cdrs",
+            summary = "An account's stored CDRs",
+            pathParams = @OpenApiParam(name = "id", required = true, description = BillingApi.ACCOUNT_ID),
+            queryParams = {@OpenApiParam(name = "offset", type = Integer.class, description = "CDRs to skip (default 0)"),
+                    @OpenApiParam(name = "count", type = Integer.class, description = "CDRs to return (default 50)")},
+            responses = {@OpenApiResponse(status = "200", description = "the CDRs", content = @OpenApiContent(mimeType = "application/json", properties = {
+                    @OpenApiContentProperty(name = "total", type = "integer"), @OpenApiContentProperty(name = "rated", type = "integer"),
+                    @OpenApiContentProperty(name = "offset", type = "integer"), @OpenApiContentProperty(name = "count", type = "integer"),
+                    @OpenApiContentProperty(name = "cdrs", isArray = true, type = "object")})),
+                    @OpenApiResponse(status = "400", description = "an offset or count that is not valid"),
+                    @OpenApiResponse(status = "503", description = "billing's stores are not ready (rebalancing): retry")})
     private void getCdrs(Context ctx, String accountId, BillingQueries queries) {
         int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int count = intParam(ctx, "count", 50, 1, MAX_COUNT);

@@ -6,6 +6,13 @@ import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import io.javalin.Javalin;
+import io.javalin.openapi.HttpMethod;
+import io.javalin.openapi.OpenApi;
+import io.javalin.openapi.OpenApiContent;
+import io.javalin.openapi.OpenApiContentProperty;
+import io.javalin.openapi.OpenApiParam;
+import io.javalin.openapi.OpenApiRequestBody;
+import io.javalin.openapi.OpenApiResponse;
 import io.javalin.http.Context;
 import io.sipstream.avro.RatedCdr;
 import io.sipstream.billing.StoreNames;
@@ -59,6 +66,21 @@ public final class CdrExportApi {
 
     private record Page(List<Row> rows, String next) {}
 
+    @OpenApi(path = "/v1/cdrs", methods = HttpMethod.GET, versions = BillingApi.DOCUMENT, tags = "cdrs",
+            summary = "The CDRs of every account (or one) that ended in a window, oldest first",
+            description = "JSON pages (limit, cursor), or with Accept: text/csv every CDR of the window as one streamed CSV",
+            queryParams = {@OpenApiParam(name = "from", description = "ISO-8601 instant, inclusive (default: 24 h before to)"),
+                    @OpenApiParam(name = "to", description = "ISO-8601 instant, exclusive (default: now)"),
+                    @OpenApiParam(name = "account", description = "only this account's CDRs"),
+                    @OpenApiParam(name = "limit", type = Integer.class, description = "CDRs per page (default 100)"),
+                    @OpenApiParam(name = "cursor", description = "the previous page's next, as it was; leave out for the first page")},
+            headers = @OpenApiParam(name = "Accept", description = "text/csv for one CSV of the whole window"),
+            responses = {@OpenApiResponse(status = "200", description = "a page of CDRs, or the CSV", content = {
+                    @OpenApiContent(mimeType = "application/json", properties = {@OpenApiContentProperty(name = "items", isArray = true, type = "object"),
+                            @OpenApiContentProperty(name = "next", type = "string")}),
+                    @OpenApiContent(mimeType = "text/csv", type = "string")}),
+                    @OpenApiResponse(status = "400", description = "a time, account, limit or cursor that is not valid"),
+                    @OpenApiResponse(status = "503", description = "billing's stores are not ready (rebalancing): retry")})
     private void list(Context ctx) throws Exception {
         CdrFinder.Window window = window(ctx);
         String after = Pages.cursor(ctx);

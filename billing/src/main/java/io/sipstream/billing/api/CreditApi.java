@@ -4,6 +4,13 @@ import static io.sipstream.billing.api.ApiValues.plain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
+import io.javalin.openapi.HttpMethod;
+import io.javalin.openapi.OpenApi;
+import io.javalin.openapi.OpenApiContent;
+import io.javalin.openapi.OpenApiContentProperty;
+import io.javalin.openapi.OpenApiParam;
+import io.javalin.openapi.OpenApiRequestBody;
+import io.javalin.openapi.OpenApiResponse;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sipstream.avro.Account;
@@ -46,6 +53,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 public final class CreditApi {
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     private static final Set<String> CREDIT_FIELDS = Set.of("amount", "currency", "idempotencyKey", "reason", "type");
+    /** The idempotency key as a header, as the registry's writes take it, for clients that send it so on every POST. */
+    static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
 
     private final Producer<String, CreditChange> credits;
     private final AccountRouter router;
@@ -70,6 +79,22 @@ public final class CreditApi {
         app.post("/v1/accounts/{id}/credits", ctx -> router.route(ctx, this::postCredit));
     }
 
+    @OpenApi(path = "/v1/accounts/{id}/credits", methods = HttpMethod.POST, versions = BillingApi.DOCUMENT, tags = "accounts",
+            summary = "Credit (top up, refund or adjust) an account's balance, once per idempotency key",
+            pathParams = @OpenApiParam(name = "id", required = true, description = BillingApi.ACCOUNT_ID),
+            headers = @OpenApiParam(name = IDEMPOTENCY_HEADER, description = "the credit's idempotency key, when the body has no idempotencyKey"),
+            requestBody = @OpenApiRequestBody(required = true, content = @OpenApiContent(mimeType = "application/json", properties = {
+                    @OpenApiContentProperty(name = "amount", type = "string"), @OpenApiContentProperty(name = "currency", type = "string"),
+                    @OpenApiContentProperty(name = "idempotencyKey", type = "string"), @OpenApiContentProperty(name = "reason", type = "string"),
+                    @OpenApiContentProperty(name = "type", type = "string")})),
+            responses = {@OpenApiResponse(status = "201", description = "applied", content = @OpenApiContent(mimeType = "application/json", properties = {@OpenApiContentProperty(name = "accountId", type = "string"), @OpenApiContentProperty(name = "idempotencyKey", type = "string"), @OpenApiContentProperty(name = "amount", type = "string"), @OpenApiContentProperty(name = "currency", type = "string"), @OpenApiContentProperty(name = "new", type = "boolean"), @OpenApiContentProperty(name = "balance", type = "string"), @OpenApiContentProperty(name = "status", type = "string")})),
+                    @OpenApiResponse(status = "200", description = "applied before, with this key", content = @OpenApiContent(mimeType = "application/json", properties = {@OpenApiContentProperty(name = "accountId", type = "string"), @OpenApiContentProperty(name = "idempotencyKey", type = "string"), @OpenApiContentProperty(name = "amount", type = "string"), @OpenApiContentProperty(name = "currency", type = "string"), @OpenApiContentProperty(name = "new", type = "boolean"), @OpenApiContentProperty(name = "balance", type = "string"), @OpenApiContentProperty(name = "status", type = "string")})),
+                    @OpenApiResponse(status = "202", description = "written; billing has not applied it yet", content = @OpenApiContent(mimeType = "application/json", properties = {@OpenApiContentProperty(name = "accountId", type = "string"), @OpenApiContentProperty(name = "idempotencyKey", type = "string"), @OpenApiContentProperty(name = "amount", type = "string"), @OpenApiContentProperty(name = "currency", type = "string"), @OpenApiContentProperty(name = "new", type = "boolean"), @OpenApiContentProperty(name = "balance", type = "string"), @OpenApiContentProperty(name = "status", type = "string")})),
+                    @OpenApiResponse(status = "400", description = "a field that is not valid"),
+                    @OpenApiResponse(status = "404", description = "an account the registry never issued"),
+                    @OpenApiResponse(status = "409", description = "the key was used for another amount"),
+                    @OpenApiResponse(status = "422", description = "refused: another currency, or a refund over the credits"),
+                    @OpenApiResponse(status = "503", description = "billing.credits cannot be written, or billing is rebalancing")})
     private void postCredit(Context ctx, String accountId, BillingQueries queries) throws InterruptedException {
         JsonNode body = Json.parseBody(ctx.body());
         body.fieldNames().forEachRemaining(f -> {
@@ -80,8 +105,7 @@ public final class CreditApi {
         if (!CURRENCY.matcher(currency).matches()) {
             throw ApiException.badRequest("currency", "'" + currency + "' is not an ISO 4217 currency code (e.g. USD)");
         }
-        String key = text(body, "idempotencyKey", true);
-        if (key.length() > 200) throw ApiException.badRequest("idempotencyKey", "is longer than 200 characters");
+        String key = idempotencyKey(ctx, body);
         String reason = text(body, "reason", false);
         if (reason != null && reason.length() > 500) throw ApiException.badRequest("reason", "is longer than 500 characters");
         CreditType type = type(body);
@@ -212,6 +236,35 @@ public final class CreditApi {
         out.put("currency", currency);
         return out;
     }
+
+    /** The body's idempotencyKey, or the Idempotency-Key header; both must then name the same key. */
+    private static String idempotencyKey(Context ctx, JsonNode body) {
+        String header = ctx.header(IDEMPOTENCY_HEADER);
+        if (header != null) {
+            header = header.trim();
+            // a structured-field string ("...") as the header's draft has it, or a bare token
+            if (header.length() >= 2 && header.startsWith("\"") && header.endsWith("\"")) header = header.substring(1, header.length() - 1);
+            if (header.isEmpty()) throw ApiException.badRequest(IDEMPOTENCY_HEADER, IDEMPOTENCY_HEADER + " must not be empty");
+        }
+        JsonNode given = body.get("idempotencyKey");
+        if (header == null && (given == null || given.isNull())) {
+            throw ApiException.badRequest("idempotencyKey", "idempotencyKey is required (or the " + IDEMPOTENCY_HEADER + " header)");
+        }
+        String inBody = text(body, "idempotencyKey", header == null);
+        if (inBody != null && header != null && !inBody.equals(header)) {
+            throw ApiException.badRequest(IDEMPOTENCY_HEADER, IDEMPOTENCY_HEADER + " '" + abbreviate(header)
+                    + "' and the body's idempotencyKey '" + abbreviate(inBody) + "' differ: send one, or the same in both");
+        }
+        String key = inBody != null ? inBody : header;
+        String field = inBody != null ? "idempotencyKey" : IDEMPOTENCY_HEADER;
+        if (key.length() > 200) throw ApiException.badRequest(field, "is longer than 200 characters");
+        if (inBody == null && !key.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            throw ApiException.badRequest(field, "must be printable ASCII characters");
+        }
+        return key;
+    }
+
+    private static String abbreviate(String s) { return s.length() <= 40 ? s : s.substring(0, 40) + "..."; }
 
     private static BigDecimal amount(JsonNode node) {
         if (node == null || node.isNull()) throw ApiException.badRequest("amount", "amount is required, e.g. \"10.00\"");

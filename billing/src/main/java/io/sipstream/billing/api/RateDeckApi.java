@@ -3,6 +3,13 @@ package io.sipstream.billing.api;
 import static io.sipstream.billing.api.ApiValues.plain;
 
 import io.javalin.Javalin;
+import io.javalin.openapi.HttpMethod;
+import io.javalin.openapi.OpenApi;
+import io.javalin.openapi.OpenApiContent;
+import io.javalin.openapi.OpenApiContentProperty;
+import io.javalin.openapi.OpenApiParam;
+import io.javalin.openapi.OpenApiRequestBody;
+import io.javalin.openapi.OpenApiResponse;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sipstream.avro.Rate;
@@ -51,6 +58,22 @@ public final class RateDeckApi {
         app.get(DECK_PATH, this::getDeck);
     }
 
+    @OpenApi(path = DECK_PATH, methods = HttpMethod.PUT, versions = BillingApi.DOCUMENT, tags = "rates",
+            summary = "Replace a rate deck with a CSV",
+            description = "Answers once this instance rates with the new deck (applied), or after billing.credit.confirm.timeout "
+                    + "with applied false. Bodies up to 16 MB (an A-Z deck).",
+            pathParams = @OpenApiParam(name = "id", required = true, description = "the deck id: 1 to 64 letters, digits, '.', '_' or '-'"),
+            headers = @OpenApiParam(name = "If-Match", description = "the ETag of the deck the upload replaces: 412 when it changed"),
+            requestBody = @OpenApiRequestBody(required = true, description = "prefix,price_per_minute,currency,first_increment,next_increment[,connection_fee]",
+                    content = @OpenApiContent(mimeType = "text/csv", type = "string")),
+            responses = {@OpenApiResponse(status = "200", description = "loaded (ETag: the deck's)", content = @OpenApiContent(mimeType = "application/json", properties = {
+                    @OpenApiContentProperty(name = "deckId", type = "string"), @OpenApiContentProperty(name = "rows", type = "integer"),
+                    @OpenApiContentProperty(name = "written", type = "integer"), @OpenApiContentProperty(name = "removed", type = "integer"),
+                    @OpenApiContentProperty(name = "applied", type = "boolean")})),
+                    @OpenApiResponse(status = "400", description = "a deck id that is not valid"),
+                    @OpenApiResponse(status = "412", description = "If-Match not met"),
+                    @OpenApiResponse(status = "422", description = "a row that is not valid (field: line and column)"),
+                    @OpenApiResponse(status = "503", description = "billing.rates cannot be written")})
     private void putDeck(Context ctx) throws InterruptedException {
         String deckId = ctx.pathParam("id");
         if (!RateDeckCsv.validDeckId(deckId)) {
@@ -89,6 +112,17 @@ public final class RateDeckApi {
         return store::get;
     }
 
+    @OpenApi(path = DECK_PATH, methods = HttpMethod.GET, versions = BillingApi.DOCUMENT, tags = "rates",
+            summary = "A rate deck's rows, as JSON or (Accept: text/csv) as the CSV the PUT takes",
+            pathParams = @OpenApiParam(name = "id", required = true, description = "the deck id"),
+            headers = @OpenApiParam(name = "Accept", description = "text/csv for the CSV"),
+            responses = {@OpenApiResponse(status = "200", description = "the deck (ETag: its version)", content = {
+                    @OpenApiContent(mimeType = "application/json", properties = {@OpenApiContentProperty(name = "deckId", type = "string"),
+                            @OpenApiContentProperty(name = "rates", isArray = true, type = "object")}),
+                    @OpenApiContent(mimeType = "text/csv", type = "string")}),
+                    @OpenApiResponse(status = "400", description = "a deck id that is not valid"),
+                    @OpenApiResponse(status = "404", description = "no such deck"),
+                    @OpenApiResponse(status = "503", description = "billing.rates cannot be read")})
     private void getDeck(Context ctx) {
         String deckId = ctx.pathParam("id");
         if (!RateDeckCsv.validDeckId(deckId)) throw ApiException.badRequest("id", "deck id '" + deckId + "' is not valid");

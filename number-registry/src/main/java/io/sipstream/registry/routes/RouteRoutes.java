@@ -1,6 +1,14 @@
 package io.sipstream.registry.routes;
 
 import io.javalin.Javalin;
+import io.javalin.openapi.HttpMethod;
+import io.javalin.openapi.OpenApi;
+import io.javalin.openapi.OpenApiContent;
+import io.javalin.openapi.OpenApiContentProperty;
+import io.javalin.openapi.OpenApiParam;
+import io.javalin.openapi.OpenApiRequestBody;
+import io.javalin.openapi.OpenApiResponse;
+import io.sipstream.registry.rest.RegistryApi;
 import io.sipstream.registry.rest.Idempotency;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.store.RouteDoc;
@@ -10,6 +18,36 @@ import java.util.Map;
 /** {@code PUT/GET/DELETE /v1/routes/{id}} and {@code GET /v1/routes}. */
 public final class RouteRoutes {
 
+    @OpenApi(path = "/v1/routes",
+            methods = HttpMethod.GET,
+            versions = RegistryApi.DOCUMENT,
+            tags = "routes",
+            summary = "The shared route table, in order",
+            responses = {@OpenApiResponse(status = "200", description = "every route", content = @OpenApiContent(mimeType = "application/json", properties = @OpenApiContentProperty(name = "routes", isArray = true, from = RouteDoc.class)))})
+    @OpenApi(path = "/v1/routes/{id}",
+            methods = HttpMethod.PUT,
+            versions = RegistryApi.DOCUMENT,
+            tags = "routes",
+            summary = "Create or replace a route",
+            pathParams = {@OpenApiParam(name = "id", required = true, description = "the route id")},
+            headers = {@OpenApiParam(name = "Idempotency-Key", description = RegistryApi.IDEMPOTENCY_KEY), @OpenApiParam(name = "If-Match", description = RegistryApi.IF_MATCH), @OpenApiParam(name = "If-None-Match", description = RegistryApi.IF_NONE_MATCH)},
+            requestBody = @OpenApiRequestBody(required = true, description = "the route's fields (docs/api.md); id, version and updatedAt are read-only", content = @OpenApiContent(from = RouteDoc.class)),
+            responses = {@OpenApiResponse(status = "200", description = "replaced", content = @OpenApiContent(from = RouteDoc.class)), @OpenApiResponse(status = "201", description = "created", content = @OpenApiContent(from = RouteDoc.class)), @OpenApiResponse(status = "400", description = "a malformed body, header or parameter (field names it)"), @OpenApiResponse(status = "409", description = "the first request with this Idempotency-Key is still being answered"), @OpenApiResponse(status = "412", description = "If-Match or If-None-Match not met"), @OpenApiResponse(status = "422", description = "a value the rules refuse, or an Idempotency-Key used for another request")})
+    @OpenApi(path = "/v1/routes/{id}",
+            methods = HttpMethod.GET,
+            versions = RegistryApi.DOCUMENT,
+            tags = "routes",
+            summary = "A route",
+            pathParams = {@OpenApiParam(name = "id", required = true, description = "the route id")},
+            responses = {@OpenApiResponse(status = "200", description = "the route (ETag: its version)", content = @OpenApiContent(from = RouteDoc.class)), @OpenApiResponse(status = "404", description = "no such record")})
+    @OpenApi(path = "/v1/routes/{id}",
+            methods = HttpMethod.DELETE,
+            versions = RegistryApi.DOCUMENT,
+            tags = "routes",
+            summary = "Delete a route",
+            pathParams = {@OpenApiParam(name = "id", required = true, description = "the route id")},
+            headers = {@OpenApiParam(name = "Idempotency-Key", description = RegistryApi.IDEMPOTENCY_KEY), @OpenApiParam(name = "If-Match", description = RegistryApi.IF_MATCH)},
+            responses = {@OpenApiResponse(status = "204", description = "deleted"), @OpenApiResponse(status = "404", description = "no such record"), @OpenApiResponse(status = "409", description = "the first request with this Idempotency-Key is still being answered"), @OpenApiResponse(status = "412", description = "If-Match or If-None-Match not met"), @OpenApiResponse(status = "422", description = "a value the rules refuse, or an Idempotency-Key used for another request")})
     public static void mount(Javalin app, RouteService routes, Idempotency writes) {
         app.get("/v1/routes", ctx -> ctx.json(Map.of("routes", routes.list())));
         app.put("/v1/routes/{id}", writes.wrap(ctx -> {

@@ -1,10 +1,16 @@
 package io.sipstream.platform.http;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
+import io.javalin.openapi.HttpMethod;
+import io.javalin.openapi.OpenApi;
+import io.javalin.openapi.OpenApiContent;
+import io.javalin.openapi.OpenApiResponse;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sipstream.platform.config.ConfigException;
 import io.sipstream.platform.config.Settings;
@@ -14,8 +20,12 @@ import io.sipstream.platform.metrics.ProcessMetrics;
 import jakarta.servlet.DispatcherType;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.eclipse.jetty.servlet.FilterHolder;
 import org.slf4j.Logger;
@@ -28,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * 4xx or 5xx status. A request body is limited as it is read ({@link BodyLimit}): {@value #MAX_BODY_BYTES}
  * bytes, or what {@link #bodyLimit} sets for a route. While it runs, /metrics shows the JVM's and the process' meters too
  * ({@link ProcessMetrics}) and every request is timed ({@link HttpServerMetrics}).
+ *
+ * <p>{@code GET /v1/openapi.json} describes every route of the server ({@link ApiDocument}): its own, and those of
+ * each service that names its part of the document ({@link #documentation}) as it mounts its routes.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -41,6 +54,9 @@ public final class AdminServer implements AutoCloseable {
     /** The largest request body of a route without a limit of its own, whatever its framing. */
     public static final long MAX_BODY_BYTES = 1_000_000L;
     private static final Set<String> OPEN_PATHS = Set.of("/livez", "/readyz", "/healthz", "/metrics");
+    /** The part of /v1/openapi.json that documents the routes of this class. */
+    static final String DOCUMENT = "platform";
+    public static final String OPENAPI_PATH = "/v1/openapi.json";
 
     private final Javalin app;
     private final String host;
@@ -49,6 +65,10 @@ public final class AdminServer implements AutoCloseable {
     private final HealthRegistry health;
     private final PrometheusMeterRegistry metrics;
     private final BodyLimit bodyLimit = new BodyLimit(MAX_BODY_BYTES);
+    private final List<String> documentParts = new ArrayList<>(List.of(DOCUMENT));
+    /** Every route as Javalin registered it (method, path): what the document must describe. */
+    private final List<Map.Entry<String, String>> routes = new CopyOnWriteArrayList<>();
+    private volatile ObjectNode document;
     private ProcessMetrics processMetrics;
     private boolean started;
 
@@ -80,14 +100,18 @@ public final class AdminServer implements AutoCloseable {
                     "/*", EnumSet.of(DispatcherType.REQUEST)));
             config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
             config.requestLogger.http(new HttpServerMetrics(metrics)::record);
+            config.events(events -> events.handlerAdded(h -> {
+                if (h.getHttpMethod().isHttpMethod()) routes.add(Map.entry(h.getHttpMethod().name(), h.getPath()));
+            }));
         });
         app.before(this::authenticate);
         // liveness apart from readiness: an orchestrator restarts a process that is not alive, and only stops
         // sending work to one that is not ready (a Redis outage makes every instance unready at once)
-        app.get("/livez", ctx -> probe(ctx, health.liveness()));
-        app.get("/readyz", ctx -> probe(ctx, health.check()));
-        app.get("/healthz", ctx -> probe(ctx, health.check())); // /readyz's older name: docker-compose's healthchecks
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        app.get("/livez", this::livez);
+        app.get("/readyz", this::readyz);
+        app.get("/healthz", this::readyz); // /readyz's older name: docker-compose's healthchecks
+        app.get("/metrics", this::metrics);
+        app.get(OPENAPI_PATH, this::openApi);
         app.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 413) tooLarge(ctx, e.getMessage());
             else error(ctx, e.status(), e.field(), e.getMessage());
@@ -122,6 +146,27 @@ public final class AdminServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Adds the part {@code part} of the document (the {@code versions} of the {@code @OpenApi} annotations of the
+     * routes a service mounts) to /v1/openapi.json; call before {@link #start()}.
+     */
+    public AdminServer documentation(String part) {
+        if (started) throw new IllegalStateException("documentation must be named before the admin server starts");
+        if (!documentParts.contains(part)) documentParts.add(part);
+        document = null; // built again with the part
+        return this;
+    }
+
+    /** The OpenAPI document of this server, as /v1/openapi.json sends it. */
+    public ObjectNode openApiDocument() {
+        ObjectNode built = document;
+        if (built == null) document = built = ApiDocument.of(documentParts, OPEN_PATHS);
+        return built;
+    }
+
+    /** The routes this server answers ({@code GET /v1/x}) that its document does not describe: none, when complete. */
+    public List<String> undocumentedRoutes() { return ApiDocument.undocumented(openApiDocument(), routes); }
+
     public AdminServer start() {
         processMetrics = ProcessMetrics.bindTo(metrics);
         app.start(host, port);
@@ -151,6 +196,36 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
+    @OpenApi(path = "/livez", versions = DOCUMENT, tags = "probes", summary = "Whether the process runs",
+            description = "200 while the process runs, whatever its dependencies: an orchestrator restarts a process that is not alive",
+            responses = {@OpenApiResponse(status = "200", description = "alive", content = @OpenApiContent(from = HealthRegistry.Report.class)),
+                    @OpenApiResponse(status = "503", description = "not alive", content = @OpenApiContent(from = HealthRegistry.Report.class))})
+    private void livez(Context ctx) { probe(ctx, health.liveness()); }
+
+    @OpenApi(path = "/readyz", versions = DOCUMENT, tags = "probes", summary = "Whether the process can take work",
+            description = "every check of the process (Kafka, Redis, streams...): 503 when one is down",
+            responses = {@OpenApiResponse(status = "200", description = "ready", content = @OpenApiContent(from = HealthRegistry.Report.class)),
+                    @OpenApiResponse(status = "503", description = "not ready", content = @OpenApiContent(from = HealthRegistry.Report.class))})
+    @OpenApi(path = "/healthz", versions = DOCUMENT, tags = "probes", summary = "/readyz's older name",
+            responses = {@OpenApiResponse(status = "200", description = "ready", content = @OpenApiContent(from = HealthRegistry.Report.class)),
+                    @OpenApiResponse(status = "503", description = "not ready", content = @OpenApiContent(from = HealthRegistry.Report.class))})
+    private void readyz(Context ctx) { probe(ctx, health.check()); }
+
+    @OpenApi(path = "/metrics", versions = DOCUMENT, tags = "probes", summary = "Every meter, in Prometheus' text format",
+            responses = @OpenApiResponse(status = "200", description = "the scrape",
+                    content = @OpenApiContent(mimeType = "text/plain", type = "string")))
+    private void metrics(Context ctx) {
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+    }
+
+    @OpenApi(path = OPENAPI_PATH, methods = HttpMethod.GET, versions = DOCUMENT, tags = "documentation",
+            summary = "This document: every route this server answers",
+            responses = {@OpenApiResponse(status = "200", description = "the OpenAPI 3 document",
+                    content = @OpenApiContent(mimeType = "application/json", type = "object")),
+                    @OpenApiResponse(status = "401", description = "no API key",
+                            content = @OpenApiContent(from = Problem.class, mimeType = Problem.CONTENT_TYPE))})
+    private void openApi(Context ctx) { ctx.contentType("application/json").result(ApiDocument.text(openApiDocument())); }
+
     private static void probe(Context ctx, HealthRegistry.Report report) {
         ctx.status(report.up() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(report);
     }
@@ -165,7 +240,7 @@ public final class AdminServer implements AutoCloseable {
 
     private static byte[] problem(int status, String field, String message) {
         try {
-            return Json.MAPPER.writeValueAsBytes(Problem.body(status, field, message));
+            return Json.MAPPER.writeValueAsBytes(Problem.of(status, field, message));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e); // a map of strings and a number always writes
         }

@@ -1,6 +1,12 @@
 package io.sipstream.edge.livecalls;
 
 import io.javalin.Javalin;
+import io.javalin.openapi.HttpMethod;
+import io.javalin.openapi.OpenApi;
+import io.javalin.openapi.OpenApiContent;
+import io.javalin.openapi.OpenApiContentProperty;
+import io.javalin.openapi.OpenApiParam;
+import io.javalin.openapi.OpenApiResponse;
 import io.javalin.http.Context;
 import io.sipstream.edge.call.B2buaCall;
 import io.sipstream.edge.call.CallRegistry;
@@ -20,6 +26,8 @@ import java.util.List;
  * live in its memory, nowhere else.
  */
 public final class LiveCallsApi {
+    /** The edge's part of /v1/openapi.json: the {@code versions} of its routes' {@code @OpenApi} annotations. */
+    public static final String DOCUMENT = "edge";
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
 
@@ -40,6 +48,15 @@ public final class LiveCallsApi {
     /** A call's place in the list: when it started, then its id (the cursor of the page it ends). */
     private static String position(LiveCall c) { return String.format("%019d|%s", c.startedAt().toEpochMilli(), c.callId()); }
 
+    @OpenApi(path = "/v1/calls", methods = HttpMethod.GET, versions = DOCUMENT, tags = "calls",
+            summary = "The calls in progress on this edge, oldest first, a page at a time",
+            queryParams = {@OpenApiParam(name = "account", description = "only this account's calls"),
+                    @OpenApiParam(name = "limit", type = Integer.class, description = "calls per page, 1 to " + MAX_LIMIT + " (default " + DEFAULT_LIMIT + ")"),
+                    @OpenApiParam(name = "cursor", description = "the previous page's next, as it was; leave out for the first page")},
+            responses = {@OpenApiResponse(status = "200", description = "a page of calls", content = @OpenApiContent(mimeType = "application/json",
+                    properties = {@OpenApiContentProperty(name = "items", isArray = true, from = LiveCall.class),
+                            @OpenApiContentProperty(name = "next", type = "string")})),
+                    @OpenApiResponse(status = "400", description = "a limit or cursor that is not valid")})
     private void list(Context ctx) {
         int limit = Pages.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
         String after = Pages.cursor(ctx);
@@ -56,12 +73,20 @@ public final class LiveCallsApi {
         ctx.json(Pages.page(page, live.size() > limit ? position(page.get(page.size() - 1)) : null));
     }
 
+    @OpenApi(path = "/v1/calls/{id}", methods = HttpMethod.GET, versions = DOCUMENT, tags = "calls",
+            summary = "A call in progress on this edge", pathParams = @OpenApiParam(name = "id", required = true, description = "the edge's call id, or the caller's SIP Call-ID"),
+            responses = {@OpenApiResponse(status = "200", description = "the call", content = @OpenApiContent(from = LiveCall.class)),
+                    @OpenApiResponse(status = "404", description = "no such call in progress on this edge")})
     private void get(Context ctx) {
         LiveCall c = call(ctx).live(clock.millis());
         if (c == null) throw notInProgress(ctx);
         ctx.json(c);
     }
 
+    @OpenApi(path = "/v1/calls/{id}", methods = HttpMethod.DELETE, versions = DOCUMENT, tags = "calls",
+            summary = "Hang a call up on both legs", pathParams = @OpenApiParam(name = "id", required = true, description = "the edge's call id, or the caller's SIP Call-ID"),
+            responses = {@OpenApiResponse(status = "204", description = "hung up"),
+                    @OpenApiResponse(status = "404", description = "no such call in progress on this edge")})
     private void hangUp(Context ctx) {
         B2buaCall call = call(ctx);
         boolean[] ended = new boolean[1];

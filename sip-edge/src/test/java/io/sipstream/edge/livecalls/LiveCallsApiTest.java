@@ -18,6 +18,7 @@ import io.sipstream.edge.support.TestUserAgent;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
 import io.sipstream.platform.http.Json;
+import io.sipstream.platform.http.OpenApiAssertions;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -54,6 +55,8 @@ class LiveCallsApiTest {
             edge.ctx.admin().start(); // the fixture mounts the routes but starts no admin server
             port = edge.ctx.admin().port();
             try {
+                // the edge's server documents what it answers: its calls and trunk health, and the probes
+                OpenApiAssertions.assertCompleteAndValid(edge.ctx.admin(), get("/v1/openapi.json").toString());
                 edge.account("ops", "pw-ops", true);
                 edge.publishTrunk(EdgeFixture.trunk("ops-t1", answering.port()).build());
                 edge.publishTrunk(EdgeFixture.trunk("ops-t2", ringing.port()).build());
