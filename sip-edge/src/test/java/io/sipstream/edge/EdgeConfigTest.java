@@ -148,4 +148,24 @@ class EdgeConfigTest {
         EdgeConfig c = EdgeConfig.from(settings(Map.of("sip.host", "0.0.0.0", "sip.advertised.host", "203.0.113.5")));
         assertThat(c.advertisedHost()).isEqualTo("203.0.113.5");
     }
+
+    @Test
+    void shouldRefuseACaFileThatIsMissingOrHoldsNoCertificateOrComesWithoutAKeystore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Map<String, String> tls = Map.of("edge.tls.keystore", dir.resolve("edge.p12").toString(), "edge.tls.keystore.password", "pw");
+        Map<String, String> missing = new HashMap<>(tls);
+        missing.put("edge.tls.trust.ca.file", dir.resolve("absent.pem").toString());
+        assertThatThrownBy(() -> EdgeConfig.from(settings(missing))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("edge.tls.trust.ca.file").hasMessageContaining("absent.pem");
+
+        java.nio.file.Path notPem = java.nio.file.Files.writeString(dir.resolve("notes.pem"), "not a certificate\n");
+        Map<String, String> garbage = new HashMap<>(tls);
+        garbage.put("edge.tls.trust.ca.file", notPem.toString());
+        assertThatThrownBy(() -> EdgeConfig.from(settings(garbage))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("edge.tls.trust.ca.file").hasMessageContaining("notes.pem");
+
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.tls.trust.ca.file", notPem.toString()))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edge.tls.keystore");
+        assertThat(EdgeConfig.from(settings(tls)).tlsTrustCaFile()).as("the system's CAs only").isNull();
+    }
 }

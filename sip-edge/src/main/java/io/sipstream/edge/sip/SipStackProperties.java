@@ -90,15 +90,18 @@ public final class SipStackProperties {
         }
     }
 
-    /** Adds TLS (server side) with a JKS or PKCS12 keystore. */
-    public static void addTls(Properties p, String keystore, String password) {
+    /**
+     * Adds TLS with the edge's certificate from a JKS or PKCS12 keystore. The connections the edge opens (to trunks) trust
+     * the system's CAs plus those of {@code caFile} (PEM; null: none) and verify the peer's name
+     * ({@link io.sipstream.edge.sip.tls.EdgeSecurityProvider}, {@code GuardedTlsChannel}).
+     */
+    public static void addTls(Properties p, String keystore, String password, String caFile) {
         String type = keystore.toLowerCase(java.util.Locale.ROOT).endsWith(".jks") ? "jks" : "pkcs12";
         p.setProperty("javax.net.ssl.keyStore", keystore);
         p.setProperty("javax.net.ssl.keyStorePassword", password);
         p.setProperty("javax.net.ssl.keyStoreType", type);
-        p.setProperty("javax.net.ssl.trustStore", keystore);
-        p.setProperty("javax.net.ssl.trustStorePassword", password);
-        p.setProperty("javax.net.ssl.trustStoreType", type);
+        p.setProperty("gov.nist.javax.sip.SECURITY_MANAGER_PROVIDER", io.sipstream.edge.sip.tls.EdgeSecurityProvider.class.getName());
+        if (caFile != null) p.setProperty(io.sipstream.edge.sip.tls.EdgeSecurityProvider.CA_FILE, caFile);
         p.setProperty("gov.nist.javax.sip.TLS_CLIENT_AUTH_TYPE", "Disabled");
         // JAIN-SIP's own defaults (TLSv1 to 1.2, TLS_RSA_* and anonymous suites) are all disabled by current JDKs: no
         // handshake would ever succeed. The property named CLIENT sets the protocols of server sockets too.
