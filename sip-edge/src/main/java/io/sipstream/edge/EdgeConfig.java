@@ -28,6 +28,8 @@ public record EdgeConfig(
         String tlsKeystorePassword,
         String tlsTrustCaFile,
         int tlsPort,
+        int wsPort,
+        int wssPort,
         Duration verdictTimeout,
         int retryAfterSeconds,
         Duration interimInterval,
@@ -64,6 +66,9 @@ public record EdgeConfig(
         int ioMaxTasks,
         RedisSettings redis,
         KafkaSettings kafka) {
+
+    /** A port of a transport that is not listened on ({@link #wsPort}, {@link #wssPort}). */
+    public static final int OFF = -1;
 
     /** The edge's default {@code redis.timeout}. */
     static final Duration REDIS_TIMEOUT = Duration.ofMillis(500);
@@ -102,6 +107,12 @@ public record EdgeConfig(
         if (keystore != null && keystorePassword == null) {
             throw new ConfigException("edge.tls.keystore.password", "is required when edge.tls.keystore is set");
         }
+        // SIP over WebSocket (RFC 7118) for browsers: off unless a port is set; WSS needs the TLS keystore
+        int wsPort = s.has("sip.ws.port") ? s.integer("sip.ws.port", 0, 0, 65535) : OFF;
+        int wssPort = s.has("sip.wss.port") ? s.integer("sip.wss.port", 0, 0, 65535) : OFF;
+        if (wssPort != OFF && keystore == null) {
+            throw new ConfigException("sip.wss.port", "needs edge.tls.keystore (WSS serves the TLS certificate)");
+        }
         String caFile = trustCaFile(s, keystore);
         int min = s.integer("edge.registrar.min.expires", 60, 1, 86_400);
         int max = s.integer("edge.registrar.max.expires", 3600, 1, 86_400);
@@ -132,6 +143,7 @@ public record EdgeConfig(
                 edgeId, host, port, transports,
                 s.string("sip.domain", "sipstream.local"), advertised,
                 keystore, keystorePassword, caFile, s.integer("sip.tls.port", port == 0 ? 0 : port + 1, 0, 65535),
+                wsPort, wssPort,
                 verdictTimeout, s.integer("edge.retry.after", 5, 0, 3600), interim,
                 // ATTEMPT and RINGING of calls without a duration cap: nothing downstream needs them (docs/topics.md)
                 s.bool("edge.events.progress", false),
@@ -250,4 +262,10 @@ public record EdgeConfig(
     }
 
     public boolean tlsEnabled() { return tlsKeystore != null; }
+
+    /** SIP over WebSocket is listened on ({@code sip.ws.port} set). */
+    public boolean wsEnabled() { return wsPort != OFF; }
+
+    /** SIP over secure WebSocket is listened on ({@code sip.wss.port} set). */
+    public boolean wssEnabled() { return wssPort != OFF; }
 }

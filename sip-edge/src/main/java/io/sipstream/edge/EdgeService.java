@@ -219,6 +219,8 @@ public final class EdgeService implements AutoCloseable {
             ports.put("tls", config.tlsPort());
             SipStackProperties.addTls(props, config.tlsKeystore(), config.tlsKeystorePassword(), config.tlsTrustCaFile());
         }
+        if (config.wsEnabled()) ports.put("ws", config.wsPort());
+        if (config.wssEnabled()) ports.put("wss", config.wssPort());
         return new SipEndpoint.Spec("sipstream-edge-" + config.edgeId() + "-" + System.nanoTime(), config.sipHost(),
                 config.advertisedHost(), ports, props, "sipstream");
     }
@@ -238,6 +240,9 @@ public final class EdgeService implements AutoCloseable {
                 + "taken (raise the limit, e.g. ulimit -n or LimitNOFILE)", limits.maxConnections(), descriptors, room);
         return new ConnectionLimits(room, limits.maxPerSource(), limits.messageTimeout(), limits.idleTimeout());
     }
+
+    /** The guard of the connections peers open over TCP, TLS, WS and WSS (null when the edge listens on none of them). */
+    public io.sipstream.edge.sip.tcp.ConnectionGuard connectionGuard() { return GuardedProcessorFactory.guardOf(sip.stack()); }
 
     /** The ports SIP listens on, by transport. */
     public Map<String, Integer> sipPorts() { return sip.ports(); }

@@ -9,11 +9,8 @@ import gov.nist.javax.sip.stack.NioTlsMessageProcessor;
 import gov.nist.javax.sip.stack.SIPTransactionStack;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -83,10 +80,7 @@ final class GuardedTlsProcessor extends NioTlsMessageProcessor {
     @Override
     public void start() throws IOException {
         selector = Selector.open();
-        channel = ServerSocketChannel.open();
-        channel.configureBlocking(false);
-        channel.bind(new InetSocketAddress(getIpAddress(), getPort()), ConnectionGuard.ACCEPT_BACKLOG);
-        channel.register(selector, SelectionKey.OP_ACCEPT);
+        channel = ConnectionGuard.listen(getIpAddress(), getPort(), selector);
         selectorThread = new Thread(createProcessorTask(), "NioSelector-" + getTransport() + '-' + getIpAddress().getHostAddress() + '/' + getPort());
         selectorThread.start();
     }
