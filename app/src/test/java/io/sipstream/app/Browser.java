@@ -1,5 +1,6 @@
 package io.sipstream.app;
 
+import io.sipstream.localstack.browser.HeadlessChromium;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,39 +9,29 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * A headless Chromium driven by Selenium for the web pages' tests: Debian's chromium through its
- * chromedriver, both named explicitly so that Selenium downloads nothing. Screenshots go to
- * target/screenshots/, beside surefire's reports.
+ * The web pages' tests' browser: a {@link HeadlessChromium} of a given window size, with waits for what a
+ * page shows and screenshots in target/screenshots/, beside surefire's reports.
  */
 final class Browser implements AutoCloseable {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    static final String INSTALL = "apt-get install -y chromium chromium-driver";
+    static final String INSTALL = HeadlessChromium.INSTALL;
 
     final ChromeDriver driver;
+    private final HeadlessChromium chromium;
     private final Path screenshots;
     private final String prefix;
 
     /** True when Chromium and its driver are installed (.ci/run installs them). */
-    static boolean available() { return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER); }
+    static boolean available() { return HeadlessChromium.installed(); }
 
     /** @param width the window's width: 1280 for a desk, 390 for a phone */
     Browser(String screenshotPrefix, int width, int height) throws IOException {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        // --no-sandbox: CI runs as root; the pages tested are this test's own
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=" + width + "," + height, "--no-first-run", "--disable-extensions");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
+        chromium = HeadlessChromium.start(Files.createTempDirectory("sipstream-browser-"), "--disable-gpu",
+                "--window-size=" + width + "," + height);
+        driver = chromium.driver();
         screenshots = Files.createDirectories(Path.of("target", "screenshots"));
         this.prefix = screenshotPrefix;
     }
@@ -63,5 +54,5 @@ final class Browser implements AutoCloseable {
     }
 
     @Override
-    public void close() { driver.quit(); }
+    public void close() { chromium.close(); }
 }
