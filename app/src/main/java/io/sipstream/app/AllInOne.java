@@ -11,6 +11,10 @@ import io.sipstream.registry.RegistryConfig;
 import io.sipstream.registry.RegistryService;
 import io.sipstream.router.RouterConfig;
 import io.sipstream.router.RouterService;
+import io.sipstream.web.console.OperatorConsole;
+import io.sipstream.web.portal.PortalConfig;
+import io.sipstream.web.portal.SelfServicePortal;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.slf4j.Logger;
@@ -37,6 +41,9 @@ public final class AllInOne implements AutoCloseable {
             all.started.push(RouterService.start(RouterConfig.from(settings), all.context));
             all.started.push(BillingService.start(BillingConfig.from(settings), all.context));
             all.started.push(EdgeService.start(EdgeConfig.from(settings), all.context));
+            // the console calls the registry's, billing's, the router's and the edge's paths: only one process has them all
+            OperatorConsole.mount(admin, Clock.systemUTC());
+            all.started.push(SelfServicePortal.mount(admin, settings.required("api.key"), PortalConfig.from(settings), Clock.systemUTC()));
             admin.start();
             all.started.push(admin);
             return all;

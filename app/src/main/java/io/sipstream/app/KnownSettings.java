@@ -9,6 +9,7 @@ import io.sipstream.platform.config.Settings;
 import io.sipstream.platform.kafka.KafkaSettings;
 import io.sipstream.registry.RegistryConfig;
 import io.sipstream.router.RouterConfig;
+import io.sipstream.web.portal.PortalConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,6 +50,7 @@ final class KnownSettings {
         ROUTER("router", RouterConfig::from),
         BILLING("billing", BillingConfig::from),
         EDGE("edge", EdgeConfig::from),
+        PORTAL("the self-service portal", PortalConfig::from),
         KAFKA("Kafka clients", KafkaSettings::from);
 
         final String label;

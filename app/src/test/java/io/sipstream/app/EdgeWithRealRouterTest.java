@@ -55,6 +55,8 @@ class EdgeWithRealRouterTest {
     private TestUserAgent trunkCap;   // one channel (maxChannels 1): answers
     private TestUserAgent carrier;    // a carrier on its trunk's allow-list: inbound calls
     private TestUserAgent desk;       // the blocked prepaid account's registered phone
+    private TestUserAgent voicemail;  // the forwarding account's trunk: its busy, unavailable and failure targets
+    private TestUserAgent ownPhone;   // the forwarding account's registered phone
     private LocalStack stack;
 
     private String account;
@@ -80,6 +82,8 @@ class EdgeWithRealRouterTest {
         trunkCap = TestUserAgent.start("trunk-cap");
         carrier = TestUserAgent.start("carrier");
         desk = TestUserAgent.start("desk");
+        voicemail = TestUserAgent.start("voicemail");
+        ownPhone = TestUserAgent.start("own-phone");
         this.stack = stack;
         sipPort = TestUserAgent.freeUdpPort();
         all = AllInOne.start(settings(stack));
@@ -122,8 +126,11 @@ class EdgeWithRealRouterTest {
         prepaidCallerId = "+15553100002";
         prepaidPassword = "prepaid-" + run;
         account(prepaid, prepaidCallerId, prepaidPassword, true);
-        api.send("POST", "/v1/accounts/" + prepaid + "/credits",
-                "{\"amount\": \"0.04\", \"currency\": \"USD\", \"idempotencyKey\": \"rr-" + run + "\"}", "application/json");
+        // billing refuses a credit (404) for an account whose record has not reached it within its confirm timeout,
+        // which a loaded machine can take: a client sends it again, with the same idempotency key
+        await("billing takes the credit").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> api.send("POST", "/v1/accounts/" + prepaid + "/credits",
+                        "{\"amount\": \"0.04\", \"currency\": \"USD\", \"idempotencyKey\": \"rr-" + run + "\"}", "application/json"));
 
         // a prepaid account without credit (billing blocks it), whose desk phone takes the calls to its number
         blocked = "rr-blk-" + run;
@@ -148,7 +155,7 @@ class EdgeWithRealRouterTest {
     void stop() {
         if (all != null) all.close();
         for (TestUserAgent ua : new TestUserAgent[] {phone, trunkMain, trunk503, trunk200, trunk486, trunkSpare, trunkFail, trunkCap,
-                carrier, desk}) {
+                carrier, desk, voicemail, ownPhone}) {
             if (ua != null) ua.close();
         }
     }
@@ -431,22 +438,58 @@ class EdgeWithRealRouterTest {
     }
 
     @Test
+    void shouldRingTheOwnerOfTheNumberAProviderTheEdgeRegistersWithSendsToTheRegistration() throws Exception {
+        javax.sip.header.HeaderFactory headers = javax.sip.SipFactory.getInstance().createHeaderFactory();
+        String owner = "rr-did-" + run;
+        String number = "+15553100004";
+        try (TestUserAgent provider = TestUserAgent.start("provider").challengingRegistrar("provider.example");
+             TestUserAgent ownersPhone = TestUserAgent.start("did-phone")) {
+            // Given: a provider the edge registers with (no allow-list), and an account owning a number, its phone registered
+            api.put("/v1/trunks/" + trunkId("provider"), "{\"host\": \"127.0.0.1\", \"port\": " + provider.port()
+                    + ", \"transport\": \"udp\", \"register\": true, \"username\": \"edge-" + run
+                    + "\", \"password\": \"provider-pass\", \"realm\": \"provider.example\", \"optionsInterval\": 0}");
+            account(owner, number, "did-" + run, false);
+            assertThat(ownersPhone.register(edge(owner), owner, "did-" + run, 300, null).getStatusCode()).isEqualTo(200);
+            await("the edge registers at the provider").atMost(WAIT).pollInterval(Duration.ofMillis(100))
+                    .until(() -> provider.requests().stream().anyMatch(r -> r.getMethod().equals(Request.REGISTER)
+                            && r.getHeader("Authorization") != null));
+            Request register = provider.requests().stream().filter(r -> r.getMethod().equals(Request.REGISTER)).findFirst().orElseThrow();
+            String contact = ((javax.sip.header.ContactHeader) register.getHeader("Contact")).getAddress().getURI().toString();
+
+            // When: the provider calls the registered Contact, the number in To (as such providers do)
+            AtomicReference<TestUserAgent.OutgoingCall> answered = new AtomicReference<>();
+            await("the router knows the number's owner").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        var call = provider.call(contact, "+15559990007", null, Map.of(), c -> {
+                            try {
+                                c.request().setHeader(headers.createHeader("To", "<sip:" + number + "@provider.example>"));
+                            } catch (java.text.ParseException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                        int s = call.awaitFinal(WAIT).getStatusCode();
+                        assertThat(s).as("the provider's call is taken as the trunk's: %s", call.statuses()).isIn(200, 404);
+                        if (s == 200) answered.set(call);
+                        return s == 200;
+                    });
+
+            // Then: the number's owner rang and answered
+            assertThat(ownersPhone.awaitRequest(Request.INVITE, WAIT).getRequestURI().toString()).contains(owner);
+            answered.get().bye();
+            assertThat(ownersPhone.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+        } finally {
+            api.send("DELETE", "/v1/trunks/" + trunkId("provider"), "", "application/json"); // its registration ends with it
+        }
+    }
+
+    @Test
     void shouldRingABlockedPrepaidAccountsPhoneAndKeepTheCallItReceivesWhenBillingDecidesAgain() throws Exception {
         // Given: a prepaid account without credit, which billing blocks
         await("billing blocks the account").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                 .until(() -> api.get("/v1/accounts/" + blocked + "/usage").path("blocked").asBoolean());
 
-        // When: a carrier calls its number
-        AtomicReference<TestUserAgent.OutgoingCall> received = new AtomicReference<>();
-        await("the router knows the number's owner").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
-                .until(() -> {
-                    var call = carrier.call(edge(blockedNumber), "+15559990001", null);
-                    int s = call.awaitFinal(WAIT).getStatusCode();
-                    assertThat(s).as("a blocked account still receives calls: %s", call.statuses()).isIn(200, 404);
-                    if (s == 200) received.set(call);
-                    return s == 200;
-                });
-        var inbound = received.get();
+        // When: a carrier calls its number (a blocked account still receives calls)
+        var inbound = receivedCall(blockedNumber);
 
         // Then: its desk phone rang and answered, and billing's next decision (the live call it counts) hangs nothing up
         assertThat(desk.awaitRequest(Request.INVITE, WAIT).getRequestURI().toString()).contains(blocked);
@@ -497,6 +540,72 @@ class EdgeWithRealRouterTest {
         assertThat(cdr.path("emergency").asBoolean()).as("%s", cdr).isTrue();
         assertThat(cdr.path("disposition").asText()).isEqualTo("ANSWERED");
         assertThat(new java.math.BigDecimal(cdr.path("cost").asText())).isZero();
+    }
+
+    @Test
+    void shouldForwardAReceivedCallToTheAccountsTargetForBusyUnavailableAndFailureThroughTheRealRouter() throws Exception {
+        // Given: an account whose busy, unavailable and failure targets are numbers it reaches over its own trunk,
+        // a voicemail system's that reads Diversion and History-Info both
+        String owner = "rr-fwd-" + run;
+        String number = "+15553100005";
+        String busy = "+15553900486";
+        String unavailable = "+15553900480";
+        String failure = "+15553900500";
+        api.put("/v1/trunks/" + trunkId("vm"), "{\"host\": \"127.0.0.1\", \"port\": " + voicemail.port()
+                + ", \"transport\": \"udp\", \"diversionHeader\": \"both\"}");
+        api.put("/v1/accounts/" + owner, "{\"displayName\": \"" + owner + "\", \"enabled\": true, \"region\": \"US\", "
+                + "\"defaultCallerId\": \"" + number + "\", \"outboundTrunk\": \"" + trunkId("vm") + "\", \"prepaid\": false, "
+                + "\"currency\": \"USD\", \"busyTarget\": \"" + busy + "\", \"unavailableTarget\": \"" + unavailable + "\", "
+                + "\"failureTarget\": \"" + failure + "\"}");
+        api.put("/v1/accounts/" + owner + "/numbers/" + number, "{}");
+        api.put("/v1/accounts/" + owner + "/password", "{\"password\": \"" + password + "\"}");
+
+        // When: a carrier calls its number with no phone registered: unavailable
+        var away = receivedCall(number);
+        Request atUnavailable = invite(voicemail, unavailable);
+        assertForwarded(atUnavailable, number, "unavailable", 404);
+        away.bye();
+        await("BYE at voicemail").atMost(WAIT).until(() -> requests(voicemail, Request.BYE, atUnavailable).size() == 1);
+
+        // its phone registered and busy: the busy target
+        ownPhone.onInvite(c -> c.respond(486));
+        assertThat(ownPhone.register(edge(owner), owner, password, 300, null).getStatusCode()).isEqualTo(200);
+        var busyCall = receivedCall(number);
+        assertThat(ownPhone.awaitRequest(Request.INVITE, WAIT)).as("the phone rang first").isNotNull();
+        Request atBusy = invite(voicemail, busy);
+        assertForwarded(atBusy, number, "user-busy", 486);
+        busyCall.bye();
+
+        // its phone failing: the failure target
+        ownPhone.onInvite(c -> c.respond(500));
+        var failed = receivedCall(number);
+        Request atFailure = invite(voicemail, failure);
+        assertForwarded(atFailure, number, "unavailable", 404);
+        failed.bye();
+        assertThat(requests(voicemail, Request.INVITE, "sip:" + number + "@")).as("the dialled number itself never left").isEmpty();
+    }
+
+    /** A carrier's call to a number, answered (awaited while the router learns the number's owner: 404 until then, nothing else). */
+    private TestUserAgent.OutgoingCall receivedCall(String number) {
+        AtomicReference<TestUserAgent.OutgoingCall> received = new AtomicReference<>();
+        await("a received call to " + number + " is answered").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    var call = carrier.call(edge(number), "+15559990002", null);
+                    int s = call.awaitFinal(WAIT).getStatusCode();
+                    assertThat(s).as("%s", call.statuses()).isIn(200, 404);
+                    if (s == 200) received.set(call);
+                    return s == 200;
+                });
+        return received.get();
+    }
+
+    /** The forward's INVITE names the dialled number and why, in Diversion (RFC 5806) and History-Info (RFC 7044). */
+    private static void assertForwarded(Request invite, String dialled, String reason, int cause) {
+        assertThat(invite.getHeader("Diversion").toString()).contains("<sip:" + dialled + "@", "reason=" + reason, "counter=1");
+        List<String> history = new java.util.ArrayList<>();
+        invite.getHeaders("History-Info").forEachRemaining(h -> history.add(h.toString()));
+        assertThat(String.join("", history)).contains("<sip:" + dialled + "@", "?Reason=SIP%3Bcause%3D" + cause + ">;index=1",
+                "cause=" + cause, ";index=1.1;mp=1");
     }
 
     // ---------------------------------------------------------------- SIP helpers

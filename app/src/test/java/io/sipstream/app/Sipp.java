@@ -47,11 +47,11 @@ final class Sipp implements AutoCloseable {
         throw new IllegalStateException("bench/scenarios not found from " + Path.of("").toAbsolutePath());
     }
 
-    /** The trunk: answers every INVITE 100/180/200 and logs each INVITE's From and P-Asserted-Identity. */
+    /** The trunk: answers every INVITE 100/180/200 (and OPTIONS 200) and logs each INVITE's From and P-Asserted-Identity. */
     static Sipp trunk(Path dir, int port) throws IOException {
         Files.createDirectories(dir);
         List<String> cmd = List.of(binary().toString(), "-sf", scenarios().resolve("uas-trunk.xml").toString(),
-                "-i", "127.0.0.1", "-p", Integer.toString(port), "-nostdin",
+                "-i", "127.0.0.1", "-p", Integer.toString(port), "-nostdin", "-aa", // -aa: answers the edge's OPTIONS probes
                 "-trace_logs", "-log_file", dir.resolve("invites.log").toString(),
                 "-trace_stat", "-fd", "1", "-stf", dir.resolve("stat.csv").toString());
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
@@ -62,6 +62,21 @@ final class Sipp implements AutoCloseable {
     /** A caller run: {@code calls} calls at {@code rate}/s, each held {@code holdMs}; returns when SIPp exits. */
     static Result call(Path dir, int edgePort, Path callers, String domain, int rate, int calls, int holdMs,
                        long timeoutSeconds) throws IOException, InterruptedException {
+        Process p = startCaller(dir, edgePort, callers, domain, rate, calls, holdMs, timeoutSeconds);
+        if (!p.waitFor(timeoutSeconds + 15, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            return new Result(-1, lastStat(dir.resolve("stat.csv")), dir);
+        }
+        return new Result(p.exitValue(), lastStat(dir.resolve("stat.csv")), dir);
+    }
+
+    /** One call held {@code holdMs}, left running: {@link #close()} ends SIPp (the call may have been hung up meanwhile). */
+    static Sipp caller(Path dir, int edgePort, Path callers, String domain, int holdMs) throws IOException {
+        return new Sipp(startCaller(dir, edgePort, callers, domain, 1, 1, holdMs, holdMs / 1000 + 60), dir);
+    }
+
+    private static Process startCaller(Path dir, int edgePort, Path callers, String domain, int rate, int calls, int holdMs,
+                                       long timeoutSeconds) throws IOException {
         Files.createDirectories(dir);
         List<String> cmd = new ArrayList<>(List.of(binary().toString(), "127.0.0.1:" + edgePort,
                 "-sf", scenarios().resolve("uac-auth.xml").toString(), "-inf", callers.toString(),
@@ -70,13 +85,8 @@ final class Sipp implements AutoCloseable {
                 "-recv_timeout", "20000", "-timeout", timeoutSeconds + "s", "-timeout_error", "-nostdin",
                 "-trace_stat", "-fd", "1", "-stf", dir.resolve("stat.csv").toString(),
                 "-trace_err", "-error_file", dir.resolve("errors.log").toString()));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        return new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("sipp.out").toFile()).start();
-        if (!p.waitFor(timeoutSeconds + 15, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            return new Result(-1, lastStat(dir.resolve("stat.csv")), dir);
-        }
-        return new Result(p.exitValue(), lastStat(dir.resolve("stat.csv")), dir);
     }
 
     /** SIPp's exit code and the last row of its statistics file. */

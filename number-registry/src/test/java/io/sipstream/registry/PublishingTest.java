@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.sipstream.avro.Account;
 import io.sipstream.avro.CallerIdFormat;
 import io.sipstream.avro.DialPlanRuleType;
+import io.sipstream.avro.DiversionHeader;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Transport;
 import io.sipstream.avro.Trunk;
@@ -144,6 +145,23 @@ class PublishingTest {
         });
         RegistryApiTest.assertError(r.put("/v1/trunks/opt-t3", "{\"host\": \"h\", \"optionsInterval\": -1}"), 422,
                 "optionsInterval", "between");
+    }
+
+    @Test
+    void shouldPublishATrunksDiversionHeaderWithItsDefault() {
+        assertThat(r.put("/v1/trunks/div-t1", "{\"host\": \"198.51.100.9\"}").statusCode()).isEqualTo(201);
+        assertThat(TestRegistry.json(r.get("/v1/trunks/div-t1")).get("diversionHeader").asText()).isEqualTo("diversion");
+        assertThat(r.put("/v1/trunks/div-t2", "{\"host\": \"198.51.100.9\", \"diversionHeader\": \"History-Info\"}").statusCode()).isEqualTo(201);
+        assertThat(r.put("/v1/trunks/div-t3", "{\"host\": \"198.51.100.9\", \"diversionHeader\": \"both\"}").statusCode()).isEqualTo(201);
+        assertThat(TestRegistry.json(r.get("/v1/trunks/div-t2")).get("diversionHeader").asText()).isEqualTo("history-info");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(r.topic(Topics.REGISTRY_TRUNKS).get("div-t1").getDiversionHeader()).isEqualTo(DiversionHeader.DIVERSION);
+            assertThat(r.topic(Topics.REGISTRY_TRUNKS).get("div-t2").getDiversionHeader()).isEqualTo(DiversionHeader.HISTORY_INFO);
+            assertThat(r.topic(Topics.REGISTRY_TRUNKS).get("div-t3").getDiversionHeader()).isEqualTo(DiversionHeader.BOTH);
+        });
+        RegistryApiTest.assertError(r.put("/v1/trunks/div-t4", "{\"host\": \"h\", \"diversionHeader\": \"history_info\"}"), 422,
+                "diversionHeader", "diversion, history-info or both");
+        RegistryApiTest.assertError(r.put("/v1/trunks/div-t4", "{\"host\": \"h\", \"diversionHeader\": 1}"), 400, "diversionHeader", "");
     }
 
     @Test

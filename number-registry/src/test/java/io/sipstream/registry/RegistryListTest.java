@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sipstream.localstack.LocalStackExtension;
+import io.sipstream.registry.rest.Pages;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,6 +97,35 @@ class RegistryListTest {
         assertThat(numbers).as("the numbers given to it (a default caller ID is not one by itself)").containsExactly("+1555" + RUN + "4001", "+1555" + RUN + "4002",
                 "+1555" + RUN + "4003", "+1555" + RUN + "4004");
         assertThat(r.get("/v1/accounts/nobody" + RUN + "/numbers").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void shouldPageThroughRoutesAndGiveEveryRouteToAClientThatAsksForNoPage() {
+        assertThat(r.put("/v1/trunks/rp" + RUN, "{\"host\": \"10.0.1.1\"}").statusCode()).isIn(200, 201);
+        List<String> routes = new ArrayList<>();
+        for (int i = 0; i < Pages.DEFAULT_LIMIT + 5; i++) { // more than a default page
+            String id = "rp" + RUN + "-" + String.format("%02d", i);
+            assertThat(r.put("/v1/routes/" + id, "{\"destination\": {\"type\": \"prefix\", \"pattern\": \"+44" + i + "\"},"
+                    + " \"trunks\": [{\"trunk\": \"rp" + RUN + "\"}]}").statusCode()).isEqualTo(201);
+            routes.add(id);
+        }
+        assertThat(pages("/v1/routes?limit=20", 20)).doesNotHaveDuplicates().containsAll(routes).isSorted();
+        JsonNode paged = json(r.get("/v1/routes?limit=1&cursor=" + cursorBefore(routes.get(2))));
+        assertThat(paged.get("items").get(0)).isEqualTo(json(r.get("/v1/routes/" + routes.get(2))));
+        assertThat(paged.get("routes")).as("the page under the list's older key too").isEqualTo(paged.get("items"));
+
+        // a client of the list before it had pages: every route under "routes", however many, and no next
+        r.redis.del(r.key("registry:index:routes")); // and a Redis an older registry filled
+        JsonNode whole = json(r.get("/v1/routes"));
+        List<String> ids = whole.get("routes").findValuesAsText("id");
+        assertThat(ids).containsAll(routes).doesNotHaveDuplicates().isSorted();
+        assertThat(ids.size()).isGreaterThan(Pages.DEFAULT_LIMIT);
+        assertThat(whole.get("next").isNull()).isTrue();
+        assertThat(pages("/v1/routes?limit=30", 30)).as("the index rebuilt from the set").containsAll(routes);
+        RegistryApiTest.assertError(r.get("/v1/routes?limit=0"), 400, "limit", "is not a whole number from 1 to 500");
+
+        assertThat(r.delete("/v1/routes/" + routes.get(0)).statusCode()).isEqualTo(204);
+        assertThat(pages("/v1/routes?limit=30", 30)).doesNotContain(routes.get(0)).contains(routes.get(1));
     }
 
     @Test

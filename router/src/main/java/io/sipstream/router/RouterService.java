@@ -8,6 +8,7 @@ import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.deadletter.DeadLetterHandler;
 import io.sipstream.platform.health.HealthRegistry;
 import io.sipstream.platform.health.StreamsLiveness;
+import io.sipstream.router.dryrun.DryRunDecisions;
 import io.sipstream.router.topology.RouterTopology;
 import io.sipstream.router.verdicts.VerdictListener;
 import io.sipstream.schemas.SchemaIds;
@@ -56,7 +57,10 @@ public final class RouterService implements AutoCloseable {
         // before the streams run: no stream thread, and so no call's verdict, waits on the Schema Registry
         SchemaIds.resolveAll(config.kafka().serdes(), RouterTopology.writers(config.applicationId()));
         VerdictListener counters = verdictCounters(ctx.metrics());
-        KafkaStreams streams = new KafkaStreams(RouterTopology.build(config.options(counters)), streamsProperties(config));
+        io.sipstream.router.topology.RouterOptions options = config.options(counters);
+        KafkaStreams streams = new KafkaStreams(RouterTopology.build(options), streamsProperties(config));
+        DryRunDecisions dryRun = DryRunDecisions.of(streams, options, java.time.Clock.systemUTC());
+        ctx.admin().documentation(DryRunDecisions.DOCUMENT).routes(dryRun::mount);
         streams.setUncaughtExceptionHandler(e -> {
             log.error("router stream thread failed, replacing it: {}", e.toString(), e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;

@@ -27,7 +27,10 @@ public record EdgeConfig(
         String advertisedHost,
         String tlsKeystore,
         String tlsKeystorePassword,
+        String tlsTrustCaFile,
         int tlsPort,
+        int wsPort,
+        int wssPort,
         Duration verdictTimeout,
         int retryAfterSeconds,
         Duration interimInterval,
@@ -66,6 +69,9 @@ public record EdgeConfig(
         RedisSettings redis,
         KafkaSettings kafka) {
 
+    /** A port of a transport that is not listened on ({@link #wsPort}, {@link #wssPort}). */
+    public static final int OFF = -1;
+
     /** The edge's default {@code redis.timeout}. */
     static final Duration REDIS_TIMEOUT = Duration.ofMillis(500);
 
@@ -103,6 +109,13 @@ public record EdgeConfig(
         if (keystore != null && keystorePassword == null) {
             throw new ConfigException("edge.tls.keystore.password", "is required when edge.tls.keystore is set");
         }
+        // SIP over WebSocket (RFC 7118) for browsers: off unless a port is set; WSS needs the TLS keystore
+        int wsPort = s.has("sip.ws.port") ? s.integer("sip.ws.port", 0, 0, 65535) : OFF;
+        int wssPort = s.has("sip.wss.port") ? s.integer("sip.wss.port", 0, 0, 65535) : OFF;
+        if (wssPort != OFF && keystore == null) {
+            throw new ConfigException("sip.wss.port", "needs edge.tls.keystore (WSS serves the TLS certificate)");
+        }
+        String caFile = trustCaFile(s, keystore);
         int min = s.integer("edge.registrar.min.expires", 60, 1, 86_400);
         int max = s.integer("edge.registrar.max.expires", 3600, 1, 86_400);
         if (max < min) throw new ConfigException("edge.registrar.max.expires", "is below edge.registrar.min.expires (" + min + ")");
@@ -131,7 +144,8 @@ public record EdgeConfig(
         return new EdgeConfig(
                 edgeId, host, port, transports,
                 s.string("sip.domain", "sipstream.local"), advertised,
-                keystore, keystorePassword, s.integer("sip.tls.port", port == 0 ? 0 : port + 1, 0, 65535),
+                keystore, keystorePassword, caFile, s.integer("sip.tls.port", port == 0 ? 0 : port + 1, 0, 65535),
+                wsPort, wssPort,
                 verdictTimeout, s.integer("edge.retry.after", 5, 0, 3600), interim,
                 // ATTEMPT and RINGING of calls without a duration cap: nothing downstream needs them (docs/topics.md)
                 s.bool("edge.events.progress", false),
@@ -179,6 +193,20 @@ public record EdgeConfig(
                 // a caller waits on every command: with the pool's wait (redis.pool.max.wait, half of this) a stalled
                 // Redis costs it a 503 within a second, not the 2 s the other services allow a command
                 RedisSettings.from(s, REDIS_TIMEOUT), KafkaSettings.from(s));
+    }
+
+    /** The operator's CAs for TLS to carriers, read now so that a wrong file stops the edge at start with the reason. */
+    private static String trustCaFile(Settings s, String keystore) {
+        String key = "edge.tls.trust.ca.file";
+        String caFile = s.string(key, null);
+        if (caFile == null || caFile.isBlank()) return null;
+        if (keystore == null) throw new ConfigException(key, "needs edge.tls.keystore: the edge speaks TLS only with a certificate of its own");
+        try {
+            io.sipstream.edge.sip.tls.CarrierTrust.readCaFile(Path.of(caFile));
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+        return caFile;
     }
 
     private static SetupLimiter.Settings overload(Settings s) {
@@ -237,4 +265,10 @@ public record EdgeConfig(
     }
 
     public boolean tlsEnabled() { return tlsKeystore != null; }
+
+    /** SIP over WebSocket is listened on ({@code sip.ws.port} set). */
+    public boolean wsEnabled() { return wsPort != OFF; }
+
+    /** SIP over secure WebSocket is listened on ({@code sip.wss.port} set). */
+    public boolean wssEnabled() { return wssPort != OFF; }
 }

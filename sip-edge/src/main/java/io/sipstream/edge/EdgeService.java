@@ -8,6 +8,7 @@ import io.sipstream.edge.auth.NonceStore;
 import io.sipstream.edge.auth.RateLimiter;
 import io.sipstream.edge.auth.RequestGuard;
 import io.sipstream.edge.auth.SipAuthenticator;
+import io.sipstream.edge.auth.CarrierMatch;
 import io.sipstream.edge.auth.TrunkAllowList;
 import io.sipstream.edge.bus.EdgeBus;
 import io.sipstream.edge.call.B2buaCall;
@@ -152,16 +153,22 @@ public final class EdgeService implements AutoCloseable {
 
         NonceStore nonces = new NonceStore(config.nonceTtl());
         AuthBans bans = new AuthBans(config.banAfter(), config.banSourceUsers(), config.banDuration());
+        // a REGISTER unanswered for as long as a call waits on a trunk is retried
+        TrunkRegistrations registrations = new TrunkRegistrations(sip, trunkCredentials, timers, io, config.upstreamRegisterExpires(),
+                config.targetTimeout());
+        closers.push(registrations);
+        CarrierMatch carriers = CarrierMatch.of(allowList, (source, request) -> registrations.trunkIdOf(request, source.ip(), source.port()));
         RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), new RateLimiter(config.trunkRateLimitPerSecond()),
-                bans, allowList);
+                bans, carriers);
         DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers(),
                 config.authAlgorithms());
-        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, allowList, responder, System::currentTimeMillis,
+        SipAuthenticator authenticator = new SipAuthenticator(digest, bans, carriers, responder, System::currentTimeMillis,
                 new AuthMetrics(ctx.metrics(), bans, guard));
 
         EdgeSipListener listener = new EdgeSipListener(sip, guard)
                 .on(Request.INVITE, new InviteHandler(sip, responder, calls, overload, bus.eventBacklog(), scheduler, metrics,
-                        bus.blocks(), starter, authenticator, allowList, edgeId, config.edgeId(), config.retryAfterSeconds()))
+                        bus.blocks(), starter, authenticator, carriers, edgeId, config.edgeId(),
+                        config.retryAfterSeconds()))
                 .on(Request.CANCEL, new CancelHandler(sip, responder, calls, metrics))
                 .on(Request.REGISTER, new Registrar(sip, authenticator, bindings, io,
                         config.registrarMinExpires(), config.registrarMaxExpires(), config.registrarMaxContacts(),
@@ -170,8 +177,6 @@ public final class EdgeService implements AutoCloseable {
         closers.push(this::endAllCalls);
         new LostCallHangup(sip).hangUp(bus.lostCallDialogs()); // the carriers' legs a crash left running
 
-        TrunkRegistrations registrations = new TrunkRegistrations(sip, trunkCredentials, timers, io, config.upstreamRegisterExpires());
-        closers.push(registrations);
         trunks.onChange(d -> registrations.sync(d.all()));
         registrations.sync(trunks.all());
         trunks.onChange(d -> health.sync(d.all()));
@@ -219,8 +224,10 @@ public final class EdgeService implements AutoCloseable {
         }
         if (config.tlsEnabled()) {
             ports.put("tls", config.tlsPort());
-            SipStackProperties.addTls(props, config.tlsKeystore(), config.tlsKeystorePassword());
+            SipStackProperties.addTls(props, config.tlsKeystore(), config.tlsKeystorePassword(), config.tlsTrustCaFile());
         }
+        if (config.wsEnabled()) ports.put("ws", config.wsPort());
+        if (config.wssEnabled()) ports.put("wss", config.wssPort());
         return new SipEndpoint.Spec("sipstream-edge-" + config.edgeId() + "-" + System.nanoTime(), config.sipHost(),
                 config.advertisedHost(), ports, props, "sipstream");
     }
@@ -240,6 +247,9 @@ public final class EdgeService implements AutoCloseable {
                 + "taken (raise the limit, e.g. ulimit -n or LimitNOFILE)", limits.maxConnections(), descriptors, room);
         return new ConnectionLimits(room, limits.maxPerSource(), limits.messageTimeout(), limits.idleTimeout());
     }
+
+    /** The guard of the connections peers open over TCP, TLS, WS and WSS (null when the edge listens on none of them). */
+    public io.sipstream.edge.sip.tcp.ConnectionGuard connectionGuard() { return GuardedProcessorFactory.guardOf(sip.stack()); }
 
     /** The ports SIP listens on, by transport. */
     public Map<String, Integer> sipPorts() { return sip.ports(); }

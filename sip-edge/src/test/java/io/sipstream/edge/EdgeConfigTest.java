@@ -33,6 +33,9 @@ class EdgeConfigTest {
         assertThat(c.registrarMinExpires()).isEqualTo(60);
         assertThat(c.registrarMaxExpires()).isEqualTo(3600);
         assertThat(c.tlsEnabled()).isFalse();
+        assertThat(c.wsEnabled()).as("WebSocket only when a port is set").isFalse();
+        assertThat(c.wssEnabled()).isFalse();
+        assertThat(EdgeService.endpointSpec(c).transportPorts()).containsOnlyKeys("udp", "tcp");
         assertThat(c.maxCallDuration()).isEqualTo(Duration.ofHours(4));
         assertThat(c.registrarMaxContacts()).isEqualTo(10);
         assertThat(c.udpReceiveBuffer()).as("room for the datagrams of a collection's pause").isEqualTo(4 << 20);
@@ -50,11 +53,24 @@ class EdgeConfigTest {
     }
 
     @Test
+    void shouldListenOnWebSocketsWhenTheirPortsAreSet() {
+        EdgeConfig c = EdgeConfig.from(settings(Map.of("sip.ws.port", "5066", "sip.wss.port", "5067",
+                "edge.tls.keystore", "/k.p12", "edge.tls.keystore.password", "pw")));
+        assertThat(EdgeService.endpointSpec(c).transportPorts()).containsEntry("ws", 5066).containsEntry("wss", 5067);
+        assertThat(EdgeService.endpointSpec(c).stackProperties().getProperty("gov.nist.javax.sip.PATCH_SIP_WEBSOCKETS_HEADERS"))
+                .as("a browser's .invalid Contact is kept, and reached over its connection").isEqualTo("false");
+        assertThat(EdgeConfig.from(settings(Map.of("sip.ws.port", "0"))).wsPort()).as("any free port").isZero();
+    }
+
+    @Test
     void shouldNameTheKeyOfABadValue() {
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.id", "8")))).isInstanceOf(ConfigException.class).hasMessageContaining("edge.id");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("sip.host", "0.0.0.0")))).hasMessageContaining("sip.advertised.host");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("sip.transports", "udp,sctp")))).hasMessageContaining("sip.transports");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.tls.keystore", "/k.p12")))).hasMessageContaining("edge.tls.keystore.password");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("sip.wss.port", "5063")))).hasMessageContaining("sip.wss.port")
+                .hasMessageContaining("edge.tls.keystore");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("sip.ws.port", "70000")))).hasMessageContaining("sip.ws.port");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.verdict.timeout", "0s")))).hasMessageContaining("edge.verdict.timeout");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.registrar.max.expires", "30")))).hasMessageContaining("edge.registrar.max.expires");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("secrets.key", "short")))).hasMessageContaining("secrets.key");
@@ -131,5 +147,25 @@ class EdgeConfigTest {
     void shouldAcceptTheWildcardWithAnAdvertisedAddress() {
         EdgeConfig c = EdgeConfig.from(settings(Map.of("sip.host", "0.0.0.0", "sip.advertised.host", "203.0.113.5")));
         assertThat(c.advertisedHost()).isEqualTo("203.0.113.5");
+    }
+
+    @Test
+    void shouldRefuseACaFileThatIsMissingOrHoldsNoCertificateOrComesWithoutAKeystore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Map<String, String> tls = Map.of("edge.tls.keystore", dir.resolve("edge.p12").toString(), "edge.tls.keystore.password", "pw");
+        Map<String, String> missing = new HashMap<>(tls);
+        missing.put("edge.tls.trust.ca.file", dir.resolve("absent.pem").toString());
+        assertThatThrownBy(() -> EdgeConfig.from(settings(missing))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("edge.tls.trust.ca.file").hasMessageContaining("absent.pem");
+
+        java.nio.file.Path notPem = java.nio.file.Files.writeString(dir.resolve("notes.pem"), "not a certificate\n");
+        Map<String, String> garbage = new HashMap<>(tls);
+        garbage.put("edge.tls.trust.ca.file", notPem.toString());
+        assertThatThrownBy(() -> EdgeConfig.from(settings(garbage))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("edge.tls.trust.ca.file").hasMessageContaining("notes.pem");
+
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.tls.trust.ca.file", notPem.toString()))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("edge.tls.keystore");
+        assertThat(EdgeConfig.from(settings(tls)).tlsTrustCaFile()).as("the system's CAs only").isNull();
     }
 }

@@ -7,6 +7,7 @@ import io.sipstream.avro.DialPlanRuleType;
 import io.sipstream.avro.DestinationPattern;
 import io.sipstream.avro.DestinationType;
 import io.sipstream.avro.DidBinding;
+import io.sipstream.avro.DiversionHeader;
 import io.sipstream.avro.NumberAssignment;
 import io.sipstream.avro.Route;
 import io.sipstream.avro.RouteStrategy;
@@ -131,6 +132,7 @@ public final class AvroRecords {
                 .setUpdatedAt(instant(d.updatedAt()))
                 .setDestinations(d.destinations().stream().map(AvroRecords::destination).toList())
                 .setRateDeckId(d.rateDeckId())
+                .setDiversionHeader(DiversionHeader.valueOf(d.diversionHeader().toUpperCase(Locale.ROOT).replace('-', '_')))
                 .setMedia(d.media())
                 .build();
     }

@@ -1,6 +1,7 @@
 package io.sipstream.registry.routes;
 
 import io.javalin.Javalin;
+import io.javalin.http.Context;
 import io.javalin.openapi.HttpMethod;
 import io.javalin.openapi.OpenApi;
 import io.javalin.openapi.OpenApiContent;
@@ -11,8 +12,10 @@ import io.javalin.openapi.OpenApiResponse;
 import io.sipstream.registry.rest.RegistryApi;
 import io.sipstream.registry.rest.Idempotency;
 import io.sipstream.registry.rest.IfMatch;
+import io.sipstream.registry.rest.Pages;
 import io.sipstream.registry.store.RouteDoc;
 import io.sipstream.registry.store.Written;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code PUT/GET/DELETE /v1/routes/{id}} and {@code GET /v1/routes}. */
@@ -22,8 +25,9 @@ public final class RouteRoutes {
             methods = HttpMethod.GET,
             versions = RegistryApi.DOCUMENT,
             tags = "routes",
-            summary = "The shared route table, in order",
-            responses = {@OpenApiResponse(status = "200", description = "every route", content = @OpenApiContent(mimeType = "application/json", properties = @OpenApiContentProperty(name = "routes", isArray = true, from = RouteDoc.class)))})
+            summary = "The shared route table, by id, a page at a time (every route when neither limit nor cursor is given)",
+            queryParams = {@OpenApiParam(name = "limit", type = Integer.class, description = RegistryApi.LIMIT), @OpenApiParam(name = "cursor", description = RegistryApi.CURSOR)},
+            responses = {@OpenApiResponse(status = "200", description = "a page of routes (every route without limit and cursor); routes: the same items, the list's key before it had pages", content = @OpenApiContent(mimeType = "application/json", properties = {@OpenApiContentProperty(name = "items", isArray = true, from = RouteDoc.class), @OpenApiContentProperty(name = "next", type = "string"), @OpenApiContentProperty(name = "routes", isArray = true, from = RouteDoc.class)})), @OpenApiResponse(status = "400", description = "a malformed body, header or parameter (field names it)")})
     @OpenApi(path = "/v1/routes/{id}",
             methods = HttpMethod.PUT,
             versions = RegistryApi.DOCUMENT,
@@ -49,7 +53,7 @@ public final class RouteRoutes {
             headers = {@OpenApiParam(name = "Idempotency-Key", description = RegistryApi.IDEMPOTENCY_KEY), @OpenApiParam(name = "If-Match", description = RegistryApi.IF_MATCH)},
             responses = {@OpenApiResponse(status = "204", description = "deleted"), @OpenApiResponse(status = "404", description = "no such record"), @OpenApiResponse(status = "409", description = "the first request with this Idempotency-Key is still being answered"), @OpenApiResponse(status = "412", description = "If-Match or If-None-Match not met"), @OpenApiResponse(status = "422", description = "a value the rules refuse, or an Idempotency-Key used for another request")})
     public static void mount(Javalin app, RouteService routes, Idempotency writes) {
-        app.get("/v1/routes", ctx -> ctx.json(Map.of("routes", routes.list())));
+        app.get("/v1/routes", ctx -> ctx.json(body(ctx, routes)));
         app.put("/v1/routes/{id}", writes.wrap(ctx -> {
             Written<RouteDoc> written = routes.put(ctx.pathParam("id"), ctx.body(), IfMatch.of(ctx));
             ctx.status(written.created() ? 201 : 200).header("ETag", IfMatch.etag(written.version())).json(written.doc());
@@ -62,6 +66,21 @@ public final class RouteRoutes {
             routes.delete(ctx.pathParam("id"), IfMatch.of(ctx));
             ctx.status(204);
         }));
+    }
+
+    /**
+     * A page like every list's ({@code items}, {@code next}), also under {@code routes}, the list's only key before it
+     * had pages. A client that asks with neither {@code limit} nor {@code cursor} was written for the whole list: it
+     * gets every route, as it did.
+     */
+    private static Map<String, Object> body(Context ctx, RouteService routes) {
+        boolean paged = ctx.queryParam("limit") != null || ctx.queryParam("cursor") != null;
+        Pages.Page<RouteDoc> page = paged ? routes.list(Pages.of(ctx)) : new Pages.Page<>(routes.all(), null);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("items", page.items());
+        body.put("next", page.next());
+        body.put("routes", page.items());
+        return body;
     }
 
     private RouteRoutes() {}

@@ -5,6 +5,7 @@ import io.sipstream.platform.http.ApiException;
 import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
+import io.sipstream.registry.rest.Pages;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.Destination;
 import io.sipstream.registry.store.RegistryStore;
@@ -56,8 +57,15 @@ public final class RouteService {
         return doc;
     }
 
-    /** Every route, by id. */
-    public List<RouteDoc> list() {
+    /** A page of routes in id order, as {@link #get} shows each. */
+    public Pages.Page<RouteDoc> list(Pages.Request page) {
+        store.syncIndex(store.keys().routes(), store.routeIndexKey());
+        return Pages.fromIndex(store, store.routeIndexKey(), page,
+                ids -> store.readAll(ids.stream().map(store.keys()::route).toList(), RouteDoc.class), null);
+    }
+
+    /** Every route, by id: the answer to a client that asks for no page (the list was whole before it had pages). */
+    public List<RouteDoc> all() {
         List<RouteDoc> out = new ArrayList<>();
         for (String id : new TreeSet<>(store.members(store.keys().routes()))) {
             RouteDoc doc = store.read(store.keys().route(id), RouteDoc.class);
@@ -96,7 +104,7 @@ public final class RouteService {
             }
             RouteDoc next = new RouteDoc(id, destination, strategy, trunks, priority == null ? 0 : priority, enabled, window,
                     store.nextVersion(), clock.instant());
-            store.commit(change.set(key, RegistryStore.encode(next)).sadd(store.keys().routes(), id)
+            store.commit(change.set(key, RegistryStore.encode(next)).sadd(store.keys().routes(), id).index(store.routeIndexKey(), id)
                     .publish(Topics.REGISTRY_ROUTES.name(), id, RegistryStore.tree(next)));
             return new Written<>(next, current == null, next.version());
         });
@@ -110,7 +118,7 @@ public final class RouteService {
             RouteDoc current = RegistryStore.decode(currentJson, RouteDoc.class);
             if (current == null) throw ApiException.notFound("route " + id);
             ifMatch.check(current.version());
-            store.commit(new Change().expect(key, currentJson).del(key).srem(store.keys().routes(), id)
+            store.commit(new Change().expect(key, currentJson).del(key).srem(store.keys().routes(), id).unindex(store.routeIndexKey(), id)
                     .publish(Topics.REGISTRY_ROUTES.name(), id, null));
             return null;
         });

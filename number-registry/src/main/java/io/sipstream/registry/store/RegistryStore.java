@@ -123,6 +123,9 @@ public final class RegistryStore {
     /** Sorted set, every score 0: the trunk ids in byte order, the pages of {@code GET /v1/trunks}. */
     public String trunkIndexKey() { return keys.other("registry:index:trunks"); }
 
+    /** Sorted set, every score 0: the route ids in byte order, the pages of {@code GET /v1/routes}. */
+    public String routeIndexKey() { return keys.other("registry:index:routes"); }
+
     /** Called after every successful commit that wrote outbox entries (the publisher wakes up). */
     public void onCommit(Runnable listener) { this.onCommit = listener == null ? () -> {} : listener; }
 
@@ -137,6 +140,11 @@ public final class RegistryStore {
     public Set<String> members(String key) { return call(() -> redis.smembers(key)); }
 
     public <T> T read(String key, Class<T> type) { return decode(get(key), type); }
+
+    /** The records of some keys, in their order, null where one is gone: what a page of an index loads. */
+    public <T> List<T> readAll(List<String> keys, Class<T> type) {
+        return getAll(keys).stream().map(json -> decode(json, type)).toList();
+    }
 
     /** Up to {@code count} members of a sorted index after {@code afterExclusive} (null: from the first), in order. */
     public List<String> indexRange(String indexKey, String afterExclusive, int count) {

@@ -41,9 +41,10 @@ public final class TrunkService {
     private static final Set<String> FIELDS = Set.of("host", "port", "transport", "enabled", "allowedCidrs", "allowAnySource",
             "callerIdFormat", "techPrefix", "maxChannels", "allowRefer", "allowRedirect", "finalCodes", "register",
             "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials", "optionsInterval",
-            "destinations", "rateDeckId", "media");
+            "destinations", "rateDeckId", "diversionHeader", "media");
     private static final Set<String> TRANSPORTS = Set.of("udp", "tcp", "tls");
     private static final Set<String> CALLER_ID_FORMATS = Set.of("e164", "national");
+    private static final Set<String> DIVERSION_HEADERS = Set.of("diversion", "history-info", "both");
 
     private final RegistryStore store;
     private final SecretBox secrets; // null: secrets.key not configured
@@ -64,8 +65,8 @@ public final class TrunkService {
     /** A page of trunks in id order, as {@link #get} shows each. */
     public Pages.Page<TrunkDoc> list(Pages.Request page) {
         store.syncIndex(store.keys().trunks(), store.trunkIndexKey());
-        return Pages.fromIndex(store, store.trunkIndexKey(), page, ids -> store.getAll(ids.stream().map(store.keys()::trunk).toList())
-                .stream().map(json -> RegistryStore.decode(json, TrunkDoc.class)).toList(), null);
+        return Pages.fromIndex(store, store.trunkIndexKey(), page,
+                ids -> store.readAll(ids.stream().map(store.keys()::trunk).toList(), TrunkDoc.class), null);
     }
 
     public Written<TrunkDoc> put(String id, String bodyText, IfMatch ifMatch) {
@@ -112,6 +113,10 @@ public final class TrunkService {
         String techPrefix = b.string("techPrefix");
         if (techPrefix != null && !techPrefix.matches("[0-9*#]{1,16}")) {
             throw ApiException.unprocessable("techPrefix", "may hold 1 to 16 digits, * and #");
+        }
+        String diversionHeader = lower(b.string("diversionHeader"), TrunkDoc.DEFAULT_DIVERSION_HEADER);
+        if (!DIVERSION_HEADERS.contains(diversionHeader)) {
+            throw ApiException.unprocessable("diversionHeader", "'" + Ids.abbreviate(diversionHeader) + "' is not diversion, history-info or both");
         }
         Integer maxChannels = b.integer("maxChannels", 0, 1_000_000);
         Integer optionsInterval = b.integer("optionsInterval", 0, 3600);
@@ -170,7 +175,7 @@ public final class TrunkService {
             TrunkDoc next = new TrunkDoc(id, trunkHost, port == null ? 5060 : port, transport, b.bool("enabled", true), cidrs,
                     allowAnySource, callerIdFormat, techPrefix, maxChannels == null ? 0 : maxChannels, b.bool("allowRefer", false),
                     b.bool("allowRedirect", false), codes, register, username, realm, hasCredentials,
-                    store.nextVersion(), clock.instant(), optionsInterval, destinations, rateDeckId, media);
+                    store.nextVersion(), clock.instant(), optionsInterval, destinations, rateDeckId, diversionHeader, media);
             Change change = new Change().expect(key, currentJson).set(key, RegistryStore.encode(next))
                     .sadd(store.keys().trunks(), id).index(store.trunkIndexKey(), id).del(credKey);
             if (hasCredentials) {

@@ -71,6 +71,9 @@ public final class AdminServer implements AutoCloseable {
     private volatile ObjectNode document;
     private ProcessMetrics processMetrics;
     private boolean started;
+    /** Path prefixes that check their callers themselves (the web pages and their log-ins). */
+    private final java.util.List<String> openPrefixes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile BrowserSessions browserSessions;
 
     /**
      * The admin server the settings describe: {@code http.host} (default {@value #DEFAULT_HOST}),
@@ -147,6 +150,31 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
+     * Lets the paths under {@code prefix} (such as {@code /console/}) be reached without the API key: their
+     * handlers check their callers themselves. Call before {@link #start()}.
+     */
+    public AdminServer openPrefix(String prefix) {
+        if (started) throw new IllegalStateException("open paths must be set before the admin server starts");
+        if (!prefix.startsWith("/") || !prefix.endsWith("/") || prefix.length() < 3 || prefix.startsWith("/v1/")) {
+            throw new IllegalArgumentException("an open prefix is a path of its own such as /console/, not " + prefix);
+        }
+        openPrefixes.add(prefix);
+        return this;
+    }
+
+    /** Lets a request without {@code Authorization} in by a browser session instead ({@link BrowserSessions}). */
+    public AdminServer browserSessions(BrowserSessions sessions) {
+        if (started) throw new IllegalStateException("browser sessions must be set before the admin server starts");
+        this.browserSessions = sessions;
+        return this;
+    }
+
+    /** The API key this server admits, for a log-in that trades it for a session ({@link BrowserSessions}). */
+    public boolean isApiKey(String given) {
+        return given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), apiKey); // constant time
+    }
+
+    /**
      * Adds the part {@code part} of the document (the {@code versions} of the {@code @OpenApi} annotations of the
      * routes a service mounts) to /v1/openapi.json; call before {@link #start()}.
      */
@@ -160,7 +188,7 @@ public final class AdminServer implements AutoCloseable {
     /** The OpenAPI document of this server, as /v1/openapi.json sends it. */
     public ObjectNode openApiDocument() {
         ObjectNode built = document;
-        if (built == null) document = built = ApiDocument.of(documentParts, OPEN_PATHS);
+        if (built == null) document = built = ApiDocument.of(documentParts, this::isOpen);
         return built;
     }
 
@@ -183,9 +211,19 @@ public final class AdminServer implements AutoCloseable {
 
     public String url() { return "http://" + host + ":" + port(); }
 
+    /** A path that needs no API key: a probe, /metrics, or one under an {@link #openPrefix}. */
+    private boolean isOpen(String path) {
+        if (OPEN_PATHS.contains(path)) return true;
+        for (String prefix : openPrefixes) {
+            if (path.startsWith(prefix) || path.equals(prefix.substring(0, prefix.length() - 1))) return true;
+        }
+        return false;
+    }
+
     private void authenticate(Context ctx) {
-        if (OPEN_PATHS.contains(ctx.path())) return;
+        if (isOpen(ctx.path())) return;
         String header = ctx.header("Authorization");
+        if (header == null && browserSessions != null && browserSessions.admits(ctx)) return;
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"sipstream\"");
             throw new ApiException(401, "Authorization", "missing API key: send Authorization: Bearer <key>");

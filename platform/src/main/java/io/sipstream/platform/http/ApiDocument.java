@@ -31,7 +31,7 @@ final class ApiDocument {
     private ApiDocument() {}
 
     /** The merged document of {@code parts}; {@code openPaths} need no API key. */
-    static ObjectNode of(List<String> parts, Set<String> openPaths) {
+    static ObjectNode of(List<String> parts, java.util.function.Predicate<String> openPaths) {
         ObjectNode doc = Json.MAPPER.createObjectNode();
         doc.put("openapi", "3.0.3");
         ObjectNode info = doc.putObject("info");
@@ -70,7 +70,7 @@ final class ApiDocument {
             });
         }
         paths.properties().forEach(path -> path.getValue().properties().forEach(op -> {
-            if (METHODS.contains(op.getKey())) complete((ObjectNode) op.getValue(), openPaths.contains(path.getKey()));
+            if (METHODS.contains(op.getKey())) complete((ObjectNode) op.getValue(), openPaths.test(path.getKey()));
         }));
         return doc;
     }

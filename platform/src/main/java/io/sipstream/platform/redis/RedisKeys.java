@@ -45,6 +45,9 @@ public record RedisKeys(String prefix) {
     public String dids() { return prefix + "dids"; }
 
     /** Hash contact URI -> binding JSON: the registrar's bindings of an account (owned by sip-edge). */
+    /** A self-service portal user: password hash (PBKDF2), account, failed log-ins, lock (web module). */
+    public String portalUser(String username) { return prefix + "portal:user:" + username; }
+
     public String location(String accountId) { return prefix + "loc:" + accountId; }
 
     /** Any further key of a component, under the same prefix. */

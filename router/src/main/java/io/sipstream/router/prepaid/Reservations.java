@@ -9,6 +9,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * The prepaid balance the router has promised to calls it routed, kept where the account's
@@ -39,7 +40,10 @@ public final class Reservations {
      * The account's holds that still count at {@code now}, but the call {@code exceptCallId}'s own
      * (an attempt read again after a fail-over is not held against itself).
      */
-    public Held held(String accountId, String exceptCallId, long now) {
+    public Held held(String accountId, String exceptCallId, long now) { return held(store, accountId, exceptCallId, now); }
+
+    /** {@link #held(String, String, long)} of a store read from outside the topology (interactive queries). */
+    public static Held held(ReadOnlyKeyValueStore<String, Reservation> store, String accountId, String exceptCallId, long now) {
         Held held = Held.NONE;
         String except = exceptCallId == null ? null : key(accountId, exceptCallId);
         try (KeyValueIterator<String, Reservation> calls = store.prefixScan(accountId + SEPARATOR, KEYS)) {

@@ -15,33 +15,48 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
-/** The routing state as the topology's table stores hold it, and the prepaid holds as of the wall clock. */
-final class StoreRoutingState implements RoutingState {
-    private final KeyValueStore<String, ValueAndTimestamp<Account>> accounts;
-    private final KeyValueStore<String, ValueAndTimestamp<BlockDecision>> blocks;
-    private final KeyValueStore<String, ValueAndTimestamp<NumberAssignment>> numbers;
-    private final KeyValueStore<String, ValueAndTimestamp<Trunk>> trunks;
-    private final KeyValueStore<String, ValueAndTimestamp<Rate>> rates;
-    private final KeyValueStore<String, ValueAndTimestamp<TrunkLoad>> trunkLoads;
-    private final KeyValueStore<String, ValueAndTimestamp<Route>> routes;
-    private final KeyValueStore<String, ValueAndTimestamp<DidBinding>> dids;
-    private final ProcessorContext<?, ?> context;
-    private final Reservations reservations;
+/**
+ * The routing state as the topology's table stores hold it, and the prepaid holds as of the wall clock:
+ * in the topology's processor, or from outside it by interactive queries (the dry-run decision).
+ */
+public final class StoreRoutingState implements RoutingState {
+    /** Finds a store of the topology by name (a processor's context, or the running streams' interactive queries). */
+    public interface Stores {
+        Object store(String name);
+    }
+
+    /** What the account's other routed calls hold of its balance at the wall clock's now. */
+    public interface Holds {
+        Held held(String accountId, String exceptCallId);
+    }
+
+    private final ReadOnlyKeyValueStore<String, ValueAndTimestamp<Account>> accounts;
+    private final ReadOnlyKeyValueStore<String, ValueAndTimestamp<BlockDecision>> blocks;
+    private final ReadOnlyKeyValueStore<String, ValueAndTimestamp<NumberAssignment>> numbers;
+    private final ReadOnlyKeyValueStore<String, ValueAndTimestamp<Trunk>> trunks;
+    private final ReadOnlyKeyValueStore<String, ValueAndTimestamp<Rate>> rates;
+    private final ReadOnlyKeyValueStore<String, ValueAndTimestamp<TrunkLoad>> trunkLoads;
+    private final ReadOnlyKeyValueStore<String, ValueAndTimestamp<Route>> routes;
+    private final ReadOnlyKeyValueStore<String, ValueAndTimestamp<DidBinding>> dids;
+    private final Holds holds;
 
     StoreRoutingState(ProcessorContext<?, ?> context, Reservations reservations) {
-        this.context = context;
-        this.reservations = reservations;
-        accounts = context.getStateStore(RouterTopology.ACCOUNTS_STORE);
-        blocks = context.getStateStore(RouterTopology.BLOCKS_STORE);
-        numbers = context.getStateStore(RouterTopology.NUMBERS_STORE);
-        trunks = context.getStateStore(RouterTopology.TRUNKS_STORE);
-        rates = context.getStateStore(RouterTopology.RATES_STORE);
-        trunkLoads = context.getStateStore(RouterTopology.TRUNK_LOADS_STORE);
-        routes = context.getStateStore(RouterTopology.ROUTES_STORE);
-        dids = context.getStateStore(RouterTopology.DIDS_STORE);
+        this(context::getStateStore, (account, except) -> reservations.held(account, except, context.currentSystemTimeMs()));
+    }
+
+    public StoreRoutingState(Stores stores, Holds holds) {
+        this.holds = holds;
+        accounts = cast(stores.store(RouterTopology.ACCOUNTS_STORE));
+        blocks = cast(stores.store(RouterTopology.BLOCKS_STORE));
+        numbers = cast(stores.store(RouterTopology.NUMBERS_STORE));
+        trunks = cast(stores.store(RouterTopology.TRUNKS_STORE));
+        rates = cast(stores.store(RouterTopology.RATES_STORE));
+        trunkLoads = cast(stores.store(RouterTopology.TRUNK_LOADS_STORE));
+        routes = cast(stores.store(RouterTopology.ROUTES_STORE));
+        dids = cast(stores.store(RouterTopology.DIDS_STORE));
     }
 
     @Override
@@ -90,8 +105,11 @@ final class StoreRoutingState implements RoutingState {
 
     @Override
     public Held held(String accountId, String exceptCallId) {
-        return reservations.held(accountId, exceptCallId, context.currentSystemTimeMs());
+        return holds.held(accountId, exceptCallId);
     }
+
+    @SuppressWarnings("unchecked") // the topology declares each store's types (RouterTopology)
+    private static <S> S cast(Object store) { return (S) store; }
 
     private static <V> V value(ValueAndTimestamp<V> v) { return v == null ? null : v.value(); }
 }

@@ -6,8 +6,9 @@ import java.util.function.BiPredicate;
 import javax.sip.message.Request;
 
 /**
- * Admits a request unless its source is over its rate or banned; counts what it drops. A source on
- * a trunk's allow-list is a carrier: it is limited per trunk (all its addresses together, at the
+ * Admits a request unless its source is over its rate or banned; counts what it drops. A carrier's
+ * request (a source on a trunk's allow-list, or one the edge's registration at a provider tells, {@link CarrierMatch})
+ * is limited per trunk (all its addresses together, at the
  * trunk rate), never by the per-IP rate meant for phones, and never banned, so neither a busy
  * carrier nor REGISTERs forged with its address can get it dropped. Everyone else gets the per-IP
  * rate and the bans of {@link AuthBans}. What it drops is counted in {@link AuthMetrics}.
@@ -16,12 +17,12 @@ public final class RequestGuard implements BiPredicate<SipSource, Request> {
     private final RateLimiter perSource;
     private final RateLimiter perTrunk;
     private final AuthBans bans;
-    private final TrunkAllowList trunks;
+    private final CarrierMatch trunks;
     private final LongAdder overRate = new LongAdder();
     private final LongAdder overTrunkRate = new LongAdder();
     private final LongAdder banned = new LongAdder();
 
-    public RequestGuard(RateLimiter perSource, RateLimiter perTrunk, AuthBans bans, TrunkAllowList trunks) {
+    public RequestGuard(RateLimiter perSource, RateLimiter perTrunk, AuthBans bans, CarrierMatch trunks) {
         this.perSource = perSource;
         this.perTrunk = perTrunk;
         this.bans = bans;
@@ -30,7 +31,7 @@ public final class RequestGuard implements BiPredicate<SipSource, Request> {
 
     @Override
     public boolean test(SipSource source, Request request) {
-        String trunk = trunks.trunkIdOf(source.ip(), source.port());
+        String trunk = trunks.trunkIdOf(source, request);
         if (trunk != null) {
             if (perTrunk.tryAcquire(trunk, System.nanoTime())) return true;
             overTrunkRate.increment();

@@ -12,19 +12,19 @@ import org.slf4j.LoggerFactory;
  * Authenticates a request of an account and answers it when it fails: 401 with a fresh
  * challenge, 400 when the digest was computed for another Request-URI, or 403 after wrong
  * credentials (both counted toward a ban of the source and the user it claimed, {@link AuthBans};
- * never from a source on a trunk's allow-list: forged requests must not get a carrier banned).
+ * never for a carrier's request, {@link CarrierMatch}: forged requests must not get a carrier banned).
  * Blocking (Redis): call off SIP threads.
  */
 public final class SipAuthenticator {
     private static final Logger log = LoggerFactory.getLogger(SipAuthenticator.class);
     private final DigestAuth digest;
     private final AuthBans bans;
-    private final TrunkAllowList trunks;
+    private final CarrierMatch trunks;
     private final SipResponder responder;
     private final LongSupplier clock;
     private final AuthMetrics metrics;
 
-    public SipAuthenticator(DigestAuth digest, AuthBans bans, TrunkAllowList trunks, SipResponder responder, LongSupplier clock,
+    public SipAuthenticator(DigestAuth digest, AuthBans bans, CarrierMatch trunks, SipResponder responder, LongSupplier clock,
             AuthMetrics metrics) {
         this.digest = digest;
         this.bans = bans;
@@ -69,7 +69,7 @@ public final class SipAuthenticator {
     }
 
     private void failed(ServerTransaction st, SipSource source, long now) {
-        if (trunks.trunkIdOf(source.ip(), source.port()) != null) return;
+        if (trunks.trunkIdOf(source, st.getRequest()) != null) return;
         String user = ClaimedUser.of(st.getRequest());
         switch (bans.recordFailure(source.ip(), user, now)) {
             case SOURCE -> {

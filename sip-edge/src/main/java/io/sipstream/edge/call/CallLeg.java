@@ -143,6 +143,15 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
     boolean hasSentSdp() { return sentSdp != null; }
 
     /**
+     * Whether this leg is a browser's (WebRTC): it runs over WS or WSS, or {@code fromPeer} (an offer or answer its peer
+     * sent) carries DTLS-SRTP. The hook for media anchoring (issue 17): such a leg is anchored in rtpengine with ICE,
+     * DTLS-SRTP and rtcp-mux on its side, plain RTP on the other. Nothing on the call path asks it.
+     */
+    public boolean webRtc(Message fromPeer) {
+        return WebRtc.transport(transport) || fromPeer != null && Bodies.has(fromPeer) && WebRtc.sdp(fromPeer.getRawContent());
+    }
+
+    /**
      * A session refresh of the edge's in this leg's dialog (RFC 4028): UPDATE without a body, or a re-INVITE offering
      * the SDP the edge last sent here. Its answers go to {@code timer}; {@code t1Millis}: its transaction's T1.
      */

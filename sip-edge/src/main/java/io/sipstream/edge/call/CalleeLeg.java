@@ -1,6 +1,7 @@
 package io.sipstream.edge.call;
 
 import gov.nist.javax.sip.header.HeaderFactoryExt;
+import io.sipstream.avro.DiversionHeader;
 import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.Trunk;
 import io.sipstream.edge.registrar.Binding;
@@ -21,7 +22,6 @@ import javax.sip.address.URI;
 import javax.sip.header.CSeqHeader;
 import javax.sip.header.CallIdHeader;
 import javax.sip.header.FromHeader;
-import javax.sip.header.Header;
 import javax.sip.header.MaxForwardsHeader;
 import javax.sip.header.RouteHeader;
 import javax.sip.header.ToHeader;
@@ -121,8 +121,8 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         }
         if (shown.privacyId()) invite.addHeader(ext.createPrivacyHeader("id"));
         if (target.getDiversionReason() != null) {
-            Header diversion = Diversion.of(h, call.diversionNumber(), sip.advertisedHost(), target.getDiversionReason());
-            if (diversion != null) invite.addHeader(diversion);
+            ForwardHeaders.add(invite, offer, h, trunk == null ? DiversionHeader.DIVERSION : trunk.getDiversionHeader(),
+                    call.diversionNumber(), sip.advertisedHost(), target.getDiversionReason(), requestUri);
         }
         invite.addHeader(responder.allow());
         RouteHeader route = routeToTrunk();

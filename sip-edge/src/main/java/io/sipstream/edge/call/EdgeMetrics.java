@@ -77,14 +77,14 @@ public final class EdgeMetrics {
         }
         if (connections == null) return;
         Gauge.builder("sipstream.edge.sip.connections", connections, ConnectionGuard::open)
-                .description("TCP and TLS connections peers hold open to the edge").register(registry);
+                .description("TCP, TLS and WebSocket connections peers hold open to the edge").register(registry);
         FunctionCounter.builder("sipstream.edge.sip.connections.accepted", connections, ConnectionGuard::accepted)
-                .description("TCP and TLS connections peers opened (those refused at once too)").register(registry);
+                .description("TCP, TLS and WebSocket connections peers opened (those refused at once too)").register(registry);
         connectionCount("sipstream.edge.sip.connections.refused", "source", connections, ConnectionGuard::refusedForSource,
-                "TCP and TLS connections closed as they came, by the limit they were over");
+                "TCP, TLS and WebSocket connections closed as they came, by the limit they were over");
         connectionCount("sipstream.edge.sip.connections.refused", "total", connections, ConnectionGuard::refusedForTotal,
-                "TCP and TLS connections closed as they came, by the limit they were over");
-        String closed = "TCP and TLS connections the edge closed, by why (content_length: the edge's own connections too)";
+                "TCP, TLS and WebSocket connections closed as they came, by the limit they were over");
+        String closed = "TCP, TLS and WebSocket connections the edge closed, by why (content_length: the edge's own connections too)";
         connectionCount("sipstream.edge.sip.connections.closed", "message_timeout", connections, ConnectionGuard::closedForMessageTimeout, closed);
         connectionCount("sipstream.edge.sip.connections.closed", "idle", connections, ConnectionGuard::closedForIdle, closed);
         connectionCount("sipstream.edge.sip.connections.closed", "content_length", connections, ConnectionGuard::closedForContentLength, closed);

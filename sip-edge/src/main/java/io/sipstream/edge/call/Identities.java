@@ -69,12 +69,18 @@ public final class Identities {
     /** The user of P-Preferred-Identity, else of P-Asserted-Identity; null when neither is present. */
     public static String assertedUser(Request request) {
         for (String name : new String[] {"P-Preferred-Identity", "P-Asserted-Identity"}) {
-            Header h = request.getHeader(name);
-            if (h == null) continue;
-            Matcher m = USER.matcher(valueOf(h));
-            if (m.find()) return m.group(1) != null ? m.group(1) : m.group(2);
+            String user = userOfHeader(request, name);
+            if (user != null) return user;
         }
         return null;
+    }
+
+    /** The user of the first sip:, sips: or tel: URI in the (first) header of this name; null when there is none. */
+    static String userOfHeader(Request request, String name) {
+        Header h = request.getHeader(name);
+        if (h == null) return null;
+        Matcher m = USER.matcher(valueOf(h));
+        return m.find() ? (m.group(1) != null ? m.group(1) : m.group(2)) : null;
     }
 
     public static String userOf(URI uri) {

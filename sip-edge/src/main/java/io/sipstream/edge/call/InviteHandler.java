@@ -4,7 +4,7 @@ import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.Direction;
 import io.sipstream.edge.auth.AuthOutcome;
 import io.sipstream.edge.auth.SipAuthenticator;
-import io.sipstream.edge.auth.TrunkAllowList;
+import io.sipstream.edge.auth.CarrierMatch;
 import io.sipstream.edge.overload.Backlog;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.EdgeSipListener;
@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A new INVITE: admitted into set-up or refused 503 (the call events' {@link Backlog} nearly full, or the
- * {@link SetupLimiter}), 100 Trying at once on the SIP thread, then off it (Redis): a source on a trunk's
- * allow-list makes an inbound call; anyone else must authenticate as an account (digest), and a blocked
+ * {@link SetupLimiter}), 100 Trying at once on the SIP thread, then off it (Redis): a carrier's request (a source
+ * on a trunk's allow-list, or one the edge's registration at a provider tells as the provider's, {@link CarrierMatch})
+ * makes an inbound call, for the number {@link CalledNumber} finds; anyone else must authenticate as an account (digest), and a blocked
  * account is refused before the router is asked. A retransmitted INVITE never gets here (its transaction
  * answers it), so no call is admitted twice.
  */
@@ -47,7 +48,7 @@ public final class InviteHandler implements RequestHandler {
     private final AccountBlocks blocks;
     private final CallStarter calls;
     private final SipAuthenticator authenticator;
-    private final TrunkAllowList allowList;
+    private final CarrierMatch carriers;
     private final String edgeId;
     private final int replyPartition;
     private final int retryAfterSeconds;
@@ -58,7 +59,8 @@ public final class InviteHandler implements RequestHandler {
      */
     public InviteHandler(SipEndpoint sip, SipResponder responder, CallRegistry registry, SetupLimiter overload, Backlog events,
                          CallScheduler scheduler, EdgeMetrics metrics, AccountBlocks blocks, CallStarter calls,
-                         SipAuthenticator authenticator, TrunkAllowList allowList, String edgeId, int replyPartition,
+                         SipAuthenticator authenticator, CarrierMatch carriers,
+                         String edgeId, int replyPartition,
                          int retryAfterSeconds) {
         this.sip = sip;
         this.responder = responder;
@@ -70,7 +72,7 @@ public final class InviteHandler implements RequestHandler {
         this.blocks = blocks;
         this.calls = calls;
         this.authenticator = authenticator;
-        this.allowList = allowList;
+        this.carriers = carriers;
         this.edgeId = edgeId;
         this.replyPartition = replyPartition;
         this.retryAfterSeconds = retryAfterSeconds;
@@ -115,7 +117,7 @@ public final class InviteHandler implements RequestHandler {
             return;
         }
         responder.respond(st, Response.TRYING);
-        Optional<String> trunk = allowList.trunkOf(source.ip(), source.port());
+        Optional<String> trunk = Optional.ofNullable(carriers.trunkIdOf(source, request));
         PendingInvite pending = registry.expect(callId, st, admission);
         scheduler.offload(() -> {
             try {
@@ -184,7 +186,7 @@ public final class InviteHandler implements RequestHandler {
                 .setSourceTrunkId(trunkId)
                 .setFromUser(Identities.userOf(from.getAddress().getURI()))
                 .setFromUri(from.getAddress().getURI().toString())
-                .setDialled(Identities.userOf(request.getRequestURI()))
+                .setDialled(direction == Direction.INBOUND ? CalledNumber.of(request) : Identities.userOf(request.getRequestURI()))
                 .setRequestUri(request.getRequestURI().toString())
                 .setAssertedIdentity(Identities.assertedUser(request))
                 .setSourceIp(source.ip())

@@ -53,6 +53,10 @@ public final class SipStackProperties {
         // connections the edge opens (to trunks over TCP or TLS) connect on the sending thread, as before: in
         // NONBLOCKING mode JAIN-SIP opens a second connection when a request follows before the first has connected
         p.setProperty("gov.nist.javax.sip.NIO_BLOCKING_MODE", "BLOCKING");
+        // A WebSocket client's Via and Contact name a host nobody can resolve (RFC 7118: xyz.invalid); JAIN-SIP would
+        // rewrite them to the connection's address. Kept as sent: the registrar binds the Contact with the connection
+        // it came over, and the edge sends to that flow (EdgeRouter's pin), as for a phone behind NAT.
+        p.setProperty("gov.nist.javax.sip.PATCH_SIP_WEBSOCKETS_HEADERS", "false");
         // seconds a listener callback may hold a transaction's lock; ours return at once
         p.setProperty("gov.nist.javax.sip.MAX_LISTENER_RESPONSE_TIME", "8");
         // a ringing call lives at most 10 minutes; a non-INVITE transaction 2
@@ -86,19 +90,23 @@ public final class SipStackProperties {
         }
     }
 
-    /** Adds TLS (server side) with a JKS or PKCS12 keystore. */
-    public static void addTls(Properties p, String keystore, String password) {
+    /**
+     * Adds TLS with the edge's certificate from a JKS or PKCS12 keystore. The connections the edge opens (to trunks) trust
+     * the system's CAs plus those of {@code caFile} (PEM; null: none) and verify the peer's name
+     * ({@link io.sipstream.edge.sip.tls.EdgeSecurityProvider}, {@code GuardedTlsChannel}).
+     */
+    public static void addTls(Properties p, String keystore, String password, String caFile) {
         String type = keystore.toLowerCase(java.util.Locale.ROOT).endsWith(".jks") ? "jks" : "pkcs12";
         p.setProperty("javax.net.ssl.keyStore", keystore);
         p.setProperty("javax.net.ssl.keyStorePassword", password);
         p.setProperty("javax.net.ssl.keyStoreType", type);
-        p.setProperty("javax.net.ssl.trustStore", keystore);
-        p.setProperty("javax.net.ssl.trustStorePassword", password);
-        p.setProperty("javax.net.ssl.trustStoreType", type);
+        p.setProperty("gov.nist.javax.sip.SECURITY_MANAGER_PROVIDER", io.sipstream.edge.sip.tls.EdgeSecurityProvider.class.getName());
+        if (caFile != null) p.setProperty(io.sipstream.edge.sip.tls.EdgeSecurityProvider.CA_FILE, caFile);
         p.setProperty("gov.nist.javax.sip.TLS_CLIENT_AUTH_TYPE", "Disabled");
         // JAIN-SIP's own defaults (TLSv1 to 1.2, TLS_RSA_* and anonymous suites) are all disabled by current JDKs: no
         // handshake would ever succeed. The property named CLIENT sets the protocols of server sockets too.
-        p.setProperty("gov.nist.javax.sip.TLS_CLIENT_PROTOCOLS", "TLSv1.3, TLSv1.2");
+        // no space after the comma: the WSS channel splits on "," alone (the TLS one on commas and spaces)
+        p.setProperty("gov.nist.javax.sip.TLS_CLIENT_PROTOCOLS", "TLSv1.3,TLSv1.2");
         p.setProperty("gov.nist.javax.sip.ENABLED_CIPHER_SUITES", String.join(" ", jdkCipherSuites()));
     }
 

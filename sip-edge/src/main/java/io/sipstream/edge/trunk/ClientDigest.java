@@ -14,7 +14,8 @@ import javax.sip.message.Response;
 
 /**
  * Answers a provider's 401/407 digest challenge (the edge as a client of a trunk): picks the
- * strongest algorithm offered (SHA-256 over MD5), and adds Authorization or Proxy-Authorization.
+ * challenge of the trunk's realm when several are offered, else any, and of those the strongest
+ * algorithm (SHA-256 over MD5), and adds Authorization or Proxy-Authorization.
  */
 public final class ClientDigest {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -26,11 +27,18 @@ public final class ClientDigest {
             throws ParseException {
         boolean proxy = challenge.getStatusCode() == Response.PROXY_AUTHENTICATION_REQUIRED;
         WWWAuthenticateHeader chosen = null;
+        int best = -1;
         ListIterator<?> it = challenge.getHeaders(proxy ? ProxyAuthenticateHeader.NAME : WWWAuthenticateHeader.NAME);
         while (it != null && it.hasNext()) {
             WWWAuthenticateHeader h = (WWWAuthenticateHeader) it.next();
             if (!"Digest".equalsIgnoreCase(h.getScheme()) || DigestMath.jdkAlgorithm(h.getAlgorithm()) == null) continue;
-            if (chosen == null || DigestMath.SHA256.equalsIgnoreCase(h.getAlgorithm())) chosen = h;
+            // the trunk's realm first (a proxy may challenge for several, RFC 3261 22.3), then the stronger algorithm
+            int rank = (credentials.realm() != null && credentials.realm().equalsIgnoreCase(h.getRealm()) ? 2 : 0)
+                    + (DigestMath.SHA256.equalsIgnoreCase(h.getAlgorithm()) ? 1 : 0);
+            if (rank > best) {
+                chosen = h;
+                best = rank;
+            }
         }
         if (chosen == null) return false;
         String algorithm = chosen.getAlgorithm() == null ? DigestMath.MD5 : chosen.getAlgorithm();

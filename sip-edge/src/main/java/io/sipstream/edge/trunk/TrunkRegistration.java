@@ -28,9 +28,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the edge registered at a provider whose trunk says register=true: REGISTER with the
  * trunk's credentials (answering its digest challenge), refreshed before the granted expiry,
- * retried with an exponential back-off (5 s doubling to 5 min) while it fails.
+ * retried with an exponential back-off (5 s doubling to 5 min) while it fails: refused (403, a
+ * second challenge) or unanswered within {@code answerWithin}.
+ *
+ * <p>The provider then sends its calls to the registered Contact, from addresses no allow-list
+ * names: {@link #matches} tells them by the Contact's {@code line} parameter (a random token of
+ * this registration, which providers copy into the Request-URI; RFC 3261 10.2.1, as phones and
+ * PBXs tell their lines apart) or by coming from the registrar's own address and port (a proxy sends
+ * from its SIP port, and over TCP or TLS on the edge's connection to it; the address alone would take
+ * in every other host behind it). The Contact's user alone would not do: it is the account name at the
+ * provider, which others may know.
  */
-public final class TrunkRegistration implements ClientHandler {
+public final class TrunkRegistration {
     private static final Logger log = LoggerFactory.getLogger(TrunkRegistration.class);
     private static final Duration FIRST_RETRY = Duration.ofSeconds(5);
     private static final Duration MAX_RETRY = Duration.ofMinutes(5);
@@ -44,9 +53,15 @@ public final class TrunkRegistration implements ClientHandler {
     private final ScheduledExecutorService timers;
     private final Executor io;
     private final int expires;
+    private final Duration answerWithin;
     private final String callId;
+    /** The Contact's {@code line} parameter: unguessable, so a request carrying it was sent to this registration. */
+    private final String line = java.util.HexFormat.of().formatHex(randomBytes());
+    /** The registrar's address:port pairs (its host resolved at each REGISTER): requests from them are the provider's. */
+    private volatile java.util.Set<String> registrarAddresses = java.util.Set.of();
+    private Attempt current;
     private long cseq = 1;
-    private Status status = Status.PENDING;
+    private volatile Status status = Status.PENDING;
     private String detail = "not yet sent";
     private Duration backoff = FIRST_RETRY;
     private ScheduledFuture<?> next;
@@ -56,17 +71,28 @@ public final class TrunkRegistration implements ClientHandler {
     private long expiresAtMillis;
 
     public TrunkRegistration(SipEndpoint sip, Trunk trunk, TrunkCredentialStore store, ScheduledExecutorService timers,
-                             Executor io, int expires) {
+                             Executor io, int expires, Duration answerWithin) {
         this.sip = sip;
         this.trunk = trunk;
         this.store = store;
         this.timers = timers;
         this.io = io;
         this.expires = expires;
+        this.answerWithin = answerWithin;
         this.callId = sip.newCallId();
     }
 
     public Trunk trunk() { return trunk; }
+
+    /**
+     * Whether a request is the provider's: its Request-URI carries this registration's {@code line} token, or it came
+     * from the registrar's address and port. Lock-free: asked on SIP threads for every request no allow-list claims.
+     */
+    public boolean matches(Request request, String sourceIp, int sourcePort) {
+        if (status == Status.STOPPED) return false;
+        if (request.getRequestURI() instanceof SipURI uri && line.equals(uri.getParameter("line"))) return true;
+        return sourcePort == trunk.getPort() && registrarAddresses.contains(sourceIp);
+    }
 
     public synchronized Status status() { return status; }
 
@@ -90,6 +116,7 @@ public final class TrunkRegistration implements ClientHandler {
     private void send() {
         try {
             Optional<TrunkCredentials> found = store.find(trunk.getTrunkId());
+            java.util.Set<String> addresses = resolve(trunk.getHost()); // DNS, outside the lock /healthz reads the status under
             synchronized (this) {
                 if (status == Status.STOPPED) return;
                 if (found.isEmpty()) {
@@ -98,11 +125,29 @@ public final class TrunkRegistration implements ClientHandler {
                 }
                 credentials = found.get();
                 challengeAnswered = false;
+                registrarAddresses = addresses;
                 sendRegister(build(expires));
             }
         } catch (Exception e) {
             failed("REGISTER not sent: " + e.getMessage());
         }
+    }
+
+    /** The registrar's addresses; none when its name does not resolve (JAIN-SIP's send then fails with the reason). */
+    private static java.util.Set<String> resolve(String host) {
+        try {
+            java.util.Set<String> out = new java.util.HashSet<>();
+            for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) out.add(a.getHostAddress());
+            return java.util.Set.copyOf(out);
+        } catch (java.net.UnknownHostException e) {
+            return java.util.Set.of();
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[12];
+        new java.security.SecureRandom().nextBytes(b);
+        return b;
     }
 
     private Request build(int expiresSeconds) throws Exception {
@@ -119,24 +164,52 @@ public final class TrunkRegistration implements ClientHandler {
         CSeqHeader cs = h.createCSeqHeader(cseq++, Request.REGISTER);
         Request r = sip.messages().createRequest(registrar, Request.REGISTER, cid, cs, from, to,
                 List.of(sip.via(transport)), h.createMaxForwardsHeader(70));
-        ContactHeader contact = h.createContactHeader(a.createAddress(sip.uri(credentials.username(), transport)));
+        SipURI contactUri = sip.uri(credentials.username(), transport);
+        contactUri.setParameter("line", line);
+        ContactHeader contact = h.createContactHeader(a.createAddress(contactUri));
         r.addHeader(contact);
         r.addHeader(h.createExpiresHeader(expiresSeconds));
         return r;
     }
 
-    private void sendRegister(Request r) throws Exception {
-        lastRequest = r;
-        ClientTransaction ct = sip.provider().getNewClientTransaction(r);
-        ct.setApplicationData(this);
-        ct.sendRequest();
+    /** One REGISTER transaction: only the latest one's answer or silence counts (a late one's is ignored). */
+    private final class Attempt implements ClientHandler {
+        boolean settled;
+
+        @Override
+        public void onResponse(ResponseEvent event) throws Exception { answered(this, event.getResponse()); }
+
+        @Override
+        public void onTimeout() { unanswered(this); }
     }
 
-    @Override
-    public synchronized void onResponse(ResponseEvent event) throws Exception {
-        Response response = event.getResponse();
+    private void sendRegister(Request r) throws Exception {
+        lastRequest = r;
+        Attempt attempt = new Attempt();
+        current = attempt;
+        try {
+            ClientTransaction ct = sip.provider().getNewClientTransaction(r);
+            ct.setApplicationData(attempt);
+            ct.sendRequest();
+        } catch (Exception e) {
+            attempt.settled = true; // failed at once: the caller retries, the deadline has nothing to add
+            throw e;
+        }
+        // JAIN-SIP gives up on an unanswered REGISTER after 32 s (Timer F); a provider silent for as long as the edge
+        // waits for a trunk's answer to a call is down, and the retry starts then
+        timers.schedule(() -> unanswered(attempt), answerWithin.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void unanswered(Attempt attempt) {
+        if (attempt != current || attempt.settled) return;
+        attempt.settled = true;
+        failed("provider did not answer within " + answerWithin.toMillis() + " ms");
+    }
+
+    private synchronized void answered(Attempt attempt, Response response) throws Exception {
         int code = response.getStatusCode();
-        if (code < 200 || status == Status.STOPPED) return;
+        if (code < 200 || status == Status.STOPPED || attempt != current || attempt.settled) return;
+        attempt.settled = true;
         if (code < 300) {
             int granted = grantedExpires(response);
             status = Status.REGISTERED;
@@ -156,7 +229,11 @@ public final class TrunkRegistration implements ClientHandler {
             retry.addHeader(sip.via(trunk.getTransport().name()));
             ((CSeqHeader) retry.getHeader(CSeqHeader.NAME)).setSeqNumber(cseq++);
             if (ClientDigest.authorize(retry, response, credentials, sip.headers())) {
-                sendRegister(retry);
+                try {
+                    sendRegister(retry);
+                } catch (Exception e) {
+                    failed("REGISTER not sent: " + e.getMessage());
+                }
                 return;
             }
         }
@@ -174,9 +251,6 @@ public final class TrunkRegistration implements ClientHandler {
         ExpiresHeader e = response.getExpires();
         return e != null && e.getExpires() > 0 ? e.getExpires() : expires;
     }
-
-    @Override
-    public synchronized void onTimeout() { failed("provider did not answer"); }
 
     private synchronized void failed(String why) {
         if (status == Status.STOPPED) return;

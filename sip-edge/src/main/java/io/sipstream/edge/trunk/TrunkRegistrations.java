@@ -18,14 +18,26 @@ public final class TrunkRegistrations implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Executor io;
     private final int expires;
+    private final java.time.Duration answerWithin;
     private final Map<String, TrunkRegistration> active = new LinkedHashMap<>();
+    /** What {@link #trunkIdOf} reads on SIP threads without the lock. */
+    private volatile java.util.List<TrunkRegistration> snapshot = java.util.List.of();
 
-    public TrunkRegistrations(SipEndpoint sip, TrunkCredentialStore store, ScheduledExecutorService timers, Executor io, int expires) {
+    /** {@code answerWithin}: how long a REGISTER may go unanswered before it is retried ({@code edge.target.timeout}). */
+    public TrunkRegistrations(SipEndpoint sip, TrunkCredentialStore store, ScheduledExecutorService timers, Executor io, int expires,
+                              java.time.Duration answerWithin) {
         this.sip = sip;
         this.store = store;
         this.timers = timers;
         this.io = io;
         this.expires = expires;
+        this.answerWithin = answerWithin;
+    }
+
+    /** The trunk whose registration this request was sent to (or whose registrar sent it), or null: {@link TrunkRegistration#matches}. */
+    public String trunkIdOf(javax.sip.message.Request request, String sourceIp, int sourcePort) {
+        for (TrunkRegistration r : snapshot) if (r.matches(request, sourceIp, sourcePort)) return r.trunk().getTrunkId();
+        return null;
     }
 
     public synchronized void sync(Iterable<Trunk> trunks) {
@@ -39,10 +51,11 @@ public final class TrunkRegistrations implements AutoCloseable {
         });
         for (Trunk t : wanted.values()) {
             if (active.containsKey(t.getTrunkId())) continue;
-            TrunkRegistration r = new TrunkRegistration(sip, t, store, timers, io, expires);
+            TrunkRegistration r = new TrunkRegistration(sip, t, store, timers, io, expires, answerWithin);
             active.put(t.getTrunkId(), r);
             r.start();
         }
+        snapshot = java.util.List.copyOf(active.values());
     }
 
     private static boolean same(Trunk a, Trunk b) {
@@ -61,5 +74,6 @@ public final class TrunkRegistrations implements AutoCloseable {
     public synchronized void close() {
         active.values().forEach(TrunkRegistration::stop);
         active.clear();
+        snapshot = java.util.List.of();
     }
 }

@@ -4,14 +4,18 @@ import static io.sipstream.edge.support.FakeRouter.registered;
 import static io.sipstream.edge.support.FakeRouter.route;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sipstream.avro.DiversionHeader;
 import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.RoutingVerdict;
 import io.sipstream.avro.TargetKind;
 import io.sipstream.edge.support.EdgeFixture;
+import io.sipstream.edge.support.FakeRouter;
 import io.sipstream.edge.support.SharedEdge;
 import io.sipstream.edge.support.TestUserAgent;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import javax.sip.message.Request;
 import org.junit.jupiter.api.AfterEach;
@@ -165,5 +169,81 @@ class ForwardTest {
         assertThat(direct.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
         assertThat(phone.awaitRequest(Request.INVITE, WAIT).getHeader("Diversion")).as("the owner's own phone").isNull();
         direct.bye();
+    }
+
+    @Test
+    void shouldPassTheCallersDiversionAndHistoryInfoOnAndAppendItsOwnInTheFormTheTrunkReads() throws Exception {
+        edge.publishTrunk(EdgeFixture.trunk("vm-both", voicemail.port()).setDiversionHeader(DiversionHeader.BOTH).build());
+        edge.account("fw-hist", "pw-fw-hist", true);
+        phone.onInvite(c -> c.respond(486));
+        assertThat(phone.register(edge.uri("fw-hist"), "fw-hist", "pw-fw-hist", 300, null).getStatusCode()).isEqualTo(200);
+        RouteTarget overTrunk = RouteTarget.newBuilder(FakeRouter.trunk("vm-both", "sip:vm-busy@127.0.0.1:" + voicemail.port(), null))
+                .setDiversionReason("user-busy").build();
+        routeTo("fw-hist", v -> v.setBusyTargets(List.of(overTrunk)));
+
+        // the carrier forwarded the call once already: its Diversion and its History-Info come with the INVITE
+        var call = carrier.call(edge.uri(DIALLED), "+15559990000", null, Map.of(
+                "Diversion", "<sip:+15550001111@carrier.example>;reason=unconditional;counter=1",
+                "History-Info", "<sip:+15550001111@carrier.example>;index=1,<sip:" + DIALLED + "@carrier.example>;index=1.1;mp=1"));
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        Request atVoicemail = voicemail.awaitRequest(Request.INVITE, WAIT);
+
+        // RFC 5806: the most recent diversion first, earlier ones kept after it
+        List<String> diversions = entries(atVoicemail, "Diversion");
+        assertThat(diversions).hasSize(2);
+        assertThat(diversions.get(0)).contains("<sip:" + DIALLED + "@127.0.0.1>", "reason=user-busy", "counter=1");
+        assertThat(diversions.get(1)).contains("<sip:+15550001111@carrier.example>", "reason=unconditional");
+        // RFC 7044: entries in order, the edge's extending the caller's last index; the target marked mp with its RFC 4458 cause
+        List<String> history = entries(atVoicemail, "History-Info");
+        assertThat(history).hasSize(4);
+        assertThat(history.get(0)).contains("index=1").doesNotContain("index=1.");
+        assertThat(history.get(1)).contains("<sip:" + DIALLED + "@carrier.example>", "index=1.1");
+        assertThat(history.get(2)).startsWith("<sip:" + DIALLED + "@127.0.0.1?Reason=SIP%3Bcause%3D486>").endsWith(";index=1.1.1");
+        assertThat(history.get(3)).startsWith("<sip:vm-busy@127.0.0.1:" + voicemail.port()).contains("cause=486")
+                .endsWith(";index=1.1.1.1;mp=1.1.1");
+        call.bye();
+        assertThat(voicemail.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    @Test
+    void shouldSendOnlyHistoryInfoOverATrunkThatReadsIt() throws Exception {
+        edge.publishTrunk(EdgeFixture.trunk("vm-hi", voicemail.port()).setDiversionHeader(DiversionHeader.HISTORY_INFO).build());
+        edge.account("fw-hi", "pw-fw-hi", true); // no REGISTER: unavailable
+        RouteTarget overTrunk = RouteTarget.newBuilder(FakeRouter.trunk("vm-hi", "sip:vm-away@127.0.0.1:" + voicemail.port(), null))
+                .setDiversionReason("unavailable").build();
+        routeTo("fw-hi", v -> v.setUnavailableTargets(List.of(overTrunk)));
+
+        var call = carrier.call(edge.uri(DIALLED), "+15559990000", null);
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+        Request atVoicemail = voicemail.awaitRequest(Request.INVITE, WAIT);
+        assertThat(atVoicemail.getHeader("Diversion")).isNull();
+        List<String> history = entries(atVoicemail, "History-Info");
+        assertThat(history).hasSize(2);
+        assertThat(history.get(0)).isEqualTo("<sip:" + DIALLED + "@127.0.0.1?Reason=SIP%3Bcause%3D404>;index=1");
+        assertThat(history.get(1)).startsWith("<sip:vm-away@127.0.0.1:" + voicemail.port()).contains("cause=404").endsWith(";index=1.1;mp=1");
+        call.bye();
+        assertThat(voicemail.receivedWithin(Request.BYE, null, WAIT)).isTrue();
+    }
+
+    /** A header's entries in the order they arrived, whether each came on a line of its own or comma-separated. */
+    private static List<String> entries(Request r, String name) {
+        List<String> out = new ArrayList<>();
+        for (var it = r.getHeaders(name); it.hasNext(); ) {
+            String line = it.next().toString();
+            String value = line.substring(line.indexOf(':') + 1).trim();
+            int depth = 0;
+            int start = 0;
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '<') depth++;
+                else if (c == '>') depth--;
+                else if (c == ',' && depth == 0) {
+                    out.add(value.substring(start, i).trim());
+                    start = i + 1;
+                }
+            }
+            out.add(value.substring(start).trim());
+        }
+        return out;
     }
 }

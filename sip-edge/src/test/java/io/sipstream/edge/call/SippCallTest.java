@@ -6,18 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sipstream.edge.support.EdgeFixture;
 import io.sipstream.edge.support.FakeRouter;
+import io.sipstream.edge.support.Sipp;
 import io.sipstream.edge.support.TestUserAgent;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import javax.sip.message.Request;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -31,18 +28,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(LocalStackExtension.class)
 class SippCallTest {
-    private static final String INSTALL = "SIPp is not installed: apt-get update && apt-get install -y sip-tester";
+    private static final String INSTALL = Sipp.INSTALL;
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static EdgeFixture edge;
     private static FakeRouter router;
 
-    static Optional<Path> sipp() {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
-            Path p = Path.of(dir, "sipp");
-            if (Files.isExecutable(p)) return Optional.of(p);
-        }
-        return Optional.empty();
-    }
+    static Optional<Path> sipp() { return Sipp.find(); }
 
     @BeforeAll
     static void edge(LocalStack stack) throws Exception {
@@ -58,28 +49,9 @@ class SippCallTest {
         if (edge != null) edge.close();
     }
 
-    private static Process sipp(Path workDir, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(sipp().orElseThrow().toString()));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("-nostdin", "-trace_err", "-timeout", "20s", "-timeout_error", "-m", "1"));
-        return new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
-                .redirectOutput(workDir.resolve("sipp.out").toFile()).start();
-    }
+    private static Process sipp(Path workDir, String... args) throws Exception { return Sipp.start(workDir, args); }
 
-    private static int await(Process p, Path workDir) throws Exception {
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("sipp did not finish");
-        }
-        if (p.exitValue() != 0) {
-            StringBuilder logs = new StringBuilder();
-            try (var files = Files.list(workDir)) {
-                for (Path f : files.toList()) logs.append("== ").append(f.getFileName()).append('\n').append(Files.readString(f));
-            }
-            System.out.println(logs);
-        }
-        return p.exitValue();
-    }
+    private static int await(Process p, Path workDir) throws Exception { return Sipp.await(p, workDir); }
 
     @Test
     void shouldCompleteACallFromSippAuthenticatingWithDigest() throws Exception {
@@ -153,13 +125,5 @@ class SippCallTest {
     }
 
     /** Waits until something listens on this UDP port of 127.0.0.1 (the test can no longer bind it). */
-    private static void awaitUdpBound(int port) {
-        org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(java.time.Duration.ofMillis(50)).until(() -> {
-            try (java.net.DatagramSocket probe = new java.net.DatagramSocket(port, java.net.InetAddress.getLoopbackAddress())) {
-                return false;
-            } catch (java.net.SocketException bound) {
-                return true;
-            }
-        });
-    }
+    private static void awaitUdpBound(int port) { Sipp.awaitUdpBound(port, WAIT); }
 }

@@ -6,14 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sipstream.edge.support.EdgeFixture;
 import io.sipstream.edge.support.FakeRouter;
+import io.sipstream.edge.support.TestKeystore;
 import io.sipstream.edge.support.TestUserAgent;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
 import org.junit.jupiter.api.Test;
@@ -24,19 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(LocalStackExtension.class)
 class TlsTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final String PASSWORD = "tls-test-pass";
+    private static final String PASSWORD = TestKeystore.PASSWORD;
 
-    private static Path keystore(Path dir) throws Exception {
-        Path keystore = dir.resolve("edge.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "edge", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
-                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-keystore", keystore.toString(), "-storetype", "PKCS12",
-                "-storepass", PASSWORD, "-keypass", PASSWORD).redirectErrorStream(true).start();
-        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).as("keytool finished").isTrue();
-        assertThat(keytool.exitValue()).as(output).isZero();
-        return keystore;
-    }
+    private static Path keystore(Path dir) throws Exception { return TestKeystore.create(dir); }
 
     @Test
     void shouldAnswerOptionsAndCompleteACallOverTls(LocalStack stack, @TempDir Path dir) throws Exception {

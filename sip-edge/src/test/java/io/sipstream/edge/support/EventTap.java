@@ -48,6 +48,11 @@ public final class EventTap implements AutoCloseable {
                 () -> of(callId).stream().filter(e -> e.getType() == type).findFirst().orElse(null), e -> e != null);
     }
 
+    /** The first event that matches (a call known by its account, when the test does not know its Call-ID). */
+    public CallEvent await(java.util.function.Predicate<CallEvent> which, Duration timeout) {
+        return Awaitility.await().atMost(timeout).until(() -> events.stream().filter(which).findFirst().orElse(null), e -> e != null);
+    }
+
     @Override
     public void close() {
         running = false;

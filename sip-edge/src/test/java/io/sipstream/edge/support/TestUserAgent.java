@@ -73,6 +73,7 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     private final BlockingQueue<IncomingCall> incomingQueue = new LinkedBlockingQueue<>();
     private volatile Consumer<IncomingCall> onInvite = IncomingCall::ringAndAnswer;
     private volatile String challengeRealm;
+    private volatile java.util.function.Function<Request, RegisterAnswer> registerAnswer;
     private volatile String advertised;
     private volatile boolean silent;
     private volatile Duration ackDelay = Duration.ZERO;
@@ -123,6 +124,11 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     public static TestUserAgent start(String name) throws Exception { return new TestUserAgent(name, "udp", "127.0.0.1", new Properties()); }
 
     /** An agent that speaks SIP over TCP only, from this loopback address (127.0.0.2 ...: a source of its own). */
+    /** A UDP agent on this loopback address (127.0.0.2 ...): a peer the edge can tell from those on 127.0.0.1. */
+    public static TestUserAgent startUdp(String name, String host) throws Exception {
+        return new TestUserAgent(name, "udp", host, new Properties());
+    }
+
     public static TestUserAgent startTcp(String name, String host) throws Exception {
         return new TestUserAgent(name, "tcp", host, new Properties());
     }
@@ -140,7 +146,12 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     /** As {@link #startTls(String, java.nio.file.Path, String)}, from this loopback address. */
     public static TestUserAgent startTls(String name, String host, java.nio.file.Path keystore, String password) throws Exception {
         Properties tls = new Properties();
-        io.sipstream.edge.sip.SipStackProperties.addTls(tls, keystore.toString(), password);
+        io.sipstream.edge.sip.SipStackProperties.addTls(tls, keystore.toString(), password, null);
+        // a test agent trusts what its own keystore holds (the edge's certificate), with JAIN-SIP's default provider
+        tls.remove("gov.nist.javax.sip.SECURITY_MANAGER_PROVIDER");
+        tls.setProperty("javax.net.ssl.trustStore", keystore.toString());
+        tls.setProperty("javax.net.ssl.trustStorePassword", password);
+        tls.setProperty("javax.net.ssl.trustStoreType", "pkcs12");
         return new TestUserAgent(name, "tls", host, tls);
     }
 
@@ -198,6 +209,26 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
     /** Runs when a 2xx to a re-INVITE of this agent's has come, before its ACK goes (and before {@link #delayAcks}). */
     public TestUserAgent beforeReInviteAck(Runnable hook) {
         this.beforeReInviteAck = hook;
+        return this;
+    }
+
+    /**
+     * How this agent, as a provider's registrar, answers a REGISTER: a status (0: no answer at all), the
+     * WWW-Authenticate values of a 401, the Expires of a 2xx.
+     */
+    public record RegisterAnswer(int status, List<String> challenges, int expires) {
+        public static RegisterAnswer silence() { return new RegisterAnswer(0, List.of(), 0); }
+
+        public static RegisterAnswer status(int status) { return new RegisterAnswer(status, List.of(), 0); }
+
+        public static RegisterAnswer ok(int expires) { return new RegisterAnswer(200, List.of(), expires); }
+
+        public static RegisterAnswer challenge(String... wwwAuthenticate) { return new RegisterAnswer(401, List.of(wwwAuthenticate), 0); }
+    }
+
+    /** Makes this agent a registrar answering each REGISTER as {@code answer} says (it sees every one, retransmissions aside). */
+    public TestUserAgent onRegister(java.util.function.Function<Request, RegisterAnswer> answer) {
+        this.registerAnswer = answer;
         return this;
     }
 
@@ -650,7 +681,15 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
                 }
                 case Request.REGISTER -> {
                     if (st == null) st = provider.getNewServerTransaction(request);
-                    if (challengeRealm != null && request.getHeader(AuthorizationHeader.NAME) == null) {
+                    var custom = registerAnswer;
+                    if (custom != null) {
+                        RegisterAnswer answer = custom.apply(request);
+                        if (answer.status() == 0) return; // silent: the edge's transaction times out
+                        Response r = messages.createResponse(answer.status(), request);
+                        for (String challenge : answer.challenges()) r.addHeader(headers.createHeader(WWWAuthenticateHeader.NAME, challenge));
+                        if (answer.expires() > 0) r.addHeader(headers.createExpiresHeader(answer.expires()));
+                        st.sendResponse(r);
+                    } else if (challengeRealm != null && request.getHeader(AuthorizationHeader.NAME) == null) {
                         Response r = messages.createResponse(401, request);
                         WWWAuthenticateHeader h = headers.createWWWAuthenticateHeader("Digest");
                         h.setRealm(challengeRealm);

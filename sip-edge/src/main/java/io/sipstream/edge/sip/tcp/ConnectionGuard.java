@@ -47,6 +47,20 @@ public final class ConnectionGuard {
 
     public ConnectionGuard(ConnectionLimits limits) { this.limits = limits; }
 
+    /**
+     * A listening point's server socket, registered with its selector for accepts: as JAIN-SIP's, with a deeper
+     * accept queue (it binds with the JDK's 50, and while a flood of connections keeps the selector busy, a full
+     * queue drops every new caller's SYN for a second at a time).
+     */
+    static java.nio.channels.ServerSocketChannel listen(java.net.InetAddress address, int port, java.nio.channels.Selector selector)
+            throws java.io.IOException {
+        java.nio.channels.ServerSocketChannel channel = java.nio.channels.ServerSocketChannel.open();
+        channel.configureBlocking(false);
+        channel.bind(new java.net.InetSocketAddress(address, port), ACCEPT_BACKLOG);
+        channel.register(selector, java.nio.channels.SelectionKey.OP_ACCEPT);
+        return channel;
+    }
+
     public ConnectionLimits limits() { return limits; }
 
     /** Takes a place for a new connection from this address, or says why there is none (null: admitted). */
@@ -123,7 +137,7 @@ public final class ConnectionGuard {
     void tooLarge(GuardedConnection c) {
         closedContentLength.increment();
         report("closed a connection " + (c.outbound() ? "to " : "from ") + c.source()
-                + ": it announced a Content-Length over edge.sip.max.message.size");
+                + ": it announced a message (a Content-Length, a WebSocket frame or upgrade) over edge.sip.max.message.size");
     }
 
     private void report(String what) {

@@ -26,21 +26,25 @@ final class GuardedConnection {
     private final String source;
     private final boolean admitted;
     private final boolean outbound;
-    private final ContentLengthScreen screen;
+    private final ContentLengthScreen screen;  // plain SIP; null on a WebSocket
+    private final WebSocketScreen frames;      // a WebSocket; null on plain SIP
+    private volatile boolean firstMessageDue;
     private final long messageTimeoutNanos;
     private volatile long deadlineNanos;   // when a message is due: the first from the connect, a later one from its first byte; 0: none
     private volatile long closeAskedNanos; // 0: not asked
     private final AtomicBoolean released = new AtomicBoolean();
 
     private GuardedConnection(ConnectionGuard guard, NioTcpMessageChannel channel, Runnable wakeSelector, String source, boolean admitted,
-                              boolean outbound, int maxMessageSize) {
+                              boolean outbound, int maxMessageSize, boolean webSocket) {
         this.guard = guard;
         this.channel = channel;
         this.wakeSelector = wakeSelector;
         this.source = source;
         this.admitted = admitted;
         this.outbound = outbound;
-        this.screen = new ContentLengthScreen(maxMessageSize);
+        this.screen = webSocket ? null : new ContentLengthScreen(maxMessageSize);
+        this.frames = webSocket ? new WebSocketScreen(maxMessageSize) : null;
+        this.firstMessageDue = !outbound;
         this.messageTimeoutNanos = guard.limits().messageTimeout().toNanos();
         // the edge speaks first on a connection it opened: nothing is due from the peer until it starts a message
         this.deadlineNanos = outbound ? 0 : System.nanoTime() + messageTimeoutNanos;
@@ -50,13 +54,19 @@ final class GuardedConnection {
     /** A connection a peer opened, admitted or (to be closed at once) not. */
     static GuardedConnection inbound(ConnectionGuard guard, NioTcpMessageChannel channel, Runnable wakeSelector, String source,
                                      boolean admitted, int maxMessageSize) {
-        return new GuardedConnection(guard, channel, wakeSelector, source, admitted, false, maxMessageSize);
+        return new GuardedConnection(guard, channel, wakeSelector, source, admitted, false, maxMessageSize, false);
+    }
+
+    /** A WebSocket connection a peer opened (WS, or WSS once decrypted): as {@link #inbound}, its frames screened. */
+    static GuardedConnection webSocket(ConnectionGuard guard, NioTcpMessageChannel channel, Runnable wakeSelector, String source,
+                                       boolean admitted, int maxMessageSize) {
+        return new GuardedConnection(guard, channel, wakeSelector, source, admitted, false, maxMessageSize, true);
     }
 
     /** A connection the edge opened to this peer: screened and due its messages, but counted against no limit. */
     static GuardedConnection outbound(ConnectionGuard guard, NioTcpMessageChannel channel, Runnable wakeSelector, String peer,
                                       int maxMessageSize) {
-        return new GuardedConnection(guard, channel, wakeSelector, peer, false, true, maxMessageSize);
+        return new GuardedConnection(guard, channel, wakeSelector, peer, false, true, maxMessageSize, false);
     }
 
     String source() { return source; }
@@ -92,16 +102,25 @@ final class GuardedConnection {
      * largest message; starts the clock of a message when they are more than the CRLFs of a keep-alive.
      */
     void arrived(byte[] plain) {
-        if (!screen.accept(plain)) {
+        if (frames != null ? !frames.accept(plain) : !screen.accept(plain)) {
             guard.tooLarge(this);
             askClose(true); // and throw: nothing more reaches the parser, wherever the caller catches it
             throw new TooLarge();
         }
-        if (deadlineNanos == 0 && !onlyLineBreaks(plain)) deadlineNanos = System.nanoTime() + messageTimeoutNanos;
+        if (frames != null) {
+            // a WebSocket's keep-alives (pings, CRLF frames) are whole frames that carry no message: a message is due
+            // only while a frame is unfinished (and the first one from the connect, upgrade included)
+            if (!firstMessageDue) deadlineNanos = !frames.midFrame() ? 0 : deadlineNanos != 0 ? deadlineNanos : System.nanoTime() + messageTimeoutNanos;
+        } else if (deadlineNanos == 0 && !onlyLineBreaks(plain)) {
+            deadlineNanos = System.nanoTime() + messageTimeoutNanos;
+        }
     }
 
     /** A complete message was parsed: none is due until more bytes come. */
-    void messageSeen() { deadlineNanos = 0; }
+    void messageSeen() {
+        firstMessageDue = false;
+        deadlineNanos = 0;
+    }
 
     /**
      * Ends the connection from any thread: its input is shut down, which wakes the selector thread to close it.

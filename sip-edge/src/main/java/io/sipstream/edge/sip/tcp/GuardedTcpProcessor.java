@@ -8,11 +8,8 @@ import gov.nist.javax.sip.stack.NioTcpMessageProcessor;
 import gov.nist.javax.sip.stack.SIPTransactionStack;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /** JAIN-SIP's NIO TCP listening point, asking the {@link ConnectionGuard} about every connection it accepts. */
@@ -78,10 +75,7 @@ final class GuardedTcpProcessor extends NioTcpMessageProcessor {
     @Override
     public void start() throws IOException {
         selector = Selector.open();
-        channel = ServerSocketChannel.open();
-        channel.configureBlocking(false);
-        channel.bind(new InetSocketAddress(getIpAddress(), getPort()), ConnectionGuard.ACCEPT_BACKLOG);
-        channel.register(selector, SelectionKey.OP_ACCEPT);
+        channel = ConnectionGuard.listen(getIpAddress(), getPort(), selector);
         selectorThread = new Thread(createProcessorTask(), "NioSelector-" + getTransport() + '-' + getIpAddress().getHostAddress() + '/' + getPort());
         selectorThread.start();
     }

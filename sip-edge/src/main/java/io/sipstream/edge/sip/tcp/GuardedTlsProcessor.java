@@ -9,11 +9,8 @@ import gov.nist.javax.sip.stack.NioTlsMessageProcessor;
 import gov.nist.javax.sip.stack.SIPTransactionStack;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -39,20 +36,21 @@ final class GuardedTlsProcessor extends NioTlsMessageProcessor {
     public MessageChannel createMessageChannel(HostPort target) throws IOException {
         String key = MessageChannel.getKey(target, transport);
         MessageChannel known = messageChannels.get(key);
-        return known != null ? known : outbound(key, target.getInetAddress(), target.getPort());
+        return known != null ? known : outbound(key, target.getInetAddress(), target.getPort(), target.getHost().getHostname());
     }
 
     @Override
     public MessageChannel createMessageChannel(InetAddress host, int port) throws IOException {
         String key = MessageChannel.getKey(host, port, transport);
         MessageChannel known = messageChannels.get(key);
-        return known != null ? known : outbound(key, host, port);
+        return known != null ? known : outbound(key, host, port, host.getHostAddress());
     }
 
-    private synchronized MessageChannel outbound(String key, InetAddress host, int port) throws IOException {
+    /** {@code name}: what the peer's certificate must name (its host as the request's URI or Route gave it). */
+    private synchronized MessageChannel outbound(String key, InetAddress host, int port, String name) throws IOException {
         ConnectionOrientedMessageChannel known = messageChannels.get(key);
         if (known != null) return known;
-        ConnectionOrientedMessageChannel channel = new GuardedTlsChannel(this, wakeSelector, host, port, guard, readBuffer);
+        ConnectionOrientedMessageChannel channel = new GuardedTlsChannel(this, wakeSelector, host, port, name, guard, readBuffer);
         messageChannels.put(key, channel);
         selector.wakeup(); // the selector thread registers the new socket for reading
         return channel;
@@ -82,10 +80,7 @@ final class GuardedTlsProcessor extends NioTlsMessageProcessor {
     @Override
     public void start() throws IOException {
         selector = Selector.open();
-        channel = ServerSocketChannel.open();
-        channel.configureBlocking(false);
-        channel.bind(new InetSocketAddress(getIpAddress(), getPort()), ConnectionGuard.ACCEPT_BACKLOG);
-        channel.register(selector, SelectionKey.OP_ACCEPT);
+        channel = ConnectionGuard.listen(getIpAddress(), getPort(), selector);
         selectorThread = new Thread(createProcessorTask(), "NioSelector-" + getTransport() + '-' + getIpAddress().getHostAddress() + '/' + getPort());
         selectorThread.start();
     }
