@@ -1,6 +1,7 @@
 package io.sipstream.app;
 
 import io.sipstream.localstack.LocalStack;
+import io.sipstream.localstack.RtpEngineServer;
 import io.sipstream.platform.config.Settings;
 import io.sipstream.edge.EdgeConfig;
 import io.sipstream.platform.config.ConfigException;
@@ -112,6 +113,37 @@ public final class LocalCommand implements Callable<Integer> {
 
     private ApiKey key;
     private String advertisedHost;
+    /** The rtpengine this command started (its ng address goes to the edge); null when none runs. */
+    private String mediaRelay;
+    /** What the launcher says of media anchoring: where the relay listens, or why there is none. */
+    private String mediaRelayState;
+
+    /**
+     * Starts rtpengine as it starts Redis, when it is installed and no outside one is configured
+     * (SIPSTREAM_EDGE_MEDIA_RTPENGINE), on the SIP advertised address (what phones and carriers reach); without
+     * it anchoring is off, and the launcher says why. It stops after the services (added to the shutdown first).
+     */
+    private void startMediaRelay(Settings checked) {
+        String outside = checked.string("edge.media.rtpengine", "");
+        if (!outside.isBlank()) {
+            mediaRelayState = outside + "  (outside)";
+            return;
+        }
+        var executable = RtpEngineServer.executable();
+        if (executable.isEmpty()) {
+            mediaRelayState = "off: rtpengine is not installed (apt-get install rtpengine-daemon), every call's media passes end to end";
+            return;
+        }
+        try {
+            RtpEngineServer relay = RtpEngineServer.start(executable.get(), dataDir.resolve("rtpengine"), 0, advertisedHost());
+            shutdown.add("rtpengine", relay);
+            mediaRelay = relay.ngAddress();
+            mediaRelayState = "rtpengine " + relay.ngAddress() + ", media on " + advertisedHost() + " UDP " + relay.portMin() + "-"
+                    + relay.portMax() + " (pid " + relay.pid() + ")";
+        } catch (RuntimeException e) {
+            mediaRelayState = "off: rtpengine did not start (" + e.getMessage() + "), every call's media passes end to end";
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -132,6 +164,7 @@ public final class LocalCommand implements Callable<Integer> {
         }
         Endpoints endpoints = stack == null ? outside
                 : new Endpoints(stack.bootstrapServers(), stack.schemaRegistryUrl(), stack.redisUrl());
+        startMediaRelay(checked);
         AllInOne all;
         try {
             all = AllInOne.start(settings(endpoints));
@@ -275,6 +308,7 @@ public final class LocalCommand implements Callable<Integer> {
         values.put("router.state.dir", dataDir.resolve("router-state").toString());
         values.put("billing.state.dir", dataDir.resolve("billing-state").toString());
         values.put("edge.journal.dir", dataDir.resolve("edge-journal").toString());
+        if (mediaRelay != null) values.put("edge.media.rtpengine", mediaRelay);
         return values;
     }
 
@@ -304,6 +338,7 @@ public final class LocalCommand implements Callable<Integer> {
         out.println("  Kafka bootstrap  " + endpoints.kafka() + where);
         out.println("  Schema Registry  " + endpoints.schemaRegistry() + where);
         out.println("  Redis            " + redactPassword(endpoints.redis()) + where);
+        out.println("  media relay      " + mediaRelayState);
         out.println("  data             " + dataDir.toAbsolutePath().normalize());
         out.println("  API key          " + key.describe());
         out.println();

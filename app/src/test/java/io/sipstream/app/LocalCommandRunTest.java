@@ -32,8 +32,14 @@ class LocalCommandRunTest {
         new AdminApiClient("http://127.0.0.1:" + first.httpPort(), key)
                 .put("/v1/trunks/first-run", "{\"host\": \"127.0.0.1\", \"port\": 5090, \"transport\": \"udp\"}");
         first.stop();
-        assertThat(first.command.shutdown.stopped()).containsExactly(
-                "the services (admin API, SIP edge, billing, router, registry)", "the embedded Kafka, Schema Registry and Redis");
+        // rtpengine, when installed (CI installs it), runs as long as the services and stops after them
+        boolean relay = io.sipstream.localstack.RtpEngineServer.executable().isPresent();
+        assertThat(first.out()).contains(relay ? "  media relay      rtpengine udp:127.0.0.1:" : "  media relay      off: rtpengine is not installed");
+        assertThat(first.command.shutdown.stopped()).containsExactlyElementsOf(relay
+                ? java.util.List.of("the services (admin API, SIP edge, billing, router, registry)", "rtpengine",
+                        "the embedded Kafka, Schema Registry and Redis")
+                : java.util.List.of("the services (admin API, SIP edge, billing, router, registry)",
+                        "the embedded Kafka, Schema Registry and Redis"));
 
         Run second = start(dataDir);
         assertThat(second.out()).contains("  API key          kept in " + dataDir.resolve("api.key")).doesNotContain(key);

@@ -121,6 +121,8 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
                        HangupParty hangupBy, long timestamp, long now, CallEvent source) {
         String id = call.accountId;
         CallCharging.Closed closed = charging.close(call, account, state, endedAt, durationMillis, sipStatus, hangupBy, now);
+        // an anchored call's media diagnostics go from its closing event into its CDR as the edge wrote them
+        if (source != null && source.getMedia() != null) closed.cdr().setMedia(source.getMedia());
         for (Map.Entry<String, Usage> window : usage.add(id, closed.cdr(), closed.currency(), closed.cost(), now)) {
             ledger.forward(window.getKey(), window.getValue(), timestamp, BillingTopology.USAGE_SINK);
         }

@@ -67,6 +67,24 @@ class BillingTopologyTest {
     }
 
     @Test
+    void shouldKeepAnAnchoredCallsMediaDiagnosticsInItsCdr() {
+        billing.rate("default", "1", "0.60", 60, 60);
+        var call = billing.call("acme", "m1", "+15551234567");
+        billing.send(call.answered(5));
+        io.sipstream.avro.CallMedia media = io.sipstream.avro.CallMedia.newBuilder().setVerdict("ONE_WAY").setRelay("udp:127.0.0.1:2223")
+                .setStreams(java.util.List.of(io.sipstream.avro.MediaStream.newBuilder().setSide("caller").setAnnounced("10.0.0.5:4000")
+                        .setSource("203.0.113.7:4000").setPacketsReceived(250).setBytesReceived(43_000).build()))
+                .build();
+        CallEvent ended = call.ended(10_000, 200, HangupParty.CALLER);
+        ended.setMedia(media);
+        billing.send(ended);
+
+        assertThat(billing.cdr("m1").getMedia()).isEqualTo(media);
+        billing.call("acme", "m2", "+15551234567").talk(10_000); // its media passed end to end: none
+        assertThat(billing.cdr("m2").getMedia()).isNull();
+    }
+
+    @Test
     void shouldRateByLongestPrefixOfTheAccountsOwnDeckThenDefault() {
         billing.rate("default", "44", "0.10", 1, 1);
         billing.rate("default", "447", "0.20", 1, 1);

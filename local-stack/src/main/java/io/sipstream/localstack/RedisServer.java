@@ -98,16 +98,7 @@ public final class RedisServer implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("redis-server (pid {}) did not stop within {}, killing it", process.pid(), STOP_TIMEOUT);
-                process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ChildProcesses.stop(process, STOP_TIMEOUT, "redis-server");
     }
 
     private static Path writeConfig(Path dir, int port, String password) throws IOException {

@@ -44,6 +44,19 @@ class RegistryApiTest {
     }
 
     @Test
+    void shouldKeepTheMediaModeOfTrunksAndAccountsAndRefuseAnyOther() {
+        assertThat(json(r.put("/v1/trunks/media1", "{\"host\": \"h\", \"media\": \"Anchor\"}")).get("media").asText()).isEqualTo("anchor");
+        assertThat(json(r.get("/v1/trunks/media1")).get("media").asText()).isEqualTo("anchor");
+        assertThat(json(r.put("/v1/trunks/media2", "{\"host\": \"h\"}")).get("media").asText()).as("the default").isEqualTo("passthrough");
+        assertError(r.put("/v1/trunks/media3", "{\"host\": \"h\", \"media\": \"relay\"}"), 422, "media", "passthrough, anchor or auto");
+
+        assertThat(json(r.put("/v1/accounts/media1", account("+15551230191").replace("{", "{\"media\": \"auto\", "))).get("media").asText())
+                .isEqualTo("auto");
+        assertError(r.put("/v1/accounts/media2", "{\"media\": 1}"), 400, "media", "string");
+        assertError(r.put("/v1/accounts/media2", "{\"media\": \"always\"}"), 422, "media", "passthrough, anchor or auto");
+    }
+
+    @Test
     void shouldRefuseRequestsWithoutTheRightApiKey() {
         assertThat(r.get("/v1/accounts/nobody", "Authorization", null).statusCode()).isEqualTo(401);
         assertThat(r.get("/v1/accounts/nobody", "Authorization", "Bearer wrong-key-wrong-key").statusCode()).isEqualTo(403);

@@ -1,6 +1,7 @@
 package io.sipstream.edge;
 
 import io.sipstream.edge.call.SessionTimer;
+import io.sipstream.edge.media.MediaSettings;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.tcp.ConnectionLimits;
 import io.sipstream.platform.config.ConfigException;
@@ -64,6 +65,7 @@ public record EdgeConfig(
         Duration overloadQueueDelay,
         Duration overloadQueueDelaySustain,
         int ioMaxTasks,
+        MediaSettings media,
         RedisSettings redis,
         KafkaSettings kafka) {
 
@@ -187,6 +189,7 @@ public record EdgeConfig(
                 // requests waiting on Redis at once: at 400 calls/s a stalled Redis fails each within a second, so more
                 // than this only holds memory; in normal running a handful wait, for a millisecond
                 s.integer("edge.io.max.tasks", 256, 1, 100_000),
+                MediaSettings.from(s),
                 // a caller waits on every command: with the pool's wait (redis.pool.max.wait, half of this) a stalled
                 // Redis costs it a 503 within a second, not the 2 s the other services allow a command
                 RedisSettings.from(s, REDIS_TIMEOUT), KafkaSettings.from(s));

@@ -24,6 +24,7 @@ import io.sipstream.edge.call.LostCallHangup;
 import io.sipstream.edge.call.RouterClient;
 import io.sipstream.edge.livecalls.LiveCallsApi;
 import io.sipstream.edge.log.CallMdc;
+import io.sipstream.edge.media.MediaRelay;
 import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.registrar.Bindings;
@@ -138,11 +139,17 @@ public final class EdgeService implements AutoCloseable {
         Bindings bindings = new Bindings(redis, keys);
         health = new TrunkHealth(sip, config.targetTimeout(), config.trunkDownAfter(), ctx.metrics());
         closers.push(health); // before SIP closes: no probe goes out on a closed stack
+        MediaRelay relay = config.media().relay();
+        if (relay != null) {
+            closers.push(relay);
+            log.info("media: anchored calls go through rtpengine at {}", relay.engines().instances());
+        }
         CallStarter starter = new CallStarter(sip, responder, calls, bus.blocks(), scheduler, metrics,
                 new RouterClient(bus.attempts(), calls, metrics, scheduler, config.verdictTimeout()),
                 new CallReports(bus.events(), edgeId, config.progressEvents(), metrics.trunks()),
                 new Dialling(sip, responder, trunks, trunkCredentials, bindings, scheduler, config.targetTimeout(), health),
-                config.retryAfterSeconds(), config.interimInterval(), config.maxCallDuration(), config.sessionTimers());
+                config.retryAfterSeconds(), config.interimInterval(), config.maxCallDuration(), config.sessionTimers(),
+                relay);
 
         NonceStore nonces = new NonceStore(config.nonceTtl());
         AuthBans bans = new AuthBans(config.banAfter(), config.banSourceUsers(), config.banDuration());

@@ -10,6 +10,7 @@ import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.Hosts;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
+import io.sipstream.registry.rest.MediaModes;
 import io.sipstream.registry.rest.Pages;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.store.RegistryStore;
@@ -31,7 +32,7 @@ public final class AccountService {
     public static final Set<String> WRITABLE = Set.of("displayName", "enabled", "region", "defaultCallerId",
             "outboundTrunk", "prepaid", "sipUsername", "outboundHost", "allowedCountries", "maxConcurrentCalls",
             "maxCallsPerSecond", "creditLimit", "allowUnratedCalls", "currency", "rateDeckId", "monthlyMinutes", "forwardTarget",
-            "noAnswerTarget", "noAnswerSeconds", "busyTarget", "unavailableTarget", "failureTarget", "emergencyTrunk");
+            "noAnswerTarget", "noAnswerSeconds", "busyTarget", "unavailableTarget", "failureTarget", "emergencyTrunk", "media");
     /** Fields of a GET that a PUT may carry back unchanged (a read-modify-write). */
     public static final Set<String> READ_ONLY = Set.of("id", "sipDomain", "numbers", "dialPlan", "version", "updatedAt");
     private static final Set<String> FIELDS;
@@ -244,8 +245,9 @@ public final class AccountService {
                 target(b.string("noAnswerTarget"), region, "noAnswerTarget"), noAnswer == null ? 25 : noAnswer,
                 current == null ? List.of() : current.dialPlan(), 0, null, target(b.string("busyTarget"), region, "busyTarget"),
                 target(b.string("unavailableTarget"), region, "unavailableTarget"), target(b.string("failureTarget"), region, "failureTarget"),
-                Ids.ref(b.string("emergencyTrunk"), "emergencyTrunk"));
+                Ids.ref(b.string("emergencyTrunk"), "emergencyTrunk"), MediaModes.read(b.string("media")));
     }
+
 
     private static int orZero(Integer i) { return i == null ? 0 : i; }
 

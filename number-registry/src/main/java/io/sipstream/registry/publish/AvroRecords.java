@@ -133,6 +133,7 @@ public final class AvroRecords {
                 .setDestinations(d.destinations().stream().map(AvroRecords::destination).toList())
                 .setRateDeckId(d.rateDeckId())
                 .setDiversionHeader(DiversionHeader.valueOf(d.diversionHeader().toUpperCase(Locale.ROOT).replace('-', '_')))
+                .setMedia(d.media())
                 .build();
     }
 

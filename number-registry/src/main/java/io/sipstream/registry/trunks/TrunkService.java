@@ -8,6 +8,7 @@ import io.sipstream.registry.rest.Body;
 import io.sipstream.registry.rest.Hosts;
 import io.sipstream.registry.rest.IfMatch;
 import io.sipstream.registry.rest.Ids;
+import io.sipstream.registry.rest.MediaModes;
 import io.sipstream.registry.rest.Pages;
 import io.sipstream.registry.store.Change;
 import io.sipstream.registry.routes.Destinations;
@@ -40,7 +41,7 @@ public final class TrunkService {
     private static final Set<String> FIELDS = Set.of("host", "port", "transport", "enabled", "allowedCidrs", "allowAnySource",
             "callerIdFormat", "techPrefix", "maxChannels", "allowRefer", "allowRedirect", "finalCodes", "register",
             "username", "password", "realm", "id", "version", "updatedAt", "hasCredentials", "optionsInterval",
-            "destinations", "rateDeckId", "diversionHeader");
+            "destinations", "rateDeckId", "diversionHeader", "media");
     private static final Set<String> TRANSPORTS = Set.of("udp", "tcp", "tls");
     private static final Set<String> CALLER_ID_FORMATS = Set.of("e164", "national");
     private static final Set<String> DIVERSION_HEADERS = Set.of("diversion", "history-info", "both");
@@ -133,6 +134,7 @@ public final class TrunkService {
         boolean register = b.bool("register", false);
         List<Destination> destinations = Destinations.readAll(b, "destinations");
         String rateDeckId = Ids.ref(b.string("rateDeckId"), "rateDeckId");
+        String media = MediaModes.read(b.string("media"));
         String username = b.string("username");
         String password = b.string("password");
         String realm = b.string("realm");
@@ -173,7 +175,7 @@ public final class TrunkService {
             TrunkDoc next = new TrunkDoc(id, trunkHost, port == null ? 5060 : port, transport, b.bool("enabled", true), cidrs,
                     allowAnySource, callerIdFormat, techPrefix, maxChannels == null ? 0 : maxChannels, b.bool("allowRefer", false),
                     b.bool("allowRedirect", false), codes, register, username, realm, hasCredentials,
-                    store.nextVersion(), clock.instant(), optionsInterval, destinations, rateDeckId, diversionHeader);
+                    store.nextVersion(), clock.instant(), optionsInterval, destinations, rateDeckId, diversionHeader, media);
             Change change = new Change().expect(key, currentJson).set(key, RegistryStore.encode(next))
                     .sadd(store.keys().trunks(), id).index(store.trunkIndexKey(), id).del(credKey);
             if (hasCredentials) {

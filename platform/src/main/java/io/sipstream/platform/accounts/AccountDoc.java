@@ -21,8 +21,9 @@ import java.util.List;
  * its API, and as the edge reads it for every INVITE: the shape both agree on. The component names
  * are the stored field names; renaming one would leave existing records unread. Maps 1:1 to the
  * Avro {@code io.sipstream.avro.Account} except {@code sipDomain}, which comes from the
- * configuration. Never holds a secret. {@code allowUnratedCalls} is written only when true, and the busy,
- * unavailable and failure targets and {@code emergencyTrunk} only when set, so the records of every account without them read and write as
+ * configuration, and {@code media}, which only the edge reads. Never holds a secret. {@code allowUnratedCalls} is written only when true, and the busy,
+ * unavailable and failure targets, {@code emergencyTrunk} and {@code media} (passthrough, anchor or auto: whether the edge
+ * anchors the account's calls' media; read with {@code enabled} on every INVITE) only when set, so the records of every account without them read and write as
  * before they existed.
  */
 @JsonPropertyOrder(alphabetic = false)
@@ -38,7 +39,8 @@ public record AccountDoc(String id, String displayName,
                          @JsonInclude(JsonInclude.Include.NON_NULL) String busyTarget,
                          @JsonInclude(JsonInclude.Include.NON_NULL) String unavailableTarget,
                          @JsonInclude(JsonInclude.Include.NON_NULL) String failureTarget,
-                         @JsonInclude(JsonInclude.Include.NON_NULL) String emergencyTrunk) {
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String emergencyTrunk,
+                         @JsonView(Authorization.class) @JsonInclude(JsonInclude.Include.NON_NULL) String media) {
 
     /** The fields that authorising a call reads ({@link #readForAuthorization}). */
     public interface Authorization {}
@@ -85,25 +87,39 @@ public record AccountDoc(String id, String displayName,
                 failureTarget, null);
     }
 
+    /** An account without a media mode of its own (its calls' media as its trunks say). */
+    public AccountDoc(String id, String displayName, boolean enabled, String sipUsername, String region,
+                      String defaultCallerId, List<String> numbers, String outboundTrunk, String outboundHost,
+                      List<String> allowedCountries, int maxConcurrentCalls, int maxCallsPerSecond, boolean prepaid,
+                      String creditLimit, boolean allowUnratedCalls, String currency, String rateDeckId, Integer monthlyMinutes,
+                      String forwardTarget, String noAnswerTarget, int noAnswerSeconds, List<DialRule> dialPlan,
+                      long version, Instant updatedAt, String busyTarget, String unavailableTarget, String failureTarget,
+                      String emergencyTrunk) {
+        this(id, displayName, enabled, sipUsername, region, defaultCallerId, numbers, outboundTrunk, outboundHost, allowedCountries,
+                maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency, rateDeckId, monthlyMinutes,
+                forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, version, updatedAt, busyTarget, unavailableTarget,
+                failureTarget, emergencyTrunk, null);
+    }
+
     public AccountDoc withNumbers(List<String> newNumbers) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, newNumbers, outboundTrunk,
                 outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
                 rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, version, updatedAt,
-                busyTarget, unavailableTarget, failureTarget, emergencyTrunk);
+                busyTarget, unavailableTarget, failureTarget, emergencyTrunk, media);
     }
 
     public AccountDoc withDialPlan(List<DialRule> rules) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, numbers, outboundTrunk,
                 outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
                 rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, rules, version, updatedAt,
-                busyTarget, unavailableTarget, failureTarget, emergencyTrunk);
+                busyTarget, unavailableTarget, failureTarget, emergencyTrunk, media);
     }
 
     public AccountDoc withVersion(long newVersion, Instant at) {
         return new AccountDoc(id, displayName, enabled, sipUsername, region, defaultCallerId, numbers, outboundTrunk,
                 outboundHost, allowedCountries, maxConcurrentCalls, maxCallsPerSecond, prepaid, creditLimit, allowUnratedCalls, currency,
                 rateDeckId, monthlyMinutes, forwardTarget, noAnswerTarget, noAnswerSeconds, dialPlan, newVersion, at,
-                busyTarget, unavailableTarget, failureTarget, emergencyTrunk);
+                busyTarget, unavailableTarget, failureTarget, emergencyTrunk, media);
     }
 
     /**

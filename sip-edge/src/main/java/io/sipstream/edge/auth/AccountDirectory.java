@@ -19,7 +19,8 @@ public final class AccountDirectory {
     private final String domain;
 
     /** What authenticating a request needs of an account: its HA1 values (null when it has none) and whether it may call. */
-    public record Account(SipCredentials credentials, boolean enabled) {}
+    /** {@code media}: the account's media mode as stored (passthrough, anchor, auto), null when it has none. */
+    public record Account(SipCredentials credentials, boolean enabled, String media) {}
 
     public AccountDirectory(UnifiedJedis redis, RedisKeys keys, String domain) {
         this.redis = redis;
@@ -44,7 +45,8 @@ public final class AccountDirectory {
             document = p.get(keys.account(accountId));
             p.sync();
         }
-        return new Account(SipCredentials.fromHash(credentials.get()), enabledIn(document.get()));
+        AccountDoc doc = readable(document.get());
+        return new Account(SipCredentials.fromHash(credentials.get()), doc != null && doc.enabled(), doc == null ? null : doc.media());
     }
 
     /**
@@ -53,11 +55,16 @@ public final class AccountDirectory {
      * A gone or unreadable document never authorises.
      */
     static boolean enabledIn(String json) {
+        AccountDoc account = readable(json);
+        return account != null && account.enabled();
+    }
+
+    /** The document's authorisation fields; null when it is gone or unreadable (an unreadable record never authorises calls). */
+    private static AccountDoc readable(String json) {
         try {
-            AccountDoc account = AccountDoc.readForAuthorization(json);
-            return account != null && account.enabled();
+            return AccountDoc.readForAuthorization(json);
         } catch (IOException e) {
-            return false; // an unreadable record never authorises calls
+            return null;
         }
     }
 }

@@ -2,8 +2,8 @@ package io.sipstream.edge.auth;
 
 /** What digest authentication of one request decided. */
 public sealed interface AuthOutcome {
-    /** The request proved the password of this account. */
-    record Authenticated(String accountId, String username) implements AuthOutcome {}
+    /** The request proved the password of this account; {@code media}: the account's media mode, null when it has none. */
+    record Authenticated(String accountId, String username, String media) implements AuthOutcome {}
 
     /** No usable credentials (none, or a stale nonce): answer 401 with a fresh challenge. */
     record Challenge(boolean stale) implements AuthOutcome {}

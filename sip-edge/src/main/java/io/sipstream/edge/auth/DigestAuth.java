@@ -94,7 +94,7 @@ public final class DigestAuth {
         // a reused count is a replay (UDP retransmissions never get here: the transaction layer absorbs them)
         if (!nonces.acceptCount(nonce, nc, nowMillis)) return new AuthOutcome.Challenge(true);
         if (!account.enabled()) return new AuthOutcome.Forbidden("account " + accountId + " is disabled");
-        return new AuthOutcome.Authenticated(accountId, username);
+        return new AuthOutcome.Authenticated(accountId, username, account.media());
     }
 
     /** Adds the challenges, one per algorithm in order of preference, to a 401. */

@@ -10,6 +10,13 @@ import io.sipstream.avro.TargetKind;
 import io.sipstream.avro.Trunk;
 import io.sipstream.avro.VerdictAction;
 import io.sipstream.edge.log.CallMdc;
+import io.sipstream.edge.media.LegProfile;
+import io.sipstream.edge.media.MediaAnchor;
+import io.sipstream.edge.media.MediaMode;
+import io.sipstream.edge.media.MediaRelay;
+import io.sipstream.edge.media.MediaReport;
+import io.sipstream.edge.media.Sdp;
+import io.sipstream.edge.media.ng.NgException;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
@@ -66,6 +73,14 @@ public final class B2buaCall {
     private final Duration interimInterval;
     private final Duration maxCallDuration;
     private final SessionTimer.Settings sessionTimers;
+    /** The edge's media relay; null when none is configured (media.rtpengine): every call's media then passes end to end. */
+    private final MediaRelay relay;
+    /** The calling account's media mode as stored (null: none, or a trunk's call). */
+    private final String accountMedia;
+    /** This call's media on the relay, once its offer was answered; null for a call whose media passes end to end. */
+    private MediaAnchor media;
+    /** The relay's SDP for the callee in place of the caller's (an anchored call's INVITEs carry it). */
+    private byte[] anchoredOffer;
     private final String callId;
     private final CallAttempt attempt;
     /** The events of the call as billing sees it now: the caller's attempt, then a followed redirect's or a transfer's. */
@@ -96,8 +111,10 @@ public final class B2buaCall {
     B2buaCall(CallAttempt attempt, long startedAt, SipEndpoint sip, SipResponder responder, CallRegistry registry,
               AccountBlocks blocks, CallScheduler scheduler, EdgeMetrics metrics, RouterClient router, CallReports reports,
               Dialling dialling, int retryAfterSeconds, Duration interimInterval, Duration maxCallDuration,
-              SessionTimer.Settings sessionTimers) {
+              SessionTimer.Settings sessionTimers, MediaRelay relay, String accountMedia) {
         this.sip = sip;
+        this.relay = relay;
+        this.accountMedia = accountMedia;
         this.responder = responder;
         this.registry = registry;
         this.blocks = blocks;
@@ -213,7 +230,129 @@ public final class B2buaCall {
             noAnswerTimer = scheduler.after(Duration.ofSeconds(v.getNoAnswerSeconds()), this::onNoAnswer);
             timers.add(noAnswerTimer);
         }
+        if (relay != null && anchorMedia(targets)) return; // the hunt starts once the relay has answered
         hunt.start(targets, accountId);
+    }
+
+    // ---- media through the relay (rtpengine)
+
+    /**
+     * Whether this call's media goes through the relay: the strongest mode of its trunks (the inbound call's, the
+     * targets') asks for it, and for {@code auto} the caller is behind NAT ({@link Sdp#behindNat}). A late offer (an
+     * INVITE without SDP) passes end to end. When anchored, the offer goes to rtpengine off the call's thread, and
+     * the hunt starts with the relay's SDP; no instance answering fails an {@code anchor} call 503 and lets an
+     * {@code auto} call's media pass end to end.
+     */
+    private boolean anchorMedia(List<RouteTarget> targets) {
+        MediaMode mode = mediaMode(targets);
+        if (mode == MediaMode.PASSTHROUGH) return false;
+        byte[] offer = Bodies.sdpOf(caller.request());
+        if (offer == null || mode == MediaMode.AUTO && !Sdp.behindNat(offer, attempt.getSourceIp())) return false;
+        // a redirect's new verdict re-offers on the instance that holds the call already
+        MediaAnchor anchor = media != null ? media : relay.anchor(callId);
+        String source = attempt.getSourceIp();
+        scheduler.offload(() -> {
+            byte[] relayed = null;
+            String failure = null;
+            try {
+                relayed = anchor.offer(offer, source, LegProfile.RTP);
+            } catch (NgException e) {
+                failure = e.getMessage();
+            }
+            anchored(targets, mode, anchor, relayed, failure);
+        }, () -> anchored(targets, mode, anchor, null, "the edge's I/O is busy"));
+        return true;
+    }
+
+    private synchronized void anchored(List<RouteTarget> targets, MediaMode mode, MediaAnchor anchor, byte[] relayed, String failure) {
+        if (state != State.DIALLING) { // the caller left meanwhile: the relay lets the call go
+            if (relayed != null) deleteMedia(anchor);
+            return;
+        }
+        if (relayed != null) {
+            media = anchor;
+            anchoredOffer = relayed;
+            metrics.media().anchored();
+        } else if (mode == MediaMode.ANCHOR) {
+            metrics.media().relayFailed();
+            fail(Response.SERVICE_UNAVAILABLE, "no media relay answers: " + failure, HangupParty.SYSTEM,
+                    responder.retryAfter(retryAfterSeconds));
+            return;
+        } else {
+            metrics.media().relayFailed();
+            log.warn("call {}: media passes end to end, no relay answers: {}", callId, failure);
+        }
+        hunt.start(targets, accountId);
+    }
+
+    /** The strongest media mode of the calling account and the trunks the call touches: the one it came in on, the ones it may leave on. */
+    private MediaMode mediaMode(List<RouteTarget> targets) {
+        MediaMode mode = MediaMode.orPassthrough(accountMedia);
+        if (attempt.getSourceTrunkId() != null) mode = mode.or(modeOf(dialling.trunks().get(attempt.getSourceTrunkId())));
+        for (RouteTarget t : targets) if (t.getTrunkId() != null) mode = mode.or(modeOf(dialling.trunks().get(t.getTrunkId())));
+        return mode;
+    }
+
+    private static MediaMode modeOf(Trunk trunk) { return trunk == null ? null : MediaMode.orPassthrough(trunk.getMedia()); }
+
+    /** The relay's SDP for the callee in place of the caller's offer; null when the call's media passes end to end. */
+    byte[] anchoredOffer() { return anchoredOffer; }
+
+    /**
+     * A callee's SDP (a 183's or the 200's) goes to the relay, off the call's thread, and {@code then} relays the
+     * response with the relay's SDP under the call's lock; null SDP when the relay failed (then says why).
+     */
+    private void answerMedia(Response response, java.util.function.BiConsumer<byte[], String> then) {
+        MediaAnchor anchor = media;
+        byte[] sdp = Bodies.sdpOf(response);
+        scheduler.offload(() -> {
+            byte[] relayed = null;
+            String failure = null;
+            try {
+                relayed = anchor.answer(sdp, LegProfile.RTP);
+            } catch (NgException e) {
+                failure = e.getMessage();
+            }
+            synchronized (B2buaCall.this) {
+                then.accept(relayed, failure);
+            }
+        }, () -> then.accept(null, "the edge's I/O is busy"));
+    }
+
+    /** Ends the call on the relay, off the call's thread; what the relay saw is logged. */
+    private void deleteMedia(MediaAnchor anchor) { closeMedia(anchor, () -> { }, null); }
+
+    /**
+     * Ends the call on the relay off the call's thread, then {@code closed} (the closing event) with what the relay saw
+     * in {@code report}: the ENDED or FAILED event of an anchored call waits for that one request. Without an answer
+     * the event goes without it, and rtpengine's own timeout frees the call's ports.
+     */
+    private void closeMedia(MediaAnchor anchor, Runnable closed, CallReport report) {
+        scheduler.offload(() -> {
+            try {
+                MediaReport seen = anchor.delete();
+                metrics.media().ended(seen);
+                log.debug("call {}: media {}", callId, seen);
+                if (report != null) report.media(MediaDiagnostics.of(seen, anchor.instance()));
+            } catch (NgException e) {
+                log.warn("call {}: the relay did not end its media (its own timeout will): {}", callId, e.getMessage());
+            }
+            synchronized (this) {
+                closed.run();
+            }
+        }, () -> {
+            log.warn("call {}: the relay's media not ended, the edge's I/O is busy (rtpengine's timeout will)", callId);
+            closed.run();
+        });
+    }
+
+    /** What the relay has seen of this call's media so far, asked now (network I/O: off the SIP threads); null when not anchored. */
+    public MediaReport mediaReport() throws NgException {
+        MediaAnchor anchor;
+        synchronized (this) {
+            anchor = media;
+        }
+        return anchor == null ? null : anchor.query();
     }
 
     /** Whether the router routed this call as an emergency call (RoutingVerdict.emergency). */
@@ -237,8 +376,19 @@ public final class B2buaCall {
     private final Hunt.Owner huntOwner = new Hunt.Owner() {
         @Override
         public void onProgress(CalleeLeg leg, Response provisional) {
+            if (media != null && Bodies.sdpOf(provisional) != null) { // early media through the relay
+                answerMedia(provisional, (sdp, failure) -> {
+                    if (sdp != null) progress(provisional, sdp);
+                    else log.warn("call {}: {} not relayed, the relay failed: {}", callId, provisional.getStatusCode(), failure);
+                });
+                return;
+            }
+            progress(provisional, null);
+        }
+
+        private void progress(Response provisional, byte[] sdp) {
             if (state != State.DIALLING || caller.finalSent()) return; // no 1xx after the caller's final response
-            caller.provisional(provisional);
+            caller.provisional(provisional, sdp);
             report.trunk(hunt.trunkId());
             int status = provisional.getStatusCode();
             if (status == Response.RINGING || status == Response.SESSION_PROGRESS) report.ringing(System.currentTimeMillis());
@@ -251,7 +401,22 @@ public final class B2buaCall {
                 leg.cancel();
                 return;
             }
-            answered(leg, answer);
+            if (media != null && Bodies.sdpOf(answer) != null) {
+                answerMedia(answer, (sdp, failure) -> {
+                    if (state != State.DIALLING) {
+                        leg.ack(null);
+                        leg.cancel();
+                    } else if (sdp != null) {
+                        answered(leg, answer, sdp);
+                    } else {
+                        leg.ack(null);
+                        leg.cancel();
+                        fail(Response.SERVICE_UNAVAILABLE, "the media relay failed on the answer: " + failure, HangupParty.SYSTEM);
+                    }
+                });
+                return;
+            }
+            answered(leg, answer, null);
         }
 
         @Override
@@ -263,7 +428,8 @@ public final class B2buaCall {
         }
     };
 
-    private void answered(CalleeLeg leg, Response answer) {
+    /** {@code sdp}: the relay's in place of the callee's, for an anchored call. */
+    private void answered(CalleeLeg leg, Response answer, byte[] sdp) {
         // the answer's time is when the edge has the 200, before relaying it: a stamp taken after the sends
         // could lag the caller's own clock (a thread descheduled between them) and bill less than was talked
         long now = System.currentTimeMillis();
@@ -273,7 +439,7 @@ public final class B2buaCall {
         if (inboundMeters != null) inboundMeters.outcome(answer.getStatusCode());
         callerSide = caller;
         calleeSide = leg;
-        caller.answer(answer);
+        caller.answer(answer, sdp);
         if (caller.offeredSdp()) leg.ack(null); // else the caller's ACK carries the answer to the offer in the 200
         caller.startSessionTimer(now);
         leg.startSessionTimer(now);
@@ -629,7 +795,11 @@ public final class B2buaCall {
         if (transfer != null) transfer.abort(by);
         transfer = null;
         registry.remove(this);
-        report.end(type, status, reason, ref, by, now, endedAt);
+        MediaAnchor anchored = media;
+        media = null;
+        CallReport closing = report;
+        if (anchored == null) closing.end(type, status, reason, ref, by, now, endedAt);
+        else closeMedia(anchored, () -> closing.end(type, status, reason, ref, by, now, endedAt), closing);
         log.debug("call {} {}: {} {} by {}", callId, type, status, reason, by);
         letGo();
     }

@@ -19,12 +19,15 @@ final class Bodies {
     /** The origin line's user name: o=&lt;username&gt; &lt;sess-id&gt; &lt;sess-version&gt; ... (one o= line per SDP). */
     private static final Pattern ORIGIN = Pattern.compile("^o=[^ \\r\\n]*(?= )", Pattern.MULTILINE);
 
-    static void copy(Message from, Message to) {
+    static void copy(Message from, Message to) { copy(from, to, null); }
+
+    /** As {@link #copy(Message, Message)}, with {@code sdp} in place of an SDP body when not null (the relay's, for an anchored call). */
+    static void copy(Message from, Message to, byte[] sdp) {
         byte[] raw = from.getRawContent();
         if (raw == null || raw.length == 0) return;
         ContentTypeHeader type = (ContentTypeHeader) from.getHeader(ContentTypeHeader.NAME);
         try {
-            if (type != null) to.setContent(isSdp(type) ? withoutOriginUser(raw) : raw, (ContentTypeHeader) type.clone());
+            if (type != null) to.setContent(isSdp(type) ? withoutOriginUser(sdp != null ? sdp : raw) : raw, (ContentTypeHeader) type.clone());
         } catch (ParseException e) {
             throw new IllegalStateException("cannot copy a body", e);
         }
@@ -44,6 +47,12 @@ final class Bodies {
 
     static boolean isSdp(ContentTypeHeader type) {
         return "application".equalsIgnoreCase(type.getContentType()) && "sdp".equalsIgnoreCase(type.getContentSubType());
+    }
+
+    /** The message's SDP body; null when it has none (no body, or another type). */
+    static byte[] sdpOf(Message m) {
+        ContentTypeHeader type = (ContentTypeHeader) m.getHeader(ContentTypeHeader.NAME);
+        return type != null && isSdp(type) && has(m) ? m.getRawContent() : null;
     }
 
     static boolean has(Message m) {

@@ -107,8 +107,13 @@ final class CallReport {
             trunks.callDuration(attempt.getDirection(), trunkId != null ? trunkId : attempt.getSourceTrunkId(), ended - answeredAt);
         }
         emit(event(type, 0, now).setEndedAt(Instant.ofEpochMilli(ended)).setSipStatus(status).setReason(reason).setRef(ref)
-                .setHangupBy(by).setDurationMillis(answeredAt == null ? 0 : ended - answeredAt));
+                .setHangupBy(by).setDurationMillis(answeredAt == null ? 0 : ended - answeredAt).setMedia(media));
     }
+
+    /** An anchored call's media diagnostics, carried by its closing event. */
+    void media(io.sipstream.avro.CallMedia seen) { this.media = seen; }
+
+    private io.sipstream.avro.CallMedia media;
 
     private void emit(CallEvent.Builder e) {
         if (accountId != null) events.emit(e.build());

@@ -132,7 +132,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
             askedInterval = timers.expires();
             SessionHeaders.offer(invite, askedInterval, null, timers.minSe(), h);
         }
-        if (offer != null) Bodies.copy(offer, invite);
+        if (offer != null) Bodies.copy(offer, invite, call.anchoredOffer()); // the relay's SDP for an anchored call
         sentBody(invite);
         sendInvite(invite);
         if (trunkMeters != null) trunkMeters.attempt();

@@ -65,11 +65,11 @@ public final class CallerLeg extends CallLeg {
         }
     }
 
-    /** Relays a callee's 18x (with its early media SDP, if any). */
-    void provisional(Response from) {
+    /** Relays a callee's 18x (with its early media SDP, if any; {@code sdp}: the relay's in its place, for an anchored call). */
+    void provisional(Response from, byte[] sdp) {
         if (finalSent) return;
         Response r = tagged(from.getStatusCode());
-        Bodies.copy(from, r);
+        Bodies.copy(from, r, sdp);
         responder.send(invite, r);
     }
 
@@ -77,11 +77,11 @@ public final class CallerLeg extends CallLeg {
      * Relays the callee's 2xx, with its SDP, and the session timer the caller's INVITE negotiates with the edge
      * (Session-Expires; Allow, so the caller may refresh with UPDATE).
      */
-    void answer(Response from) {
+    void answer(Response from, byte[] sdp) {
         if (finalSent) return;
         finalSent = true;
         Response r = tagged(from.getStatusCode());
-        Bodies.copy(from, r);
+        Bodies.copy(from, r, sdp);
         SessionTimer.Settings timers = call.sessionTimers();
         if (timers.enabled()) {
             SessionTimer timer = SessionTimer.answering(call, this, request, timers);

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
+import io.sipstream.edge.media.MediaMetrics;
 import io.sipstream.edge.overload.Backlog;
 import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
@@ -33,6 +34,7 @@ public final class EdgeMetrics {
     private final AtomicLong shedForEvents = new AtomicLong();
     private final Map<Integer, Counter> rejects = new ConcurrentHashMap<>();
     private final TrunkMetrics trunks;
+    private final MediaMetrics media;
 
     public EdgeMetrics(MeterRegistry registry, CallRegistry calls, SetupLimiter overload) {
         this.registry = registry;
@@ -50,6 +52,7 @@ public final class EdgeMetrics {
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(5))
                 .register(registry);
         this.trunks = new TrunkMetrics(registry);
+        this.media = new MediaMetrics(registry);
     }
 
     /** The SIP layer's shedding: new INVITEs refused while datagrams wait for a SIP thread, and that wait now. */
@@ -122,4 +125,6 @@ public final class EdgeMetrics {
 
     /** Per trunk: attempts, answers, failures by status, call durations. */
     public TrunkMetrics trunks() { return trunks; }
+    /** Anchored calls' meters. */
+    public MediaMetrics media() { return media; }
 }

@@ -167,12 +167,12 @@ public final class InviteHandler implements RequestHandler {
             return;
         }
         long now = System.currentTimeMillis();
-        calls.start(attempt(st.getRequest(), source, Direction.OUTBOUND, who.accountId(), null, now), pending, now);
+        calls.start(attempt(st.getRequest(), source, Direction.OUTBOUND, who.accountId(), null, now), pending, now, who.media());
     }
 
     private void startInbound(PendingInvite pending, SipSource source, String trunkId) throws Exception {
         long now = System.currentTimeMillis();
-        calls.start(attempt(pending.invite().getRequest(), source, Direction.INBOUND, null, trunkId, now), pending, now);
+        calls.start(attempt(pending.invite().getRequest(), source, Direction.INBOUND, null, trunkId, now), pending, now, null);
     }
 
     private CallAttempt attempt(Request request, SipSource source, Direction direction, String accountId, String trunkId, long now) {

@@ -12,6 +12,8 @@ import io.sipstream.edge.call.B2buaCall;
 import io.sipstream.edge.call.CallRegistry;
 import io.sipstream.edge.call.LiveCall;
 import io.sipstream.edge.log.CallMdc;
+import io.sipstream.edge.media.MediaReport;
+import io.sipstream.edge.media.ng.NgException;
 import io.sipstream.platform.http.ApiException;
 import io.sipstream.platform.http.Pages;
 import java.time.Clock;
@@ -21,7 +23,8 @@ import java.util.List;
 
 /**
  * The calls in progress on this edge, on its admin server: {@code GET /v1/calls} (cursor pages, oldest
- * call first, {@code ?account=}), {@code GET /v1/calls/{id}} and {@code DELETE /v1/calls/{id}}, which hangs
+ * call first, {@code ?account=}), {@code GET /v1/calls/{id}}, {@code GET /v1/calls/{id}/media} (what the media relay
+ * sees of an anchored call's RTP, asked of rtpengine now) and {@code DELETE /v1/calls/{id}}, which hangs
  * the call up on both legs ({@link B2buaCall#hangUpByOperator}). Each edge lists only its own calls: they
  * live in its memory, nowhere else.
  */
@@ -42,6 +45,7 @@ public final class LiveCallsApi {
     public void mount(Javalin app) {
         app.get("/v1/calls", this::list);
         app.get("/v1/calls/{id}", this::get);
+        app.get("/v1/calls/{id}/media", this::media);
         app.delete("/v1/calls/{id}", this::hangUp);
     }
 
@@ -82,6 +86,28 @@ public final class LiveCallsApi {
         if (c == null) throw notInProgress(ctx);
         ctx.json(c);
     }
+
+    /** An anchored call's media now; a call whose media passes end to end says so ({@code anchored: false}). */
+    @OpenApi(path = "/v1/calls/{id}/media", methods = HttpMethod.GET, versions = DOCUMENT, tags = "calls",
+            summary = "What the media relay sees of the call's RTP now", pathParams = @OpenApiParam(name = "id", required = true, description = "the edge's call id, or the caller's SIP Call-ID"),
+            responses = {@OpenApiResponse(status = "200", description = "the call's media (anchored: false when it passes end to end)",
+                    content = @OpenApiContent(from = CallMedia.class)),
+                    @OpenApiResponse(status = "404", description = "no such call in progress on this edge"),
+                    @OpenApiResponse(status = "503", description = "rtpengine did not answer")})
+    private void media(Context ctx) {
+        B2buaCall call = call(ctx);
+        MediaReport report;
+        try {
+            report = call.mediaReport(); // a request to rtpengine, on this HTTP thread: never a SIP thread
+        } catch (NgException e) {
+            throw ApiException.unavailable("the media relay did not answer for call '" + ctx.pathParam("id") + "': " + e.getMessage());
+        }
+        ctx.json(new CallMedia(call.callId(), report != null, report == null ? null : report.verdict(),
+                report == null ? List.of() : report.streams()));
+    }
+
+    /** The body of {@code GET /v1/calls/{id}/media}. */
+    public record CallMedia(String callId, boolean anchored, MediaReport.Verdict verdict, List<MediaReport.Stream> streams) {}
 
     @OpenApi(path = "/v1/calls/{id}", methods = HttpMethod.DELETE, versions = DOCUMENT, tags = "calls",
             summary = "Hang a call up on both legs", pathParams = @OpenApiParam(name = "id", required = true, description = "the edge's call id, or the caller's SIP Call-ID"),

@@ -1,0 +1,94 @@
+package io.sipstream.edge.media;
+
+import io.sipstream.edge.media.ng.NgException;
+import io.sipstream.edge.media.ng.RtpEngines;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One call's media through rtpengine: the caller's offer and the callee's answer rewritten to the relay's addresses,
+ * its statistics, its end. The call's first offer picks the instance (the first of {@link RtpEngines#forNewCall} that
+ * answers) and every later request goes to it: it holds the call's ports. Its tags are {@link MediaReport#CALLER}
+ * and {@link MediaReport#CALLEE}, whichever target answers. Every method does network I/O: call it off the SIP threads.
+ */
+public final class MediaAnchor {
+    private final RtpEngines engines;
+    private final String callId;
+    private volatile RtpEngines.Instance instance;
+
+    MediaAnchor(RtpEngines engines, String callId) {
+        this.engines = engines;
+        this.callId = callId;
+    }
+
+    /**
+     * The caller's SDP as the callee must get it. {@code source}: where the caller's signalling came from (rtpengine
+     * sends there until RTP arrives: a phone behind NAT is reached at its public address); {@code to}: what the
+     * callee's leg speaks. Throws when no instance answers.
+     */
+    public byte[] offer(byte[] sdp, String source, LegProfile to) throws NgException {
+        Map<String, Object> args = args(sdp, to);
+        if (source != null) args.put("received from", List.of(source.indexOf(':') >= 0 ? "IP6" : "IP4", source));
+        RtpEngines.Instance chosen = instance;
+        if (chosen != null) return sdpOf(chosen.request("offer", args));
+        NgException last = null;
+        for (RtpEngines.Instance candidate : engines.forNewCall()) {
+            try {
+                byte[] out = sdpOf(candidate.request("offer", args));
+                instance = candidate;
+                return out;
+            } catch (NgException e) {
+                last = e;
+                if (!e.noAnswer()) throw e; // rtpengine refused this SDP: another instance would too
+            }
+        }
+        throw last != null ? last : new NgException("no rtpengine instance is up", true);
+    }
+
+    /** The callee's SDP (a 183's or the 200's) as the caller must get it; {@code to}: what the caller's leg speaks. */
+    public byte[] answer(byte[] sdp, LegProfile to) throws NgException {
+        Map<String, Object> args = args(sdp, to);
+        args.put("to-tag", MediaReport.CALLEE);
+        args.put("flags", List.of("trust address")); // a carrier's SDP names where its media is
+        return sdpOf(sticky().request("answer", args));
+    }
+
+    /** What the relay has seen of the call so far. */
+    public MediaReport query() throws NgException {
+        return MediaReport.of(sticky().request("query", Map.of("call-id", callId)));
+    }
+
+    /** Ends the call on the relay (its ports are free) and returns what it saw. */
+    public MediaReport delete() throws NgException {
+        Map<String, Object> args = Map.of("call-id", callId, "from-tag", MediaReport.CALLER);
+        return MediaReport.of(sticky().request("delete", args));
+    }
+
+    /** Whether an instance holds the call (its offer was answered). */
+    public boolean anchored() { return instance != null; }
+
+    public String instance() { return instance == null ? null : instance.toString(); }
+
+    private RtpEngines.Instance sticky() throws NgException {
+        RtpEngines.Instance chosen = instance;
+        if (chosen == null) throw new NgException("call " + callId + " is not anchored", false);
+        return chosen;
+    }
+
+    private Map<String, Object> args(byte[] sdp, LegProfile to) {
+        Map<String, Object> args = new HashMap<>(to.ngFlags());
+        args.put("call-id", callId);
+        args.put("from-tag", MediaReport.CALLER);
+        args.put("sdp", new String(sdp, StandardCharsets.ISO_8859_1));
+        // the origin's and the session's addresses too: the peer learns the relay's address, never the other side's
+        args.put("replace", List.of("origin", "session-connection"));
+        return args;
+    }
+
+    private static byte[] sdpOf(Map<String, Object> answer) throws NgException {
+        if (!(answer.get("sdp") instanceof String sdp)) throw new NgException("rtpengine answered without an SDP", false);
+        return sdp.getBytes(StandardCharsets.ISO_8859_1);
+    }
+}
