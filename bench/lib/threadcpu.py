@@ -45,7 +45,8 @@ def snapshot(pids):
         try:
             tids = os.listdir(f"/proc/{pid}/task")
             with open(f"/proc/{pid}/comm") as f:
-                redis = f.read().startswith("redis")  # a child process: all its threads are Redis's
+                # child processes: all the threads of Redis (and of rtpengine, the media relay) are theirs
+                process = next((p for p in ("redis", "rtpengine") if f.read().startswith(p)), None)
         except OSError:
             continue
         for tid in tids:
@@ -60,7 +61,7 @@ def snapshot(pids):
                 ticks = int(fields[11]) + int(fields[12])
             except (ValueError, IndexError):
                 continue
-            out[(pid, tid)] = ("redis" if redis else comm, ticks)
+            out[(pid, tid)] = (process or comm, ticks)
     return out
 
 
@@ -69,7 +70,7 @@ def breakdown(before, after, seconds, calls):
     sums = {}
     for key, (comm, ticks) in after.items():
         start = before.get(key, (comm, 0))[1]
-        name = "redis" if comm == "redis" else component(comm)
+        name = comm if comm in ("redis", "rtpengine") else component(comm)
         sums[name] = sums.get(name, 0) + max(0, ticks - start)
     total = sum(sums.values())
     out = {}
