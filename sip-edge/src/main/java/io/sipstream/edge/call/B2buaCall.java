@@ -771,9 +771,10 @@ public final class B2buaCall {
         report.trunk(hunt.trunkId());
         Withheld why = Withheld.of(reason);
         log.info("call {} failed {} ref={}: {}", callId, status, why.ref(), reason);
-        caller.reject(status, why, extra);
+        // counted before the caller hears it, so that whoever reads the meters after the answer sees it counted
         metrics.reject(status);
         if (inboundMeters != null && state != State.ENDED) inboundMeters.outcome(status);
+        caller.reject(status, why, extra);
         end(CallEventType.FAILED, status, reason, why.ref(), by);
     }
 
