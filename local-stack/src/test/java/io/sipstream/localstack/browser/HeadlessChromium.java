@@ -21,7 +21,7 @@ import org.openqa.selenium.logging.LoggingPreferences;
  * alongside others. Camera and microphone are Chromium's fakes, allowed without a prompt.
  *
  * <pre>{@code
- * Assumptions.assumeTrue(HeadlessChromium.installed(), HeadlessChromium.INSTALL);
+ * Assertions.assertTrue(HeadlessChromium.installed(), HeadlessChromium.INSTALL); // a missing browser fails the test
  * try (HeadlessChromium browser = HeadlessChromium.start(profileDir)) {
  *     browser.driver().get(url);
  *     Object title = browser.script("return document.title");
@@ -42,7 +42,7 @@ public final class HeadlessChromium implements AutoCloseable {
         this.driver = driver;
     }
 
-    /** Whether Chromium and its driver are there (tests that need them are skipped, with {@link #INSTALL}, where not). */
+    /** Whether Chromium and its driver are there (a test that needs them fails with {@link #INSTALL} where not). */
     public static boolean installed() { return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER); }
 
     /**

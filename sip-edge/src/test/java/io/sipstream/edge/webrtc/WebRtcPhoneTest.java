@@ -28,7 +28,7 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,8 +56,8 @@ class WebRtcPhoneTest {
 
     @BeforeAll
     static void edge(LocalStack stack) throws Exception {
-        Assumptions.assumeTrue(HeadlessChromium.installed(), HeadlessChromium.INSTALL);
-        Assumptions.assumeTrue(Sipp.find().isPresent(), Sipp.INSTALL);
+        Assertions.assertTrue(HeadlessChromium.installed(), HeadlessChromium.INSTALL);
+        Assertions.assertTrue(Sipp.find().isPresent(), Sipp.INSTALL);
         Path keystore = TestKeystore.create(Files.createTempDirectory("webrtc-tls"));
         wsPort = TestUserAgent.freeUdpPort();
         wssPort = TestUserAgent.freeUdpPort();
