@@ -151,7 +151,8 @@ class BrokenSipTest {
             tcp.getOutputStream().write(options.getBytes(StandardCharsets.UTF_8));
             tcp.getOutputStream().flush();
             String status = new java.io.BufferedReader(new java.io.InputStreamReader(tcp.getInputStream(), StandardCharsets.UTF_8)).readLine();
-            assertThat(status).isEqualTo("SIP/2.0 200 OK");
+            assertThat(status).as("the answer on a new connection (null: the edge closed it); the edge's connections: %s", connectionFigures())
+                    .isEqualTo("SIP/2.0 200 OK");
         }
     }
 
@@ -249,6 +250,11 @@ class BrokenSipTest {
         // TCP keeps serving, the edge's own connections included
         shouldCallATrunkOverTcp();
         shouldServeTcpAsWellAsUdp();
+    }
+
+    /** The edge's connection metrics, for a failure's message. */
+    private String connectionFigures() {
+        return edge.ctx.metrics().scrape().lines().filter(l -> l.startsWith("sipstream_edge_sip_connection")).toList().toString();
     }
 
     private double closedForContentLength() {

@@ -68,10 +68,16 @@ class MalformedFloodTest {
             root.detachAppender(logged);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
+        // the root logger hears the whole JVM: on a loaded machine the edge may rightly warn of other things meanwhile (a
+        // SIP queue's delay, say), so the sample is counted by its logger, and no other line may be about a datagram
         List<String> loud = logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
                 .map(e -> e.getLoggerName() + ": " + e.getFormattedMessage()).toList();
-        assertThat(loud).as("%d malformed datagrams in %.1f s", sent, seconds).hasSizeLessThanOrEqualTo((int) Math.ceil(seconds) + 1);
-        assertThat(loud).allMatch(line -> line.startsWith(MalformedMessages.class.getName()), "only the sample");
+        List<String> sample = loud.stream().filter(line -> line.startsWith(MalformedMessages.class.getName() + ":")).toList();
+        assertThat(sample).as("%d malformed datagrams in %.1f s", sent, seconds)
+                .hasSizeLessThanOrEqualTo((int) Math.ceil(seconds) + 1);
+        assertThat(loud).as("lines from elsewhere than the sample").filteredOn(line -> !sample.contains(line))
+                .noneMatch(line -> line.contains("garbage") || line.contains("z9hG4bKmal") || line.contains("mal-"))
+                .hasSizeLessThan(sent / 20);
 
         // ... and well-formed requests are still answered
         try (TestUserAgent ua = TestUserAgent.start("after-malformed")) {
