@@ -60,7 +60,8 @@ function track(session) {
     setState(text);
   };
   session.on('ended', e => over(e.originator === 'local' ? 'Call ended' : 'Call ended by the other side'));
-  session.on('failed', e => over(`Call failed: ${e.cause}`));
+  session.on('failed', e => over(e.originator === 'local' && e.cause === JsSIP.C.causes.REJECTED ? 'Call declined'
+    : e.originator === 'local' && e.cause === JsSIP.C.causes.CANCELED ? 'Call cancelled' : `Call failed: ${e.cause}`));
 }
 
 async function start() {
@@ -165,7 +166,7 @@ export function focusCall() {
 /** The dialpad view's content; starts the phone the first time. */
 export async function dialpadView() {
   const number = h('input', { id: 'dial-number', name: 'number', type: 'tel', inputmode: 'tel', autocomplete: 'tel',
-    placeholder: '(415) 555-0199 or +44 20 7946 0000', required: true, 'aria-describedby': 'dial-hint' });
+    placeholder: 'e.g. (415) 555-0199', required: true, 'aria-describedby': 'dial-hint' });
   const problem = h('p', { class: 'error', role: 'alert', id: 'dial-problem' });
   const callButton = h('button', { type: 'submit', id: 'call', class: 'call' }, 'Call');
   const callButtons = h('div', { class: 'actions' }, callButton);

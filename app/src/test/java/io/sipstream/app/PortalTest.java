@@ -157,9 +157,9 @@ class PortalTest {
             browser.driver.get(base + "/portal/");
             browser.visible(By.cssSelector("form[aria-label='Sign up']"));
             browser.screenshot("01-welcome");
-            fill(browser, "Sign up", "username", name);
-            fill(browser, "Sign up", "password", "dee's long password");
-            fill(browser, "Sign up", "signupCode", CODE);
+            browser.fill("Sign up", "username", name);
+            browser.fill("Sign up", "password", "dee's long password");
+            browser.fill("Sign up", "signupCode", CODE);
             browser.driver.findElement(By.cssSelector("form[aria-label='Sign up'] button[type=submit]")).click();
             browser.textIn(By.cssSelector("form[aria-label='Sign up'] .ok"), "log in below");
             // a second click (a retry) makes no second user
@@ -168,15 +168,15 @@ class PortalTest {
             assertThat(api.get("/v1/accounts?q=" + name).get("items")).hasSize(1);
             browser.screenshot("02-signed-up");
 
-            fill(browser, "Log in", "username", name);
-            fill(browser, "Log in", "password", "dee's long password");
+            browser.fill("Log in", "username", name);
+            browser.fill("Log in", "password", "dee's long password");
             browser.driver.findElement(By.cssSelector("form[aria-label='Log in'] button[type=submit]")).click();
             browser.textIn(By.cssSelector("#view h2"), "My phone");
             browser.textIn(By.id("my-number"), "No number yet");
             browser.screenshot("03-home");
 
             browser.driver.findElement(By.linkText("take one")).click();
-            fill(browser, "Search numbers", "q", "415");
+            browser.fill("Search numbers", "q", "415");
             browser.driver.findElement(By.cssSelector("form[aria-label='Search numbers'] button[type=submit]")).click();
             browser.textIn(By.cssSelector("#view table"), "+14155550103");
             assertThat(browser.driver.findElement(By.cssSelector("#view table")).getText()).doesNotContain("+1212");
@@ -201,11 +201,5 @@ class PortalTest {
             browser.textIn(By.cssSelector("#view .placeholder"), "WebSocket");
             browser.screenshot("07-dialpad");
         }
-    }
-
-    private static void fill(Browser browser, String form, String name, String text) {
-        WebElement input = browser.visible(By.cssSelector("form[aria-label='" + form + "'] [name='" + name + "']"));
-        input.clear();
-        input.sendKeys(text);
     }
 }
