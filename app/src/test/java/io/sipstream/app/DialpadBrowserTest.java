@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
 import io.sipstream.platform.config.Settings;
+import io.sipstream.platform.credentials.SipCredentials;
 import java.net.URISyntaxException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +32,7 @@ import org.openqa.selenium.By;
  * signs up, takes a number and opens the dialpad, which registers over the edge's SIP on WebSocket with what the
  * portal issues to the session. A call dialled in national format reaches a SIPp trunk as E.164 and is answered; the
  * keypad's tones reach the trunk as SIP INFO; hanging up sends the trunk a BYE. A call from a SIPp carrier to the
- * user's number rings in the page, and Decline refuses it. Signalling only: the media of a browser's call flows once
+ * user's number rings in the page, and Decline refuses it. What the dialpad registers with is the session's only. Signalling only: the media of a browser's call flows once
  * the edge anchors WebRTC legs (the trunk's scenario answers either kind of offer).
  */
 @ExtendWith(LocalStackExtension.class)
@@ -36,6 +40,7 @@ import org.openqa.selenium.By;
 class DialpadBrowserTest {
     private static final String KEY = "dialpad-test-api-key-0123456789";
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final String pool = "pool-" + run;
@@ -46,6 +51,7 @@ class DialpadBrowserTest {
     private int trunkPort;
     private int carrierPort;
     private int sipPort;
+    private int wsPort;
     private AllInOne all;
     private AdminApiClient api;
     private String base;
@@ -59,7 +65,8 @@ class DialpadBrowserTest {
         carrierPort = Sipp.freeUdpPort();
         sipPort = Sipp.freeSipPort();
         Map<String, String> v = StackSettings.base(stack, "dialpad-" + run, KEY, sipPort, "sipstream.local", dir);
-        v.put("sip.ws.port", Integer.toString(Sipp.freeSipPort()));
+        wsPort = Sipp.freeSipPort();
+        v.put("sip.ws.port", Integer.toString(wsPort));
         v.put("portal.signup", "open");
         v.put("portal.pool.account", pool);
         v.put("portal.trunk", trunkId);
@@ -155,6 +162,37 @@ class DialpadBrowserTest {
                 browser.visible(By.id("call"));
             }
         }
+    }
+
+    @Test
+    void shouldIssueTheDialpadsCredentialOnlyToTheUsersSessionWithItsCsrfToken() throws Exception {
+        PortalUser user = new PortalUser(base);
+        String name = "gus-" + run;
+        assertThat(user.signUp(name, name + "'s long password", null).statusCode()).isEqualTo(201);
+        assertThat(user.send("POST", "/portal/api/webphone", null).statusCode()).as("no session").isEqualTo(401);
+        assertThat(user.logIn(name, name + "'s long password").statusCode()).isEqualTo(201);
+        assertThat(user.send("POST", "/portal/api/webphone", null).statusCode()).as("no CSRF token").isEqualTo(403);
+
+        // a user without a SIP password gets one, which no one sees: the dialpad has its digest
+        HttpResponse<String> issued = user.write("POST", "/portal/api/webphone", null);
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(200);
+        assertThat(issued.headers().firstValue("Cache-Control")).hasValue("no-store");
+        JsonNode phone = JSON.readTree(issued.body());
+        assertThat(phone.get("wsUrl").asText()).as("the edge's WS port on the page's host").isEqualTo("ws://127.0.0.1:" + wsPort);
+        assertThat(phone.get("uri").asText()).isEqualTo("sip:" + name + "@sipstream.local");
+        assertThat(phone.get("realm").asText()).isEqualTo("sipstream.local");
+        assertThat(phone.has("password")).isFalse();
+        assertThat(JSON.readTree(user.send("GET", "/portal/api/me", null).body()).get("sip").get("passwordSet").asBoolean()).isTrue();
+
+        // after a reset it is the new password's
+        String password = JSON.readTree(user.write("POST", "/portal/api/sip-password", null).body()).get("password").asText();
+        JsonNode again = JSON.readTree(user.write("POST", "/portal/api/webphone", null).body());
+        assertThat(again.get("ha1").asText()).isEqualTo(SipCredentials.fromPassword(name, "sipstream.local", password).ha1Md5());
+
+        // the portal's pages may open that WebSocket, and connect nowhere else
+        HttpResponse<String> page = user.send("GET", "/portal/", null);
+        assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("connect-src 'self' ws://127.0.0.1:" + wsPort + ";");
     }
 
     private void signUpLogInAndTake(Browser browser, String name, String areaCode, String number) throws Exception {
