@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.address.Address;
@@ -59,6 +60,10 @@ public final class PathRelay implements PassThrough {
     private final Set<String> looking = ConcurrentHashMap.newKeySet();
     private final Counter relayed;
     private final Counter refused;
+    /** Refusals are logged one a second at most: anyone can send them, and a flood must cost a counter, not the log. */
+    private final AtomicLong lastRefusalLogged = new AtomicLong(System.nanoTime() - REFUSALS_LOGGED_EVERY_NANOS);
+    private final AtomicLong refusedSinceLogged = new AtomicLong();
+    private static final long REFUSALS_LOGGED_EVERY_NANOS = 1_000_000_000L;
 
     /**
      * @param signature    null when this edge relays nothing (no {@code edge.peer.secret}): signed requests are refused
@@ -235,7 +240,14 @@ public final class PathRelay implements PassThrough {
 
     private void refuse(Request request, SipSource source, String reason) {
         refused.increment();
-        log.warn("relay refused {} from {}:{}: {}", request.getMethod(), source.ip(), source.port(), reason);
+        long since = refusedSinceLogged.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastRefusalLogged.get();
+        if (now - last >= REFUSALS_LOGGED_EVERY_NANOS && lastRefusalLogged.compareAndSet(last, now)) {
+            refusedSinceLogged.addAndGet(-since);
+            log.warn("relay refused {} from {}:{} ({} refused since the last one logged): {}", request.getMethod(), source.ip(),
+                    source.port(), since, reason);
+        }
         if (!Request.ACK.equals(request.getMethod())) answer(request, Response.FORBIDDEN, reason);
     }
 

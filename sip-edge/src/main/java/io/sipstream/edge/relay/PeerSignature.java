@@ -60,7 +60,7 @@ public final class PeerSignature {
                 }
             }
         } catch (IllegalArgumentException e) {
-            throw new Refused("malformed " + HEADER + ": " + e.getMessage());
+            throw new Refused("malformed " + HEADER); // not what it held: that is the sender's text, for no log
         }
         if (t == null || account == null || account.isEmpty() || given == null) throw new Refused("malformed " + HEADER);
         if (!MessageDigest.isEqual(given, mac(callId, target, account, t))) throw new Refused("bad signature");

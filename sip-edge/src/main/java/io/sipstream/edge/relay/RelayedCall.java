@@ -51,5 +51,11 @@ final class RelayedCall {
     /** The dialog ended (or never started): its Call-ID is let go after the linger. */
     void ended(long now) { endsAt = Math.min(endsAt, now + LINGER_MILLIS); }
 
-    boolean over(long now, long maxAgeMillis) { return endsAt <= now || now - startedAt > maxAgeMillis; }
+    /**
+     * Over: ended and lingered, and older than a signature stays fresh (a replay of its signed INVITE still finds it
+     * and is refused as not coming from an end), or older than any call may last.
+     */
+    boolean over(long now, long maxAgeMillis) {
+        return endsAt <= now && now - startedAt > PeerSignature.MAX_SKEW.toMillis() || now - startedAt > maxAgeMillis;
+    }
 }
