@@ -14,7 +14,6 @@ import io.sipstream.edge.sip.SipSource;
 import io.sipstream.edge.sip.StoreOutage;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -56,8 +55,11 @@ public final class PathRelay implements PassThrough {
     private final SipURI peerAddress;
     private final long maxAgeMillis;
     private final Map<String, RelayedCall> calls = new ConcurrentHashMap<>();
-    /** New INVITEs whose binding is being looked up: their retransmissions wait for the first. */
-    private final Set<String> looking = ConcurrentHashMap.newKeySet();
+    /**
+     * New INVITEs whose binding is being looked up, by Call-ID: their retransmissions wait for the first, and a CANCEL
+     * that overtakes the look-up is answered here and turns the INVITE's forward into its 487 (true: cancelled).
+     */
+    private final Map<String, Boolean> looking = new ConcurrentHashMap<>();
     private final Counter relayed;
     private final Counter refused;
     /** Refusals are logged one a second at most: anyone can send them, and a flood must cost a counter, not the log. */
@@ -98,6 +100,11 @@ public final class PathRelay implements PassThrough {
     public boolean onRequest(RequestEvent event, SipSource source) {
         Request request = event.getRequest();
         String callId = callIdOf(request);
+        // before the relayed calls: a look-up ends by adding its call and dropping its entry in one step (start)
+        if (callId != null && Request.CANCEL.equals(request.getMethod()) && looking.computeIfPresent(callId, (k, v) -> true) != null) {
+            answer(request, Response.OK, null); // the INVITE is answered 487 once its look-up is over
+            return true;
+        }
         RelayedCall call = callId == null ? null : calls.get(callId);
         if (call != null) {
             boolean fromPeer = call.isPeer(source.ip(), source.port());
@@ -123,7 +130,7 @@ public final class PathRelay implements PassThrough {
                 refuse(request, source, e.getMessage());
                 return true;
             }
-            if (!looking.add(callId)) return true; // a retransmission while its binding is looked up
+            if (looking.putIfAbsent(callId, false) != null) return true; // a retransmission while its binding is looked up
             try {
                 io.execute(() -> start(request, source, ok.accountId(), target));
             } catch (RejectedExecutionException e) {
@@ -150,8 +157,14 @@ public final class PathRelay implements PassThrough {
             RelayedCall call = new RelayedCall(callId, new HopImpl(peer.ip(), peer.port(), peer.transport()),
                     new HopImpl(held.sourceIp(), held.sourcePort(), held.transport() == null ? "udp" : held.transport()),
                     System.currentTimeMillis());
-            calls.put(callId, call);
-            forward(invite, call, true);
+            boolean[] cancelled = {false};
+            looking.computeIfPresent(callId, (k, wasCancelled) -> {
+                cancelled[0] = wasCancelled;
+                if (!wasCancelled) calls.put(callId, call);
+                return null;
+            });
+            if (cancelled[0]) answer(invite, Response.REQUEST_TERMINATED, null);
+            else forward(invite, call, true);
         } catch (RuntimeException e) {
             log.warn("relay of {} failed: {}", callId, e.toString());
             answer(invite, Response.SERVICE_UNAVAILABLE, StoreOutage.is(e) ? StoreOutage.REASON : "relay failed");

@@ -123,6 +123,40 @@ class PathRelayTest {
     }
 
     @Test
+    void shouldCarryTheCarriersCancelToTheRingingPhone() throws Exception {
+        registerBehindNatAtA("pcx");
+        phone.onInvite(TestUserAgent.IncomingCall::ring);
+        var call = carrier.call(edgeB.uri("+15550004002"), "+15559990000", null);
+        TestUserAgent.IncomingCall rung = phone.awaitIncoming(WAIT);
+        call.awaitStatus(180, WAIT);
+
+        call.cancel();
+        assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(487);
+        assertThat(phone.receivedWithin(Request.CANCEL, rung.callId(), WAIT)).as("B's CANCEL went through A, as its INVITE's transaction").isTrue();
+        assertThat(rung.cancelled()).isTrue();
+        Awaitility.await().atMost(WAIT).until(() -> edgeB.edge.callsInProgress() == 0);
+    }
+
+    @Test
+    void shouldReachAPhoneOverTheTcpConnectionItRegisteredOn() throws Exception {
+        try (TestUserAgent tcpPhone = TestUserAgent.startTcp("tcp-phone", "127.0.0.1")) {
+            edgeA.account("ptc", "pw-ptc", true);
+            assertThat(tcpPhone.register(edgeA.uri("ptc") + ";transport=tcp", "ptc", "pw-ptc", 300, null).getStatusCode()).isEqualTo(200);
+            routerB.policy(a -> a.getDirection() == Direction.INBOUND ? route(a, registered("ptc")).setAccountId("ptc").build() : null);
+
+            var call = carrier.call(edgeB.uri("+15550004003"), "+15559990000", null);
+            assertThat(call.awaitFinal(WAIT).getStatusCode()).isEqualTo(200);
+            TestUserAgent.IncomingCall rung = tcpPhone.awaitIncoming(WAIT);
+            assertThat(((ViaHeader) rung.invite().getHeader(ViaHeader.NAME)).getTransport()).isEqualToIgnoringCase("tcp");
+            assertThat(tcpPhone.receivedWithin(Request.ACK, null, WAIT)).isTrue();
+
+            rung.bye(); // over TCP to A, which sends it on to B over UDP: the two Record-Routes
+            assertThat(carrier.receivedWithin(Request.BYE, call.callId(), WAIT)).isTrue();
+            Awaitility.await().atMost(WAIT).until(() -> edgeB.edge.callsInProgress() == 0);
+        }
+    }
+
+    @Test
     void shouldRefuseARelayRequestThatIsNotSignedWithTheSecret() throws Exception {
         String contact = registerBehindNatAtA("pol");
         double refusedBefore = refused(edgeA);
