@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sipstream.edge.registrar.Binding;
 import io.sipstream.edge.registrar.Bindings;
+import io.sipstream.edge.sip.LogSampler;
 import io.sipstream.edge.sip.PassThrough;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.address.Address;
@@ -62,10 +62,8 @@ public final class PathRelay implements PassThrough {
     private final Map<String, Boolean> looking = new ConcurrentHashMap<>();
     private final Counter relayed;
     private final Counter refused;
-    /** Refusals are logged one a second at most: anyone can send them, and a flood must cost a counter, not the log. */
-    private final AtomicLong lastRefusalLogged = new AtomicLong(System.nanoTime() - REFUSALS_LOGGED_EVERY_NANOS);
-    private final AtomicLong refusedSinceLogged = new AtomicLong();
-    private static final long REFUSALS_LOGGED_EVERY_NANOS = 1_000_000_000L;
+    /** Refusals are logged one a second at most: anyone can send them. */
+    private final LogSampler refusalsLogged = new LogSampler();
 
     /**
      * @param signature    null when this edge relays nothing (no {@code edge.peer.secret}): signed requests are refused
@@ -253,11 +251,8 @@ public final class PathRelay implements PassThrough {
 
     private void refuse(Request request, SipSource source, String reason) {
         refused.increment();
-        long since = refusedSinceLogged.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastRefusalLogged.get();
-        if (now - last >= REFUSALS_LOGGED_EVERY_NANOS && lastRefusalLogged.compareAndSet(last, now)) {
-            refusedSinceLogged.addAndGet(-since);
+        long since = refusalsLogged.next();
+        if (since > 0) {
             log.warn("relay refused {} from {}:{} ({} refused since the last one logged): {}", request.getMethod(), source.ip(),
                     source.port(), since, reason);
         }
