@@ -77,7 +77,9 @@ class WebRtcPhoneTest {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
-            try (exchange; InputStream in = path.contains("..") ? null : WebRtcPhoneTest.class.getResourceAsStream("/webrtc" + path)) {
+            // JsSIP is the web module's, which the portal's dialpad serves
+            String resource = path.startsWith("/jssip/") ? "/web" + path : "/webrtc" + path;
+            try (exchange; InputStream in = path.contains("..") ? null : WebRtcPhoneTest.class.getResourceAsStream(resource)) {
                 if (in == null) {
                     exchange.sendResponseHeaders(404, -1);
                     return;
