@@ -81,6 +81,9 @@ public final class B2buaCall {
     private MediaAnchor media;
     /** The relay's SDP for the callee in place of the caller's (an anchored call's INVITEs carry it). */
     private byte[] anchoredOffer;
+    /** What each side's media speaks in an anchored call: the relay's SDP toward a side is made for it. */
+    private LegProfile callerProfile = LegProfile.RTP;
+    private LegProfile calleeProfile = LegProfile.RTP;
     private final String callId;
     private final CallAttempt attempt;
     /** The events of the call as billing sees it now: the caller's attempt, then a followed redirect's or a transfer's. */
@@ -238,7 +241,8 @@ public final class B2buaCall {
 
     /**
      * Whether this call's media goes through the relay: the strongest mode of its trunks (the inbound call's, the
-     * targets') asks for it, and for {@code auto} the caller is behind NAT ({@link Sdp#behindNat}). A late offer (an
+     * targets') asks for it, and for {@code auto} a leg needs it: the caller is behind NAT ({@link Sdp#behindNat}), or
+     * either side is a browser ({@link WebRtc}: rtpengine bridges its DTLS-SRTP and ICE to plain RTP). A late offer (an
      * INVITE without SDP) passes end to end. When anchored, the offer goes to rtpengine off the call's thread, and
      * the hunt starts with the relay's SDP; no instance answering fails an {@code anchor} call 503 and lets an
      * {@code auto} call's media pass end to end.
@@ -247,24 +251,53 @@ public final class B2buaCall {
         MediaMode mode = mediaMode(targets);
         if (mode == MediaMode.PASSTHROUGH) return false;
         byte[] offer = Bodies.sdpOf(caller.request());
-        if (offer == null || mode == MediaMode.AUTO && !Sdp.behindNat(offer, attempt.getSourceIp())) return false;
+        if (offer == null) return false;
+        LegProfile from = caller.webRtc(caller.request()) ? LegProfile.WEBRTC : LegProfile.RTP;
+        boolean needed = mode == MediaMode.ANCHOR || from == LegProfile.WEBRTC || Sdp.behindNat(offer, attempt.getSourceIp());
+        RouteTarget first = targets.isEmpty() ? null : targets.get(0);
+        // auto, and no leg needs the relay unless the callee is a browser, which only a REGISTERED target's contacts tell
+        if (!needed && !WebRtc.target(first) && (first == null || first.getKind() != TargetKind.REGISTERED)) return false;
         // a redirect's new verdict re-offers on the instance that holds the call already
         MediaAnchor anchor = media != null ? media : relay.anchor(callId);
         String source = attempt.getSourceIp();
         scheduler.offload(() -> {
+            LegProfile to = calleeProfile(first);
+            if (!needed && to == LegProfile.RTP) {
+                anchored(targets, mode, null, null, null, from, to);
+                return;
+            }
             byte[] relayed = null;
             String failure = null;
             try {
-                relayed = anchor.offer(offer, source, LegProfile.RTP);
+                relayed = anchor.offer(offer, source, to);
             } catch (NgException e) {
                 failure = e.getMessage();
             }
-            anchored(targets, mode, anchor, relayed, failure);
-        }, () -> anchored(targets, mode, anchor, null, "the edge's I/O is busy"));
+            anchored(targets, mode, anchor, relayed, failure, from, to);
+        }, () -> anchored(targets, mode, anchor, null, "the edge's I/O is busy", from, LegProfile.RTP));
         return true;
     }
 
-    private synchronized void anchored(List<RouteTarget> targets, MediaMode mode, MediaAnchor anchor, byte[] relayed, String failure) {
+    /**
+     * What the callee's side speaks, as the first target tells (the relay's offer is made once, before the hunt): a URI
+     * over WS or WSS, or a REGISTERED target whose contacts are all browsers, is WebRTC; a trunk is RTP. Reads the
+     * contacts (Redis): off the SIP threads. A hunt that moves on to a target of the other kind keeps this offer.
+     */
+    private LegProfile calleeProfile(RouteTarget first) {
+        if (WebRtc.target(first)) return LegProfile.WEBRTC;
+        if (first == null || first.getKind() != TargetKind.REGISTERED) return LegProfile.RTP;
+        String owner = first.getAccountId() != null ? first.getAccountId() : accountId;
+        try {
+            return WebRtc.contacts(dialling.bindings().current(owner, System.currentTimeMillis())) ? LegProfile.WEBRTC : LegProfile.RTP;
+        } catch (RuntimeException e) {
+            log.warn("call {}: the contacts of {} unknown, its media offered as plain RTP: {}", callId, owner, e.toString());
+            return LegProfile.RTP;
+        }
+    }
+
+    /** {@code anchor} null: the call's media needs no relay (auto, and no leg asks for it). */
+    private synchronized void anchored(List<RouteTarget> targets, MediaMode mode, MediaAnchor anchor, byte[] relayed, String failure,
+                                       LegProfile from, LegProfile to) {
         if (state != State.DIALLING) { // the caller left meanwhile: the relay lets the call go
             if (relayed != null) deleteMedia(anchor);
             return;
@@ -272,13 +305,15 @@ public final class B2buaCall {
         if (relayed != null) {
             media = anchor;
             anchoredOffer = relayed;
+            callerProfile = from;
+            calleeProfile = to;
             metrics.media().anchored();
-        } else if (mode == MediaMode.ANCHOR) {
+        } else if (anchor != null && mode == MediaMode.ANCHOR) {
             metrics.media().relayFailed();
             fail(Response.SERVICE_UNAVAILABLE, "no media relay answers: " + failure, HangupParty.SYSTEM,
                     responder.retryAfter(retryAfterSeconds));
             return;
-        } else {
+        } else if (anchor != null) {
             metrics.media().relayFailed();
             log.warn("call {}: media passes end to end, no relay answers: {}", callId, failure);
         }
@@ -309,7 +344,7 @@ public final class B2buaCall {
             byte[] relayed = null;
             String failure = null;
             try {
-                relayed = anchor.answer(sdp, LegProfile.RTP);
+                relayed = anchor.answer(sdp, callerProfile);
             } catch (NgException e) {
                 failure = e.getMessage();
             }
