@@ -631,8 +631,76 @@ public final class B2buaCall {
                 return;
             }
         }
-        to.relay(st, from);
+        byte[] offer = media != null && (method.equals(Request.INVITE) || method.equals(Request.UPDATE)) ? Bodies.sdpOf(request) : null;
+        if (offer != null) reofferMedia(from, to, st, offer);
+        else to.relay(st, from);
     }
+
+    /**
+     * A re-INVITE's or UPDATE's offer in an anchored call updates the same call on the relay (off the call's thread),
+     * and goes on with the relay's SDP; its answer goes through the relay too. The relay failing refuses the request
+     * 500 (the session stays as it was, RFC 3261 14.1); failing on the answer ends the call, as on the first answer.
+     */
+    private void reofferMedia(CallLeg from, CallLeg to, ServerTransaction st, byte[] offer) {
+        MediaAnchor anchor = media;
+        String offerer = sideOf(from);
+        LegProfile toward = profileOf(to);
+        LegProfile back = profileOf(from);
+        scheduler.offload(() -> {
+            byte[] relayed = null;
+            try {
+                relayed = anchor.offer(offerer, offer, null, toward);
+            } catch (NgException e) {
+                log.warn("call {}: the relay refused a re-offer: {}", callId, e.getMessage());
+            }
+            synchronized (this) {
+                reoffered(from, to, st, relayed, anchor, offerer, back);
+            }
+        }, () -> {
+            synchronized (this) {
+                reoffered(from, to, st, null, anchor, offerer, back);
+            }
+        });
+    }
+
+    private void reoffered(CallLeg from, CallLeg to, ServerTransaction st, byte[] relayed, MediaAnchor anchor, String offerer,
+                           LegProfile back) {
+        if (state != State.ANSWERED || peerOf(from) != to) {
+            responder.respond(st, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+            return;
+        }
+        if (relayed == null) {
+            responder.respond(st, Response.SERVER_INTERNAL_ERROR, responder.retryAfter(retryAfterSeconds));
+            return;
+        }
+        try {
+            to.relay(st, from, relayed, (sdp, then) -> scheduler.offload(() -> {
+                byte[] answer = null;
+                try {
+                    answer = anchor.answer(offerer, sdp, back);
+                } catch (NgException e) {
+                    log.warn("call {}: the relay refused a re-offer's answer: {}", callId, e.getMessage());
+                }
+                synchronized (this) {
+                    then.accept(answer);
+                    if (answer == null) terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a re-offer's answer");
+                }
+            }, () -> {
+                synchronized (this) {
+                    then.accept(null);
+                    terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a re-offer's answer: the edge's I/O is busy");
+                }
+            }));
+        } catch (Exception e) {
+            log.warn("call {}: a re-offer not relayed: {}", callId, e.toString());
+            responder.respond(st, Response.SERVER_INTERNAL_ERROR);
+        }
+    }
+
+    /** A bridged leg's tag on the relay: the caller's side or the callee's. */
+    private String sideOf(CallLeg leg) { return leg == callerSide ? MediaReport.CALLER : MediaReport.CALLEE; }
+
+    private LegProfile profileOf(CallLeg leg) { return leg == callerSide ? callerProfile : calleeProfile; }
 
     /**
      * A side's session timer ran out (RFC 4028): its peer stopped refreshing, or did not answer the edge's refresh.

@@ -117,17 +117,23 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
      * Sends the other side's in-dialog request (re-INVITE, UPDATE, INFO), which came on {@code from}, on this side,
      * body untouched; a re-INVITE or UPDATE carries this side's Session-Expires (it refreshes this side's session too).
      */
-    void relay(ServerTransaction origin, CallLeg from) throws Exception {
+    void relay(ServerTransaction origin, CallLeg from) throws Exception { relay(origin, from, null, null); }
+
+    /**
+     * As {@link #relay(ServerTransaction, CallLeg)}, for an anchored call's offer: {@code sdp} is the relay's in place of
+     * the offer, and {@code answer} turns the 2xx's answer into the relay's.
+     */
+    void relay(ServerTransaction origin, CallLeg from, byte[] sdp, RelayedRequest.MediaAnswer answer) throws Exception {
         Request in = origin.getRequest();
         Request out = dialog.createRequest(in.getMethod());
-        Bodies.copy(in, out);
+        Bodies.copy(in, out, sdp);
         if (in.getMethod().equals(Request.INVITE) || in.getMethod().equals(Request.UPDATE)) {
             out.setHeader(sip.contact(transport));
             SessionTimer timer = session;
             if (timer != null) timer.addTo(out, sip.headers());
         }
         ClientTransaction ct = sip.provider().getNewClientTransaction(out);
-        ct.setApplicationData(new RelayedRequest(sip, responder, origin, from, this));
+        ct.setApplicationData(new RelayedRequest(sip, responder, origin, from, this, answer));
         dialog.sendRequest(ct);
     }
 

@@ -141,6 +141,44 @@ class MediaAnchorSippTest {
         }
     }
 
+    @Test
+    void shouldUpdateTheSameRelayCallOnAReInviteAndKeepThePeersApart() throws Exception {
+        // Given a trunk that anchors media and answers a re-INVITE (echoing RTP), and a caller behind NAT that moves its
+        // media mid-call (its re-INVITE names 10.255.255.2; it checks that the 200 names the relay, not the trunk)
+        edge.account("moving", "pw-moving", true);
+        int port = TestUserAgent.freeUdpPort();
+        edge.publishTrunk(EdgeFixture.trunk("t-moving", port).setMedia("anchor").setOptionsInterval(0).build());
+        trunkPorts.put("moving", port);
+        Path trunkWork = Files.createTempDirectory("sipp-reinvite-trunk");
+        Process trunk = sipp(trunkWork, List.of("-sf", scenario(trunkWork, "uas_reinvite.xml").toString(), "-i", "127.0.0.1",
+                "-p", Integer.toString(port), "-mp", Integer.toString(TestUserAgent.freeUdpPort()), "-rtp_echo", "-trace_msg", "-m", "1"));
+        awaitUdpBound(port);
+        try {
+            Path callerWork = Files.createTempDirectory("sipp-reinvite-caller");
+            Process caller = caller("moving", callerWork, "uac_nat_rtp_reinvite.xml");
+
+            // Then the relay's call for it is updated: the caller's side now names the new address, and RTP goes on both ways
+            JsonNode media = await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).until(() -> liveMedia("moving"),
+                    m -> m != null && side(m, "caller").path("announced").asText().startsWith("10.255.255.2:"));
+            String callId = media.get("callId").asText();
+            assertThat(finish(caller, callerWork)).as("caller sipp exit code (0: the re-INVITE's 200 named the relay)").isZero();
+            assertThat(finish(trunk, trunkWork)).as("trunk sipp exit code").isZero();
+            // the trunk's re-INVITE named the relay, never the phone's new address
+            String atTrunk = messages(trunkWork);
+            assertThat(atTrunk).contains("CSeq: 2 INVITE").doesNotContain(PHONE_SDP_ADDRESS).doesNotContain("10.255.255.2");
+            CallEvent ended = events.await(callId, CallEventType.ENDED, WAIT);
+            assertThat(ended.getMedia().getVerdict()).isEqualTo("NAT");
+            assertThat(ended.getMedia().getStreams()).anySatisfy(s -> {
+                assertThat(s.getSide()).isEqualTo("caller");
+                assertThat(s.getAnnounced()).startsWith("10.255.255.2:");
+                assertThat(s.getPacketsReceived()).isPositive();
+                assertThat(s.getPacketsSent()).isPositive();
+            });
+        } finally {
+            trunk.destroy();
+        }
+    }
+
     /** A SIPp trunk (UAS) for the account's calls, with its media mode; {@code echo}: it sends back the RTP it gets. */
     private static Process startTrunk(String account, Path work, boolean echo, String media) throws Exception {
         edge.account(account, "pw-" + account, true);
@@ -156,14 +194,22 @@ class MediaAnchorSippTest {
     }
 
     /** A SIPp caller behind NAT (uac_nat_rtp.xml) as the account, holding the call 8 s. */
-    private static Process caller(String account, Path work) throws Exception {
-        Path scenario = work.resolve("uac_nat_rtp.xml");
-        try (var in = MediaAnchorSippTest.class.getResourceAsStream("/sipp/uac_nat_rtp.xml")) {
-            Files.copy(in, scenario);
-        }
-        return sipp(work, List.of("-sf", scenario.toString(), "-s", "+15557654321", "-au", account, "-ap", "pw-" + account,
+    private static Process caller(String account, Path work) throws Exception { return caller(account, work, "uac_nat_rtp.xml"); }
+
+    /** A SIPp caller as the account, playing {@code scenarioName} of the test's resources. */
+    private static Process caller(String account, Path work, String scenarioName) throws Exception {
+        return sipp(work, List.of("-sf", scenario(work, scenarioName).toString(), "-s", "+15557654321", "-au", account, "-ap", "pw-" + account,
                 "-i", "127.0.0.1", "-p", Integer.toString(TestUserAgent.freeUdpPort()),
                 "-mp", Integer.toString(TestUserAgent.freeUdpPort()), "-m", "1", "127.0.0.1:" + edge.sipPort));
+    }
+
+    /** A SIPp scenario of the test's resources (sipp/), copied into {@code work}. */
+    private static Path scenario(Path work, String name) throws Exception {
+        Path scenario = work.resolve(name);
+        try (var in = MediaAnchorSippTest.class.getResourceAsStream("/sipp/" + name)) {
+            Files.copy(in, scenario);
+        }
+        return scenario;
     }
 
     /** The media of the account's call in progress, from GET /v1/calls/{id}/media; null while there is none. */
