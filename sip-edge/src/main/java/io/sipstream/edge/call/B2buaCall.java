@@ -84,6 +84,12 @@ public final class B2buaCall {
     /** What each side's media speaks in an anchored call: the relay's SDP toward a side is made for it. */
     private LegProfile callerProfile = LegProfile.RTP;
     private LegProfile calleeProfile = LegProfile.RTP;
+    /** An anchored late offer (the caller's INVITE had no SDP) whose answer, in the caller's ACK, has not gone to the relay yet. */
+    private boolean lateOffer;
+    /** That late offer's call must be anchored ({@code anchor}): a relay failing on it fails the call. */
+    private boolean lateOfferRequired;
+    /** Marks an anchored late offer in {@link #anchored}: nothing was offered to the relay yet. */
+    private static final byte[] LATE_OFFER = new byte[0];
     private final String callId;
     private final CallAttempt attempt;
     /** The events of the call as billing sees it now: the caller's attempt, then a followed redirect's or a transfer's. */
@@ -243,7 +249,7 @@ public final class B2buaCall {
      * Whether this call's media goes through the relay: the strongest mode of its trunks (the inbound call's, the
      * targets') asks for it, and for {@code auto} a leg needs it: the caller is behind NAT ({@link Sdp#behindNat}), or
      * either side is a browser ({@link WebRtc}: rtpengine bridges its DTLS-SRTP and ICE to plain RTP). A late offer (an
-     * INVITE without SDP) passes end to end. When anchored, the offer goes to rtpengine off the call's thread, and
+     * INVITE without SDP) is anchored when the callee's 2xx brings the offer and the caller's ACK the answer. When anchored, the offer goes to rtpengine off the call's thread, and
      * the hunt starts with the relay's SDP; no instance answering fails an {@code anchor} call 503 and lets an
      * {@code auto} call's media pass end to end.
      */
@@ -251,9 +257,8 @@ public final class B2buaCall {
         MediaMode mode = mediaMode(targets);
         if (mode == MediaMode.PASSTHROUGH) return false;
         byte[] offer = Bodies.sdpOf(caller.request());
-        if (offer == null) return false;
         LegProfile from = caller.webRtc(caller.request()) ? LegProfile.WEBRTC : LegProfile.RTP;
-        boolean needed = mode == MediaMode.ANCHOR || from == LegProfile.WEBRTC || Sdp.behindNat(offer, attempt.getSourceIp());
+        boolean needed = mode == MediaMode.ANCHOR || from == LegProfile.WEBRTC || offer != null && Sdp.behindNat(offer, attempt.getSourceIp());
         RouteTarget first = targets.isEmpty() ? null : targets.get(0);
         // auto, and no leg needs the relay unless the callee is a browser, which only a REGISTERED target's contacts tell
         if (!needed && !WebRtc.target(first) && (first == null || first.getKind() != TargetKind.REGISTERED)) return false;
@@ -264,6 +269,10 @@ public final class B2buaCall {
             LegProfile to = calleeProfile(first);
             if (!needed && to == LegProfile.RTP) {
                 anchored(targets, mode, null, null, null, from, to);
+                return;
+            }
+            if (offer == null) { // a late offer: the callee's 2xx brings it ({@link #lateOffer})
+                anchored(targets, mode, anchor, LATE_OFFER, null, from, to);
                 return;
             }
             byte[] relayed = null;
@@ -299,10 +308,16 @@ public final class B2buaCall {
     private synchronized void anchored(List<RouteTarget> targets, MediaMode mode, MediaAnchor anchor, byte[] relayed, String failure,
                                        LegProfile from, LegProfile to) {
         if (state != State.DIALLING) { // the caller left meanwhile: the relay lets the call go
-            if (relayed != null) deleteMedia(anchor);
+            if (relayed != null && relayed != LATE_OFFER) deleteMedia(anchor);
             return;
         }
-        if (relayed != null) {
+        if (relayed == LATE_OFFER) {
+            media = anchor;
+            lateOffer = true;
+            lateOfferRequired = mode == MediaMode.ANCHOR;
+            callerProfile = from;
+            calleeProfile = to;
+        } else if (relayed != null) {
             media = anchor;
             anchoredOffer = relayed;
             callerProfile = from;
@@ -436,6 +451,10 @@ public final class B2buaCall {
                 leg.cancel();
                 return;
             }
+            if (lateOffer && Bodies.sdpOf(answer) != null) {
+                lateOffer(leg, answer);
+                return;
+            }
             if (media != null && Bodies.sdpOf(answer) != null) {
                 answerMedia(answer, (sdp, failure) -> {
                     if (state != State.DIALLING) {
@@ -462,6 +481,58 @@ public final class B2buaCall {
             if (state == State.DIALLING && !forwardOn(status, reason)) fail(status, reason, HangupParty.CALLEE);
         }
     };
+
+    /**
+     * A late offer's 2xx: its SDP is the callee's offer, which goes to the relay (the call's first, picking the instance)
+     * and reaches the caller as the relay's; the caller's ACK brings the answer ({@link #onAck}). The relay failing fails
+     * an {@code anchor} call 503, as on an offer, and lets an {@code auto} call's media pass end to end.
+     */
+    private void lateOffer(CalleeLeg leg, Response answer) {
+        MediaAnchor anchor = media;
+        byte[] sdp = Bodies.sdpOf(answer);
+        LegProfile to = callerProfile;
+        scheduler.offload(() -> {
+            byte[] relayed = null;
+            String failure = null;
+            try {
+                relayed = anchor.offer(MediaReport.CALLEE, sdp, null, to);
+            } catch (NgException e) {
+                failure = e.getMessage();
+            }
+            synchronized (this) {
+                lateOffered(leg, answer, relayed, failure);
+            }
+        }, () -> {
+            synchronized (this) {
+                lateOffered(leg, answer, null, "the edge's I/O is busy");
+            }
+        });
+    }
+
+    private void lateOffered(CalleeLeg leg, Response answer, byte[] relayed, String failure) {
+        if (state != State.DIALLING) {
+            leg.ack(null);
+            leg.cancel();
+            if (relayed != null) deleteMedia(media);
+            return;
+        }
+        if (relayed != null) {
+            metrics.media().anchored();
+            answered(leg, answer, relayed);
+            return;
+        }
+        metrics.media().relayFailed();
+        lateOffer = false;
+        media = null;
+        if (lateOfferRequired) {
+            leg.ack(null);
+            leg.cancel();
+            fail(Response.SERVICE_UNAVAILABLE, "the media relay failed on a late offer: " + failure, HangupParty.SYSTEM);
+        } else {
+            log.warn("call {}: media passes end to end, no relay answers: {}", callId, failure);
+            answered(leg, answer, null);
+        }
+    }
 
     /** {@code sdp}: the relay's in place of the callee's, for an anchored call. */
     private void answered(CalleeLeg leg, Response answer, byte[] sdp) {
@@ -574,11 +645,41 @@ public final class B2buaCall {
     // ---- in-dialog traffic
 
     synchronized void onAck(CallLeg from, Request ack) {
-        if (from == caller && calleeSide instanceof CalleeLeg leg && !leg.acked()) {
+        if (from == caller && calleeSide instanceof CalleeLeg leg && !leg.acked() && lateOffer && Bodies.sdpOf(ack) != null) {
+            lateAnswer(leg, ack);
+        } else if (from == caller && calleeSide instanceof CalleeLeg leg && !leg.acked()) {
             leg.ack(ack); // the answer to a late offer in the first INVITE
         } else if (state == State.ANSWERED && (from == callerSide || from == calleeSide)) {
             peerOf(from).settleAck(ack); // the answer to a late offer in a relayed re-INVITE
         }
+    }
+
+    /** The caller's answer to an anchored late offer goes to the relay, and the callee's ACK carries the relay's; a failure ends the call. */
+    private void lateAnswer(CalleeLeg leg, Request ack) {
+        lateOffer = false;
+        MediaAnchor anchor = media;
+        byte[] sdp = Bodies.sdpOf(ack);
+        LegProfile to = calleeProfile;
+        scheduler.offload(() -> {
+            byte[] relayed = null;
+            try {
+                relayed = anchor.answer(MediaReport.CALLEE, sdp, to);
+            } catch (NgException e) {
+                log.warn("call {}: the relay refused the answer to a late offer: {}", callId, e.getMessage());
+            }
+            synchronized (this) {
+                lateAnswered(leg, ack, relayed);
+            }
+        }, () -> {
+            synchronized (this) {
+                lateAnswered(leg, ack, null);
+            }
+        });
+    }
+
+    private void lateAnswered(CalleeLeg leg, Request ack, byte[] relayed) {
+        leg.ack(relayed == null ? null : ack, relayed);
+        if (relayed == null) terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on the answer to a late offer");
     }
 
     synchronized void onBye(CallLeg from) {
@@ -899,7 +1000,7 @@ public final class B2buaCall {
         if (transfer != null) transfer.abort(by);
         transfer = null;
         registry.remove(this);
-        MediaAnchor anchored = media;
+        MediaAnchor anchored = media != null && media.anchored() ? media : null; // a late offer's may never have reached the relay
         media = null;
         CallReport closing = report;
         if (anchored == null) closing.end(type, status, reason, ref, by, now, endedAt);

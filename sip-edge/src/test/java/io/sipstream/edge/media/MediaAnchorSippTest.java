@@ -179,6 +179,33 @@ class MediaAnchorSippTest {
         }
     }
 
+    @Test
+    void shouldAnchorALateOfferFromTheAnswerAndTheAck() throws Exception {
+        // Given a trunk that anchors media, answered by a SIPp that echoes RTP (its 200 carries the offer)
+        Path trunkWork = Files.createTempDirectory("sipp-late-offer-trunk");
+        Process trunk = startTrunk("late", trunkWork, true, "anchor");
+        try {
+            // When a caller behind NAT sends an INVITE without SDP, and answers in its ACK naming 10.255.255.1
+            Path callerWork = Files.createTempDirectory("sipp-late-offer-caller");
+            Process caller = caller("late", callerWork, "uac_late_offer_rtp.xml");
+
+            // Then the relay holds the call: the caller's side as its ACK named it, RTP both ways
+            JsonNode media = await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).until(() -> liveMedia("late"),
+                    m -> m != null && "NAT".equals(m.path("verdict").asText()));
+            assertThat(side(media, "caller").get("announced").asText()).startsWith(PHONE_SDP_ADDRESS + ":");
+            assertThat(side(media, "caller").get("packetsSent").asLong()).as("echoed audio relayed to the phone").isPositive();
+            assertThat(side(media, "callee").get("packetsReceived").asLong()).isPositive();
+            assertThat(finish(caller, callerWork)).as("caller sipp exit code (0: the call completed)").isZero();
+            // the trunk's INVITE had no SDP, and the ACK that answered its offer named the relay, never the phone
+            String atTrunk = messages(trunkWork);
+            assertThat(atTrunk).contains("ACK sip:").doesNotContain(PHONE_SDP_ADDRESS);
+            assertThat(atTrunk.substring(atTrunk.indexOf("ACK sip:"))).as("the ACK").contains("c=IN IP4 127.0.0.1");
+            assertThat(events.await(media.get("callId").asText(), CallEventType.ENDED, WAIT).getMedia().getVerdict()).isEqualTo("NAT");
+        } finally {
+            trunk.destroy();
+        }
+    }
+
     /** A SIPp trunk (UAS) for the account's calls, with its media mode; {@code echo}: it sends back the RTP it gets. */
     private static Process startTrunk(String account, Path work, boolean echo, String media) throws Exception {
         edge.account(account, "pw-" + account, true);
