@@ -150,8 +150,8 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
 
     /**
      * Whether this leg is a browser's (WebRTC): it runs over WS or WSS, or {@code fromPeer} (an offer or answer its peer
-     * sent) carries DTLS-SRTP. The hook for media anchoring (issue 17): such a leg is anchored in rtpengine with ICE,
-     * DTLS-SRTP and rtcp-mux on its side, plain RTP on the other. Nothing on the call path asks it.
+     * sent) carries DTLS-SRTP. Such a leg is anchored in rtpengine with ICE, DTLS-SRTP and rtcp-mux on its side, plain
+     * RTP on the other (B2buaCall's media). Asked only of a call whose media may be anchored.
      */
     public boolean webRtc(Message fromPeer) {
         return WebRtc.transport(transport) || fromPeer != null && Bodies.has(fromPeer) && WebRtc.sdp(fromPeer.getRawContent());

@@ -33,9 +33,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A browser as the phone: JsSIP in headless Chromium (fake microphone) registers with the edge over secure WebSocket
  * or WebSocket (RFC 7118), calls out through it to a SIPp trunk, and is called by a SIPp carrier over the connection
- * it registered on. Signalling only: the carrier's SDP is plain RTP, which the browser cannot take until the edge
- * anchors WebRTC legs in rtpengine (issue 17, CallLeg#webRtc() is the hook); the test page (webrtc/phone.html) dresses
- * it up so that Chromium accepts it, and no media flows. Skipped where Chromium or SIPp is missing; CI installs both.
+ * it registered on. Signalling only: this edge has no media relay, so the carrier's SDP is plain RTP, which the test
+ * page (webrtc/phone.html) dresses up so that Chromium accepts it, and no media flows (WebRtcMediaTest anchors the
+ * same calls in rtpengine, with audio). Fails, never skips, where Chromium or SIPp is missing; CI installs both.
  */
 @ExtendWith(LocalStackExtension.class)
 class WebRtcPhoneTest {
