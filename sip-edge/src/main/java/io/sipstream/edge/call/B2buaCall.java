@@ -88,6 +88,8 @@ public final class B2buaCall {
     private boolean lateOffer;
     /** That late offer's call must be anchored ({@code anchor}): a relay failing on it fails the call. */
     private boolean lateOfferRequired;
+    /** The side whose 2xx to a re-INVITE without SDP brought an offer the relay took: the other side's ACK brings the answer. */
+    private CallLeg lateReofferedBy;
     /** Marks an anchored late offer in {@link #anchored}: nothing was offered to the relay yet. */
     private static final byte[] LATE_OFFER = new byte[0];
     private final String callId;
@@ -650,7 +652,9 @@ public final class B2buaCall {
         } else if (from == caller && calleeSide instanceof CalleeLeg leg && !leg.acked()) {
             leg.ack(ack); // the answer to a late offer in the first INVITE
         } else if (state == State.ANSWERED && (from == callerSide || from == calleeSide)) {
-            peerOf(from).settleAck(ack); // the answer to a late offer in a relayed re-INVITE
+            CallLeg offerer = peerOf(from);
+            if (lateReofferedBy == offerer && media != null && Bodies.sdpOf(ack) != null) lateReanswer(offerer, ack);
+            else offerer.settleAck(ack); // the answer to a late offer in a relayed re-INVITE
         }
     }
 
@@ -663,7 +667,7 @@ public final class B2buaCall {
         scheduler.offload(() -> {
             byte[] relayed = null;
             try {
-                relayed = anchor.answer(MediaReport.CALLEE, sdp, to);
+                relayed = anchor.answer(MediaReport.CALLEE, sdp, to, attempt.getSourceIp());
             } catch (NgException e) {
                 log.warn("call {}: the relay refused the answer to a late offer: {}", callId, e.getMessage());
             }
@@ -732,9 +736,66 @@ public final class B2buaCall {
                 return;
             }
         }
-        byte[] offer = media != null && (method.equals(Request.INVITE) || method.equals(Request.UPDATE)) ? Bodies.sdpOf(request) : null;
+        boolean anchored = media != null && media.anchored() && (method.equals(Request.INVITE) || method.equals(Request.UPDATE));
+        byte[] offer = anchored ? Bodies.sdpOf(request) : null;
         if (offer != null) reofferMedia(from, to, st, offer);
+        else if (anchored && method.equals(Request.INVITE) && !Bodies.has(request)) to.relay(st, from, null, lateReoffer(from, to));
         else to.relay(st, from);
+    }
+
+    /**
+     * A re-INVITE without SDP in an anchored call: the 2xx of {@code to} brings its offer, which goes to the relay as that
+     * side's, and the origin's ACK brings the answer ({@link #onAck}).
+     */
+    private RelayedRequest.MediaAnswer lateReoffer(CallLeg from, CallLeg to) {
+        MediaAnchor anchor = media;
+        String offerer = sideOf(to);
+        LegProfile toward = profileOf(from);
+        String source = sourceOf(to);
+        return (sdp, then) -> scheduler.offload(() -> {
+            byte[] relayed = null;
+            try {
+                relayed = anchor.offer(offerer, sdp, source, toward);
+            } catch (NgException e) {
+                log.warn("call {}: the relay refused a late re-offer: {}", callId, e.getMessage());
+            }
+            synchronized (this) {
+                lateReofferedBy = relayed == null ? null : to;
+                then.accept(relayed);
+                if (relayed == null) terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a late re-offer");
+            }
+        }, () -> {
+            synchronized (this) {
+                then.accept(null);
+                terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a late re-offer: the edge's I/O is busy");
+            }
+        });
+    }
+
+    /** The answer to a late re-offer of {@code offerer}'s, in the ACK of the other side, goes to the relay and on in the ACK it is owed. */
+    private void lateReanswer(CallLeg offerer, Request ack) {
+        lateReofferedBy = null;
+        MediaAnchor anchor = media;
+        String tag = sideOf(offerer);
+        LegProfile toward = profileOf(offerer);
+        String source = sourceOf(peerOf(offerer));
+        byte[] sdp = Bodies.sdpOf(ack);
+        scheduler.offload(() -> {
+            byte[] relayed = null;
+            try {
+                relayed = anchor.answer(tag, sdp, toward, source);
+            } catch (NgException e) {
+                log.warn("call {}: the relay refused the answer to a late re-offer: {}", callId, e.getMessage());
+            }
+            synchronized (this) {
+                if (relayed != null) offerer.settleAck(ack, relayed);
+                else terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on the answer to a late re-offer");
+            }
+        }, () -> {
+            synchronized (this) {
+                terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on the answer to a late re-offer: the edge's I/O is busy");
+            }
+        });
     }
 
     /**
@@ -747,10 +808,11 @@ public final class B2buaCall {
         String offerer = sideOf(from);
         LegProfile toward = profileOf(to);
         LegProfile back = profileOf(from);
+        String source = sourceOf(from);
         scheduler.offload(() -> {
             byte[] relayed = null;
             try {
-                relayed = anchor.offer(offerer, offer, null, toward);
+                relayed = anchor.offer(offerer, offer, source, toward);
             } catch (NgException e) {
                 log.warn("call {}: the relay refused a re-offer: {}", callId, e.getMessage());
             }
@@ -778,7 +840,7 @@ public final class B2buaCall {
             to.relay(st, from, relayed, (sdp, then) -> scheduler.offload(() -> {
                 byte[] answer = null;
                 try {
-                    answer = anchor.answer(offerer, sdp, back);
+                    answer = anchor.answer(offerer, sdp, back, sourceOf(to));
                 } catch (NgException e) {
                     log.warn("call {}: the relay refused a re-offer's answer: {}", callId, e.getMessage());
                 }
@@ -802,6 +864,9 @@ public final class B2buaCall {
     private String sideOf(CallLeg leg) { return leg == callerSide ? MediaReport.CALLER : MediaReport.CALLEE; }
 
     private LegProfile profileOf(CallLeg leg) { return leg == callerSide ? callerProfile : calleeProfile; }
+
+    /** Where a leg's signalling comes from, for the relay to reach a phone behind NAT: the caller's; null for a dialled side. */
+    private String sourceOf(CallLeg leg) { return leg == caller ? attempt.getSourceIp() : null; }
 
     /**
      * A side's session timer ran out (RFC 4028): its peer stopped refreshing, or did not answer the edge's refresh.

@@ -192,13 +192,16 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
      * that is owed one: a retransmission of the ACK of an earlier INVITE (its 2xx came again under load) can reach
      * the edge between the relayed 2xx and the real answer, and carries no answer.
      */
-    void settleAck(Request ack) {
+    void settleAck(Request ack) { settleAck(ack, null); }
+
+    /** As {@link #settleAck(Request)}, with {@code sdp} (the relay's, in an anchored call) in place of the ACK's answer. */
+    void settleAck(Request ack, byte[] sdp) {
         OwedAck owed = owedAck;
         if (owed == null || !(ack.getHeader(CSeqHeader.NAME) instanceof CSeqHeader c) || c.getSeqNumber() != owed.answeredBy()) return;
         owedAck = null;
         try {
             Request out = dialog.createAck(owed.cseq());
-            Bodies.copy(ack, out);
+            Bodies.copy(ack, out, sdp);
             sentBody(out);
             dialog.sendAck(out);
         } catch (Exception e) {

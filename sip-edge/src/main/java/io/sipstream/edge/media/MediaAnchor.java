@@ -39,7 +39,7 @@ public final class MediaAnchor {
      */
     public byte[] offer(String offerer, byte[] sdp, String source, LegProfile to) throws NgException {
         Map<String, Object> args = args(offerer, sdp, to);
-        if (source != null) args.put("received from", List.of(source.indexOf(':') >= 0 ? "IP6" : "IP4", source));
+        if (source != null) args.put("received from", receivedFrom(source));
         RtpEngines.Instance chosen = instance;
         // a later offer names the other side too: rtpengine finds the call's two parties by their tags
         if (chosen != null || !offerer.equals(MediaReport.CALLER)) args.put("to-tag", otherThan(offerer));
@@ -59,15 +59,22 @@ public final class MediaAnchor {
     }
 
     /** The callee's SDP (a 183's or the 200's) as the caller must get it; {@code to}: what the caller's leg speaks. */
-    public byte[] answer(byte[] sdp, LegProfile to) throws NgException { return answer(MediaReport.CALLER, sdp, to); }
+    public byte[] answer(byte[] sdp, LegProfile to) throws NgException { return answer(MediaReport.CALLER, sdp, to, null); }
 
-    /** The answer to {@code offerer}'s last offer, from the other side, as {@code offerer}'s side must get it. */
-    public byte[] answer(String offerer, byte[] sdp, LegProfile to) throws NgException {
+    /**
+     * The answer to {@code offerer}'s last offer, from the other side, as {@code offerer}'s side must get it.
+     * {@code source}: where the answerer's signalling came from, for a phone that may be behind NAT (the relay then
+     * learns its media address from its RTP); null for a carrier, whose SDP names where its media is.
+     */
+    public byte[] answer(String offerer, byte[] sdp, LegProfile to, String source) throws NgException {
         Map<String, Object> args = args(offerer, sdp, to);
         args.put("to-tag", otherThan(offerer));
-        args.put("flags", List.of("trust address")); // a carrier's SDP names where its media is
+        if (source != null) args.put("received from", receivedFrom(source));
+        else args.put("flags", List.of("trust address"));
         return sdpOf(sticky().request("answer", args));
     }
+
+    private static List<String> receivedFrom(String source) { return List.of(source.indexOf(':') >= 0 ? "IP6" : "IP4", source); }
 
     private static String otherThan(String side) { return side.equals(MediaReport.CALLER) ? MediaReport.CALLEE : MediaReport.CALLER; }
 

@@ -143,8 +143,9 @@ class MediaAnchorSippTest {
 
     @Test
     void shouldUpdateTheSameRelayCallOnAReInviteAndKeepThePeersApart() throws Exception {
-        // Given a trunk that anchors media and answers a re-INVITE (echoing RTP), and a caller behind NAT that moves its
-        // media mid-call (its re-INVITE names 10.255.255.2; it checks that the 200 names the relay, not the trunk)
+        // Given a trunk that anchors media and answers re-INVITEs (echoing RTP), and a caller behind NAT that moves its
+        // media mid-call: a re-INVITE names 10.255.255.2, then a re-INVITE without SDP gets the trunk's offer and its
+        // ACK answers naming 10.255.255.3 (each side's scenario checks it sees the relay's SDP, never the other's)
         edge.account("moving", "pw-moving", true);
         int port = TestUserAgent.freeUdpPort();
         edge.publishTrunk(EdgeFixture.trunk("t-moving", port).setMedia("anchor").setOptionsInterval(0).build());
@@ -157,20 +158,25 @@ class MediaAnchorSippTest {
             Path callerWork = Files.createTempDirectory("sipp-reinvite-caller");
             Process caller = caller("moving", callerWork, "uac_nat_rtp_reinvite.xml");
 
-            // Then the relay's call for it is updated: the caller's side now names the new address, and RTP goes on both ways
-            JsonNode media = await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).until(() -> liveMedia("moving"),
+            // Then the relay's call for it is updated: the caller's side names the new address, then the one its ACK
+            // answered a late re-offer with, and RTP goes on both ways
+            JsonNode media = await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> liveMedia("moving"),
                     m -> m != null && side(m, "caller").path("announced").asText().startsWith("10.255.255.2:"));
             String callId = media.get("callId").asText();
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> liveMedia("moving"),
+                    m -> m != null && side(m, "caller").path("announced").asText().startsWith("10.255.255.3:"));
             assertThat(finish(caller, callerWork)).as("caller sipp exit code (0: the re-INVITE's 200 named the relay)").isZero();
-            assertThat(finish(trunk, trunkWork)).as("trunk sipp exit code").isZero();
-            // the trunk's re-INVITE named the relay, never the phone's new address
+            assertThat(finish(trunk, trunkWork)).as("trunk sipp exit code (0: the late re-offer's ACK named the relay)").isZero();
+            // the trunk's re-INVITEs and ACKs named the relay, never the phone's addresses
             String atTrunk = messages(trunkWork);
-            assertThat(atTrunk).contains("CSeq: 2 INVITE").doesNotContain(PHONE_SDP_ADDRESS).doesNotContain("10.255.255.2");
+            assertThat(atTrunk).contains("CSeq: 2 INVITE").contains("CSeq: 3 INVITE").doesNotContain("10.255.255.");
             CallEvent ended = events.await(callId, CallEventType.ENDED, WAIT);
-            assertThat(ended.getMedia().getVerdict()).isEqualTo("NAT");
+            // audio both ways (NAT or OK: rtpengine 10.5 names the new SDP address as the phone's source until it
+            // learns again from RTP after the last answer, which this caller may not send)
+            assertThat(ended.getMedia().getVerdict()).as(ended.getMedia().toString()).isIn("NAT", "OK");
             assertThat(ended.getMedia().getStreams()).anySatisfy(s -> {
                 assertThat(s.getSide()).isEqualTo("caller");
-                assertThat(s.getAnnounced()).startsWith("10.255.255.2:");
+                assertThat(s.getAnnounced()).startsWith("10.255.255.3:");
                 assertThat(s.getPacketsReceived()).isPositive();
                 assertThat(s.getPacketsSent()).isPositive();
             });
@@ -227,7 +233,7 @@ class MediaAnchorSippTest {
     private static Process caller(String account, Path work, String scenarioName) throws Exception {
         return sipp(work, List.of("-sf", scenario(work, scenarioName).toString(), "-s", "+15557654321", "-au", account, "-ap", "pw-" + account,
                 "-i", "127.0.0.1", "-p", Integer.toString(TestUserAgent.freeUdpPort()),
-                "-mp", Integer.toString(TestUserAgent.freeUdpPort()), "-m", "1", "127.0.0.1:" + edge.sipPort));
+                "-mp", Integer.toString(TestUserAgent.freeUdpPort()), "-m", "1", "-trace_msg", "127.0.0.1:" + edge.sipPort));
     }
 
     /** A SIPp scenario of the test's resources (sipp/), copied into {@code work}. */
