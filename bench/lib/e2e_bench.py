@@ -12,6 +12,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -667,7 +668,9 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
            "-trace_screen"]  # the final screen: messages, retransmissions and timeouts per scenario step
     log(f"{label}: {calls} calls at {rate}/s, hold {args.hold_ms} ms")
     jvm_fn = pid_groups.get("stack_jvm")  # the JVM alone, for its collections; not a CPU group of its own
-    pid_groups = {k: v for k, v in pid_groups.items() if k != "stack_jvm"}
+    kafka_fn = pid_groups.get("kafka_requests")  # the clients' request counters, from the stack's /metrics
+    pid_groups = {k: v for k, v in pid_groups.items() if k not in ("stack_jvm", "kafka_requests")}
+    kafka_before = kafka_fn() if kafka_fn else None
     cpu_before = {name: sum(proc_ticks(p) or 0 for p in fn()) for name, fn in pid_groups.items()}
     threads_before = threadcpu.snapshot(pid_groups["stack"]()) if "stack" in pid_groups else None
     jvm = jvm_fn() if jvm_fn else []
@@ -712,6 +715,8 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
             threads_before, threadcpu.snapshot(pid_groups["stack"]()), t1 - t0, ok)
     if gc is not None:
         result["gc"] = gc.stop(ok)
+    if kafka_before is not None and ok:
+        result["kafka_requests_per_call"] = kafka_per_call(kafka_before, kafka_fn(), ok)
     drops_after = udp_rcvbuf_errors()
     if drops_before is not None and drops_after is not None:
         result["udp_datagrams_dropped"] = drops_after - drops_before
@@ -719,6 +724,12 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
     log(f"{label}: exit {rc}, {ok} ok, {failed} failed, offered {result['offered_rate']}/s, "
         f"INVITE->200 p50 {a.get('p50')} p99 {a.get('p99')} ms, stack CPU {result.get('stack_cpu_ms_per_call')} ms a call, "
         f"{result.get('retransmissions')} retransmissions, {result.get('udp_datagrams_dropped')} datagrams dropped")
+    k = result.get("kafka_requests_per_call")
+    if k:
+        top = lambda label: ", ".join(f"{c} {v}" for c, v in [cv for cv in k.get(label, {}).items() if cv[0] != "total"][:3])
+        log(f"{label}: Kafka a call: {k.get('produce_requests', {}).get('total')} produce requests "
+            f"({top('produce_requests')}), {k.get('records_sent', {}).get('total')} records sent, "
+            f"{k.get('fetch_requests', {}).get('total')} fetch requests ({top('fetch_requests')})")
     return result
 
 
@@ -796,6 +807,40 @@ def scrape_metrics(port, key, patterns):
                         pass
     except (urllib.error.URLError, OSError):
         pass
+    return out
+
+
+# Kafka client counters (Micrometer's names on /metrics): what each client asks of the broker. The broker's CPU
+# goes mostly to handling requests, whatever they carry, so requests a call is the figure that moves it.
+KAFKA_COUNTERS = {"produce_requests": "kafka_producer_request_total", "records_sent": "kafka_producer_record_send_total",
+                  "fetch_requests": "kafka_consumer_fetch_manager_fetch_total"}
+
+
+def kafka_requests(port, key):
+    """Per counter, per client id (Streams' thread numbers folded): the counter's value now."""
+    out = {}
+    for series, value in scrape_metrics(port, key, tuple(KAFKA_COUNTERS.values())).items():
+        name = series.split("{")[0]
+        m = re.search(r'client_id="([^"]*)"', series)
+        if not m or "topic=" in series or "partition=" in series:
+            continue  # the per-topic series repeat the client's total
+        client = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "", m.group(1))
+        client = re.sub(r"\d+", "N", client)
+        for label, counter in KAFKA_COUNTERS.items():
+            if name == counter:
+                out.setdefault(label, {}).setdefault(client, 0.0)
+                out[label][client] += value
+    return out
+
+
+def kafka_per_call(before, after, calls):
+    """The counters' growth over a run, per completed call, by client and in total."""
+    out = {}
+    for label, clients in after.items():
+        per = {c: round((v - before.get(label, {}).get(c, 0.0)) / calls, 3) for c, v in clients.items()}
+        per = {c: v for c, v in sorted(per.items(), key=lambda kv: -kv[1]) if v > 0}
+        per["total"] = round(sum(per.values()), 3)
+        out[label] = per
     return out
 
 
@@ -1069,7 +1114,8 @@ def main():
         sampler.start()
         callers, took = provision(stack, args, trunk.port, workdir)
         report["provisioning_s"] = round(took, 1)
-        groups = {"stack": stack.pids, "stack_jvm": lambda: [p.pid for p in stack.jvms()][:1]}
+        groups = {"stack": stack.pids, "stack_jvm": lambda: [p.pid for p in stack.jvms()][:1],
+                  "kafka_requests": lambda: kafka_requests(stack.http_port, args.api_key)}
         gateway_runs = []
 
         # warm-up: the router must have read the accounts before calls count; retry until calls pass

@@ -223,6 +223,19 @@ final class BillingDriver implements AutoCloseable {
 
     KeyValueStore<String, BalanceState> balances() { return driver.getKeyValueStore(StoreNames.BALANCES); }
 
+    /** The account's balance where billing keeps it (a postpaid account's is not published at every call). */
+    BigDecimal balance(String accountId) {
+        BalanceState state = balances().get(accountId);
+        if (state == null) throw new AssertionError("billing keeps no balance for " + accountId);
+        return state.balance();
+    }
+
+    /** The account's calls billing charges live. */
+    int liveCalls(String accountId) {
+        BalanceState state = balances().get(accountId);
+        return state == null ? 0 : state.live.size();
+    }
+
     <V> KeyValueStore<String, V> store(String name) { return driver.getKeyValueStore(name); }
 
     /** Every record written to a store's changelog so far (a null value is a tombstone). */

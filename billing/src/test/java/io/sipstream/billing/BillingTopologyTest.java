@@ -11,6 +11,7 @@ import io.sipstream.avro.HangupParty;
 import io.sipstream.avro.RatedCdr;
 import io.sipstream.avro.Usage;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -226,7 +227,7 @@ class BillingTopologyTest {
         billing.call("post", "p1", "+15551234567").talk(600_000);
         billing.call("limited", "l1", "+15551234567").talk(120_000);
         assertThat(billing.block("post").getBlocked()).isFalse();
-        assertThat(billing.block("post").getBalance()).isEqualTo(money("-10.00"));
+        assertThat(billing.balance("post")).isEqualTo(money("-10.00"));
         assertThat(billing.block("limited").getBlocked()).isFalse();
 
         billing.call("limited", "l2", "+15551234567").talk(60_000);
@@ -235,6 +236,27 @@ class BillingTopologyTest {
 
         billing.credit("limited", "1.00", "USD", "pay-1");
         assertThat(billing.block("limited").getBlocked()).isFalse();
+    }
+
+    @Test
+    void shouldPublishAPostpaidAccountsDecisionOnlyWhenItsStandingChangesAndAPrepaidOnesAtEveryChargeOfItsBalance() {
+        billing.rate("default", "1", "1.00", 60, 60);
+        billing.account(BillingDriver.account("post"));
+        billing.account(BillingDriver.account("pre").setPrepaid(true));
+        billing.credit("pre", "10.00", "USD", "k1");
+        billing.newBlocks();
+
+        billing.call("post", "p1", "+15551234567").talk(60_000);
+        billing.call("post", "p2", "+15551234567").talk(60_000);
+        billing.call("pre", "c1", "+15551234567").talk(60_000);
+
+        List<BlockDecision> published = billing.newBlocks();
+        // the router caps a prepaid account's next call by its balance and burn: each answer and end is news
+        assertThat(published).filteredOn(d -> d.getAccountId().equals("pre")).hasSizeGreaterThanOrEqualTo(2)
+                .last().satisfies(d -> assertThat(d.getBalance()).isEqualTo(money("9.00")));
+        // a postpaid account's standing did not move: nobody reads its balance off billing.blocks
+        assertThat(published).filteredOn(d -> d.getAccountId().equals("post")).isEmpty();
+        assertThat(billing.balance("post")).isEqualTo(money("-2.00"));
     }
 
     @Test
@@ -309,9 +331,8 @@ class BillingTopologyTest {
 
         assertThat(billing.cdrs()).hasSize(1);
         assertThat(billing.cdr("dup").getCost()).isEqualTo(money("1.20"));
-        BlockDecision decision = billing.block("acme");
-        assertThat(decision.getBalance()).isEqualTo(money("-1.20"));
-        assertThat(decision.getLiveCalls()).isZero();
+        assertThat(billing.balance("acme")).isEqualTo(money("-1.20"));
+        assertThat(billing.liveCalls("acme")).isZero();
     }
 
     @Test
@@ -389,7 +410,7 @@ class BillingTopologyTest {
         assertThat(nyc.getCurrency()).isEqualTo("EUR");
         BlockDecision decision = billing.block("eu");
         assertThat(decision.getCurrency()).isEqualTo("EUR");
-        assertThat(decision.getBalance()).isEqualTo(money("4.60"));
+        assertThat(billing.balance("eu")).isEqualTo(money("4.60"));
         assertThat(billing.deadLetters()).extracting(d -> d.getReason())
                 .anySatisfy(r -> assertThat(r).contains("credit in USD refused").contains("EUR"))
                 .anySatisfy(r -> assertThat(r).contains("nyc").contains("is in USD but the account is billed in EUR"));
@@ -471,7 +492,7 @@ class BillingTopologyTest {
         billing.send(call.answered(1));
         billing.send(call.event(CallEventType.INTERIM, 1, 0).setDurationMillis(70_000).build());
         billing.send(call.event(CallEventType.INTERIM, 2, 0).setDurationMillis(130_000).build());
-        assertThat(billing.block("acme").getBalance()).isEqualTo(money("-1.80"));
+        assertThat(billing.balance("acme")).isEqualTo(money("-1.80"));
     }
 
     @Test

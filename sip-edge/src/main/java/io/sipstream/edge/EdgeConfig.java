@@ -66,6 +66,8 @@ public record EdgeConfig(
         Duration overloadQueueDelaySustain,
         int ioMaxTasks,
         MediaSettings media,
+        String peerSecret,
+        String peerAddress,
         RedisSettings redis,
         KafkaSettings kafka) {
 
@@ -139,6 +141,11 @@ public record EdgeConfig(
             throw new ConfigException("edge.auth.algorithms", "'" + String.join(",", algorithms) + "' must list SHA-256 and/or MD5");
         }
         SetupLimiter.Settings overload = overload(s);
+        String peerSecret = s.string("edge.peer.secret", null);
+        if (peerSecret != null && peerSecret.length() < 16) throw new ConfigException("edge.peer.secret", "must have at least 16 characters");
+        if (peerSecret == null && s.has("edge.peer.address")) {
+            throw new ConfigException("edge.peer.address", "needs edge.peer.secret: without it edges do not relay to each other");
+        }
         String secrets = s.string("secrets.key", null);
         if (secrets != null && secrets.length() < 16) throw new ConfigException("secrets.key", "must have at least 16 characters");
         return new EdgeConfig(
@@ -190,10 +197,39 @@ public record EdgeConfig(
                 // than this only holds memory; in normal running a handful wait, for a millisecond
                 s.integer("edge.io.max.tasks", 256, 1, 100_000),
                 MediaSettings.from(s),
+                peerSecret, peerSecret == null ? null : peerAddress(s, advertised, port, transports),
                 // a caller waits on every command: with the pool's wait (redis.pool.max.wait, half of this) a stalled
                 // Redis costs it a 503 within a second, not the 2 s the other services allow a command
                 RedisSettings.from(s, REDIS_TIMEOUT), KafkaSettings.from(s));
     }
+
+    /**
+     * {@code edge.peer.address}: where the other edges send this one the calls for the phones it holds, as a SIP URI;
+     * {@code host[:port]} (default: the advertised host and the SIP port), over UDP when the edge listens on it, else TCP.
+     */
+    private static String peerAddress(Settings s, String advertised, int sipPort, List<String> transports) {
+        String key = "edge.peer.address";
+        if (sipPort == 0 && !s.has(key)) throw new ConfigException(key, "is required with edge.peer.secret when sip.port is 0 (any free port)");
+        String value = s.string(key, advertised + ":" + sipPort).trim();
+        int colon = value.lastIndexOf(':');
+        boolean hasPort = colon > value.lastIndexOf(']');
+        String host = hasPort ? value.substring(0, colon) : value;
+        int peerPort = sipPort;
+        if (hasPort) {
+            try {
+                peerPort = Integer.parseInt(value.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, "'" + value + "' is not host[:port]");
+            }
+        }
+        if (host.isEmpty() || host.matches(".*[\\s;@<>/].*") || peerPort < 1 || peerPort > 65535) {
+            throw new ConfigException(key, "'" + value + "' is not host[:port] with a port of 1..65535");
+        }
+        return "sip:" + host + ":" + peerPort + (transports.contains("udp") ? "" : ";transport=tcp");
+    }
+
+    /** Edges relay calls to each other's phones (RFC 3327's Path, docs/architecture.md): only with a shared secret. */
+    public boolean relaysBetweenEdges() { return peerSecret != null; }
 
     /** The operator's CAs for TLS to carriers, read now so that a wrong file stops the edge at start with the reason. */
     private static String trustCaFile(Settings s, String keystore) {

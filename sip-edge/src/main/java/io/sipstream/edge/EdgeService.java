@@ -28,6 +28,10 @@ import io.sipstream.edge.media.MediaRelay;
 import io.sipstream.edge.overload.QueueDelayShedder;
 import io.sipstream.edge.overload.SetupLimiter;
 import io.sipstream.edge.registrar.Bindings;
+import io.sipstream.edge.registrar.HoldingEdge;
+import io.sipstream.edge.relay.PathRelay;
+import io.sipstream.edge.relay.PeerLink;
+import io.sipstream.edge.relay.PeerSignature;
 import io.sipstream.edge.registrar.Registrar;
 import io.sipstream.edge.registrar.RegistrarMetrics;
 import io.sipstream.edge.sip.CheckedMessageParserFactory;
@@ -54,6 +58,7 @@ import io.sipstream.platform.http.ApiException;
 import io.sipstream.platform.redis.RedisKeys;
 import io.sipstream.platform.secrets.SecretBox;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -80,6 +85,7 @@ public final class EdgeService implements AutoCloseable {
     private TrunkHealth health;
     private ScheduledThreadPoolExecutor timers;
     private EdgeBus bus;
+    private PathRelay pathRelay;
     private volatile boolean crashed;
 
     private EdgeService() {}
@@ -137,6 +143,10 @@ public final class EdgeService implements AutoCloseable {
         TrunkCredentialStore trunkCredentials = new TrunkCredentialStore(redis, keys,
                 config.secretsKey() == null ? null : new SecretBox(config.secretsKey()));
         Bindings bindings = new Bindings(redis, keys);
+        // edges relay to each other's phones only with a shared secret; without it each rings only its own (as before)
+        PeerSignature peerSignature = config.relaysBetweenEdges() ? new PeerSignature(config.peerSecret()) : null;
+        pathRelay = new PathRelay(sip, bindings, io, peerSignature, config.edgeId(), config.peerAddress(),
+                config.maxCallDuration().isZero() ? Duration.ofDays(1) : config.maxCallDuration().plusMinutes(5), ctx.metrics());
         health = new TrunkHealth(sip, config.targetTimeout(), config.trunkDownAfter(), ctx.metrics());
         closers.push(health); // before SIP closes: no probe goes out on a closed stack
         MediaRelay relay = config.media().relay();
@@ -147,7 +157,8 @@ public final class EdgeService implements AutoCloseable {
         CallStarter starter = new CallStarter(sip, responder, calls, bus.blocks(), scheduler, metrics,
                 new RouterClient(bus.attempts(), calls, metrics, scheduler, config.verdictTimeout()),
                 new CallReports(bus.events(), edgeId, config.progressEvents(), metrics.trunks()),
-                new Dialling(sip, responder, trunks, trunkCredentials, bindings, scheduler, config.targetTimeout(), health),
+                new Dialling(sip, responder, trunks, trunkCredentials, bindings, scheduler, config.targetTimeout(), health,
+                        new PeerLink(config.edgeId(), peerSignature)),
                 config.retryAfterSeconds(), config.interimInterval(), config.maxCallDuration(), config.sessionTimers(),
                 relay);
 
@@ -172,7 +183,9 @@ public final class EdgeService implements AutoCloseable {
                 .on(Request.CANCEL, new CancelHandler(sip, responder, calls, metrics))
                 .on(Request.REGISTER, new Registrar(sip, authenticator, bindings, io,
                         config.registrarMinExpires(), config.registrarMaxExpires(), config.registrarMaxContacts(),
-                        config.retryAfterSeconds(), new RegistrarMetrics(ctx.metrics())));
+                        config.retryAfterSeconds(), new RegistrarMetrics(ctx.metrics()),
+                        peerSignature == null ? null : new HoldingEdge(config.edgeId(), config.peerAddress())))
+                .passThrough(pathRelay);
         sip.start(listener);
         closers.push(this::endAllCalls);
         new LostCallHangup(sip).hangUp(bus.lostCallDialogs()); // the carriers' legs a crash left running
@@ -188,6 +201,7 @@ public final class EdgeService implements AutoCloseable {
             long now = System.currentTimeMillis();
             nonces.purge(now);
             guard.purge();
+            pathRelay.purge(now);
         }, 30, 30, TimeUnit.SECONDS);
         long beat = config.journalHeartbeat().toMillis();
         timers.scheduleAtFixedRate(() -> bus.heartbeat(System.currentTimeMillis()), beat, beat, TimeUnit.MILLISECONDS);
@@ -277,6 +291,9 @@ public final class EdgeService implements AutoCloseable {
 
     /** Calls whose requests go to a NAT-ed phone's observed address (for tests and diagnostics: none outlives its dialog). */
     public int natPinnedCalls() { return sip == null ? 0 : sip.pinnedCalls(); }
+
+    /** Dialogs this edge relays between another edge and a phone held here (for tests and diagnostics). */
+    public int relayedDialogs() { return pathRelay == null ? 0 : pathRelay.dialogs(); }
 
     public int callsInProgress() { return calls == null ? 0 : calls.size(); }
 

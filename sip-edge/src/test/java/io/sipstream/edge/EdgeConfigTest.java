@@ -63,6 +63,25 @@ class EdgeConfigTest {
     }
 
     @Test
+    void shouldRelayBetweenEdgesOnlyWithASecretAndReachThisOneAtItsPeerAddress() {
+        EdgeConfig alone = EdgeConfig.from(settings(Map.of()));
+        assertThat(alone.relaysBetweenEdges()).isFalse();
+        assertThat(alone.peerAddress()).isNull();
+        EdgeConfig relaying = EdgeConfig.from(settings(Map.of("edge.peer.secret", "0123456789abcdef", "sip.advertised.host", "203.0.113.5")));
+        assertThat(relaying.relaysBetweenEdges()).isTrue();
+        assertThat(relaying.peerAddress()).as("the advertised host and SIP port by default").isEqualTo("sip:203.0.113.5:5060");
+        assertThat(EdgeConfig.from(settings(Map.of("edge.peer.secret", "0123456789abcdef", "edge.peer.address", "10.0.0.7:5070",
+                "sip.transports", "tcp"))).peerAddress()).isEqualTo("sip:10.0.0.7:5070;transport=tcp");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.peer.secret", "short")))).hasMessageContaining("edge.peer.secret");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.peer.address", "10.0.0.7:5070"))))
+                .hasMessageContaining("edge.peer.address").hasMessageContaining("edge.peer.secret");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.peer.secret", "0123456789abcdef", "edge.peer.address", "10.0.0.7:99999"))))
+                .hasMessageContaining("edge.peer.address");
+        assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.peer.secret", "0123456789abcdef", "edge.peer.address", "a@b;c:5060"))))
+                .hasMessageContaining("edge.peer.address");
+    }
+
+    @Test
     void shouldNameTheKeyOfABadValue() {
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("edge.id", "8")))).isInstanceOf(ConfigException.class).hasMessageContaining("edge.id");
         assertThatThrownBy(() -> EdgeConfig.from(settings(Map.of("sip.host", "0.0.0.0")))).hasMessageContaining("sip.advertised.host");

@@ -78,10 +78,18 @@ public final class BlockPolicy {
         return Optional.of(decision);
     }
 
-    /** What a decision says, without when: an unchanged fingerprint is not published again. */
+    /**
+     * What a decision says that its readers act on, without when: an unchanged fingerprint is not published again.
+     * A prepaid account's balance and burn bound its next call (the router caps calls by them), so each change of
+     * them is news. A postpaid account's are not: the router and the edge read only its standing (blocked or not,
+     * why, its allowance), which moves when the credit limit or the allowance is reached, not at every call. Its
+     * balance is read where it is kept (billing's {@code GET /v1/accounts/{id}/usage}); publishing it at every
+     * answer and end cost two records a call on billing.blocks and in every reader.
+     */
     public static String fingerprint(BlockDecision d) {
-        return d.getBlocked() + "|" + d.getReason() + "|" + d.getPrepaid() + "|" + d.getBalance().toPlainString() + "|"
-                + d.getCurrency() + "|" + d.getLiveCalls() + "|" + d.getLivePerMinute().toPlainString() + "|" + d.getMinutesLeft();
+        String standing = d.getBlocked() + "|" + d.getReason() + "|" + d.getPrepaid() + "|" + d.getCurrency() + "|" + d.getMinutesLeft();
+        return !d.getPrepaid() ? standing
+                : standing + "|" + d.getBalance().toPlainString() + "|" + d.getLiveCalls() + "|" + d.getLivePerMinute().toPlainString();
     }
 
     private BlockPolicy() {}

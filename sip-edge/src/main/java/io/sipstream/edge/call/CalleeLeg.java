@@ -5,6 +5,7 @@ import io.sipstream.avro.DiversionHeader;
 import io.sipstream.avro.RouteTarget;
 import io.sipstream.avro.Trunk;
 import io.sipstream.edge.registrar.Binding;
+import io.sipstream.edge.relay.PeerLink;
 import io.sipstream.edge.sip.ClientHandler;
 import io.sipstream.edge.sip.StoreOutage;
 import io.sipstream.edge.trunk.ClientDigest;
@@ -47,6 +48,8 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private final RouteTarget target;
     private final Trunk trunk;
     private final Binding binding;
+    /** The account of {@link #binding} (null for a trunk or a URI): what a relay through another edge is signed for. */
+    private final String phonesOf;
     private final URI requestUri;
     private final String fromUser;
     private Request invite;
@@ -68,20 +71,22 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     private boolean outcomeCounted;
 
     CalleeLeg(B2buaCall call, Dialling dialling, Hunt hunt, RouteTarget target, Trunk trunk, URI requestUri, String fromUser,
-              Binding binding) {
-        super(call, dialling.sip(), dialling.responder(), transportOf(trunk, requestUri));
+              Binding binding, String phonesOf) {
+        super(call, dialling.sip(), dialling.responder(), transportOf(trunk, requestUri, binding, dialling));
         this.dialling = dialling;
         this.hunt = hunt;
         this.target = target;
         this.trunk = trunk;
         this.binding = binding;
+        this.phonesOf = phonesOf;
         this.requestUri = requestUri;
         this.fromUser = fromUser;
         this.trunkMeters = trunk == null ? null : call.metrics().trunks().outbound(trunk.getTrunkId());
     }
 
-    private static String transportOf(Trunk trunk, URI uri) {
+    private static String transportOf(Trunk trunk, URI uri, Binding binding, Dialling dialling) {
         if (trunk != null) return trunk.getTransport().name().toLowerCase(Locale.ROOT);
+        if (binding != null && !dialling.peers().holdsHere(binding)) return PeerLink.transportTo(binding); // to the edge holding it
         if (uri instanceof SipURI sip && sip.getTransportParam() != null) return sip.getTransportParam().toLowerCase(Locale.ROOT);
         return "udp";
     }
@@ -127,6 +132,7 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         invite.addHeader(responder.allow());
         RouteHeader route = routeToTrunk();
         if (route != null) invite.addHeader(route);
+        if (heldElsewhere()) dialling.peers().routeThroughHolder(invite, binding, phonesOf, sip);
         SessionTimer.Settings timers = call.sessionTimers();
         if (timers.enabled()) {
             askedInterval = timers.expires();
@@ -179,9 +185,12 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
         tx.sendRequest();
     }
 
-    /** A registered phone whose REGISTER came from another address or port than its Contact names. */
+    /** A registered phone whose flow is at another edge: the INVITE goes through that edge ({@link PeerLink}). */
+    private boolean heldElsewhere() { return binding != null && !dialling.peers().holdsHere(binding); }
+
+    /** A registered phone here whose REGISTER came from another address or port than its Contact names. */
     private boolean behindNat() {
-        if (binding == null || binding.sourceIp() == null || binding.sourceIp().isEmpty() || binding.sourcePort() <= 0) return false;
+        if (binding == null || heldElsewhere() || binding.sourceIp() == null || binding.sourceIp().isEmpty() || binding.sourcePort() <= 0) return false;
         if (!(requestUri instanceof SipURI uri)) return false;
         int port = uri.getPort() > 0 ? uri.getPort() : 5060;
         return !uri.getHost().equals(binding.sourceIp()) || port != binding.sourcePort();

@@ -156,7 +156,7 @@ final class Hunt {
                             return;
                         }
                         synchronized (call) {
-                            onContacts(target, contacts);
+                            onContacts(target, phonesOf, contacts);
                         }
                     }, () -> noContacts(target, Response.SERVICE_UNAVAILABLE, StoreOutage.REASON)); // under the call's lock still
                     return true;
@@ -170,12 +170,17 @@ final class Hunt {
         return false;
     }
 
-    private void onContacts(RouteTarget target, List<Binding> contacts) {
+    private void onContacts(RouteTarget target, String phonesOf, List<Binding> contacts) {
         if (over || currentTarget != target) return;
         int rung = 0;
         for (Binding b : contacts) {
+            if (!dialling.peers().reaches(b)) {
+                log.debug("call {}: contact {} is held by edge {}, and edges do not relay (no edge.peer.secret)", call.callId(),
+                        b.contact(), b.edgeId());
+                continue;
+            }
             try {
-                ring(target, null, dialling.sip().addresses().createURI(b.contact()), b);
+                ring(target, null, dialling.sip().addresses().createURI(b.contact()), b, phonesOf);
                 rung++;
             } catch (Exception e) {
                 log.warn("call {}: contact {} cannot be dialled: {}", call.callId(), b.contact(), e.toString());
@@ -192,11 +197,12 @@ final class Hunt {
         dialNext();
     }
 
-    private void ring(RouteTarget target, Trunk trunk, URI uri) throws Exception { ring(target, trunk, uri, null); }
+    private void ring(RouteTarget target, Trunk trunk, URI uri) throws Exception { ring(target, trunk, uri, null, null); }
 
-    private void ring(RouteTarget target, Trunk trunk, URI uri, Binding binding) throws Exception {
+    /** @param phonesOf the account whose binding this is (null for a trunk or a URI) */
+    private void ring(RouteTarget target, Trunk trunk, URI uri, Binding binding, String phonesOf) throws Exception {
         if (!(uri instanceof SipURI)) throw new IllegalArgumentException("not a SIP URI: " + uri);
-        CalleeLeg leg = new CalleeLeg(call, dialling, this, target, trunk, uri, callerId.apply(target), binding);
+        CalleeLeg leg = new CalleeLeg(call, dialling, this, target, trunk, uri, callerId.apply(target), binding, phonesOf);
         ringing.add(leg);
         leg.send(offer);
     }

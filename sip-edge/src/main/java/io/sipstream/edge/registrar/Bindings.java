@@ -1,6 +1,8 @@
 package io.sipstream.edge.registrar;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.sipstream.platform.http.Json;
 import io.sipstream.platform.redis.RedisKeys;
 import java.util.ArrayList;
@@ -16,6 +18,9 @@ import redis.clients.jedis.UnifiedJedis;
  * Blocking: call off SIP threads.
  */
 public final class Bindings {
+    /** Lenient: a field a later version adds must not make this one drop the binding as unreadable. */
+    private static final ObjectReader READER = Json.MAPPER.readerFor(Binding.class)
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final UnifiedJedis redis;
     private final RedisKeys keys;
 
@@ -61,7 +66,7 @@ public final class Bindings {
 
     private static Binding parse(String json) {
         try {
-            return Json.MAPPER.readValue(json, Binding.class);
+            return READER.readValue(json);
         } catch (Exception e) {
             return null;
         }

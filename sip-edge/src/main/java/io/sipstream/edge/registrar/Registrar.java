@@ -50,10 +50,14 @@ public final class Registrar implements RequestHandler {
     private final int maxContacts;
     private final int retryAfterSeconds;
     private final RegistrarMetrics metrics;
+    private final HoldingEdge here;
 
-    /** @param retryAfterSeconds the Retry-After of a 503 when Redis is down (edge.retry.after) */
+    /**
+     * @param retryAfterSeconds the Retry-After of a 503 when Redis is down (edge.retry.after)
+     * @param here this edge, written into each binding when edges relay to each other; null when they do not
+     */
     public Registrar(SipEndpoint sip, SipAuthenticator authenticator, Bindings bindings, Executor io, int minExpires, int maxExpires,
-                     int maxContacts, int retryAfterSeconds, RegistrarMetrics metrics) {
+                     int maxContacts, int retryAfterSeconds, RegistrarMetrics metrics, HoldingEdge here) {
         this.sip = sip;
         this.responder = new SipResponder(sip);
         this.authenticator = authenticator;
@@ -64,6 +68,7 @@ public final class Registrar implements RequestHandler {
         this.maxContacts = maxContacts;
         this.retryAfterSeconds = retryAfterSeconds;
         this.metrics = metrics;
+        this.here = here;
     }
 
     @Override
@@ -163,7 +168,8 @@ public final class Registrar implements RequestHandler {
                 int granted = Math.min(expires, maxExpires);
                 bound = true;
                 bindings.put(who.accountId(), new Binding(contact, now + granted * 1000L, callId, cseq, source.ip(),
-                        source.port(), source.transport(), ua == null ? null : String.join(" ", asStrings(ua))));
+                        source.port(), source.transport(), ua == null ? null : String.join(" ", asStrings(ua)),
+                        here == null ? null : here.edgeId(), here == null ? null : here.address()));
             }
         }
         // counted before the answer: whoever reads the meter after the 200 sees it (a test did not)

@@ -38,11 +38,18 @@ public final class EdgeSipListener implements SipListenerExt {
     private final SipResponder responder;
     private final BiPredicate<SipSource, Request> admit;
     private final Map<String, RequestHandler> handlers = new ConcurrentHashMap<>();
+    private volatile PassThrough passThrough;
 
     public EdgeSipListener(SipEndpoint sip, BiPredicate<SipSource, Request> admit) {
         this.sip = sip;
         this.responder = new SipResponder(sip);
         this.admit = admit;
+    }
+
+    /** Offers it every admitted request, and every response no transaction or dialog of the edge claims. */
+    public EdgeSipListener passThrough(PassThrough relay) {
+        this.passThrough = relay;
+        return this;
     }
 
     /** Handles a method's out-of-dialog requests. */
@@ -70,6 +77,8 @@ public final class EdgeSipListener implements SipListenerExt {
         if (!admit.test(source, request)) return; // flood or banned source: dropped without an answer
         Dialog dialog = event.getDialog();
         Object owner = dialog == null ? null : dialog.getApplicationData();
+        PassThrough relay = passThrough;
+        if (!(owner instanceof DialogHandler) && relay != null && relay.onRequest(event, source)) return;
         if (owner instanceof DialogHandler h) CallMdc.put(h.callId());
         if (method.equals(Request.ACK)) {
             if (owner instanceof DialogHandler h) h.onDialogRequest(event, null);
@@ -166,6 +175,8 @@ public final class EdgeSipListener implements SipListenerExt {
             } else if (event.getDialog() != null && event.getDialog().getApplicationData() instanceof DialogHandler h) {
                 CallMdc.put(h.callId());
                 h.onStrayResponse(event);
+            } else if (ct == null && passThrough != null) {
+                passThrough.onResponse(event);
             }
         } catch (Throwable t) {
             log.error("response {} failed", event.getResponse().getStatusCode(), t);

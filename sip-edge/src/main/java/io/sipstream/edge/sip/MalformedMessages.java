@@ -1,7 +1,6 @@
 package io.sipstream.edge.sip;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,21 +13,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class MalformedMessages {
     private static final Logger log = LoggerFactory.getLogger(MalformedMessages.class);
-    private static final long SAMPLE_EVERY_NANOS = 1_000_000_000L;
     private static final int SHOWN_BYTES = 120;
 
     private final LongAdder count = new LongAdder();
-    private final AtomicLong lastLoggedNanos = new AtomicLong(System.nanoTime() - SAMPLE_EVERY_NANOS);
-    private final AtomicLong sinceLogged = new AtomicLong();
+    private final LogSampler logged = new LogSampler();
 
     /** One malformed message; {@code from} is the sender's address when known (null over TCP and TLS). */
     public void record(String from, String reason, byte[] message) {
         count.increment();
-        long since = sinceLogged.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastLoggedNanos.get();
-        if (now - last < SAMPLE_EVERY_NANOS || !lastLoggedNanos.compareAndSet(last, now)) return;
-        sinceLogged.addAndGet(-since);
+        long since = logged.next();
+        if (since == 0) return;
         log.warn("malformed SIP message {}dropped or answered 400 ({} since the last one logged): {}; it began {}",
                 from == null ? "" : "from " + from + " ", since, reason == null ? "" : printable(reason.getBytes(StandardCharsets.ISO_8859_1)),
                 printable(message));

@@ -103,6 +103,22 @@ public final class SipEndpoint implements AutoCloseable {
 
     private javax.sip.address.Router router() { return ((gov.nist.javax.sip.SipStackImpl) stack).getRouter(); }
 
+    /**
+     * Sends a request or response to this hop as it is, without a transaction (RFC 3261 16.11: a stateless proxy's forward): its
+     * Via is the caller's to set. Over TCP, TLS or WS it takes the connection the stack has to that address, if any.
+     */
+    public void sendStateless(javax.sip.message.Message message, javax.sip.address.Hop hop) throws javax.sip.SipException {
+        ListeningPoint lp = provider.getListeningPoint(hop.getTransport());
+        if (lp == null) throw new javax.sip.SipException("the edge does not listen on " + hop.getTransport());
+        try {
+            var channel = ((gov.nist.javax.sip.SipStackImpl) stack).createRawMessageChannel(lp.getIPAddress(), lp.getPort(), hop);
+            if (channel == null) throw new javax.sip.SipException("no channel to " + hop);
+            channel.sendMessage((gov.nist.javax.sip.message.SIPMessage) message, hop);
+        } catch (java.io.IOException e) {
+            throw new javax.sip.SipException("cannot send to " + hop + ": " + e.getMessage(), e);
+        }
+    }
+
     public SipProvider provider() { return provider; }
     public MessageFactory messages() { return messages; }
     public HeaderFactory headers() { return headers; }

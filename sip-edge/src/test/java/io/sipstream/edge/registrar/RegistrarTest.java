@@ -88,4 +88,31 @@ class RegistrarTest {
         assertThat(phone.register(edge.uri("reg3"), "reg3", "nope", 300, null).getStatusCode()).isEqualTo(403);
         assertThat(bound("reg3")).isEmpty();
     }
+
+    @Test
+    void shouldKeepTheBindingFormatOfOlderEdgesWhileEdgesDoNotRelayAndReadBindingsOfOtherVersions() throws Exception {
+        edge.account("reg-fmt", "pw", true);
+        String contact = "sip:reg-fmt@127.0.0.1:" + phone.port();
+        assertThat(phone.register(edge.uri("reg-fmt"), "reg-fmt", "pw", 120, contact).getStatusCode()).isEqualTo(200);
+        String stored = edge.redis.hget(edge.keys.location("reg-fmt"), contact);
+        assertThat(stored).as("an edge without edge.peer.secret writes what older edges read").doesNotContain("edgeId", "edgeAddress");
+
+        long later = System.currentTimeMillis() + 60_000;
+        String old = "sip:old@127.0.0.1:5999";
+        edge.redis.hset(edge.keys.location("reg-fmt"), old, "{\"contact\":\"" + old + "\",\"expiresAt\":" + later
+                + ",\"callId\":\"c1\",\"cseq\":1,\"sourceIp\":\"127.0.0.1\",\"sourcePort\":5999,\"transport\":\"udp\",\"userAgent\":null}");
+        String newer = "sip:newer@127.0.0.1:5998";
+        edge.redis.hset(edge.keys.location("reg-fmt"), newer, "{\"contact\":\"" + newer + "\",\"expiresAt\":" + later
+                + ",\"callId\":\"c2\",\"cseq\":1,\"sourceIp\":\"127.0.0.1\",\"sourcePort\":5998,\"transport\":\"udp\","
+                + "\"edgeId\":3,\"edgeAddress\":\"sip:10.0.0.3:5060\",\"aFieldOfALaterVersion\":true}");
+
+        List<Binding> read = new Bindings(edge.redis, edge.keys).current("reg-fmt", System.currentTimeMillis());
+        assertThat(read).extracting(Binding::contact).containsExactlyInAnyOrder(contact, old, newer);
+        assertThat(read).filteredOn(b -> b.contact().equals(old)).singleElement()
+                .satisfies(b -> assertThat(b.heldBy(1)).as("a binding naming no edge is every edge's").isTrue());
+        assertThat(read).filteredOn(b -> b.contact().equals(newer)).singleElement().satisfies(b -> {
+            assertThat(b.heldBy(1)).isFalse();
+            assertThat(b.edgeAddress()).isEqualTo("sip:10.0.0.3:5060");
+        });
+    }
 }
