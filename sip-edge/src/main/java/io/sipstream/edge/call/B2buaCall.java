@@ -493,25 +493,10 @@ public final class B2buaCall {
         MediaAnchor anchor = media;
         byte[] sdp = Bodies.sdpOf(answer);
         LegProfile to = callerProfile;
-        scheduler.offload(() -> {
-            byte[] relayed = null;
-            String failure = null;
-            try {
-                relayed = anchor.offer(MediaReport.CALLEE, sdp, null, to);
-            } catch (NgException e) {
-                failure = e.getMessage();
-            }
-            synchronized (this) {
-                lateOffered(leg, answer, relayed, failure);
-            }
-        }, () -> {
-            synchronized (this) {
-                lateOffered(leg, answer, null, "the edge's I/O is busy");
-            }
-        });
+        viaRelay("a late offer", () -> anchor.offer(MediaReport.CALLEE, sdp, null, to), relayed -> lateOffered(leg, answer, relayed));
     }
 
-    private void lateOffered(CalleeLeg leg, Response answer, byte[] relayed, String failure) {
+    private void lateOffered(CalleeLeg leg, Response answer, byte[] relayed) {
         if (state != State.DIALLING) {
             leg.ack(null);
             leg.cancel();
@@ -529,9 +514,9 @@ public final class B2buaCall {
         if (lateOfferRequired) {
             leg.ack(null);
             leg.cancel();
-            fail(Response.SERVICE_UNAVAILABLE, "the media relay failed on a late offer: " + failure, HangupParty.SYSTEM);
+            fail(Response.SERVICE_UNAVAILABLE, "the media relay failed on a late offer", HangupParty.SYSTEM);
         } else {
-            log.warn("call {}: media passes end to end, no relay answers: {}", callId, failure);
+            log.warn("call {}: media passes end to end, the relay failed on a late offer", callId);
             answered(leg, answer, null);
         }
     }
@@ -664,21 +649,9 @@ public final class B2buaCall {
         MediaAnchor anchor = media;
         byte[] sdp = Bodies.sdpOf(ack);
         LegProfile to = calleeProfile;
-        scheduler.offload(() -> {
-            byte[] relayed = null;
-            try {
-                relayed = anchor.answer(MediaReport.CALLEE, sdp, to, attempt.getSourceIp());
-            } catch (NgException e) {
-                log.warn("call {}: the relay refused the answer to a late offer: {}", callId, e.getMessage());
-            }
-            synchronized (this) {
-                lateAnswered(leg, ack, relayed);
-            }
-        }, () -> {
-            synchronized (this) {
-                lateAnswered(leg, ack, null);
-            }
-        });
+        String source = attempt.getSourceIp();
+        viaRelay("the answer to a late offer", () -> anchor.answer(MediaReport.CALLEE, sdp, to, source),
+                relayed -> lateAnswered(leg, ack, relayed));
     }
 
     private void lateAnswered(CalleeLeg leg, Request ack, byte[] relayed) {
@@ -752,23 +725,10 @@ public final class B2buaCall {
         String offerer = sideOf(to);
         LegProfile toward = profileOf(from);
         String source = sourceOf(to);
-        return (sdp, then) -> scheduler.offload(() -> {
-            byte[] relayed = null;
-            try {
-                relayed = anchor.offer(offerer, sdp, source, toward);
-            } catch (NgException e) {
-                log.warn("call {}: the relay refused a late re-offer: {}", callId, e.getMessage());
-            }
-            synchronized (this) {
-                lateReofferedBy = relayed == null ? null : to;
-                then.accept(relayed);
-                if (relayed == null) terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a late re-offer");
-            }
-        }, () -> {
-            synchronized (this) {
-                then.accept(null);
-                terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a late re-offer: the edge's I/O is busy");
-            }
+        return (sdp, then) -> viaRelay("a late re-offer", () -> anchor.offer(offerer, sdp, source, toward), relayed -> {
+            lateReofferedBy = relayed == null ? null : to;
+            then.accept(relayed);
+            if (relayed == null) terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a late re-offer");
         });
     }
 
@@ -780,21 +740,9 @@ public final class B2buaCall {
         LegProfile toward = profileOf(offerer);
         String source = sourceOf(peerOf(offerer));
         byte[] sdp = Bodies.sdpOf(ack);
-        scheduler.offload(() -> {
-            byte[] relayed = null;
-            try {
-                relayed = anchor.answer(tag, sdp, toward, source);
-            } catch (NgException e) {
-                log.warn("call {}: the relay refused the answer to a late re-offer: {}", callId, e.getMessage());
-            }
-            synchronized (this) {
-                if (relayed != null) offerer.settleAck(ack, relayed);
-                else terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on the answer to a late re-offer");
-            }
-        }, () -> {
-            synchronized (this) {
-                terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on the answer to a late re-offer: the edge's I/O is busy");
-            }
+        viaRelay("the answer to a late re-offer", () -> anchor.answer(tag, sdp, toward, source), relayed -> {
+            if (relayed != null) offerer.settleAck(ack, relayed);
+            else terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on the answer to a late re-offer");
         });
     }
 
@@ -809,21 +757,8 @@ public final class B2buaCall {
         LegProfile toward = profileOf(to);
         LegProfile back = profileOf(from);
         String source = sourceOf(from);
-        scheduler.offload(() -> {
-            byte[] relayed = null;
-            try {
-                relayed = anchor.offer(offerer, offer, source, toward);
-            } catch (NgException e) {
-                log.warn("call {}: the relay refused a re-offer: {}", callId, e.getMessage());
-            }
-            synchronized (this) {
-                reoffered(from, to, st, relayed, anchor, offerer, back);
-            }
-        }, () -> {
-            synchronized (this) {
-                reoffered(from, to, st, null, anchor, offerer, back);
-            }
-        });
+        viaRelay("a re-offer", () -> anchor.offer(offerer, offer, source, toward),
+                relayed -> reoffered(from, to, st, relayed, anchor, offerer, back));
     }
 
     private void reoffered(CallLeg from, CallLeg to, ServerTransaction st, byte[] relayed, MediaAnchor anchor, String offerer,
@@ -837,23 +772,12 @@ public final class B2buaCall {
             return;
         }
         try {
-            to.relay(st, from, relayed, (sdp, then) -> scheduler.offload(() -> {
-                byte[] answer = null;
-                try {
-                    answer = anchor.answer(offerer, sdp, back, sourceOf(to));
-                } catch (NgException e) {
-                    log.warn("call {}: the relay refused a re-offer's answer: {}", callId, e.getMessage());
-                }
-                synchronized (this) {
-                    then.accept(answer);
-                    if (answer == null) terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a re-offer's answer");
-                }
-            }, () -> {
-                synchronized (this) {
-                    then.accept(null);
-                    terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a re-offer's answer: the edge's I/O is busy");
-                }
-            }));
+            String source = sourceOf(to);
+            to.relay(st, from, relayed, (sdp, then) -> viaRelay("a re-offer's answer", () -> anchor.answer(offerer, sdp, back, source),
+                    answer -> {
+                        then.accept(answer);
+                        if (answer == null) terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a re-offer's answer");
+                    }));
         } catch (Exception e) {
             log.warn("call {}: a re-offer not relayed: {}", callId, e.toString());
             responder.respond(st, Response.SERVER_INTERNAL_ERROR);
@@ -867,6 +791,34 @@ public final class B2buaCall {
 
     /** Where a leg's signalling comes from, for the relay to reach a phone behind NAT: the caller's; null for a dialled side. */
     private String sourceOf(CallLeg leg) { return leg == caller ? attempt.getSourceIp() : null; }
+
+    /** An ng request that returns the relay's SDP. */
+    private interface RelayRequest {
+        byte[] send() throws NgException;
+    }
+
+    /**
+     * Sends {@code request} off the call's thread, then {@code then} under the call's lock with the relay's SDP, or null
+     * when rtpengine refused or did not answer, or the edge's I/O is busy (logged, naming {@code what}).
+     */
+    private void viaRelay(String what, RelayRequest request, java.util.function.Consumer<byte[]> then) {
+        scheduler.offload(() -> {
+            byte[] relayed = null;
+            try {
+                relayed = request.send();
+            } catch (NgException e) {
+                log.warn("call {}: the relay failed on {}: {}", callId, what, e.getMessage());
+            }
+            synchronized (this) {
+                then.accept(relayed);
+            }
+        }, () -> {
+            synchronized (this) {
+                log.warn("call {}: {} not sent to the relay, the edge's I/O is busy", callId, what);
+                then.accept(null);
+            }
+        });
+    }
 
     /**
      * A side's session timer ran out (RFC 4028): its peer stopped refreshing, or did not answer the edge's refresh.

@@ -1,15 +1,24 @@
 package io.sipstream.edge.webrtc;
 
 import com.sun.net.httpserver.HttpServer;
+import io.sipstream.edge.support.EdgeFixture;
+import io.sipstream.edge.support.Sipp;
+import io.sipstream.edge.support.TestKeystore;
+import io.sipstream.edge.support.TestUserAgent;
+import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.browser.HeadlessChromium;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.Assertions;
 
 /**
  * The test phone (webrtc/phone.html: JsSIP) in a headless Chromium with a fake microphone, as the WebRTC tests drive it,
@@ -22,6 +31,24 @@ final class BrowserPhone implements AutoCloseable {
     private final HeadlessChromium browser;
 
     private BrowserPhone(HeadlessChromium browser) { this.browser = browser; }
+
+    /**
+     * An edge (id 7) for browsers: SIP over WS on {@code wsPort} and WSS on {@code wssPort}, with a self-signed certificate
+     * of its own, and {@code more} settings. Fails (never skips) where Chromium or SIPp is missing.
+     */
+    static EdgeFixture startEdge(LocalStack stack, int wsPort, int wssPort, Map<String, String> more) throws Exception {
+        Assertions.assertTrue(HeadlessChromium.installed(), HeadlessChromium.INSTALL);
+        Assertions.assertTrue(Sipp.find().isPresent(), Sipp.INSTALL);
+        Path keystore = TestKeystore.create(Files.createTempDirectory("webrtc-tls"));
+        // JsSIP (3.13.8) answers only an MD5 challenge, and reads only the last of a 401's challenges: the edge's default
+        // order (SHA-256, then MD5) suits it; MD5 first (for SIPp, for phones that read the first) would not
+        Map<String, String> settings = new HashMap<>(Map.of("edge.id", "7",
+                "edge.tls.keystore", keystore.toString(), "edge.tls.keystore.password", TestKeystore.PASSWORD,
+                "sip.tls.port", Integer.toString(TestUserAgent.freeUdpPort()),
+                "sip.ws.port", Integer.toString(wsPort), "sip.wss.port", Integer.toString(wssPort)));
+        settings.putAll(more);
+        return EdgeFixture.start(stack, settings);
+    }
 
     /** The test page and JsSIP, from the test's resources (http on 127.0.0.1 is a secure context: the microphone is allowed). */
     static HttpServer servePages() throws Exception {

@@ -17,12 +17,10 @@ import io.sipstream.edge.support.EdgeFixture;
 import io.sipstream.edge.support.EventTap;
 import io.sipstream.edge.support.FakeRouter;
 import io.sipstream.edge.support.Sipp;
-import io.sipstream.edge.support.TestKeystore;
 import io.sipstream.edge.support.TestUserAgent;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
 import io.sipstream.localstack.RtpEngineServer;
-import io.sipstream.localstack.browser.HeadlessChromium;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -38,7 +36,6 @@ import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,17 +68,11 @@ class WebRtcMediaTest {
 
     @BeforeAll
     static void edge(LocalStack stack) throws Exception {
-        Assertions.assertTrue(HeadlessChromium.installed(), HeadlessChromium.INSTALL);
-        Assertions.assertTrue(Sipp.find().isPresent(), Sipp.INSTALL);
         rtpengineDir = Files.createTempDirectory("rtpengine-webrtc");
         rtpengine = RtpEngineServer.start(rtpengineDir);
-        Path keystore = TestKeystore.create(Files.createTempDirectory("webrtc-media-tls"));
         wsPort = TestUserAgent.freeUdpPort();
         wssPort = TestUserAgent.freeUdpPort();
-        edge = EdgeFixture.start(stack, Map.of("edge.id", "7", "edge.media.rtpengine", rtpengine.ngAddress(),
-                "edge.tls.keystore", keystore.toString(), "edge.tls.keystore.password", TestKeystore.PASSWORD,
-                "sip.tls.port", Integer.toString(TestUserAgent.freeUdpPort()), "sip.ws.port", Integer.toString(wsPort),
-                "sip.wss.port", Integer.toString(wssPort)));
+        edge = BrowserPhone.startEdge(stack, wsPort, wssPort, Map.of("edge.media.rtpengine", rtpengine.ngAddress()));
         router = new FakeRouter(edge.kafka, 7);
         events = new EventTap(edge.kafka);
         pages = BrowserPhone.servePages();

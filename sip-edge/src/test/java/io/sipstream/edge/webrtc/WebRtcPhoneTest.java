@@ -12,11 +12,9 @@ import io.sipstream.edge.support.EdgeFixture;
 import io.sipstream.edge.support.EventTap;
 import io.sipstream.edge.support.FakeRouter;
 import io.sipstream.edge.support.Sipp;
-import io.sipstream.edge.support.TestKeystore;
 import io.sipstream.edge.support.TestUserAgent;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
-import io.sipstream.localstack.browser.HeadlessChromium;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,17 +49,9 @@ class WebRtcPhoneTest {
 
     @BeforeAll
     static void edge(LocalStack stack) throws Exception {
-        Assertions.assertTrue(HeadlessChromium.installed(), HeadlessChromium.INSTALL);
-        Assertions.assertTrue(Sipp.find().isPresent(), Sipp.INSTALL);
-        Path keystore = TestKeystore.create(Files.createTempDirectory("webrtc-tls"));
         wsPort = TestUserAgent.freeUdpPort();
         wssPort = TestUserAgent.freeUdpPort();
-        // JsSIP (3.13.8) answers only an MD5 challenge, and reads only the last of a 401's challenges: the edge's default
-        // order (SHA-256, then MD5) suits it; MD5 first (for SIPp, for phones that read the first) would not
-        edge = EdgeFixture.start(stack, Map.of("edge.id", "7",
-                "edge.tls.keystore", keystore.toString(), "edge.tls.keystore.password", TestKeystore.PASSWORD,
-                "sip.tls.port", Integer.toString(TestUserAgent.freeUdpPort()),
-                "sip.ws.port", Integer.toString(wsPort), "sip.wss.port", Integer.toString(wssPort)));
+        edge = BrowserPhone.startEdge(stack, wsPort, wssPort, Map.of());
         router = new FakeRouter(edge.kafka, 7);
         events = new EventTap(edge.kafka);
         pages = BrowserPhone.servePages();
