@@ -251,9 +251,9 @@ public final class B2buaCall {
      * Whether this call's media goes through the relay: the strongest mode of its trunks (the inbound call's, the
      * targets') asks for it, and for {@code auto} a leg needs it: the caller is behind NAT ({@link Sdp#behindNat}), or
      * either side is a browser ({@link WebRtc}: rtpengine bridges its DTLS-SRTP and ICE to plain RTP). A late offer (an
-     * INVITE without SDP) is anchored when the callee's 2xx brings the offer and the caller's ACK the answer. When anchored, the offer goes to rtpengine off the call's thread, and
-     * the hunt starts with the relay's SDP; no instance answering fails an {@code anchor} call 503 and lets an
-     * {@code auto} call's media pass end to end.
+     * INVITE without SDP) is anchored when the callee's 2xx brings the offer and the caller's ACK the answer. When
+     * anchored, the offer goes to rtpengine off the call's thread, and the hunt starts with the relay's SDP; no instance
+     * answering fails an {@code anchor} call 503 and lets an {@code auto} call's media pass end to end.
      */
     private boolean anchorMedia(List<RouteTarget> targets) {
         MediaMode mode = mediaMode(targets);
@@ -493,14 +493,14 @@ public final class B2buaCall {
         MediaAnchor anchor = media;
         byte[] sdp = Bodies.sdpOf(answer);
         LegProfile to = callerProfile;
-        viaRelay("a late offer", () -> anchor.offer(MediaReport.CALLEE, sdp, null, to), relayed -> lateOffered(leg, answer, relayed));
+        viaRelay("a late offer", () -> anchor.offer(MediaReport.CALLEE, sdp, null, to), relayed -> lateOffered(leg, answer, relayed, anchor));
     }
 
-    private void lateOffered(CalleeLeg leg, Response answer, byte[] relayed) {
-        if (state != State.DIALLING) {
+    private void lateOffered(CalleeLeg leg, Response answer, byte[] relayed, MediaAnchor anchor) {
+        if (state != State.DIALLING) { // the caller left meanwhile (the call's end found nothing on the relay yet)
             leg.ack(null);
             leg.cancel();
-            if (relayed != null) deleteMedia(media);
+            if (relayed != null) deleteMedia(anchor);
             return;
         }
         if (relayed != null) {
