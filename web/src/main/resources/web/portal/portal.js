@@ -1,6 +1,7 @@
-// The self-service portal: sign up, log in, take a number, SIP settings, call history and balance.
+// The self-service portal: sign up, log in, take a number, SIP settings, call history and balance, the dialpad.
 import { api, enc, login, logout, resume, useSession, whenLoggedOut } from './api.js';
 import { h, table, field, form } from './ui.js';
+import { dialpadView, focusCall, leftDialpad, stop as stopPhone, whenCallComesIn } from './dialpad.js';
 
 useSession('/portal/api/session');
 const view = document.getElementById('view');
@@ -13,6 +14,7 @@ function show(title, ...children) {
 }
 
 function signUpAndLogIn() {
+  stopPhone();
   nav.hidden = true;
   loggedIn = false;
   const signUp = form('Sign up', [
@@ -85,11 +87,15 @@ async function calls() {
     h('td', {}, c.billableSeconds), h('td', {}, `${c.cost ?? ''} ${c.currency ?? ''}`)))));
 }
 
-function dialpad() {
-  show('Dialpad', h('p', { class: 'placeholder' },
-    'Calling from the browser needs the SIP over WebSocket transport and media anchoring, which are not here yet. '
-    + 'Use a softphone with the SIP settings on "My phone" meanwhile.'));
+async function dialpad() {
+  show('Dialpad', await dialpadView());
+  focusCall();
 }
+
+// a call rings wherever the user is in the portal: the dialpad shows it
+whenCallComesIn(() => {
+  if (location.hash === '#dialpad') focusCall(); else location.hash = 'dialpad';
+});
 
 const ROUTES = { home, number, calls, dialpad };
 
@@ -98,6 +104,7 @@ async function render() {
   document.querySelectorAll('nav a').forEach(a => {
     if (a.getAttribute('href') === '#' + name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   });
+  if (name !== 'dialpad') leftDialpad();
   try {
     await (ROUTES[name] || home)();
     view.dataset.view = name;

@@ -46,6 +46,13 @@ final class Browser implements AutoCloseable {
         new WebDriverWait(driver, Duration.ofSeconds(30)).until(ExpectedConditions.textToBePresentInElementLocated(by, text));
     }
 
+    /** Types {@code text} into the field {@code name} of the form labelled {@code form}, in place of what it held. */
+    void fill(String form, String name, String text) {
+        WebElement input = visible(By.cssSelector("form[aria-label='" + form + "'] [name='" + name + "']"));
+        input.clear();
+        input.sendKeys(text);
+    }
+
     /** Saves a screenshot of the page as target/screenshots/{prefix}-{name}.png. */
     Path screenshot(String name) throws IOException {
         Path file = screenshots.resolve(prefix + "-" + name + ".png");

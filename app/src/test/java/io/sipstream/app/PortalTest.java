@@ -9,10 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
 import io.sipstream.platform.config.Settings;
-import java.net.CookieManager;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,36 +64,9 @@ class PortalTest {
         if (all != null) all.close();
     }
 
-    /** A client with its own cookie jar, as one browser. */
-    private final class User {
-        final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
-        String csrf;
-
-        HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-            if (headers.length > 0) b.headers(headers);
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        HttpResponse<String> write(String method, String path, String body) throws Exception {
-            return send(method, path, body, "X-CSRF-Token", csrf);
-        }
-
-        HttpResponse<String> signUp(String username, String password, String code) throws Exception {
-            return send("POST", "/portal/api/signup", JSON.writeValueAsString(Map.of("username", username, "password", password, "signupCode", code)));
-        }
-
-        HttpResponse<String> logIn(String username, String password) throws Exception {
-            HttpResponse<String> r = send("POST", "/portal/api/session", JSON.writeValueAsString(Map.of("username", username, "password", password)));
-            if (r.statusCode() == 201) csrf = JSON.readTree(r.body()).get("csrfToken").asText();
-            return r;
-        }
-    }
-
     @Test
     void shouldSignUpOnceWhateverTheRetriesAndOnlyWithTheCode() throws Exception {
-        User user = new User();
+        PortalUser user = new PortalUser(base);
         String name = "ann-" + run;
         assertThat(user.signUp(name, "a good long password", "wrong-code").statusCode()).isEqualTo(403);
         assertThat(user.signUp(name, "short", CODE).statusCode()).isEqualTo(422);
@@ -117,7 +86,7 @@ class PortalTest {
 
     @Test
     void shouldLockAUserOutAfterThreeWrongPasswordsEvenForTheRightOne() throws Exception {
-        User user = new User();
+        PortalUser user = new PortalUser(base);
         String name = "bob-" + run;
         assertThat(user.signUp(name, "bob's long password", CODE).statusCode()).isEqualTo(201);
         assertThat(user.logIn(name, "wrong password 1").statusCode()).isEqualTo(401);
@@ -131,7 +100,7 @@ class PortalTest {
 
     @Test
     void shouldKeepTheUsersSessionToItsOwnAccountAndRefuseWritesWithoutCsrf() throws Exception {
-        User user = new User();
+        PortalUser user = new PortalUser(base);
         String name = "cat-" + run;
         assertThat(user.signUp(name, "cat's long password", CODE).statusCode()).isEqualTo(201);
         assertThat(user.send("GET", "/portal/api/me", null).statusCode()).isEqualTo(401);
@@ -145,6 +114,9 @@ class PortalTest {
         assertThat(reset.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(reset.body()).get("password").asText()).hasSize(20);
         assertThat(JSON.readTree(user.send("GET", "/portal/api/me", null).body()).get("sip").get("passwordSet").asBoolean()).isTrue();
+        HttpResponse<String> dialpad = user.write("POST", "/portal/api/webphone", null);
+        assertThat(dialpad.statusCode()).as("no SIP over WebSocket here: %s", dialpad.body()).isEqualTo(503);
+        assertThat(dialpad.body()).contains("sip.ws.port");
         // the portal's session is not the operator's
         assertThat(user.send("GET", "/v1/accounts", null).statusCode()).isEqualTo(401);
     }
@@ -157,9 +129,9 @@ class PortalTest {
             browser.driver.get(base + "/portal/");
             browser.visible(By.cssSelector("form[aria-label='Sign up']"));
             browser.screenshot("01-welcome");
-            fill(browser, "Sign up", "username", name);
-            fill(browser, "Sign up", "password", "dee's long password");
-            fill(browser, "Sign up", "signupCode", CODE);
+            browser.fill("Sign up", "username", name);
+            browser.fill("Sign up", "password", "dee's long password");
+            browser.fill("Sign up", "signupCode", CODE);
             browser.driver.findElement(By.cssSelector("form[aria-label='Sign up'] button[type=submit]")).click();
             browser.textIn(By.cssSelector("form[aria-label='Sign up'] .ok"), "log in below");
             // a second click (a retry) makes no second user
@@ -168,15 +140,15 @@ class PortalTest {
             assertThat(api.get("/v1/accounts?q=" + name).get("items")).hasSize(1);
             browser.screenshot("02-signed-up");
 
-            fill(browser, "Log in", "username", name);
-            fill(browser, "Log in", "password", "dee's long password");
+            browser.fill("Log in", "username", name);
+            browser.fill("Log in", "password", "dee's long password");
             browser.driver.findElement(By.cssSelector("form[aria-label='Log in'] button[type=submit]")).click();
             browser.textIn(By.cssSelector("#view h2"), "My phone");
             browser.textIn(By.id("my-number"), "No number yet");
             browser.screenshot("03-home");
 
             browser.driver.findElement(By.linkText("take one")).click();
-            fill(browser, "Search numbers", "q", "415");
+            browser.fill("Search numbers", "q", "415");
             browser.driver.findElement(By.cssSelector("form[aria-label='Search numbers'] button[type=submit]")).click();
             browser.textIn(By.cssSelector("#view table"), "+14155550103");
             assertThat(browser.driver.findElement(By.cssSelector("#view table")).getText()).doesNotContain("+1212");
@@ -201,11 +173,5 @@ class PortalTest {
             browser.textIn(By.cssSelector("#view .placeholder"), "WebSocket");
             browser.screenshot("07-dialpad");
         }
-    }
-
-    private static void fill(Browser browser, String form, String name, String text) {
-        WebElement input = browser.visible(By.cssSelector("form[aria-label='" + form + "'] [name='" + name + "']"));
-        input.clear();
-        input.sendKeys(text);
     }
 }

@@ -49,11 +49,20 @@ final class Sipp implements AutoCloseable {
 
     /** The trunk: answers every INVITE 100/180/200 (and OPTIONS 200) and logs each INVITE's From and P-Asserted-Identity. */
     static Sipp trunk(Path dir, int port) throws IOException {
+        return start(dir, scenarios().resolve("uas-trunk.xml"), port, "-aa"); // -aa: answers the edge's OPTIONS probes
+    }
+
+    /**
+     * SIPp running {@code scenario} on 127.0.0.1:{@code port} with more {@code options} (a UAC's target last); the lines
+     * of its {@code <log>} actions are {@link #logged()}.
+     */
+    static Sipp start(Path dir, Path scenario, int port, String... options) throws IOException {
         Files.createDirectories(dir);
-        List<String> cmd = List.of(binary().toString(), "-sf", scenarios().resolve("uas-trunk.xml").toString(),
-                "-i", "127.0.0.1", "-p", Integer.toString(port), "-nostdin", "-aa", // -aa: answers the edge's OPTIONS probes
+        List<String> cmd = new ArrayList<>(List.of(binary().toString(), "-sf", scenario.toString(),
+                "-i", "127.0.0.1", "-p", Integer.toString(port), "-nostdin",
                 "-trace_logs", "-log_file", dir.resolve("invites.log").toString(),
-                "-trace_stat", "-fd", "1", "-stf", dir.resolve("stat.csv").toString());
+                "-trace_stat", "-fd", "1", "-stf", dir.resolve("stat.csv").toString()));
+        cmd.addAll(List.of(options));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("sipp.out").toFile()).start();
         return new Sipp(p, dir);
@@ -114,13 +123,29 @@ final class Sipp implements AutoCloseable {
 
     /** The lines the trunk logged, one per INVITE: INVITE|call-id|From|P-Asserted-Identity|INVITE uri. */
     List<String[]> invites() throws IOException {
-        Path log = dir.resolve("invites.log");
-        if (!Files.exists(log)) return List.of();
         List<String[]> out = new ArrayList<>();
-        for (String line : Files.readAllLines(log)) {
+        for (String line : logged()) {
             if (line.startsWith("INVITE|")) out.add(Arrays.copyOf(line.split("\\|", -1), 5));
         }
         return out;
+    }
+
+    /** The lines the scenario's {@code <log>} actions wrote so far. */
+    List<String> logged() throws IOException {
+        Path log = dir.resolve("invites.log");
+        return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    }
+
+    /** SIPp's exit code once it has ended, or null while it runs. */
+    Integer exitCode() { return process.isAlive() ? null : process.exitValue(); }
+
+    /** What SIPp printed, for a failed test's message. */
+    String output() {
+        try {
+            return Files.readString(dir.resolve("sipp.out"));
+        } catch (IOException e) {
+            return "(no SIPp output: " + e.getMessage() + ")";
+        }
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The files of one web app (HTML, ES modules, CSS) from the classpath, read once and served under a
@@ -25,6 +26,7 @@ public final class StaticPages {
     public static final String[] COMMON = {"api.js", "ui.js", "web.css"};
 
     private final Map<String, byte[]> files = new HashMap<>();
+    private Function<Context, String> connectSources = ctx -> null;
 
     /** The files {@code names} of {@code resourceDir} on the classpath ({@code web/console}). */
     public StaticPages(String resourceDir, String... names) { with(resourceDir, names); }
@@ -42,6 +44,15 @@ public final class StaticPages {
         return this;
     }
 
+    /**
+     * One more place the pages may connect to, per request (the portal's dialpad: the edge's WebSocket, whose URL
+     * depends on the host the page came from); null adds none.
+     */
+    public StaticPages connectingTo(Function<Context, String> source) {
+        this.connectSources = source;
+        return this;
+    }
+
     /** Serves the files under {@code prefix} ({@code /console/}); the prefix alone is {@code index.html}. */
     public void mount(Javalin app, String prefix) {
         app.get(prefix, ctx -> serve(ctx, "index.html"));
@@ -52,7 +63,8 @@ public final class StaticPages {
         byte[] body = files.get(name);
         if (body == null) throw ApiException.notFound("page " + name);
         String type = TYPES.getOrDefault(name.substring(name.lastIndexOf('.') + 1), "application/octet-stream");
-        ctx.header("Content-Security-Policy", POLICY)
+        String connect = connectSources.apply(ctx);
+        ctx.header("Content-Security-Policy", connect == null ? POLICY : POLICY.replace("connect-src 'self'", "connect-src 'self' " + connect))
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Referrer-Policy", "no-referrer")
                 .header("Cache-Control", "no-cache")

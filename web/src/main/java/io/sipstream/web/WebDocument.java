@@ -91,5 +91,14 @@ public final class WebDocument {
     @OpenApi(path = "/portal/api/calls", methods = HttpMethod.GET, versions = DOCUMENT, tags = "portal", summary = "The user's latest CDRs",
             responses = {@OpenApiResponse(status = "200", description = "the CDRs", content = @OpenApiContent(mimeType = "application/json", type = "object")),
                     @OpenApiResponse(status = "401", description = "not logged in")})
+    @OpenApi(path = "/portal/api/webphone", methods = HttpMethod.POST, versions = DOCUMENT, tags = "portal",
+            summary = "What the dialpad registers with: the edge's WebSocket URL, the SIP URI, the digest HA1 and realm (needs X-CSRF-Token)",
+            responses = {@OpenApiResponse(status = "200", description = "the dialpad's settings (Cache-Control: no-store)",
+                    content = @OpenApiContent(mimeType = "application/json", properties = {
+                            @OpenApiContentProperty(name = "wsUrl", type = "string"), @OpenApiContentProperty(name = "uri", type = "string"),
+                            @OpenApiContentProperty(name = "username", type = "string"), @OpenApiContentProperty(name = "domain", type = "string"),
+                            @OpenApiContentProperty(name = "realm", type = "string"), @OpenApiContentProperty(name = "ha1", type = "string")})),
+                    @OpenApiResponse(status = "401", description = "not logged in"),
+                    @OpenApiResponse(status = "503", description = "this server offers no SIP over WebSocket")})
     private void portal(io.javalin.http.Context ctx) {}
 }

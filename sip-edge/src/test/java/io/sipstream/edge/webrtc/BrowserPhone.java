@@ -55,7 +55,9 @@ final class BrowserPhone implements AutoCloseable {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
-            try (exchange; InputStream in = path.contains("..") ? null : BrowserPhone.class.getResourceAsStream("/webrtc" + path)) {
+            // JsSIP is the web module's, which the portal's dialpad serves
+            String resource = path.startsWith("/jssip/") ? "/web" + path : "/webrtc" + path;
+            try (exchange; InputStream in = path.contains("..") ? null : BrowserPhone.class.getResourceAsStream(resource)) {
                 if (in == null) {
                     exchange.sendResponseHeaders(404, -1);
                     return;

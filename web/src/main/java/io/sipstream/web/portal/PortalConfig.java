@@ -13,9 +13,10 @@ import java.util.Locale;
  *               it ({@code approval}), or whoever gives the operator's {@code portal.signup.code} ({@code code})
  * @param poolAccount the account that holds the numbers users may take (the operator assigns them to it)
  * @param trunk the outbound trunk of a new user's account (null: the shared route table decides)
+ * @param dialpad where the dialpad's browser reaches the edge's SIP over WebSocket
  */
 public record PortalConfig(Signup signup, String signupCode, String region, String trunk, String poolAccount,
-                           int lockoutFailures, Duration lockoutDuration, RedisSettings redis) {
+                           int lockoutFailures, Duration lockoutDuration, RedisSettings redis, DialpadSocket dialpad) {
 
     public enum Signup { OPEN, APPROVAL, CODE }
 
@@ -38,6 +39,6 @@ public record PortalConfig(Signup signup, String signupCode, String region, Stri
                 settings.string("portal.pool.account", "pool"),
                 settings.integer("portal.lockout.failures", 5, 1, 100),
                 settings.duration("portal.lockout.duration", Duration.ofMinutes(15)),
-                RedisSettings.from(settings));
+                RedisSettings.from(settings), DialpadSocket.from(settings));
     }
 }

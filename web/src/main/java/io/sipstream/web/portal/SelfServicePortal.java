@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.sipstream.platform.http.AdminServer;
 import io.sipstream.platform.http.ApiException;
+import io.sipstream.platform.credentials.SipCredentials;
 import io.sipstream.platform.http.Json;
 import io.sipstream.platform.redis.RedisKeys;
 import io.sipstream.web.StaticPages;
@@ -28,8 +29,9 @@ import redis.clients.jedis.UnifiedJedis;
  * {@code portal.signup} allows), logs in with a password (a session cookie and a CSRF token, as the console's;
  * locked after {@code portal.lockout.failures} wrong passwords), takes a number from the operator's pool (the
  * numbers of the account {@code portal.pool.account}), sees the SIP settings (the SIP password only when it is
- * set), the call history and the balance. Each user is an account of the registry with the username as its id;
- * the portal acts on it through the admin API ({@link AdminApi}).
+ * set), the call history and the balance, and calls from the page (the dialpad: JsSIP over the edge's SIP on WebSocket,
+ * registered as the user with what {@code POST webphone} issues to the session). Each user is an account of the
+ * registry with the username as its id; the portal acts on it through the admin API ({@link AdminApi}).
  */
 public final class SelfServicePortal implements AutoCloseable {
     public static final String PREFIX = "/portal/";
@@ -41,17 +43,21 @@ public final class SelfServicePortal implements AutoCloseable {
     static final int MIN_PASSWORD = 10;
     private static final Set<String> ACCOUNT_READ_ONLY = Set.of("id", "sipDomain", "numbers", "dialPlan", "version", "updatedAt");
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The JsSIP bundle the dialpad loads (web/jssip, vendored: README.md there). */
+    static final String JSSIP = "jssip-3.13.8.min.js";
     private static final String SIP_PASSWORD_LETTERS = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
     private final PortalConfig config;
     private final UnifiedJedis redis;
+    private final RedisKeys keys;
     private final PortalUsers users;
     private final Sessions sessions;
     private final AdminApi api;
 
-    private SelfServicePortal(PortalConfig config, UnifiedJedis redis, PortalUsers users, Sessions sessions, AdminApi api) {
+    private SelfServicePortal(PortalConfig config, UnifiedJedis redis, RedisKeys keys, PortalUsers users, Sessions sessions, AdminApi api) {
         this.config = config;
         this.redis = redis;
+        this.keys = keys;
         this.users = users;
         this.sessions = sessions;
         this.api = api;
@@ -60,10 +66,16 @@ public final class SelfServicePortal implements AutoCloseable {
     /** Mounts the portal's pages and API on the admin server; {@code apiKey} is the server's own. */
     public static SelfServicePortal mount(AdminServer admin, String apiKey, PortalConfig config, Clock clock) {
         UnifiedJedis redis = config.redis().connect();
-        SelfServicePortal portal = new SelfServicePortal(config, redis,
-                new PortalUsers(redis, new RedisKeys(config.redis().prefix()), config.lockoutFailures(), config.lockoutDuration(), clock),
+        RedisKeys keys = new RedisKeys(config.redis().prefix());
+        SelfServicePortal portal = new SelfServicePortal(config, redis, keys,
+                new PortalUsers(redis, keys, config.lockoutFailures(), config.lockoutDuration(), clock),
                 new Sessions(COOKIE, IDLE_TIMEOUT, MAX_AGE, clock), new AdminApi(admin, apiKey));
-        StaticPages pages = new StaticPages("web/portal", "index.html", "portal.js").with("web/common", StaticPages.COMMON);
+        StaticPages pages = new StaticPages("web/portal", "index.html", "portal.js", "dialpad.js")
+                .with("web/common", StaticPages.COMMON).with("web/jssip", JSSIP)
+                .connectingTo(ctx -> {
+                    String url = config.dialpad().urlFor(ctx.host(), Sessions.secure(ctx));
+                    return url == null ? null : DialpadSocket.origin(url);
+                });
         admin.openPrefix(PREFIX).documentation(io.sipstream.web.WebDocument.DOCUMENT);
         admin.routes(app -> {
             app.post(API + "signup", portal::signUp);
@@ -78,6 +90,7 @@ public final class SelfServicePortal implements AutoCloseable {
             app.get(API + "numbers", portal::searchPool);
             app.post(API + "numbers/{number}", portal::takeNumber);
             app.post(API + "sip-password", portal::resetSipPassword);
+            app.post(API + "webphone", portal::webPhone);
             app.get(API + "calls", portal::calls);
             pages.mount(app, PREFIX);
         });
@@ -225,10 +238,52 @@ public final class SelfServicePortal implements AutoCloseable {
     /** POST sip-password: a new random SIP password, shown this once (the registry keeps only its digest). */
     private void resetSipPassword(Context ctx) {
         String username = user(ctx).subject();
+        ctx.header("Cache-Control", "no-store").json(Map.of("password", newSipPassword(username)));
+    }
+
+    private String newSipPassword(String username) {
         StringBuilder password = new StringBuilder();
         for (int i = 0; i < 20; i++) password.append(SIP_PASSWORD_LETTERS.charAt(RANDOM.nextInt(SIP_PASSWORD_LETTERS.length())));
         AdminApi.expect(api.send("PUT", "/v1/accounts/" + path(username) + "/password", Map.of("password", password.toString())));
-        ctx.header("Cache-Control", "no-store").json(Map.of("password", password.toString()));
+        return password.toString();
+    }
+
+    /**
+     * POST webphone: what the dialpad's JsSIP needs to register as the user: the edge's WebSocket URL, the SIP URI and
+     * the MD5 digest HA1 of the SIP password with its realm (JsSIP's {@code ha1} and {@code realm}), never a password,
+     * which the registry does not keep (docs/architecture.md, "The dialpad"). A user without a SIP password gets a
+     * random one first that nobody sees; a reset on "My phone" shows a new one for a softphone.
+     */
+    private void webPhone(Context ctx) {
+        String username = user(ctx).subject();
+        String url = config.dialpad().urlFor(ctx.host(), Sessions.secure(ctx));
+        if (url == null) {
+            throw new ApiException(503, null, "calling from the page is off: this server offers no SIP over WebSocket "
+                    + "(the operator's sip.ws.port, sip.wss.port or portal.dialpad.ws.url)");
+        }
+        JsonNode sip = AdminApi.expect(api.get("/v1/accounts/" + path(username) + "/sip"));
+        String sipUser = sip.path("username").asText();
+        String domain = sip.path("domain").asText();
+        SipCredentials credentials = currentCredentials(username, sipUser, domain);
+        if (credentials == null) {
+            newSipPassword(username);
+            credentials = currentCredentials(username, sipUser, domain);
+            if (credentials == null) throw new ApiException(503, null, "the SIP password was not set: try again");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("wsUrl", url);
+        out.put("uri", "sip:" + sipUser + "@" + domain);
+        out.put("username", sipUser);
+        out.put("domain", domain);
+        out.put("realm", credentials.realm());
+        out.put("ha1", credentials.ha1Md5());
+        ctx.header("Cache-Control", "no-store").json(out);
+    }
+
+    /** The account's digest credentials as the registry keeps them, if they are for this SIP username and realm. */
+    private SipCredentials currentCredentials(String accountId, String sipUser, String realm) {
+        SipCredentials credentials = SipCredentials.fromHash(redis.hgetAll(keys.credentials(accountId)));
+        return credentials != null && credentials.username().equals(sipUser) && realm.equals(credentials.realm()) ? credentials : null;
     }
 
     private void calls(Context ctx) {

@@ -107,7 +107,7 @@ public final class Sessions {
     }
 
     /** HTTPS to this server, or to the proxy in front of it. */
-    private static boolean secure(Context ctx) {
+    public static boolean secure(Context ctx) {
         return "https".equalsIgnoreCase(ctx.scheme()) || "https".equalsIgnoreCase(ctx.header("X-Forwarded-Proto"));
     }
 }
