@@ -70,7 +70,9 @@ public final class RtpEngineServer implements AutoCloseable {
         int portMax = portMin + MEDIA_PORTS - 1;
         try {
             Files.createDirectories(dir);
-            Process process = new ProcessBuilder(executable.toString(), "--table=-1", "--interface=" + mediaAddress,
+            // no config file: Debian's /etc/rtpengine/rtpengine.conf binds fixed CLI and HTTP ports (2224, 2225), and a
+            // second rtpengine on the machine (another test's) then fails to start
+            Process process = new ProcessBuilder(executable.toString(), "--config-file=none", "--table=-1", "--interface=" + mediaAddress,
                     "--listen-ng=" + Ports.LOOPBACK + ":" + ng, "--port-min=" + portMin, "--port-max=" + portMax,
                     "--foreground", "--log-stderr", "--log-level=5", "--pidfile=" + dir.resolve("rtpengine.pid").toAbsolutePath())
                     .redirectErrorStream(true)

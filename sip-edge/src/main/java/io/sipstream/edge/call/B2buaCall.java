@@ -81,6 +81,17 @@ public final class B2buaCall {
     private MediaAnchor media;
     /** The relay's SDP for the callee in place of the caller's (an anchored call's INVITEs carry it). */
     private byte[] anchoredOffer;
+    /** What each side's media speaks in an anchored call: the relay's SDP toward a side is made for it. */
+    private LegProfile callerProfile = LegProfile.RTP;
+    private LegProfile calleeProfile = LegProfile.RTP;
+    /** An anchored late offer (the caller's INVITE had no SDP) whose answer, in the caller's ACK, has not gone to the relay yet. */
+    private boolean lateOffer;
+    /** That late offer's call must be anchored ({@code anchor}): a relay failing on it fails the call. */
+    private boolean lateOfferRequired;
+    /** The side whose 2xx to a re-INVITE without SDP brought an offer the relay took: the other side's ACK brings the answer. */
+    private CallLeg lateReofferedBy;
+    /** Marks an anchored late offer in {@link #anchored}: nothing was offered to the relay yet. */
+    private static final byte[] LATE_OFFER = new byte[0];
     private final String callId;
     private final CallAttempt attempt;
     /** The events of the call as billing sees it now: the caller's attempt, then a followed redirect's or a transfer's. */
@@ -238,47 +249,88 @@ public final class B2buaCall {
 
     /**
      * Whether this call's media goes through the relay: the strongest mode of its trunks (the inbound call's, the
-     * targets') asks for it, and for {@code auto} the caller is behind NAT ({@link Sdp#behindNat}). A late offer (an
-     * INVITE without SDP) passes end to end. When anchored, the offer goes to rtpengine off the call's thread, and
-     * the hunt starts with the relay's SDP; no instance answering fails an {@code anchor} call 503 and lets an
-     * {@code auto} call's media pass end to end.
+     * targets') asks for it, and for {@code auto} a leg needs it: the caller is behind NAT ({@link Sdp#behindNat}), or
+     * either side is a browser ({@link WebRtc}: rtpengine bridges its DTLS-SRTP and ICE to plain RTP). A late offer (an
+     * INVITE without SDP) is anchored when the callee's 2xx brings the offer and the caller's ACK the answer. When
+     * anchored, the offer goes to rtpengine off the call's thread, and the hunt starts with the relay's SDP; no instance
+     * answering fails an {@code anchor} call 503 and lets an {@code auto} call's media pass end to end.
      */
     private boolean anchorMedia(List<RouteTarget> targets) {
         MediaMode mode = mediaMode(targets);
         if (mode == MediaMode.PASSTHROUGH) return false;
         byte[] offer = Bodies.sdpOf(caller.request());
-        if (offer == null || mode == MediaMode.AUTO && !Sdp.behindNat(offer, attempt.getSourceIp())) return false;
+        LegProfile from = caller.webRtc(caller.request()) ? LegProfile.WEBRTC : LegProfile.RTP;
+        boolean needed = mode == MediaMode.ANCHOR || from == LegProfile.WEBRTC || offer != null && Sdp.behindNat(offer, attempt.getSourceIp());
+        RouteTarget first = targets.isEmpty() ? null : targets.get(0);
+        // auto, and no leg needs the relay unless the callee is a browser, which only a REGISTERED target's contacts tell
+        if (!needed && !WebRtc.target(first) && (first == null || first.getKind() != TargetKind.REGISTERED)) return false;
         // a redirect's new verdict re-offers on the instance that holds the call already
         MediaAnchor anchor = media != null ? media : relay.anchor(callId);
         String source = attempt.getSourceIp();
         scheduler.offload(() -> {
+            LegProfile to = calleeProfile(first);
+            if (!needed && to == LegProfile.RTP) {
+                anchored(targets, mode, null, null, null, from, to);
+                return;
+            }
+            if (offer == null) { // a late offer: the callee's 2xx brings it ({@link #lateOffer})
+                anchored(targets, mode, anchor, LATE_OFFER, null, from, to);
+                return;
+            }
             byte[] relayed = null;
             String failure = null;
             try {
-                relayed = anchor.offer(offer, source, LegProfile.RTP);
+                relayed = anchor.offer(offer, source, to);
             } catch (NgException e) {
                 failure = e.getMessage();
             }
-            anchored(targets, mode, anchor, relayed, failure);
-        }, () -> anchored(targets, mode, anchor, null, "the edge's I/O is busy"));
+            anchored(targets, mode, anchor, relayed, failure, from, to);
+        }, () -> anchored(targets, mode, anchor, null, "the edge's I/O is busy", from, LegProfile.RTP));
         return true;
     }
 
-    private synchronized void anchored(List<RouteTarget> targets, MediaMode mode, MediaAnchor anchor, byte[] relayed, String failure) {
+    /**
+     * What the callee's side speaks, as the first target tells (the relay's offer is made once, before the hunt): a URI
+     * over WS or WSS, or a REGISTERED target whose contacts are all browsers, is WebRTC; a trunk is RTP. Reads the
+     * contacts (Redis): off the SIP threads. A hunt that moves on to a target of the other kind keeps this offer.
+     */
+    private LegProfile calleeProfile(RouteTarget first) {
+        if (WebRtc.target(first)) return LegProfile.WEBRTC;
+        if (first == null || first.getKind() != TargetKind.REGISTERED) return LegProfile.RTP;
+        String owner = first.getAccountId() != null ? first.getAccountId() : accountId;
+        try {
+            return WebRtc.contacts(dialling.bindings().current(owner, System.currentTimeMillis())) ? LegProfile.WEBRTC : LegProfile.RTP;
+        } catch (RuntimeException e) {
+            log.warn("call {}: the contacts of {} unknown, its media offered as plain RTP: {}", callId, owner, e.toString());
+            return LegProfile.RTP;
+        }
+    }
+
+    /** {@code anchor} null: the call's media needs no relay (auto, and no leg asks for it). */
+    private synchronized void anchored(List<RouteTarget> targets, MediaMode mode, MediaAnchor anchor, byte[] relayed, String failure,
+                                       LegProfile from, LegProfile to) {
         if (state != State.DIALLING) { // the caller left meanwhile: the relay lets the call go
-            if (relayed != null) deleteMedia(anchor);
+            if (relayed != null && relayed != LATE_OFFER) deleteMedia(anchor);
             return;
         }
-        if (relayed != null) {
+        if (relayed == LATE_OFFER) {
+            media = anchor;
+            lateOffer = true;
+            lateOfferRequired = mode == MediaMode.ANCHOR;
+            callerProfile = from;
+            calleeProfile = to;
+        } else if (relayed != null) {
             media = anchor;
             anchoredOffer = relayed;
+            callerProfile = from;
+            calleeProfile = to;
             metrics.media().anchored();
-        } else if (mode == MediaMode.ANCHOR) {
+        } else if (anchor != null && mode == MediaMode.ANCHOR) {
             metrics.media().relayFailed();
             fail(Response.SERVICE_UNAVAILABLE, "no media relay answers: " + failure, HangupParty.SYSTEM,
                     responder.retryAfter(retryAfterSeconds));
             return;
-        } else {
+        } else if (anchor != null) {
             metrics.media().relayFailed();
             log.warn("call {}: media passes end to end, no relay answers: {}", callId, failure);
         }
@@ -309,7 +361,7 @@ public final class B2buaCall {
             byte[] relayed = null;
             String failure = null;
             try {
-                relayed = anchor.answer(sdp, LegProfile.RTP);
+                relayed = anchor.answer(sdp, callerProfile);
             } catch (NgException e) {
                 failure = e.getMessage();
             }
@@ -401,6 +453,10 @@ public final class B2buaCall {
                 leg.cancel();
                 return;
             }
+            if (lateOffer && Bodies.sdpOf(answer) != null) {
+                lateOffer(leg, answer);
+                return;
+            }
             if (media != null && Bodies.sdpOf(answer) != null) {
                 answerMedia(answer, (sdp, failure) -> {
                     if (state != State.DIALLING) {
@@ -427,6 +483,43 @@ public final class B2buaCall {
             if (state == State.DIALLING && !forwardOn(status, reason)) fail(status, reason, HangupParty.CALLEE);
         }
     };
+
+    /**
+     * A late offer's 2xx: its SDP is the callee's offer, which goes to the relay (the call's first, picking the instance)
+     * and reaches the caller as the relay's; the caller's ACK brings the answer ({@link #onAck}). The relay failing fails
+     * an {@code anchor} call 503, as on an offer, and lets an {@code auto} call's media pass end to end.
+     */
+    private void lateOffer(CalleeLeg leg, Response answer) {
+        MediaAnchor anchor = media;
+        byte[] sdp = Bodies.sdpOf(answer);
+        LegProfile to = callerProfile;
+        viaRelay("a late offer", () -> anchor.offer(MediaReport.CALLEE, sdp, null, to), relayed -> lateOffered(leg, answer, relayed, anchor));
+    }
+
+    private void lateOffered(CalleeLeg leg, Response answer, byte[] relayed, MediaAnchor anchor) {
+        if (state != State.DIALLING) { // the caller left meanwhile (the call's end found nothing on the relay yet)
+            leg.ack(null);
+            leg.cancel();
+            if (relayed != null) deleteMedia(anchor);
+            return;
+        }
+        if (relayed != null) {
+            metrics.media().anchored();
+            answered(leg, answer, relayed);
+            return;
+        }
+        metrics.media().relayFailed();
+        lateOffer = false;
+        media = null;
+        if (lateOfferRequired) {
+            leg.ack(null);
+            leg.cancel();
+            fail(Response.SERVICE_UNAVAILABLE, "the media relay failed on a late offer", HangupParty.SYSTEM);
+        } else {
+            log.warn("call {}: media passes end to end, the relay failed on a late offer", callId);
+            answered(leg, answer, null);
+        }
+    }
 
     /** {@code sdp}: the relay's in place of the callee's, for an anchored call. */
     private void answered(CalleeLeg leg, Response answer, byte[] sdp) {
@@ -539,11 +632,31 @@ public final class B2buaCall {
     // ---- in-dialog traffic
 
     synchronized void onAck(CallLeg from, Request ack) {
-        if (from == caller && calleeSide instanceof CalleeLeg leg && !leg.acked()) {
+        if (from == caller && calleeSide instanceof CalleeLeg leg && !leg.acked() && lateOffer && Bodies.sdpOf(ack) != null) {
+            lateAnswer(leg, ack);
+        } else if (from == caller && calleeSide instanceof CalleeLeg leg && !leg.acked()) {
             leg.ack(ack); // the answer to a late offer in the first INVITE
         } else if (state == State.ANSWERED && (from == callerSide || from == calleeSide)) {
-            peerOf(from).settleAck(ack); // the answer to a late offer in a relayed re-INVITE
+            CallLeg offerer = peerOf(from);
+            if (lateReofferedBy == offerer && media != null && Bodies.sdpOf(ack) != null) lateReanswer(offerer, ack);
+            else offerer.settleAck(ack); // the answer to a late offer in a relayed re-INVITE
         }
+    }
+
+    /** The caller's answer to an anchored late offer goes to the relay, and the callee's ACK carries the relay's; a failure ends the call. */
+    private void lateAnswer(CalleeLeg leg, Request ack) {
+        lateOffer = false;
+        MediaAnchor anchor = media;
+        byte[] sdp = Bodies.sdpOf(ack);
+        LegProfile to = calleeProfile;
+        String source = attempt.getSourceIp();
+        viaRelay("the answer to a late offer", () -> anchor.answer(MediaReport.CALLEE, sdp, to, source),
+                relayed -> lateAnswered(leg, ack, relayed));
+    }
+
+    private void lateAnswered(CalleeLeg leg, Request ack, byte[] relayed) {
+        leg.ack(relayed == null ? null : ack, relayed);
+        if (relayed == null) terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on the answer to a late offer");
     }
 
     synchronized void onBye(CallLeg from) {
@@ -596,7 +709,115 @@ public final class B2buaCall {
                 return;
             }
         }
-        to.relay(st, from);
+        boolean anchored = media != null && media.anchored() && (method.equals(Request.INVITE) || method.equals(Request.UPDATE));
+        byte[] offer = anchored ? Bodies.sdpOf(request) : null;
+        if (offer != null) reofferMedia(from, to, st, offer);
+        else if (anchored && method.equals(Request.INVITE) && !Bodies.has(request)) to.relay(st, from, null, lateReoffer(from, to));
+        else to.relay(st, from);
+    }
+
+    /**
+     * A re-INVITE without SDP in an anchored call: the 2xx of {@code to} brings its offer, which goes to the relay as that
+     * side's, and the origin's ACK brings the answer ({@link #onAck}).
+     */
+    private RelayedRequest.MediaAnswer lateReoffer(CallLeg from, CallLeg to) {
+        MediaAnchor anchor = media;
+        String offerer = sideOf(to);
+        LegProfile toward = profileOf(from);
+        String source = sourceOf(to);
+        return (sdp, then) -> viaRelay("a late re-offer", () -> anchor.offer(offerer, sdp, source, toward), relayed -> {
+            lateReofferedBy = relayed == null ? null : to;
+            then.accept(relayed);
+            if (relayed == null) terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a late re-offer");
+        });
+    }
+
+    /** The answer to a late re-offer of {@code offerer}'s, in the ACK of the other side, goes to the relay and on in the ACK it is owed. */
+    private void lateReanswer(CallLeg offerer, Request ack) {
+        lateReofferedBy = null;
+        MediaAnchor anchor = media;
+        String tag = sideOf(offerer);
+        LegProfile toward = profileOf(offerer);
+        String source = sourceOf(peerOf(offerer));
+        byte[] sdp = Bodies.sdpOf(ack);
+        viaRelay("the answer to a late re-offer", () -> anchor.answer(tag, sdp, toward, source), relayed -> {
+            if (relayed != null) offerer.settleAck(ack, relayed);
+            else terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on the answer to a late re-offer");
+        });
+    }
+
+    /**
+     * A re-INVITE's or UPDATE's offer in an anchored call updates the same call on the relay (off the call's thread),
+     * and goes on with the relay's SDP; its answer goes through the relay too. The relay failing refuses the request
+     * 500 (the session stays as it was, RFC 3261 14.1); failing on the answer ends the call, as on the first answer.
+     */
+    private void reofferMedia(CallLeg from, CallLeg to, ServerTransaction st, byte[] offer) {
+        MediaAnchor anchor = media;
+        String offerer = sideOf(from);
+        LegProfile toward = profileOf(to);
+        LegProfile back = profileOf(from);
+        String source = sourceOf(from);
+        viaRelay("a re-offer", () -> anchor.offer(offerer, offer, source, toward),
+                relayed -> reoffered(from, to, st, relayed, anchor, offerer, back));
+    }
+
+    private void reoffered(CallLeg from, CallLeg to, ServerTransaction st, byte[] relayed, MediaAnchor anchor, String offerer,
+                           LegProfile back) {
+        if (state != State.ANSWERED || peerOf(from) != to) {
+            responder.respond(st, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+            return;
+        }
+        if (relayed == null) {
+            responder.respond(st, Response.SERVER_INTERNAL_ERROR, responder.retryAfter(retryAfterSeconds));
+            return;
+        }
+        try {
+            String source = sourceOf(to);
+            to.relay(st, from, relayed, (sdp, then) -> viaRelay("a re-offer's answer", () -> anchor.answer(offerer, sdp, back, source),
+                    answer -> {
+                        then.accept(answer);
+                        if (answer == null) terminate(Response.SERVICE_UNAVAILABLE, "the media relay failed on a re-offer's answer");
+                    }));
+        } catch (Exception e) {
+            log.warn("call {}: a re-offer not relayed: {}", callId, e.toString());
+            responder.respond(st, Response.SERVER_INTERNAL_ERROR);
+        }
+    }
+
+    /** A bridged leg's tag on the relay: the caller's side or the callee's. */
+    private String sideOf(CallLeg leg) { return leg == callerSide ? MediaReport.CALLER : MediaReport.CALLEE; }
+
+    private LegProfile profileOf(CallLeg leg) { return leg == callerSide ? callerProfile : calleeProfile; }
+
+    /** Where a leg's signalling comes from, for the relay to reach a phone behind NAT: the caller's; null for a dialled side. */
+    private String sourceOf(CallLeg leg) { return leg == caller ? attempt.getSourceIp() : null; }
+
+    /** An ng request that returns the relay's SDP. */
+    private interface RelayRequest {
+        byte[] send() throws NgException;
+    }
+
+    /**
+     * Sends {@code request} off the call's thread, then {@code then} under the call's lock with the relay's SDP, or null
+     * when rtpengine refused or did not answer, or the edge's I/O is busy (logged, naming {@code what}).
+     */
+    private void viaRelay(String what, RelayRequest request, java.util.function.Consumer<byte[]> then) {
+        scheduler.offload(() -> {
+            byte[] relayed = null;
+            try {
+                relayed = request.send();
+            } catch (NgException e) {
+                log.warn("call {}: the relay failed on {}: {}", callId, what, e.getMessage());
+            }
+            synchronized (this) {
+                then.accept(relayed);
+            }
+        }, () -> {
+            synchronized (this) {
+                log.warn("call {}: {} not sent to the relay, the edge's I/O is busy", callId, what);
+                then.accept(null);
+            }
+        });
     }
 
     /**
@@ -796,7 +1017,7 @@ public final class B2buaCall {
         if (transfer != null) transfer.abort(by);
         transfer = null;
         registry.remove(this);
-        MediaAnchor anchored = media;
+        MediaAnchor anchored = media != null && media.anchored() ? media : null; // a late offer's may never have reached the relay
         media = null;
         CallReport closing = report;
         if (anchored == null) closing.end(type, status, reason, ref, by, now, endedAt);

@@ -117,17 +117,23 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
      * Sends the other side's in-dialog request (re-INVITE, UPDATE, INFO), which came on {@code from}, on this side,
      * body untouched; a re-INVITE or UPDATE carries this side's Session-Expires (it refreshes this side's session too).
      */
-    void relay(ServerTransaction origin, CallLeg from) throws Exception {
+    void relay(ServerTransaction origin, CallLeg from) throws Exception { relay(origin, from, null, null); }
+
+    /**
+     * As {@link #relay(ServerTransaction, CallLeg)}, for an anchored call's offer: {@code sdp} is the relay's in place of
+     * the offer, and {@code answer} turns the 2xx's answer into the relay's.
+     */
+    void relay(ServerTransaction origin, CallLeg from, byte[] sdp, RelayedRequest.MediaAnswer answer) throws Exception {
         Request in = origin.getRequest();
         Request out = dialog.createRequest(in.getMethod());
-        Bodies.copy(in, out);
+        Bodies.copy(in, out, sdp);
         if (in.getMethod().equals(Request.INVITE) || in.getMethod().equals(Request.UPDATE)) {
             out.setHeader(sip.contact(transport));
             SessionTimer timer = session;
             if (timer != null) timer.addTo(out, sip.headers());
         }
         ClientTransaction ct = sip.provider().getNewClientTransaction(out);
-        ct.setApplicationData(new RelayedRequest(sip, responder, origin, from, this));
+        ct.setApplicationData(new RelayedRequest(sip, responder, origin, from, this, answer));
         dialog.sendRequest(ct);
     }
 
@@ -144,8 +150,8 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
 
     /**
      * Whether this leg is a browser's (WebRTC): it runs over WS or WSS, or {@code fromPeer} (an offer or answer its peer
-     * sent) carries DTLS-SRTP. The hook for media anchoring (issue 17): such a leg is anchored in rtpengine with ICE,
-     * DTLS-SRTP and rtcp-mux on its side, plain RTP on the other. Nothing on the call path asks it.
+     * sent) carries DTLS-SRTP. Such a leg is anchored in rtpengine with ICE, DTLS-SRTP and rtcp-mux on its side, plain
+     * RTP on the other (B2buaCall's media). Asked only of a call whose media may be anchored.
      */
     public boolean webRtc(Message fromPeer) {
         return WebRtc.transport(transport) || fromPeer != null && Bodies.has(fromPeer) && WebRtc.sdp(fromPeer.getRawContent());
@@ -186,13 +192,16 @@ public abstract sealed class CallLeg implements DialogHandler permits CallerLeg,
      * that is owed one: a retransmission of the ACK of an earlier INVITE (its 2xx came again under load) can reach
      * the edge between the relayed 2xx and the real answer, and carries no answer.
      */
-    void settleAck(Request ack) {
+    void settleAck(Request ack) { settleAck(ack, null); }
+
+    /** As {@link #settleAck(Request)}, with {@code sdp} (the relay's, in an anchored call) in place of the ACK's answer. */
+    void settleAck(Request ack, byte[] sdp) {
         OwedAck owed = owedAck;
         if (owed == null || !(ack.getHeader(CSeqHeader.NAME) instanceof CSeqHeader c) || c.getSeqNumber() != owed.answeredBy()) return;
         owedAck = null;
         try {
             Request out = dialog.createAck(owed.cseq());
-            Bodies.copy(ack, out);
+            Bodies.copy(ack, out, sdp);
             sentBody(out);
             dialog.sendAck(out);
         } catch (Exception e) {

@@ -442,12 +442,15 @@ public final class CalleeLeg extends CallLeg implements ClientHandler {
     }
 
     /** Acknowledges the answer; with a body (the answer to a late offer) taken from {@code answer} when given. */
-    void ack(javax.sip.message.Message answer) {
+    void ack(javax.sip.message.Message answer) { ack(answer, null); }
+
+    /** As {@link #ack(javax.sip.message.Message)}, with {@code sdp} (the relay's) in place of the answer's SDP. */
+    void ack(javax.sip.message.Message answer, byte[] sdp) {
         if (acked || answerCSeq < 0) return;
         acked = true;
         try {
             Request ack = dialog.createAck(answerCSeq);
-            if (answer != null) Bodies.copy(answer, ack);
+            if (answer != null) Bodies.copy(answer, ack, sdp);
             sentBody(ack);
             dialog.sendAck(ack);
         } catch (Exception e) {

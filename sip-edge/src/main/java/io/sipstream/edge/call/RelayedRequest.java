@@ -19,16 +19,28 @@ import javax.sip.message.Response;
  * <p>A re-INVITE or UPDATE relayed refreshes both sides' sessions (RFC 4028): its 2xx refreshes the side
  * it was sent on and carries the origin side's Session-Expires back; no answer, 408 or 481 from the side it
  * was sent on ends the call as a failed refresh would.
+ *
+ * <p>In an anchored call the request's offer went through the relay, and so does the 2xx's answer ({@link MediaAnswer}):
+ * the origin gets the relay's SDP, not the peer's.
  */
 final class RelayedRequest implements ClientHandler {
+    /** Turns the answer of a relayed offer into the relay's (off the SIP threads); {@code then} gets it, or null when the relay failed. */
+    interface MediaAnswer {
+        void answer(byte[] sdp, java.util.function.Consumer<byte[]> then);
+    }
+
     private final SipEndpoint sip;
     private final SipResponder responder;
     private final ServerTransaction origin;
     private final CallLeg from;
     private final CallLeg sentOn;
+    /** Null: the answer's body goes back untouched. */
+    private final MediaAnswer mediaAnswer;
 
-    RelayedRequest(SipEndpoint sip, SipResponder responder, ServerTransaction origin, CallLeg from, CallLeg sentOn) {
+    RelayedRequest(SipEndpoint sip, SipResponder responder, ServerTransaction origin, CallLeg from, CallLeg sentOn,
+                   MediaAnswer mediaAnswer) {
         this.sip = sip;
+        this.mediaAnswer = mediaAnswer;
         this.responder = responder;
         this.origin = origin;
         this.from = from;
@@ -40,6 +52,24 @@ final class RelayedRequest implements ClientHandler {
         Response in = event.getResponse();
         int status = in.getStatusCode();
         if (status == Response.TRYING) return;
+        byte[] answer = mediaAnswer != null && status >= 200 && status < 300 ? Bodies.sdpOf(in) : null;
+        if (answer == null) {
+            relay(event, null);
+            return;
+        }
+        mediaAnswer.answer(answer, relayed -> {
+            try {
+                relay(event, relayed);
+            } catch (Exception e) {
+                responder.respond(origin, Response.SERVER_INTERNAL_ERROR);
+            }
+        });
+    }
+
+    /** {@code relayedSdp}: the relay's answer in place of the peer's; null with a media answer: the relay failed (500). */
+    private void relay(ResponseEvent event, byte[] relayedSdp) throws Exception {
+        Response in = event.getResponse();
+        int status = in.getStatusCode();
         CSeqHeader cseq = (CSeqHeader) in.getHeader(CSeqHeader.NAME);
         boolean invite = cseq.getMethod().equals(Request.INVITE);
         if (invite && status >= 200 && status < 300 && event.getDialog() != null) {
@@ -47,8 +77,12 @@ final class RelayedRequest implements ClientHandler {
             // else owed before the 2xx reaches the originator, whose ACK of its re-INVITE settles it
             else sentOn.oweAck(cseq.getSeqNumber(), ((CSeqHeader) origin.getRequest().getHeader(CSeqHeader.NAME)).getSeqNumber());
         }
+        if (mediaAnswer != null && relayedSdp == null && status >= 200 && status < 300 && Bodies.sdpOf(in) != null) { // the peer's own SDP would bypass the relay
+            responder.respond(origin, Response.SERVER_INTERNAL_ERROR);
+            return;
+        }
         Response out = responder.response(status, origin.getRequest());
-        Bodies.copy(in, out);
+        Bodies.copy(in, out, relayedSdp);
         if (invite && status < 300) out.setHeader(sip.contact(sentOn == null ? "udp" : originTransport()));
         boolean lost = false;
         if (status >= 200) {

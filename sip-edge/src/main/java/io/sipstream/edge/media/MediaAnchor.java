@@ -29,9 +29,20 @@ public final class MediaAnchor {
      * callee's leg speaks. Throws when no instance answers.
      */
     public byte[] offer(byte[] sdp, String source, LegProfile to) throws NgException {
-        Map<String, Object> args = args(sdp, to);
-        if (source != null) args.put("received from", List.of(source.indexOf(':') >= 0 ? "IP6" : "IP4", source));
+        return offer(MediaReport.CALLER, sdp, source, to);
+    }
+
+    /**
+     * An offer of {@code offerer}'s side ({@link MediaReport#CALLER} or {@link MediaReport#CALLEE}) as the other side
+     * must get it: the call's first (which picks the instance), or a later one (a re-INVITE's, a late offer's 2xx) that
+     * updates the same call on its instance. {@code source}: where the offerer's signalling came from, or null.
+     */
+    public byte[] offer(String offerer, byte[] sdp, String source, LegProfile to) throws NgException {
+        Map<String, Object> args = args(offerer, sdp, to);
+        if (source != null) args.put("received from", receivedFrom(source));
         RtpEngines.Instance chosen = instance;
+        // a later offer names the other side too: rtpengine finds the call's two parties by their tags
+        if (chosen != null || !offerer.equals(MediaReport.CALLER)) args.put("to-tag", otherThan(offerer));
         if (chosen != null) return sdpOf(chosen.request("offer", args));
         NgException last = null;
         for (RtpEngines.Instance candidate : engines.forNewCall()) {
@@ -48,12 +59,24 @@ public final class MediaAnchor {
     }
 
     /** The callee's SDP (a 183's or the 200's) as the caller must get it; {@code to}: what the caller's leg speaks. */
-    public byte[] answer(byte[] sdp, LegProfile to) throws NgException {
-        Map<String, Object> args = args(sdp, to);
-        args.put("to-tag", MediaReport.CALLEE);
-        args.put("flags", List.of("trust address")); // a carrier's SDP names where its media is
+    public byte[] answer(byte[] sdp, LegProfile to) throws NgException { return answer(MediaReport.CALLER, sdp, to, null); }
+
+    /**
+     * The answer to {@code offerer}'s last offer, from the other side, as {@code offerer}'s side must get it.
+     * {@code source}: where the answerer's signalling came from, for a phone that may be behind NAT (the relay then
+     * learns its media address from its RTP); null for a carrier, whose SDP names where its media is.
+     */
+    public byte[] answer(String offerer, byte[] sdp, LegProfile to, String source) throws NgException {
+        Map<String, Object> args = args(offerer, sdp, to);
+        args.put("to-tag", otherThan(offerer));
+        if (source != null) args.put("received from", receivedFrom(source));
+        else args.put("flags", List.of("trust address"));
         return sdpOf(sticky().request("answer", args));
     }
+
+    private static List<String> receivedFrom(String source) { return List.of(source.indexOf(':') >= 0 ? "IP6" : "IP4", source); }
+
+    private static String otherThan(String side) { return side.equals(MediaReport.CALLER) ? MediaReport.CALLEE : MediaReport.CALLER; }
 
     /** What the relay has seen of the call so far. */
     public MediaReport query() throws NgException {
@@ -77,10 +100,10 @@ public final class MediaAnchor {
         return chosen;
     }
 
-    private Map<String, Object> args(byte[] sdp, LegProfile to) {
+    private Map<String, Object> args(String offerer, byte[] sdp, LegProfile to) {
         Map<String, Object> args = new HashMap<>(to.ngFlags());
         args.put("call-id", callId);
-        args.put("from-tag", MediaReport.CALLER);
+        args.put("from-tag", offerer);
         args.put("sdp", new String(sdp, StandardCharsets.ISO_8859_1));
         // the origin's and the session's addresses too: the peer learns the relay's address, never the other side's
         args.put("replace", List.of("origin", "session-connection"));

@@ -40,16 +40,22 @@ public record MediaReport(Verdict verdict, List<Stream> streams) {
         // what the relay sent a side is what the other side's same stream sent it
         for (Stream s : caller) all.add(withSent(s, find(callee, s.index())));
         for (Stream s : callee) all.add(withSent(s, find(caller, s.index())));
-        return new MediaReport(verdictOf(all), List.copyOf(all));
+        return new MediaReport(verdictOf(all, usesIce(map(tags.get(CALLER)))), List.copyOf(all));
     }
 
-    static Verdict verdictOf(List<Stream> streams) {
+    static Verdict verdictOf(List<Stream> streams) { return verdictOf(streams, false); }
+
+    /**
+     * {@code callerIce}: the caller's media was set up by ICE (a browser's), so its RTP comes from the candidate pair ICE
+     * chose, which its SDP's c= need not name: that is no NAT.
+     */
+    static Verdict verdictOf(List<Stream> streams, boolean callerIce) {
         long fromCaller = 0, fromCallee = 0;
         boolean nat = false;
         for (Stream s : streams) {
             if (s.side().equals(CALLER)) fromCaller += s.packetsReceived();
             else fromCallee += s.packetsReceived();
-            nat |= s.side().equals(CALLER) && s.sourceDiffers();
+            nat |= !callerIce && s.side().equals(CALLER) && s.sourceDiffers();
         }
         if (fromCaller == 0 && fromCallee == 0) return Verdict.NO_MEDIA;
         if (fromCaller == 0 || fromCallee == 0) return Verdict.ONE_WAY;
@@ -67,7 +73,15 @@ public record MediaReport(Verdict verdict, List<Stream> streams) {
         return null;
     }
 
-    /** Each media's RTP stream (its RTCP stream is left out: the verdict is about audio). */
+    private static boolean usesIce(Map<String, Object> tag) {
+        for (Object m : list(tag.get("medias"))) if (list(map(m).get("flags")).contains("ICE")) return true;
+        return false;
+    }
+
+    /**
+     * Each media's RTP stream (its RTCP stream is left out: the verdict is about audio). With rtcp-mux (a browser's)
+     * the RTP stream carries RTCP too, and is flagged both.
+     */
     private static List<Stream> streams(String side, Map<String, Object> tag) {
         List<Stream> out = new ArrayList<>();
         for (Object m : list(tag.get("medias"))) {
@@ -76,7 +90,8 @@ public record MediaReport(Verdict verdict, List<Stream> streams) {
             String type = media.get("type") instanceof String t ? t : "audio";
             for (Object st : list(media.get("streams"))) {
                 Map<String, Object> stream = map(st);
-                if (list(stream.get("flags")).contains("RTCP")) continue;
+                List<?> flags = list(stream.get("flags"));
+                if (flags.contains("RTCP") && !flags.contains("RTP")) continue;
                 Map<String, Object> stats = map(stream.get("stats"));
                 long packets = number(stats.get("packets"));
                 out.add(new Stream(side, index, type, endpoint(stream.get("advertised endpoint")),

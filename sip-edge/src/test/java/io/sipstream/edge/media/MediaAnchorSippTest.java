@@ -141,6 +141,77 @@ class MediaAnchorSippTest {
         }
     }
 
+    @Test
+    void shouldUpdateTheSameRelayCallOnAReInviteAndKeepThePeersApart() throws Exception {
+        // Given a trunk that anchors media and answers re-INVITEs (echoing RTP), and a caller behind NAT that moves its
+        // media mid-call: a re-INVITE names 10.255.255.2, then a re-INVITE without SDP gets the trunk's offer and its
+        // ACK answers naming 10.255.255.3 (each side's scenario checks it sees the relay's SDP, never the other's)
+        edge.account("moving", "pw-moving", true);
+        int port = TestUserAgent.freeUdpPort();
+        edge.publishTrunk(EdgeFixture.trunk("t-moving", port).setMedia("anchor").setOptionsInterval(0).build());
+        trunkPorts.put("moving", port);
+        Path trunkWork = Files.createTempDirectory("sipp-reinvite-trunk");
+        Process trunk = sipp(trunkWork, List.of("-sf", scenario(trunkWork, "uas_reinvite.xml").toString(), "-i", "127.0.0.1",
+                "-p", Integer.toString(port), "-mp", Integer.toString(TestUserAgent.freeUdpPort()), "-rtp_echo", "-trace_msg", "-m", "1"));
+        awaitUdpBound(port);
+        try {
+            Path callerWork = Files.createTempDirectory("sipp-reinvite-caller");
+            Process caller = caller("moving", callerWork, "uac_nat_rtp_reinvite.xml");
+
+            // Then the relay's call for it is updated: the caller's side names the new address, then the one its ACK
+            // answered a late re-offer with, and RTP goes on both ways
+            JsonNode media = await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> liveMedia("moving"),
+                    m -> m != null && side(m, "caller").path("announced").asText().startsWith("10.255.255.2:"));
+            String callId = media.get("callId").asText();
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> liveMedia("moving"),
+                    m -> m != null && side(m, "caller").path("announced").asText().startsWith("10.255.255.3:"));
+            assertThat(finish(caller, callerWork)).as("caller sipp exit code (0: the re-INVITE's 200 named the relay)").isZero();
+            assertThat(finish(trunk, trunkWork)).as("trunk sipp exit code (0: the late re-offer's ACK named the relay)").isZero();
+            // the trunk's re-INVITEs and ACKs named the relay, never the phone's addresses
+            String atTrunk = messages(trunkWork);
+            assertThat(atTrunk).contains("CSeq: 2 INVITE").contains("CSeq: 3 INVITE").doesNotContain("10.255.255.");
+            CallEvent ended = events.await(callId, CallEventType.ENDED, WAIT);
+            // audio both ways (NAT or OK: rtpengine 10.5 names the new SDP address as the phone's source until it
+            // learns again from RTP after the last answer, which this caller may not send)
+            assertThat(ended.getMedia().getVerdict()).as(ended.getMedia().toString()).isIn("NAT", "OK");
+            assertThat(ended.getMedia().getStreams()).anySatisfy(s -> {
+                assertThat(s.getSide()).isEqualTo("caller");
+                assertThat(s.getAnnounced()).startsWith("10.255.255.3:");
+                assertThat(s.getPacketsReceived()).isPositive();
+                assertThat(s.getPacketsSent()).isPositive();
+            });
+        } finally {
+            trunk.destroy();
+        }
+    }
+
+    @Test
+    void shouldAnchorALateOfferFromTheAnswerAndTheAck() throws Exception {
+        // Given a trunk that anchors media, answered by a SIPp that echoes RTP (its 200 carries the offer)
+        Path trunkWork = Files.createTempDirectory("sipp-late-offer-trunk");
+        Process trunk = startTrunk("late", trunkWork, true, "anchor");
+        try {
+            // When a caller behind NAT sends an INVITE without SDP, and answers in its ACK naming 10.255.255.1
+            Path callerWork = Files.createTempDirectory("sipp-late-offer-caller");
+            Process caller = caller("late", callerWork, "uac_late_offer_rtp.xml");
+
+            // Then the relay holds the call: the caller's side as its ACK named it, RTP both ways
+            JsonNode media = await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).until(() -> liveMedia("late"),
+                    m -> m != null && "NAT".equals(m.path("verdict").asText()));
+            assertThat(side(media, "caller").get("announced").asText()).startsWith(PHONE_SDP_ADDRESS + ":");
+            assertThat(side(media, "caller").get("packetsSent").asLong()).as("echoed audio relayed to the phone").isPositive();
+            assertThat(side(media, "callee").get("packetsReceived").asLong()).isPositive();
+            assertThat(finish(caller, callerWork)).as("caller sipp exit code (0: the call completed)").isZero();
+            // the trunk's INVITE had no SDP, and the ACK that answered its offer named the relay, never the phone
+            String atTrunk = messages(trunkWork);
+            assertThat(atTrunk).contains("ACK sip:").doesNotContain(PHONE_SDP_ADDRESS);
+            assertThat(atTrunk.substring(atTrunk.indexOf("ACK sip:"))).as("the ACK").contains("c=IN IP4 127.0.0.1");
+            assertThat(events.await(media.get("callId").asText(), CallEventType.ENDED, WAIT).getMedia().getVerdict()).isEqualTo("NAT");
+        } finally {
+            trunk.destroy();
+        }
+    }
+
     /** A SIPp trunk (UAS) for the account's calls, with its media mode; {@code echo}: it sends back the RTP it gets. */
     private static Process startTrunk(String account, Path work, boolean echo, String media) throws Exception {
         edge.account(account, "pw-" + account, true);
@@ -156,14 +227,22 @@ class MediaAnchorSippTest {
     }
 
     /** A SIPp caller behind NAT (uac_nat_rtp.xml) as the account, holding the call 8 s. */
-    private static Process caller(String account, Path work) throws Exception {
-        Path scenario = work.resolve("uac_nat_rtp.xml");
-        try (var in = MediaAnchorSippTest.class.getResourceAsStream("/sipp/uac_nat_rtp.xml")) {
+    private static Process caller(String account, Path work) throws Exception { return caller(account, work, "uac_nat_rtp.xml"); }
+
+    /** A SIPp caller as the account, playing {@code scenarioName} of the test's resources. */
+    private static Process caller(String account, Path work, String scenarioName) throws Exception {
+        return sipp(work, List.of("-sf", scenario(work, scenarioName).toString(), "-s", "+15557654321", "-au", account, "-ap", "pw-" + account,
+                "-i", "127.0.0.1", "-p", Integer.toString(TestUserAgent.freeUdpPort()),
+                "-mp", Integer.toString(TestUserAgent.freeUdpPort()), "-m", "1", "-trace_msg", "127.0.0.1:" + edge.sipPort));
+    }
+
+    /** A SIPp scenario of the test's resources (sipp/), copied into {@code work}. */
+    private static Path scenario(Path work, String name) throws Exception {
+        Path scenario = work.resolve(name);
+        try (var in = MediaAnchorSippTest.class.getResourceAsStream("/sipp/" + name)) {
             Files.copy(in, scenario);
         }
-        return sipp(work, List.of("-sf", scenario.toString(), "-s", "+15557654321", "-au", account, "-ap", "pw-" + account,
-                "-i", "127.0.0.1", "-p", Integer.toString(TestUserAgent.freeUdpPort()),
-                "-mp", Integer.toString(TestUserAgent.freeUdpPort()), "-m", "1", "127.0.0.1:" + edge.sipPort));
+        return scenario;
     }
 
     /** The media of the account's call in progress, from GET /v1/calls/{id}/media; null while there is none. */
