@@ -341,7 +341,9 @@ class Stack:
         port_min = random.randrange(20000, 60000 - RTP_PORTS, 2)
         d = os.path.join(self.workdir, "rtpengine")
         os.makedirs(d, exist_ok=True)
-        cmd = [exe, "--table=-1", "--interface=127.0.0.1", f"--listen-ng=127.0.0.1:{ng}", f"--port-min={port_min}",
+        # --config-file=none: Debian's /etc/rtpengine/rtpengine.conf binds fixed CLI and HTTP ports (2224, 2225), and
+        # a second rtpengine on the machine (a stack's, another test's) would then fail to start (RtpEngineServer does the same)
+        cmd = [exe, "--config-file=none", "--table=-1", "--interface=127.0.0.1", f"--listen-ng=127.0.0.1:{ng}", f"--port-min={port_min}",
                f"--port-max={port_min + RTP_PORTS - 1}", "--delete-delay=0", "--foreground", "--log-stderr",
                "--log-level=5", "--pidfile=" + os.path.join(d, "rtpengine.pid")]
         log("starting: " + " ".join(cmd))
