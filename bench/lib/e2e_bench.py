@@ -37,6 +37,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # default a pause of the stack under test, then its burst of responses, overflowed SIPp's own socket
 SIPP_BUFFERS = ["-buff_size", str(4 << 20)]
 PAGE = os.sysconf("SC_PAGE_SIZE")
+# --media anchor: the media ports of the harness's rtpengine (4 a call: RTP and RTCP on each leg)
+RTP_PORTS = 6000
 
 
 def log(msg):
@@ -241,7 +243,8 @@ class Stack:
         if self.split:
             self.kafka_port, self.controller_port = free_port(), free_port()
             self.registry_port, self.redis_port = free_port(), free_port()
-        self.extra = []  # processes started beside the JVM (a restarted Redis), stopped with it
+        self.extra = []  # processes started beside the JVM (a restarted Redis, the bench's rtpengine), stopped with it
+        self.rtpengine_ng = None  # --media anchor: the ng address of the rtpengine the harness started
         self.api = Api(f"http://127.0.0.1:{self.http_port}", args.api_key)
 
     def env(self):
@@ -255,6 +258,8 @@ class Stack:
         # SIPp answers only the first challenge of a 401 and knows only MD5 digests
         env.setdefault("SIPSTREAM_EDGE_AUTH_ALGORITHMS", "MD5")
         env["SIPSTREAM_JAR"] = self.jar
+        if self.rtpengine_ng:
+            env["SIPSTREAM_EDGE_MEDIA_RTPENGINE"] = self.rtpengine_ng
         if self.args.java_opts:
             env["SIPSTREAM_JAVA_OPTS"] = self.args.java_opts
         return env
@@ -322,7 +327,46 @@ class Stack:
                 p.kill()
                 p.wait()
 
+    def start_rtpengine(self):
+        """--media anchor: rtpengine for the edge, started by the harness (SIPSTREAM_EDGE_MEDIA_RTPENGINE) rather
+        than by `sipstream local`, whose relay has 200 media ports and rtpengine's default 30 s delete delay: a
+        call holds its 4 ports 30 s after its BYE, so it runs out of ports past ~50 calls in 30 s (the calls
+        then fail 503). Here: RTP_PORTS ports and --delete-delay=0; counted with the stack (self.extra), its CPU
+        apart as "rtpengine". Not started when the environment names an rtpengine already, or none is installed
+        (the `media relay` check then fails the run)."""
+        exe = shutil.which("rtpengine") or ("/usr/bin/rtpengine" if os.access("/usr/bin/rtpengine", os.X_OK) else None)
+        if os.environ.get("SIPSTREAM_EDGE_MEDIA_RTPENGINE") or not exe:
+            return
+        ng = free_port(socket.SOCK_DGRAM)
+        port_min = random.randrange(20000, 60000 - RTP_PORTS, 2)
+        d = os.path.join(self.workdir, "rtpengine")
+        os.makedirs(d, exist_ok=True)
+        # --config-file=none: Debian's /etc/rtpengine/rtpengine.conf binds fixed CLI and HTTP ports (2224, 2225), and
+        # a second rtpengine on the machine (a stack's, another test's) would then fail to start (RtpEngineServer does the same)
+        cmd = [exe, "--config-file=none", "--table=-1", "--interface=127.0.0.1", f"--listen-ng=127.0.0.1:{ng}", f"--port-min={port_min}",
+               f"--port-max={port_min + RTP_PORTS - 1}", "--delete-delay=0", "--foreground", "--log-stderr",
+               "--log-level=5", "--pidfile=" + os.path.join(d, "rtpengine.pid")]
+        log("starting: " + " ".join(cmd))
+        proc = subprocess.Popen(cmd, stdout=open(os.path.join(d, "rtpengine.log"), "w"), stderr=subprocess.STDOUT,
+                                cwd=d, start_new_session=True)
+        self.extra.append(proc)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(0.5)
+            for _ in range(40):
+                if proc.poll() is not None:
+                    break
+                try:
+                    sock.sendto(b"bench d7:command4:pinge", ("127.0.0.1", ng))
+                    if b"pong" in sock.recv(1000):
+                        self.rtpengine_ng = f"udp:127.0.0.1:{ng}"
+                        return
+                except OSError:
+                    time.sleep(0.25)
+        raise MediaRelayOff(f"rtpengine did not answer an ng ping on 127.0.0.1:{ng}; see {d}/rtpengine.log")
+
     def start(self):
+        if self.args.media == "anchor":
+            self.start_rtpengine()
         # the stack runs as a user runs it: through bin/sipstream, with its JVM options unless --java-opts
         cmd = [LAUNCHER, "local",
                "--sip-port", str(self.sip_port), "--http-port", str(self.http_port),
@@ -347,6 +391,22 @@ class Stack:
                 return
             time.sleep(0.5)
         raise RuntimeError(f"/healthz not ready after {self.args.start_timeout} s; see {self.log_path}")
+
+    def media_relay(self, timeout=30):
+        """What the launcher printed on its `media relay` line ("rtpengine <ng address>, media on ..." or
+        "off: <why>"); None when no such line came within `timeout` s of /healthz."""
+        t0 = time.time()
+        while True:
+            try:
+                with open(self.log_path, errors="replace") as f:
+                    m = re.search(r"^\s*media relay\s+(.*)$", f.read(), re.M)
+            except OSError:
+                m = None
+            if m:
+                return m.group(1).strip()
+            if time.time() - t0 > timeout or (self.proc and self.proc.poll() is not None):
+                return None
+            time.sleep(0.5)
 
     def healthy(self):
         try:
@@ -450,10 +510,20 @@ def password(i):
     return f"pw-{i:04d}-bench"
 
 
+class MediaRelayOff(RuntimeError):
+    """--media anchor with no media relay on the stack: the run would measure passthrough."""
+
+
+def trunk_json(args, port):
+    """A bench trunk: SIPp's UAS on 127.0.0.1 over UDP, its media passed end to end or anchored on
+    rtpengine (--media; docs/api.md, trunk `media`)."""
+    return {"host": "127.0.0.1", "port": port, "transport": "udp", "media": args.media}
+
+
 def provision(stack, args, trunk_port, workdir):
     api = stack.api
     t0 = time.time()
-    api.call("PUT", "/v1/trunks/t1", {"host": "127.0.0.1", "port": trunk_port, "transport": "udp"})
+    api.call("PUT", "/v1/trunks/t1", trunk_json(args, trunk_port))
     # one increment of a second: a call's billable seconds are its duration rounded up to the second
     deck = "prefix,price_per_minute,currency,first_increment,next_increment\n1,0.0100,USD,1,1\n"
     api.call("PUT", "/v1/ratedecks/default", deck, content_type="text/csv")
@@ -472,7 +542,7 @@ def provision(stack, args, trunk_port, workdir):
         for i in range(1, args.accounts + 1):
             f.write(f"{account_id(i)};{password(i)};{dialled_number(i)}\n")
     took = time.time() - t0
-    log(f"provisioned trunk, rate deck and {args.accounts} accounts in {took:.1f} s")
+    log(f"provisioned trunk (media {args.media}), rate deck and {args.accounts} accounts in {took:.1f} s")
     return callers, took
 
 
@@ -666,11 +736,14 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
            "-trace_rtt", "-rtt_freq", "100", "-trace_logs", "-log_file", os.path.join(d, "timings.log"),
            "-trace_err", "-error_file", os.path.join(d, "errors.log"),
            "-trace_screen"]  # the final screen: messages, retransmissions and timeouts per scenario step
-    log(f"{label}: {calls} calls at {rate}/s, hold {args.hold_ms} ms")
+    media = "passthrough (SIPp to SIPp)" if scenario == "uac-plain.xml" else args.media
+    log(f"{label}: {calls} calls at {rate}/s, hold {args.hold_ms} ms, media {media}")
     jvm_fn = pid_groups.get("stack_jvm")  # the JVM alone, for its collections; not a CPU group of its own
     kafka_fn = pid_groups.get("kafka_requests")  # the clients' request counters, from the stack's /metrics
-    pid_groups = {k: v for k, v in pid_groups.items() if k not in ("stack_jvm", "kafka_requests")}
+    media_fn = pid_groups.get("edge_media")  # the edge's sipstream_edge_media_* counters (anchored calls)
+    pid_groups = {k: v for k, v in pid_groups.items() if k not in ("stack_jvm", "kafka_requests", "edge_media")}
     kafka_before = kafka_fn() if kafka_fn else None
+    media_before = media_fn() if media_fn else None
     cpu_before = {name: sum(proc_ticks(p) or 0 for p in fn()) for name, fn in pid_groups.items()}
     threads_before = threadcpu.snapshot(pid_groups["stack"]()) if "stack" in pid_groups else None
     jvm = jvm_fn() if jvm_fn else []
@@ -694,7 +767,7 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
     ok = int(stat.get("SuccessfulCall(C)", 0))
     failed = int(stat.get("FailedCall(C)", 0))
     result = {
-        "label": label, "scenario": scenario, "target_rate": rate, "duration_s": duration, "calls": calls,
+        "label": label, "scenario": scenario, "media": media, "target_rate": rate, "duration_s": duration, "calls": calls,
         "sipp_exit_code": rc, "successful": ok, "failed": failed,
         "retransmissions": int(stat.get("Retransmissions(C)", 0)),
         "offered_rate": round(offered, 1) if offered else None,
@@ -717,6 +790,11 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
         result["gc"] = gc.stop(ok)
     if kafka_before is not None and ok:
         result["kafka_requests_per_call"] = kafka_per_call(kafka_before, kafka_fn(), ok)
+    if media_before is not None:
+        # what the edge counted of anchoring during the run: calls anchored, relay failures, ended calls by verdict
+        media_after = media_fn()
+        result["edge_media"] = {k: round(v - media_before.get(k, 0)) for k, v in sorted(media_after.items())
+                                if not k.endswith("_created") and v - media_before.get(k, 0)}
     drops_after = udp_rcvbuf_errors()
     if drops_before is not None and drops_after is not None:
         result["udp_datagrams_dropped"] = drops_after - drops_before
@@ -724,6 +802,13 @@ def run_uac(label, scenario, target_port, callers, args, rate, duration, workdir
     log(f"{label}: exit {rc}, {ok} ok, {failed} failed, offered {result['offered_rate']}/s, "
         f"INVITE->200 p50 {a.get('p50')} p99 {a.get('p99')} ms, stack CPU {result.get('stack_cpu_ms_per_call')} ms a call, "
         f"{result.get('retransmissions')} retransmissions, {result.get('udp_datagrams_dropped')} datagrams dropped")
+    if media == "anchor" and "edge_media" in result:
+        rtp = result.get("stack_cpu_by_component", {}).get("rtpengine", {})
+        anchored = sum(v for k, v in result["edge_media"].items() if k.startswith("sipstream_edge_media_anchored_total"))
+        relay_failures = sum(v for k, v in result["edge_media"].items()
+                             if k.startswith("sipstream_edge_media_relay_failures_total"))
+        log(f"{label}: media {media}: {anchored} calls anchored, {relay_failures} relay failures, "
+            f"rtpengine CPU {rtp.get('ms_per_call')} ms a call ({rtp.get('cpu_percent_of_one_core')} % of a core)")
     k = result.get("kafka_requests_per_call")
     if k:
         top = lambda label: ", ".join(f"{c} {v}" for c, v in [cv for cv in k.get(label, {}).items() if cv[0] != "total"][:3])
@@ -1061,6 +1146,10 @@ def main():
     p.add_argument("--overload", action="store_true",
                    help="after the steps, twice the highest rate held for --duration s, then the held rate again (see README)")
     p.add_argument("--overload-held", type=int, help="take this as the highest rate held for --overload (skips the steps)")
+    p.add_argument("--media", choices=("passthrough", "anchor"), default="passthrough",
+                   help="the bench trunk's media (default passthrough): anchor sends every call's SDP through "
+                        "rtpengine (ng offer, answer, delete a call), to measure what anchoring costs; needs rtpengine "
+                        "installed, which `sipstream local` then starts")
     p.add_argument("--no-steps", action="store_true", help="skip the rate steps and baselines (with --faults, --soak or --overload)")
     p.add_argument("--jar", default=os.path.join(ROOT, "app", "target", "sipstream.jar"))
     p.add_argument("--java-opts", default=None,
@@ -1096,7 +1185,8 @@ def main():
               "command": " ".join([os.path.relpath(os.path.join(BENCH, "run-bench.sh"), ROOT)] + sys.argv[1:]),
               "config": {"rates": rates, "step_duration_s": args.duration, "hold_ms": args.hold_ms,
                          "accounts": args.accounts, "java_opts": args.java_opts or "bin/sipstream's defaults", "transport": "udp",
-                         "split": args.split, "stack_java_opts": args.stack_java_opts if args.split else None},
+                         "split": args.split, "stack_java_opts": args.stack_java_opts if args.split else None,
+                         "media": args.media},
               "runs": []}
     stack = Stack(args, workdir)
     sampler = Sampler()
@@ -1106,6 +1196,13 @@ def main():
         base = Uas("baseline-uas", workdir, free_port(socket.SOCK_DGRAM))
         stack.start()
         report["stack_start_s"] = round(stack.started_in, 1)
+        relay = stack.media_relay()
+        report["media_relay"] = relay
+        log(f"media {args.media}; the stack's media relay: {relay}")
+        if args.media == "anchor" and (not relay or relay.startswith("off")):
+            raise MediaRelayOff(f"--media anchor asked, but the stack's media relay is {relay or 'not reported'} "
+                               f"(see {stack.log_path}): install rtpengine (apt-get install rtpengine-daemon) "
+                               "or set SIPSTREAM_EDGE_MEDIA_RTPENGINE")
         sampler.watch("stack", stack.pids)
         if stack.split:  # the two JVMs apart too: the services and what they run on
             sampler.watch("services", stack.services_pids)
@@ -1115,7 +1212,8 @@ def main():
         callers, took = provision(stack, args, trunk.port, workdir)
         report["provisioning_s"] = round(took, 1)
         groups = {"stack": stack.pids, "stack_jvm": lambda: [p.pid for p in stack.jvms()][:1],
-                  "kafka_requests": lambda: kafka_requests(stack.http_port, args.api_key)}
+                  "kafka_requests": lambda: kafka_requests(stack.http_port, args.api_key),
+                  "edge_media": lambda: scrape_metrics(stack.http_port, args.api_key, ("sipstream_edge_media_",))}
         gateway_runs = []
 
         # warm-up: the router must have read the accounts before calls count; retry until calls pass
@@ -1469,7 +1567,7 @@ def edge_crash(stack, args, workdir):
     uac = None
     try:
         api = stack.api
-        api.call("PUT", "/v1/trunks/t-crash", {"host": "127.0.0.1", "port": uas.port, "transport": "udp"})
+        api.call("PUT", "/v1/trunks/t-crash", trunk_json(args, uas.port))
         api.call("PUT", "/v1/accounts/edgecrash", {"displayName": "Edge crash", "enabled": True, "region": "US",
                                                    "defaultCallerId": "+15552999999", "outboundTrunk": "t-crash",
                                                    "prepaid": False})
@@ -1877,4 +1975,7 @@ def faults(stack, args, callers, workdir, sampler, groups, gateway_runs, trunk):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except MediaRelayOff as e:
+        sys.exit(f"error: {e}")

@@ -45,8 +45,10 @@ def snapshot(pids):
         try:
             tids = os.listdir(f"/proc/{pid}/task")
             with open(f"/proc/{pid}/comm") as f:
-                # child processes: all the threads of Redis (and of rtpengine, the media relay) are theirs
-                process = next((p for p in ("redis", "rtpengine") if f.read().startswith(p)), None)
+                comm = f.read()
+            # child processes: all the threads of Redis (and of rtpengine, the media relay) are theirs
+            # (the name read once: read in the loop, the second name was tested against an empty string)
+            process = next((p for p in ("redis", "rtpengine") if comm.startswith(p)), None)
         except OSError:
             continue
         for tid in tids:
