@@ -37,6 +37,10 @@ import picocli.CommandLine.Spec;
         description = "Run the whole stack in one process on embedded Kafka, Schema Registry and Redis "
                 + "(or every service on the ones given by --kafka, --schema-registry and --redis).")
 public final class LocalCommand implements Callable<Integer> {
+    /** The media ports of the rtpengine {@code sipstream local} starts (docker-compose's has its own, in its service). */
+    static final int LOCAL_MEDIA_PORT_MIN = 30_000;
+    static final int LOCAL_MEDIA_PORT_MAX = 49_999;
+
     @Spec
     CommandSpec spec;
 
@@ -135,7 +139,10 @@ public final class LocalCommand implements Callable<Integer> {
             return;
         }
         try {
-            RtpEngineServer relay = RtpEngineServer.start(executable.get(), dataDir.resolve("rtpengine"), 0, advertisedHost());
+            // the stack's calls, not a test's: room for some 150 anchored calls a second (4 ports a call, for the call and
+            // rtpengine's 30 s delete delay); the tests' default window of 200 ports ran out at 2 calls a second
+            RtpEngineServer relay = RtpEngineServer.start(executable.get(), dataDir.resolve("rtpengine"), 0, advertisedHost(),
+                    LOCAL_MEDIA_PORT_MIN, LOCAL_MEDIA_PORT_MAX);
             shutdown.add("rtpengine", relay);
             mediaRelay = relay.ngAddress();
             mediaRelayState = "rtpengine " + relay.ngAddress() + ", media on " + advertisedHost() + " UDP " + relay.portMin() + "-"

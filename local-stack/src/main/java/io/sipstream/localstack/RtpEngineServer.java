@@ -64,10 +64,21 @@ public final class RtpEngineServer implements AutoCloseable {
      * @param mediaAddress the local address its media ports bind and its SDP announces (what the peers reach)
      */
     public static RtpEngineServer start(Path executable, Path dir, int ngPort, String mediaAddress) {
-        int ng = ngPort == 0 ? freeUdpPort() : ngPort;
         // a window of its own in the high ports, so that several stacks (and test JVMs) on one machine do not share ports
         int portMin = 20_000 + ThreadLocalRandom.current().nextInt(200) * MEDIA_PORTS;
-        int portMax = portMin + MEDIA_PORTS - 1;
+        return start(executable, dir, ngPort, mediaAddress, portMin, portMin + MEDIA_PORTS - 1);
+    }
+
+    /**
+     * As {@link #start(Path, Path, int, String)}, with its media ports from {@code portMin} to {@code portMax}. A call
+     * holds four (RTP and RTCP on each leg) while it runs and for rtpengine's delete delay after it (30 s): a tests'
+     * window of {@value #MEDIA_PORTS} holds some 50 calls in 30 s, a stack that carries traffic needs thousands.
+     */
+    public static RtpEngineServer start(Path executable, Path dir, int ngPort, String mediaAddress, int portMin, int portMax) {
+        if (portMin < 1024 || portMax > 65_535 || portMax - portMin < 3) {
+            throw new IllegalArgumentException("media ports " + portMin + "-" + portMax + ": need at least 4 ports within 1024-65535");
+        }
+        int ng = ngPort == 0 ? freeUdpPort() : ngPort;
         try {
             Files.createDirectories(dir);
             // no config file: Debian's /etc/rtpengine/rtpengine.conf binds fixed CLI and HTTP ports (2224, 2225), and a
