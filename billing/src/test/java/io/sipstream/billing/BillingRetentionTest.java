@@ -55,7 +55,7 @@ class BillingRetentionTest {
         assertThat(billing.balances().get("acme").storedCdrs).isZero();
         assertThat(billing.balances().get("acme").cdrCount).as("CDRs rated ever").isEqualTo(1);
         assertThat(billing.cdrs()).as("billing.cdrs keeps it").hasSize(1);
-        assertThat(billing.block("acme").getBalance()).as("forgetting a CDR refunds nothing").isEqualTo(money("-0.60"));
+        assertThat(billing.balance("acme")).as("forgetting a CDR refunds nothing").isEqualTo(money("-0.60"));
     }
 
     @Test
@@ -127,19 +127,19 @@ class BillingRetentionTest {
         start(Map.of("billing.credit.key.retention", "1h"));
         billing.credit("acme", "10.00", "USD", "topup-1");
         billing.credit("acme", "10.00", "USD", "topup-1");
-        assertThat(billing.block("acme").getBalance()).isEqualTo(money("10.00"));
+        assertThat(billing.balance("acme")).isEqualTo(money("10.00"));
         KeyValueStore<String, CreditReceipt> receipts = billing.store(StoreNames.CREDIT_RECEIPTS);
         assertThat(receipts.get("acme|topup-1")).isNotNull();
 
         billing.advance(Duration.ofMinutes(50));
         billing.credit("acme", "10.00", "USD", "topup-1");
-        assertThat(billing.block("acme").getBalance()).as("within the retention a repeat is ignored").isEqualTo(money("10.00"));
+        assertThat(billing.balance("acme")).as("within the retention a repeat is ignored").isEqualTo(money("10.00"));
 
         billing.advance(Duration.ofMinutes(20));
         assertThat(receipts.get("acme|topup-1")).isNull();
         assertThat(billing.tombstones(StoreNames.CREDIT_RECEIPTS)).containsExactly("acme|topup-1");
         billing.credit("acme", "10.00", "USD", "topup-1");
-        assertThat(billing.block("acme").getBalance()).as("past the retention the key is new again").isEqualTo(money("20.00"));
+        assertThat(billing.balance("acme")).as("past the retention the key is new again").isEqualTo(money("20.00"));
     }
 
     @Test
@@ -168,11 +168,11 @@ class BillingRetentionTest {
         assertThat(billing.deadLetters().get(1).getValue()).as("the event, for re-rating by hand").isNotNull();
         KeyValueStore<String, CallState> calls = billing.store(StoreNames.CALLS);
         assertThat(calls.get("acme|old")).as("no call opened").isNull();
-        assertThat(billing.block("acme").getLiveCalls()).isZero();
+        assertThat(billing.liveCalls("acme")).isZero();
 
         billing.advance(Duration.ofHours(2)); // past billing.max.call.age: no ghost either
         assertThat(billing.cdrs()).extracting(RatedCdr::getCallId).containsExactly("old");
-        assertThat(billing.block("acme").getBalance()).isEqualTo(money("-0.60"));
+        assertThat(billing.balance("acme")).isEqualTo(money("-0.60"));
 
         // a call that starts now is billed as ever
         var fresh = billing.call("acme", "fresh", "+15551234567");
