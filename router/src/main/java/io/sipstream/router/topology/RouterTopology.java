@@ -99,25 +99,25 @@ public final class RouterTopology {
 
         builder.table(Topics.REGISTRY_ACCOUNTS.name(), consumed(Topics.REGISTRY_ACCOUNTS, serdes, "accounts"),
                 Materialized.<String, Account>as(Stores.inMemoryKeyValueStore(ACCOUNTS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_ACCOUNTS.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_ACCOUNTS, serdes)));
         builder.table(Topics.BILLING_BLOCKS.name(), consumed(Topics.BILLING_BLOCKS, serdes, "blocks"),
                 Materialized.<String, BlockDecision>as(Stores.inMemoryKeyValueStore(BLOCKS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.BILLING_BLOCKS.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.BILLING_BLOCKS, serdes)));
         builder.globalTable(Topics.REGISTRY_NUMBERS.name(), consumed(Topics.REGISTRY_NUMBERS, serdes, "numbers"),
                 Materialized.<String, NumberAssignment>as(Stores.inMemoryKeyValueStore(NUMBERS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_NUMBERS.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_NUMBERS, serdes)));
         builder.globalTable(Topics.REGISTRY_TRUNKS.name(), consumed(Topics.REGISTRY_TRUNKS, serdes, "trunks"),
                 Materialized.<String, Trunk>as(Stores.inMemoryKeyValueStore(TRUNKS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_TRUNKS.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_TRUNKS, serdes)));
         builder.globalTable(Topics.REGISTRY_ROUTES.name(), consumed(Topics.REGISTRY_ROUTES, serdes, "routes"),
                 Materialized.<String, Route>as(Stores.inMemoryKeyValueStore(ROUTES_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_ROUTES.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_ROUTES, serdes)));
         builder.globalTable(Topics.REGISTRY_DIDS.name(), consumed(Topics.REGISTRY_DIDS, serdes, "dids"),
                 Materialized.<String, DidBinding>as(Stores.inMemoryKeyValueStore(DIDS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_DIDS.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_DIDS, serdes)));
         builder.globalTable(Topics.BILLING_RATES.name(), consumed(Topics.BILLING_RATES, serdes, "rates"),
                 Materialized.<String, Rate>as(Stores.inMemoryKeyValueStore(RATES_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.BILLING_RATES.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.BILLING_RATES, serdes)));
         builder.globalTable(Topics.ROUTER_TRUNK_CALLS.name(), consumed(Topics.ROUTER_TRUNK_CALLS, serdes, "trunk-loads"),
                 Materialized.<String, TrunkLoad>as(Stores.inMemoryKeyValueStore(TRUNK_LOADS_STORE))
                         .withKeySerde(keys).withValueSerde(Topics.ROUTER_TRUNK_CALLS.valueSerde(serdes)));
@@ -182,6 +182,14 @@ public final class RouterTopology {
                 Topics.BILLING_RATES));
         writers.add(SchemaIds.Writer.of(applicationId + "-" + INBOUND_BY_OWNER + "-repartition", CallAttempt.class));
         return writers;
+    }
+
+    /**
+     * A table store's value serde that decodes each distinct stored value once ({@link DecodedValueCache}).
+     * Not for router.trunk.calls, whose values change with every call routed or ended on a limited trunk.
+     */
+    private static <V extends SpecificRecord> Serde<V> decodedOnce(Topic<V> topic, SerdeConfig serdes) {
+        return new DecodedValueCache<>(topic.valueSerde(serdes));
     }
 
     /** Tables and global tables add "-source" to the name themselves. */
