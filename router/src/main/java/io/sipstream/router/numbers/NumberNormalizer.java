@@ -31,7 +31,9 @@ public final class NumberNormalizer {
     private static final int CACHE_LIMIT = 50_000;
     // Caller IDs and forward targets repeat call after call; destinations mostly do not.
     private static final Map<String, Result> REPEATED = new ConcurrentHashMap<>();
-    // Numbers by their E.164 form (destinations called again, caller IDs): see toE164.
+    // Numbers by their E.164 form (destinations called again, caller IDs): see toE164. Small, because most
+    // destinations come once: under load it is cleared within seconds, so what it holds dies young.
+    private static final int NUMBERS_LIMIT = 5_000;
     private static final Map<String, E164Number> NUMBERS = new ConcurrentHashMap<>();
 
     public Result normalise(String dialled, String region) {
@@ -131,7 +133,7 @@ public final class NumberNormalizer {
         String region = UTIL.getRegionCodeForNumber(pn);
         if (region == null) region = UTIL.getRegionCodeForCountryCode(pn.getCountryCode());
         E164Number number = new E164Number(e164, region, pn.getCountryCode(), UTIL.getNationalSignificantNumber(pn));
-        if (NUMBERS.size() >= CACHE_LIMIT) NUMBERS.clear();
+        if (NUMBERS.size() >= NUMBERS_LIMIT) NUMBERS.clear();
         NUMBERS.put(e164, number);
         return number;
     }

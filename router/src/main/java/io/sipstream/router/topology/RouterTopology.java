@@ -102,7 +102,7 @@ public final class RouterTopology {
                         .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_ACCOUNTS, serdes)));
         builder.table(Topics.BILLING_BLOCKS.name(), consumed(Topics.BILLING_BLOCKS, serdes, "blocks"),
                 Materialized.<String, BlockDecision>as(Stores.inMemoryKeyValueStore(BLOCKS_STORE))
-                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.BILLING_BLOCKS, serdes)));
+                        .withKeySerde(keys).withValueSerde(Topics.BILLING_BLOCKS.valueSerde(serdes)));
         builder.globalTable(Topics.REGISTRY_NUMBERS.name(), consumed(Topics.REGISTRY_NUMBERS, serdes, "numbers"),
                 Materialized.<String, NumberAssignment>as(Stores.inMemoryKeyValueStore(NUMBERS_STORE))
                         .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_NUMBERS, serdes)));
@@ -185,8 +185,10 @@ public final class RouterTopology {
     }
 
     /**
-     * A table store's value serde that decodes each distinct stored value once ({@link DecodedValueCache}).
-     * Not for router.trunk.calls, whose values change with every call routed or ended on a limited trunk.
+     * A table store's value serde that decodes each distinct stored value once ({@link DecodedValueCache}),
+     * for the tables whose rows change when an operator changes them. Not for billing.blocks (a prepaid
+     * balance changes with every call) nor router.trunk.calls (with every call on a limited trunk): each
+     * change would leave its old value remembered until the cache is full, old-generation garbage.
      */
     private static <V extends SpecificRecord> Serde<V> decodedOnce(Topic<V> topic, SerdeConfig serdes) {
         return new DecodedValueCache<>(topic.valueSerde(serdes));
