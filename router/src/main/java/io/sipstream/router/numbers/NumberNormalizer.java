@@ -33,7 +33,7 @@ public final class NumberNormalizer {
     private static final Map<String, Result> REPEATED = new ConcurrentHashMap<>();
     // Numbers by their E.164 form (destinations called again, caller IDs): see toE164. Small, because most
     // destinations come once: under load it is cleared within seconds, so what it holds dies young.
-    private static final int NUMBERS_LIMIT = 5_000;
+    private static final int NUMBERS_LIMIT = 1_000;
     private static final Map<String, E164Number> NUMBERS = new ConcurrentHashMap<>();
 
     public Result normalise(String dialled, String region) {
