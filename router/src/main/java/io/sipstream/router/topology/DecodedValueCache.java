@@ -17,12 +17,12 @@ import org.apache.kafka.common.utils.Bytes;
  * next lookup decodes the new value. A hit costs a hash and a comparison of the bytes. The decoded
  * values are shared between lookups and threads (stream threads, interactive queries), so the
  * router treats table values as read-only, as it always did. Bounded: cleared when full, as values
- * replaced by updates are never asked for again.
+ * replaced by updates are never asked for again; a table whose rows change with calls gets a small
+ * bound, so that what it remembers dies young instead of filling the old generation.
  */
 final class DecodedValueCache<V> implements Serde<V> {
-    static final int LIMIT = 10_000;
-
     private final Serde<V> inner;
+    private final int limit;
     private final Map<Bytes, V> decoded = new ConcurrentHashMap<>();
     private final Deserializer<V> deserializer = new Deserializer<>() {
         @Override
@@ -36,7 +36,7 @@ final class DecodedValueCache<V> implements Serde<V> {
             if (known != null) return known;
             V value = inner.deserializer().deserialize(topic, data); // what cannot be read throws, and is not kept
             if (value != null) {
-                if (decoded.size() >= LIMIT) decoded.clear();
+                if (decoded.size() >= limit) decoded.clear();
                 decoded.put(key, value);
             }
             return value;
@@ -46,7 +46,11 @@ final class DecodedValueCache<V> implements Serde<V> {
         public void close() { inner.deserializer().close(); }
     };
 
-    DecodedValueCache(Serde<V> inner) { this.inner = inner; }
+    /** @param limit how many decoded values it holds before it starts again */
+    DecodedValueCache(Serde<V> inner, int limit) {
+        this.inner = inner;
+        this.limit = limit;
+    }
 
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) { inner.configure(configs, isKey); }

@@ -60,7 +60,7 @@ import org.apache.kafka.streams.state.Stores;
  * decides them (one extra hop, on inbound calls only). All stores are in memory, the tables'
  * changelogs are their compacted source topics (topology optimisation), the live calls and the
  * prepaid holds have changelogs of their own, and the per-second rate windows none (they are
- * worthless a second later).
+ * worthless a second later). The tables' stores decode each distinct row once ({@link DecodedValueCache}).
  *
  * <p>A trunk's calls come from every account's partition, so they are counted where the trunk's
  * key lands (one hop, only for calls on trunks with {@code maxChannels}) and the count comes back
@@ -92,6 +92,14 @@ public final class RouterTopology {
     /** Name of the repartition of the trunk claims (topic {@code <application.id>-claims-by-trunk-repartition}). */
     public static final String CLAIMS_BY_TRUNK = "claims-by-trunk";
 
+    /** Decoded rows a table's store remembers, for the tables an operator changes (registry, rates)... */
+    static final int STABLE_ROWS = 10_000;
+    /**
+     * ... and for billing.blocks, whose rows change with calls (a prepaid balance): few enough that what
+     * it remembers is cleared within seconds under load, and dies young.
+     */
+    static final int CHANGING_ROWS = 1_000;
+
     public static Topology build(RouterOptions options) {
         SerdeConfig serdes = options.serdes();
         Serde<String> keys = Serdes.String();
@@ -102,7 +110,7 @@ public final class RouterTopology {
                         .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_ACCOUNTS, serdes)));
         builder.table(Topics.BILLING_BLOCKS.name(), consumed(Topics.BILLING_BLOCKS, serdes, "blocks"),
                 Materialized.<String, BlockDecision>as(Stores.inMemoryKeyValueStore(BLOCKS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.BILLING_BLOCKS.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.BILLING_BLOCKS, serdes, CHANGING_ROWS)));
         builder.globalTable(Topics.REGISTRY_NUMBERS.name(), consumed(Topics.REGISTRY_NUMBERS, serdes, "numbers"),
                 Materialized.<String, NumberAssignment>as(Stores.inMemoryKeyValueStore(NUMBERS_STORE))
                         .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_NUMBERS, serdes)));
@@ -185,13 +193,15 @@ public final class RouterTopology {
     }
 
     /**
-     * A table store's value serde that decodes each distinct stored value once ({@link DecodedValueCache}),
-     * for the tables whose rows change when an operator changes them. Not for billing.blocks (a prepaid
-     * balance changes with every call) nor router.trunk.calls (with every call on a limited trunk): each
-     * change would leave its old value remembered until the cache is full, old-generation garbage.
+     * A table store's value serde that decodes each distinct stored value once ({@link DecodedValueCache}).
+     * Not for router.trunk.calls: its rows change with every call on a limited trunk, and are small.
      */
     private static <V extends SpecificRecord> Serde<V> decodedOnce(Topic<V> topic, SerdeConfig serdes) {
-        return new DecodedValueCache<>(topic.valueSerde(serdes));
+        return decodedOnce(topic, serdes, STABLE_ROWS);
+    }
+
+    private static <V extends SpecificRecord> Serde<V> decodedOnce(Topic<V> topic, SerdeConfig serdes, int limit) {
+        return new DecodedValueCache<>(topic.valueSerde(serdes), limit);
     }
 
     /** Tables and global tables add "-source" to the name themselves. */

@@ -24,7 +24,7 @@ class DecodedValueCacheTest {
             (Deserializer<Account>) (topic, data) -> {
                 decodes.incrementAndGet();
                 return avro.deserializer().deserialize(topic, data);
-            }));
+            }), RouterTopology.CHANGING_ROWS);
 
     private byte[] bytes(Account account) { return avro.serializer().serialize(TOPIC, account); }
 
@@ -63,8 +63,10 @@ class DecodedValueCacheTest {
 
     @Test
     void shouldHoldAtMostItsLimit() {
-        for (int i = 0; i <= DecodedValueCache.LIMIT; i++) cache.deserializer().deserialize(TOPIC, bytes(account("a" + i, true)));
-        assertThat(cache.size()).isBetween(1, DecodedValueCache.LIMIT);
+        for (int i = 0; i <= RouterTopology.CHANGING_ROWS; i++) {
+            cache.deserializer().deserialize(TOPIC, bytes(account("a" + i, true)));
+        }
+        assertThat(cache.size()).isBetween(1, RouterTopology.CHANGING_ROWS);
         Account again = account("again", true);
         assertThat(cache.deserializer().deserialize(TOPIC, bytes(again))).isEqualTo(again);
     }

@@ -120,6 +120,14 @@ class OutboundRoutingTest {
         d.put(account("acme")); // the bytes stored before the change again
         assertThat(d.decide(d.outbound("acme", "+15551234567")).getAction()).isEqualTo(VerdictAction.ROUTE);
 
+        d.block("acme", true, false, "-1.00", "0");
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 402, "blocked by billing");
+        d.block("acme", false, false, "5.00", "0");
+        assertThat(d.decide(d.outbound("acme", "+15551234567")).getAction()).isEqualTo(VerdictAction.ROUTE);
+        d.block("acme", true, false, "-1.00", "0");
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 402, "blocked by billing");
+        d.block("acme", false, false, "5.00", "0");
+
         d.put(trunk("t1").setHost("198.51.100.9"));
         assertThat(d.decide(d.outbound("acme", "+15551234567")).getTargets()).singleElement().satisfies(t ->
                 assertThat(t.getRequestUri()).isEqualTo("sip:+15551234567@198.51.100.9:5060;transport=udp"));
