@@ -16,6 +16,7 @@ import io.sipstream.billing.retention.ExpiryIndex;
 import io.sipstream.billing.retention.Purge;
 import io.sipstream.billing.state.StoreState;
 import io.sipstream.billing.usage.UsageLedger;
+import io.sipstream.billing.usage.UsagePublication;
 import io.sipstream.rating.RateLookup;
 import io.sipstream.schemas.Topics;
 import java.time.Duration;
@@ -23,7 +24,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A wall-clock punctuator charges live calls the edge stopped reporting on (as if they still
  * ran), closes ghost calls after the maximum age, runs the retention {@link Purge} and, in a new
- * month, decides every account's block again.
+ * month, decides every account's block again. Another sends the usage windows {@link UsagePublication} held back.
  */
 final class CallEventsProcessor implements Processor<String, CallEvent, String, Object> {
     private static final Logger log = LoggerFactory.getLogger(CallEventsProcessor.class);
@@ -53,6 +53,7 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
     private Serializer<CallEvent> eventSerializer;
     private CallCharging charging;
     private UsageLedger usage;
+    private UsagePublication usagePublication;
     private CdrArchive archive;
     private Purge purge;
     private MonthlyReset monthlyReset;
@@ -70,11 +71,21 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
         StoreState<Usage> usageStore = StoreState.of(context.getStateStore(StoreNames.USAGE));
         StoreState<RatedCdr> cdrStore = StoreState.of(context.getStateStore(StoreNames.CDRS));
         usage = new UsageLedger(usageStore, ledger.expiry, config.retention());
+        usagePublication = new UsagePublication(usageStore, config.usagePublishInterval(),
+                (key, window, timestamp) -> ledger.forward(key, window, timestamp, BillingTopology.USAGE_SINK));
+        try (KeyValueIterator<String, BalanceState> it = ledger.balances.all()) { // marks committed before a restart
+            while (it.hasNext()) {
+                var balance = it.next();
+                if (!balance.value.unpublishedUsageHours.isEmpty()) usagePublication.remember(balance.key);
+            }
+        }
         archive = new CdrArchive(cdrStore, ledger.expiry, config.retention());
         purge = new Purge(ledger.expiry, config.retention(), config.closedCallRetention(), new Purge.Stores(cdrStore,
                 StoreState.of(ledger.balances), usageStore, StoreState.of(ledger.receipts), StoreState.of(ledger.endedCalls)));
         monthlyReset = new MonthlyReset(startedWall);
         context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        context.schedule(config.usagePublishInterval(), PunctuationType.WALL_CLOCK_TIME,
+                now -> usagePublication.flush(StoreState.of(ledger.balances), now));
     }
 
     @Override
@@ -123,9 +134,8 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
         CallCharging.Closed closed = charging.close(call, account, state, endedAt, durationMillis, sipStatus, hangupBy, now);
         // an anchored call's media diagnostics go from its closing event into its CDR as the edge wrote them
         if (source != null && source.getMedia() != null) closed.cdr().setMedia(source.getMedia());
-        for (Map.Entry<String, Usage> window : usage.add(id, closed.cdr(), closed.currency(), closed.cost(), now)) {
-            ledger.forward(window.getKey(), window.getValue(), timestamp, BillingTopology.USAGE_SINK);
-        }
+        usagePublication.changed(id, state, closed.cdr().getStartedAt(),
+                usage.add(id, closed.cdr(), closed.currency(), closed.cost(), now), timestamp, now);
         archive.store(id, state, closed.cdr(), now);
         ledger.forward(id, closed.cdr(), timestamp, BillingTopology.CDRS_SINK);
 

@@ -215,7 +215,9 @@ final class BillingDriver implements AutoCloseable {
         return seenDeadLetters;
     }
 
+    /** billing.usage since the last call, once the windows billing holds back for its publish interval have gone. */
     Map<String, Usage> usage() {
+        advance(config.usagePublishInterval());
         Map<String, Usage> out = new LinkedHashMap<>();
         usage.readKeyValuesToList().forEach(kv -> out.put(kv.key, kv.value));
         return out;
