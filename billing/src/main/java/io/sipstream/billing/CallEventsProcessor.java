@@ -95,11 +95,12 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
         String id = AccountKeys.accountId(record.key(), event.getAccountId(), "call event");
         String eventId = CallCharging.eventId(event);
         String callKey = CallState.key(id, event.getCallId());
-        if (ledger.endedCalls.get(callKey) != null) {
+        CallState call = ledger.calls.get(callKey);
+        // a live call is not a finished one: only an event of a call billing has no state of asks
+        if (call == null && ledger.endedCalls.get(callKey) != null) {
             log.debug("late {} of finished call {}: ignored", event.getType(), event.getCallId());
             return;
         }
-        CallState call = ledger.calls.get(callKey);
         if (call != null && call.seenEvents.contains(eventId)) {
             log.debug("duplicate event {}: ignored", eventId);
             return;
