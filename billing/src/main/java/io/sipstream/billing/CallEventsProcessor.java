@@ -12,7 +12,6 @@ import io.sipstream.billing.calls.CallCharging;
 import io.sipstream.billing.calls.CallState;
 import io.sipstream.billing.cdrs.CdrArchive;
 import io.sipstream.billing.inputs.AccountKeys;
-import io.sipstream.billing.retention.ExpiryIndex;
 import io.sipstream.billing.retention.Purge;
 import io.sipstream.billing.state.StoreState;
 import io.sipstream.billing.usage.UsageLedger;
@@ -32,6 +31,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,7 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
     private final BillingConfig config;
     private Ledger ledger;
     private Serializer<CallEvent> eventSerializer;
+    private WindowStore<String, Long> closedCalls;
     private CallCharging charging;
     private UsageLedger usage;
     private UsagePublication usagePublication;
@@ -64,6 +66,7 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
     public void init(ProcessorContext<String, Object> context) {
         ledger = new Ledger(context, config);
         eventSerializer = Topics.CALL_EVENTS.valueSerde(config.kafka().serdes()).serializer();
+        closedCalls = context.getStateStore(StoreNames.CLOSED_CALLS);
         KeyValueStore<String, Rate> rates = context.getStateStore(StoreNames.RATES);
         long startedWall = context.currentSystemTimeMs();
         charging = new CallCharging(new RateLookup(rates::get), config.interimGrace(), config.maxCallAge(),
@@ -97,7 +100,7 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
         String callKey = CallState.key(id, event.getCallId());
         CallState call = ledger.calls.get(callKey);
         // a live call is not a finished one: only an event of a call billing has no state of asks
-        if (call == null && ledger.endedCalls.get(callKey) != null) {
+        if (call == null && finished(callKey, ledger.context.currentSystemTimeMs())) {
             log.debug("late {} of finished call {}: ignored", event.getType(), event.getCallId());
             return;
         }
@@ -142,8 +145,7 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
 
         String callKey = CallState.key(id, call.callId);
         ledger.calls.delete(callKey);
-        ledger.endedCalls.put(callKey, now);
-        ledger.expiry.add(ExpiryIndex.ENDED_CALLS, now, callKey);
+        closedCalls.put(callKey, now, now);
         ledger.publish(id, account, state, true, timestamp, now);
 
         if (!closed.charged()) {
@@ -151,6 +153,15 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
             ledger.deadLetter(Topics.CALL_EVENTS.name(), id,
                     source == null ? null : eventSerializer.serialize(Topics.CALL_EVENTS.name(), source), closed.uncharged(), now);
         }
+    }
+
+    /** Whether the call ended within {@code billing.closed.call.retention}. */
+    private boolean finished(String callKey, long now) {
+        try (WindowStoreIterator<Long> ended = closedCalls.fetch(callKey, now - config.closedCallRetention().toMillis(),
+                Long.MAX_VALUE)) { // no upper bound: the wall clock may have stepped back since
+            if (ended.hasNext()) return true;
+        }
+        return ledger.endedCalls.get(callKey) != null; // ended before the window store, and not yet purged
     }
 
     // ---- wall clock

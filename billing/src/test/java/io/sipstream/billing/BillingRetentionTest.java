@@ -157,7 +157,7 @@ class BillingRetentionTest {
         assertThat(billing.deadLetters()).isEmpty();
 
         billing.advance(Duration.ofMinutes(20)); // forgotten
-        assertThat(billing.store(StoreNames.ENDED_CALLS).get("acme|old")).isNull();
+        assertThat(billing.remembersFinished("acme", "old")).isFalse();
         billing.send(interim);
         billing.send(ended);
         assertThat(billing.deadLetters()).hasSize(2).allSatisfy(letter -> assertThat(letter.getReason())
