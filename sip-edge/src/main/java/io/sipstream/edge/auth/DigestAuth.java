@@ -47,15 +47,10 @@ public final class DigestAuth {
 
     /** Checks a request's Authorization for our realm. Blocking (Redis): call off SIP threads. */
     public AuthOutcome check(Request request, long nowMillis) {
+        AuthOutcome.Challenge challenge = challengeWithoutStore(request, nowMillis);
+        if (challenge != null) return challenge;
         AuthorizationHeader auth = ourAuthorization(request);
-        if (auth == null) return new AuthOutcome.Challenge(false);
         String nonce = auth.getNonce();
-        if (nonce == null) return new AuthOutcome.Challenge(false);
-        switch (nonces.verify(nonce, nowMillis)) {
-            case STALE -> { return new AuthOutcome.Challenge(true); }
-            case FORGED -> { return new AuthOutcome.Challenge(false); }
-            case VALID -> { }
-        }
         String algorithm = auth.getAlgorithm() == null ? DigestMath.MD5 : auth.getAlgorithm();
         if (DigestMath.jdkAlgorithm(algorithm) == null || !algorithms.contains(algorithm.toUpperCase(java.util.Locale.ROOT))) {
             return new AuthOutcome.Forbidden("algorithm " + algorithm + " is not offered");
@@ -95,6 +90,21 @@ public final class DigestAuth {
         if (!nonces.acceptCount(nonce, nc, nowMillis)) return new AuthOutcome.Challenge(true);
         if (!account.enabled()) return new AuthOutcome.Forbidden("account " + accountId + " is disabled");
         return new AuthOutcome.Authenticated(accountId, username, account.media());
+    }
+
+    /**
+     * The challenge a request gets before anything is read from the store: it has no credentials for our realm, no
+     * nonce, or a nonce this edge did not issue or that has expired. Null when its credentials must be checked
+     * ({@link #check}). Needs no Redis, so the edge answers these on the SIP thread.
+     */
+    public AuthOutcome.Challenge challengeWithoutStore(Request request, long nowMillis) {
+        AuthorizationHeader auth = ourAuthorization(request);
+        if (auth == null || auth.getNonce() == null) return new AuthOutcome.Challenge(false);
+        return switch (nonces.verify(auth.getNonce(), nowMillis)) {
+            case STALE -> new AuthOutcome.Challenge(true);
+            case FORGED -> new AuthOutcome.Challenge(false);
+            case VALID -> null;
+        };
     }
 
     /** Adds the challenges, one per algorithm in order of preference, to a 401. */

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * challenge, 400 when the digest was computed for another Request-URI, or 403 after wrong
  * credentials (both counted toward a ban of the source and the user it claimed, {@link AuthBans};
  * never for a carrier's request, {@link CarrierMatch}: forged requests must not get a carrier banned).
- * Blocking (Redis): call off SIP threads.
+ * Blocking (Redis): call off SIP threads, except {@link #challengedWithoutStore}.
  */
 public final class SipAuthenticator {
     private static final Logger log = LoggerFactory.getLogger(SipAuthenticator.class);
@@ -44,10 +44,7 @@ public final class SipAuthenticator {
                 return ok;
             }
             case AuthOutcome.Challenge challenge -> {
-                Response r = responder.response(Response.UNAUTHORIZED, st.getRequest());
-                digest.challenge(r, challenge.stale(), now);
-                responder.send(st, r);
-                metrics.challenge();
+                challenge(st, challenge, now);
                 return null;
             }
             case AuthOutcome.BadRequest bad -> {
@@ -66,6 +63,25 @@ public final class SipAuthenticator {
                 return null;
             }
         }
+    }
+
+    /**
+     * Answers 401 at once when the request needs a challenge whatever the store holds ({@link DigestAuth#challengeWithoutStore}):
+     * a caller's first INVITE. True when it was answered. Needs no Redis: callable on a SIP thread.
+     */
+    public boolean challengedWithoutStore(ServerTransaction st) {
+        long now = clock.getAsLong();
+        AuthOutcome.Challenge challenge = digest.challengeWithoutStore(st.getRequest(), now);
+        if (challenge == null) return false;
+        challenge(st, challenge, now);
+        return true;
+    }
+
+    private void challenge(ServerTransaction st, AuthOutcome.Challenge challenge, long now) {
+        Response r = responder.response(Response.UNAUTHORIZED, st.getRequest());
+        digest.challenge(r, challenge.stale(), now);
+        responder.send(st, r);
+        metrics.challenge();
     }
 
     private void failed(ServerTransaction st, SipSource source, long now) {

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A new INVITE: admitted into set-up or refused 503 (the call events' {@link Backlog} nearly full, or the
- * {@link SetupLimiter}), 100 Trying at once on the SIP thread, then off it (Redis): a carrier's request (a source
+ * {@link SetupLimiter}); a caller's INVITE without credentials (or with a nonce that is stale or not ours) gets its
+ * 401 challenge at once on the SIP thread; any other gets 100 Trying there, then is handled off it (Redis): a carrier's request (a source
  * on a trunk's allow-list, or one the edge's registration at a provider tells as the provider's, {@link CarrierMatch})
  * makes an inbound call, for the number {@link CalledNumber} finds; anyone else must authenticate as an account (digest), and a blocked
  * account is refused before the router is asked. A retransmitted INVITE never gets here (its transaction
@@ -116,8 +117,14 @@ public final class InviteHandler implements RequestHandler {
             responder.reject(st, Response.SERVICE_UNAVAILABLE, OVERLOADED, responder.retryAfter(retryAfterSeconds));
             return;
         }
-        responder.respond(st, Response.TRYING);
         Optional<String> trunk = Optional.ofNullable(carriers.trunkIdOf(source, request));
+        // a caller's first INVITE carries no credentials: its 401 needs nothing from Redis, so it is answered here,
+        // final at once and without 100 Trying (RFC 3261 8.2.6.1 asks for one only when the final answer takes longer)
+        if (trunk.isEmpty() && authenticator.challengedWithoutStore(st)) {
+            admission.release();
+            return;
+        }
+        responder.respond(st, Response.TRYING);
         PendingInvite pending = registry.expect(callId, st, admission);
         scheduler.offload(() -> {
             try {

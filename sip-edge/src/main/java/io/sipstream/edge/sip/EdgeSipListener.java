@@ -81,6 +81,7 @@ public final class EdgeSipListener implements SipListenerExt {
         if (!(owner instanceof DialogHandler) && relay != null && relay.onRequest(event, source)) return;
         if (owner instanceof DialogHandler h) CallMdc.put(h.callId());
         if (method.equals(Request.ACK)) {
+            if (dialog != null) sip.earlyAcks().acked(dialog, request);
             if (owner instanceof DialogHandler h) h.onDialogRequest(event, null);
             return; // an ACK for a non-2xx is the transaction layer's; a stray one is dropped
         }

@@ -35,6 +35,7 @@ public final class SipEndpoint implements AutoCloseable {
     private final String advertisedHost;
     private final Map<String, Integer> ports;
     private final String userPart;
+    private final EarlyAcks earlyAcks = new EarlyAcks();
 
     private SipEndpoint(SipStack stack, SipProvider provider, SipFactory factory, String advertisedHost,
                         Map<String, Integer> ports, String userPart) throws javax.sip.PeerUnavailableException {
@@ -118,6 +119,9 @@ public final class SipEndpoint implements AutoCloseable {
             throw new javax.sip.SipException("cannot send to " + hop + ": " + e.getMessage(), e);
         }
     }
+
+    /** ACKs of 2xx responses the stack lost to a race with their sending ({@link EarlyAcks}). */
+    public EarlyAcks earlyAcks() { return earlyAcks; }
 
     public SipProvider provider() { return provider; }
     public MessageFactory messages() { return messages; }

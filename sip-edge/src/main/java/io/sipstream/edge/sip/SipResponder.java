@@ -36,6 +36,7 @@ public final class SipResponder {
     public boolean send(ServerTransaction st, Response response) {
         try {
             st.sendResponse(response);
+            sip.earlyAcks().sent(st, response);
             return true;
         } catch (SipException | InvalidArgumentException | RuntimeException e) {
             log.debug("cannot send {} on {}: {}", response.getStatusCode(), st.getBranchId(), e.toString());

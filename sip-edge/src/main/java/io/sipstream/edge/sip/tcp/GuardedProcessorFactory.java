@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * The edge's listening points (gov.nist.javax.sip.MESSAGE_PROCESSOR_FACTORY): JAIN-SIP's NIO ones,
  * TCP, TLS, WS and WSS (SIP over WebSocket, RFC 7118) under one {@link ConnectionGuard}. JAIN-SIP's default, blocking, processors take a
  * thread per connection, stop accepting at MAX_CONNECTIONS and never close a connection that
- * says nothing: one host could lock every TCP and TLS peer out. UDP is JAIN-SIP's own, and pays nothing for
- * the others. WebSocket connections count toward the same limits as TCP and TLS ones.
+ * says nothing: one host could lock every TCP and TLS peer out. UDP is JAIN-SIP's own but for its receive loop
+ * ({@link io.sipstream.edge.sip.ReusingUdpProcessor}), and pays nothing for the others. WebSocket connections count toward the same limits as TCP and TLS ones.
  *
  * <p>The stack creates its factory by class name; the limits come from the stack's properties
  * ({@link ConnectionLimits#addTo}), the guard is made with the first TCP or TLS listening point and
@@ -44,6 +44,7 @@ public final class GuardedProcessorFactory extends NioMessageProcessorFactory {
         if (transport.equalsIgnoreCase(ListeningPoint.TLS)) return new GuardedTlsProcessor(address, stack, port, guard(stack));
         if (transport.equalsIgnoreCase("WS")) return new GuardedWsProcessor(address, stack, port, guard(stack));
         if (transport.equalsIgnoreCase("WSS")) return new GuardedWssProcessor(address, stack, port, guard(stack));
+        if (transport.equalsIgnoreCase(ListeningPoint.UDP)) return io.sipstream.edge.sip.ReusingUdpProcessor.create(address, stack, port);
         return super.createMessageProcessor(stack, address, port, transport);
     }
 
