@@ -31,6 +31,10 @@ public final class NumberNormalizer {
     private static final int CACHE_LIMIT = 50_000;
     // Caller IDs and forward targets repeat call after call; destinations mostly do not.
     private static final Map<String, Result> REPEATED = new ConcurrentHashMap<>();
+    // Numbers by their E.164 form (destinations called again, caller IDs): see toE164. Small, because most
+    // destinations come once: under load it is cleared within seconds, so what it holds dies young.
+    private static final int NUMBERS_LIMIT = 1_000;
+    private static final Map<String, E164Number> NUMBERS = new ConcurrentHashMap<>();
 
     public Result normalise(String dialled, String region) {
         return normalise(DialString.parse(dialled), region);
@@ -116,11 +120,22 @@ public final class NumberNormalizer {
         };
     }
 
-    private static E164Number toE164(PhoneNumber pn) {
+    /**
+     * The number with its region. The E.164 form is the country code and the national significant
+     * number, all the region lookup reads, so numbers already seen are looked up by it: the lookup
+     * tries a shared country code's regions one by one (NANP's 25) against their number patterns,
+     * which was most of what reading a number cost.
+     */
+    static E164Number toE164(PhoneNumber pn) {
+        String e164 = UTIL.format(pn, PhoneNumberFormat.E164);
+        E164Number known = NUMBERS.get(e164);
+        if (known != null) return known;
         String region = UTIL.getRegionCodeForNumber(pn);
         if (region == null) region = UTIL.getRegionCodeForCountryCode(pn.getCountryCode());
-        return new E164Number(UTIL.format(pn, PhoneNumberFormat.E164), region, pn.getCountryCode(),
-                UTIL.getNationalSignificantNumber(pn));
+        E164Number number = new E164Number(e164, region, pn.getCountryCode(), UTIL.getNationalSignificantNumber(pn));
+        if (NUMBERS.size() >= NUMBERS_LIMIT) NUMBERS.clear();
+        NUMBERS.put(e164, number);
+        return number;
     }
 
     private static boolean allDigits(String s) {

@@ -2,7 +2,6 @@ package io.sipstream.router.topology;
 
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.NumberAssignment;
-import io.sipstream.router.numbers.DialString;
 import io.sipstream.router.numbers.NumberNormalizer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -32,7 +31,8 @@ final class InboundOwnerLookup implements Processor<String, CallAttempt, String,
     @Override
     public void process(Record<String, CallAttempt> record) {
         CallAttempt attempt = Attempts.valid(record.key(), record.value());
-        NumberNormalizer.Result called = normalizer.normalise(DialString.parse(attempt.getDialled()), options.inboundRegion());
+        // the registry's own numbers come back call after call, and are read again when the owner decides
+        NumberNormalizer.Result called = normalizer.normaliseRepeated(attempt.getDialled(), options.inboundRegion());
         ValueAndTimestamp<NumberAssignment> owner = called.ok() ? numbers.get(called.number().e164()) : null;
         context.forward(owner == null ? record : record.withKey(owner.value().getAccountId()));
     }

@@ -60,7 +60,7 @@ import org.apache.kafka.streams.state.Stores;
  * decides them (one extra hop, on inbound calls only). All stores are in memory, the tables'
  * changelogs are their compacted source topics (topology optimisation), the live calls and the
  * prepaid holds have changelogs of their own, and the per-second rate windows none (they are
- * worthless a second later).
+ * worthless a second later). The tables' stores decode each distinct row once ({@link DecodedValueCache}).
  *
  * <p>A trunk's calls come from every account's partition, so they are counted where the trunk's
  * key lands (one hop, only for calls on trunks with {@code maxChannels}) and the count comes back
@@ -92,6 +92,14 @@ public final class RouterTopology {
     /** Name of the repartition of the trunk claims (topic {@code <application.id>-claims-by-trunk-repartition}). */
     public static final String CLAIMS_BY_TRUNK = "claims-by-trunk";
 
+    /** Decoded rows a table's store remembers, for the tables an operator changes (registry, rates)... */
+    static final int STABLE_ROWS = 10_000;
+    /**
+     * ... and for billing.blocks, whose rows change with calls (a prepaid balance): few enough that what
+     * it remembers is cleared within seconds under load, and dies young.
+     */
+    static final int CHANGING_ROWS = 1_000;
+
     public static Topology build(RouterOptions options) {
         SerdeConfig serdes = options.serdes();
         Serde<String> keys = Serdes.String();
@@ -99,25 +107,25 @@ public final class RouterTopology {
 
         builder.table(Topics.REGISTRY_ACCOUNTS.name(), consumed(Topics.REGISTRY_ACCOUNTS, serdes, "accounts"),
                 Materialized.<String, Account>as(Stores.inMemoryKeyValueStore(ACCOUNTS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_ACCOUNTS.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_ACCOUNTS, serdes)));
         builder.table(Topics.BILLING_BLOCKS.name(), consumed(Topics.BILLING_BLOCKS, serdes, "blocks"),
                 Materialized.<String, BlockDecision>as(Stores.inMemoryKeyValueStore(BLOCKS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.BILLING_BLOCKS.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.BILLING_BLOCKS, serdes, CHANGING_ROWS)));
         builder.globalTable(Topics.REGISTRY_NUMBERS.name(), consumed(Topics.REGISTRY_NUMBERS, serdes, "numbers"),
                 Materialized.<String, NumberAssignment>as(Stores.inMemoryKeyValueStore(NUMBERS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_NUMBERS.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_NUMBERS, serdes)));
         builder.globalTable(Topics.REGISTRY_TRUNKS.name(), consumed(Topics.REGISTRY_TRUNKS, serdes, "trunks"),
                 Materialized.<String, Trunk>as(Stores.inMemoryKeyValueStore(TRUNKS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_TRUNKS.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_TRUNKS, serdes)));
         builder.globalTable(Topics.REGISTRY_ROUTES.name(), consumed(Topics.REGISTRY_ROUTES, serdes, "routes"),
                 Materialized.<String, Route>as(Stores.inMemoryKeyValueStore(ROUTES_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_ROUTES.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_ROUTES, serdes)));
         builder.globalTable(Topics.REGISTRY_DIDS.name(), consumed(Topics.REGISTRY_DIDS, serdes, "dids"),
                 Materialized.<String, DidBinding>as(Stores.inMemoryKeyValueStore(DIDS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.REGISTRY_DIDS.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_DIDS, serdes)));
         builder.globalTable(Topics.BILLING_RATES.name(), consumed(Topics.BILLING_RATES, serdes, "rates"),
                 Materialized.<String, Rate>as(Stores.inMemoryKeyValueStore(RATES_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.BILLING_RATES.valueSerde(serdes)));
+                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.BILLING_RATES, serdes)));
         builder.globalTable(Topics.ROUTER_TRUNK_CALLS.name(), consumed(Topics.ROUTER_TRUNK_CALLS, serdes, "trunk-loads"),
                 Materialized.<String, TrunkLoad>as(Stores.inMemoryKeyValueStore(TRUNK_LOADS_STORE))
                         .withKeySerde(keys).withValueSerde(Topics.ROUTER_TRUNK_CALLS.valueSerde(serdes)));
@@ -182,6 +190,18 @@ public final class RouterTopology {
                 Topics.BILLING_RATES));
         writers.add(SchemaIds.Writer.of(applicationId + "-" + INBOUND_BY_OWNER + "-repartition", CallAttempt.class));
         return writers;
+    }
+
+    /**
+     * A table store's value serde that decodes each distinct stored value once ({@link DecodedValueCache}).
+     * Not for router.trunk.calls: its rows change with every call on a limited trunk, and are small.
+     */
+    private static <V extends SpecificRecord> Serde<V> decodedOnce(Topic<V> topic, SerdeConfig serdes) {
+        return decodedOnce(topic, serdes, STABLE_ROWS);
+    }
+
+    private static <V extends SpecificRecord> Serde<V> decodedOnce(Topic<V> topic, SerdeConfig serdes, int limit) {
+        return new DecodedValueCache<>(topic.valueSerde(serdes), limit);
     }
 
     /** Tables and global tables add "-source" to the name themselves. */

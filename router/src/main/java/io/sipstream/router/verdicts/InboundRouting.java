@@ -39,7 +39,8 @@ public final class InboundRouting {
     }
 
     public RoutingVerdict decide(CallAttempt attempt, long now) {
-        NumberNormalizer.Result r = routes.numbers().normalise(DialString.parse(attempt.getDialled()), region);
+        // the registry's own numbers, read already by the owner lookup before the repartition
+        NumberNormalizer.Result r = routes.numbers().normaliseRepeated(attempt.getDialled(), region);
         if (!r.ok()) {
             return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "no number of this registry: " + r.problem(), now);
         }

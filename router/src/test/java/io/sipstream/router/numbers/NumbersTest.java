@@ -55,6 +55,29 @@ class NumbersTest {
     }
 
     @Test
+    void shouldGiveARememberedNumberTheRegionLibphonenumberGivesIt() throws Exception {
+        var util = com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance();
+        // shared country codes (NANP, +44, +7, +262), an Italian leading zero, a non-geographic code; each read twice:
+        // the second from what the first remembered
+        for (String n : List.of("+12125550123", "+16845551234", "+12684601234", "+15551234567", "+442079460000",
+                "+441481712345", "+447700900123", "+79161234567", "+77012345678", "+262262123456", "+390612345678",
+                "+88234512345")) {
+            var parsed = util.parse(n, "ZZ");
+            String region = util.getRegionCodeForNumber(parsed);
+            for (int i = 0; i < 2; i++) {
+                E164Number read = NumberNormalizer.toE164(util.parse(n, "ZZ"));
+                assertThat(read.e164()).as(n).isEqualTo(n);
+                assertThat(read.region()).as(n).isEqualTo(region != null ? region : util.getRegionCodeForCountryCode(parsed.getCountryCode()));
+                assertThat(read.countryCode()).as(n).isEqualTo(parsed.getCountryCode());
+                assertThat(read.nationalSignificant()).as(n).isEqualTo(util.getNationalSignificantNumber(parsed));
+            }
+        }
+        assertThat(normalizer.normalise("+1 684 555 1234", "US").number().region()).isEqualTo("AS");
+        assertThat(normalizer.normalise("(684) 555-1234", "US").number().region()).isEqualTo("AS");
+        assertThat(normalizer.normalise("01481 712345", "GB").number().region()).isEqualTo("GG");
+    }
+
+    @Test
     void shouldRememberRepeatedStrings() {
         assertThat(normalizer.normaliseRepeated("+15551230001", "US")).isSameAs(normalizer.normaliseRepeated("+15551230001", "US"));
         assertThat(normalizer.normaliseRepeated("5551230001", "US").number().e164()).isEqualTo("+15551230001");

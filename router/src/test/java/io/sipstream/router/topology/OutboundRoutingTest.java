@@ -112,6 +112,40 @@ class OutboundRoutingTest {
     }
 
     @Test
+    void shouldDecideEachAttemptOnTheTablesAsTheyAreNow() {
+        // the stores' values are decoded once per distinct stored bytes: every update must still reach the next attempt
+        assertThat(d.decide(d.outbound("acme", "+15551234567")).getAction()).isEqualTo(VerdictAction.ROUTE);
+        d.put(account("acme").setEnabled(false));
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 403, "account unknown or disabled");
+        d.put(account("acme")); // the bytes stored before the change again
+        assertThat(d.decide(d.outbound("acme", "+15551234567")).getAction()).isEqualTo(VerdictAction.ROUTE);
+
+        d.block("acme", true, false, "-1.00", "0");
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 402, "blocked by billing");
+        d.block("acme", false, false, "5.00", "0");
+        assertThat(d.decide(d.outbound("acme", "+15551234567")).getAction()).isEqualTo(VerdictAction.ROUTE);
+        d.block("acme", true, false, "-1.00", "0");
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 402, "blocked by billing");
+        d.block("acme", false, false, "5.00", "0");
+
+        d.put(trunk("t1").setHost("198.51.100.9"));
+        assertThat(d.decide(d.outbound("acme", "+15551234567")).getTargets()).singleElement().satisfies(t ->
+                assertThat(t.getRequestUri()).isEqualTo("sip:+15551234567@198.51.100.9:5060;transport=udp"));
+        d.put(account("acme").setOutboundTrunk("t2"));
+        assertThat(trunkIds(d.decide(d.outbound("acme", "+15551234567")))).containsExactly("t2");
+
+        d.put(account("acme").setOutboundTrunk("t2").setAllowUnratedCalls(false));
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 403, "not rated");
+        d.rate("default", "1555", "0.01");
+        assertThat(d.decide(d.outbound("acme", "+15551234567")).getAction()).isEqualTo(VerdictAction.ROUTE);
+        d.rates.pipeInput("default:1555", null);
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 403, "not rated");
+
+        d.accounts.pipeInput("acme", null);
+        assertRejected(d.decide(d.outbound("acme", "+15551234567")), 403, "account unknown or disabled");
+    }
+
+    @Test
     void shouldRejectPrepaidAccountWithNoBalanceLeft() {
         d.block("acme", false, true, "0.000000", "0");
         assertRejected(d.decide(d.outbound("acme", "+15551234567")), 402, "no balance left");

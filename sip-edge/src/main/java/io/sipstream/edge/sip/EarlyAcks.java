@@ -1,6 +1,6 @@
 package io.sipstream.edge.sip;
 
-import gov.nist.javax.sip.stack.DialogAckAccess;
+import gov.nist.javax.sip.stack.EdgeStackAccess;
 import gov.nist.javax.sip.stack.SIPDialog;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sip.Dialog;
@@ -33,7 +33,7 @@ public final class EarlyAcks {
         // compute holds the key's bin, so this and sent() run one after the other: the second sees the first
         waiting.compute(d, (k, v) -> {
             if (d.getInviteTransaction() == null) return cseq; // the 2xx is still on its way out: sent() records it
-            DialogAckAccess.ackReceived(d, cseq);
+            EdgeStackAccess.ackReceived(d, cseq);
             return null;
         });
     }
@@ -45,7 +45,7 @@ public final class EarlyAcks {
         // compute, not computeIfPresent: it takes the bin's lock even when no ACK waits, so an acked() after it sees the
         // timer this thread armed
         waiting.compute(d, (k, cseq) -> {
-            if (cseq != null) DialogAckAccess.ackReceived(d, cseq);
+            if (cseq != null) EdgeStackAccess.ackReceived(d, cseq);
             return null;
         });
     }

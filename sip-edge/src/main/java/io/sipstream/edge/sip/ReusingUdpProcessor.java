@@ -27,7 +27,9 @@ public final class ReusingUdpProcessor extends UDPMessageProcessor {
 
     /** For {@link io.sipstream.edge.sip.tcp.GuardedProcessorFactory}, the stack's processor factory. */
     public static UDPMessageProcessor create(InetAddress address, SIPTransactionStack stack, int port) throws IOException {
-        return new ReusingUdpProcessor(address, stack, port);
+        ReusingUdpProcessor processor = new ReusingUdpProcessor(address, stack, port);
+        gov.nist.javax.sip.stack.EdgeStackAccess.usesUdp(stack); // as the stack's own factory does
+        return processor;
     }
 
     private ReusingUdpProcessor(InetAddress address, SIPTransactionStack stack, int port) throws IOException {
@@ -47,13 +49,13 @@ public final class ReusingUdpProcessor extends UDPMessageProcessor {
         for (int i = 0; i < threads; i++) {
             messageChannels.add(new SipThread(sipStack, this, ((SipStackImpl) sipStack).getStackName() + "-UDPMessageChannelThread-" + i));
         }
-        ThreadAuditor auditor = sipStack.getThreadAuditor();
-        ThreadAuditor.ThreadHandle handle = auditor.addCurrentThread();
+        ThreadAuditor auditor = sipStack.getThreadAuditor(); // null unless THREAD_AUDIT_INTERVAL_IN_MILLISECS is set
+        ThreadAuditor.ThreadHandle handle = auditor == null ? null : auditor.addCurrentThread();
         byte[] buffer = new byte[bufferSize];
         DatagramPacket packet = new DatagramPacket(buffer, bufferSize);
         while (isRunning) {
             try {
-                auditor.ping(handle);
+                if (handle != null) auditor.ping(handle);
                 packet.setData(buffer, 0, bufferSize);
                 sock.receive(packet);
                 DatagramPacket copy = new DatagramPacket(Arrays.copyOf(buffer, packet.getLength()), packet.getLength(),
