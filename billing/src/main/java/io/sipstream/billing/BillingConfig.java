@@ -27,6 +27,8 @@ import java.time.Duration;
  *   <li>{@code billing.commit.interval} exactly-once commit interval (default 1s): how long
  *       the cached stores gather writes before they reach the changelogs, and how soon
  *       read_committed readers see CDRs, usage and blocks</li>
+ *   <li>{@code billing.usage.publish.interval} an account's usage windows go to billing.usage at its
+ *       first call in such an interval, and its further calls' at the interval's end (default 5s)</li>
  *   <li>{@code billing.cdr.store.retention}, {@code billing.cdr.store.max.per.account},
  *       {@code billing.usage.hour|day|month.retention}, {@code billing.credit.key.retention},
  *       {@code billing.purge.batch}: see {@link Retention}</li>
@@ -39,7 +41,7 @@ import java.time.Duration;
 public record BillingConfig(KafkaSettings kafka, String applicationId, Path stateDir, Duration interimGrace,
                             Duration maxCallAge, Duration punctuateInterval, Duration closedCallRetention,
                             Duration creditConfirmTimeout, int streamThreads, Duration commitInterval, Retention retention,
-                            URI advertisedUrl) {
+                            URI advertisedUrl, Duration usagePublishInterval) {
 
     public static BillingConfig from(Settings settings) {
         KafkaSettings kafka = KafkaSettings.from(settings);
@@ -58,8 +60,9 @@ public record BillingConfig(KafkaSettings kafka, String applicationId, Path stat
         Duration confirm = positive(settings, "billing.credit.confirm.timeout", Duration.ofSeconds(5));
         int threads = settings.integer("billing.stream.threads", 1, 1, 64);
         Duration commit = positive(settings, "billing.commit.interval", Duration.ofSeconds(1));
+        Duration usagePublish = positive(settings, "billing.usage.publish.interval", Duration.ofSeconds(5));
         return new BillingConfig(kafka, appId, stateDir, grace, maxAge, punctuate, retention, confirm, threads, commit,
-                Retention.from(settings), advertisedUrl(settings));
+                Retention.from(settings), advertisedUrl(settings), usagePublish);
     }
 
     /** {@code http(s)://host:port}, or null when not set (a single billing instance). */

@@ -12,6 +12,7 @@ import io.sipstream.billing.state.StateSerde;
 import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.Topics;
 import io.sipstream.schemas.serde.SerdeConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
@@ -35,7 +36,9 @@ import org.apache.kafka.streams.state.Stores;
  * transaction, so what a crash loses was never committed and is processed again. The processors
  * and the interactive queries read through the cache, so they see every write at once. The other
  * stores take each key once (a CDR, a finished call, an index entry, a receipt) or seldom (an
- * account): a cache would only hold them until the commit.
+ * account): a cache would only hold them until the commit. The finished calls are a window store,
+ * which forgets by dropping old segments: a key-value store needed an index entry per call and two
+ * tombstones at its end.
  */
 public final class BillingTopology {
     public static final String CDRS_SINK = "cdrs-sink";
@@ -87,6 +90,9 @@ public final class BillingTopology {
         topology.addStateStore(store(StoreNames.BALANCES, StateSerde.balances()).withCachingEnabled(), all);
         topology.addStateStore(store(StoreNames.CALLS, StateSerde.calls()).withCachingEnabled(), all);
         topology.addStateStore(store(StoreNames.ENDED_CALLS, Serdes.Long()), all);
+        // by time, so that the calls past their retention go with their segment, without a record each
+        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(StoreNames.CLOSED_CALLS,
+                config.closedCallRetention(), Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()), EVENTS);
         topology.addStateStore(store(StoreNames.CREDIT_RECEIPTS, StateSerde.creditReceipts()), all);
         topology.addStateStore(store(StoreNames.USAGE, Topics.BILLING_USAGE.valueSerde(serdes)).withCachingEnabled(), all);
         topology.addStateStore(store(StoreNames.CDRS, Topics.BILLING_CDRS.valueSerde(serdes)), all);

@@ -12,10 +12,10 @@ import io.sipstream.billing.calls.CallCharging;
 import io.sipstream.billing.calls.CallState;
 import io.sipstream.billing.cdrs.CdrArchive;
 import io.sipstream.billing.inputs.AccountKeys;
-import io.sipstream.billing.retention.ExpiryIndex;
 import io.sipstream.billing.retention.Purge;
 import io.sipstream.billing.state.StoreState;
 import io.sipstream.billing.usage.UsageLedger;
+import io.sipstream.billing.usage.UsagePublication;
 import io.sipstream.rating.RateLookup;
 import io.sipstream.schemas.Topics;
 import java.time.Duration;
@@ -23,7 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -32,6 +31,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A wall-clock punctuator charges live calls the edge stopped reporting on (as if they still
  * ran), closes ghost calls after the maximum age, runs the retention {@link Purge} and, in a new
- * month, decides every account's block again.
+ * month, decides every account's block again. Another sends the usage windows {@link UsagePublication} held back.
  */
 final class CallEventsProcessor implements Processor<String, CallEvent, String, Object> {
     private static final Logger log = LoggerFactory.getLogger(CallEventsProcessor.class);
@@ -51,8 +52,10 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
     private final BillingConfig config;
     private Ledger ledger;
     private Serializer<CallEvent> eventSerializer;
+    private WindowStore<String, Long> closedCalls;
     private CallCharging charging;
     private UsageLedger usage;
+    private UsagePublication usagePublication;
     private CdrArchive archive;
     private Purge purge;
     private MonthlyReset monthlyReset;
@@ -63,6 +66,7 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
     public void init(ProcessorContext<String, Object> context) {
         ledger = new Ledger(context, config);
         eventSerializer = Topics.CALL_EVENTS.valueSerde(config.kafka().serdes()).serializer();
+        closedCalls = context.getStateStore(StoreNames.CLOSED_CALLS);
         KeyValueStore<String, Rate> rates = context.getStateStore(StoreNames.RATES);
         long startedWall = context.currentSystemTimeMs();
         charging = new CallCharging(new RateLookup(rates::get), config.interimGrace(), config.maxCallAge(),
@@ -70,11 +74,21 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
         StoreState<Usage> usageStore = StoreState.of(context.getStateStore(StoreNames.USAGE));
         StoreState<RatedCdr> cdrStore = StoreState.of(context.getStateStore(StoreNames.CDRS));
         usage = new UsageLedger(usageStore, ledger.expiry, config.retention());
+        usagePublication = new UsagePublication(usageStore, config.usagePublishInterval(),
+                (key, window, timestamp) -> ledger.forward(key, window, timestamp, BillingTopology.USAGE_SINK));
+        try (KeyValueIterator<String, BalanceState> it = ledger.balances.all()) { // marks committed before a restart
+            while (it.hasNext()) {
+                var balance = it.next();
+                if (!balance.value.unpublishedUsageHours.isEmpty()) usagePublication.remember(balance.key);
+            }
+        }
         archive = new CdrArchive(cdrStore, ledger.expiry, config.retention());
         purge = new Purge(ledger.expiry, config.retention(), config.closedCallRetention(), new Purge.Stores(cdrStore,
                 StoreState.of(ledger.balances), usageStore, StoreState.of(ledger.receipts), StoreState.of(ledger.endedCalls)));
         monthlyReset = new MonthlyReset(startedWall);
         context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        context.schedule(config.usagePublishInterval(), PunctuationType.WALL_CLOCK_TIME,
+                now -> usagePublication.flush(StoreState.of(ledger.balances), now));
     }
 
     @Override
@@ -84,11 +98,12 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
         String id = AccountKeys.accountId(record.key(), event.getAccountId(), "call event");
         String eventId = CallCharging.eventId(event);
         String callKey = CallState.key(id, event.getCallId());
-        if (ledger.endedCalls.get(callKey) != null) {
+        CallState call = ledger.calls.get(callKey);
+        // a live call is not a finished one: only an event of a call billing has no state of asks
+        if (call == null && finished(callKey, ledger.context.currentSystemTimeMs())) {
             log.debug("late {} of finished call {}: ignored", event.getType(), event.getCallId());
             return;
         }
-        CallState call = ledger.calls.get(callKey);
         if (call != null && call.seenEvents.contains(eventId)) {
             log.debug("duplicate event {}: ignored", eventId);
             return;
@@ -123,16 +138,14 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
         CallCharging.Closed closed = charging.close(call, account, state, endedAt, durationMillis, sipStatus, hangupBy, now);
         // an anchored call's media diagnostics go from its closing event into its CDR as the edge wrote them
         if (source != null && source.getMedia() != null) closed.cdr().setMedia(source.getMedia());
-        for (Map.Entry<String, Usage> window : usage.add(id, closed.cdr(), closed.currency(), closed.cost(), now)) {
-            ledger.forward(window.getKey(), window.getValue(), timestamp, BillingTopology.USAGE_SINK);
-        }
+        usagePublication.changed(id, state, closed.cdr().getStartedAt(),
+                usage.add(id, closed.cdr(), closed.currency(), closed.cost(), now), timestamp, now);
         archive.store(id, state, closed.cdr(), now);
         ledger.forward(id, closed.cdr(), timestamp, BillingTopology.CDRS_SINK);
 
         String callKey = CallState.key(id, call.callId);
         ledger.calls.delete(callKey);
-        ledger.endedCalls.put(callKey, now);
-        ledger.expiry.add(ExpiryIndex.ENDED_CALLS, now, callKey);
+        closedCalls.put(callKey, now, now);
         ledger.publish(id, account, state, true, timestamp, now);
 
         if (!closed.charged()) {
@@ -140,6 +153,15 @@ final class CallEventsProcessor implements Processor<String, CallEvent, String, 
             ledger.deadLetter(Topics.CALL_EVENTS.name(), id,
                     source == null ? null : eventSerializer.serialize(Topics.CALL_EVENTS.name(), source), closed.uncharged(), now);
         }
+    }
+
+    /** Whether the call ended within {@code billing.closed.call.retention}. */
+    private boolean finished(String callKey, long now) {
+        try (WindowStoreIterator<Long> ended = closedCalls.fetch(callKey, now - config.closedCallRetention().toMillis(),
+                Long.MAX_VALUE)) { // no upper bound: the wall clock may have stepped back since
+            if (ended.hasNext()) return true;
+        }
+        return ledger.endedCalls.get(callKey) != null; // ended before the window store, and not yet purged
     }
 
     // ---- wall clock

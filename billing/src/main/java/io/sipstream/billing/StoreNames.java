@@ -10,7 +10,16 @@ public final class StoreNames {
     public static final String BALANCES = "balances";
     /** {@link io.sipstream.billing.calls.CallState} of live calls by {@code accountId|callId}. */
     public static final String CALLS = "calls";
-    /** When (wall clock) a finished call ended, by {@code accountId|callId}; forgotten after the retention. */
+    /**
+     * A window store: when (wall clock) a finished call ended, by {@code accountId|callId} at that time; forgotten
+     * after {@code billing.closed.call.retention} by dropping whole segments, so neither an index entry nor a
+     * tombstone per call.
+     */
+    public static final String CLOSED_CALLS = "closed-calls";
+    /**
+     * What {@link #CLOSED_CALLS} was before it, a key-value store: no longer written, still read and purged (through
+     * the expiry index) until the calls it remembers are past their retention.
+     */
     public static final String ENDED_CALLS = "ended-calls";
     /** {@link io.sipstream.billing.balances.CreditReceipt} by {@code accountId|idempotencyKey}. */
     public static final String CREDIT_RECEIPTS = "credit-receipts";

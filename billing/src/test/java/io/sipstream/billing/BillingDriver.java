@@ -55,6 +55,7 @@ final class BillingDriver implements AutoCloseable {
     final TestOutputTopic<String, BlockDecision> blocks;
     final TestOutputTopic<String, DeadLetter> deadLetters;
     private final String registry;
+    private Instant wallClock = T0;
     private final Path stateDir;
     private final Map<String, BlockDecision> lastBlocks = new LinkedHashMap<>();
     private final List<RatedCdr> seenCdrs = new ArrayList<>();
@@ -215,7 +216,9 @@ final class BillingDriver implements AutoCloseable {
         return seenDeadLetters;
     }
 
+    /** billing.usage since the last call, once the windows billing holds back for its publish interval have gone. */
     Map<String, Usage> usage() {
+        advance(config.usagePublishInterval());
         Map<String, Usage> out = new LinkedHashMap<>();
         usage.readKeyValuesToList().forEach(kv -> out.put(kv.key, kv.value));
         return out;
@@ -253,7 +256,19 @@ final class BillingDriver implements AutoCloseable {
         return changelog(store).stream().filter(kv -> kv.value == null).map(kv -> kv.key).toList();
     }
 
-    void advance(Duration d) { driver.advanceWallClockTime(d); }
+    void advance(Duration d) {
+        driver.advanceWallClockTime(d);
+        wallClock = wallClock.plus(d);
+    }
+
+    /** Whether billing remembers the call as finished (so that its late events are ignored). */
+    boolean remembersFinished(String accountId, String callId) {
+        org.apache.kafka.streams.state.WindowStore<String, Long> closed = driver.getWindowStore(StoreNames.CLOSED_CALLS);
+        try (var ended = closed.fetch(accountId + "|" + callId,
+                wallClock.minus(config.closedCallRetention()).toEpochMilli(), Long.MAX_VALUE)) {
+            return ended.hasNext();
+        }
+    }
 
     static BigDecimal money(String text) { return Money.parse(text); }
 

@@ -9,6 +9,8 @@ import io.sipstream.avro.CallEvent;
 import io.sipstream.avro.CreditChange;
 import io.sipstream.avro.DeadLetter;
 import io.sipstream.avro.RatedCdr;
+import io.sipstream.avro.Usage;
+import io.sipstream.avro.UsagePeriod;
 import io.sipstream.billing.balances.BalanceState;
 import io.sipstream.billing.rating.RateDeckCsv;
 import io.sipstream.billing.rating.RateDeckLoader;
@@ -50,7 +52,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * directory and once with a fresh one, then billing.cdrs (read_committed) holds every CDR exactly
  * once, every balance billing keeps (its store's changelog, read_committed: what a restore reads) is
  * exact, and so is every prepaid balance on billing.blocks (a postpaid one is published there only
- * when its standing changes).
+ * when its standing changes), and billing.usage's last values sum every account's calls and cost.
  */
 @ExtendWith(LocalStackExtension.class)
 class BillingExactlyOnceTest {
@@ -87,6 +89,7 @@ class BillingExactlyOnceTest {
                 await().atMost(Duration.ofSeconds(60)).until(() -> blocks.poll().latest().keySet().containsAll(accounts));
                 // read only once billing has created its changelogs: asking for an absent topic would have the broker make one
                 var kept = kafka.reader(appId + "-" + StoreNames.BALANCES + "-changelog", StateSerde.balances().deserializer());
+                var usage = kafka.reader(Topics.BILLING_USAGE.name(), Topics.BILLING_USAGE.valueSerde(kafka.serdes).deserializer());
 
                 // When calls stream in while billing is killed and restarted
                 Map<String, BigDecimal> expectedCost = new HashMap<>();
@@ -106,6 +109,9 @@ class BillingExactlyOnceTest {
                 Map<String, BigDecimal> expectedPrepaid = prepaid(expectedBalance, accounts);
                 await().atMost(Duration.ofSeconds(30)).until(() -> keptBalances(kept, accounts).equals(expectedBalance)
                         && balancesOf(blocks, prepaid(expectedBalance, accounts).keySet()).equals(expectedPrepaid));
+                // billing.usage's last value of every window (some held back for the publish interval when billing was killed)
+                Map<String, String> expectedUsage = expectedUsage(accounts, expectedCost);
+                await().atMost(Duration.ofSeconds(30)).until(() -> usageSums(usage, accounts).equals(expectedUsage));
                 children.stopGracefully();
 
                 // Then every call has exactly one CDR with the exact cost, and every balance is exact
@@ -119,6 +125,9 @@ class BillingExactlyOnceTest {
                 assertThat(keptBalances(kept, accounts)).isEqualTo(expectedBalance);
                 assertThat(balancesOf(blocks, expectedPrepaid.keySet())).isEqualTo(expectedPrepaid);
                 kept.close();
+                assertThat(usageSums(usage, accounts)).as("calls and cost per account and period on billing.usage")
+                        .isEqualTo(expectedUsage);
+                usage.close();
                 BigDecimal charged = all.stream().map(RatedCdr::getCost).reduce(BigDecimal.ZERO, BigDecimal::add);
                 BigDecimal expectedCharged = expectedCost.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
                 assertThat(charged).isEqualByComparingTo(expectedCharged);
@@ -202,6 +211,36 @@ class BillingExactlyOnceTest {
         Map<String, BalanceState> latest = changelog.poll().latest();
         Map<String, BigDecimal> out = new LinkedHashMap<>();
         for (String a : accounts) out.put(a, latest.get(a) == null ? null : latest.get(a).balance());
+        return out;
+    }
+
+    /** Per account and period: the calls and cost of the account's windows' last values on billing.usage, summed. */
+    private static Map<String, String> usageSums(StackSupport.Reader<Usage> usage, List<String> accounts) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Map<String, Usage> latest = usage.poll().latest();
+        for (String account : accounts) {
+            for (UsagePeriod period : UsagePeriod.values()) {
+                long calls = 0;
+                BigDecimal cost = Money.ZERO;
+                for (Usage u : latest.values()) {
+                    if (u == null || !u.getAccountId().equals(account) || u.getPeriod() != period) continue;
+                    calls += u.getCalls();
+                    cost = Money.of(cost.add(u.getCost()));
+                }
+                out.put(account + "|" + period, calls + " calls, " + cost.toPlainString());
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> expectedUsage(List<String> accounts, Map<String, BigDecimal> expectedCost) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String account : accounts) {
+            long calls = expectedCost.keySet().stream().filter(c -> c.startsWith(account + "-c")).count();
+            BigDecimal cost = Money.of(expectedCost.entrySet().stream().filter(e -> e.getKey().startsWith(account + "-c"))
+                    .map(Map.Entry::getValue).reduce(BigDecimal.ZERO, BigDecimal::add));
+            for (UsagePeriod period : UsagePeriod.values()) out.put(account + "|" + period, calls + " calls, " + cost.toPlainString());
+        }
         return out;
     }
 

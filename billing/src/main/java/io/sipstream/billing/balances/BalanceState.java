@@ -5,7 +5,9 @@ import io.sipstream.rating.AccountCurrency;
 import io.sipstream.schemas.Money;
 import java.math.BigDecimal;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The money of one account (store {@code balances}, key accountId): credits and charges of rated
@@ -27,6 +29,13 @@ public final class BalanceState {
     public String allowanceMonth;
     public long allowanceSeconds;
     public String lastDecision;
+    /**
+     * The hours (UTC, epoch ms of their start) of calls whose usage windows (the hour, its day and
+     * month) changed since billing.usage last got them: sent at the next publication
+     * ({@link io.sipstream.billing.usage.UsagePublication}). Kept here, and not only in memory, so that a
+     * commit between the change and the publication (a rebalance, a shutdown, a crash after it) loses nothing.
+     */
+    public SortedSet<Long> unpublishedUsageHours = new TreeSet<>();
 
     /**
      * The currency of the balance ({@link AccountCurrency}: fixed by its first money movement, else

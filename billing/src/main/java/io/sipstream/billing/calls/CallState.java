@@ -7,7 +7,7 @@ import java.util.Set;
 /**
  * What billing knows of one live call (store {@code calls}, key {@code accountId|callId}): merged
  * from its events in whatever order they came. A finished call leaves only its end time in the
- * store {@code ended-calls}, so that late and repeated events are recognised and ignored.
+ * window store {@code closed-calls}, so that late and repeated events are recognised and ignored.
  */
 public final class CallState {
     public String callId;

@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * The time index of the records billing forgets (store {@code expiry}): one entry
  * {@code kind|base time (19 digits)|store key} per record, where the base time is what its
  * retention counts from (a CDR's end, a usage window's end, when a credit or a finished call was
- * processed). The purge reads the index from its oldest entry up to {@code now - retention}, so
+ * processed; finished calls only as billing kept them before the window store {@code closed-calls}). The purge reads the index from its oldest entry up to {@code now - retention}, so
  * its cost is proportional to what expires, never to the size of the store; and since the cut-off
  * is applied when purging, a changed retention applies to records written before the change too.
  */

@@ -26,13 +26,15 @@ import org.apache.avro.io.BinaryEncoder;
  */
 final class StateCodecs {
 
-    interface Writer<T> { void write(BinaryEncoder out, T value) throws IOException; }
+    /** Writes the value after its format byte; returns the format byte it wrote in. */
+    interface Writer<T> { byte write(BinaryEncoder out, T value) throws IOException; }
 
-    interface Reader<T> { T read(BinaryDecoder in) throws IOException; }
+    /** Reads a value of format {@code format} (one of the serde's Avro formats). */
+    interface Reader<T> { T read(BinaryDecoder in, byte format) throws IOException; }
 
     // ---- CallState.avsc
 
-    static void writeCall(BinaryEncoder out, CallState s) throws IOException {
+    static byte writeCall(BinaryEncoder out, CallState s) throws IOException {
         writeString(out, s.callId);
         writeString(out, s.accountId);
         writeString(out, s.direction);
@@ -56,9 +58,10 @@ final class StateCodecs {
             }
         }
         out.writeArrayEnd();
+        return StateSerde.AVRO_V1;
     }
 
-    static CallState readCall(BinaryDecoder in) throws IOException {
+    static CallState readCall(BinaryDecoder in, byte format) throws IOException {
         CallState s = new CallState();
         s.callId = readString(in);
         s.accountId = readString(in);
@@ -100,9 +103,10 @@ final class StateCodecs {
         return new RateSnapshot(deckId, prefix, pricePerMinute, connectionFee, currency, firstIncrement, in.readInt());
     }
 
-    // ---- BalanceState.avsc
+    // ---- BalanceState.avsc (0x01), BalanceStateV2.avsc (0x02: the same fields, then unpublishedUsageHours)
 
-    static void writeBalance(BinaryEncoder out, BalanceState s) throws IOException {
+    /** Format 0x01 while no usage is unpublished (most balances, and readable by a billing before 0x02), else 0x02. */
+    static byte writeBalance(BinaryEncoder out, BalanceState s) throws IOException {
         writeString(out, s.currency);
         writeMoney(out, s.credits);
         writeMoney(out, s.charged);
@@ -125,9 +129,18 @@ final class StateCodecs {
         writeString(out, s.allowanceMonth);
         out.writeLong(s.allowanceSeconds);
         writeString(out, s.lastDecision);
+        if (s.unpublishedUsageHours == null || s.unpublishedUsageHours.isEmpty()) return StateSerde.AVRO_V1;
+        out.writeArrayStart();
+        out.setItemCount(s.unpublishedUsageHours.size());
+        for (long hour : s.unpublishedUsageHours) {
+            out.startItem();
+            out.writeLong(hour);
+        }
+        out.writeArrayEnd();
+        return StateSerde.AVRO_V2;
     }
 
-    static BalanceState readBalance(BinaryDecoder in) throws IOException {
+    static BalanceState readBalance(BinaryDecoder in, byte format) throws IOException {
         BalanceState s = new BalanceState();
         s.currency = readString(in);
         s.credits = readMoney(in);
@@ -146,12 +159,17 @@ final class StateCodecs {
         s.allowanceMonth = readString(in);
         s.allowanceSeconds = in.readLong();
         s.lastDecision = readString(in);
+        if (format == StateSerde.AVRO_V2) {
+            for (long n = in.readArrayStart(); n > 0; n = in.arrayNext()) {
+                for (long i = 0; i < n; i++) s.unpublishedUsageHours.add(in.readLong());
+            }
+        }
         return s;
     }
 
     // ---- CreditReceipt.avsc
 
-    static void writeReceipt(BinaryEncoder out, CreditReceipt s) throws IOException {
+    static byte writeReceipt(BinaryEncoder out, CreditReceipt s) throws IOException {
         writeMoney(out, s.amount);
         writeString(out, s.currency);
         out.writeInt(s.partition);
@@ -159,9 +177,10 @@ final class StateCodecs {
         out.writeLong(s.processedAt);
         out.writeBoolean(s.applied);
         writeString(out, s.refusal);
+        return StateSerde.AVRO_V1;
     }
 
-    static CreditReceipt readReceipt(BinaryDecoder in) throws IOException {
+    static CreditReceipt readReceipt(BinaryDecoder in, byte format) throws IOException {
         CreditReceipt s = new CreditReceipt();
         s.amount = readMoney(in);
         s.currency = readString(in);

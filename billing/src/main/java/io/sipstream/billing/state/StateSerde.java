@@ -25,6 +25,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * Schema Registry). Every value starts with a format byte:
  * <ul>
  *   <li>{@code 0x01}: Avro binary of the state's schema in this package's resources (what is written);</li>
+ *   <li>{@code 0x02}: balances only, Avro binary of BalanceStateV2 (0x01's fields, then the hours whose usage
+ *       billing.usage has not had yet), written only while there are such hours, so that a balance at rest
+ *       stays 0x01;</li>
  *   <li>{@code '{'}: the JSON billing wrote before, still read so that an upgraded billing keeps its
  *       stores and changelogs; such a value is written as Avro the next time it changes.</li>
  * </ul>
@@ -35,26 +38,30 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public final class StateSerde<T> implements Serde<T> {
     static final byte AVRO_V1 = 0x01;
+    static final byte AVRO_V2 = 0x02;
     static final byte LEGACY_JSON = '{';
 
     private final Class<T> type;
+    /** The newest Avro format byte this serde reads (and may write). */
+    private final byte newest;
     private final StateCodecs.Writer<T> writer;
     private final StateCodecs.Reader<T> reader;
 
     public static StateSerde<BalanceState> balances() {
-        return new StateSerde<>(BalanceState.class, StateCodecs::writeBalance, StateCodecs::readBalance);
+        return new StateSerde<>(BalanceState.class, AVRO_V2, StateCodecs::writeBalance, StateCodecs::readBalance);
     }
 
     public static StateSerde<CallState> calls() {
-        return new StateSerde<>(CallState.class, StateCodecs::writeCall, StateCodecs::readCall);
+        return new StateSerde<>(CallState.class, AVRO_V1, StateCodecs::writeCall, StateCodecs::readCall);
     }
 
     public static StateSerde<CreditReceipt> creditReceipts() {
-        return new StateSerde<>(CreditReceipt.class, StateCodecs::writeReceipt, StateCodecs::readReceipt);
+        return new StateSerde<>(CreditReceipt.class, AVRO_V1, StateCodecs::writeReceipt, StateCodecs::readReceipt);
     }
 
-    private StateSerde(Class<T> type, StateCodecs.Writer<T> writer, StateCodecs.Reader<T> reader) {
+    private StateSerde(Class<T> type, byte newest, StateCodecs.Writer<T> writer, StateCodecs.Reader<T> reader) {
         this.type = type;
+        this.newest = newest;
         this.writer = writer;
         this.reader = reader;
     }
@@ -68,11 +75,13 @@ public final class StateSerde<T> implements Serde<T> {
     private byte[] write(T value) {
         try {
             Buffer out = new Buffer();
-            out.write(AVRO_V1);
+            out.write(AVRO_V1); // the writer says which format it wrote in: set below
             BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-            writer.write(encoder, value);
+            byte format = writer.write(encoder, value);
             encoder.flush();
-            return out.toByteArray();
+            byte[] bytes = out.toByteArray();
+            bytes[0] = format;
+            return bytes;
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("cannot write " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
@@ -82,20 +91,21 @@ public final class StateSerde<T> implements Serde<T> {
         String what = type.getSimpleName() + " from " + topic;
         if (data.length == 0) throw new SerializationException("cannot read " + what + ": empty value");
         byte format = data[0];
-        if (format != AVRO_V1 && format != LEGACY_JSON) {
+        boolean avro = format >= AVRO_V1 && format <= newest;
+        if (!avro && format != LEGACY_JSON) {
             throw new SerializationException(String.format("cannot read %s: unknown state format byte 0x%02x"
-                    + " (this billing reads 0x01 Avro and '{' JSON; written by a newer billing?)", what, format));
+                    + " (this billing reads Avro 0x01 to 0x%02x and '{' JSON; written by a newer billing?)", what, format, newest));
         }
         try {
-            return format == AVRO_V1 ? readAvro(data) : LegacyJson.MAPPER.readValue(data, type);
+            return avro ? readAvro(data, format) : LegacyJson.MAPPER.readValue(data, type);
         } catch (IOException | RuntimeException e) {
             throw new SerializationException(String.format("cannot read %s (format byte 0x%02x): %s", what, format, e.getMessage()), e);
         }
     }
 
-    private T readAvro(byte[] data) throws IOException {
+    private T readAvro(byte[] data, byte format) throws IOException {
         BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, 1, data.length - 1, null);
-        T value = reader.read(decoder);
+        T value = reader.read(decoder, format);
         if (!decoder.isEnd()) throw new IOException("bytes left after the value");
         return value;
     }

@@ -72,6 +72,23 @@ class StateCodecsTest {
     }
 
     @Test
+    void shouldWriteABalanceWithUnpublishedUsageAsFormat2AndReadBothFormats() throws IOException {
+        BalanceState balance = StateSerdeTest.fullBalance();
+        Map<String, Object> v1 = generic("BalanceState.avsc", StateSerde.balances(), balance);
+        balance.unpublishedUsageHours.add(1_700_002_800_000L);
+        balance.unpublishedUsageHours.add(1_699_999_200_000L);
+        Map<String, Object> v2 = new LinkedHashMap<>(v1);
+        v2.put("unpublishedUsageHours", List.of(1_699_999_200_000L, 1_700_002_800_000L));
+        assertThat(generic("BalanceStateV2.avsc", StateSerde.balances(), balance, StateSerde.AVRO_V2)).isEqualTo(v2);
+
+        Serde<BalanceState> serde = StateSerde.balances();
+        BalanceState back = serde.deserializer().deserialize("t", serde.serializer().serialize("t", balance));
+        assertThat(back).usingRecursiveComparison().isEqualTo(balance);
+        balance.unpublishedUsageHours.clear();
+        assertThat(serde.serializer().serialize("t", balance)[0]).as("at rest, the format before").isEqualTo(StateSerde.AVRO_V1);
+    }
+
+    @Test
     void shouldWriteCreditReceiptAsItsSchemaSays() throws IOException {
         CreditReceipt receipt = new CreditReceipt();
         receipt.amount = Money.parse("-10.5");
@@ -91,6 +108,10 @@ class StateCodecsTest {
      * Java; Avro's generic writer must give the serde's bytes back.
      */
     private static <T> Map<String, Object> generic(String schemaFile, Serde<T> serde, T value) throws IOException {
+        return generic(schemaFile, serde, value, StateSerde.AVRO_V1);
+    }
+
+    private static <T> Map<String, Object> generic(String schemaFile, Serde<T> serde, T value, byte format) throws IOException {
         Schema schema;
         try (InputStream in = StateCodecsTest.class.getResourceAsStream(schemaFile)) {
             schema = new Schema.Parser().parse(in);
@@ -102,7 +123,7 @@ class StateCodecsTest {
         model.addLogicalTypeConversion(new Conversions.DecimalConversion());
 
         byte[] bytes = serde.serializer().serialize("t", value);
-        assertThat(bytes[0]).isEqualTo(StateSerde.AVRO_V1);
+        assertThat(bytes[0]).isEqualTo(format);
         byte[] avro = Arrays.copyOfRange(bytes, 1, bytes.length);
         var decoder = DecoderFactory.get().binaryDecoder(avro, null);
         GenericRecord record = new GenericDatumReader<GenericRecord>(schema, schema, model).read(null, decoder);

@@ -136,10 +136,14 @@ class StateSerdeTest {
     @Test
     void shouldRefuseAnUnknownFormatByteWithTheReason() {
         byte[] bytes = StateSerde.calls().serializer().serialize(TOPIC, fullCall());
-        bytes[0] = 0x02;
+        bytes[0] = 0x02; // a format of balances only
         assertThatThrownBy(() -> StateSerde.calls().deserializer().deserialize(TOPIC, bytes))
                 .isInstanceOf(SerializationException.class)
                 .hasMessageContaining("CallState").hasMessageContaining(TOPIC).hasMessageContaining("unknown state format byte 0x02");
+        byte[] balance = StateSerde.balances().serializer().serialize(TOPIC, fullBalance());
+        balance[0] = 0x03;
+        assertThatThrownBy(() -> StateSerde.balances().deserializer().deserialize(TOPIC, balance))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("unknown state format byte 0x03");
     }
 
     @Test
