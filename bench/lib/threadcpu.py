@@ -118,12 +118,16 @@ class GcWatch:
         if len(data) < 2:
             return None
         first, last = data[0], data[-1]
-        promoted_kb = sum(max(0.0, b["OU"] - a["OU"]) for a, b in zip(data, data[1:]))
-        out = {"young_collections": int(last["YGC"] - first["YGC"]),
-               "young_time_s": round(last["YGCT"] - first["YGCT"], 3),
-               "full_collections": int(last["FGC"] - first["FGC"]),
-               "full_time_s": round(last["FGCT"] - first["FGCT"], 3),
+        # a collector without a column ("-": ZGC has no full collections, and counts its concurrent cycles as CGC)
+        rise = lambda k: last.get(k, 0.0) - first.get(k, 0.0)
+        promoted_kb = sum(max(0.0, b.get("OU", 0.0) - a.get("OU", 0.0)) for a, b in zip(data, data[1:]))
+        out = {"young_collections": int(rise("YGC")),
+               "young_time_s": round(rise("YGCT"), 3),
+               "full_collections": int(rise("FGC")),
+               "full_time_s": round(rise("FGCT"), 3),
+               "concurrent_collections": int(rise("CGC")),
+               "concurrent_time_s": round(rise("CGCT"), 3),
                "old_gen_rise_mib": round(promoted_kb / 1024, 1),
-               "old_used_mib_last": round(last["OU"] / 1024, 1)}
+               "old_used_mib_last": round(last.get("OU", 0.0) / 1024, 1)}
         out["promoted_kib_per_call"] = round(promoted_kb / calls, 2) if calls else None
         return out
