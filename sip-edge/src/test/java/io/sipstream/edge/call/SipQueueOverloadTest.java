@@ -81,11 +81,13 @@ class SipQueueOverloadTest {
                     try (java.net.DatagramSocket raw = new java.net.DatagramSocket()) {
                         raw.send(new java.net.DatagramPacket(again, again.length, java.net.InetAddress.getLoopbackAddress(), edge.sipPort));
                     }
-                    // more behind the last INVITE than there are SIP threads, so the queue is not empty when it is taken
-                    for (int i = 0; i < 4; i++) options.add(CompletableFuture.supplyAsync(() -> options(phone, edge.uri("ping")), senders));
+                    // many more behind the last INVITE than there are SIP threads, so the queue is not empty when its valve
+                    // looks: the valve measures the queue's head, and one SIP thread may drain a few OPTIONS while the
+                    // other, descheduled on a loaded machine, has taken the INVITE but not yet looked (a failure seen once)
+                    for (int i = 0; i < 12; i++) options.add(CompletableFuture.supplyAsync(() -> options(phone, edge.uri("ping")), senders));
                     // every one queued, and the last of them (so every one) waiting past the threshold: a loaded
                     // machine spreads the sends, and an INVITE taken while the datagram behind it is fresh is admitted
-                    Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> queuedDatagrams(edge) >= 8);
+                    Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> queuedDatagrams(edge) >= 16);
                     long allQueued = System.nanoTime();
                     Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(5))
                             .until(() -> System.nanoTime() - allQueued >= 150_000_000L && queueDelayMillis(edge) >= 100);
