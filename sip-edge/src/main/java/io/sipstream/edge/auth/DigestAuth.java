@@ -48,7 +48,14 @@ public final class DigestAuth {
     /** Checks a request's Authorization for our realm. Blocking (Redis): call off SIP threads. */
     public AuthOutcome check(Request request, long nowMillis) {
         AuthOutcome.Challenge challenge = challengeWithoutStore(request, nowMillis);
-        if (challenge != null) return challenge;
+        return challenge != null ? challenge : checkCredentials(request, nowMillis);
+    }
+
+    /**
+     * {@link #check} of a request whose nonce {@link #challengeWithoutStore} has found valid already (on the SIP
+     * thread): the HMAC of the nonce is not computed again. Blocking (Redis): call off SIP threads.
+     */
+    public AuthOutcome checkCredentials(Request request, long nowMillis) {
         AuthorizationHeader auth = ourAuthorization(request);
         String nonce = auth.getNonce();
         String algorithm = auth.getAlgorithm() == null ? DigestMath.MD5 : auth.getAlgorithm();

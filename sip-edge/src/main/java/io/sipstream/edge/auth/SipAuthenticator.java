@@ -37,7 +37,16 @@ public final class SipAuthenticator {
     /** The authenticated account, or null when the request has been answered with 401 or 403. */
     public AuthOutcome.Authenticated authenticate(ServerTransaction st, SipSource source) {
         long now = clock.getAsLong();
-        AuthOutcome outcome = digest.check(st.getRequest(), now);
+        return answer(st, source, digest.check(st.getRequest(), now), now);
+    }
+
+    /** {@link #authenticate} of a request that {@link #challengedWithoutStore} has let through: its nonce is valid. */
+    public AuthOutcome.Authenticated authenticateWithValidNonce(ServerTransaction st, SipSource source) {
+        long now = clock.getAsLong();
+        return answer(st, source, digest.checkCredentials(st.getRequest(), now), now);
+    }
+
+    private AuthOutcome.Authenticated answer(ServerTransaction st, SipSource source, AuthOutcome outcome, long now) {
         switch (outcome) {
             case AuthOutcome.Authenticated ok -> {
                 bans.recordSuccess(source.ip(), ClaimedUser.of(st.getRequest()));

@@ -160,7 +160,7 @@ public final class InviteHandler implements RequestHandler {
 
     private void startOutbound(PendingInvite pending, SipSource source) throws Exception {
         ServerTransaction st = pending.invite();
-        AuthOutcome.Authenticated who = authenticator.authenticate(st, source);
+        AuthOutcome.Authenticated who = authenticator.authenticateWithValidNonce(st, source); // challengedWithoutStore let it by
         if (who == null || pending.cancelled()) return;
         AccountBlocks.Block block = blocks.blockOf(who.accountId());
         // a short code may be an emergency number, which no block stops: the router decides those
