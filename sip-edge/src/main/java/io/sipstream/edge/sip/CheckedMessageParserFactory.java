@@ -25,6 +25,7 @@ public final class CheckedMessageParserFactory implements MessageParserFactory {
     // stateless, and what JAIN-SIP's own factory hands every stack
     private static final StringMsgParser PARSER = new StringMsgParser();
     private final MalformedMessages malformed = new MalformedMessages();
+    private final java.util.concurrent.atomic.LongAdder cleanUpParses = new java.util.concurrent.atomic.LongAdder();
 
     /** For the stack, which creates its parser factory by class name. */
     public CheckedMessageParserFactory() {}
@@ -36,6 +37,9 @@ public final class CheckedMessageParserFactory implements MessageParserFactory {
 
     public MalformedMessages malformed() { return malformed; }
 
+    /** Finished transactions' requests parsed for their removal in part only (see {@link CleanUpReparse}). */
+    public long cleanUpParses() { return cleanUpParses.sum(); }
+
     @Override
     public MessageParser createMessageParser(SIPTransactionStack stack) { return this::parse; }
 
@@ -44,7 +48,10 @@ public final class CheckedMessageParserFactory implements MessageParserFactory {
         // a stored request parsed again (no channel listener; a TCP connection's parser reads no body) may be the clean-up's
         if (listener == null && readBody && CleanUpReparse.isCleanUp()) {
             SIPMessage part = identifyingPart(bytes, strict);
-            if (part != null) return part;
+            if (part != null) {
+                cleanUpParses.increment();
+                return part;
+            }
         }
         SIPMessage message;
         try {
