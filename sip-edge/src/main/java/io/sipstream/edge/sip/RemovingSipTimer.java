@@ -8,9 +8,9 @@ import java.lang.reflect.Field;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * the 600 s and 120 s transaction lifetimes) and cancels most of them within seconds, so at a few hundred calls
  * a second the queue held hundreds of thousands of dead entries, each insertion paid for their depth, and they
  * lived long enough to be promoted. JAIN-SIP's {@code ScheduledExecutorSipTimer} does remove them, but with a
- * scan of the whole queue every 50 cancels. Here a cancel removes its entry from the executor's heap in
- * O(log n) ({@link ScheduledThreadPoolExecutor#setRemoveOnCancelPolicy}). Selected by the stack property
+ * scan of the whole queue every 50 cancels. Here a cancel takes the task out of its tick at once, and the tick out of
+ * the executor's heap in O(log n) when it was the tick's last ({@link ScheduledThreadPoolExecutor#setRemoveOnCancelPolicy}).
+ * Selected by the stack property
  * {@code gov.nist.javax.sip.TIMER_CLASS_NAME}, which needs a public no-argument constructor.
  *
  * <p>One task is never cancelled by the stack: a dialog's "delete if no ACK sent" check, armed when a 2xx to the
@@ -34,11 +35,12 @@ import org.slf4j.LoggerFactory;
  * has not (RFC 3261 13.2.2.4).
  *
  * <p>Tasks are due on a grid of {@link #TICK_MILLIS}: each is put in the {@link Tick} at or after its time, and the
- * executor holds one entry a tick, not one a task. The single thread woke for every distinct deadline (a dozen timers a
- * call, plus every transaction's periodic T1 timer) and every time a SIP thread scheduled a task earlier than the
- * queue's head (a signal to it, under the queue's lock); now it wakes once a tick that has tasks, and a task due in a
- * tick that exists already takes neither the executor's lock nor the thread. A task runs never before its time, at
- * most a tick after it: no RFC 3261 timer is shorter, and a 500 ms T1 becomes at most 510 ms.
+ * executor holds one entry a tick, not one a task. With an entry a task, the (single) thread woke for every distinct
+ * deadline, to the nanosecond (a dozen timers a call, plus every transaction's periodic T1 timer), for a head that had
+ * been cancelled meanwhile, and whenever a SIP thread scheduled a task earlier than the head (a signal under the
+ * queue's lock): the executor's take() was a third of the thread's samples. Now it wakes once for a tick's tasks, and
+ * a task due in a tick that exists already takes neither the executor's lock nor the thread. A task runs never before
+ * its time and at most a tick after it: no RFC 3261 timer is shorter (a 500 ms T1 becomes at most 510 ms).
  */
 public final class RemovingSipTimer implements SipTimer {
     private static final Logger log = LoggerFactory.getLogger(RemovingSipTimer.class);
@@ -49,7 +51,7 @@ public final class RemovingSipTimer implements SipTimer {
 
     private final ScheduledThreadPoolExecutor executor;
     private volatile boolean started;
-    private final java.util.concurrent.atomic.AtomicInteger dialogsAwaitingAck = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger dialogsAwaitingAck = new AtomicInteger();
     /** The ticks that have tasks, by number (ticks since {@link #origin}). */
     private final ConcurrentHashMap<Long, Tick> ticks = new ConcurrentHashMap<>();
     private final AtomicInteger queued = new AtomicInteger();
