@@ -1,16 +1,8 @@
 package io.sipstream.router.topology;
 
-import io.sipstream.avro.Account;
-import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.CallEvent;
-import io.sipstream.avro.DidBinding;
 import io.sipstream.avro.Direction;
-import io.sipstream.avro.NumberAssignment;
-import io.sipstream.avro.Rate;
-import io.sipstream.avro.Route;
-import io.sipstream.avro.Trunk;
-import io.sipstream.avro.TrunkLoad;
 import io.sipstream.router.channels.Seat;
 import io.sipstream.router.channels.TrunkClaim;
 import io.sipstream.router.limits.LiveCall;
@@ -96,7 +88,8 @@ public final class RouterTopology {
     static final int STABLE_ROWS = 10_000;
     /**
      * ... and for billing.blocks, whose rows change with calls (a prepaid balance): few enough that what
-     * it remembers is cleared within seconds under load, and dies young.
+     * it remembers (every update as it arrives, and the rows looked up) is cleared within seconds under
+     * load, and dies young.
      */
     static final int CHANGING_ROWS = 1_000;
 

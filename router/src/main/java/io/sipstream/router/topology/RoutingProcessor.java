@@ -60,11 +60,12 @@ final class RoutingProcessor implements Processor<String, CallAttempt, String, A
         long now = context.currentSystemTimeMs();
         RoutingVerdict verdict;
         Account account;
+        // the account is read once, for the decision and for the limits and hold below (no table changes in between)
         if (attempt.getDirection() == Direction.INBOUND) {
-            verdict = inbound.decide(attempt, now);
-            account = state.account(verdict.getAccountId());
+            InboundRouting.Decision decision = inbound.decide(attempt, now);
+            verdict = decision.verdict();
+            account = decision.owner();
         } else {
-            // read once, for the decision and for the limits and hold below (no table changes in between)
             account = state.account(record.key());
             verdict = outbound.decide(attempt, record.key(), account, now);
             if (!record.key().equals(verdict.getAccountId())) account = state.account(verdict.getAccountId());
