@@ -8,6 +8,7 @@ import io.sipstream.billing.accounts.AccountArrivals;
 import io.sipstream.billing.balances.CreditConfirmations;
 import io.sipstream.billing.decks.DeckWatch;
 import io.sipstream.billing.decks.RatesUpdater;
+import io.sipstream.billing.state.RememberingSerde;
 import io.sipstream.billing.state.StateSerde;
 import io.sipstream.schemas.SchemaIds;
 import io.sipstream.schemas.Topics;
@@ -46,6 +47,18 @@ public final class BillingTopology {
     public static final String BLOCKS_SINK = "blocks-sink";
     public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
 
+    /**
+     * Decoded accounts remembered by their bytes: a row changes seldom and is read at every event of its calls (as
+     * many as the router's table caches hold).
+     */
+    static final int REMEMBERED_ACCOUNTS = 10_000;
+    /**
+     * Decoded balances, calls and usage windows remembered: each write is new bytes, read back at the account's or
+     * the call's next event, so the bound is a few seconds of writes at a few hundred calls a second; what it holds
+     * is cleared before it is old enough to be promoted.
+     */
+    static final int REMEMBERED_CHANGING = 4_096;
+
     private static final String EVENTS = "call-events";
     private static final String CREDITS = "credits";
     private static final String ACCOUNTS = "accounts";
@@ -83,24 +96,31 @@ public final class BillingTopology {
         topology.addProcessor(CREDITS, () -> new CreditsProcessor(config, confirmations), "credits-source");
         topology.addProcessor(ACCOUNTS, () -> new AccountsProcessor(config, arrivals), "accounts-source");
 
+        // Each value encoded and decoded once (RememberingSerde): a CDR and a usage window are encoded for their
+        // store and sent as the same bytes; an account, a balance, a call and a window read again as they were
+        // written or last read are not decoded again.
+        Serde<RatedCdr> cdrs = RememberingSerde.records(Topics.BILLING_CDRS.valueSerde(serdes), 0); // never read on the call path
+        Serde<Usage> usage = RememberingSerde.records(Topics.BILLING_USAGE.valueSerde(serdes), REMEMBERED_CHANGING);
+
         String[] all = {EVENTS, CREDITS, ACCOUNTS};
-        topology.addStateStore(store(StoreNames.ACCOUNTS, Topics.REGISTRY_ACCOUNTS.valueSerde(serdes)), all);
+        topology.addStateStore(store(StoreNames.ACCOUNTS,
+                RememberingSerde.records(Topics.REGISTRY_ACCOUNTS.valueSerde(serdes), REMEMBERED_ACCOUNTS)), all);
         // Cached: written for every event (the account's balance, the call) or every call (its usage
         // windows), so the writes to one key between two commits reach the changelog as one record.
-        topology.addStateStore(store(StoreNames.BALANCES, StateSerde.balances()).withCachingEnabled(), all);
-        topology.addStateStore(store(StoreNames.CALLS, StateSerde.calls()).withCachingEnabled(), all);
+        topology.addStateStore(store(StoreNames.BALANCES, StateSerde.rememberedBalances(REMEMBERED_CHANGING)).withCachingEnabled(), all);
+        topology.addStateStore(store(StoreNames.CALLS, StateSerde.rememberedCalls(REMEMBERED_CHANGING)).withCachingEnabled(), all);
         topology.addStateStore(store(StoreNames.ENDED_CALLS, Serdes.Long()), all);
         // by time, so that the calls past their retention go with their segment, without a record each
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(StoreNames.CLOSED_CALLS,
                 config.closedCallRetention(), Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()), EVENTS);
         topology.addStateStore(store(StoreNames.CREDIT_RECEIPTS, StateSerde.creditReceipts()), all);
-        topology.addStateStore(store(StoreNames.USAGE, Topics.BILLING_USAGE.valueSerde(serdes)).withCachingEnabled(), all);
-        topology.addStateStore(store(StoreNames.CDRS, Topics.BILLING_CDRS.valueSerde(serdes)), all);
+        topology.addStateStore(store(StoreNames.USAGE, usage).withCachingEnabled(), all);
+        topology.addStateStore(store(StoreNames.CDRS, cdrs), all);
         topology.addStateStore(store(StoreNames.EXPIRY, Serdes.Long()), all);
 
-        topology.addSink(CDRS_SINK, Topics.BILLING_CDRS.name(), keyOut, Topics.BILLING_CDRS.valueSerde(serdes).serializer(), EVENTS);
-        topology.addSink(USAGE_SINK, Topics.BILLING_USAGE.name(), keyOut, Topics.BILLING_USAGE.valueSerde(serdes).serializer(),
-                EVENTS);
+        // the stores' serializers: a CDR, and a usage window sent at once, go out as the bytes encoded for the store
+        topology.addSink(CDRS_SINK, Topics.BILLING_CDRS.name(), keyOut, cdrs.serializer(), EVENTS);
+        topology.addSink(USAGE_SINK, Topics.BILLING_USAGE.name(), keyOut, usage.serializer(), EVENTS);
         topology.addSink(BLOCKS_SINK, Topics.BILLING_BLOCKS.name(), keyOut, Topics.BILLING_BLOCKS.valueSerde(serdes).serializer(),
                 all);
         topology.addSink(DEAD_LETTERS_SINK, Topics.DEAD_LETTERS.name(), keyOut, Topics.DEAD_LETTERS.valueSerde(serdes).serializer(),

@@ -83,6 +83,29 @@ final class StateCodecs {
         return s;
     }
 
+    /** What {@link #readCall} reads of what {@link #writeCall} wrote of {@code s}, without the bytes: amounts at the scale read. */
+    static CallState copyCall(CallState s) {
+        CallState c = new CallState();
+        c.callId = s.callId;
+        c.accountId = s.accountId;
+        c.direction = s.direction;
+        c.callerId = s.callerId;
+        c.destination = s.destination;
+        c.trunkId = s.trunkId;
+        c.startedAt = s.startedAt;
+        c.answeredAt = s.answeredAt;
+        c.durationMillis = s.durationMillis;
+        c.sipStatus = s.sipStatus;
+        RateSnapshot r = s.rate;
+        c.rate = r == null ? null : new RateSnapshot(r.deckId(), r.prefix(), money(r.pricePerMinute()), money(r.connectionFee()),
+                r.currency(), r.firstIncrement(), r.nextIncrement());
+        c.unrated = s.unrated;
+        c.openedWall = s.openedWall;
+        c.lastHeardWall = s.lastHeardWall;
+        if (s.seenEvents != null) c.seenEvents.addAll(s.seenEvents);
+        return c;
+    }
+
     private static void writeRate(BinaryEncoder out, RateSnapshot r) throws IOException {
         writeString(out, r.deckId());
         writeString(out, r.prefix());
@@ -167,6 +190,27 @@ final class StateCodecs {
         return s;
     }
 
+    /** What {@link #readBalance} reads of what {@link #writeBalance} wrote of {@code s}, without the bytes. */
+    static BalanceState copyBalance(BalanceState s) {
+        BalanceState c = new BalanceState();
+        c.currency = s.currency;
+        c.credits = money(s.credits);
+        c.charged = money(s.charged);
+        if (s.live != null) {
+            for (Map.Entry<String, LiveCharge> e : s.live.entrySet()) {
+                LiveCharge l = e.getValue();
+                c.live.put(e.getKey(), new LiveCharge(money(l.pricePerMinute), money(l.cost), l.billableSeconds, l.outbound));
+            }
+        }
+        c.cdrCount = s.cdrCount;
+        c.storedCdrs = s.storedCdrs;
+        c.allowanceMonth = s.allowanceMonth;
+        c.allowanceSeconds = s.allowanceSeconds;
+        c.lastDecision = s.lastDecision;
+        if (s.unpublishedUsageHours != null) c.unpublishedUsageHours.addAll(s.unpublishedUsageHours);
+        return c;
+    }
+
     // ---- CreditReceipt.avsc
 
     static byte writeReceipt(BinaryEncoder out, CreditReceipt s) throws IOException {
@@ -229,6 +273,11 @@ final class StateCodecs {
         }
         if (exact.precision() > 20) throw new ArithmeticException("amount " + amount.toPlainString() + " exceeds decimal(20, 6)");
         out.writeBytes(exact.unscaledValue().toByteArray());
+    }
+
+    /** An amount as {@link #readMoney} reads it back: at scale 6 (writeMoney refused it if that was not exact). */
+    private static BigDecimal money(BigDecimal amount) {
+        return amount == null || amount.scale() == Money.SCALE ? amount : amount.setScale(Money.SCALE, RoundingMode.UNNECESSARY);
     }
 
     private static BigDecimal readMoney(BinaryDecoder in) throws IOException {

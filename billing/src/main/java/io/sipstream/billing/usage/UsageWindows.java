@@ -45,7 +45,11 @@ public final class UsageWindows {
     /** The window with one more CDR added; {@code cost} is what the balance was charged (0 when unrated). */
     public static Usage add(Usage current, String accountId, Window window, RatedCdr cdr, String currency,
                             java.math.BigDecimal cost, Instant now) {
-        Usage u = current != null ? Usage.newBuilder(current).build() : Usage.newBuilder()
+        // a copy: the stored window may be shared (RememberingSerde); its fields are immutable values, so the
+        // constructor copies what Avro's builder would deep-copy through its conversions
+        Usage u = current != null ? new Usage(current.getAccountId(), current.getPeriod(), current.getWindowStart(),
+                current.getWindowEnd(), current.getCalls(), current.getAnsweredCalls(), current.getBillableSeconds(),
+                current.getCost(), current.getCurrency(), current.getUpdatedAt()) : Usage.newBuilder()
                 .setAccountId(accountId).setPeriod(window.period())
                 .setWindowStart(window.start()).setWindowEnd(window.end())
                 .setCalls(0).setAnsweredCalls(0).setBillableSeconds(0)

@@ -9,8 +9,14 @@ import org.apache.kafka.common.utils.Bytes;
 
 /**
  * A table store's value serde that decodes each distinct stored value once: the stores keep
- * bytes, and every lookup (the account two or three times an attempt and again for its call
- * events, a trunk per candidate, a block, a rate) would otherwise decode Avro again.
+ * bytes, and every lookup (the account at each attempt and again for its call events, a trunk per
+ * candidate, a block, a rate) would otherwise decode Avro again.
+ *
+ * <p>It is the serde of the table's {@code Consumed}: Kafka Streams gives a table's store the
+ * source's serdes, whatever its {@code Materialized} says. So the source's decode of each update
+ * goes through it as well: the update is remembered by the bytes it came with, the store holds
+ * the same bytes once the table has encoded it again (the same schema, the same id), and the next
+ * lookup finds it decoded. The table's own look at the row it replaces is a lookup like any other.
  *
  * <p>The cache is keyed by the stored bytes themselves (the Confluent wire format: schema id and
  * body), so it never needs invalidating: a table update stores other bytes, which miss, and the
@@ -31,7 +37,8 @@ final class DecodedValueCache<V> implements Serde<V> {
         @Override
         public V deserialize(String topic, byte[] data) {
             if (data == null) return inner.deserializer().deserialize(topic, null);
-            Bytes key = Bytes.wrap(data); // the store's read hands out a copy of its bytes: holding it is safe
+            // a store's read hands out a copy of its bytes, a source its record's own: holding either is safe
+            Bytes key = Bytes.wrap(data);
             V known = decoded.get(key);
             if (known != null) return known;
             V value = inner.deserializer().deserialize(topic, data); // what cannot be read throws, and is not kept

@@ -1,16 +1,8 @@
 package io.sipstream.router.topology;
 
-import io.sipstream.avro.Account;
-import io.sipstream.avro.BlockDecision;
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.CallEvent;
-import io.sipstream.avro.DidBinding;
 import io.sipstream.avro.Direction;
-import io.sipstream.avro.NumberAssignment;
-import io.sipstream.avro.Rate;
-import io.sipstream.avro.Route;
-import io.sipstream.avro.Trunk;
-import io.sipstream.avro.TrunkLoad;
 import io.sipstream.router.channels.Seat;
 import io.sipstream.router.channels.TrunkClaim;
 import io.sipstream.router.limits.LiveCall;
@@ -96,7 +88,8 @@ public final class RouterTopology {
     static final int STABLE_ROWS = 10_000;
     /**
      * ... and for billing.blocks, whose rows change with calls (a prepaid balance): few enough that what
-     * it remembers is cleared within seconds under load, and dies young.
+     * it remembers (every update as it arrives, and the rows looked up) is cleared within seconds under
+     * load, and dies young.
      */
     static final int CHANGING_ROWS = 1_000;
 
@@ -105,30 +98,25 @@ public final class RouterTopology {
         Serde<String> keys = Serdes.String();
         StreamsBuilder builder = new StreamsBuilder();
 
-        builder.table(Topics.REGISTRY_ACCOUNTS.name(), consumed(Topics.REGISTRY_ACCOUNTS, serdes, "accounts"),
-                Materialized.<String, Account>as(Stores.inMemoryKeyValueStore(ACCOUNTS_STORE))
-                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_ACCOUNTS, serdes)));
-        builder.table(Topics.BILLING_BLOCKS.name(), consumed(Topics.BILLING_BLOCKS, serdes, "blocks"),
-                Materialized.<String, BlockDecision>as(Stores.inMemoryKeyValueStore(BLOCKS_STORE))
-                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.BILLING_BLOCKS, serdes, CHANGING_ROWS)));
-        builder.globalTable(Topics.REGISTRY_NUMBERS.name(), consumed(Topics.REGISTRY_NUMBERS, serdes, "numbers"),
-                Materialized.<String, NumberAssignment>as(Stores.inMemoryKeyValueStore(NUMBERS_STORE))
-                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_NUMBERS, serdes)));
-        builder.globalTable(Topics.REGISTRY_TRUNKS.name(), consumed(Topics.REGISTRY_TRUNKS, serdes, "trunks"),
-                Materialized.<String, Trunk>as(Stores.inMemoryKeyValueStore(TRUNKS_STORE))
-                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_TRUNKS, serdes)));
-        builder.globalTable(Topics.REGISTRY_ROUTES.name(), consumed(Topics.REGISTRY_ROUTES, serdes, "routes"),
-                Materialized.<String, Route>as(Stores.inMemoryKeyValueStore(ROUTES_STORE))
-                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_ROUTES, serdes)));
-        builder.globalTable(Topics.REGISTRY_DIDS.name(), consumed(Topics.REGISTRY_DIDS, serdes, "dids"),
-                Materialized.<String, DidBinding>as(Stores.inMemoryKeyValueStore(DIDS_STORE))
-                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.REGISTRY_DIDS, serdes)));
-        builder.globalTable(Topics.BILLING_RATES.name(), consumed(Topics.BILLING_RATES, serdes, "rates"),
-                Materialized.<String, Rate>as(Stores.inMemoryKeyValueStore(RATES_STORE))
-                        .withKeySerde(keys).withValueSerde(decodedOnce(Topics.BILLING_RATES, serdes)));
+        // A table's store decodes with its Consumed's serde (StreamsBuilder.table and globalTable put it
+        // over the Materialized's), so the cache goes there: the source's decode of an update fills it too.
+        builder.table(Topics.REGISTRY_ACCOUNTS.name(), decodedOnce(Topics.REGISTRY_ACCOUNTS, serdes, "accounts"),
+                Materialized.as(Stores.inMemoryKeyValueStore(ACCOUNTS_STORE)));
+        builder.table(Topics.BILLING_BLOCKS.name(), decodedOnce(Topics.BILLING_BLOCKS, serdes, "blocks", CHANGING_ROWS),
+                Materialized.as(Stores.inMemoryKeyValueStore(BLOCKS_STORE)));
+        builder.globalTable(Topics.REGISTRY_NUMBERS.name(), decodedOnce(Topics.REGISTRY_NUMBERS, serdes, "numbers"),
+                Materialized.as(Stores.inMemoryKeyValueStore(NUMBERS_STORE)));
+        builder.globalTable(Topics.REGISTRY_TRUNKS.name(), decodedOnce(Topics.REGISTRY_TRUNKS, serdes, "trunks"),
+                Materialized.as(Stores.inMemoryKeyValueStore(TRUNKS_STORE)));
+        builder.globalTable(Topics.REGISTRY_ROUTES.name(), decodedOnce(Topics.REGISTRY_ROUTES, serdes, "routes"),
+                Materialized.as(Stores.inMemoryKeyValueStore(ROUTES_STORE)));
+        builder.globalTable(Topics.REGISTRY_DIDS.name(), decodedOnce(Topics.REGISTRY_DIDS, serdes, "dids"),
+                Materialized.as(Stores.inMemoryKeyValueStore(DIDS_STORE)));
+        builder.globalTable(Topics.BILLING_RATES.name(), decodedOnce(Topics.BILLING_RATES, serdes, "rates"),
+                Materialized.as(Stores.inMemoryKeyValueStore(RATES_STORE)));
+        // its rows change with every call on a limited trunk, and are small: decoded at each read
         builder.globalTable(Topics.ROUTER_TRUNK_CALLS.name(), consumed(Topics.ROUTER_TRUNK_CALLS, serdes, "trunk-loads"),
-                Materialized.<String, TrunkLoad>as(Stores.inMemoryKeyValueStore(TRUNK_LOADS_STORE))
-                        .withKeySerde(keys).withValueSerde(Topics.ROUTER_TRUNK_CALLS.valueSerde(serdes)));
+                Materialized.as(Stores.inMemoryKeyValueStore(TRUNK_LOADS_STORE)));
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIVE_CALLS_STORE), keys, LiveCall.serde()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CALL_RATES_STORE), keys, RateWindow.serde())
@@ -193,15 +181,16 @@ public final class RouterTopology {
     }
 
     /**
-     * A table store's value serde that decodes each distinct stored value once ({@link DecodedValueCache}).
-     * Not for router.trunk.calls: its rows change with every call on a limited trunk, and are small.
+     * A table's source whose values, and so its store's, decode through a {@link DecodedValueCache}:
+     * each distinct stored value is decoded once.
      */
-    private static <V extends SpecificRecord> Serde<V> decodedOnce(Topic<V> topic, SerdeConfig serdes) {
-        return decodedOnce(topic, serdes, STABLE_ROWS);
+    private static <V extends SpecificRecord> Consumed<String, V> decodedOnce(Topic<V> topic, SerdeConfig serdes, String name) {
+        return decodedOnce(topic, serdes, name, STABLE_ROWS);
     }
 
-    private static <V extends SpecificRecord> Serde<V> decodedOnce(Topic<V> topic, SerdeConfig serdes, int limit) {
-        return new DecodedValueCache<>(topic.valueSerde(serdes), limit);
+    private static <V extends SpecificRecord> Consumed<String, V> decodedOnce(Topic<V> topic, SerdeConfig serdes, String name,
+                                                                             int limit) {
+        return Consumed.with(topic.keySerde(), new DecodedValueCache<>(topic.valueSerde(serdes), limit)).withName(name);
     }
 
     /** Tables and global tables add "-source" to the name themselves. */

@@ -58,10 +58,18 @@ final class RoutingProcessor implements Processor<String, CallAttempt, String, A
     public void process(Record<String, CallAttempt> record) {
         CallAttempt attempt = Attempts.valid(record.key(), record.value());
         long now = context.currentSystemTimeMs();
-        RoutingVerdict verdict = attempt.getDirection() == Direction.INBOUND
-                ? inbound.decide(attempt, now)
-                : outbound.decide(attempt, record.key(), now);
-        Account account = state.account(verdict.getAccountId());
+        RoutingVerdict verdict;
+        Account account;
+        // the account is read once, for the decision and for the limits and hold below (no table changes in between)
+        if (attempt.getDirection() == Direction.INBOUND) {
+            InboundRouting.Decision decision = inbound.decide(attempt, now);
+            verdict = decision.verdict();
+            account = decision.owner();
+        } else {
+            account = state.account(record.key());
+            verdict = outbound.decide(attempt, record.key(), account, now);
+            if (!record.key().equals(verdict.getAccountId())) account = state.account(verdict.getAccountId());
+        }
         if (account != null) {
             // an emergency call is never refused for the account's limits (nor counted against them)
             if (verdict.getAction() == VerdictAction.ROUTE && !verdict.getEmergency()) {

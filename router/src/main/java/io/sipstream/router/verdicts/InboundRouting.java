@@ -38,28 +38,41 @@ public final class InboundRouting {
         this.region = region;
     }
 
-    public RoutingVerdict decide(CallAttempt attempt, long now) {
+    /**
+     * A verdict and the row of the account it is for, as the decision read it (null: none), so that
+     * the topology's limits need not look it up again.
+     */
+    public record Decision(RoutingVerdict verdict, Account owner) {}
+
+    public Decision decide(CallAttempt attempt, long now) {
         // the registry's own numbers, read already by the owner lookup before the repartition
         NumberNormalizer.Result r = routes.numbers().normaliseRepeated(attempt.getDialled(), region);
         if (!r.ok()) {
-            return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "no number of this registry: " + r.problem(), now);
+            return new Decision(Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "no number of this registry: " + r.problem(),
+                    now), null);
         }
         E164Number called = r.number();
         String boundTrunk = routes.state().didTrunk(called.e164());
         if (boundTrunk != null && !boundTrunk.equals(attempt.getSourceTrunkId())) {
             // the number moved to another carrier (or never came over this one): this trunk has no call for it
-            return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "number " + called.e164() + " is bound to trunk "
-                    + boundTrunk + ", not to trunk " + attempt.getSourceTrunkId() + " it came from", called, now);
+            return new Decision(Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "number " + called.e164() + " is bound to trunk "
+                    + boundTrunk + ", not to trunk " + attempt.getSourceTrunkId() + " it came from", called, now), null);
         }
         String ownerId = routes.state().numberOwner(called.e164());
         if (ownerId == null) {
-            return Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "number " + called.e164() + " is not assigned", called, now);
+            return new Decision(Verdicts.reject(attempt, null, Verdicts.NOT_FOUND, "number " + called.e164() + " is not assigned",
+                    called, now), null);
         }
         Account owner = routes.state().account(ownerId);
         if (owner == null) {
-            return Verdicts.reject(attempt, ownerId, Verdicts.NOT_FOUND, "account " + ownerId + " owning "
-                    + called.e164() + " is unknown", called, now);
+            return new Decision(Verdicts.reject(attempt, ownerId, Verdicts.NOT_FOUND, "account " + ownerId + " owning "
+                    + called.e164() + " is unknown", called, now), null);
         }
+        return new Decision(decide(attempt, called, ownerId, owner, now), owner);
+    }
+
+    /** The call to the number {@code called} of the known account {@code owner}. */
+    private RoutingVerdict decide(CallAttempt attempt, E164Number called, String ownerId, Account owner, long now) {
         if (!owner.getEnabled()) {
             return Verdicts.reject(attempt, ownerId, Verdicts.TEMPORARILY_UNAVAILABLE, "account " + ownerId + " owning "
                     + called.e164() + " is disabled", called, now);

@@ -53,9 +53,16 @@ public final class OutboundRouting {
     }
 
     public RoutingVerdict decide(CallAttempt attempt, String accountId, long now) {
+        return decide(attempt, accountId, routes.state().account(accountId), now);
+    }
+
+    /**
+     * {@link #decide(CallAttempt, String, long)} on the account's row as the caller read it (null: none), so that
+     * the topology reads it once for the decision, the limits and the hold.
+     */
+    public RoutingVerdict decide(CallAttempt attempt, String accountId, Account account, long now) {
         RoutingState state = routes.state();
         NumberNormalizer numbers = routes.numbers();
-        Account account = state.account(accountId);
         if (account == null || !account.getEnabled()) {
             return Verdicts.reject(attempt, accountId, Verdicts.FORBIDDEN,
                     "account unknown or disabled: " + accountId, now);

@@ -51,6 +51,10 @@ public final class QueueDelayValve implements SIPMessageValve {
     private static final java.util.concurrent.atomic.AtomicLong TAGS = new java.util.concurrent.atomic.AtomicLong(
             new java.security.SecureRandom().nextLong());
 
+    private static final byte[] INVITE_LINE = "INVITE ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    // stateless: JAIN-SIP's own factory hands one to every stack
+    private static final gov.nist.javax.sip.parser.StringMsgParser RECEIPT_PARSER = new gov.nist.javax.sip.parser.StringMsgParser();
+
     private SipStack stack;
     private volatile List<Queue<? extends QueuedMessageDispatchBase>> queues = List.of();
     private volatile Shedding shedding;
@@ -66,6 +70,9 @@ public final class QueueDelayValve implements SIPMessageValve {
         if (v == null) throw new IllegalStateException("stack " + stack.getStackName() + " has no " + QueueDelayValve.class.getSimpleName());
         return v;
     }
+
+    /** The valve of this stack, or null (a stack not made with {@link SipStackProperties}, or not made yet). */
+    static QueueDelayValve find(SipStack stack) { return BY_STACK.get(stack.getStackName()); }
 
     @Override
     public void init(SipStack stack) {
@@ -104,6 +111,71 @@ public final class QueueDelayValve implements SIPMessageValve {
             if (head != null) delay = Math.max(delay, nowMillis - head.getReceptionTime());
         }
         return delay;
+    }
+
+    /**
+     * Called by the UDP reader thread ({@link ReusingUdpProcessor}) for each datagram before it is queued: while new
+     * INVITEs are being refused, a new INVITE is answered 503 here, on receipt, and not queued. Refused on a SIP thread
+     * instead, it first waits its turn behind every datagram queued before it, which is the delay being refused for:
+     * measured at twice the held rate, the 503 then came 122 ms (p50) and 729 ms (p99) after the INVITE.
+     *
+     * @return the 503 to send when the INVITE is refused (the datagram is then dropped); null for anything else,
+     *     including what does not parse (the SIP thread parses it again and counts it as malformed)
+     */
+    java.net.DatagramPacket refusalOnReceipt(byte[] datagram, InetAddress from, int fromPort) {
+        Shedding s = shedding;
+        if (s == null || !isInvite(datagram)) return null;
+        SIPRequest invite;
+        long delay;
+        try {
+            delay = queueDelayMillis();
+            if (!s.shedder().refuses(delay, System.nanoTime())) return null; // the common case: nothing parsed
+            if (!(RECEIPT_PARSER.parseSIPMessage(datagram, false, false, null) instanceof SIPRequest r)
+                    || !refusesOnReceipt(r, delay, s.shedder()) || isRetransmission(r)) {
+                return null;
+            }
+            invite = r;
+        } catch (java.text.ParseException | RuntimeException e) {
+            return null;
+        }
+        java.net.DatagramPacket answer;
+        try {
+            byte[] bytes = refusal(invite, s).encodeAsBytes("UDP");
+            Via via = invite.getTopmostVia();
+            int port = via.hasParameter(Via.RPORT) ? fromPort : via.getPort() > 0 ? via.getPort() : 5060;
+            answer = new java.net.DatagramPacket(bytes, bytes.length, from, port);
+        } catch (java.text.ParseException | RuntimeException e) {
+            return null; // queued as any datagram: a SIP thread answers it
+        }
+        s.shedder().refused(delay);
+        String report = s.shedder().report(System.nanoTime());
+        if (report != null) log.warn(report);
+        return answer;
+    }
+
+    /**
+     * Whether a request just read is a new INVITE to refuse, the shedder refusing at this queue delay. The answer to a
+     * challenge has cost its caller a round trip and the edge a 401 already: it is refused only past the threshold
+     * itself; a first INVITE (or a trunk's) from half of it, while refusing goes on.
+     */
+    static boolean refusesOnReceipt(SIPRequest r, long queueDelayMillis, QueueDelayShedder shedder) {
+        if (!Request.INVITE.equals(r.getMethod()) || r.getTopmostVia() == null || r.getCSeq() == null || r.getFrom() == null
+                || r.getTo() == null || r.getCallId() == null || r.getToTag() != null) {
+            return false;
+        }
+        return queueDelayMillis > shedder.thresholdMillis() || !hasCredentials(r);
+    }
+
+    private static boolean hasCredentials(SIPRequest r) {
+        return r.getHeader(javax.sip.header.AuthorizationHeader.NAME) != null
+                || r.getHeader(javax.sip.header.ProxyAuthorizationHeader.NAME) != null;
+    }
+
+    /** Whether a datagram's first line is an INVITE's (a request line starts with its method: RFC 3261 7.1). */
+    static boolean isInvite(byte[] datagram) {
+        if (datagram.length < INVITE_LINE.length) return false;
+        for (int i = 0; i < INVITE_LINE.length; i++) if (datagram[i] != INVITE_LINE[i]) return false;
+        return true;
     }
 
     @Override

@@ -20,10 +20,14 @@ import org.slf4j.LoggerFactory;
  * datagram's bytes out of it: at ~9 datagrams a call that was 150 KiB a call of garbage, a fifth of what a call
  * allocated. This loop receives into the thread's one buffer and queues an exact-size copy; the SIP threads
  * ({@code UDPMessageChannel}) and the congestion auditor work on the queue as before.
+ *
+ * <p>While the queue waits too long, a new INVITE is answered 503 here, on receipt, by the stack's
+ * {@link QueueDelayValve}, and not queued: a retransmission of an INVITE still queued ({@link RecentInvites}) is queued.
  */
 public final class ReusingUdpProcessor extends UDPMessageProcessor {
     private static final Logger log = LoggerFactory.getLogger(ReusingUdpProcessor.class);
     private final int bufferSize;
+    private volatile RefusalSender refusals;
 
     /** For {@link io.sipstream.edge.sip.tcp.GuardedProcessorFactory}, the stack's processor factory. */
     public static UDPMessageProcessor create(InetAddress address, SIPTransactionStack stack, int port) throws IOException {
@@ -52,15 +56,29 @@ public final class ReusingUdpProcessor extends UDPMessageProcessor {
         ThreadAuditor auditor = sipStack.getThreadAuditor(); // null unless THREAD_AUDIT_INTERVAL_IN_MILLISECS is set
         ThreadAuditor.ThreadHandle handle = auditor == null ? null : auditor.addCurrentThread();
         byte[] buffer = new byte[bufferSize];
+        QueueDelayValve valve = null; // the stack's: it refuses new INVITEs on receipt while the queue waits too long
+        RecentInvites invites = new RecentInvites();
+        refusals = new RefusalSender(sock, ((SipStackImpl) sipStack).getStackName() + "-UDP-503-" + getPort());
         DatagramPacket packet = new DatagramPacket(buffer, bufferSize);
         while (isRunning) {
             try {
                 if (handle != null) auditor.ping(handle);
                 packet.setData(buffer, 0, bufferSize);
                 sock.receive(packet);
-                DatagramPacket copy = new DatagramPacket(Arrays.copyOf(buffer, packet.getLength()), packet.getLength(),
-                        packet.getAddress(), packet.getPort());
-                messageQueue.offer(new DatagramQueuedMessageDispatch(copy, System.currentTimeMillis()));
+                byte[] datagram = Arrays.copyOf(buffer, packet.getLength());
+                long now = System.currentTimeMillis();
+                if (QueueDelayValve.isInvite(datagram)) {
+                    if (valve == null) valve = QueueDelayValve.find((SipStackImpl) sipStack);
+                    DatagramPacket refusal = valve == null || invites.wasQueued(datagram, now) ? null
+                            : valve.refusalOnReceipt(datagram, packet.getAddress(), packet.getPort());
+                    if (refusal != null) {
+                        refusals.send(refusal);
+                        continue; // answered 503, not queued
+                    }
+                    invites.queued(datagram, now);
+                }
+                DatagramPacket copy = new DatagramPacket(datagram, datagram.length, packet.getAddress(), packet.getPort());
+                messageQueue.offer(new DatagramQueuedMessageDispatch(copy, now));
             } catch (SocketTimeoutException e) {
                 // lets the loop ping the thread auditor
             } catch (SocketException e) {
@@ -70,6 +88,13 @@ public final class ReusingUdpProcessor extends UDPMessageProcessor {
                 log.warn("UDP receive on {}: {}", getPort(), e.toString());
             }
         }
+    }
+
+    @Override
+    public void stop() {
+        super.stop();
+        RefusalSender r = refusals;
+        if (r != null) r.close();
     }
 
     /** The SIP threads taking datagrams from the queue: JAIN-SIP's channel, whose constructor is protected. */

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Overload of the SIP layer itself (edge.overload.queue.delay): while datagrams wait for a SIP thread,
- * a new INVITE is answered 503 with Retry-After by the stack's message valve, before any transaction,
- * 100 Trying or question to the router; a call admitted before completes. The SIP threads (two) are
+ * a new INVITE is answered 503 with Retry-After, before any transaction, 100 Trying or question to the
+ * router: on receipt by the thread reading the socket, or by the stack's message valve when it was queued
+ * before the wait grew; a call admitted before completes. The SIP threads (two) are
  * held by the test: each is handling an INFO of an answered call whose lock the test holds.
  */
 @ExtendWith(LocalStackExtension.class)
@@ -69,6 +70,7 @@ class SipQueueOverloadTest {
             List<CompletableFuture<Integer>> infos = new ArrayList<>();
             List<CompletableFuture<Response>> options = new ArrayList<>();
             long released;
+            TestUserAgent.OutgoingCall late;
             synchronized (held1) {
                 synchronized (held2) {
                     for (var call : answered) infos.add(CompletableFuture.supplyAsync(() -> info(call), senders));
@@ -91,6 +93,14 @@ class SipQueueOverloadTest {
                     long allQueued = System.nanoTime();
                     Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(5))
                             .until(() -> System.nanoTime() - allQueued >= 150_000_000L && queueDelayMillis(edge) >= 100);
+                    // and an INVITE arriving now is answered on receipt, by the thread reading the socket: the SIP threads
+                    // are still held, and it does not wait behind the queue it is refused for
+                    late = phone.call(edge.uri("+15557654321"), "sq", "pw-sq");
+                    Response refusedAtOnce = late.awaitFinal(WAIT);
+                    assertThat(refusedAtOnce.getStatusCode()).isEqualTo(503);
+                    assertThat(((RetryAfterHeader) refusedAtOnce.getHeader(RetryAfterHeader.NAME)).getRetryAfter()).isEqualTo(7);
+                    assertThat(late.statuses()).as("no 100 Trying, no challenge: no transaction").containsExactly(503);
+                    assertThat(threadsWaitingFor(me)).as("while both SIP threads are held").isGreaterThanOrEqualTo(2);
                     released = System.nanoTime();
                 }
             }
@@ -105,8 +115,9 @@ class SipQueueOverloadTest {
                 assertThat(call.statuses()).as("no 100 Trying, no challenge: no transaction").containsExactly(503);
             }
             for (var call : excess) assertThat(router.attemptsOf(call.callId())).isEmpty();
+            assertThat(router.attemptsOf(late.callId())).isEmpty();
             assertThat(edge.ctx.metrics().get("sipstream.edge.overload.shed").tag("layer", "sip").functionCounter().count())
-                    .isGreaterThanOrEqualTo(3.0);
+                    .isGreaterThanOrEqualTo(4.0);
             assertThat(edge.ctx.metrics().get("sipstream.edge.overload.shed").tag("layer", "setup").functionCounter().count()).isZero();
             // and what was in progress went on: the INFOs, the OPTIONS, the call admitted before
             for (var info : infos) assertThat(info.get(10, TimeUnit.SECONDS)).isEqualTo(200);

@@ -8,6 +8,7 @@ import gov.nist.javax.sip.stack.DatagramQueuedMessageDispatch;
 import java.net.DatagramPacket;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import io.sipstream.edge.overload.QueueDelayShedder;
 import org.junit.jupiter.api.Test;
 
 /** What the valve measures and what it recognises, without a stack. */
@@ -36,6 +37,32 @@ class QueueDelayValveTest {
     void shouldRecogniseTheAckOfItsOwn503ByItsToTag() throws Exception {
         assertThat(QueueDelayValve.isAckOfShed(ack(QueueDelayValve.SHED_TAG + "1f"))).isTrue();
         assertThat(QueueDelayValve.isAckOfShed(ack("3a9c01"))).as("the ACK of another answer").isFalse();
+    }
+
+    @Test
+    void shouldRefuseOnReceiptAFirstInviteFromHalfTheThresholdAndTheAnswerToAChallengeOnlyPastIt() throws Exception {
+        QueueDelayShedder shedder = new QueueDelayShedder(java.time.Duration.ofMillis(100), java.time.Duration.ZERO);
+        assertThat(shedder.shed(150, 0)).as("refusing starts").isTrue();
+        SIPRequest first = invite(null, null);
+        SIPRequest answered = invite(null, "Digest username=\"alice\", realm=\"sipstream.local\", nonce=\"n\", "
+                + "uri=\"sip:+15551234567@127.0.0.1\", response=\"00000000000000000000000000000000\"");
+
+        assertThat(QueueDelayValve.refusesOnReceipt(first, 150, shedder)).isTrue();
+        assertThat(QueueDelayValve.refusesOnReceipt(answered, 150, shedder)).as("past the threshold").isTrue();
+        assertThat(QueueDelayValve.refusesOnReceipt(first, 80, shedder)).as("between half the threshold and it").isTrue();
+        assertThat(QueueDelayValve.refusesOnReceipt(answered, 80, shedder)).as("it has paid a round trip already").isFalse();
+        assertThat(QueueDelayValve.refusesOnReceipt(invite("b7", null), 150, shedder)).as("in a dialog").isFalse();
+        assertThat(QueueDelayValve.refusesOnReceipt(ack("x1"), 150, shedder)).as("not an INVITE").isFalse();
+    }
+
+    private static SIPRequest invite(String toTag, String authorization) throws Exception {
+        String msg = "INVITE sip:+15551234567@127.0.0.1:5060 SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-2;rport\r\n"
+                + "From: <sip:alice@127.0.0.1>;tag=a1\r\n"
+                + "To: <sip:+15551234567@127.0.0.1>" + (toTag == null ? "" : ";tag=" + toTag) + "\r\n"
+                + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
+                + "Call-ID: c2\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+        return (SIPRequest) new StringMsgParser().parseSIPMessage(msg.getBytes(java.nio.charset.StandardCharsets.UTF_8), true, false, null);
     }
 
     private static SIPRequest ack(String toTag) throws Exception {
