@@ -25,7 +25,8 @@ final class CleanUpReparse {
 
     /**
      * Whether the parse under way is the clean-up's: the first caller outside this package is one of the two methods
-     * above. Only asked for a parse of stored bytes (no channel listener), which received messages never are.
+     * above. Asked only for a parse with no channel listener that reads the body: a UDP datagram has its channel as
+     * listener and a TCP connection's parser reads no body, so a received message never costs the walk.
      */
     static boolean isCleanUp() {
         return STACK.walk(frames -> frames.dropWhile(f -> f.getClassName().startsWith(OWN_PACKAGE)).findFirst())
