@@ -18,12 +18,14 @@ import javax.sip.SipStack;
  * of those at ERROR (two lines a datagram), before any rate limit could see it.
  *
  * <p>Every received message passes here, so the check is a few field reads; one factory per stack,
- * created by the stack by class name, found with {@link #of}.
+ * created by the stack by class name, found with {@link #of}. The stack's own re-parse of a finished transaction's
+ * request, to remove it, reads the identifying headers only ({@link CleanUpReparse}).
  */
 public final class CheckedMessageParserFactory implements MessageParserFactory {
     // stateless, and what JAIN-SIP's own factory hands every stack
     private static final StringMsgParser PARSER = new StringMsgParser();
     private final MalformedMessages malformed = new MalformedMessages();
+    private final java.util.concurrent.atomic.LongAdder cleanUpParses = new java.util.concurrent.atomic.LongAdder();
 
     /** For the stack, which creates its parser factory by class name. */
     public CheckedMessageParserFactory() {}
@@ -35,11 +37,22 @@ public final class CheckedMessageParserFactory implements MessageParserFactory {
 
     public MalformedMessages malformed() { return malformed; }
 
+    /** Finished transactions' requests parsed for their removal in part only (see {@link CleanUpReparse}). */
+    public long cleanUpParses() { return cleanUpParses.sum(); }
+
     @Override
     public MessageParser createMessageParser(SIPTransactionStack stack) { return this::parse; }
 
     private SIPMessage parse(byte[] bytes, boolean readBody, boolean strict, gov.nist.javax.sip.parser.ParseExceptionListener listener)
             throws ParseException {
+        // a stored request parsed again (no channel listener; a TCP connection's parser reads no body) may be the clean-up's
+        if (listener == null && readBody && CleanUpReparse.isCleanUp()) {
+            SIPMessage part = identifyingPart(bytes, strict);
+            if (part != null) {
+                cleanUpParses.increment();
+                return part;
+            }
+        }
         SIPMessage message;
         try {
             message = PARSER.parseSIPMessage(bytes, readBody, strict, listener);
@@ -59,6 +72,17 @@ public final class CheckedMessageParserFactory implements MessageParserFactory {
             return null;
         }
         return message;
+    }
+
+    /** The clean-up's parse ({@link CleanUpReparse}), or null to parse the whole message as before. */
+    private static SIPMessage identifyingPart(byte[] bytes, boolean strict) {
+        try {
+            SIPMessage m = PARSER.parseSIPMessage(CleanUpReparse.identifyingPart(bytes), false, strict, null);
+            return m instanceof gov.nist.javax.sip.message.SIPRequest && m.getFrom() != null && m.getTo() != null
+                    && m.getCallId() != null && m.getCSeq() != null && m.getViaHeaders() != null ? m : null;
+        } catch (ParseException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static String sender(Object listener) {

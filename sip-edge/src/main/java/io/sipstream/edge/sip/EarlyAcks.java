@@ -40,8 +40,10 @@ public final class EarlyAcks {
 
     /** The responder sent {@code response} on {@code st}: if it is an INVITE's 2xx whose ACK came first, records it. */
     void sent(ServerTransaction st, Response response) {
-        if (response.getStatusCode() / 100 != 2 || !Request.INVITE.equals(st.getRequest().getMethod())
-                || !(st.getDialog() instanceof SIPDialog d)) return;
+        // the method from the response's CSeq: a non-INVITE transaction that has answered kept its request as bytes
+        // only (AGGRESSIVE_CLEANUP), and st.getRequest() would parse the whole request again for every BYE's 200
+        if (response.getStatusCode() / 100 != 2 || !(response.getHeader(CSeqHeader.NAME) instanceof CSeqHeader sent)
+                || !Request.INVITE.equals(sent.getMethod()) || !(st.getDialog() instanceof SIPDialog d)) return;
         // compute, not computeIfPresent: it takes the bin's lock even when no ACK waits, so an acked() after it sees the
         // timer this thread armed
         waiting.compute(d, (k, cseq) -> {

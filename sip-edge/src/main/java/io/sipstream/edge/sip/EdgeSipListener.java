@@ -219,6 +219,7 @@ public final class EdgeSipListener implements SipListenerExt {
         log.debug("SIP I/O error towards {}:{}/{}", event.getHost(), event.getPort(), event.getTransport());
     }
 
+    // must not read the transaction's request: JAIN-SIP parsed only its identifying headers for this (CleanUpReparse)
     @Override public void processTransactionTerminated(TransactionTerminatedEvent event) {}
     @Override
     public void processDialogTerminated(DialogTerminatedEvent event) {

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,6 +67,60 @@ class RemovingSipTimerTest {
             throw new IllegalStateException("boom");
         }), 1, 5);
         await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() >= 3);
+    }
+
+    @Test
+    void aTaskIsDueInTheFirstTickAtOrAfterItsTime() {
+        long now = System.nanoTime();
+        for (long delay = 1; delay <= 1_100; delay++) {
+            long due = timer.dueNanos(timer.tickOf(now, delay));
+            long asked = now + TimeUnit.MILLISECONDS.toNanos(delay);
+            assertThat(due).isGreaterThanOrEqualTo(asked).isLessThan(asked + TimeUnit.MILLISECONDS.toNanos(RemovingSipTimer.TICK_MILLIS));
+        }
+        assertThat(timer.dueNanos(timer.tickOf(now, 0))).isLessThanOrEqualTo(now); // at once
+    }
+
+    @Test
+    void noTaskRunsBeforeItsTime() {
+        Map<Integer, Long> lateBy = new java.util.concurrent.ConcurrentHashMap<>();
+        for (int delay = 1; delay <= 60; delay++) {
+            int d = delay;
+            long scheduled = System.nanoTime();
+            timer.schedule(new Task(() -> lateBy.put(d, System.nanoTime() - scheduled - TimeUnit.MILLISECONDS.toNanos(d))), d);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> lateBy.size() == 60);
+        assertThat(lateBy.values()).allMatch(late -> late >= 0);
+    }
+
+    @Test
+    void tasksDueInOneTickWakeTheThreadOnceAndACancelledTickLeavesTheQueue() {
+        List<Task> tasks = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            Task t = new Task(() -> {});
+            timer.schedule(t, 600_000 + i % 3);
+            tasks.add(t);
+        }
+        assertThat(timer.queued()).isEqualTo(1_000);
+        assertThat(timer.ticksQueued()).as("one entry a tick, not a task").isBetween(1, 3);
+        for (Task t : tasks) assertThat(timer.cancel(t)).isTrue();
+        assertThat(timer.queued()).isZero();
+        assertThat(timer.ticksQueued()).isZero();
+    }
+
+    @Test
+    void aPeriodicTaskKeepsItsDelayAndStopsWhenItCancelsItself() {
+        List<Long> runs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Task[] self = new Task[1];
+        self[0] = new Task(() -> {
+            runs.add(System.nanoTime());
+            if (runs.size() == 5) timer.cancel(self[0]); // as a transaction's timer does once it has terminated
+        });
+        timer.scheduleWithFixedDelay(self[0], 20, 20);
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.size() == 5);
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> runs.size() == 5);
+        for (int i = 1; i < runs.size(); i++) assertThat(runs.get(i) - runs.get(i - 1)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
+        assertThat(timer.queued()).isZero();
+        assertThat(timer.ticksQueued()).isZero();
     }
 
     @Test
