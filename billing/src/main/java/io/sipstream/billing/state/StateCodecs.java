@@ -83,29 +83,6 @@ final class StateCodecs {
         return s;
     }
 
-    /** What {@link #readCall} reads of what {@link #writeCall} wrote of {@code s}, without the bytes: amounts at the scale read. */
-    static CallState copyCall(CallState s) {
-        CallState c = new CallState();
-        c.callId = s.callId;
-        c.accountId = s.accountId;
-        c.direction = s.direction;
-        c.callerId = s.callerId;
-        c.destination = s.destination;
-        c.trunkId = s.trunkId;
-        c.startedAt = s.startedAt;
-        c.answeredAt = s.answeredAt;
-        c.durationMillis = s.durationMillis;
-        c.sipStatus = s.sipStatus;
-        RateSnapshot r = s.rate;
-        c.rate = r == null ? null : new RateSnapshot(r.deckId(), r.prefix(), money(r.pricePerMinute()), money(r.connectionFee()),
-                r.currency(), r.firstIncrement(), r.nextIncrement());
-        c.unrated = s.unrated;
-        c.openedWall = s.openedWall;
-        c.lastHeardWall = s.lastHeardWall;
-        if (s.seenEvents != null) c.seenEvents.addAll(s.seenEvents);
-        return c;
-    }
-
     private static void writeRate(BinaryEncoder out, RateSnapshot r) throws IOException {
         writeString(out, r.deckId());
         writeString(out, r.prefix());
@@ -188,27 +165,6 @@ final class StateCodecs {
             }
         }
         return s;
-    }
-
-    /** What {@link #readBalance} reads of what {@link #writeBalance} wrote of {@code s}, without the bytes. */
-    static BalanceState copyBalance(BalanceState s) {
-        BalanceState c = new BalanceState();
-        c.currency = s.currency;
-        c.credits = money(s.credits);
-        c.charged = money(s.charged);
-        if (s.live != null) {
-            for (Map.Entry<String, LiveCharge> e : s.live.entrySet()) {
-                LiveCharge l = e.getValue();
-                c.live.put(e.getKey(), new LiveCharge(money(l.pricePerMinute), money(l.cost), l.billableSeconds, l.outbound));
-            }
-        }
-        c.cdrCount = s.cdrCount;
-        c.storedCdrs = s.storedCdrs;
-        c.allowanceMonth = s.allowanceMonth;
-        c.allowanceSeconds = s.allowanceSeconds;
-        c.lastDecision = s.lastDecision;
-        if (s.unpublishedUsageHours != null) c.unpublishedUsageHours.addAll(s.unpublishedUsageHours);
-        return c;
     }
 
     // ---- CreditReceipt.avsc

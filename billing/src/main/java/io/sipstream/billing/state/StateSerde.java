@@ -55,19 +55,6 @@ public final class StateSerde<T> implements Serde<T> {
         return new StateSerde<>(CallState.class, AVRO_V1, StateCodecs::writeCall, StateCodecs::readCall);
     }
 
-    /**
-     * {@link #balances()} remembering what it wrote and read, by the bytes ({@link RememberingSerde#state}): an account's
-     * balance is read at every event of its calls, mostly as billing wrote it a moment before.
-     */
-    public static Serde<BalanceState> rememberedBalances(int limit) {
-        return RememberingSerde.state(balances(), StateCodecs::copyBalance, limit);
-    }
-
-    /** {@link #calls()} remembering what it wrote and read: a call's state is read back at its next event. */
-    public static Serde<CallState> rememberedCalls(int limit) {
-        return RememberingSerde.state(calls(), StateCodecs::copyCall, limit);
-    }
-
     public static StateSerde<CreditReceipt> creditReceipts() {
         return new StateSerde<>(CreditReceipt.class, AVRO_V1, StateCodecs::writeReceipt, StateCodecs::readReceipt);
     }

@@ -91,68 +91,6 @@ class RememberingSerdeTest {
         }
     }
 
-    @Test
-    void shouldHandOutABalanceAsItsOwnCopyEqualToWhatDecodingGives() {
-        Counting<BalanceState> inner = new Counting<>(StateSerde.balances(), Map.of());
-        Serde<BalanceState> serde = RememberingSerde.state(inner, StateCodecs::copyBalance, 100);
-        BalanceState balance = odd(StateSerdeTest.fullBalance());
-        byte[] bytes = serde.serializer().serialize(CHANGELOG, balance);
-        balance.live.clear(); // the writer goes on changing its instance: what was written stays
-
-        BalanceState first = serde.deserializer().deserialize(CHANGELOG, bytes);
-        BalanceState decoded = StateSerde.balances().deserializer().deserialize(CHANGELOG, bytes);
-        assertThat(first).usingRecursiveComparison().isEqualTo(decoded);
-        assertThat(first.credits).isEqualTo(decoded.credits); // the scale too: BigDecimal.equals
-        first.live.get("c1").cost = Money.parse("9");
-        first.unpublishedUsageHours.add(1L);
-        assertThat(serde.deserializer().deserialize(CHANGELOG, bytes)).usingRecursiveComparison().isEqualTo(decoded);
-        assertThat(inner.decoded.get()).isZero();
-    }
-
-    @Test
-    void shouldHandOutACallStateAsItsOwnCopyEqualToWhatDecodingGives() {
-        Counting<CallState> inner = new Counting<>(StateSerde.calls(), Map.of());
-        Serde<CallState> serde = RememberingSerde.state(inner, StateCodecs::copyCall, 100);
-        CallState call = StateSerdeTest.fullCall();
-        call.rate = new RateSnapshot("deck-1", "44", new BigDecimal("0.5"), new BigDecimal("0"), "USD", 30, 6);
-        byte[] bytes = serde.serializer().serialize(CHANGELOG, call);
-        call.seenEvents.add("c1:ENDED:0");
-
-        CallState first = serde.deserializer().deserialize(CHANGELOG, bytes);
-        CallState decoded = StateSerde.calls().deserializer().deserialize(CHANGELOG, bytes);
-        assertThat(first).usingRecursiveComparison().isEqualTo(decoded);
-        assertThat(first.rate).isEqualTo(decoded.rate); // amounts at the scale read back
-        first.seenEvents.add("c1:INTERIM:2");
-        assertThat(serde.deserializer().deserialize(CHANGELOG, bytes).seenEvents).containsExactlyElementsOf(decoded.seenEvents);
-        assertThat(inner.decoded.get()).isZero();
-    }
-
-    @Test
-    void shouldCopyEveryFieldOfTheStateAsTheCodecReadsIt() {
-        BalanceState balance = odd(StateSerdeTest.fullBalance());
-        balance.unpublishedUsageHours.add(1_700_000_000_000L);
-        byte[] written = StateSerde.balances().serializer().serialize(CHANGELOG, balance);
-        assertThat(StateCodecs.copyBalance(balance)).usingRecursiveComparison()
-                .isEqualTo(StateSerde.balances().deserializer().deserialize(CHANGELOG, written));
-        BalanceState empty = new BalanceState();
-        empty.live = null;
-        empty.unpublishedUsageHours = null;
-        assertThat(StateCodecs.copyBalance(empty)).usingRecursiveComparison().isEqualTo(new BalanceState());
-
-        CallState call = StateSerdeTest.fullCall();
-        byte[] callBytes = StateSerde.calls().serializer().serialize(CHANGELOG, call);
-        assertThat(StateCodecs.copyCall(call)).usingRecursiveComparison()
-                .isEqualTo(StateSerde.calls().deserializer().deserialize(CHANGELOG, callBytes));
-        assertThat(StateCodecs.copyCall(new CallState())).usingRecursiveComparison().isEqualTo(new CallState());
-    }
-
-    /** Amounts at scales other than the codec's 6, as arithmetic may leave them. */
-    private static BalanceState odd(BalanceState b) {
-        b.credits = new BigDecimal("12.5");
-        b.live.put("c3", new LiveCharge(new BigDecimal("0.25"), new BigDecimal("1"), 60, true));
-        return b;
-    }
-
     private static Usage usage(long calls) {
         return Usage.newBuilder().setAccountId("acme").setPeriod(UsagePeriod.HOUR).setWindowStart(Instant.parse("2025-03-10T12:00:00Z"))
                 .setWindowEnd(Instant.parse("2025-03-10T13:00:00Z")).setCalls(calls).setAnsweredCalls(calls)
