@@ -18,6 +18,7 @@ import io.sipstream.edge.media.MediaReport;
 import io.sipstream.edge.media.Sdp;
 import io.sipstream.edge.media.ng.NgException;
 import io.sipstream.edge.overload.SetupLimiter;
+import io.sipstream.edge.sip.ReceivedAt;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.Withheld;
@@ -523,9 +524,10 @@ public final class B2buaCall {
 
     /** {@code sdp}: the relay's in place of the callee's, for an anchored call. */
     private void answered(CalleeLeg leg, Response answer, byte[] sdp) {
-        // the answer's time is when the edge has the 200, before relaying it: a stamp taken after the sends
-        // could lag the caller's own clock (a thread descheduled between them) and bill less than was talked
-        long now = System.currentTimeMillis();
+        // the answer's time is when the edge read the 200, before it waited for a SIP thread and was relayed: a stamp
+        // taken after the sends could lag the caller's own clock (a thread descheduled between them) and bill less than
+        // was talked, and one taken when a SIP thread got to it billed the queue's wait (ReceivedAt)
+        long now = ReceivedAt.orNow();
         if (noAnswerTimer != null) noAnswerTimer.cancel(false);
         report.trunk(hunt.trunkId());
         state = State.ANSWERED;
@@ -1003,8 +1005,8 @@ public final class B2buaCall {
 
     /** {@code ref}: the reference the caller was given for the reason (a failure), else null. */
     private void end(CallEventType type, int status, String reason, String ref, HangupParty by) {
-        long now = System.currentTimeMillis();
-        end(type, status, reason, ref, by, now, now);
+        // ended when the datagram that ends it (a BYE, a CANCEL, a failure) was read, not when a SIP thread got to it
+        end(type, status, reason, ref, by, System.currentTimeMillis(), ReceivedAt.orNow());
     }
 
     /** {@code endedAt}: when the call ended as billing counts it (a vanished peer's last proof of life; else {@code now}). */

@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While the queue waits too long, a new INVITE is answered 503 here, on receipt, by the stack's
  * {@link QueueDelayValve}, and not queued: a retransmission of an INVITE still queued ({@link RecentInvites}) is queued.
+ * The queue tells the SIP thread that takes a datagram when it was read ({@link StampingQueue}, {@link ReceivedAt}).
  */
 public final class ReusingUdpProcessor extends UDPMessageProcessor {
     private static final Logger log = LoggerFactory.getLogger(ReusingUdpProcessor.class);
@@ -40,6 +41,7 @@ public final class ReusingUdpProcessor extends UDPMessageProcessor {
         super(address, stack, port);
         int max = stack.getMaxMessageSize();
         this.bufferSize = max > 0 && max < SipStackImpl.MAX_DATAGRAM_SIZE ? max : SipStackImpl.MAX_DATAGRAM_SIZE;
+        gov.nist.javax.sip.stack.EdgeStackAccess.replaceQueue(this, new StampingQueue(), stack.getStackCongestionControlTimeout());
     }
 
     @Override

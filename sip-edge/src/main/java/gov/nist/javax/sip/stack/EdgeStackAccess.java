@@ -15,5 +15,20 @@ public final class EdgeStackAccess {
      */
     public static void usesUdp(SIPTransactionStack stack) { stack.udpFlag = true; }
 
+    /**
+     * Puts {@code queue} in place of the UDP processor's queue of datagrams read and not yet handled, with the stack's
+     * congestion auditor (which drops what waited past CONGESTION_CONTROL_TIMEOUT) moved to it: the processor's
+     * constructor made both, and the auditor keeps the queue it was given
+     * ({@link io.sipstream.edge.sip.ReusingUdpProcessor}, which stamps each datagram's reception for billing).
+     */
+    public static void replaceQueue(UDPMessageProcessor processor, java.util.concurrent.BlockingQueue<DatagramQueuedMessageDispatch> queue,
+            int congestionTimeoutMillis) {
+        processor.congestionAuditor.stop();
+        processor.messageQueue = queue;
+        processor.congestionAuditor = new BlockingQueueDispatchAuditor(queue);
+        processor.congestionAuditor.setTimeout(congestionTimeoutMillis);
+        processor.congestionAuditor.start(2000); // as the processor's constructor does
+    }
+
     private EdgeStackAccess() {}
 }
