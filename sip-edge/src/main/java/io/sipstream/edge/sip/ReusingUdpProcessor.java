@@ -71,8 +71,9 @@ public final class ReusingUdpProcessor extends UDPMessageProcessor {
                 long now = System.currentTimeMillis();
                 if (QueueDelayValve.isInvite(datagram)) {
                     if (valve == null) valve = QueueDelayValve.find((SipStackImpl) sipStack);
-                    DatagramPacket refusal = valve == null || invites.wasQueued(datagram, now) ? null
-                            : valve.refusalOnReceipt(datagram, packet.getAddress(), packet.getPort());
+                    long readAt = now;
+                    DatagramPacket refusal = valve == null ? null : valve.refusalOnReceipt(datagram, packet.getAddress(),
+                            packet.getPort(), bytes -> invites.wasQueued(bytes, readAt));
                     if (refusal != null) {
                         refusals.send(refusal);
                         continue; // answered 503, not queued
