@@ -4,6 +4,7 @@ import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipSource;
 import java.util.function.LongSupplier;
 import javax.sip.ServerTransaction;
+import javax.sip.message.Request;
 import javax.sip.message.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,6 +84,23 @@ public final class SipAuthenticator {
         AuthOutcome.Challenge challenge = digest.challengeWithoutStore(st.getRequest(), now);
         if (challenge == null) return false;
         challenge(st, challenge, now);
+        return true;
+    }
+
+    /**
+     * {@link #challengedWithoutStore} without a server transaction: the 401 is sent statelessly (RFC 3261 8.2.7, the
+     * stateless UAS's use). A transaction would keep the INVITE and its 401 alive 5 s after the ACK (Timer I) for
+     * nothing: a retransmitted INVITE gets a 401 again (with the same To tag, another nonce), and the ACK of the 401
+     * matches no transaction and is dropped.
+     */
+    public boolean challengedStatelessly(Request request) {
+        long now = clock.getAsLong();
+        AuthOutcome.Challenge challenge = digest.challengeWithoutStore(request, now);
+        if (challenge == null) return false;
+        Response r = responder.statelessResponse(Response.UNAUTHORIZED, request);
+        digest.challenge(r, challenge.stale(), now);
+        responder.sendStateless(r);
+        metrics.challenge();
         return true;
     }
 

@@ -1,5 +1,6 @@
 package io.sipstream.edge.call;
 
+import gov.nist.javax.sip.message.SIPRequest;
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.Direction;
 import io.sipstream.edge.auth.AuthOutcome;
@@ -81,6 +82,7 @@ public final class InviteHandler implements RequestHandler {
 
     @Override
     public void onRequest(RequestEvent event, SipSource source) {
+        if (event.getServerTransaction() == null && challengedStatelessly(event.getRequest(), source)) return;
         ServerTransaction st = EdgeSipListener.serverTransaction(event, sip);
         if (st == null) return; // a retransmission: the transaction answers it
         Request request = st.getRequest();
@@ -156,6 +158,26 @@ public final class InviteHandler implements RequestHandler {
     private void settle(PendingInvite pending) {
         pending.releaseAdmission();
         registry.settled(pending);
+    }
+
+    /**
+     * A caller's first INVITE over UDP, one that the checks of {@link #onRequest} would let through to its 401, is
+     * challenged without a transaction ({@link SipAuthenticator#challengedStatelessly}): the same answer, without the
+     * INVITE, the 401 and their timers kept 5 s after the ACK. Any other (a carrier's, one with valid credentials, one
+     * that is refused, TCP, TLS and WebSocket, where there are no retransmissions to absorb) gets its transaction.
+     */
+    private boolean challengedStatelessly(Request request, SipSource source) {
+        if (!"udp".equals(source.transport())) return false;
+        if (!(request.getRequestURI() instanceof SipURI uri) || uri.getUser() == null || uri.getUser().isBlank()) return false;
+        try {
+            ((SIPRequest) request).checkHeaders(); // what a transaction needs (getNewServerTransaction answers 400 without it)
+        } catch (java.text.ParseException e) {
+            return false;
+        }
+        if (SessionTimer.tooSmall(request, calls.sessionTimers()) > 0) return false;
+        CallIdHeader callId = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
+        if (registry.contains(callId.getCallId()) || events.refusesNewCalls() || overload.full()) return false;
+        return carriers.trunkIdOf(source, request) == null && authenticator.challengedStatelessly(request);
     }
 
     private void startOutbound(PendingInvite pending, SipSource source) throws Exception {

@@ -75,6 +75,9 @@ public final class SetupLimiter {
         return a;
     }
 
+    /** Whether {@link #admit} would refuse a call now; changes nothing (not counted as refused). */
+    public synchronized boolean full() { return settings.enabled() && inSetup.size() >= limit(); }
+
     /** The current limit on calls in set-up. */
     public synchronized int limit() { return (int) limit; }
 

@@ -33,6 +33,38 @@ public final class SipResponder {
         }
     }
 
+    /**
+     * A response to send without a transaction ({@link #sendStateless}): its To tag is the same for a retransmission of
+     * the request (RFC 3261 8.2.7), derived from what identifies the request: Call-ID, From tag, CSeq and Via branch.
+     */
+    public Response statelessResponse(int status, Request request) {
+        Response r = response(status, request);
+        javax.sip.header.ToHeader to = (javax.sip.header.ToHeader) r.getHeader(javax.sip.header.ToHeader.NAME);
+        if (status > 100 && to != null && ((javax.sip.header.ToHeader) request.getHeader(javax.sip.header.ToHeader.NAME)).getTag() == null) {
+            try {
+                to.setTag(statelessTag(request));
+            } catch (ParseException e) {
+                throw new IllegalStateException("cannot tag a " + status + " response", e);
+            }
+        }
+        return r;
+    }
+
+    static String statelessTag(Request request) {
+        var via = (javax.sip.header.ViaHeader) request.getHeader(javax.sip.header.ViaHeader.NAME);
+        var from = (javax.sip.header.FromHeader) request.getHeader(javax.sip.header.FromHeader.NAME);
+        var callId = (javax.sip.header.CallIdHeader) request.getHeader(javax.sip.header.CallIdHeader.NAME);
+        var cseq = (javax.sip.header.CSeqHeader) request.getHeader(javax.sip.header.CSeqHeader.NAME);
+        long h = 1125899906842597L;
+        for (String part : new String[] {callId == null ? null : callId.getCallId(), from == null ? null : from.getTag(),
+                via == null ? null : via.getBranch(), cseq == null ? null : Long.toString(cseq.getSeqNumber())}) {
+            h = 31 * h + (part == null ? 0 : part.hashCode());
+            h ^= h >>> 29; // spread, so that tags of requests that differ a little differ in every digit
+            h *= 0xbf58476d1ce4e5b9L;
+        }
+        return Long.toHexString(h);
+    }
+
     public boolean send(ServerTransaction st, Response response) {
         try {
             st.sendResponse(response);

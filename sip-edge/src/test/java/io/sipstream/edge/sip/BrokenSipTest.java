@@ -132,10 +132,37 @@ class BrokenSipTest {
             String challenge = first.stream().filter(m -> m.startsWith("SIP/2.0 401")).findFirst().orElseThrow();
             assertThat(challenge).contains("rport=" + socket.getLocalPort()).contains("received=127.0.0.1");
             assertThat(first.getFirst()).as("challenged at once, without 100 Trying").startsWith("SIP/2.0 401");
-            // the transaction resends its last answer: the same challenge, never a new one with a fresh nonce
-            assertThat(again).isNotEmpty().allMatch(challenge::equals);
-            assertThat(first).filteredOn(m -> m.startsWith("SIP/2.0 401")).allMatch(challenge::equals);
+            // challenged statelessly (RFC 3261 8.2.7): the retransmission is challenged again, with the same To tag, and
+            // nothing else comes (no 100, no resend of the 401 by a transaction)
+            assertThat(first).as("one answer: no transaction resends it").hasSize(1);
+            assertThat(again).hasSize(1);
+            assertThat(again.getFirst()).startsWith("SIP/2.0 401");
+            assertThat(toTag(again.getFirst())).isNotBlank().isEqualTo(toTag(challenge));
+            assertThat(again.getFirst()).contains("rport=" + socket.getLocalPort());
         }
+    }
+
+    @Test
+    void shouldChallengeAFirstInviteWithoutKeepingATransactionAndDropTheAckOfThe401() throws Exception {
+        String target = "sip:+15557654321@127.0.0.1:" + edge.sipPort;
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            String branch = "stateless" + System.nanoTime();
+            String invite = request("INVITE", target, socket.getLocalPort(), branch, "Contact: <sip:raw@127.0.0.1:9>\r\n", "");
+            List<String> answers = exchange(socket, invite, Duration.ofMillis(800));
+            assertThat(answers).hasSize(1);
+            assertThat(answers.getFirst()).startsWith("SIP/2.0 401").contains("WWW-Authenticate: Digest");
+            assertThat(edge.edge.keepsServerTransaction("z9hG4bK" + branch)).as("no server transaction kept for the 401").isFalse();
+            // the ACK of the 401 (same branch, RFC 3261 17.1.1.3) has no transaction to match: dropped, unanswered
+            String ack = request("ACK", target, socket.getLocalPort(), branch, "", "")
+                    .replace("To: <" + target + ">", "To: <" + target + ">;tag=" + toTag(answers.getFirst()));
+            assertThat(exchange(socket, ack, Duration.ofMillis(500))).isEmpty();
+            assertThat(edge.edge.keepsServerTransaction("z9hG4bK" + branch)).isFalse();
+        }
+    }
+
+    private static String toTag(String message) {
+        return message.lines().filter(l -> l.regionMatches(true, 0, "To:", 0, 3) && l.contains(";tag=")).findFirst()
+                .map(l -> l.replaceAll(".*;tag=([^;\\s>]+).*", "$1")).orElse("");
     }
 
     @Test
