@@ -524,10 +524,13 @@ public final class B2buaCall {
 
     /** {@code sdp}: the relay's in place of the callee's, for an anchored call. */
     private void answered(CalleeLeg leg, Response answer, byte[] sdp) {
-        // the answer's time is when the edge read the 200, before it waited for a SIP thread and was relayed: a stamp
-        // taken after the sends could lag the caller's own clock (a thread descheduled between them) and bill less than
-        // was talked, and one taken when a SIP thread got to it billed the queue's wait (ReceivedAt)
-        long now = ReceivedAt.orNow();
+        // the answer's time is when the edge relays the 200, taken before its sends: the caller's talk starts there.
+        // Not when the 200 was read (ReceivedAt): that counts the 200's wait for a SIP thread, which the caller never
+        // talked. Not after the sends either: a thread descheduled between them would lag the caller's own clock and
+        // bill less than was talked. The end stays at the BYE's reading (end), so a caller who hangs up is billed what
+        // it held, plus the send and read latencies only. The trade-off: when the callee hangs up, the caller is billed
+        // from the relay, less than the trunk's talk by the 200's wait in the queue.
+        long now = System.currentTimeMillis();
         if (noAnswerTimer != null) noAnswerTimer.cancel(false);
         report.trunk(hunt.trunkId());
         state = State.ANSWERED;

@@ -456,6 +456,16 @@ public final class TestUserAgent implements SipListener, AutoCloseable {
             return bye;
         }
 
+        /**
+         * A BYE in this call's dialog, built but not sent: to send as one raw datagram, which nothing retransmits (the
+         * stack's own BYE goes again after 500 ms, and a SIP thread may get to that copy first).
+         */
+        public Request newBye() throws Exception {
+            Request bye = dialog.createRequest(Request.BYE);
+            ((ViaHeader) bye.getHeader(ViaHeader.NAME)).setBranch("z9hG4bK" + UUID.randomUUID().toString().substring(0, 12));
+            return bye;
+        }
+
         /** Cancels a ringing call (of the latest INVITE sent); {@link #awaitCancelAnswer} reads the CANCEL's own answer. */
         public void cancel() throws Exception {
             Request cancel = tx.createCancel();
