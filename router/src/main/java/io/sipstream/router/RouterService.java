@@ -8,7 +8,6 @@ import io.sipstream.platform.ServiceContext;
 import io.sipstream.platform.deadletter.DeadLetterHandler;
 import io.sipstream.platform.health.HealthRegistry;
 import io.sipstream.platform.health.StreamsLiveness;
-import io.sipstream.platform.kafka.KafkaSettings;
 import io.sipstream.router.dryrun.DryRunDecisions;
 import io.sipstream.router.topology.RouterTopology;
 import io.sipstream.router.verdicts.VerdictListener;
@@ -102,7 +101,6 @@ public final class RouterService implements AutoCloseable {
         // a verdict (or changelog record) the serializer refuses is a dead letter, not a failing stream thread
         p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), KafkaSettings.ONE_REQUEST_IN_FLIGHT);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG), 1);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), (int) config.fetchMaxWait().toMillis());

@@ -89,8 +89,6 @@ class RouterConfigTest {
         assertThat(p.get(StreamsConfig.STATE_DIR_CONFIG)).isEqualTo("/tmp/r1");
         assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.AT_LEAST_ONCE);
         assertThat(p.get(StreamsConfig.producerPrefix("linger.ms"))).isEqualTo(0);
-        // one verdict request in flight: verdicts decided while it is answered share the next one
-        assertThat(p.get(StreamsConfig.producerPrefix("max.in.flight.requests.per.connection"))).isEqualTo(1);
         assertThat(p.get(StreamsConfig.consumerPrefix("fetch.min.bytes"))).isEqualTo(1);
         assertThat(p.get(StreamsConfig.consumerPrefix("fetch.max.wait.ms"))).isEqualTo(500);
         assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100L);

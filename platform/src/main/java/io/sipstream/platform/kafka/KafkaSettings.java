@@ -21,14 +21,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 public record KafkaSettings(String bootstrapServers, SerdeConfig serdes, short replicationFactor,
                             Map<String, String> clientOverrides) {
 
-    /**
-     * max.in.flight.requests.per.connection of a producer on the call path. The broker reads a connection's next
-     * request only once it has answered the one before, so a second request in flight gains nothing: it waits in the
-     * broker's socket instead of the producer. Held in the producer, the records that come meanwhile share one
-     * request: fewer requests a call under load (each costs the broker and both clients a wake-up), no wait when idle.
-     */
-    public static final int ONE_REQUEST_IN_FLIGHT = 1;
-
     public static KafkaSettings from(Settings settings) {
         return new KafkaSettings(
                 settings.required("kafka.bootstrap"),
@@ -48,13 +40,12 @@ public record KafkaSettings(String bootstrapServers, SerdeConfig serdes, short r
 
     /**
      * A producer on the call set-up path: no batching delay, acks=all with idempotence so a retry
-     * neither loses nor duplicates a record, and one request in flight ({@link #ONE_REQUEST_IN_FLIGHT}).
+     * neither loses nor duplicates a record.
      */
     public Map<String, Object> lowLatencyProducer(String clientId) {
         Map<String, Object> props = common();
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, ONE_REQUEST_IN_FLIGHT);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
