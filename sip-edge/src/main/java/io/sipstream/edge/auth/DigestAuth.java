@@ -116,7 +116,11 @@ public final class DigestAuth {
 
     /** Adds the challenges, one per algorithm in order of preference, to a 401. */
     public void challenge(Response response, boolean stale, long nowMillis) {
-        String nonce = nonces.issue(nowMillis);
+        challenge(response, stale, nonces.issue(nowMillis));
+    }
+
+    /** {@link #challenge} with a nonce issued before ({@link #issueNonce}), for a resent 401 that must not change. */
+    void challenge(Response response, boolean stale, String nonce) {
         try {
             for (String algorithm : algorithms) {
                 WWWAuthenticateHeader h = headers.createWWWAuthenticateHeader("Digest");
@@ -131,6 +135,8 @@ public final class DigestAuth {
             throw new IllegalStateException("cannot build a digest challenge", e);
         }
     }
+
+    String issueNonce(long nowMillis) { return nonces.issue(nowMillis); }
 
     private AuthorizationHeader ourAuthorization(Request request) {
         ListIterator<?> it = request.getHeaders(AuthorizationHeader.NAME);

@@ -24,6 +24,7 @@ public final class SipAuthenticator {
     private final SipResponder responder;
     private final LongSupplier clock;
     private final AuthMetrics metrics;
+    private final RecentChallenges recentChallenges = new RecentChallenges();
 
     public SipAuthenticator(DigestAuth digest, AuthBans bans, CarrierMatch trunks, SipResponder responder, LongSupplier clock,
             AuthMetrics metrics) {
@@ -90,15 +91,17 @@ public final class SipAuthenticator {
     /**
      * {@link #challengedWithoutStore} without a server transaction: the 401 is sent statelessly (RFC 3261 8.2.7, the
      * stateless UAS's use). A transaction would keep the INVITE and its 401 alive 5 s after the ACK (Timer I) for
-     * nothing: a retransmitted INVITE gets a 401 again (with the same To tag, another nonce), and the ACK of the 401
-     * matches no transaction and is dropped.
+     * nothing: a retransmitted INVITE gets the same 401 again (the same To tag, and the same nonce while
+     * {@link RecentChallenges} remembers it), and the ACK of the 401 matches no transaction and is dropped.
      */
     public boolean challengedStatelessly(Request request) {
         long now = clock.getAsLong();
         AuthOutcome.Challenge challenge = digest.challengeWithoutStore(request, now);
         if (challenge == null) return false;
         Response r = responder.statelessResponse(Response.UNAUTHORIZED, request);
-        digest.challenge(r, challenge.stale(), now);
+        var callId = (javax.sip.header.CallIdHeader) request.getHeader(javax.sip.header.CallIdHeader.NAME);
+        var via = (javax.sip.header.ViaHeader) request.getHeader(javax.sip.header.ViaHeader.NAME);
+        digest.challenge(r, challenge.stale(), recentChallenges.nonceFor(callId.getCallId(), via.getBranch(), now, digest::issueNonce));
         responder.sendStateless(r);
         metrics.challenge();
         return true;

@@ -132,13 +132,12 @@ class BrokenSipTest {
             String challenge = first.stream().filter(m -> m.startsWith("SIP/2.0 401")).findFirst().orElseThrow();
             assertThat(challenge).contains("rport=" + socket.getLocalPort()).contains("received=127.0.0.1");
             assertThat(first.getFirst()).as("challenged at once, without 100 Trying").startsWith("SIP/2.0 401");
-            // challenged statelessly (RFC 3261 8.2.7): the retransmission is challenged again, with the same To tag, and
-            // nothing else comes (no 100, no resend of the 401 by a transaction)
+            // challenged statelessly (RFC 3261 8.2.7): the retransmission is challenged again with the same 401, byte
+            // for byte (To tag and nonce: a caller without a transaction layer knows a resent response by its bytes),
+            // and nothing else comes (no 100, no resend of the 401 by a transaction)
             assertThat(first).as("one answer: no transaction resends it").hasSize(1);
-            assertThat(again).hasSize(1);
-            assertThat(again.getFirst()).startsWith("SIP/2.0 401");
-            assertThat(toTag(again.getFirst())).isNotBlank().isEqualTo(toTag(challenge));
-            assertThat(again.getFirst()).contains("rport=" + socket.getLocalPort());
+            assertThat(toTag(challenge)).isNotBlank();
+            assertThat(again).containsExactly(challenge);
         }
     }
 
