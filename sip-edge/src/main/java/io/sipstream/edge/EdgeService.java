@@ -37,6 +37,7 @@ import io.sipstream.edge.registrar.RegistrarMetrics;
 import io.sipstream.edge.sip.CheckedMessageParserFactory;
 import io.sipstream.edge.sip.EdgeSipListener;
 import io.sipstream.edge.sip.QueueDelayValve;
+import io.sipstream.edge.sip.StatelessChallenges;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipStackProperties;
@@ -137,6 +138,8 @@ public final class EdgeService implements AutoCloseable {
         QueueDelayShedder queueShedder = new QueueDelayShedder(config.overloadQueueDelay(), config.overloadQueueDelaySustain());
         QueueDelayValve valve = QueueDelayValve.of(sip.stack());
         valve.start(queueShedder, responder, config.retryAfterSeconds());
+        StatelessChallenges challenged = new StatelessChallenges();
+        valve.absorbResendsOf(challenged);
         metrics.sipLayer(queueShedder, valve);
         CheckedMessageParserFactory parsers = CheckedMessageParserFactory.of(sip.stack());
         metrics.sipTransport(parsers == null ? null : parsers.malformed(), GuardedProcessorFactory.guardOf(sip.stack()));
@@ -174,7 +177,7 @@ public final class EdgeService implements AutoCloseable {
         DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers(),
                 config.authAlgorithms());
         SipAuthenticator authenticator = new SipAuthenticator(digest, bans, carriers, responder, System::currentTimeMillis,
-                new AuthMetrics(ctx.metrics(), bans, guard));
+                new AuthMetrics(ctx.metrics(), bans, guard), challenged);
 
         EdgeSipListener listener = new EdgeSipListener(sip, guard)
                 .on(Request.INVITE, new InviteHandler(sip, responder, calls, overload, bus.eventBacklog(), scheduler, metrics,

@@ -2,8 +2,11 @@ package io.sipstream.edge.auth;
 
 import io.sipstream.edge.sip.SipResponder;
 import io.sipstream.edge.sip.SipSource;
+import io.sipstream.edge.sip.StatelessChallenges;
 import java.util.function.LongSupplier;
 import javax.sip.ServerTransaction;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.ViaHeader;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
 import org.slf4j.Logger;
@@ -24,16 +27,17 @@ public final class SipAuthenticator {
     private final SipResponder responder;
     private final LongSupplier clock;
     private final AuthMetrics metrics;
-    private final RecentChallenges recentChallenges = new RecentChallenges();
+    private final StatelessChallenges challenged;
 
     public SipAuthenticator(DigestAuth digest, AuthBans bans, CarrierMatch trunks, SipResponder responder, LongSupplier clock,
-            AuthMetrics metrics) {
+            AuthMetrics metrics, StatelessChallenges challenged) {
         this.digest = digest;
         this.bans = bans;
         this.trunks = trunks;
         this.responder = responder;
         this.clock = clock;
         this.metrics = metrics;
+        this.challenged = challenged;
     }
 
     /** The authenticated account, or null when the request has been answered with 401 or 403. */
@@ -91,20 +95,32 @@ public final class SipAuthenticator {
     /**
      * {@link #challengedWithoutStore} without a server transaction: the 401 is sent statelessly (RFC 3261 8.2.7, the
      * stateless UAS's use). A transaction would keep the INVITE and its 401 alive 5 s after the ACK (Timer I) for
-     * nothing: a retransmitted INVITE gets the same 401 again (the same To tag, and the same nonce while
-     * {@link RecentChallenges} remembers it), and the ACK of the 401 matches no transaction and is dropped.
+     * nothing. A resent INVITE gets the same 401 again, byte for byte ({@link StatelessChallenges} keeps its nonce,
+     * the To tag is derived from the request), counted once; the ACK of the 401 is dropped by the listener.
      */
     public boolean challengedStatelessly(Request request) {
         long now = clock.getAsLong();
         AuthOutcome.Challenge challenge = digest.challengeWithoutStore(request, now);
         if (challenge == null) return false;
+        String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
+        String branch = ((ViaHeader) request.getHeader(ViaHeader.NAME)).getBranch();
+        String nonce = challenged.nonceOf(callId, branch, now);
+        if (nonce == null) {
+            nonce = challenged.remember(callId, branch, now, digest::issueNonce);
+            metrics.challenge();
+        }
         Response r = responder.statelessResponse(Response.UNAUTHORIZED, request);
-        var callId = (javax.sip.header.CallIdHeader) request.getHeader(javax.sip.header.CallIdHeader.NAME);
-        var via = (javax.sip.header.ViaHeader) request.getHeader(javax.sip.header.ViaHeader.NAME);
-        digest.challenge(r, challenge.stale(), recentChallenges.nonceFor(callId.getCallId(), via.getBranch(), now, digest::issueNonce));
+        digest.challenge(r, challenge.stale(), nonce);
         responder.sendStateless(r);
-        metrics.challenge();
         return true;
+    }
+
+    /** Whether this INVITE is a resend of one challenged without a transaction in the last 32 s. */
+    public boolean challengedBefore(Request request) {
+        CallIdHeader callId = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
+        ViaHeader via = (ViaHeader) request.getHeader(ViaHeader.NAME);
+        return callId != null && via != null && via.getBranch() != null
+                && challenged.knows(callId.getCallId(), via.getBranch(), clock.getAsLong());
     }
 
     private void challenge(ServerTransaction st, AuthOutcome.Challenge challenge, long now) {

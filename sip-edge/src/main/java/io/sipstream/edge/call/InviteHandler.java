@@ -1,6 +1,7 @@
 package io.sipstream.edge.call;
 
 import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.stack.MessageChannel;
 import io.sipstream.avro.CallAttempt;
 import io.sipstream.avro.Direction;
 import io.sipstream.edge.auth.AuthOutcome;
@@ -167,7 +168,12 @@ public final class InviteHandler implements RequestHandler {
      * that is refused, TCP, TLS and WebSocket, where there are no retransmissions to absorb) gets its transaction.
      */
     private boolean challengedStatelessly(Request request, SipSource source) {
-        if (!"udp".equals(source.transport())) return false;
+        // the socket it came on, not its Via: a TCP or TLS request is answered on its connection
+        if (!(request instanceof SIPRequest r) || !(r.getMessageChannel() instanceof MessageChannel channel) || channel.isReliable()) {
+            return false;
+        }
+        // a resend of one challenged: the same 401 again, whatever the edge's state now (as its transaction did)
+        if (authenticator.challengedBefore(request)) return authenticator.challengedStatelessly(request);
         if (!(request.getRequestURI() instanceof SipURI uri) || uri.getUser() == null || uri.getUser().isBlank()) return false;
         try {
             ((SIPRequest) request).checkHeaders(); // what a transaction needs (getNewServerTransaction answers 400 without it)
@@ -176,7 +182,7 @@ public final class InviteHandler implements RequestHandler {
         }
         if (SessionTimer.tooSmall(request, calls.sessionTimers()) > 0) return false;
         CallIdHeader callId = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
-        if (registry.contains(callId.getCallId()) || events.refusesNewCalls() || overload.full()) return false;
+        if (registry.contains(callId.getCallId()) || events.refusesNewCalls() || overload.full(System.nanoTime())) return false;
         return carriers.trunkIdOf(source, request) == null && authenticator.challengedStatelessly(request);
     }
 

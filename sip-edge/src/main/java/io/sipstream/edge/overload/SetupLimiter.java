@@ -75,8 +75,15 @@ public final class SetupLimiter {
         return a;
     }
 
-    /** Whether {@link #admit} would refuse a call now; changes nothing (not counted as refused). */
-    public synchronized boolean full() { return settings.enabled() && inSetup.size() >= limit(); }
+    /**
+     * Whether {@link #admit} would refuse a call now: the same lowering of the limit for a call in set-up past its
+     * target first, but nothing admitted and nothing counted as refused.
+     */
+    public synchronized boolean full(long nowNanos) {
+        Admission oldest = inSetup.isEmpty() ? null : inSetup.iterator().next();
+        if (oldest != null && nowNanos - oldest.admittedAt > targetNanos) late(oldest.admittedAt, nowNanos);
+        return settings.enabled() && inSetup.size() >= limit();
+    }
 
     /** The current limit on calls in set-up. */
     public synchronized int limit() { return (int) limit; }

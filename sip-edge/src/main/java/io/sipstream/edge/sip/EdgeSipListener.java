@@ -73,6 +73,8 @@ public final class EdgeSipListener implements SipListenerExt {
     private void dispatch(RequestEvent event) throws Exception {
         Request request = event.getRequest();
         String method = request.getMethod();
+        // the ACK of a 401 sent without a transaction: nothing to do, and not counted against the source's rate
+        if (method.equals(Request.ACK) && event.getDialog() == null && isAckOfStatelessAnswer(request)) return;
         SipSource source = SipSource.of(event);
         if (!admit.test(source, request)) return; // flood or banned source: dropped without an answer
         Dialog dialog = event.getDialog();
@@ -126,6 +128,12 @@ public final class EdgeSipListener implements SipListenerExt {
             // stateless: a method we do not serve needs no transaction (and may lack what one needs)
             default -> responder.sendStateless(responder.response(Response.METHOD_NOT_ALLOWED, request), responder.allow());
         }
+    }
+
+    /** An ACK whose To tag is the one {@link SipResponder#statelessTag} gave the answer to its INVITE. */
+    static boolean isAckOfStatelessAnswer(Request ack) {
+        ToHeader to = (ToHeader) ack.getHeader(ToHeader.NAME);
+        return to != null && to.getTag() != null && to.getTag().equals(SipResponder.statelessTag(ack));
     }
 
     private void handle(RequestHandler handler, RequestEvent event, SipSource source) throws Exception {

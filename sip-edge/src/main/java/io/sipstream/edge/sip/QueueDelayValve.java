@@ -58,6 +58,7 @@ public final class QueueDelayValve implements SIPMessageValve {
     private SipStack stack;
     private volatile List<Queue<? extends QueuedMessageDispatchBase>> queues = List.of();
     private volatile Shedding shedding;
+    private volatile StatelessChallenges challenged;
 
     private record Shedding(QueueDelayShedder shedder, SipResponder responder, int retryAfterSeconds) {}
 
@@ -93,6 +94,9 @@ public final class QueueDelayValve implements SIPMessageValve {
         queues = udpQueues(stack);
         shedding = new Shedding(shedder, responder, retryAfterSeconds);
     }
+
+    /** The first INVITEs challenged without a transaction: a resend of one is a retransmission, never refused. */
+    public void absorbResendsOf(StatelessChallenges challenges) { this.challenged = challenges; }
 
     /** Milliseconds the oldest datagram still queued for a SIP thread has waited (0 when none waits). */
     public long queueDelayMillis() { return queueDelayMillis(queues, System.currentTimeMillis()); }
@@ -213,6 +217,11 @@ public final class QueueDelayValve implements SIPMessageValve {
     public boolean processResponse(Response response, MessageChannel channel) { return true; }
 
     private boolean isRetransmission(SIPRequest invite) {
+        StatelessChallenges c = challenged;
+        if (c != null && invite.getCallId() != null && invite.getTopmostVia() != null
+                && c.knows(invite.getCallId().getCallId(), invite.getTopmostVia().getBranch(), System.currentTimeMillis())) {
+            return true; // its 401 was sent without a transaction: InviteHandler sends it again
+        }
         return stack instanceof gov.nist.javax.sip.stack.SIPTransactionStack transactions
                 && transactions.findTransaction(invite, true) != null;
     }

@@ -18,6 +18,7 @@ public final class SipResponder {
     private static final Logger log = LoggerFactory.getLogger(SipResponder.class);
     public static final String ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REGISTER, REFER";
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    private static final long TAG_SECRET = RANDOM.nextLong();
     private final SipEndpoint sip;
 
     public SipResponder(SipEndpoint sip) { this.sip = sip; }
@@ -38,24 +39,27 @@ public final class SipResponder {
      * the request (RFC 3261 8.2.7), derived from what identifies the request: Call-ID, From tag, CSeq and Via branch.
      */
     public Response statelessResponse(int status, Request request) {
-        Response r = response(status, request);
-        javax.sip.header.ToHeader to = (javax.sip.header.ToHeader) r.getHeader(javax.sip.header.ToHeader.NAME);
-        if (status > 100 && to != null && ((javax.sip.header.ToHeader) request.getHeader(javax.sip.header.ToHeader.NAME)).getTag() == null) {
-            try {
-                to.setTag(statelessTag(request));
-            } catch (ParseException e) {
-                throw new IllegalStateException("cannot tag a " + status + " response", e);
-            }
+        try {
+            Response r = sip.messages().createResponse(status, request);
+            javax.sip.header.ToHeader to = (javax.sip.header.ToHeader) r.getHeader(javax.sip.header.ToHeader.NAME);
+            if (status > 100 && to != null && to.getTag() == null) to.setTag(statelessTag(request));
+            return r;
+        } catch (ParseException e) {
+            throw new IllegalStateException("cannot build a " + status + " response", e);
         }
-        return r;
     }
 
-    static String statelessTag(Request request) {
+    /**
+     * The To tag of a stateless response to this request: the same for a resend of it (and for the ACK of a non-2xx
+     * answer to it, which has the same Call-ID, From tag, branch and CSeq number), keyed with a secret of the process
+     * so that it cannot be foretold.
+     */
+    public static String statelessTag(Request request) {
         var via = (javax.sip.header.ViaHeader) request.getHeader(javax.sip.header.ViaHeader.NAME);
         var from = (javax.sip.header.FromHeader) request.getHeader(javax.sip.header.FromHeader.NAME);
         var callId = (javax.sip.header.CallIdHeader) request.getHeader(javax.sip.header.CallIdHeader.NAME);
         var cseq = (javax.sip.header.CSeqHeader) request.getHeader(javax.sip.header.CSeqHeader.NAME);
-        long h = 1125899906842597L;
+        long h = TAG_SECRET;
         for (String part : new String[] {callId == null ? null : callId.getCallId(), from == null ? null : from.getTag(),
                 via == null ? null : via.getBranch(), cseq == null ? null : Long.toString(cseq.getSeqNumber())}) {
             h = 31 * h + (part == null ? 0 : part.hashCode());
