@@ -21,6 +21,7 @@ import java.util.Optional;
 import javax.sip.RequestEvent;
 import javax.sip.ServerTransaction;
 import javax.sip.address.SipURI;
+import javax.sip.header.AuthorizationHeader;
 import javax.sip.header.CallIdHeader;
 import javax.sip.header.FromHeader;
 import javax.sip.message.Request;
@@ -164,8 +165,9 @@ public final class InviteHandler implements RequestHandler {
     /**
      * A caller's first INVITE over UDP, one that the checks of {@link #onRequest} would let through to its 401, is
      * challenged without a transaction ({@link SipAuthenticator#challengedStatelessly}): the same answer, without the
-     * INVITE, the 401 and their timers kept 5 s after the ACK. Any other (a carrier's, one with valid credentials, one
-     * that is refused, TCP, TLS and WebSocket, where there are no retransmissions to absorb) gets its transaction.
+     * INVITE, the 401 and their timers kept 5 s after the ACK. Any other (a carrier's, one with credentials, even a
+     * stale nonce's, one that is refused, TCP, TLS and WebSocket, where there are no retransmissions to absorb) gets its
+     * transaction, so that an authenticated INVITE pays for none of these checks twice.
      */
     private boolean challengedStatelessly(Request request, SipSource source) {
         // the socket it came on, not its Via: a TCP or TLS request is answered on its connection
@@ -174,6 +176,8 @@ public final class InviteHandler implements RequestHandler {
         }
         // a resend of one challenged: the same 401 again, whatever the edge's state now (as its transaction did)
         if (authenticator.challengedBefore(request)) return authenticator.challengedStatelessly(request);
+        // credentials (most often valid): the stateful path checks them; only a stale or foreign nonce's 401 is lost here
+        if (request.getHeader(AuthorizationHeader.NAME) != null) return false;
         if (!(request.getRequestURI() instanceof SipURI uri) || uri.getUser() == null || uri.getUser().isBlank()) return false;
         try {
             ((SIPRequest) request).checkHeaders(); // what a transaction needs (getNewServerTransaction answers 400 without it)
