@@ -174,13 +174,13 @@ public final class InviteHandler implements RequestHandler {
         if (!(request instanceof SIPRequest r) || !(r.getMessageChannel() instanceof MessageChannel channel) || channel.isReliable()) {
             return false;
         }
-        // a resend of one challenged: the same 401 again, whatever the edge's state now (as its transaction did)
-        if (authenticator.challengedBefore(request)) return authenticator.challengedStatelessly(request);
         // credentials (most often valid): the stateful path checks them; only a stale or foreign nonce's 401 is lost here
         if (request.getHeader(AuthorizationHeader.NAME) != null) return false;
+        // a resend of one challenged (it had no credentials either): the same 401 again, whatever the edge's state now
+        if (authenticator.challengedBefore(request)) return authenticator.challengedStatelessly(request);
         if (!(request.getRequestURI() instanceof SipURI uri) || uri.getUser() == null || uri.getUser().isBlank()) return false;
         try {
-            ((SIPRequest) request).checkHeaders(); // what a transaction needs (getNewServerTransaction answers 400 without it)
+            r.checkHeaders(); // what a transaction needs (getNewServerTransaction answers 400 without it)
         } catch (java.text.ParseException e) {
             return false;
         }

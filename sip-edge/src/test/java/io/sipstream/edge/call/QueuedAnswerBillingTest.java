@@ -2,6 +2,9 @@ package io.sipstream.edge.call;
 
 import static io.sipstream.edge.support.FakeRouter.route;
 import static io.sipstream.edge.support.FakeRouter.trunk;
+import static io.sipstream.edge.support.HeldSipThreads.info;
+import static io.sipstream.edge.support.HeldSipThreads.queuedDatagrams;
+import static io.sipstream.edge.support.HeldSipThreads.threadsWaitingFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sipstream.avro.CallEvent;
@@ -13,14 +16,12 @@ import io.sipstream.edge.support.FakeRouter;
 import io.sipstream.edge.support.TestUserAgent;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
-import java.lang.management.ManagementFactory;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -156,25 +157,5 @@ class QueuedAnswerBillingTest {
         for (var call : answered) infos.add(CompletableFuture.supplyAsync(() -> info(call), senders));
         long me = Thread.currentThread().threadId();
         Awaitility.await().atMost(WAIT).until(() -> threadsWaitingFor(me) >= 2);
-    }
-
-    private static int info(TestUserAgent.OutgoingCall call) {
-        try {
-            return call.sendInDialog(Request.INFO, Map.of());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static double queuedDatagrams(EdgeFixture edge) {
-        return edge.ctx.metrics().get("sipstream.edge.sip.queue.datagrams").gauge().value();
-    }
-
-    /** JAIN-SIP's UDP threads blocked on a lock that thread holds (as in {@link SipQueueOverloadTest}). */
-    private static long threadsWaitingFor(long me) {
-        var mx = ManagementFactory.getThreadMXBean();
-        return Arrays.stream(mx.getThreadInfo(mx.getAllThreadIds()))
-                .filter(t -> t != null && t.getLockOwnerId() == me && t.getThreadName().contains("-UDPMessageChannelThread-"))
-                .count();
     }
 }

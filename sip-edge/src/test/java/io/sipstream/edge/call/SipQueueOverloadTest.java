@@ -2,6 +2,9 @@ package io.sipstream.edge.call;
 
 import static io.sipstream.edge.support.FakeRouter.route;
 import static io.sipstream.edge.support.FakeRouter.trunk;
+import static io.sipstream.edge.support.HeldSipThreads.info;
+import static io.sipstream.edge.support.HeldSipThreads.queuedDatagrams;
+import static io.sipstream.edge.support.HeldSipThreads.threadsWaitingFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sipstream.avro.CallAttempt;
@@ -10,10 +13,8 @@ import io.sipstream.edge.support.FakeRouter;
 import io.sipstream.edge.support.TestUserAgent;
 import io.sipstream.localstack.LocalStack;
 import io.sipstream.localstack.LocalStackExtension;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -140,14 +141,6 @@ class SipQueueOverloadTest {
         }
     }
 
-    private static int info(TestUserAgent.OutgoingCall call) {
-        try {
-            return call.sendInDialog(Request.INFO, Map.of());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static Response options(TestUserAgent ua, String uri) {
         try {
             return ua.options(uri);
@@ -158,20 +151,5 @@ class SipQueueOverloadTest {
 
     private static double queueDelayMillis(EdgeFixture edge) {
         return edge.ctx.metrics().get("sipstream.edge.sip.queue.delay").timeGauge().value(TimeUnit.MILLISECONDS);
-    }
-
-    private static double queuedDatagrams(EdgeFixture edge) {
-        return edge.ctx.metrics().get("sipstream.edge.sip.queue.datagrams").gauge().value();
-    }
-
-    /**
-     * JAIN-SIP's UDP threads blocked on a lock that thread holds. Only those count: a session timer or another
-     * thread of the edge may wait on a held call too, and a SIP thread left free would admit the INVITEs.
-     */
-    private static long threadsWaitingFor(long me) {
-        var mx = ManagementFactory.getThreadMXBean();
-        return Arrays.stream(mx.getThreadInfo(mx.getAllThreadIds()))
-                .filter(t -> t != null && t.getLockOwnerId() == me && t.getThreadName().contains("-UDPMessageChannelThread-"))
-                .count();
     }
 }
