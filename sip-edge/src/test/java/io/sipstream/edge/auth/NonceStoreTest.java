@@ -52,4 +52,29 @@ class NonceStoreTest {
         nonces.purge(11 * 60_000);
         assertThat(nonces.tracked()).isZero();
     }
+
+    @Test
+    void shouldKeepANoncesCountWhileTheNonceIsValidAndForgetItOnceStale() {
+        long issued = 1_000_000;
+        String nonce = nonces.issue(issued);
+        String other = nonces.issue(issued);
+        assertThat(nonces.acceptCount(nonce, 1, issued)).isTrue();
+        assertThat(nonces.acceptCount(other, 1, issued)).as("each nonce counts on its own").isTrue();
+        long lastValid = issued + Duration.ofMinutes(5).toMillis();
+        nonces.purge(lastValid);
+        assertThat(nonces.verify(nonce, lastValid)).isEqualTo(NonceStore.Check.VALID);
+        assertThat(nonces.acceptCount(nonce, 1, lastValid)).as("a replay while the nonce is valid").isFalse();
+        assertThat(nonces.tracked()).isEqualTo(2);
+        long later = lastValid + 60_000;
+        nonces.purge(later);
+        assertThat(nonces.tracked()).as("forgotten once stale").isZero();
+        assertThat(nonces.verify(nonce, later)).as("and refused before any count").isEqualTo(NonceStore.Check.STALE);
+    }
+
+    @Test
+    void shouldRefuseTheCountOfANonceNotOfItsShape() {
+        assertThat(nonces.acceptCount("not-base64!!", 1, 0)).isFalse();
+        assertThat(nonces.acceptCount("AAAA", 1, 0)).isFalse();
+        assertThat(nonces.tracked()).isZero();
+    }
 }
