@@ -122,7 +122,7 @@ class BrokenSipTest {
     }
 
     @Test
-    void shouldAbsorbARetransmittedInviteAndAnswerToTheSourcePortItCameFrom() throws Exception {
+    void shouldChallengeAResentInviteWithTheSame401AndAnswerToTheSourcePortItCameFrom() throws Exception {
         String target = "sip:+15557654321@127.0.0.1:" + edge.sipPort;
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             // the Via names a port nobody listens on: the answer must go where the packet came from (rport)
