@@ -21,7 +21,11 @@ import sys
 def runs_by_label(path):
     with open(path) as f:
         data = json.load(f)
-    return {r["label"]: r for r in data.get("runs", [])}, data
+    runs = {r["label"]: r for r in data.get("runs", [])}
+    soak = (data.get("soak") or {}).get("run")  # --soak keeps its run apart
+    if soak:
+        runs[soak["label"]] = soak
+    return runs, data
 
 
 def figures(run, baseline):
