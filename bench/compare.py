@@ -25,7 +25,7 @@ def runs_by_label(path):
     soak = (data.get("soak") or {}).get("run")  # --soak keeps its run apart
     if soak:
         runs[soak["label"]] = soak
-    return runs, data
+    return runs
 
 
 def figures(run, baseline):
@@ -55,7 +55,7 @@ def side(paths):
     """label -> figure -> list of values, over the runs of one side."""
     out = {}
     for path in paths:
-        runs, _ = runs_by_label(path)
+        runs = runs_by_label(path)
         baseline = runs.get("baseline@200")
         for label, run in runs.items():
             if label.startswith(("baseline", "warmup")) or "stack_cpu_ms_per_call" not in run:

@@ -59,13 +59,8 @@ public final class NonceStore {
     }
 
     public Check verify(String nonce, long nowMillis) {
-        byte[] all;
-        try {
-            all = Base64.getUrlDecoder().decode(nonce);
-        } catch (IllegalArgumentException e) {
-            return Check.FORGED;
-        }
-        if (all.length != 16 + TAG_BYTES) return Check.FORGED;
+        byte[] all = decoded(nonce);
+        if (all == null) return Check.FORGED;
         // one nonce, one spelling: unused trailing bits must not make a "new" nonce for the count tracking
         if (!Base64.getUrlEncoder().withoutPadding().encodeToString(all).equals(nonce)) return Check.FORGED;
         byte[] body = java.util.Arrays.copyOf(all, 16);
@@ -80,14 +75,8 @@ public final class NonceStore {
      * nonce is not one of this store's shape (a nonce that passed {@link #verify} always is).
      */
     public boolean acceptCount(String nonce, long nc, long nowMillis) {
-        if (nc <= 0) return false;
-        byte[] all;
-        try {
-            all = Base64.getUrlDecoder().decode(nonce);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        if (all.length != 16 + TAG_BYTES) return false;
+        byte[] all = nc <= 0 ? null : decoded(nonce);
+        if (all == null) return false;
         ByteBuffer body = ByteBuffer.wrap(all);
         long minute = Math.floorDiv(body.getLong(0), MINUTE);
         long salt = body.getLong(8); // two nonces of one minute with the same 64 random bits: not to be expected
@@ -105,6 +94,16 @@ public final class NonceStore {
     /** Forgets the counts of the minutes whose nonces are all stale: {@link #verify} refuses them before any count. */
     public void purge(long nowMillis) {
         countsByMinute.keySet().removeIf(minute -> (minute + 1) * MINUTE + ttlMillis < nowMillis);
+    }
+
+    /** A nonce's bytes (issue time, random bits, HMAC tag); null when it is not base64 of that length. */
+    private static byte[] decoded(String nonce) {
+        try {
+            byte[] all = Base64.getUrlDecoder().decode(nonce);
+            return all.length == 16 + TAG_BYTES ? all : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** How many nonces have their counts kept. */
