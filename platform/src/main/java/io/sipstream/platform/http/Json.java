@@ -2,6 +2,7 @@ package io.sipstream.platform.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +20,9 @@ public final class Json {
     public static final int MAX_NESTING_DEPTH = 64;
 
     public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    // Jackson's default pool of parse buffers is per thread, and the edge parses an account on a new
+                    // virtual thread per INVITE: each parse allocated fresh buffers. A shared pool (100 at most) reuses them.
+                    .recyclerPool(JsonRecyclerPools.sharedBoundedPool())
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
                     .build())
             .addModule(new JavaTimeModule())
