@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * JAIN-SIP's message valve (gov.nist.javax.sip.SIP_MESSAGE_VALVE): the first thing a SIP thread does
  * with a parsed request, before any transaction is looked up or created. Over UDP new INVITEs are refused
- * on receipt ({@link #refusalOnReceipt}), and here only an answer to a challenge whose wait has passed the
- * threshold; over TCP and TLS, which have no check on receipt, it refuses new INVITEs
+ * on receipt ({@link #refusalOnReceipt}), and here only those the edge does not challenge (with credentials, or a
+ * trunk's) while the queue waits past the threshold ({@link #servesAtDequeue}); over TCP, TLS and WebSocket, which
+ * have no check on receipt, it refuses new INVITEs
  * (no To tag) while datagrams wait too long for a SIP thread ({@link QueueDelayShedder}): 503 with
  * Retry-After and a Reason, sent statelessly on the channel the INVITE came in on, and the INVITE
  * dropped: no transaction, no 100 Trying, no listener. The ACK of such a 503 is recognised by the To
@@ -63,6 +64,7 @@ public final class QueueDelayValve implements SIPMessageValve {
     private volatile StatelessChallenges challenged;
     /** Whether a UDP reader asks {@link #refusalOnReceipt} before it queues an INVITE (ReusingUdpProcessor does). */
     private volatile boolean udpCheckedOnReceipt;
+    private volatile java.util.function.Predicate<SIPRequest> challengeable = r -> false;
 
     private record Shedding(QueueDelayShedder shedder, SipResponder responder, int retryAfterSeconds) {}
 
@@ -102,6 +104,12 @@ public final class QueueDelayValve implements SIPMessageValve {
     /** The first INVITEs challenged without a transaction: a resend of one is a retransmission, never refused. */
     public void absorbResendsOf(StatelessChallenges challenges) { this.challenged = challenges; }
 
+    /**
+     * Which INVITEs without credentials the edge answers with a challenge (a caller's, not a trunk's, which is served
+     * at once): over UDP such an INVITE the reader queued is challenged, never refused after its wait. Until set, none.
+     */
+    public void challenges(java.util.function.Predicate<SIPRequest> challengeable) { this.challengeable = challengeable; }
+
     /** Milliseconds the oldest datagram still queued for a SIP thread has waited (0 when none waits). */
     public long queueDelayMillis() { return queueDelayMillis(queues, System.currentTimeMillis()); }
 
@@ -133,7 +141,7 @@ public final class QueueDelayValve implements SIPMessageValve {
      */
     java.net.DatagramPacket refusalOnReceipt(byte[] datagram, InetAddress from, int fromPort,
             java.util.function.Predicate<byte[]> queuedBefore) {
-        udpCheckedOnReceipt = true;
+        if (!udpCheckedOnReceipt) udpCheckedOnReceipt = true;
         Shedding s = shedding;
         if (s == null || !isInvite(datagram)) return null;
         SIPRequest invite;
@@ -157,7 +165,7 @@ public final class QueueDelayValve implements SIPMessageValve {
             int port = via.hasParameter(Via.RPORT) ? fromPort : via.getPort() > 0 ? via.getPort() : 5060;
             answer = new java.net.DatagramPacket(bytes, bytes.length, from, port);
         } catch (java.text.ParseException | RuntimeException e) {
-            return null; // queued as any datagram: a SIP thread answers it
+            return null; // queued as any datagram: a SIP thread takes it (servesAtDequeue)
         }
         s.shedder().refused(delay);
         String report = s.shedder().report(System.nanoTime());
@@ -199,13 +207,8 @@ public final class QueueDelayValve implements SIPMessageValve {
         try {
             long delay = queueDelayMillis();
             if (!s.shedder().refuses(delay, System.nanoTime())) return true; // the common case: no lookup of our own
-            // Over UDP the reader decided on receipt, and a first INVITE it queued is challenged here, not refused:
-            // refused after its wait, at twice the held rate a third of the 503s went 100 ms after their INVITE (p50),
-            // where one on receipt goes at once, and its 401 costs no more than its 503. An answer to a challenge is
-            // still refused here once the wait is past the threshold itself (as on receipt): served after longer
-            // waits, calls failed and billing counted the waits. TCP and TLS have no check on receipt: refused here.
-            if (!channel.isReliable() && udpCheckedOnReceipt
-                    && (!hasCredentials(request) || delay <= s.shedder().thresholdMillis())) {
+            if (servesAtDequeue(channel.isReliable(), udpCheckedOnReceipt,
+                    !hasCredentials(request) && challengeable.test(request), delay, s.shedder().thresholdMillis())) {
                 return true;
             }
             // A retransmission of an INVITE being served is the transaction's to absorb. Refused here, the caller
@@ -229,6 +232,20 @@ public final class QueueDelayValve implements SIPMessageValve {
 
     @Override
     public boolean processResponse(Response response, MessageChannel channel) { return true; }
+
+    /**
+     * Whether a new INVITE a SIP thread takes while refusing goes on is served all the same. Over UDP the reader decided
+     * on receipt: a first INVITE it queued that the edge challenges is served (its 401 costs no more than its 503;
+     * refused after its wait, at twice the held rate a third of the 503s went 100 ms after their INVITE, p50, where one
+     * on receipt goes at once), and any other (an answer to a challenge, a trunk's) unless the queue's wait is past the
+     * threshold itself, the mark it is refused at on receipt: served after any wait, calls failed and billing counted
+     * the waits (measured). TCP, TLS and WebSocket have no check on receipt: refused while the shedder refuses.
+     */
+    static boolean servesAtDequeue(boolean reliable, boolean checkedOnReceipt, boolean challengedFirstInvite,
+                                   long queueDelayMillis, long thresholdMillis) {
+        if (reliable || !checkedOnReceipt) return false;
+        return challengedFirstInvite || queueDelayMillis <= thresholdMillis;
+    }
 
     private boolean isRetransmission(SIPRequest invite) {
         StatelessChallenges c = challenged;

@@ -73,4 +73,16 @@ class QueueDelayValveTest {
                 + "Call-ID: c1\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
         return (SIPRequest) new StringMsgParser().parseSIPMessage(msg.getBytes(java.nio.charset.StandardCharsets.UTF_8), true, false, null);
     }
+
+    @Test
+    void shouldServeAtDequeueAChallengedFirstInviteTheReaderQueuedAndRefuseTheRestPastTheThresholdOrOverTcp() {
+        // over UDP, checked on receipt: a caller's first INVITE is challenged whatever it waited
+        assertThat(QueueDelayValve.servesAtDequeue(false, true, true, 500, 200)).isTrue();
+        // an answer to a challenge, or a trunk's INVITE: served up to the threshold, refused past it
+        assertThat(QueueDelayValve.servesAtDequeue(false, true, false, 200, 200)).isTrue();
+        assertThat(QueueDelayValve.servesAtDequeue(false, true, false, 201, 200)).isFalse();
+        // no check on receipt (TCP, TLS, WebSocket; UDP before a reader asked): the valve decides, as before
+        assertThat(QueueDelayValve.servesAtDequeue(true, true, true, 0, 200)).isFalse();
+        assertThat(QueueDelayValve.servesAtDequeue(false, false, true, 0, 200)).isFalse();
+    }
 }
