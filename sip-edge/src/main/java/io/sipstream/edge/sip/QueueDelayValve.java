@@ -191,10 +191,16 @@ public final class QueueDelayValve implements SIPMessageValve {
                 || r.getHeader(javax.sip.header.ProxyAuthorizationHeader.NAME) != null;
     }
 
-    /** Whether a datagram's first line is an INVITE's (a request line starts with its method: RFC 3261 7.1). */
+    /**
+     * Whether a datagram's first line is an INVITE's (a request line starts with its method: RFC 3261 7.1), after any
+     * CRLFs before it, which a receiver ignores (RFC 3261 7.5) and the stack's parser skips: without that skip, an
+     * INVITE sent with a CRLF in front passed the check on receipt and waited in the queue.
+     */
     static boolean isInvite(byte[] datagram) {
-        if (datagram.length < INVITE_LINE.length) return false;
-        for (int i = 0; i < INVITE_LINE.length; i++) if (datagram[i] != INVITE_LINE[i]) return false;
+        int start = 0;
+        while (start < datagram.length && (datagram[start] == '\r' || datagram[start] == '\n')) start++;
+        if (datagram.length - start < INVITE_LINE.length) return false;
+        for (int i = 0; i < INVITE_LINE.length; i++) if (datagram[start + i] != INVITE_LINE[i]) return false;
         return true;
     }
 

@@ -34,6 +34,38 @@ class QueueDelayValveTest {
     }
 
     @Test
+    void shouldTellAnInviteByItsRequestLineAfterAnyCrlfsBeforeIt() {
+        assertThat(QueueDelayValve.isInvite(bytes("INVITE sip:+15551234567@127.0.0.1 SIP/2.0\r\n"))).isTrue();
+        assertThat(QueueDelayValve.isInvite(bytes("\r\n\r\nINVITE sip:+15551234567@127.0.0.1 SIP/2.0\r\n")))
+                .as("CRLFs before the request line are ignored (RFC 3261 7.5)").isTrue();
+        assertThat(QueueDelayValve.isInvite(bytes("\r\n\r\n"))).as("a keep-alive").isFalse();
+        assertThat(QueueDelayValve.isInvite(bytes("ACK sip:+15551234567@127.0.0.1 SIP/2.0\r\n"))).isFalse();
+        assertThat(QueueDelayValve.isInvite(bytes("INVITEsip:x SIP/2.0\r\n"))).isFalse();
+        assertThat(QueueDelayValve.isInvite(bytes("SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\n"))).as("a response").isFalse();
+        assertThat(QueueDelayValve.isInvite(new byte[0])).isFalse();
+    }
+
+    @Test
+    void shouldParseOnReceiptAnInviteWithCrlfsBeforeItsRequestLine() throws Exception {
+        String msg = "\r\n\r\nINVITE sip:+15551234567@127.0.0.1:5060 SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-3;rport\r\n"
+                + "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:+15551234567@127.0.0.1>\r\n"
+                + "Call-ID: c3\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+        // the parser the reader uses on receipt skips them too, so such an INVITE is refused like any other
+        var parsed = new StringMsgParser().parseSIPMessage(bytes(msg), false, false, null);
+        assertThat(parsed).isInstanceOf(SIPRequest.class);
+        assertThat(QueueDelayValve.refusesOnReceipt((SIPRequest) parsed, 250, refusing())).isTrue();
+    }
+
+    private static QueueDelayShedder refusing() {
+        QueueDelayShedder shedder = new QueueDelayShedder(java.time.Duration.ofMillis(100), java.time.Duration.ZERO);
+        shedder.shed(150, 0);
+        return shedder;
+    }
+
+    private static byte[] bytes(String s) { return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII); }
+
+    @Test
     void shouldRecogniseTheAckOfItsOwn503ByItsToTag() throws Exception {
         assertThat(QueueDelayValve.isAckOfShed(ack(QueueDelayValve.SHED_TAG + "1f"))).isTrue();
         assertThat(QueueDelayValve.isAckOfShed(ack("3a9c01"))).as("the ACK of another answer").isFalse();
