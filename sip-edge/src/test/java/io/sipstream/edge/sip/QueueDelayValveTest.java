@@ -66,6 +66,17 @@ class QueueDelayValveTest {
     private static byte[] bytes(String s) { return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII); }
 
     @Test
+    void shouldRefuseOnReceiptPastTheThresholdAtOnceAndFromHalfOfItWhileRefusing() {
+        QueueDelayShedder shedder = new QueueDelayShedder(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(1));
+        assertThat(QueueDelayValve.refusesOnReceiptAt(150, false, shedder)).as("under the threshold, not refusing").isFalse();
+        assertThat(QueueDelayValve.refusesOnReceiptAt(200, false, shedder)).as("at it").isFalse();
+        assertThat(QueueDelayValve.refusesOnReceiptAt(201, false, shedder)).as("past it: no wait for the sustain").isTrue();
+        assertThat(QueueDelayValve.refusesOnReceiptAt(150, true, shedder)).as("while refusing goes on").isTrue();
+        QueueDelayShedder disabled = new QueueDelayShedder(java.time.Duration.ZERO, java.time.Duration.ZERO);
+        assertThat(QueueDelayValve.refusesOnReceiptAt(5_000, false, disabled)).as("threshold 0: never").isFalse();
+    }
+
+    @Test
     void shouldRecogniseTheAckOfItsOwn503ByItsToTag() throws Exception {
         assertThat(QueueDelayValve.isAckOfShed(ack(QueueDelayValve.SHED_TAG + "1f"))).isTrue();
         assertThat(QueueDelayValve.isAckOfShed(ack("3a9c01"))).as("the ACK of another answer").isFalse();
