@@ -131,7 +131,7 @@ public final class QueueDelayValve implements SIPMessageValve {
 
     /**
      * Called by the UDP reader thread ({@link ReusingUdpProcessor}) for each datagram before it is queued: while new
-     * INVITEs are being refused, or the queue's wait is past the threshold ({@link #refusesOnReceiptAt}), a new INVITE
+     * INVITEs are being refused, or the queue's wait is past the threshold ({@link #refusesNewInvitesAt}), a new INVITE
      * is answered 503 here, on receipt, and not queued. Refused on a SIP thread
      * instead, it first waits its turn behind every datagram queued before it, which is the delay being refused for:
      * measured at twice the held rate, the 503 then came 122 ms (p50) and 729 ms (p99) after the INVITE.
@@ -149,7 +149,7 @@ public final class QueueDelayValve implements SIPMessageValve {
         long delay;
         try {
             delay = queueDelayMillis();
-            if (!refusesOnReceiptAt(delay, s.shedder().refuses(delay, System.nanoTime()), s.shedder())) return null; // the common case
+            if (!refusesNewInvitesAt(delay, s.shedder().refuses(delay, System.nanoTime()), s.shedder())) return null; // the common case
             if (queuedBefore.test(datagram)) return null; // a retransmission of one still queued (asked only now: a scan)
             if (!(RECEIPT_PARSER.parseSIPMessage(datagram, false, false, null) instanceof SIPRequest r)
                     || !refusesOnReceipt(r, delay, s.shedder()) || isRetransmission(r)) {
@@ -188,13 +188,15 @@ public final class QueueDelayValve implements SIPMessageValve {
     }
 
     /**
-     * Whether the reader refuses new INVITEs at this queue delay: while the shedder refuses, and past the threshold itself
-     * at once, without waiting for the shedder's sustain. Admitted in that wait, the answers to a challenge were refused
+     * Whether new INVITEs are refused at this queue delay where nothing has waited for it yet (the UDP reader, on receipt;
+     * the valve, for TCP, TLS and WebSocket, which have no such reader): while the shedder refuses, and past the threshold
+     * itself at once, without the shedder's sustain. Admitted during the sustain, the answers to a challenge were refused
      * by the SIP threads once refusing began, after waiting 200-400 ms: at twice the held rate, nearly all the 503s later
-     * than 50 ms were those (measured). What the sustain is for, a collection's burst, drains long before the
-     * threshold; the SIP threads still refuse only once the delay is sustained.
+     * than 50 ms were those (measured). The price: a stall longer than the threshold (a full collection, which the
+     * launcher's settings keep away at the rates the edge holds) now refuses new INVITEs while its backlog drains. A
+     * UDP INVITE the reader queued is still refused by a SIP thread only once the delay is sustained.
      */
-    static boolean refusesOnReceiptAt(long queueDelayMillis, boolean shedderRefuses, QueueDelayShedder shedder) {
+    static boolean refusesNewInvitesAt(long queueDelayMillis, boolean shedderRefuses, QueueDelayShedder shedder) {
         return shedderRefuses || shedder.enabled() && queueDelayMillis > shedder.thresholdMillis();
     }
 
@@ -204,13 +206,14 @@ public final class QueueDelayValve implements SIPMessageValve {
     }
 
     /**
-     * Whether a datagram's first line is an INVITE's (a request line starts with its method: RFC 3261 7.1), after any
-     * CRLFs before it, which a receiver ignores (RFC 3261 7.5) and the stack's parser skips: without that skip, an
-     * INVITE sent with a CRLF in front passed the check on receipt and waited in the queue.
+     * Whether a datagram's first line is an INVITE's (a request line starts with its method: RFC 3261 7.1), after what
+     * the stack's parser skips before it: every byte below 0x20 as a signed byte (so CRLFs, which RFC 3261 7.5 tells a
+     * receiver to ignore, and any byte from 0x80). Without that skip, an INVITE sent with a CRLF in front passed the
+     * check on receipt and waited in the queue.
      */
     static boolean isInvite(byte[] datagram) {
         int start = 0;
-        while (start < datagram.length && (datagram[start] == '\r' || datagram[start] == '\n')) start++;
+        while (start < datagram.length && datagram[start] < 0x20) start++;
         if (datagram.length - start < INVITE_LINE.length) return false;
         for (int i = 0; i < INVITE_LINE.length; i++) if (datagram[start + i] != INVITE_LINE[i]) return false;
         return true;
@@ -224,7 +227,10 @@ public final class QueueDelayValve implements SIPMessageValve {
         if (s == null || !Request.INVITE.equals(method) || request.getToTag() != null) return true;
         try {
             long delay = queueDelayMillis();
-            if (!s.shedder().refuses(delay, System.nanoTime())) return true; // the common case: no lookup of our own
+            boolean refusing = s.shedder().refuses(delay, System.nanoTime());
+            // TCP, TLS and WebSocket are refused past the threshold at once, as the UDP reader refuses: its refusals hold
+            // the wait near the threshold, so the sustain they waited for might never pass under a mixed load
+            if (!(channel.isReliable() ? refusesNewInvitesAt(delay, refusing, s.shedder()) : refusing)) return true; // the common case
             if (servesAtDequeue(channel.isReliable(), udpCheckedOnReceipt,
                     !hasCredentials(request) && challengeable.test(request), delay, s.shedder().thresholdMillis())) {
                 return true;
@@ -257,7 +263,8 @@ public final class QueueDelayValve implements SIPMessageValve {
      * refused after its wait, at twice the held rate a third of the 503s went 100 ms after their INVITE, p50, where one
      * on receipt goes at once), and any other (an answer to a challenge, a trunk's) unless the queue's wait is past the
      * threshold itself, the mark it is refused at on receipt: served after any wait, calls failed and billing counted
-     * the waits (measured). TCP, TLS and WebSocket have no check on receipt: refused while the shedder refuses.
+     * the waits (measured). TCP, TLS and WebSocket have no check on receipt: refused while the shedder
+     * refuses, and past the threshold at once ({@link #refusesNewInvitesAt}).
      */
     static boolean servesAtDequeue(boolean reliable, boolean checkedOnReceipt, boolean challengedFirstInvite,
                                    long queueDelayMillis, long thresholdMillis) {

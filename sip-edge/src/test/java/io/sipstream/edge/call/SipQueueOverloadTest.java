@@ -41,9 +41,9 @@ class SipQueueOverloadTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     /**
-     * {@code sustain} 0: the SIP threads refuse too once the wait is past the threshold. 10 s, longer than the test: only
-     * the reader refuses, on receipt, since it does not wait for the sustain (at twice the held rate, what it admitted in
-     * that wait was refused after it, late).
+     * {@code sustain} 0: the SIP threads refuse too once the wait is past the threshold. 10 s, longer than the wait lasts
+     * here: the SIP threads never refuse, and the INVITE sent while both are held can only have been refused on receipt by
+     * the reader, which does not wait for the sustain.
      */
     @ParameterizedTest(name = "sustain {0}")
     @ValueSource(strings = {"0ms", "10s"})

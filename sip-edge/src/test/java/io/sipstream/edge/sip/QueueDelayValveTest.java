@@ -13,6 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /** What the valve measures and what it recognises, without a stack. */
 class QueueDelayValveTest {
+    private static final long MS = 1_000_000L;
+    private static final String ANSWER_TO_CHALLENGE = "Digest username=\"alice\", realm=\"sipstream.local\", nonce=\"n\", "
+            + "uri=\"sip:+15551234567@127.0.0.1\", response=\"00000000000000000000000000000000\"";
 
     private static DatagramQueuedMessageDispatch receivedAt(long millis) {
         return new DatagramQueuedMessageDispatch(new DatagramPacket(new byte[0], 0), millis);
@@ -42,6 +45,7 @@ class QueueDelayValveTest {
         assertThat(QueueDelayValve.isInvite(bytes("ACK sip:+15551234567@127.0.0.1 SIP/2.0\r\n"))).isFalse();
         assertThat(QueueDelayValve.isInvite(bytes("INVITEsip:x SIP/2.0\r\n"))).isFalse();
         assertThat(QueueDelayValve.isInvite(bytes("SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\n"))).as("a response").isFalse();
+        assertThat(QueueDelayValve.isInvite(bytes("\tINVITE sip:x SIP/2.0\r\n"))).as("any control byte, as the parser skips").isTrue();
         assertThat(QueueDelayValve.isInvite(new byte[0])).isFalse();
     }
 
@@ -54,26 +58,35 @@ class QueueDelayValveTest {
         // the parser the reader uses on receipt skips them too, so such an INVITE is refused like any other
         var parsed = new StringMsgParser().parseSIPMessage(bytes(msg), false, false, null);
         assertThat(parsed).isInstanceOf(SIPRequest.class);
-        assertThat(QueueDelayValve.refusesOnReceipt((SIPRequest) parsed, 250, refusing())).isTrue();
-    }
-
-    private static QueueDelayShedder refusing() {
         QueueDelayShedder shedder = new QueueDelayShedder(java.time.Duration.ofMillis(100), java.time.Duration.ZERO);
-        shedder.shed(150, 0);
-        return shedder;
+        assertThat(QueueDelayValve.refusesOnReceipt((SIPRequest) parsed, 250, shedder)).isTrue();
     }
 
     private static byte[] bytes(String s) { return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII); }
 
     @Test
-    void shouldRefuseOnReceiptPastTheThresholdAtOnceAndFromHalfOfItWhileRefusing() {
+    void shouldRefuseNewInvitesPastTheThresholdBeforeTheSustainHasPassedAndFromHalfOfItOnceRefusing() throws Exception {
         QueueDelayShedder shedder = new QueueDelayShedder(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(1));
-        assertThat(QueueDelayValve.refusesOnReceiptAt(150, false, shedder)).as("under the threshold, not refusing").isFalse();
-        assertThat(QueueDelayValve.refusesOnReceiptAt(200, false, shedder)).as("at it").isFalse();
-        assertThat(QueueDelayValve.refusesOnReceiptAt(201, false, shedder)).as("past it: no wait for the sustain").isTrue();
-        assertThat(QueueDelayValve.refusesOnReceiptAt(150, true, shedder)).as("while refusing goes on").isTrue();
+        SIPRequest first = invite(null, null);
+        SIPRequest answered = invite(null, ANSWER_TO_CHALLENGE);
+
+        // the wait has just crossed the threshold: the shedder waits for the sustain, the reader does not
+        assertThat(shedder.refuses(201, 0)).isFalse();
+        assertThat(QueueDelayValve.refusesNewInvitesAt(201, false, shedder)).as("past it: no wait for the sustain").isTrue();
+        assertThat(QueueDelayValve.refusesOnReceipt(answered, 201, shedder)).as("an answer to a challenge too").isTrue();
+        assertThat(QueueDelayValve.refusesNewInvitesAt(200, false, shedder)).as("at it").isFalse();
+        // sustained: refusing goes on from half the threshold, for first INVITEs only under the threshold itself
+        assertThat(shedder.refuses(250, 1_000 * MS)).isTrue();
+        boolean refusing = shedder.refuses(150, 1_050 * MS);
+        assertThat(refusing).isTrue();
+        assertThat(QueueDelayValve.refusesNewInvitesAt(150, refusing, shedder)).isTrue();
+        assertThat(QueueDelayValve.refusesOnReceipt(first, 150, shedder)).isTrue();
+        assertThat(QueueDelayValve.refusesOnReceipt(answered, 150, shedder)).as("it has paid a round trip already").isFalse();
+        refusing = shedder.refuses(90, 1_100 * MS);
+        assertThat(QueueDelayValve.refusesNewInvitesAt(90, refusing, shedder)).as("under half of it").isFalse();
+
         QueueDelayShedder disabled = new QueueDelayShedder(java.time.Duration.ZERO, java.time.Duration.ZERO);
-        assertThat(QueueDelayValve.refusesOnReceiptAt(5_000, false, disabled)).as("threshold 0: never").isFalse();
+        assertThat(QueueDelayValve.refusesNewInvitesAt(5_000, false, disabled)).as("threshold 0: never").isFalse();
     }
 
     @Test
