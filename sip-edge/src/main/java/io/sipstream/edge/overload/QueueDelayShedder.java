@@ -20,8 +20,8 @@ import java.time.Duration;
  * failed calls at rates the edge holds. So refusing starts once the delay has stayed past the
  * threshold for {@code sustain}, and while it goes on the low-water mark is half the threshold (the
  * refusals hold the queue near it); it stops once the delay has stayed under that mark for
- * {@code sustain}. (Over UDP the thread reading the socket does not wait for the sustain: past the threshold it
- * refuses new INVITEs on receipt at once, see QueueDelayValve.)
+ * {@code sustain}. (Past the threshold itself QueueDelayValve does not wait for the sustain: the thread reading the
+ * UDP socket refuses new INVITEs on receipt at once, and the valve those over TCP, TLS and WebSocket.)
  *
  * <p>Time is an input, so tests need no sleeps. Thread-safe: SIP threads call it.
  */

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * on receipt ({@link #refusalOnReceipt}), and here only those the edge does not challenge (with credentials, or a
  * trunk's) while the queue waits past the threshold ({@link #servesAtDequeue}); over TCP, TLS and WebSocket, which
  * have no check on receipt, it refuses new INVITEs
- * (no To tag) while datagrams wait too long for a SIP thread ({@link QueueDelayShedder}): 503 with
+ * (no To tag) while datagrams wait too long for a SIP thread ({@link QueueDelayShedder}, and past the threshold at
+ * once: {@link #refusesNewInvitesAt}): 503 with
  * Retry-After and a Reason, sent statelessly on the channel the INVITE came in on, and the INVITE
  * dropped: no transaction, no 100 Trying, no listener. The ACK of such a 503 is recognised by the To
  * tag the 503 gave (prefix {@value #SHED_TAG}) and dropped here too: it has no transaction to go to.
