@@ -40,6 +40,7 @@ import io.sipstream.edge.sip.QueueDelayValve;
 import io.sipstream.edge.sip.StatelessChallenges;
 import io.sipstream.edge.sip.SipEndpoint;
 import io.sipstream.edge.sip.SipResponder;
+import io.sipstream.edge.sip.SipSource;
 import io.sipstream.edge.sip.SipStackProperties;
 import io.sipstream.edge.sip.StoreExecutor;
 import io.sipstream.edge.sip.tcp.ConnectionLimits;
@@ -174,8 +175,8 @@ public final class EdgeService implements AutoCloseable {
         CarrierMatch carriers = CarrierMatch.of(allowList, (source, request) -> registrations.trunkIdOf(request, source.ip(), source.port()));
         // the valve serves a caller's first INVITE queued before the wait grew (its 401 is cheap); a trunk's is not
         // challenged but served in full, so past the threshold the valve refuses it as it does an answer to a challenge
-        valve.challenges(r -> r.getPeerPacketSourceAddress() != null && carriers.trunkIdOf(new io.sipstream.edge.sip.SipSource(
-                r.getPeerPacketSourceAddress().getHostAddress(), r.getPeerPacketSourcePort(), "udp"), r) == null);
+        valve.challenges(r -> r.getPeerPacketSourceAddress() != null && carriers.trunkIdOf(new SipSource(r.getPeerPacketSourceAddress().getHostAddress(),
+                r.getPeerPacketSourcePort(), "udp"), r) == null);
         RequestGuard guard = new RequestGuard(new RateLimiter(config.rateLimitPerSecond()), new RateLimiter(config.trunkRateLimitPerSecond()),
                 bans, carriers);
         DigestAuth digest = new DigestAuth(new AccountDirectory(redis, keys, config.sipDomain()), nonces, config.sipDomain(), sip.headers(),

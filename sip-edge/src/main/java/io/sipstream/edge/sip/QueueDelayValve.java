@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import javax.sip.SipStack;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
@@ -27,10 +28,9 @@ import org.slf4j.LoggerFactory;
  * JAIN-SIP's message valve (gov.nist.javax.sip.SIP_MESSAGE_VALVE): the first thing a SIP thread does
  * with a parsed request, before any transaction is looked up or created. Over UDP new INVITEs are refused
  * on receipt ({@link #refusalOnReceipt}), and here only those the edge does not challenge (with credentials, or a
- * trunk's) while the queue waits past the threshold ({@link #servesAtDequeue}); over TCP, TLS and WebSocket, which
- * have no check on receipt, it refuses new INVITEs
- * (no To tag) while datagrams wait too long for a SIP thread ({@link QueueDelayShedder}, and past the threshold at
- * once: {@link #refusesNewInvitesAt}): 503 with
+ * trunk's) while the queue waits past the threshold ({@link #servesAtDequeue}). Over TCP, TLS and WebSocket, which
+ * have no check on receipt, it refuses new INVITEs (no To tag) while datagrams wait too long for a SIP thread
+ * ({@link QueueDelayShedder}; past the threshold at once, {@link #refusesNewInvitesAt}). A refusal is a 503 with
  * Retry-After and a Reason, sent statelessly on the channel the INVITE came in on, and the INVITE
  * dropped: no transaction, no 100 Trying, no listener. The ACK of such a 503 is recognised by the To
  * tag the 503 gave (prefix {@value #SHED_TAG}) and dropped here too: it has no transaction to go to.
@@ -65,7 +65,7 @@ public final class QueueDelayValve implements SIPMessageValve {
     private volatile StatelessChallenges challenged;
     /** Whether a UDP reader asks {@link #refusalOnReceipt} before it queues an INVITE (ReusingUdpProcessor does). */
     private volatile boolean udpCheckedOnReceipt;
-    private volatile java.util.function.Predicate<SIPRequest> challengeable = r -> false;
+    private volatile Predicate<SIPRequest> challengeable = r -> false;
 
     private record Shedding(QueueDelayShedder shedder, SipResponder responder, int retryAfterSeconds) {}
 
@@ -109,7 +109,7 @@ public final class QueueDelayValve implements SIPMessageValve {
      * Which INVITEs without credentials the edge answers with a challenge (a caller's, not a trunk's, which is served
      * at once): over UDP such an INVITE the reader queued is challenged, never refused after its wait. Until set, none.
      */
-    public void challenges(java.util.function.Predicate<SIPRequest> challengeable) { this.challengeable = challengeable; }
+    public void challenges(Predicate<SIPRequest> challengeable) { this.challengeable = challengeable; }
 
     /** Milliseconds the oldest datagram still queued for a SIP thread has waited (0 when none waits). */
     public long queueDelayMillis() { return queueDelayMillis(queues, System.currentTimeMillis()); }
@@ -142,7 +142,7 @@ public final class QueueDelayValve implements SIPMessageValve {
      *     including what does not parse (the SIP thread parses it again and counts it as malformed)
      */
     java.net.DatagramPacket refusalOnReceipt(byte[] datagram, InetAddress from, int fromPort,
-            java.util.function.Predicate<byte[]> queuedBefore) {
+            Predicate<byte[]> queuedBefore) {
         if (!udpCheckedOnReceipt) udpCheckedOnReceipt = true;
         Shedding s = shedding;
         if (s == null || !isInvite(datagram)) return null;
